@@ -1,0 +1,198 @@
+"""The ``fleetpbx`` command: serve, demo, db, seed, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from fleet import logs
+from fleet.app import build_app, build_services
+from fleet.config import ConfigError, Settings, load_settings
+from fleet.core.clock import SystemClock
+from fleet.core.errors import DomainError
+from fleet.core.values import Language
+from fleet.db import migrate
+from fleet.db.engine import create_engine
+
+log = structlog.get_logger("fleet.cli")
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", dest="config_file", help="TOML configuration file")
+    common.add_argument("--database-url", dest="database_url", help="database URL")
+    common.add_argument("--log-level", dest="log_level", help="debug, info, warning, error")
+    common.add_argument("--log-format", dest="log_format", help="console or json")
+
+    parser = argparse.ArgumentParser(
+        prog="fleetpbx", description="FleetPBX, the mobile-fleet PABX", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--migrate", action="store_true", help="upgrade the database schema before starting"
+    )
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="migrate, seed the demo fleet and run the service"
+    )
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+
+    db = sub.add_parser("db", parents=[common], help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", parents=[common], help="upgrade to a revision (head)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_sub.add_parser("downgrade", parents=[common], help="downgrade to a revision")
+    down.add_argument("revision")
+    db_sub.add_parser("current", parents=[common], help="show the current revision")
+
+    seed = sub.add_parser("seed", parents=[common], help="create fake fleets (Faker fr_FR)")
+    seed.add_argument("--fleets", type=int, default=1)
+    seed.add_argument("--lines", type=int, default=50)
+    seed.add_argument("--groups", type=int, default=None, help="groups per fleet (lines/20)")
+    seed.add_argument("--seed", type=int, default=1)
+
+    sub.add_parser("check-config", parents=[common], help="show the effective configuration")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    cli: dict[str, Any] = {
+        "database_url": args.database_url,
+        "log_level": args.log_level,
+        "log_format": args.log_format,
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+    }
+    return load_settings(cli=cli, config_file=args.config_file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"fleetpbx: configuration error: {exc}\n")
+        return 2
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    try:
+        return _dispatch(args, settings)
+    except DomainError as exc:
+        sys.stderr.write(f"fleetpbx: {exc.code.value}: {exc.message(Language.EN)}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command
+    if command == "check-config":
+        return _check_config(settings)
+    if command == "db":
+        return asyncio.run(_db(args, settings))
+    if command == "seed":
+        return asyncio.run(_seed(args, settings))
+    if command == "serve":
+        if args.migrate:
+            asyncio.run(migrate.upgrade(settings.database_url))
+        _serve(settings)
+        return 0
+    if command == "demo":
+        asyncio.run(_prepare_demo(settings))
+        _serve(settings)
+        return 0
+    raise AssertionError(command)
+
+
+def _check_config(settings: Settings) -> int:
+    values = settings.redacted()
+    for name, value in values.items():
+        source = settings.sources.get(name, "")
+        shown = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+        _out(f"{name} = {shown}" + (f"    # {source}" if source else ""))
+    return 0
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    url = settings.database_url
+    if args.db_command == "upgrade":
+        await migrate.upgrade(url, args.revision)
+        _out(f"database at revision {await migrate.current(url)}")
+    elif args.db_command == "downgrade":
+        await migrate.downgrade(url, args.revision)
+        _out(f"database at revision {await migrate.current(url)}")
+    else:
+        _out(str(await migrate.current(url)))
+    return 0
+
+
+async def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from fleet.seed import seed
+
+    if args.fleets < 0 or args.lines < 0 or (args.groups is not None and args.groups < 0):
+        sys.stderr.write("fleetpbx: --fleets, --lines and --groups must be zero or more\n")
+        return 2
+    await migrate.upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        report = await seed(
+            services, fleets=args.fleets, lines=args.lines, seed=args.seed, groups=args.groups
+        )
+    finally:
+        await engine.dispose()
+    _out(
+        f"seeded {len(report.fleet_ids)} fleet(s) {report.fleet_ids}: {report.lines} lines, "
+        f"{report.fixed_numbers} fixed numbers, {report.forwardings} forwardings, "
+        f"{report.incoming_lists} incoming lists, {report.groups} call groups"
+    )
+    return 0
+
+
+async def _prepare_demo(settings: Settings) -> None:
+    from fleet import demo
+
+    await migrate.upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        info = await demo.ensure_demo(services)
+    finally:
+        await engine.dispose()
+    base = f"http://{settings.host}:{settings.port}"
+    _out("FleetPBX demo")
+    _out(f"  database       {settings.redacted()['database_url']}")
+    _out(
+        f"  demo fleet     {demo.DEMO_FLEET} (id {info.fleet_id})"
+        + (" created" if info.created else " already there")
+    )
+    _out(f"  health         {base}/healthz")
+    _out(f"  manager        login {demo.MANAGER_LOGIN!r} password {demo.MANAGER_PASSWORD!r}")
+    _out(f"  employee       login {demo.EMPLOYEE_LOGIN!r} password {demo.EMPLOYEE_PASSWORD!r}")
+    _out("  stop with Ctrl-C")
+
+
+def _serve(settings: Settings) -> None:
+    app = build_app(settings=settings)
+    log.info("serving", host=settings.host, port=settings.port)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

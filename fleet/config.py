@@ -1,0 +1,213 @@
+"""Configuration, read once into a frozen object: defaults < TOML file < environment
+(``FLEETPBX_*``) < command line. Every value remembers where it came from."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fleet.core.numbering import NumberPolicy
+
+ENV_PREFIX = "FLEETPBX_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///fleetpbx.db"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing, unknown or malformed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    log_level: str = "info"
+    log_format: str = "console"
+    numbering_region: str = "FR"
+    numbering_national_length: int = 10
+    numbering_allowed_prefixes: tuple[str, ...] = ("01", "02", "03", "04", "05", "06")
+    numbering_special_prefixes: tuple[str, ...] = ("08",)
+    cookie_secure: bool = False
+    config_file: str | None = None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def number_policy(self) -> NumberPolicy:
+        return NumberPolicy(
+            region=self.numbering_region,
+            national_length=self.numbering_national_length,
+            allowed_prefixes=self.numbering_allowed_prefixes,
+            special_prefixes=self.numbering_special_prefixes,
+        )
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings for display: secrets in URLs masked."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "sources":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "database_url":
+                value = _mask_password(value)
+            out[f.name] = value
+        return out
+
+
+def _mask_password(url: str) -> str:
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}://{creds}@{host}"
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value.strip()
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer")
+    return int(value)
+
+
+def _port(value: Any) -> int:
+    port = _int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a port number 0-65535")
+    return port
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _prefixes(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    cleaned = tuple(str(p).strip() for p in items if str(p).strip())
+    if not all(p.isdigit() for p in cleaned):
+        raise ValueError("expected digit prefixes, e.g. 01,02,06")
+    return cleaned
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _text(value).lower()
+        if text not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def _url(value: Any) -> str:
+    url = _text(value)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("expected a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+    return url
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "database_url": _url,
+    "host": _text,
+    "port": _port,
+    "log_level": _choice("debug", "info", "warning", "error"),
+    "log_format": _choice("console", "json"),
+    "numbering_region": lambda v: _text(v).upper(),
+    "numbering_national_length": _int,
+    "numbering_allowed_prefixes": _prefixes,
+    "numbering_special_prefixes": _prefixes,
+    "cookie_secure": _bool,
+}
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{name}_"))
+        else:
+            out[name] = value
+    return out
+
+
+def load_settings(
+    *,
+    cli: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Merge the layers. ``cli`` holds only options actually given (None means not given)."""
+    environ = dict(os.environ if env is None else env)
+    given = {k: v for k, v in (cli or {}).items() if v is not None}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {name: "default" for name in PARSERS}
+
+    path = config_file or given.pop("config_file", None) or environ.get(f"{ENV_PREFIX}CONFIG")
+    if path:
+        file_values = _read_file(Path(path))
+        for name, raw in file_values.items():
+            values[name] = _parse(name, raw, f"file {path}")
+            sources[name] = f"file {path}"
+
+    for name in PARSERS:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in environ:
+            values[name] = _parse(name, environ[env_name], f"environment {env_name}")
+            sources[name] = f"environment {env_name}"
+
+    for name, raw in given.items():
+        if name not in PARSERS:
+            raise ConfigError(f"unknown option {name}")
+        values[name] = _parse(name, raw, f"option --{name.replace('_', '-')}")
+        sources[name] = "command line"
+
+    settings = Settings(**values, config_file=str(path) if path else None, sources=sources)
+    _check(settings)
+    return settings
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    flat = _flatten(data)
+    unknown = sorted(set(flat) - set(PARSERS))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    return flat
+
+
+def _parse(name: str, raw: Any, where: str) -> Any:
+    try:
+        return PARSERS[name](raw)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name} from {where}: {exc} (got {raw!r})") from exc
+
+
+def _check(settings: Settings) -> None:
+    import phonenumbers
+
+    if phonenumbers.country_code_for_region(settings.numbering_region) == 0:
+        raise ConfigError(f"numbering_region: unknown region {settings.numbering_region!r}")
+    if not settings.numbering_allowed_prefixes:
+        raise ConfigError("numbering_allowed_prefixes: at least one prefix is needed")

@@ -1,0 +1,432 @@
+"""Domain errors: a stable code, a kind, and a message in French and English.
+
+Domain errors carry no transport status (HTTP, SMPP, SIP). Each edge translates
+``ErrorKind`` (or the code itself) through one table of its own.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+from typing import Any
+
+from fleet.core.values import Language
+
+
+class ErrorKind(Enum):
+    INVALID = "invalid"  # the request breaks a rule; nothing was written
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # clashes with existing data (unique number, membership...)
+    FORBIDDEN = "forbidden"  # the actor may not do this
+    UNAVAILABLE = "unavailable"  # a dependency (database) is down
+
+
+class ErrorCode(StrEnum):
+    # numbering (§3)
+    NUMBER_REQUIRED = "number_required"
+    NUMBER_INVALID = "number_invalid"
+    NUMBER_SHORT_NOT_ALLOWED = "number_short_not_allowed"
+    NUMBER_INTERNATIONAL_NOT_ALLOWED = "number_international_not_allowed"
+    NUMBER_SPECIAL_NOT_ALLOWED = "number_special_not_allowed"
+    NUMBER_PREFIX_NOT_ALLOWED = "number_prefix_not_allowed"
+    NUMBER_NOT_MOBILE = "number_not_mobile"
+    NUMBER_NOT_FIXED = "number_not_fixed"
+    NUMBER_IN_USE = "number_in_use"
+    NUMBER_NOT_IN_VPN = "number_not_in_vpn"
+    SHORT_NUMBER_INVALID = "short_number_invalid"
+    SHORT_NUMBER_IN_USE = "short_number_in_use"
+    # fleet
+    FLEET_NAME_INVALID = "fleet_name_invalid"
+    SHORT_NUMBER_LENGTH_INVALID = "short_number_length_invalid"
+    SHORT_NUMBER_LENGTH_LOCKED = "short_number_length_locked"
+    TIMEZONE_INVALID = "timezone_invalid"
+    LANGUAGE_INVALID = "language_invalid"
+    # lines
+    EMPLOYEE_NAME_INVALID = "employee_name_invalid"
+    EMAIL_INVALID = "email_invalid"
+    LABEL_INVALID = "label_invalid"
+    TRUNK_NAME_INVALID = "trunk_name_invalid"
+    PABX_OPTION_REQUIRED = "pabx_option_required"
+    LINE_IN_GROUPS = "line_in_groups"
+    LINE_IS_GROUP_NUMBER = "line_is_group_number"
+    # forwarding (§4)
+    FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
+    FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
+    FORWARDING_TO_SELF = "forwarding_to_self"
+    NO_REPLY_TIMER_INVALID = "no_reply_timer_invalid"
+    NO_REPLY_TIMER_NOT_APPLICABLE = "no_reply_timer_not_applicable"
+    # incoming-call list
+    LIST_TOO_LONG = "list_too_long"
+    LIST_EMPTY = "list_empty"
+    LIST_DUPLICATE_ENTRY = "list_duplicate_entry"
+    LIST_MODE_INVALID = "list_mode_invalid"
+    RING_TIME_INVALID = "ring_time_invalid"
+    # call groups (§5)
+    GROUP_NAME_INVALID = "group_name_invalid"
+    GROUP_NAME_IN_USE = "group_name_in_use"
+    GROUP_CODE_INVALID = "group_code_invalid"
+    GROUP_CODES_IDENTICAL = "group_codes_identical"
+    GROUP_QUEUE_INVALID = "group_queue_invalid"
+    GROUP_SWITCHOVER_DELAY_INVALID = "group_switchover_delay_invalid"
+    GROUP_INTERCALL_DELAY_INVALID = "group_intercall_delay_invalid"
+    GROUP_MAX_WAIT_INVALID = "group_max_wait_invalid"
+    GROUP_DISTRIBUTION_INVALID = "group_distribution_invalid"
+    GROUP_NO_ANSWER_INVALID = "group_no_answer_invalid"
+    GROUP_NO_ANSWER_SELF = "group_no_answer_self"
+    GROUP_FULL = "group_full"
+    GROUP_MEMBER_DUPLICATE = "group_member_duplicate"
+    GROUP_MEMBER_OTHER_FLEET = "group_member_other_fleet"
+    GROUP_NUMBER_NOT_MEMBER = "group_number_not_member"
+    GROUP_NUMBER_MEMBER_REQUIRED = "group_number_member_required"
+    GROUP_IS_OVERFLOW_TARGET = "group_is_overflow_target"
+    NOT_A_MEMBER = "not_a_member"
+    # accounts
+    LOGIN_INVALID = "login_invalid"
+    LOGIN_IN_USE = "login_in_use"
+    PASSWORD_TOO_WEAK = "password_too_weak"
+    PASSWORD_WRONG = "password_wrong"
+    ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
+    ACCOUNT_LINE_REQUIRED = "account_line_required"
+    # generic
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+
+
+_E = ErrorKind
+# code -> (kind, French message, English message). Messages take str.format fields.
+_CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
+    ErrorCode.NUMBER_REQUIRED: (_E.INVALID, "Saisissez un numéro.", "Enter a number."),
+    ErrorCode.NUMBER_INVALID: (
+        _E.INVALID,
+        "« {number} » n'est pas un numéro valide.",
+        "'{number}' is not a valid number.",
+    ),
+    ErrorCode.NUMBER_SHORT_NOT_ALLOWED: (
+        _E.INVALID,
+        "Numéro court non disponible : saisissez un numéro à {length} chiffres.",
+        "Short numbers are not allowed here: enter a {length}-digit number.",
+    ),
+    ErrorCode.NUMBER_INTERNATIONAL_NOT_ALLOWED: (
+        _E.INVALID,
+        "Les numéros internationaux ne sont pas autorisés ici.",
+        "International numbers are not allowed here.",
+    ),
+    ErrorCode.NUMBER_SPECIAL_NOT_ALLOWED: (
+        _E.INVALID,
+        "Les numéros spéciaux ({prefix}…) ne sont pas autorisés.",
+        "Special numbers ({prefix}…) are not allowed.",
+    ),
+    ErrorCode.NUMBER_PREFIX_NOT_ALLOWED: (
+        _E.INVALID,
+        "Saisissez un numéro à {length} chiffres commençant par {prefixes}.",
+        "Enter a {length}-digit number starting with {prefixes}.",
+    ),
+    ErrorCode.NUMBER_NOT_MOBILE: (
+        _E.INVALID,
+        "« {number} » n'est pas un numéro mobile.",
+        "'{number}' is not a mobile number.",
+    ),
+    ErrorCode.NUMBER_NOT_FIXED: (
+        _E.INVALID,
+        "« {number} » n'est pas un numéro fixe.",
+        "'{number}' is not a fixed-line number.",
+    ),
+    ErrorCode.NUMBER_IN_USE: (
+        _E.CONFLICT,
+        "Le numéro {number} est déjà utilisé.",
+        "Number {number} is already in use.",
+    ),
+    ErrorCode.NUMBER_NOT_IN_VPN: (
+        _E.INVALID,
+        "Le numéro {number} n'appartient pas au réseau de l'entreprise (VPN).",
+        "Number {number} is not in the company network (VPN).",
+    ),
+    ErrorCode.SHORT_NUMBER_INVALID: (
+        _E.INVALID,
+        "Le numéro court doit compter {length} chiffres et ne pas commencer par 0.",
+        "The short number must have {length} digits and not start with 0.",
+    ),
+    ErrorCode.SHORT_NUMBER_IN_USE: (
+        _E.CONFLICT,
+        "Le numéro court {short_number} est déjà attribué dans cette flotte.",
+        "Short number {short_number} is already assigned in this fleet.",
+    ),
+    ErrorCode.FLEET_NAME_INVALID: (
+        _E.INVALID,
+        "Le nom de la flotte doit compter de 1 à {max} caractères.",
+        "The fleet name must be 1 to {max} characters long.",
+    ),
+    ErrorCode.SHORT_NUMBER_LENGTH_INVALID: (
+        _E.INVALID,
+        "La longueur des numéros courts doit être comprise entre {min} et {max}.",
+        "The short-number length must be between {min} and {max}.",
+    ),
+    ErrorCode.SHORT_NUMBER_LENGTH_LOCKED: (
+        _E.CONFLICT,
+        "La longueur des numéros courts ne peut pas changer "
+        "tant que des numéros courts sont attribués.",
+        "The short-number length cannot change while short numbers are assigned.",
+    ),
+    ErrorCode.TIMEZONE_INVALID: (
+        _E.INVALID,
+        "Fuseau horaire inconnu : « {timezone} ».",
+        "Unknown time zone: '{timezone}'.",
+    ),
+    ErrorCode.LANGUAGE_INVALID: (
+        _E.INVALID,
+        "Langue non prise en charge : « {language} » (fr ou en).",
+        "Unsupported language: '{language}' (fr or en).",
+    ),
+    ErrorCode.EMPLOYEE_NAME_INVALID: (
+        _E.INVALID,
+        "Le nom du collaborateur doit compter de 1 à {max} caractères.",
+        "The employee name must be 1 to {max} characters long.",
+    ),
+    ErrorCode.EMAIL_INVALID: (
+        _E.INVALID,
+        "Adresse e-mail invalide : « {email} ».",
+        "Invalid e-mail address: '{email}'.",
+    ),
+    ErrorCode.LABEL_INVALID: (
+        _E.INVALID,
+        "Le libellé doit compter de 1 à {max} caractères.",
+        "The label must be 1 to {max} characters long.",
+    ),
+    ErrorCode.TRUNK_NAME_INVALID: (
+        _E.INVALID,
+        "Nom de trunk SIP invalide : lettres, chiffres, « . », « - » ou « _ », "
+        "{max} caractères au plus.",
+        "Invalid SIP trunk name: letters, digits, '.', '-' or '_', at most {max} characters.",
+    ),
+    ErrorCode.PABX_OPTION_REQUIRED: (
+        _E.INVALID,
+        "La ligne {number} ne dispose pas de l'option PABX mobile.",
+        "Line {number} does not have the mobile PABX option.",
+    ),
+    ErrorCode.LINE_IN_GROUPS: (
+        _E.CONFLICT,
+        "La ligne {number} est membre de groupes d'appel ({groups}) : retirez-la d'abord.",
+        "Line {number} is a member of call groups ({groups}): remove it first.",
+    ),
+    ErrorCode.LINE_IS_GROUP_NUMBER: (
+        _E.CONFLICT,
+        "Le numéro de la ligne {number} est le numéro du groupe « {group} ».",
+        "Line {number} is the number of call group '{group}'.",
+    ),
+    ErrorCode.FORWARDING_KIND_INVALID: (
+        _E.INVALID,
+        "Type de renvoi inconnu : « {kind} ».",
+        "Unknown forwarding type: '{kind}'.",
+    ),
+    ErrorCode.FORWARDING_DESTINATION_REQUIRED: (
+        _E.INVALID,
+        "Saisissez le numéro de destination du renvoi.",
+        "Enter the forwarding destination number.",
+    ),
+    ErrorCode.FORWARDING_TO_SELF: (
+        _E.INVALID,
+        "Une ligne ne peut pas être renvoyée vers elle-même.",
+        "A line cannot be forwarded to itself.",
+    ),
+    ErrorCode.NO_REPLY_TIMER_INVALID: (
+        _E.INVALID,
+        "Le délai de non-réponse doit être compris entre {min} et {max} secondes.",
+        "The no-reply timer must be between {min} and {max} seconds.",
+    ),
+    ErrorCode.NO_REPLY_TIMER_NOT_APPLICABLE: (
+        _E.INVALID,
+        "Le délai ne s'applique qu'au renvoi sur non-réponse.",
+        "A timer applies only to no-reply forwarding.",
+    ),
+    ErrorCode.LIST_TOO_LONG: (
+        _E.INVALID,
+        "La liste d'appels compte au plus {max} numéros.",
+        "The incoming-call list holds at most {max} numbers.",
+    ),
+    ErrorCode.LIST_EMPTY: (
+        _E.INVALID,
+        "Ajoutez au moins un numéro avant d'activer la liste.",
+        "Add at least one number before activating the list.",
+    ),
+    ErrorCode.LIST_DUPLICATE_ENTRY: (
+        _E.INVALID,
+        "Le numéro {number} figure deux fois dans la liste.",
+        "Number {number} appears twice in the list.",
+    ),
+    ErrorCode.LIST_MODE_INVALID: (
+        _E.INVALID,
+        "Mode de distribution inconnu : « {mode} » (simultané ou séquentiel).",
+        "Unknown ring mode: '{mode}' (simultaneous or sequential).",
+    ),
+    ErrorCode.RING_TIME_INVALID: (
+        _E.INVALID,
+        "La durée de sonnerie par poste doit être comprise entre {min} et {max} secondes.",
+        "The ring time per step must be between {min} and {max} seconds.",
+    ),
+    ErrorCode.GROUP_NAME_INVALID: (
+        _E.INVALID,
+        "Le nom du groupe doit compter de 1 à {max} caractères.",
+        "The group name must be 1 to {max} characters long.",
+    ),
+    ErrorCode.GROUP_NAME_IN_USE: (
+        _E.CONFLICT,
+        "Un groupe « {name} » existe déjà dans cette flotte.",
+        "A group named '{name}' already exists in this fleet.",
+    ),
+    ErrorCode.GROUP_CODE_INVALID: (
+        _E.INVALID,
+        "Le {which} doit compter exactement 4 chiffres.",
+        "The {which_en} must be exactly 4 digits.",
+    ),
+    ErrorCode.GROUP_CODES_IDENTICAL: (
+        _E.INVALID,
+        "Le code de connexion utilisateur et le code administratif doivent être différents.",
+        "The user connection code and the administrative code must differ.",
+    ),
+    ErrorCode.GROUP_QUEUE_INVALID: (
+        _E.INVALID,
+        "La file d'attente compte de {min} à {max} positions.",
+        "The queue holds {min} to {max} positions.",
+    ),
+    ErrorCode.GROUP_SWITCHOVER_DELAY_INVALID: (
+        _E.INVALID,
+        "Le délai avant basculement doit être compris entre {min} et {max} secondes.",
+        "The delay before switchover must be between {min} and {max} seconds.",
+    ),
+    ErrorCode.GROUP_INTERCALL_DELAY_INVALID: (
+        _E.INVALID,
+        "Le délai inter-appels doit être compris entre {min} et {max} secondes.",
+        "The inter-call delay must be between {min} and {max} seconds.",
+    ),
+    ErrorCode.GROUP_MAX_WAIT_INVALID: (
+        _E.INVALID,
+        "L'attente maximale en file doit être comprise entre {min} et {max} secondes.",
+        "The maximum queue wait must be between {min} and {max} seconds.",
+    ),
+    ErrorCode.GROUP_DISTRIBUTION_INVALID: (
+        _E.INVALID,
+        "Mode de distribution inconnu : « {mode} ».",
+        "Unknown distribution mode: '{mode}'.",
+    ),
+    ErrorCode.GROUP_NO_ANSWER_INVALID: (
+        _E.INVALID,
+        "Règle de non-réponse incomplète : {detail}.",
+        "Incomplete no-answer rule: {detail}.",
+    ),
+    ErrorCode.GROUP_NO_ANSWER_SELF: (
+        _E.INVALID,
+        "Un groupe ne peut pas déborder vers lui-même.",
+        "A group cannot overflow to itself.",
+    ),
+    ErrorCode.GROUP_FULL: (
+        _E.INVALID,
+        "Un groupe d'appel compte au plus {max} membres.",
+        "A call group holds at most {max} members.",
+    ),
+    ErrorCode.GROUP_MEMBER_DUPLICATE: (
+        _E.CONFLICT,
+        "La ligne {number} est déjà membre du groupe.",
+        "Line {number} is already a member of the group.",
+    ),
+    ErrorCode.GROUP_MEMBER_OTHER_FLEET: (
+        _E.INVALID,
+        "La ligne {number} n'appartient pas à la flotte du groupe.",
+        "Line {number} does not belong to the group's fleet.",
+    ),
+    ErrorCode.GROUP_NUMBER_NOT_MEMBER: (
+        _E.INVALID,
+        "Le numéro {number} est celui d'une ligne qui n'est pas membre du groupe.",
+        "Number {number} belongs to a line that is not a member of the group.",
+    ),
+    ErrorCode.GROUP_NUMBER_MEMBER_REQUIRED: (
+        _E.CONFLICT,
+        "La ligne {number} porte le numéro du groupe : elle doit rester membre.",
+        "Line {number} carries the group's number: it must stay a member.",
+    ),
+    ErrorCode.GROUP_IS_OVERFLOW_TARGET: (
+        _E.CONFLICT,
+        "Le groupe sert de débordement au groupe « {group} ».",
+        "The group is the no-answer target of group '{group}'.",
+    ),
+    ErrorCode.NOT_A_MEMBER: (
+        _E.NOT_FOUND,
+        "La ligne {number} n'est pas membre du groupe.",
+        "Line {number} is not a member of the group.",
+    ),
+    ErrorCode.LOGIN_INVALID: (
+        _E.INVALID,
+        "Identifiant invalide : 3 à {max} caractères (lettres, chiffres, . _ - @).",
+        "Invalid login: 3 to {max} characters (letters, digits, . _ - @).",
+    ),
+    ErrorCode.LOGIN_IN_USE: (
+        _E.CONFLICT,
+        "L'identifiant « {login} » est déjà utilisé.",
+        "Login '{login}' is already in use.",
+    ),
+    ErrorCode.PASSWORD_TOO_WEAK: (
+        _E.INVALID,
+        "Le mot de passe doit compter au moins {min} caractères.",
+        "The password must be at least {min} characters long.",
+    ),
+    ErrorCode.PASSWORD_WRONG: (
+        _E.FORBIDDEN,
+        "Mot de passe incorrect.",
+        "Wrong password.",
+    ),
+    ErrorCode.ACCOUNT_FLEETS_REQUIRED: (
+        _E.INVALID,
+        "Un gestionnaire doit administrer au moins une flotte.",
+        "A fleet manager must manage at least one fleet.",
+    ),
+    ErrorCode.ACCOUNT_LINE_REQUIRED: (
+        _E.INVALID,
+        "Un compte collaborateur est rattaché à exactement une ligne.",
+        "An employee account is tied to exactly one line.",
+    ),
+    ErrorCode.NOT_FOUND: (
+        _E.NOT_FOUND,
+        "{entity} introuvable : {key}.",
+        "{entity} not found: {key}.",
+    ),
+    ErrorCode.CONFLICT: (
+        _E.CONFLICT,
+        "La modification entre en conflit avec des données existantes.",
+        "The change conflicts with existing data.",
+    ),
+    ErrorCode.DATABASE_UNAVAILABLE: (
+        _E.UNAVAILABLE,
+        "La base de données est indisponible.",
+        "The database is unavailable.",
+    ),
+}
+
+
+class DomainError(Exception):
+    """A rule was broken. ``field`` names the input that caused it, when there is one."""
+
+    def __init__(self, code: ErrorCode, *, field: str | None = None, **params: Any) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(self.message(Language.EN))
+
+    @property
+    def kind(self) -> ErrorKind:
+        return _CATALOGUE[self.code][0]
+
+    def message(self, language: Language = Language.FR) -> str:
+        _, fr, en = _CATALOGUE[self.code]
+        template = fr if language is Language.FR else en
+        return template.format(**self.params)
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code.value!r}, field={self.field!r}, params={self.params!r})"
+
+
+def not_found(entity: str, key: object) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, entity=entity, key=key)
+
+
+def catalogue() -> dict[ErrorCode, tuple[ErrorKind, str, str]]:
+    """The full table, for documentation and tests."""
+    return dict(_CATALOGUE)

@@ -1,0 +1,196 @@
+"""Read models of the configuration domain: frozen, framework-free views.
+
+Services return these; adapters (portal, USSD, engine) read them. They carry no
+database identity beyond plain integer ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from fleet.core.numbering import E164
+from fleet.core.values import (
+    AuditAction,
+    CallEventKind,
+    CallOutcome,
+    Channel,
+    DistributionMode,
+    ForwardingKind,
+    Language,
+    NoAnswerAction,
+    RingMode,
+    Role,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    id: int
+    name: str
+    short_number_length: int
+    language: Language
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    id: int
+    fleet_id: int
+    msisdn: E164
+    short_number: str | None
+    employee_name: str
+    email: str | None
+    language: Language
+    pabx_option: bool
+    call_waiting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FixedNumber:
+    id: int
+    fleet_id: int
+    number: E164
+    label: str
+    trunk: str
+    short_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarding:
+    line_id: int
+    kind: ForwardingKind
+    destination: E164 | None
+    active: bool
+    no_reply_timer: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingList:
+    line_id: int
+    active: bool
+    mode: RingMode
+    ring_time: int
+    entries: tuple[E164, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    line_id: int
+    msisdn: E164
+    employee_name: str
+    position: int
+    connected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallGroup:
+    id: int
+    fleet_id: int
+    number: E164
+    name: str
+    short_number: str | None
+    user_code: str
+    admin_code: str
+    queue_size: int
+    switchover_delay: int
+    intercall_delay: int
+    distribution: DistributionMode
+    max_queue_wait: int
+    no_answer_action: NoAnswerAction
+    no_answer_number: E164 | None
+    no_answer_group_id: int | None
+    members: tuple[Member, ...] = ()
+
+    @property
+    def any_connected(self) -> bool:
+        """The legend of the seed: at least one member connected / none connected."""
+        return any(m.connected for m in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMembership:
+    """One group a line belongs to, seen from the line."""
+
+    group_id: int
+    group_number: E164
+    group_name: str
+    position: int
+    connected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LineServices:
+    """A line with everything the engine needs to route a call to it."""
+
+    line: Line
+    forwardings: tuple[Forwarding, ...]
+    incoming_list: IncomingList | None
+    groups: tuple[GroupMembership, ...]
+
+    def forwarding(self, kind: ForwardingKind) -> Forwarding | None:
+        return next((f for f in self.forwardings if f.kind is kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    login: str
+    role: Role
+    display_name: str
+    language: Language
+    fleet_ids: tuple[int, ...]
+    line_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    channel: Channel
+    fleet_id: int | None
+    entity: str
+    entity_id: str
+    action: AuditAction
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    seq: int
+    at: datetime
+    kind: CallEventKind
+    forwarding_kind: ForwardingKind | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+    group_id: int | None = None
+    member_line_id: int | None = None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    call_id: str
+    fleet_id: int | None
+    caller: str
+    called: str
+    offered_at: datetime
+    answered_at: datetime | None = None
+    released_at: datetime | None = None
+    outcome: CallOutcome | None = None
+    cause: str | None = None
+    events: tuple[CallEvent, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int

@@ -1,0 +1,112 @@
+"""Enumerations and small value objects shared by the whole product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class Channel(StrEnum):
+    """Where a change came from, as written in the audit journal."""
+
+    CLI = "cli"
+    PORTAL = "portal"
+    API = "api"
+    USSD = "ussd"
+    SYSTEM = "system"
+    SEED = "seed"
+
+
+class ForwardingKind(StrEnum):
+    """The four forwarding types of the seed (004 §3)."""
+
+    UNCONDITIONAL = "unconditional"  # renvoi immédiat (MMI 21)
+    BUSY = "busy"  # renvoi sur occupation (MMI 67)
+    NO_REPLY = "no_reply"  # renvoi sur non-réponse (MMI 61)
+    NOT_REACHABLE = "not_reachable"  # renvoi sur injoignabilité (MMI 62)
+
+
+class RingMode(StrEnum):
+    """How an incoming-call list rings its entries (004 §4)."""
+
+    SIMULTANEOUS = "simultaneous"
+    CASCADE = "cascade"  # "séquentiellement" / "en cascade"
+
+
+class DistributionMode(StrEnum):
+    """Call-group distribution modes (DESIGN §5, 003 §4.2)."""
+
+    LINEAR = "linear"  # always from the top of the list ("hiérarchique", "Linéaire")
+    CYCLIC = "cyclic"  # start after the member who took the last call
+    SIMULTANEOUS = "simultaneous"
+    LEAST_ACTIVE = "least_active"  # longest idle first
+    RANDOM = "random"
+
+
+class NoAnswerAction(StrEnum):
+    """What a call group does when nobody answers (003 §4.4)."""
+
+    END_WITH_ANNOUNCEMENT = "end_with_announcement"
+    FORWARD_TO_NUMBER = "forward_to_number"
+    FORWARD_TO_GROUP = "forward_to_group"
+
+
+class Role(StrEnum):
+    MANAGER = "manager"  # fleet manager: one or more fleets
+    EMPLOYEE = "employee"  # one line
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class CallOutcome(StrEnum):
+    ANSWERED = "answered"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    UNREACHABLE = "unreachable"
+    REJECTED = "rejected"
+    LOOP = "loop"
+    ABANDONED = "abandoned"
+
+
+class CallEventKind(StrEnum):
+    OFFERED = "offered"
+    FORWARDED = "forwarded"
+    LIST_RING = "list_ring"
+    GROUP_OFFERED = "group_offered"
+    QUEUED = "queued"
+    ANSWERED = "answered"
+    TRANSFERRED = "transferred"
+    CONFERENCE_JOINED = "conference_joined"
+    CONFERENCE_LEFT = "conference_left"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change and through which channel (for the audit journal)."""
+
+    name: str
+    channel: Channel
+    account_id: int | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(name=name, channel=Channel.SYSTEM)
+
+
+class Unset(Enum):
+    """Marks a keyword argument that was not given (so ``None`` can mean "clear")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET

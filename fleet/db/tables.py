@@ -1,0 +1,287 @@
+"""SQLAlchemy mapping of the configuration domain. Schema changes go through Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from fleet.core.values import (
+    AuditAction,
+    CallEventKind,
+    CallOutcome,
+    Channel,
+    DistributionMode,
+    ForwardingKind,
+    Language,
+    NoAnswerAction,
+    RingMode,
+    Role,
+)
+from fleet.db.types import UTCDateTime, enum_type
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NUMBER = 16  # E.164: '+' and at most 15 digits
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FleetRow(Base):
+    __tablename__ = "fleets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    short_number_length: Mapped[int] = mapped_column(Integer)
+    language: Mapped[Language] = mapped_column(enum_type(Language))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LineRow(Base):
+    __tablename__ = "lines"
+    __table_args__ = (UniqueConstraint("fleet_id", "short_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fleet_id: Mapped[int] = mapped_column(ForeignKey("fleets.id", ondelete="CASCADE"), index=True)
+    msisdn: Mapped[str] = mapped_column(String(NUMBER), unique=True)
+    short_number: Mapped[str | None] = mapped_column(String(8))
+    employee_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[Language] = mapped_column(enum_type(Language))
+    pabx_option: Mapped[bool] = mapped_column(Boolean)
+    call_waiting: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    forwardings: Mapped[list[ForwardingRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ForwardingRow.kind"
+    )
+    incoming_list: Mapped[IncomingListRow | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    memberships: Mapped[list[MemberRow]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class FixedNumberRow(Base):
+    __tablename__ = "fixed_numbers"
+    __table_args__ = (UniqueConstraint("fleet_id", "short_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fleet_id: Mapped[int] = mapped_column(ForeignKey("fleets.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(NUMBER), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    trunk: Mapped[str] = mapped_column(String(64))
+    short_number: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ForwardingRow(Base):
+    __tablename__ = "forwardings"
+    __table_args__ = (UniqueConstraint("line_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    kind: Mapped[ForwardingKind] = mapped_column(enum_type(ForwardingKind))
+    destination: Mapped[str | None] = mapped_column(String(NUMBER))
+    active: Mapped[bool] = mapped_column(Boolean)
+    no_reply_timer: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IncomingListRow(Base):
+    __tablename__ = "incoming_lists"
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean)
+    mode: Mapped[RingMode] = mapped_column(enum_type(RingMode))
+    ring_time: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    entries: Mapped[list[IncomingEntryRow]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="IncomingEntryRow.position",
+    )
+
+
+class IncomingEntryRow(Base):
+    __tablename__ = "incoming_list_entries"
+    __table_args__ = (
+        UniqueConstraint("line_id", "position"),
+        UniqueConstraint("line_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("incoming_lists.line_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(NUMBER))
+
+
+class GroupRow(Base):
+    __tablename__ = "call_groups"
+    __table_args__ = (
+        UniqueConstraint("fleet_id", "name"),
+        UniqueConstraint("fleet_id", "short_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fleet_id: Mapped[int] = mapped_column(ForeignKey("fleets.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(NUMBER), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    short_number: Mapped[str | None] = mapped_column(String(8))
+    user_code: Mapped[str] = mapped_column(String(4))
+    admin_code: Mapped[str] = mapped_column(String(4))
+    queue_size: Mapped[int] = mapped_column(Integer)
+    switchover_delay: Mapped[int] = mapped_column(Integer)
+    intercall_delay: Mapped[int] = mapped_column(Integer)
+    distribution: Mapped[DistributionMode] = mapped_column(enum_type(DistributionMode))
+    max_queue_wait: Mapped[int] = mapped_column(Integer)
+    no_answer_action: Mapped[NoAnswerAction] = mapped_column(enum_type(NoAnswerAction))
+    no_answer_number: Mapped[str | None] = mapped_column(String(NUMBER))
+    no_answer_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_groups.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[MemberRow]] = relationship(
+        back_populates="group",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MemberRow.position",
+    )
+
+
+class MemberRow(Base):
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_line_id", "line_id"),)
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("call_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    connected: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    group: Mapped[GroupRow] = relationship(back_populates="members")
+    line: Mapped[LineRow] = relationship(back_populates="memberships")
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    display_name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[Language] = mapped_column(enum_type(Language))
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    fleets: Mapped[list[AccountFleetRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AccountFleetRow(Base):
+    __tablename__ = "account_fleets"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    fleet_id: Mapped[int] = mapped_column(
+        ForeignKey("fleets.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AuditRow(Base):
+    """The audit journal. No foreign keys: entries outlive what they describe."""
+
+    __tablename__ = "audit_journal"
+    __table_args__ = (Index("ix_audit_journal_fleet_at", "fleet_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel))
+    fleet_id: Mapped[int | None] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CallRecordRow(Base):
+    __tablename__ = "call_records"
+    __table_args__ = (Index("ix_call_records_fleet_offered", "fleet_id", "offered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    fleet_id: Mapped[int | None] = mapped_column(Integer)
+    caller: Mapped[str] = mapped_column(String(32))
+    called: Mapped[str] = mapped_column(String(32))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[CallOutcome | None] = mapped_column(enum_type(CallOutcome))
+    cause: Mapped[str | None] = mapped_column(String(64))
+
+    events: Mapped[list[CallEventRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="CallEventRow.seq"
+    )
+
+
+class CallEventRow(Base):
+    __tablename__ = "call_record_events"
+    __table_args__ = (UniqueConstraint("call_record_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_record_id: Mapped[int] = mapped_column(ForeignKey("call_records.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[CallEventKind] = mapped_column(enum_type(CallEventKind))
+    forwarding_kind: Mapped[ForwardingKind | None] = mapped_column(enum_type(ForwardingKind))
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    member_line_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,141 @@
+"""The demo fleet: the people and settings of the examples in seed 004, ready to try."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.values import Actor, Channel, DistributionMode, ForwardingKind, RingMode
+from fleet.services.container import Services
+from fleet.services.lines import NewLine
+
+DEMO_FLEET = "Démo — Taxis Express"
+DEMO_ACTOR = Actor(name="demo", channel=Channel.SEED)
+MANAGER_LOGIN, MANAGER_PASSWORD = "gestionnaire", "demo-gestionnaire"
+EMPLOYEE_LOGIN, EMPLOYEE_PASSWORD = "madame.b", "demo-collaboratrice"
+
+# (MSISDN, short number, name) — the cast of seed 004's examples, plus a taxi desk
+LINES = [
+    ("0611000001", "2001", "Monsieur A"),
+    ("0611000002", "2002", "Madame B"),
+    ("0611000003", "2003", "Monsieur C"),
+    ("0611000004", "2004", "Madame C"),
+    ("0611000005", "2005", "Monsieur D"),
+    ("0611000006", "2006", "Assistante de Madame B"),
+    ("0611000007", "2007", "Assistant de Madame C"),
+    ("0609182236", "2008", "Standard Com"),
+    ("0611000011", "2011", "Chauffeur 1"),
+    ("0611000012", "2012", "Chauffeur 2"),
+    ("0611000013", "2013", "Chauffeur 3"),
+    ("0611000014", "2014", "Chauffeur 4"),
+]
+FIXED = [
+    ("0145678910", "2101", "Fixe de Monsieur A"),
+    ("0145678911", "2102", "Fixe de Madame B"),
+    ("0145678915", "2105", "Fixe de Monsieur D"),
+]
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    fleet_id: int
+    created: bool
+
+
+async def ensure_demo(services: Services) -> DemoInfo:
+    """Create the demo fleet once; later runs find it and change nothing."""
+    for fleet in await services.fleets.all():
+        if fleet.name == DEMO_FLEET:
+            return DemoInfo(fleet_id=fleet.id, created=False)
+    actor = DEMO_ACTOR
+    fleet = await services.fleets.create(actor, name=DEMO_FLEET, short_number_length=4)
+    lines = await services.lines.create_many(
+        actor,
+        fleet.id,
+        [NewLine(msisdn=m, short_number=s, employee_name=n) for m, s, n in LINES],
+    )
+    by_name = {line.employee_name: line for line in lines}
+    for number, short, label in FIXED:
+        await services.fleets.add_fixed_number(
+            actor, fleet.id, number=number, label=label, trunk="trunk-siege", short_number=short
+        )
+    # Monsieur A forgot his mobile: immediate forwarding to his desk (kept off by default)
+    await services.forwarding.set(
+        actor,
+        by_name["Monsieur A"].id,
+        ForwardingKind.UNCONDITIONAL,
+        destination="0145678910",
+        active=False,
+    )
+    # Madame B: busy forwarding to her desk; cascade list desk -> mobile -> assistant
+    await services.forwarding.set(
+        actor, by_name["Madame B"].id, ForwardingKind.BUSY, destination="0145678911"
+    )
+    await services.incoming.save(
+        actor,
+        by_name["Madame B"].id,
+        entries=["0145678911", "0611000002", "0611000006"],
+        mode=RingMode.CASCADE,
+        ring_time=15,
+    )
+    # Madame C: after 25 s without answer, to her assistant
+    await services.forwarding.set(
+        actor,
+        by_name["Madame C"].id,
+        ForwardingKind.NO_REPLY,
+        destination="0611000007",
+        no_reply_timer=25,
+    )
+    # Monsieur D: switched off or out of coverage -> his desk
+    await services.forwarding.set(
+        actor, by_name["Monsieur D"].id, ForwardingKind.NOT_REACHABLE, destination="0145678915"
+    )
+    # the group of the seed's screen: 0609182236 "Com", 1703 / 2202, queue 1, 12 s, 30 s, linear
+    com = await services.groups.create(
+        actor,
+        fleet.id,
+        number="0609182236",
+        name="Com",
+        user_code="1703",
+        admin_code="2202",
+        queue_size=1,
+        switchover_delay=12,
+        intercall_delay=30,
+        distribution=DistributionMode.LINEAR,
+        members=[by_name["Monsieur A"].id, by_name["Madame B"].id],
+    )
+    taxis = await services.groups.create(
+        actor,
+        fleet.id,
+        number="0611000099",
+        name="Taxis",
+        user_code="4321",
+        admin_code="8765",
+        queue_size=3,
+        switchover_delay=15,
+        intercall_delay=20,
+        short_number="2099",
+        distribution=DistributionMode.CYCLIC,
+        members=[by_name[f"Chauffeur {i}"].id for i in range(1, 5)],
+    )
+    for i in (1, 2, 3):
+        await services.groups.set_connected(actor, taxis.id, by_name[f"Chauffeur {i}"].id, True)
+    await services.groups.set_connected(actor, com.id, by_name["Monsieur A"].id, True)
+    try:
+        await services.accounts.create_manager(
+            actor,
+            login=MANAGER_LOGIN,
+            password=MANAGER_PASSWORD,
+            display_name="Gestionnaire de flotte",
+            fleet_ids=[fleet.id],
+        )
+        await services.accounts.create_employee(
+            actor,
+            login=EMPLOYEE_LOGIN,
+            password=EMPLOYEE_PASSWORD,
+            line_id=by_name["Madame B"].id,
+        )
+    except DomainError as exc:  # accounts left from an earlier demo database
+        if exc.code is not ErrorCode.LOGIN_IN_USE:
+            raise
+    return DemoInfo(fleet_id=fleet.id, created=True)

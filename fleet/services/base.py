@@ -1,0 +1,105 @@
+"""What every service shares: sessions, clock, number policy, transactions, audit."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from fleet.core.clock import Clock
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.values import Actor, AuditAction
+from fleet.db.tables import AuditRow
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ServiceContext:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policy: NumberPolicy
+
+
+class Service:
+    """Base of the use-case services: one transaction per call, one audit entry per change."""
+
+    def __init__(self, *, context: ServiceContext) -> None:
+        self._ctx = context
+
+    @property
+    def policy(self) -> NumberPolicy:
+        return self._ctx.policy
+
+    def now(self) -> datetime:
+        return self._ctx.clock.now()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A read-write transaction; database faults become domain errors."""
+        try:
+            async with self._ctx.sessions.begin() as session:
+                yield session
+        except IntegrityError as exc:
+            raise DomainError(ErrorCode.CONFLICT) from exc
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._ctx.sessions() as session:
+                yield session
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
+
+    def audit(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        fleet_id: int | None,
+        entity: str,
+        entity_id: object,
+        action: AuditAction,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        session.add(
+            AuditRow(
+                at=self.now(),
+                actor=actor.name,
+                account_id=actor.account_id,
+                channel=actor.channel,
+                fleet_id=fleet_id,
+                entity=entity,
+                entity_id=str(entity_id),
+                action=action,
+                before=snapshot(before),
+                after=snapshot(after),
+            )
+        )
+
+
+def snapshot(value: Any) -> Any:
+    """A JSON-safe copy of a view (dataclass), for the audit journal."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, E164):
+        return value.value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: snapshot(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): snapshot(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [snapshot(v) for v in value]
+    raise TypeError(f"cannot snapshot {type(value).__name__}")

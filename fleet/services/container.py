@@ -1,0 +1,40 @@
+"""The bundle of use-case services, built once by ``fleet.app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callgroups.service import GroupService
+from fleet.services.accounts import AccountService
+from fleet.services.audit import AuditService
+from fleet.services.base import ServiceContext
+from fleet.services.calls import CallRecordService
+from fleet.services.fleets import FleetService
+from fleet.services.forwarding import ForwardingService
+from fleet.services.incoming import IncomingListService
+from fleet.services.lines import LineService
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    fleets: FleetService
+    lines: LineService
+    forwarding: ForwardingService
+    incoming: IncomingListService
+    groups: GroupService
+    accounts: AccountService
+    audit: AuditService
+    calls: CallRecordService
+
+    @classmethod
+    def build(cls, *, context: ServiceContext) -> Services:
+        return cls(
+            fleets=FleetService(context=context),
+            lines=LineService(context=context),
+            forwarding=ForwardingService(context=context),
+            incoming=IncomingListService(context=context),
+            groups=GroupService(context=context),
+            accounts=AccountService(context=context),
+            audit=AuditService(context=context),
+            calls=CallRecordService(context=context),
+        )

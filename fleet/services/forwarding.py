@@ -1,0 +1,163 @@
+"""The four forwarding types of a line (DESIGN §4, seed 004 §3)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fleet.core import model, rules
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.values import Actor, AuditAction, ForwardingKind
+from fleet.db.tables import ForwardingRow, LineRow
+from fleet.services import views
+from fleet.services.base import Service
+from fleet.services.lineload import pabx_line
+
+
+class ForwardingService(Service):
+    async def of_line(self, line_id: int) -> tuple[model.Forwarding, ...]:
+        async with self.read() as session:
+            rows = await session.scalars(
+                select(ForwardingRow).where(ForwardingRow.line_id == line_id)
+            )
+            return tuple(sorted((views.forwarding(r) for r in rows), key=lambda f: f.kind.value))
+
+    async def set(
+        self,
+        actor: Actor,
+        line_id: int,
+        kind: str | ForwardingKind,
+        *,
+        destination: str | None,
+        active: bool = True,
+        no_reply_timer: int | None = None,
+    ) -> model.Forwarding:
+        """Register a destination (and timer) for a forwarding type; activate it or not."""
+        fkind = rules.forwarding_kind(kind)
+        timer = rules.no_reply_timer(fkind, no_reply_timer)
+        async with self.write() as session:
+            line = await pabx_line(session, line_id)
+            if not (destination or "").strip():
+                raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
+            target = self.policy.destination(destination or "")
+            if target.value == line.msisdn:
+                raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
+            row = await self._rule(session, line_id, fkind)
+            before = views.forwarding(row) if row else None
+            if row is None:
+                row = ForwardingRow(line_id=line_id, kind=fkind)
+                session.add(row)
+            row.destination = target.value
+            row.active = bool(active)
+            row.no_reply_timer = timer
+            row.updated_at = self.now()
+            await session.flush()
+            after = views.forwarding(row)
+            self._audit(session, actor, line, before, after)
+        return after
+
+    async def activate(
+        self, actor: Actor, line_id: int, kind: str | ForwardingKind
+    ) -> model.Forwarding:
+        """Turn on a forwarding whose destination is already registered."""
+        return await self._switch(actor, line_id, rules.forwarding_kind(kind), active=True)
+
+    async def deactivate(
+        self, actor: Actor, line_id: int, kind: str | ForwardingKind
+    ) -> model.Forwarding | None:
+        """Turn off a forwarding; its destination stays registered."""
+        fkind = rules.forwarding_kind(kind)
+        async with self.write() as session:
+            line = await pabx_line(session, line_id)
+            row = await self._rule(session, line_id, fkind)
+            if row is None or not row.active:
+                return views.forwarding(row) if row else None
+            before = views.forwarding(row)
+            row.active = False
+            row.updated_at = self.now()
+            after = views.forwarding(row)
+            self._audit(session, actor, line, before, after)
+        return after
+
+    async def erase(self, actor: Actor, line_id: int, kind: str | ForwardingKind) -> None:
+        """Forget a forwarding type entirely (destination and timer)."""
+        fkind = rules.forwarding_kind(kind)
+        async with self.write() as session:
+            line = await pabx_line(session, line_id)
+            row = await self._rule(session, line_id, fkind)
+            if row is None:
+                return
+            before = views.forwarding(row)
+            await session.delete(row)
+            self._audit(session, actor, line, before, None)
+
+    async def disable_all(self, actor: Actor, line_id: int) -> tuple[model.Forwarding, ...]:
+        """ "Je ne souhaite pas personnaliser mes renvois d'appel": every forwarding off."""
+        async with self.write() as session:
+            line = await pabx_line(session, line_id)
+            rows = (
+                await session.scalars(
+                    select(ForwardingRow).where(
+                        ForwardingRow.line_id == line_id, ForwardingRow.active.is_(True)
+                    )
+                )
+            ).all()
+            for row in rows:
+                before = views.forwarding(row)
+                row.active = False
+                row.updated_at = self.now()
+                self._audit(session, actor, line, before, views.forwarding(row))
+        return await self.of_line(line_id)
+
+    async def _switch(
+        self, actor: Actor, line_id: int, kind: ForwardingKind, *, active: bool
+    ) -> model.Forwarding:
+        async with self.write() as session:
+            line = await pabx_line(session, line_id)
+            row = await self._rule(session, line_id, kind)
+            if row is None or row.destination is None:
+                raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
+            before = views.forwarding(row)
+            row.active = active
+            row.updated_at = self.now()
+            after = views.forwarding(row)
+            if after != before:
+                self._audit(session, actor, line, before, after)
+        return after
+
+    async def _rule(
+        self, session: AsyncSession, line_id: int, kind: ForwardingKind
+    ) -> ForwardingRow | None:
+        return await session.scalar(
+            select(ForwardingRow).where(
+                ForwardingRow.line_id == line_id, ForwardingRow.kind == kind
+            )
+        )
+
+    def _audit(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        line: LineRow,
+        before: model.Forwarding | None,
+        after: model.Forwarding | None,
+    ) -> None:
+        view = after or before
+        assert view is not None
+        action = (
+            AuditAction.CREATE
+            if before is None
+            else AuditAction.DELETE
+            if after is None
+            else AuditAction.UPDATE
+        )
+        self.audit(
+            session,
+            actor,
+            fleet_id=line.fleet_id,
+            entity="forwarding",
+            entity_id=f"{line.id}:{view.kind.value}",
+            action=action,
+            before=before,
+            after=after,
+        )

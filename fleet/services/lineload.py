@@ -1,0 +1,21 @@
+"""Loading a line for a change to its services, with the PABX-option check."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.numbering import E164
+from fleet.db.tables import LineRow
+
+
+async def pabx_line(session: AsyncSession, line_id: int) -> LineRow:
+    """The line, which must have the PABX option to configure its services."""
+    row = await session.get(LineRow, line_id)
+    if row is None:
+        raise not_found("line", line_id)
+    if not row.pabx_option:
+        raise DomainError(
+            ErrorCode.PABX_OPTION_REQUIRED, field="line", number=E164(row.msisdn).national()
+        )
+    return row

@@ -1,0 +1,348 @@
+"""Mobile lines of a fleet, and loading a line with all its services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from fleet.core import model, rules
+from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.numbering import E164, NumberClass
+from fleet.core.numbering import optional_short_number as _short
+from fleet.core.values import UNSET, Actor, AuditAction, Language, Unset
+from fleet.db.tables import FixedNumberRow, GroupRow, IncomingListRow, LineRow, MemberRow
+from fleet.services import views
+from fleet.services.base import Service
+from fleet.services.lookups import (
+    Owner,
+    OwnerKind,
+    ensure_number_free,
+    ensure_short_number_free,
+    load_fleet,
+)
+
+PAGE_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    """One line to create (bulk creation)."""
+
+    msisdn: str
+    employee_name: str
+    short_number: str | None = None
+    email: str | None = None
+    language: str | Language | None = None
+    pabx_option: bool = True
+    call_waiting: bool = True
+
+
+def _services_query() -> Select[LineRow]:
+    return select(LineRow).options(
+        selectinload(LineRow.forwardings),
+        selectinload(LineRow.incoming_list).selectinload(IncomingListRow.entries),
+        selectinload(LineRow.memberships).selectinload(MemberRow.group),
+    )
+
+
+class LineService(Service):
+    async def create(
+        self,
+        actor: Actor,
+        fleet_id: int,
+        *,
+        msisdn: str,
+        employee_name: str,
+        short_number: str | None = None,
+        email: str | None = None,
+        language: str | Language | None = None,
+        pabx_option: bool = True,
+        call_waiting: bool = True,
+    ) -> model.Line:
+        new = NewLine(
+            msisdn=msisdn,
+            employee_name=employee_name,
+            short_number=short_number,
+            email=email,
+            language=language,
+            pabx_option=pabx_option,
+            call_waiting=call_waiting,
+        )
+        return (await self.create_many(actor, fleet_id, [new]))[0]
+
+    async def create_many(
+        self, actor: Actor, fleet_id: int, lines: Sequence[NewLine]
+    ) -> list[model.Line]:
+        """Create lines in one transaction: all of them, or none (the first error is raised)."""
+        async with self.write() as session:
+            fleet = await load_fleet(session, fleet_id)
+            seen_numbers: set[str] = set()
+            seen_shorts: set[str] = set()
+            rows: list[LineRow] = []
+            now = self.now()
+            for new in lines:
+                e164 = self.policy.mobile(new.msisdn)
+                short = _short(new.short_number, fleet.short_number_length)
+                if e164.value in seen_numbers:
+                    raise DomainError(
+                        ErrorCode.NUMBER_IN_USE, field="msisdn", number=e164.national()
+                    )
+                if short and short in seen_shorts:
+                    raise DomainError(
+                        ErrorCode.SHORT_NUMBER_IN_USE, field="short_number", short_number=short
+                    )
+                seen_numbers.add(e164.value)
+                if short:
+                    seen_shorts.add(short)
+                rows.append(
+                    LineRow(
+                        fleet_id=fleet_id,
+                        msisdn=e164.value,
+                        short_number=short,
+                        employee_name=rules.employee_name(new.employee_name),
+                        email=rules.email(new.email),
+                        language=rules.language(new.language) if new.language else fleet.language,
+                        pabx_option=bool(new.pabx_option),
+                        call_waiting=bool(new.call_waiting),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            if len(rows) == 1:
+                await ensure_number_free(session, E164(rows[0].msisdn), field="msisdn")
+                if rows[0].short_number:
+                    await ensure_short_number_free(session, fleet_id, rows[0].short_number)
+            else:
+                await self._ensure_all_free(session, fleet_id, seen_numbers, seen_shorts)
+            session.add_all(rows)
+            await session.flush()
+            created = [views.line(r) for r in rows]
+            for view in created:
+                self.audit(
+                    session,
+                    actor,
+                    fleet_id=fleet_id,
+                    entity="line",
+                    entity_id=view.id,
+                    action=AuditAction.CREATE,
+                    after=view,
+                )
+        return created
+
+    async def _ensure_all_free(
+        self, session: AsyncSession, fleet_id: int, numbers: set[str], shorts: set[str]
+    ) -> None:
+        for column in (LineRow.msisdn, FixedNumberRow.number, GroupRow.number):
+            for chunk in _chunks(sorted(numbers)):
+                taken = (await session.scalars(select(column).where(column.in_(chunk)))).first()
+                if taken:
+                    raise DomainError(
+                        ErrorCode.NUMBER_IN_USE, field="msisdn", number=E164(taken).national()
+                    )
+        for table in (LineRow, FixedNumberRow, GroupRow):
+            for chunk in _chunks(sorted(shorts)):
+                short = (
+                    await session.scalars(
+                        select(table.short_number).where(
+                            table.fleet_id == fleet_id, table.short_number.in_(chunk)
+                        )
+                    )
+                ).first()
+                if short:
+                    raise DomainError(
+                        ErrorCode.SHORT_NUMBER_IN_USE, field="short_number", short_number=short
+                    )
+
+    async def get(self, line_id: int) -> model.Line:
+        async with self.read() as session:
+            return views.line(await _load(session, line_id))
+
+    async def get_by_msisdn(self, msisdn: str | E164) -> model.Line:
+        number = self._lookup_number(msisdn)
+        async with self.read() as session:
+            row = await session.scalar(select(LineRow).where(LineRow.msisdn == number.value))
+            if row is None:
+                raise not_found("line", number.value)
+            return views.line(row)
+
+    async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.Line | None:
+        """The fleet's line reached by a dialled string: its short number or its MSISDN."""
+        digits = self.policy.clean(dialled)
+        async with self.read() as session:
+            query = select(LineRow).where(LineRow.fleet_id == fleet_id)
+            kind, number = self.policy.classify(digits)
+            if kind is NumberClass.SHORT:
+                row = await session.scalar(query.where(LineRow.short_number == digits))
+            elif number is not None:
+                row = await session.scalar(query.where(LineRow.msisdn == number.value))
+            else:
+                return None
+            return views.line(row) if row else None
+
+    async def services(self, msisdn: str | E164) -> model.LineServices:
+        """A line with its forwardings, incoming list and groups, by MSISDN."""
+        number = self._lookup_number(msisdn)
+        async with self.read() as session:
+            row = await session.scalar(_services_query().where(LineRow.msisdn == number.value))
+            if row is None:
+                raise not_found("line", number.value)
+            return views.line_services(row)
+
+    async def services_by_id(self, line_id: int) -> model.LineServices:
+        async with self.read() as session:
+            row = await session.scalar(_services_query().where(LineRow.id == line_id))
+            if row is None:
+                raise not_found("line", line_id)
+            return views.line_services(row)
+
+    async def search(
+        self, fleet_id: int, *, search: str | None = None, offset: int = 0, limit: int = 50
+    ) -> model.Page[model.Line]:
+        offset = max(0, offset)
+        limit = max(1, min(limit, PAGE_MAX))
+        query = select(LineRow).where(LineRow.fleet_id == fleet_id)
+        term = (search or "").strip()
+        if term:
+            like = f"%{_escape_like(term.lower())}%"
+            digits = "".join(ch for ch in term if ch.isdigit())
+            conditions = [func.lower(LineRow.employee_name).like(like, escape="\\")]
+            if digits:
+                conditions.append(LineRow.short_number.like(f"{digits}%"))
+                national = digits[1:] if digits.startswith("0") else digits
+                conditions.append(LineRow.msisdn.like(f"%{national}%"))
+            query = query.where(or_(*conditions))
+        async with self.read() as session:
+            await load_fleet(session, fleet_id)
+            total = await session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = await session.scalars(
+                query.order_by(LineRow.employee_name, LineRow.id).offset(offset).limit(limit)
+            )
+            return model.Page(
+                items=tuple(views.line(r) for r in rows.all()),
+                total=int(total or 0),
+                offset=offset,
+                limit=limit,
+            )
+
+    async def update(
+        self,
+        actor: Actor,
+        line_id: int,
+        *,
+        employee_name: str | Unset = UNSET,
+        short_number: str | Unset | None = UNSET,
+        email: str | Unset | None = UNSET,
+        language: str | Language | Unset = UNSET,
+        pabx_option: bool | Unset = UNSET,
+        call_waiting: bool | Unset = UNSET,
+    ) -> model.Line:
+        async with self.write() as session:
+            row = await _load(session, line_id)
+            before = views.line(row)
+            if not isinstance(employee_name, Unset):
+                row.employee_name = rules.employee_name(employee_name)
+            if not isinstance(short_number, Unset):
+                fleet = await load_fleet(session, row.fleet_id)
+                short = _short(short_number, fleet.short_number_length)
+                if short and short != row.short_number:
+                    await ensure_short_number_free(
+                        session,
+                        row.fleet_id,
+                        short,
+                        keep=Owner(OwnerKind.LINE, row.id, row.fleet_id),
+                    )
+                row.short_number = short
+            if not isinstance(email, Unset):
+                row.email = rules.email(email)
+            if not isinstance(language, Unset):
+                row.language = rules.language(language)
+            if not isinstance(pabx_option, Unset):
+                if not pabx_option and row.pabx_option:
+                    await self._ensure_not_in_groups(session, row)
+                row.pabx_option = bool(pabx_option)
+            if not isinstance(call_waiting, Unset):
+                row.call_waiting = bool(call_waiting)
+            after = views.line(row)
+            if after != before:
+                row.updated_at = self.now()
+                self.audit(
+                    session,
+                    actor,
+                    fleet_id=row.fleet_id,
+                    entity="line",
+                    entity_id=row.id,
+                    action=AuditAction.UPDATE,
+                    before=before,
+                    after=after,
+                )
+        return after
+
+    async def delete(self, actor: Actor, line_id: int) -> None:
+        """Delete a line with its services; it leaves its groups (not one it numbers)."""
+        async with self.write() as session:
+            row = await _load(session, line_id)
+            group = await session.scalar(select(GroupRow).where(GroupRow.number == row.msisdn))
+            if group is not None:
+                raise DomainError(
+                    ErrorCode.LINE_IS_GROUP_NUMBER,
+                    number=E164(row.msisdn).national(),
+                    group=group.name,
+                )
+            before = views.line(row)
+            left = await self._group_names(session, row)
+            await session.delete(row)
+            self.audit(
+                session,
+                actor,
+                fleet_id=row.fleet_id,
+                entity="line",
+                entity_id=line_id,
+                action=AuditAction.DELETE,
+                before={"line": before, "left_groups": left},
+            )
+
+    async def _group_names(self, session: AsyncSession, row: LineRow) -> list[str]:
+        names = await session.scalars(
+            select(GroupRow.name)
+            .join(MemberRow, MemberRow.group_id == GroupRow.id)
+            .where(MemberRow.line_id == row.id)
+            .order_by(GroupRow.name)
+        )
+        return list(names.all())
+
+    async def _ensure_not_in_groups(self, session: AsyncSession, row: LineRow) -> None:
+        names = await self._group_names(session, row)
+        if names:
+            raise DomainError(
+                ErrorCode.LINE_IN_GROUPS,
+                field="pabx_option",
+                number=E164(row.msisdn).national(),
+                groups=", ".join(names),
+            )
+
+    def _lookup_number(self, msisdn: str | E164) -> E164:
+        if isinstance(msisdn, E164):
+            return msisdn
+        _kind, number = self.policy.classify(msisdn)
+        if number is None:
+            raise not_found("line", msisdn)
+        return number
+
+
+async def _load(session: AsyncSession, line_id: int) -> LineRow:
+    row = await session.get(LineRow, line_id)
+    if row is None:
+        raise not_found("line", line_id)
+    return row
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

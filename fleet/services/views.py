@@ -1,0 +1,185 @@
+"""Turning database rows into the core's frozen views."""
+
+from __future__ import annotations
+
+from fleet.core import model
+from fleet.core.numbering import E164
+from fleet.db.tables import (
+    AccountRow,
+    AuditRow,
+    CallEventRow,
+    CallRecordRow,
+    FixedNumberRow,
+    FleetRow,
+    ForwardingRow,
+    GroupRow,
+    IncomingListRow,
+    LineRow,
+    MemberRow,
+)
+
+
+def _num(value: str | None) -> E164 | None:
+    return E164(value) if value else None
+
+
+def fleet(row: FleetRow) -> model.Fleet:
+    return model.Fleet(
+        id=row.id,
+        name=row.name,
+        short_number_length=row.short_number_length,
+        language=row.language,
+        timezone=row.timezone,
+    )
+
+
+def line(row: LineRow) -> model.Line:
+    return model.Line(
+        id=row.id,
+        fleet_id=row.fleet_id,
+        msisdn=E164(row.msisdn),
+        short_number=row.short_number,
+        employee_name=row.employee_name,
+        email=row.email,
+        language=row.language,
+        pabx_option=row.pabx_option,
+        call_waiting=row.call_waiting,
+    )
+
+
+def fixed_number(row: FixedNumberRow) -> model.FixedNumber:
+    return model.FixedNumber(
+        id=row.id,
+        fleet_id=row.fleet_id,
+        number=E164(row.number),
+        label=row.label,
+        trunk=row.trunk,
+        short_number=row.short_number,
+    )
+
+
+def forwarding(row: ForwardingRow) -> model.Forwarding:
+    return model.Forwarding(
+        line_id=row.line_id,
+        kind=row.kind,
+        destination=_num(row.destination),
+        active=row.active,
+        no_reply_timer=row.no_reply_timer,
+    )
+
+
+def incoming_list(row: IncomingListRow) -> model.IncomingList:
+    return model.IncomingList(
+        line_id=row.line_id,
+        active=row.active,
+        mode=row.mode,
+        ring_time=row.ring_time,
+        entries=tuple(E164(e.number) for e in sorted(row.entries, key=lambda e: e.position)),
+    )
+
+
+def member(row: MemberRow) -> model.Member:
+    return model.Member(
+        line_id=row.line_id,
+        msisdn=E164(row.line.msisdn),
+        employee_name=row.line.employee_name,
+        position=row.position,
+        connected=row.connected,
+    )
+
+
+def group(row: GroupRow) -> model.CallGroup:
+    return model.CallGroup(
+        id=row.id,
+        fleet_id=row.fleet_id,
+        number=E164(row.number),
+        name=row.name,
+        short_number=row.short_number,
+        user_code=row.user_code,
+        admin_code=row.admin_code,
+        queue_size=row.queue_size,
+        switchover_delay=row.switchover_delay,
+        intercall_delay=row.intercall_delay,
+        distribution=row.distribution,
+        max_queue_wait=row.max_queue_wait,
+        no_answer_action=row.no_answer_action,
+        no_answer_number=_num(row.no_answer_number),
+        no_answer_group_id=row.no_answer_group_id,
+        members=tuple(member(m) for m in sorted(row.members, key=lambda m: m.position)),
+    )
+
+
+def membership(row: MemberRow) -> model.GroupMembership:
+    return model.GroupMembership(
+        group_id=row.group_id,
+        group_number=E164(row.group.number),
+        group_name=row.group.name,
+        position=row.position,
+        connected=row.connected,
+    )
+
+
+def line_services(row: LineRow) -> model.LineServices:
+    return model.LineServices(
+        line=line(row),
+        forwardings=tuple(forwarding(f) for f in row.forwardings),
+        incoming_list=incoming_list(row.incoming_list) if row.incoming_list else None,
+        groups=tuple(membership(m) for m in sorted(row.memberships, key=lambda m: m.group.name)),
+    )
+
+
+def account(row: AccountRow) -> model.Account:
+    return model.Account(
+        id=row.id,
+        login=row.login,
+        role=row.role,
+        display_name=row.display_name,
+        language=row.language,
+        fleet_ids=tuple(sorted(f.fleet_id for f in row.fleets)),
+        line_id=row.line_id,
+        active=row.active,
+    )
+
+
+def audit_entry(row: AuditRow) -> model.AuditEntry:
+    return model.AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        channel=row.channel,
+        fleet_id=row.fleet_id,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        action=row.action,
+        before=row.before,
+        after=row.after,
+    )
+
+
+def call_event(row: CallEventRow) -> model.CallEvent:
+    return model.CallEvent(
+        seq=row.seq,
+        at=row.at,
+        kind=row.kind,
+        forwarding_kind=row.forwarding_kind,
+        from_number=row.from_number,
+        to_number=row.to_number,
+        group_id=row.group_id,
+        member_line_id=row.member_line_id,
+        detail=row.detail,
+    )
+
+
+def call_record(row: CallRecordRow) -> model.CallRecord:
+    return model.CallRecord(
+        call_id=row.call_id,
+        fleet_id=row.fleet_id,
+        caller=row.caller,
+        called=row.called,
+        offered_at=row.offered_at,
+        answered_at=row.answered_at,
+        released_at=row.released_at,
+        outcome=row.outcome,
+        cause=row.cause,
+        events=tuple(call_event(e) for e in row.events),
+    )
