@@ -251,7 +251,7 @@ class GroupService(Service):
         self, actor: Actor, group_id: int, line_id: int, *, connected: bool = False
     ) -> model.CallGroup:
         async with self.write() as session:
-            row = await self._load(session, group_id)
+            row = await self._load(session, group_id, lock=True)
             before = views.group(row)
             line = await self._member_line(session, row.fleet_id, line_id)
             if any(m.line_id == line.id for m in row.members):
@@ -278,7 +278,7 @@ class GroupService(Service):
 
     async def remove_member(self, actor: Actor, group_id: int, line_id: int) -> model.CallGroup:
         async with self.write() as session:
-            row = await self._load(session, group_id)
+            row = await self._load(session, group_id, lock=True)
             before = views.group(row)
             member = self._member(row, line_id)
             if member.line.msisdn == row.number:
@@ -299,7 +299,7 @@ class GroupService(Service):
     ) -> model.CallGroup:
         """Set the members' order (the priority of linear distribution)."""
         async with self.write() as session:
-            row = await self._load(session, group_id)
+            row = await self._load(session, group_id, lock=True)
             before = views.group(row)
             current = {m.line_id for m in row.members}
             wanted = list(line_ids)
@@ -349,9 +349,13 @@ class GroupService(Service):
         return select(GroupRow).options(selectinload(GroupRow.members).selectinload(MemberRow.line))
 
     async def _load(
-        self, session: AsyncSession, group_id: int, *, refresh: bool = False
+        self, session: AsyncSession, group_id: int, *, refresh: bool = False, lock: bool = False
     ) -> GroupRow:
         query = self._query().where(GroupRow.id == group_id)
+        if lock:
+            # membership changes of one group are serialised (the 10-member limit holds
+            # under concurrency); SQLite ignores this and relies on the unique position
+            query = query.with_for_update(of=GroupRow)
         if refresh:
             query = query.execution_options(populate_existing=True)
         row = await session.scalar(query)

@@ -180,7 +180,10 @@ class GroupRow(Base):
 
 class MemberRow(Base):
     __tablename__ = "group_members"
-    __table_args__ = (Index("ix_group_members_line_id", "line_id"),)
+    __table_args__ = (
+        Index("ix_group_members_line_id", "line_id"),
+        UniqueConstraint("group_id", "position"),
+    )
 
     group_id: Mapped[int] = mapped_column(
         ForeignKey("call_groups.id", ondelete="CASCADE"), primary_key=True

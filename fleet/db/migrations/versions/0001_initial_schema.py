@@ -242,6 +242,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("group_id", "line_id", name=op.f("pk_group_members")),
+        sa.UniqueConstraint("group_id", "position", name=op.f("uq_group_members_group_id_position")),
     )
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.create_index("ix_group_members_line_id", ["line_id"], unique=False)
