@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from callgroups import rules
+from callgroups.members import MembershipService
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164
@@ -17,7 +17,6 @@ from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, AuditAction, DistributionMode, NoAnswerAction, Unset
 from fleet.db.tables import GroupRow, LineRow, MemberRow
 from fleet.services import views
-from fleet.services.base import Service
 from fleet.services.lookups import (
     Owner,
     OwnerKind,
@@ -27,7 +26,9 @@ from fleet.services.lookups import (
 )
 
 
-class GroupService(Service):
+class GroupService(MembershipService):
+    """Call groups: reading, creating, changing, deleting; members via ``MembershipService``."""
+
     # -- reading ---------------------------------------------------------------------
 
     async def get(self, group_id: int) -> model.CallGroup:
@@ -245,150 +246,7 @@ class GroupService(Service):
             await session.delete(row)
             self._audit(session, actor, row, AuditAction.DELETE, before, None)
 
-    # -- members ---------------------------------------------------------------------
-
-    async def add_member(
-        self, actor: Actor, group_id: int, line_id: int, *, connected: bool = False
-    ) -> model.CallGroup:
-        async with self.write() as session:
-            row = await self._load(session, group_id, lock=True)
-            before = views.group(row)
-            line = await self._member_line(session, row.fleet_id, line_id)
-            if any(m.line_id == line.id for m in row.members):
-                raise DomainError(
-                    ErrorCode.GROUP_MEMBER_DUPLICATE,
-                    field="line",
-                    number=E164(line.msisdn).national(),
-                )
-            rules.member_count(len(row.members) + 1)
-            position = max((m.position for m in row.members), default=0) + 1
-            session.add(
-                MemberRow(
-                    group_id=row.id,
-                    line_id=line.id,
-                    position=position,
-                    connected=bool(connected),
-                    changed_at=self.now(),
-                )
-            )
-            await session.flush()
-            after = views.group(await self._load(session, group_id, refresh=True))
-            self._audit(session, actor, row, AuditAction.UPDATE, before, after)
-        return after
-
-    async def remove_member(self, actor: Actor, group_id: int, line_id: int) -> model.CallGroup:
-        async with self.write() as session:
-            row = await self._load(session, group_id, lock=True)
-            before = views.group(row)
-            member = self._member(row, line_id)
-            if member.line.msisdn == row.number:
-                raise DomainError(
-                    ErrorCode.GROUP_NUMBER_MEMBER_REQUIRED,
-                    field="line",
-                    number=E164(row.number).national(),
-                )
-            row.members.remove(member)
-            await session.flush()
-            await self._renumber(session, row, [m.line_id for m in row.members])
-            after = views.group(await self._load(session, group_id, refresh=True))
-            self._audit(session, actor, row, AuditAction.UPDATE, before, after)
-        return after
-
-    async def reorder(
-        self, actor: Actor, group_id: int, line_ids: Sequence[int]
-    ) -> model.CallGroup:
-        """Set the members' order (the priority of linear distribution)."""
-        async with self.write() as session:
-            row = await self._load(session, group_id, lock=True)
-            before = views.group(row)
-            current = {m.line_id for m in row.members}
-            wanted = list(line_ids)
-            if set(wanted) != current or len(wanted) != len(current):
-                raise DomainError(ErrorCode.CONFLICT, field="members")
-            await self._renumber(session, row, wanted)
-            after = views.group(await self._load(session, group_id, refresh=True))
-            if after != before:
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
-        return after
-
-    async def set_connected(
-        self, actor: Actor, group_id: int, line_id: int, connected: bool
-    ) -> model.CallGroup:
-        """Connect or disconnect one member; only connected members receive group calls."""
-        async with self.write() as session:
-            row = await self._load(session, group_id)
-            before = views.group(row)
-            member = self._member(row, line_id)
-            if member.connected != connected:
-                member.connected = connected
-                member.changed_at = self.now()
-                after = views.group(row)
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
-            else:
-                after = before
-        return after
-
-    async def disconnect_all(self, actor: Actor, group_id: int) -> model.CallGroup:
-        """ "Déconnecter tous les membres"."""
-        async with self.write() as session:
-            row = await self._load(session, group_id)
-            before = views.group(row)
-            now = self.now()
-            for member in row.members:
-                if member.connected:
-                    member.connected = False
-                    member.changed_at = now
-            after = views.group(row)
-            if after != before:
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
-        return after
-
     # -- helpers ---------------------------------------------------------------------
-
-    def _query(self) -> Select[GroupRow]:
-        return select(GroupRow).options(selectinload(GroupRow.members).selectinload(MemberRow.line))
-
-    async def _load(
-        self, session: AsyncSession, group_id: int, *, refresh: bool = False, lock: bool = False
-    ) -> GroupRow:
-        query = self._query().where(GroupRow.id == group_id)
-        if lock:
-            # membership changes of one group are serialised (the 10-member limit holds
-            # under concurrency); SQLite ignores this and relies on the unique position
-            query = query.with_for_update(of=GroupRow)
-        if refresh:
-            query = query.execution_options(populate_existing=True)
-        row = await session.scalar(query)
-        if row is None:
-            raise not_found("call_group", group_id)
-        return row
-
-    def _member(self, row: GroupRow, line_id: int) -> MemberRow:
-        for member in row.members:
-            if member.line_id == line_id:
-                return member
-        raise DomainError(ErrorCode.NOT_A_MEMBER, field="line", number=line_id)
-
-    async def _renumber(self, session: AsyncSession, row: GroupRow, order: list[int]) -> None:
-        by_line = {m.line_id: m for m in row.members}
-        # two passes so the (group, position) uniqueness never collides midway
-        for offset, line_id in enumerate(order, start=1):
-            by_line[line_id].position = 1000 + offset
-        await session.flush()
-        for position, line_id in enumerate(order, start=1):
-            by_line[line_id].position = position
-        await session.flush()
-
-    async def _member_line(self, session: AsyncSession, fleet_id: int, line_id: int) -> LineRow:
-        line = await session.get(LineRow, line_id)
-        if line is None:
-            raise not_found("line", line_id)
-        number = E164(line.msisdn).national()
-        if line.fleet_id != fleet_id:
-            raise DomainError(ErrorCode.GROUP_MEMBER_OTHER_FLEET, field="line", number=number)
-        if not line.pabx_option:
-            raise DomainError(ErrorCode.PABX_OPTION_REQUIRED, field="line", number=number)
-        return line
 
     async def _ensure_name_free(
         self, session: AsyncSession, fleet_id: int, name: str, group_id: int | None
@@ -459,26 +317,6 @@ class GroupService(Service):
         else:
             row.no_answer_number = None
             row.no_answer_group_id = None
-
-    def _audit(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        row: GroupRow,
-        action: AuditAction,
-        before: model.CallGroup | None,
-        after: model.CallGroup | None,
-    ) -> None:
-        self.audit(
-            session,
-            actor,
-            fleet_id=row.fleet_id,
-            entity="call_group",
-            entity_id=row.id,
-            action=action,
-            before=before,
-            after=after,
-        )
 
 
 T = TypeVar("T")

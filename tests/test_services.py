@@ -37,7 +37,7 @@ async def world(services: Services, actor: Actor) -> World:
     return await build_world(services, actor)
 
 
-# -- fleets and lines -------------------------------------------------------------------
+# -- fleets and lines --------
 
 
 async def test_fleet_is_created_read_updated_and_listed(services: Services, actor: Actor) -> None:
@@ -166,7 +166,7 @@ async def test_deleting_a_line_removes_its_services_and_memberships(
     assert entry.before is not None and entry.before["left_groups"] == ["Com"]
 
 
-# -- forwarding -----------------------------------------------------------------------------
+# -- forwarding --------
 
 
 async def test_forwarding_is_registered_deactivated_reactivated_and_erased(
@@ -225,7 +225,7 @@ async def test_a_widened_policy_accepts_07_and_09_without_code_changes(
     assert rule.destination == E164("+33912345678")
 
 
-# -- incoming lists ---------------------------------------------------------------------------
+# -- incoming lists --------
 
 
 async def test_incoming_list_keeps_its_order_and_is_replaced_whole(
@@ -260,7 +260,7 @@ async def test_incoming_list_can_be_switched_off_and_on_keeping_entries(
     assert await services.incoming.disable(actor, world.line(5).id) is None
 
 
-# -- call groups --------------------------------------------------------------------------------
+# -- call groups --------
 
 
 async def test_group_has_every_field_of_the_manager_screen(
@@ -427,7 +427,7 @@ async def test_concurrent_additions_never_exceed_ten_members(
             assert result.code in {ErrorCode.GROUP_FULL, ErrorCode.CONFLICT}
 
 
-# -- a line with all its services -----------------------------------------------------------------
+# -- a line with all its services --------
 
 
 async def test_line_services_bring_forwarding_list_and_groups(
@@ -460,7 +460,7 @@ async def test_line_services_bring_forwarding_list_and_groups(
     assert caught.value.code is ErrorCode.NOT_FOUND
 
 
-# -- accounts -----------------------------------------------------------------------------------------
+# -- accounts --------
 
 
 async def test_passwords_are_argon2_hashed_and_checked(
@@ -515,7 +515,7 @@ async def test_employee_account_is_tied_to_one_line_and_changes_its_password(
     assert [a.login for a in await services.accounts.in_fleet(world.fleet.id)] == ["salarie1"]
 
 
-# -- audit journal and time ---------------------------------------------------------------------------
+# -- audit journal and time --------
 
 
 async def test_every_change_is_journalled_with_actor_channel_before_and_after(

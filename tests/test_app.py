@@ -1,0 +1,69 @@
+"""The aiohttp application: /healthz checks the database and its schema."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from fleet.app import ENGINE, SERVICES, build_app
+from fleet.config import load_settings
+from fleet.db import migrate
+from fleet.db.engine import is_sqlite
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+
+
+async def test_healthz_is_ok_when_the_database_is_migrated(
+    aiohttp_client: ClientFactory, database_url: str
+) -> None:
+    app = build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    client = await aiohttp_client(app)
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "database": "ok", "schema": migrate.head()}
+    assert app[SERVICES] is not None and app[ENGINE] is not None
+
+
+async def test_healthz_is_503_when_the_database_is_down(aiohttp_client: ClientFactory) -> None:
+    url = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    client = await aiohttp_client(
+        build_app(settings=load_settings(cli={"database_url": url}, env={}))
+    )
+    response = await client.get("/healthz")
+    assert response.status == 503
+    assert (await response.json())["database"] == "down"
+
+
+async def test_healthz_is_503_when_the_schema_is_not_migrated(
+    aiohttp_client: ClientFactory, tmp_path: object
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+    assert is_sqlite(url)
+    client = await aiohttp_client(
+        build_app(settings=load_settings(cli={"database_url": url}, env={}))
+    )
+    response = await client.get("/healthz")
+    assert response.status == 503
+    body = await response.json()
+    assert body["schema"] is None and body["expected"] == migrate.head()
+
+
+async def test_index_lists_the_endpoints(aiohttp_client: ClientFactory, database_url: str) -> None:
+    client = await aiohttp_client(
+        build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    )
+    response = await client.get("/")
+    assert (await response.json())["endpoints"]["health"] == "/healthz"
+
+
+@pytest.mark.parametrize("path", ["/nope", "/healthz/x"])
+async def test_unknown_paths_are_404(
+    aiohttp_client: ClientFactory, database_url: str, path: str
+) -> None:
+    client = await aiohttp_client(
+        build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    )
+    assert (await client.get(path)).status == 404

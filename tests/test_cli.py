@@ -1,0 +1,173 @@
+"""The fleetpbx command: demo (as a subprocess, like the README), db, seed, check-config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fleet.app import build_services
+from fleet.cli import main
+from fleet.config import load_settings
+from fleet.core.clock import SystemClock
+from fleet.db.engine import create_engine
+
+FLEETPBX = str(Path(sys.executable).with_name("fleetpbx"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _wait_healthy(
+    url: str, process: subprocess.Popen[str], deadline_s: float = 60
+) -> dict[str, object]:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"demo exited early: {process.communicate()}")
+        try:
+            status, body = _get(url)
+            if status == 200:
+                return body
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("demo never answered /healthz")
+
+
+def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "FLEETPBX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+    process = subprocess.Popen(
+        [FLEETPBX, "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = _wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        assert body["status"] == "ok" and body["database"] == "ok"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/healthz" in out
+    assert "gestionnaire" in out and "demo-gestionnaire" in out
+    assert "madame.b" in out
+
+
+def test_demo_seeds_once_and_a_second_start_finds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fleet import demo
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+
+    async def run() -> tuple[bool, bool, int]:
+        settings = load_settings(cli={"database_url": url}, env={})
+        engine = create_engine(url)
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        first = await demo.ensure_demo(services)
+        second = await demo.ensure_demo(services)
+        groups = await services.groups.in_fleet(first.fleet_id)
+        await engine.dispose()
+        return first.created, second.created, len(groups)
+
+    assert asyncio.run(run()) == (True, False, 2)
+
+
+def test_db_upgrade_downgrade_and_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert main(["db", "current", "--database-url", url]) == 0
+    assert capsys.readouterr().out.strip().endswith("0001")
+    assert main(["db", "downgrade", "base", "--database-url", url]) == 0
+    assert "revision None" in capsys.readouterr().out
+
+
+def _seeded_lines(url: str) -> list[tuple[str, str, str | None]]:
+    async def run() -> list[tuple[str, str, str | None]]:
+        settings = load_settings(cli={"database_url": url}, env={})
+        engine = create_engine(url)
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        out = []
+        for fleet in await services.fleets.all():
+            page = await services.lines.search(fleet.id, limit=500)
+            out += [(fleet.name, line.employee_name, line.msisdn.value) for line in page.items]
+        await engine.dispose()
+        return sorted(out)
+
+    return asyncio.run(run())
+
+
+def test_seed_is_deterministic_for_a_given_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = [f"sqlite+aiosqlite:///{tmp_path / f's{i}.db'}" for i in range(3)]
+    for url, seed in zip(urls, (7, 7, 8), strict=True):
+        args = [
+            "seed",
+            "--fleets",
+            "2",
+            "--lines",
+            "30",
+            "--seed",
+            str(seed),
+            "--database-url",
+            url,
+        ]
+        assert main(args) == 0
+    assert "seeded 2 fleet(s)" in capsys.readouterr().out
+    first, again, other = (_seeded_lines(u) for u in urls)
+    assert len(first) == 60
+    assert first == again
+    assert first != other
+
+
+def test_seed_refuses_negative_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'neg.db'}"
+    assert main(["seed", "--lines", "-1", "--database-url", url]) == 2
+    assert "zero or more" in capsys.readouterr().err
+
+
+def test_check_config_shows_values_and_their_sources(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLEETPBX_PORT", "9123")
+    assert main(["check-config", "--database-url", "postgresql+asyncpg://u:pw@h/db"]) == 0
+    out = capsys.readouterr().out
+    assert "port = 9123    # environment FLEETPBX_PORT" in out
+    assert '"postgresql+asyncpg://u:***@h/db"    # command line' in out
+
+
+def test_bad_configuration_exits_2_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLEETPBX_PORT", "not-a-port")
+    assert main(["check-config"]) == 2
+    assert "port" in capsys.readouterr().err
