@@ -17,6 +17,7 @@ from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import Actor, AuditAction
 from fleet.db.tables import AuditRow
+from fleet.services.changes import ChangeHub, ChangeRef
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -24,6 +25,7 @@ class ServiceContext:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     policy: NumberPolicy
+    changes: ChangeHub = dataclasses.field(default_factory=ChangeHub)
 
 
 class Service:
@@ -42,13 +44,16 @@ class Service:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A read-write transaction; database faults become domain errors."""
+        changes: list[ChangeRef] = []
         try:
             async with self._ctx.sessions.begin() as session:
+                session.info["changes"] = changes
                 yield session
         except IntegrityError as exc:
             raise DomainError(ErrorCode.CONFLICT) from exc
         except (OperationalError, InterfaceError, OSError) as exc:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
+        await self._ctx.changes.publish(changes)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -70,6 +75,9 @@ class Service:
         before: Any = None,
         after: Any = None,
     ) -> None:
+        session.info.setdefault("changes", []).append(
+            ChangeRef(fleet_id=fleet_id, entity=entity, entity_id=str(entity_id))
+        )
         session.add(
             AuditRow(
                 at=self.now(),

@@ -9,6 +9,7 @@ from fleet.services.accounts import AccountService
 from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
+from fleet.services.changes import ChangeHub
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
 from fleet.services.incoming import IncomingListService
@@ -25,6 +26,7 @@ class Services:
     accounts: AccountService
     audit: AuditService
     calls: CallRecordService
+    changes: ChangeHub
 
     @classmethod
     def build(cls, *, context: ServiceContext) -> Services:
@@ -37,4 +39,5 @@ class Services:
             accounts=AccountService(context=context),
             audit=AuditService(context=context),
             calls=CallRecordService(context=context),
+            changes=context.changes,
         )

@@ -192,6 +192,12 @@ class LineService(Service):
                 raise not_found("line", number.value)
             return views.line_services(row)
 
+    async def services_in_fleet(self, fleet_id: int) -> list[model.LineServices]:
+        """Every line of a fleet with its services (to fill the routing cache)."""
+        async with self.read() as session:
+            rows = await session.scalars(_services_query().where(LineRow.fleet_id == fleet_id))
+            return [views.line_services(r) for r in rows.all()]
+
     async def services_by_id(self, line_id: int) -> model.LineServices:
         async with self.read() as session:
             row = await session.scalar(_services_query().where(LineRow.id == line_id))

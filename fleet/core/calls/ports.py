@@ -1,0 +1,92 @@
+"""The ports the engine drives or reads. Adapters implement them at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from fleet.core.calls.events import Announcement, ReleaseCause
+from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
+from fleet.core.numbering import E164
+
+
+@dataclass(frozen=True, slots=True)
+class LegRequest:
+    """Ask the network to ring ``number`` for call ``call_id``."""
+
+    leg_id: str
+    call_id: str
+    number: E164
+    caller: E164 | None
+    call_waiting: bool = False  # the line accepts a waiting call when already in one
+    trunk: str | None = None  # a fixed number of the fleet, reached over this SIP trunk
+
+
+class Network(Protocol):
+    def originate(self, request: LegRequest) -> None: ...
+
+    def cancel(self, leg_id: str) -> None: ...
+
+    def bridge(self, a_leg: str, b_leg: str) -> None: ...
+
+    def release(self, leg_id: str, cause: ReleaseCause) -> None: ...
+
+    def play(self, leg_id: str, announcement: Announcement) -> None: ...
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Timers(Protocol):
+    """Schedules callbacks; tests use virtual time, production the event loop."""
+
+    def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LineTarget:
+    services: LineServices
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTarget:
+    group: CallGroup
+
+
+@dataclass(frozen=True, slots=True)
+class FixedTarget:
+    fixed: FixedNumber
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalTarget:
+    number: E164
+
+
+Target = LineTarget | GroupTarget | FixedTarget | ExternalTarget
+
+
+class Directory(Protocol):
+    """Synchronous reads of the routing configuration (an in-memory cache)."""
+
+    def resolve(self, number: E164) -> Target: ...
+
+    def short_number(self, fleet_id: int, digits: str) -> E164 | None: ...
+
+    def fleet_of(self, number: E164) -> int | None: ...
+
+    def group(self, group_id: int) -> CallGroup | None: ...
+
+
+class Recorder(Protocol):
+    def record(self, record: CallRecord) -> None: ...
+
+
+class EventLog(Protocol):
+    def __call__(self, event: str, **fields: object) -> None: ...
+
+
+def no_log(event: str, **fields: object) -> None:
+    """The default event log: discard."""

@@ -1,0 +1,58 @@
+"""Where a call to a number goes (DESIGN §4): one code path for every way a call
+reaches a line — direct, forwarded, from a list or a group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fleet.core.calls.events import ReleaseCause
+from fleet.core.calls.phases import RingLine, RingList
+from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.numbering import E164
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
+
+if TYPE_CHECKING:
+    from fleet.core.calls.call import Call
+    from fleet.core.calls.engine import Engine
+
+
+class Router:
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    def deliver(self, call: Call, number: E164) -> None:
+        target = self._engine.directory.resolve(number)
+        if isinstance(target, LineTarget):
+            self._to_line(call, target)
+        elif isinstance(target, GroupTarget):
+            self._engine.groups.hunt(call, target.group)
+        elif isinstance(target, FixedTarget):
+            call.line = None
+            call.enter(RingLine(number=number, services=None, trunk=target.fixed.trunk))
+        else:
+            assert isinstance(target, ExternalTarget)
+            call.line = None
+            call.enter(RingLine(number=number, services=None))
+
+    def _to_line(self, call: Call, target: LineTarget) -> None:
+        services = target.services
+        line = services.line
+        if line.id in call.visited:
+            call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail={"loop": True})
+            call.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LOOP)
+            return
+        call.visited.add(line.id)
+        call.line = services
+        call.note(CallEventKind.OFFERED, to_number=line.msisdn.value)
+        if not line.pabx_option:  # step 1: plain delivery
+            call.enter(RingLine(number=line.msisdn, services=None))
+            return
+        unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL)
+        if unconditional and unconditional.active and unconditional.destination:  # step 2
+            call.forward(ForwardingKind.UNCONDITIONAL, unconditional.destination)
+            return
+        plan = services.incoming_list
+        if plan and plan.active and plan.entries:  # step 3
+            call.enter(RingList(owner=services, plan=plan))
+            return
+        call.enter(RingLine(number=line.msisdn, services=services))  # step 4

@@ -1,0 +1,293 @@
+"""The simulated mobile network: handsets and fixed-line peers, in process and in
+virtual time. It implements the engine's ``Network`` port and feeds leg events back.
+
+Every reaction of the network is scheduled (never delivered while the engine is still
+handling the request that caused it), as a real network would answer later."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from fleet.core.calls.engine import Engine
+from fleet.core.calls.events import (
+    Announcement,
+    LegAlerting,
+    LegAnswered,
+    LegBusy,
+    LegEvent,
+    LegRejected,
+    LegReleased,
+    LegUnreachable,
+    ReleaseCause,
+)
+from fleet.core.calls.ports import LegRequest
+from fleet.core.numbering import E164
+from simulators.clock import VirtualTime, VirtualTimer
+
+ALERT_DELAY = 1.0  # seconds from origination to alerting
+BUSY_DELAY = 0.5
+UNREACHABLE_DELAY = 2.0
+
+
+class HandsetState(Enum):
+    ON = "on"
+    OFF = "off"  # switched off
+    OUT_OF_COVERAGE = "out_of_coverage"
+    ABROAD = "abroad"  # reachable, but in-call services are refused
+    WHITE_ZONE = "white_zone"  # "zone blanche": reachable, in-call services refused
+
+
+class Misbehaviour(Enum):
+    """Named faults, to test the engine against a network that does not play nice."""
+
+    ANSWER_AND_DROP = "answer_and_drop"  # answers, then releases at once
+    SILENT_LEG = "silent_leg"  # a leg that never reports anything
+    ANSWER_AFTER_CANCEL = "answer_after_cancel"  # answers even when the ring was withdrawn
+    DUPLICATE_EVENTS = "duplicate_events"  # every event is reported twice
+
+
+@dataclass
+class Behaviour:
+    answer_after: float | None = 5.0  # None: never answers
+    reject_after: float | None = None  # declines the call after this many seconds
+    already_busy: bool = False  # busy in a call the simulator does not model
+    misbehaviour: Misbehaviour | None = None
+
+
+@dataclass
+class Handset:
+    number: E164
+    name: str
+    fixed: bool = False
+    state: HandsetState = HandsetState.ON
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    legs: set[str] = field(default_factory=set)  # legs up (answered) on this handset
+    ringing: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A timeline entry: virtual seconds since start, and what happened."""
+
+    at: float
+    text: str
+
+
+class SimulatedNetwork:
+    def __init__(self, *, time: VirtualTime) -> None:
+        self.time = time
+        self.handsets: dict[str, Handset] = {}
+        self.engine: Engine | None = None
+        self.timeline: list[Line] = []
+        self.bridges: dict[str, str] = {}
+        self.played: list[tuple[str, Announcement]] = []
+        self.released: dict[str, ReleaseCause] = {}
+        self._leg_owner: dict[str, Handset] = {}
+        self._scheduled: dict[str, list[VirtualTimer]] = {}
+        self._cancelled: set[str] = set()
+        self._ids = itertools.count(1)
+
+    def attach(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def add(
+        self,
+        number: E164,
+        name: str = "",
+        *,
+        fixed: bool = False,
+        behaviour: Behaviour | None = None,
+        state: HandsetState = HandsetState.ON,
+    ) -> Handset:
+        handset = Handset(
+            number=number,
+            name=name or number.national(),
+            fixed=fixed,
+            state=state,
+            behaviour=behaviour or Behaviour(),
+        )
+        self.handsets[number.value] = handset
+        return handset
+
+    def handset(self, number: E164) -> Handset:
+        return self.handsets[number.value]
+
+    def say(self, text: str) -> None:
+        self.timeline.append(Line(self.time.elapsed, text))
+
+    def _name(self, number: E164) -> str:
+        handset = self.handsets.get(number.value)
+        return handset.name if handset else number.national()
+
+    # -- the Network port -------------------------------------------------------------------
+
+    def originate(self, request: LegRequest) -> None:
+        handset = self.handsets.get(request.number.value)
+        via = f" via trunk {request.trunk}" if request.trunk else ""
+        self.say(f"network rings {self._name(request.number)}{via}")
+        if handset is None or handset.state in (HandsetState.OFF, HandsetState.OUT_OF_COVERAGE):
+            self._later(
+                request.leg_id,
+                UNREACHABLE_DELAY,
+                LegUnreachable(request.leg_id),
+                f"{self._name(request.number)} is not reachable",
+            )
+            return
+        self._leg_owner[request.leg_id] = handset
+        behaviour = handset.behaviour
+        if behaviour.misbehaviour is Misbehaviour.SILENT_LEG:
+            self.say(f"{handset.name}: the network never reports this leg")
+            return
+        in_call = bool(handset.legs) or behaviour.already_busy
+        if in_call and not (
+            request.call_waiting and len(handset.legs) == 1 and not behaviour.already_busy
+        ):
+            self._later(
+                request.leg_id, BUSY_DELAY, LegBusy(request.leg_id), f"{handset.name} is busy"
+            )
+            return
+        handset.ringing.add(request.leg_id)
+        self._later(
+            request.leg_id,
+            ALERT_DELAY,
+            LegAlerting(request.leg_id, waiting=in_call),
+            f"{handset.name} is ringing" + (" (call waiting)" if in_call else ""),
+        )
+        if behaviour.reject_after is not None:
+            self._later(
+                request.leg_id,
+                ALERT_DELAY + behaviour.reject_after,
+                LegRejected(request.leg_id),
+                f"{handset.name} declines the call",
+            )
+        elif behaviour.answer_after is not None:
+            self._later(
+                request.leg_id,
+                ALERT_DELAY + behaviour.answer_after,
+                LegAnswered(request.leg_id),
+                f"{handset.name} answers",
+                on_fire=lambda: self._answered(handset, request.leg_id),
+            )
+
+    def cancel(self, leg_id: str) -> None:
+        handset = self._leg_owner.get(leg_id)
+        if (
+            handset is not None
+            and handset.behaviour.misbehaviour is Misbehaviour.ANSWER_AFTER_CANCEL
+        ):
+            self.say(f"{handset.name} stops ringing (but will answer anyway)")
+            handset.ringing.discard(leg_id)
+            return
+        for timer in self._scheduled.pop(leg_id, []):
+            timer.cancel()
+        self._cancelled.add(leg_id)
+        if handset is not None:
+            if leg_id in handset.ringing:
+                self.say(f"{handset.name} stops ringing")
+            handset.ringing.discard(leg_id)
+
+    def bridge(self, a_leg: str, b_leg: str) -> None:
+        self.bridges[a_leg] = b_leg
+        self.bridges[b_leg] = a_leg
+        a = self._leg_owner.get(a_leg)
+        b = self._leg_owner.get(b_leg)
+        self.say(f"{a.name if a else 'caller'} and {b.name if b else 'callee'} are connected")
+
+    def release(self, leg_id: str, cause: ReleaseCause) -> None:
+        self.released[leg_id] = cause
+        for timer in self._scheduled.pop(leg_id, []):
+            timer.cancel()
+        handset = self._leg_owner.get(leg_id)
+        if handset is not None:
+            handset.legs.discard(leg_id)
+            handset.ringing.discard(leg_id)
+            self.say(f"{handset.name} is released ({cause.value})")
+        self.bridges.pop(self.bridges.pop(leg_id, ""), None)
+
+    def play(self, leg_id: str, announcement: Announcement) -> None:
+        self.played.append((leg_id, announcement))
+        handset = self._leg_owner.get(leg_id)
+        self.say(f"{handset.name if handset else 'caller'} hears '{announcement.value}'")
+
+    # -- handset actions ----------------------------------------------------------------
+
+    def dial(self, caller: E164 | None, dialled: str) -> str:
+        """A handset (or an outside caller when not registered) dials; returns the call id."""
+        assert self.engine is not None, "attach the engine first"
+        leg_id = f"a{next(self._ids)}"
+        handset = self.handsets.get(caller.value) if caller else None
+        if handset is not None:
+            handset.legs.add(leg_id)
+            self._leg_owner[leg_id] = handset
+        who = handset.name if handset else (caller.national() if caller else "anonymous")
+        self.say(f"{who} dials {dialled}")
+        return self.engine.incoming_call(leg_id=leg_id, caller=caller, dialled=dialled).id
+
+    def hang_up(self, number: E164) -> None:
+        handset = self.handset(number)
+        self.say(f"{handset.name} hangs up")
+        for leg_id in sorted(handset.legs):
+            handset.legs.discard(leg_id)
+            self.bridges.pop(self.bridges.pop(leg_id, ""), None)
+            self._emit(LegReleased(leg_id, ReleaseCause.NORMAL))
+
+    def legs_of(self, number: E164) -> set[str]:
+        return set(self.handset(number).legs)
+
+    def is_ringing(self, number: E164) -> bool:
+        return bool(self.handset(number).ringing)
+
+    def in_call(self, number: E164) -> bool:
+        return bool(self.handset(number).legs)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _later(
+        self,
+        leg_id: str,
+        delay: float,
+        event: LegEvent,
+        text: str,
+        on_fire: Callable[[], None] | None = None,
+    ) -> None:
+        def fire() -> None:
+            timers = self._scheduled.get(leg_id, [])
+            if timer in timers:
+                timers.remove(timer)
+            if leg_id in self._cancelled and not isinstance(event, LegAnswered):
+                return
+            self.say(text)
+            if on_fire is not None:
+                on_fire()
+            if isinstance(event, LegBusy | LegUnreachable | LegRejected):
+                owner = self._leg_owner.get(leg_id)
+                if owner is not None:
+                    owner.ringing.discard(leg_id)
+            self._emit(event)
+            owner = self._leg_owner.get(leg_id)
+            if owner is not None and owner.behaviour.misbehaviour is Misbehaviour.DUPLICATE_EVENTS:
+                self._emit(event)
+
+        timer = self.time.start(delay, fire)
+        self._scheduled.setdefault(leg_id, []).append(timer)
+
+    def _answered(self, handset: Handset, leg_id: str) -> None:
+        handset.ringing.discard(leg_id)
+        handset.legs.add(leg_id)
+        if handset.behaviour.misbehaviour is Misbehaviour.ANSWER_AND_DROP:
+            self._later(
+                leg_id,
+                0.0,
+                LegReleased(leg_id),
+                f"{handset.name} drops the call at once",
+                on_fire=lambda: handset.legs.discard(leg_id),
+            )
+
+    def _emit(self, event: LegEvent) -> None:
+        assert self.engine is not None
+        self.engine.handle(event)
