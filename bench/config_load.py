@@ -162,7 +162,7 @@ async def main(args: argparse.Namespace) -> int:
     out()
     print_table(await run_sqlite(args))
     if args.skip_pg:
-        out(f"PostgreSQL skipped (--skip-pg): {TARGET} not checked")
+        out(f"PostgreSQL skipped (--skip-pg), so not checked: {TARGET}")
     else:
         print_table(await run_postgres(args))
     return 0

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164, NumberClass
 from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, AuditAction, Language, Unset
-from fleet.db.tables import FixedNumberRow, GroupRow, IncomingListRow, LineRow, MemberRow
-from fleet.services import views
+from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow
+from fleet.services import linequery, views
 from fleet.services.base import Service
 from fleet.services.lookups import (
     Owner,
@@ -39,14 +38,6 @@ class NewLine:
     language: str | Language | None = None
     pabx_option: bool = True
     call_waiting: bool = True
-
-
-def _services_query() -> Select[LineRow]:
-    return select(LineRow).options(
-        selectinload(LineRow.forwardings),
-        selectinload(LineRow.incoming_list).selectinload(IncomingListRow.entries),
-        selectinload(LineRow.memberships).selectinload(MemberRow.group),
-    )
 
 
 class LineService(Service):
@@ -187,23 +178,22 @@ class LineService(Service):
         """A line with its forwardings, incoming list and groups, by MSISDN."""
         number = self._lookup_number(msisdn)
         async with self.read() as session:
-            row = await session.scalar(_services_query().where(LineRow.msisdn == number.value))
-            if row is None:
+            found = await linequery.load(session, LineRow.msisdn == number.value)
+            if not found:
                 raise not_found("line", number.value)
-            return views.line_services(row)
+            return found[0]
 
     async def services_in_fleet(self, fleet_id: int) -> list[model.LineServices]:
         """Every line of a fleet with its services (to fill the routing cache)."""
         async with self.read() as session:
-            rows = await session.scalars(_services_query().where(LineRow.fleet_id == fleet_id))
-            return [views.line_services(r) for r in rows.all()]
+            return await linequery.load(session, LineRow.fleet_id == fleet_id)
 
     async def services_by_id(self, line_id: int) -> model.LineServices:
         async with self.read() as session:
-            row = await session.scalar(_services_query().where(LineRow.id == line_id))
-            if row is None:
+            found = await linequery.load(session, LineRow.id == line_id)
+            if not found:
                 raise not_found("line", line_id)
-            return views.line_services(row)
+            return found[0]
 
     async def search(
         self, fleet_id: int, *, search: str | None = None, offset: int = 0, limit: int = 50
