@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--groups", type=int, default=None, help="groups per fleet (lines/20)")
     seed.add_argument("--seed", type=int, default=1)
 
+    simulate = sub.add_parser(
+        "simulate",
+        parents=[common],
+        help="run a call scenario (YAML) on the simulated network, print its timeline",
+    )
+    simulate.add_argument("scenario", nargs="?", help="a shipped scenario name or a YAML file")
+    simulate.add_argument("--list", action="store_true", help="list the shipped scenarios")
+
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -108,6 +116,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db(args, settings))
     if command == "seed":
         return asyncio.run(_seed(args, settings))
+    if command == "simulate":
+        return _simulate(args, settings)
     if command == "serve":
         if args.migrate:
             asyncio.run(migrate.upgrade(settings.database_url))
@@ -163,6 +173,39 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.incoming_lists} incoming lists, {report.groups} call groups"
     )
     return 0
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from simulators import scenario as scenarios
+
+    if args.list or not args.scenario:
+        for path in sorted(scenarios.SCENARIOS.glob("*.yaml")):
+            loaded = scenarios.load(path)
+            _out(f"{path.stem:15} {loaded.name}")
+        return 0 if args.list else 2
+    try:
+        loaded = scenarios.load(scenarios.find(args.scenario), policy=settings.number_policy())
+    except scenarios.ScenarioError as exc:
+        sys.stderr.write(f"fleetpbx: {exc}\n")
+        return 2
+    return asyncio.run(_run_scenario(loaded, settings))
+
+
+async def _run_scenario(loaded: Any, settings: Settings) -> int:
+    from fleet import demo
+    from simulators import runner
+
+    await migrate.upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        await demo.ensure_demo(services)
+        result = await runner.run(loaded, services, policy=settings.number_policy())
+    finally:
+        await engine.dispose()
+    for line in runner.render(loaded, result):
+        _out(line)
+    return 0 if result.ok else 1
 
 
 async def _prepare_demo(settings: Settings) -> None:

@@ -23,6 +23,7 @@ from fleet.core.calls.events import (
     LegUnreachable,
     ReleaseCause,
 )
+from fleet.core.calls.incall import Location, Refusal
 from fleet.core.calls.ports import LegRequest
 from fleet.core.numbering import E164
 from simulators.clock import VirtualTime, VirtualTimer
@@ -65,6 +66,7 @@ class Handset:
     state: HandsetState = HandsetState.ON
     behaviour: Behaviour = field(default_factory=Behaviour)
     legs: set[str] = field(default_factory=set)  # legs up (answered) on this handset
+    held: set[str] = field(default_factory=set)
     ringing: set[str] = field(default_factory=set)
 
 
@@ -85,6 +87,8 @@ class SimulatedNetwork:
         self.bridges: dict[str, str] = {}
         self.played: list[tuple[str, Announcement]] = []
         self.released: dict[str, ReleaseCause] = {}
+        self.conferences: dict[str, list[str]] = {}
+        self.refusals: list[tuple[str, Refusal]] = []
         self._leg_owner: dict[str, Handset] = {}
         self._scheduled: dict[str, list[VirtualTimer]] = {}
         self._cancelled: set[str] = set()
@@ -205,6 +209,7 @@ class SimulatedNetwork:
         handset = self._leg_owner.get(leg_id)
         if handset is not None:
             handset.legs.discard(leg_id)
+            handset.held.discard(leg_id)
             handset.ringing.discard(leg_id)
             self.say(f"{handset.name} is released ({cause.value})")
         self.bridges.pop(self.bridges.pop(leg_id, ""), None)
@@ -213,6 +218,11 @@ class SimulatedNetwork:
         self.played.append((leg_id, announcement))
         handset = self._leg_owner.get(leg_id)
         self.say(f"{handset.name if handset else 'caller'} hears '{announcement.value}'")
+
+    def conference(self, conference_id: str, leg_ids: list[str]) -> None:
+        self.conferences[conference_id] = list(leg_ids)
+        names = sorted({self._leg_owner[leg].name for leg in leg_ids if leg in self._leg_owner})
+        self.say(f"conference {conference_id}: {', '.join(names)}")
 
     # -- handset actions ----------------------------------------------------------------
 
@@ -233,8 +243,67 @@ class SimulatedNetwork:
         self.say(f"{handset.name} hangs up")
         for leg_id in sorted(handset.legs):
             handset.legs.discard(leg_id)
+            handset.held.discard(leg_id)
             self.bridges.pop(self.bridges.pop(leg_id, ""), None)
             self._emit(LegReleased(leg_id, ReleaseCause.NORMAL))
+
+    def answer(self, number: E164) -> None:
+        """The user answers the ringing handset now."""
+        handset = self.handset(number)
+        for leg_id in sorted(handset.ringing):
+            for timer in self._scheduled.pop(leg_id, []):
+                timer.cancel()
+            self.say(f"{handset.name} answers")
+            self._answered(handset, leg_id)
+            self._emit(LegAnswered(leg_id))
+            return
+
+    def hold(self, number: E164) -> None:
+        """ "Double appel": put the handset's current call on hold."""
+        assert self.engine is not None
+        handset = self.handset(number)
+        for leg_id in sorted(handset.legs):
+            if leg_id not in handset.held:
+                handset.held.add(leg_id)
+                self.say(f"{handset.name} puts a call on hold")
+                self.engine.incall.hold(leg_id)
+                return
+
+    def retrieve(self, number: E164) -> None:
+        assert self.engine is not None
+        handset = self.handset(number)
+        for leg_id in sorted(handset.held):
+            handset.held.discard(leg_id)
+            self.say(f"{handset.name} takes back the held call")
+            self.engine.incall.retrieve(leg_id)
+            return
+
+    def _location(self, handset: Handset) -> Location:
+        return {
+            HandsetState.ABROAD: Location.ABROAD,
+            HandsetState.WHITE_ZONE: Location.WHITE_ZONE,
+        }.get(handset.state, Location.HOME)
+
+    def press_transfer(self, number: E164) -> Refusal | None:
+        """The user dials #1."""
+        assert self.engine is not None
+        handset = self.handset(number)
+        self.say(f"{handset.name} dials #1")
+        refusal = self.engine.incall.transfer(number, self._location(handset))
+        if refusal is not None:
+            self.refusals.append((handset.name, refusal))
+        return refusal
+
+    def press_conference(self, number: E164) -> Refusal | None:
+        """The user presses the conference key."""
+        assert self.engine is not None
+        handset = self.handset(number)
+        self.say(f"{handset.name} presses the conference key")
+        handset.held.clear()
+        refusal = self.engine.incall.conference(number)
+        if refusal is not None:
+            self.refusals.append((handset.name, refusal))
+        return refusal
 
     def legs_of(self, number: E164) -> set[str]:
         return set(self.handset(number).legs)

@@ -91,16 +91,30 @@ async def make_exchange(
     writer = RecordWriter(calls=services.calls, on_error=lambda r, e: errors.append(repr(e)))
     records = Records(writer=writer)
     engine = Engine(
-        network=network, timers=time, clock=time, directory=directory, recorder=records,
-        policy=NumberPolicy(), limits=limits,
+        network=network,
+        timers=time,
+        clock=time,
+        directory=directory,
+        recorder=records,
+        policy=NumberPolicy(),
+        limits=limits,
     )
     network.attach(engine)
     if world is not None:
         for line in [*world.lines, world.plain, world.foreign]:
             network.add(line.msisdn, line.employee_name, behaviour=Behaviour(answer_after=None))
-        network.add(world.fixed.number, world.fixed.label, fixed=True,
-                    behaviour=Behaviour(answer_after=None))
+        network.add(
+            world.fixed.number,
+            world.fixed.label,
+            fixed=True,
+            behaviour=Behaviour(answer_after=None),
+        )
     return Exchange(
-        services=services, directory=directory, time=time, network=network, engine=engine,
-        records=records, errors=errors,
+        services=services,
+        directory=directory,
+        time=time,
+        network=network,
+        engine=engine,
+        records=records,
+        errors=errors,
     )

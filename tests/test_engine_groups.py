@@ -30,7 +30,9 @@ async def world(services: Services, actor: Actor) -> World:
 async def ex(services: Services, world: World) -> AsyncIterator[Exchange]:
     exchange = await make_exchange(services, world)
     for number in (OUTSIDE, OUTSIDE_2, OUTSIDE_3):
-        exchange.network.add(n(number), f"Client {number[-1]}", behaviour=Behaviour(answer_after=None))
+        exchange.network.add(
+            n(number), f"Client {number[-1]}", behaviour=Behaviour(answer_after=None)
+        )
     yield exchange
     exchange.settle()
     assert exchange.engine.active_calls == 0
@@ -40,15 +42,32 @@ async def ex(services: Services, world: World) -> AsyncIterator[Exchange]:
 
 
 async def make_group(
-    services: Services, actor: Actor, world: World, members: range | list[int] = range(4),
-    *, connect: bool = True, number: str = "0609182236", name: str = "Taxis", **fields: Any,
+    services: Services,
+    actor: Actor,
+    world: World,
+    members: range | list[int] = range(4),
+    *,
+    connect: bool = True,
+    number: str = "0609182236",
+    name: str = "Taxis",
+    **fields: Any,
 ) -> CallGroup:
-    settings: dict[str, Any] = {"switchover_delay": 10, "intercall_delay": 0, "queue_size": 2,
-                                "max_queue_wait": 60}
+    settings: dict[str, Any] = {
+        "switchover_delay": 10,
+        "intercall_delay": 0,
+        "queue_size": 2,
+        "max_queue_wait": 60,
+    }
     settings.update(fields)
     group = await services.groups.create(
-        actor, world.fleet.id, number=number, name=name, user_code="1703", admin_code="2202",
-        members=[world.line(i).id for i in members], **settings,
+        actor,
+        world.fleet.id,
+        number=number,
+        name=name,
+        user_code="1703",
+        admin_code="2202",
+        members=[world.line(i).id for i in members],
+        **settings,
     )
     if connect:
         for member in group.members:
@@ -84,7 +103,7 @@ async def test_linear_distribution_always_starts_from_the_top(
     ex.hang_up(OUTSIDE)
     assert offered(ex.record(first)) == [mobile(0), mobile(1)]
     assert offered(ex.record(second))[0] == mobile(0)
-    answered = [e for e in ex.record(first).events if e.kind is CallEventKind.ANSWERED][0]
+    answered = next(e for e in ex.record(first).events if e.kind is CallEventKind.ANSWERED)
     assert answered.member_line_id == world.line(1).id
 
 
@@ -254,8 +273,9 @@ async def test_the_inter_call_delay_holds_across_all_groups_of_a_member(
     ex: Exchange, services: Services, actor: Actor, world: World
 ) -> None:
     await make_group(services, actor, world, [0, 1], intercall_delay=30)
-    await make_group(services, actor, world, [0, 2], number="0609182237", name="Livraisons",
-                     intercall_delay=0)
+    await make_group(
+        services, actor, world, [0, 2], number="0609182237", name="Livraisons", intercall_delay=0
+    )
     ex.behave(mobile(0), answer_after=1)
     ex.dial(OUTSIDE_2, "0609182236")
     ex.advance(3)
@@ -293,8 +313,14 @@ async def test_a_queued_caller_is_served_when_a_member_ends_his_rest(
 async def test_no_answer_rule_forwards_to_a_number(
     ex: Exchange, services: Services, actor: Actor, world: World
 ) -> None:
-    await make_group(services, actor, world, [0], no_answer_action=NoAnswerAction.FORWARD_TO_NUMBER,
-                     no_answer_number="0145678910")
+    await make_group(
+        services,
+        actor,
+        world,
+        [0],
+        no_answer_action=NoAnswerAction.FORWARD_TO_NUMBER,
+        no_answer_number="0145678910",
+    )
     call = ex.dial(OUTSIDE, "0609182236")
     ex.advance(12)
     assert ex.ringing("0145678910")
@@ -309,8 +335,14 @@ async def test_no_answer_rule_overflows_to_another_group(
     ex: Exchange, services: Services, actor: Actor, world: World
 ) -> None:
     backup = await make_group(services, actor, world, [5], number="0609182237", name="Secours")
-    await make_group(services, actor, world, [0], no_answer_action=NoAnswerAction.FORWARD_TO_GROUP,
-                     no_answer_group_id=backup.id)
+    await make_group(
+        services,
+        actor,
+        world,
+        [0],
+        no_answer_action=NoAnswerAction.FORWARD_TO_GROUP,
+        no_answer_group_id=backup.id,
+    )
     call = ex.dial(OUTSIDE, "0609182236")
     ex.advance(12)
     assert ex.ringing(mobile(5))

@@ -40,11 +40,16 @@ def kinds(record) -> list[CallEventKind]:  # type: ignore[no-untyped-def]
 
 
 def forwards(record) -> list[tuple[ForwardingKind | None, str | None]]:  # type: ignore[no-untyped-def]
-    return [(e.forwarding_kind, e.to_number) for e in record.events if e.kind is CallEventKind.FORWARDED]
+    return [
+        (e.forwarding_kind, e.to_number) for e in record.events if e.kind is CallEventKind.FORWARDED
+    ]
 
 
 async def test_line_without_pabx_option_rings_plainly_and_ignores_its_forwarding(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     line = world.line(5)
     await services.forwarding.set(actor, line.id, ForwardingKind.BUSY, destination="0145678910")
@@ -58,9 +63,14 @@ async def test_line_without_pabx_option_rings_plainly_and_ignores_its_forwarding
 
 
 async def test_unconditional_forwarding_forwards_at_once(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
+    )
     ex.behave("0145678910", answer_after=2)
     call = ex.dial(OUTSIDE, "0611000001")
     assert not ex.ringing("0611000001")
@@ -76,12 +86,17 @@ async def test_unconditional_forwarding_forwards_at_once(
 
 
 async def test_unconditional_forwarding_takes_precedence_over_list_and_busy(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     line = world.line(0)
     await services.incoming.save(actor, line.id, entries=["0611000002"])
     await services.forwarding.set(actor, line.id, ForwardingKind.BUSY, destination="0611000003")
-    await services.forwarding.set(actor, line.id, ForwardingKind.UNCONDITIONAL, destination="0145678910")
+    await services.forwarding.set(
+        actor, line.id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
+    )
     call = ex.dial(OUTSIDE, "0611000001")
     ex.advance(2)
     assert ex.ringing("0145678910") and not ex.ringing("0611000002")
@@ -90,9 +105,14 @@ async def test_unconditional_forwarding_takes_precedence_over_list_and_busy(
 
 
 async def test_busy_line_forwards_to_cfb_destination(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
+    )
     ex.behave("0611000002", already_busy=True)
     ex.behave("0145678910", answer_after=1)
     call = ex.dial(OUTSIDE, "0611000002")
@@ -105,9 +125,14 @@ async def test_busy_line_forwards_to_cfb_destination(
 
 
 async def test_declining_a_call_counts_as_busy(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
+    )
     ex.behave("0611000002", reject_after=3)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(5)
@@ -126,10 +151,15 @@ async def test_busy_line_without_forwarding_releases_the_caller_with_busy(ex: Ex
 
 
 async def test_switched_off_line_forwards_to_not_reachable_destination(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     """Monsieur D's mobile is off: calls go to his desk."""
-    await services.forwarding.set(actor, world.line(4).id, ForwardingKind.NOT_REACHABLE, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(4).id, ForwardingKind.NOT_REACHABLE, destination="0145678910"
+    )
     ex.switch("0611000005", HandsetState.OFF)
     call = ex.dial(OUTSIDE, "0611000005")
     ex.advance(3)
@@ -146,11 +176,18 @@ async def test_out_of_coverage_without_forwarding_is_unreachable(ex: Exchange) -
 
 
 async def test_no_reply_forwarding_after_25_seconds(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     """Madame C in a meeting: after 25 s without answer, to her assistant."""
     await services.forwarding.set(
-        actor, world.line(3).id, ForwardingKind.NO_REPLY, destination="0611000007", no_reply_timer=25
+        actor,
+        world.line(3).id,
+        ForwardingKind.NO_REPLY,
+        destination="0611000007",
+        no_reply_timer=25,
     )
     call = ex.dial(OUTSIDE, "0611000004")
     ex.advance(1)  # alerting starts the timer
@@ -162,7 +199,7 @@ async def test_no_reply_forwarding_after_25_seconds(
     assert ex.ringing("0611000007")
     ex.hang_up(OUTSIDE)
     record = ex.record(call)
-    forwarded = [e for e in record.events if e.kind is CallEventKind.FORWARDED][0]
+    forwarded = next(e for e in record.events if e.kind is CallEventKind.FORWARDED)
     assert forwarded.forwarding_kind is ForwardingKind.NO_REPLY
     assert forwarded.at - record.offered_at == timedelta(seconds=26)
 
@@ -178,10 +215,17 @@ async def test_without_forwarding_a_line_rings_until_the_network_limit(ex: Excha
 
 
 async def test_forwarding_chain_applies_each_lines_own_services(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002")
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.BUSY, destination="0611000003")
+    await services.forwarding.set(
+        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002"
+    )
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.BUSY, destination="0611000003"
+    )
     ex.behave("0611000002", already_busy=True)
     ex.behave("0611000003", answer_after=1)
     call = ex.dial(OUTSIDE, "0611000001")
@@ -195,10 +239,17 @@ async def test_forwarding_chain_applies_each_lines_own_services(
 
 
 async def test_a_forwarding_loop_is_stopped_and_recorded(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002")
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.UNCONDITIONAL, destination="0611000001")
+    await services.forwarding.set(
+        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002"
+    )
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.UNCONDITIONAL, destination="0611000001"
+    )
     call = ex.dial(OUTSIDE, "0611000001")
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.LOOP, "forwarding_loop")
@@ -206,11 +257,17 @@ async def test_a_forwarding_loop_is_stopped_and_recorded(
 
 
 async def test_more_than_five_hops_are_refused(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     for i in range(6):  # 1 -> 2 -> 3 -> 4 -> 5 -> 6 -> 7
         await services.forwarding.set(
-            actor, world.line(i).id, ForwardingKind.UNCONDITIONAL, destination=f"06110000{i + 2:02d}"
+            actor,
+            world.line(i).id,
+            ForwardingKind.UNCONDITIONAL,
+            destination=f"06110000{i + 2:02d}",
         )
     call = ex.dial(OUTSIDE, "0611000001")
     record = ex.record(call)
@@ -219,11 +276,17 @@ async def test_more_than_five_hops_are_refused(
 
 
 async def test_five_hops_are_allowed(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     for i in range(5):
         await services.forwarding.set(
-            actor, world.line(i).id, ForwardingKind.UNCONDITIONAL, destination=f"06110000{i + 2:02d}"
+            actor,
+            world.line(i).id,
+            ForwardingKind.UNCONDITIONAL,
+            destination=f"06110000{i + 2:02d}",
         )
     call = ex.dial(OUTSIDE, "0611000001")
     ex.advance(2)
@@ -233,10 +296,17 @@ async def test_five_hops_are_allowed(
 
 
 async def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.NO_REPLY, destination="0145678910", no_reply_timer=10
+        actor,
+        world.line(1).id,
+        ForwardingKind.NO_REPLY,
+        destination="0145678910",
+        no_reply_timer=10,
     )
     ex.behave("0611000002", answer_after=1)
     first = ex.dial("0611000003", "0611000002")
@@ -245,7 +315,7 @@ async def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
     ex.behave("0611000002", answer_after=None)
     second = ex.dial(OUTSIDE, "0611000002")
     ex.advance(1)
-    leg = [leg for leg in ex.engine.call(second).legs.values() if leg.number == n("0611000002")][0]  # type: ignore[union-attr]
+    leg = next(leg for leg in ex.engine.call(second).legs.values() if leg.number == n("0611000002"))  # type: ignore[union-attr]
     assert leg.waiting
     ex.advance(10.5)
     assert ex.ringing("0145678910")
@@ -255,10 +325,15 @@ async def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
 
 
 async def test_a_line_in_a_call_without_call_waiting_is_busy(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     await services.lines.update(actor, world.line(1).id, call_waiting=False)
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
+    )
     ex.behave("0611000002", answer_after=1)
     ex.dial("0611000003", "0611000002")
     ex.advance(3)
@@ -307,7 +382,11 @@ async def test_calls_to_numbers_outside_the_fleet_are_plain(ex: Exchange) -> Non
     assert ex.in_call(OUTSIDE)
     ex.hang_up(OUTSIDE)
     record = ex.record(call)
-    assert (record.caller, record.called, record.outcome) == ("+33611000001", "+33699000001", CallOutcome.ANSWERED)
+    assert (record.caller, record.called, record.outcome) == (
+        "+33611000001",
+        "+33699000001",
+        CallOutcome.ANSWERED,
+    )
 
 
 async def test_caller_hanging_up_while_it_rings_abandons_the_call(ex: Exchange) -> None:
@@ -320,12 +399,17 @@ async def test_caller_hanging_up_while_it_rings_abandons_the_call(ex: Exchange) 
 
 
 async def test_the_next_call_sees_a_forwarding_changed_a_moment_ago(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     first = ex.dial(OUTSIDE, "0611000004")
     ex.advance(2)
     ex.hang_up(OUTSIDE)
-    await services.forwarding.set(actor, world.line(3).id, ForwardingKind.UNCONDITIONAL, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(3).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
+    )
     second = ex.dial(OUTSIDE, "0611000004")
     ex.advance(2)
     ex.hang_up(OUTSIDE)
@@ -352,9 +436,14 @@ async def test_call_records_are_persisted(ex: Exchange, services) -> None:  # ty
 
 
 async def test_a_leg_that_never_reports_counts_as_not_reachable(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
-    await services.forwarding.set(actor, world.line(1).id, ForwardingKind.NOT_REACHABLE, destination="0145678910")
+    await services.forwarding.set(
+        actor, world.line(1).id, ForwardingKind.NOT_REACHABLE, destination="0145678910"
+    )
     ex.behave("0611000002", misbehaviour=Misbehaviour.SILENT_LEG)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(Limits().setup_timeout + 2)
@@ -373,7 +462,10 @@ async def test_a_handset_that_answers_and_drops_ends_the_call_cleanly(ex: Exchan
 
 
 async def test_an_answer_after_the_ring_was_withdrawn_is_released(
-    ex: Exchange, services, actor: Actor, world: World  # type: ignore[no-untyped-def]
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
 ) -> None:
     await services.forwarding.set(
         actor, world.line(1).id, ForwardingKind.NO_REPLY, destination="0145678910", no_reply_timer=5

@@ -177,3 +177,9 @@ class CachedDirectory:
             if line_id in snapshot.lines:
                 return snapshot.lines[line_id]
         return None
+
+    def all_lines(self) -> list[model.LineServices]:
+        return [line for snap in self._fleets.values() for line in snap.lines.values()]
+
+    def all_fixed(self) -> list[model.FixedNumber]:
+        return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]

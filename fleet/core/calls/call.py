@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from fleet.core.calls.events import CallState, LegEvent, LegState, ReleaseCause
@@ -50,6 +51,7 @@ class Call:
         self.timers: set[TimerHandle] = set()
         self.visited: set[int] = set()  # fleet lines this call has reached (loop detection)
         self.groups_seen: set[int] = set()
+        self.queued_at: datetime | None = None  # first time it waited in a group queue
         self.hops = 0
         self.line: LineServices | None = None  # the fleet line whose services apply now
         self.b_leg: Leg | None = None

@@ -21,6 +21,7 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.hunt import GroupHunter
+from fleet.core.calls.incall import InCallServices
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, EventLog, Network, Recorder, Timers, no_log
 from fleet.core.calls.router import Router
@@ -67,6 +68,7 @@ class Engine:
         self.log = log
         self.router = Router(engine=self)
         self.groups = GroupHunter(engine=self, seed=seed)
+        self.incall = InCallServices(engine=self)
         self._calls: dict[str, Call] = {}
         self._legs: dict[str, Call] = {}
         self.busy: Counter[str] = Counter()  # numbers with an answered leg in a live call
@@ -197,6 +199,15 @@ class Engine:
         self._calls.pop(call.id, None)
         for leg_id in call.legs:
             self._legs.pop(leg_id, None)
+
+    def leg_down(self, leg: Leg) -> None:
+        self._mark_down(leg)
+
+    def live_calls(self) -> list[Call]:
+        return list(self._calls.values())
+
+    def call_of_leg(self, leg_id: str) -> Call | None:
+        return self._legs.get(leg_id)
 
     def is_busy(self, number: E164) -> bool:
         return self.busy.get(number.value, 0) > 0

@@ -45,7 +45,10 @@ class Announcement(StrEnum):
 
     GROUP_NO_ANSWER = "group_no_answer"
     PLEASE_HOLD = "please_hold"  # caller waiting in a group's queue
-    TRANSFER_REFUSED = "transfer_refused"
+    TRANSFER_REFUSED_ABROAD = "transfer_refused_abroad"
+    TRANSFER_REFUSED_WHITE_ZONE = "transfer_refused_white_zone"
+    TRANSFER_REFUSED_SPECIAL_NUMBER = "transfer_refused_special_number"
+    SERVICE_NOT_POSSIBLE = "service_not_possible"
     CONFERENCE_FULL = "conference_full"
     NUMBER_UNKNOWN = "number_unknown"
 

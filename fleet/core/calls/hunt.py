@@ -73,6 +73,14 @@ class GroupHunter:
             rng=self.rng,
         )
 
+    def coming_back(self, group: CallGroup) -> bool:
+        """Some connected member is busy or resting now, so waiting makes sense."""
+        now = self.engine.clock.now()
+        return any(
+            self.rest_until.get(m.line_id, now) > now or self.engine.is_busy(m.msisdn)
+            for m in self.connected(group)
+        )
+
     def next_rest_end(self, group: CallGroup) -> datetime | None:
         now = self.engine.clock.now()
         ends = [
@@ -146,7 +154,10 @@ class Hunt:
         for leg in self._ringing():
             call.cancel(leg)
         if not self.steps:
-            no_answer(call, self.group, reason="no_member_answered")
+            if call.engine.groups.coming_back(self.group):
+                call.enter(Queued(group=self.group))  # busy or resting members will be back
+            else:
+                no_answer(call, self.group, reason="no_member_answered")
             return
         step = self.steps.pop(0)
         members = {m.line_id: m for m in self.group.members}
@@ -193,9 +204,20 @@ class Queued:
         self._call = call
         hunter = call.engine.groups
         queue = hunter.queues.setdefault(self.group.id, deque())
+        now = call.engine.clock.now()
+        if call.queued_at is not None:  # back from a hunt nobody answered: keep its place
+            waited = (now - call.queued_at).total_seconds()
+            if waited >= self.group.max_queue_wait:
+                no_answer(call, self.group, reason="queue_timeout")
+                return
+            queue.appendleft(call)
+            call.after(self.group.max_queue_wait - waited, self._timeout)
+            self._watch_rest(call)
+            return
         if len(queue) >= self.group.queue_size:
             no_answer(call, self.group, reason="queue_full")
             return
+        call.queued_at = now
         queue.append(call)
         call.note(
             CallEventKind.QUEUED,

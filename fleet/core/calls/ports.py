@@ -34,6 +34,10 @@ class Network(Protocol):
 
     def play(self, leg_id: str, announcement: Announcement) -> None: ...
 
+    def conference(self, conference_id: str, leg_ids: list[str]) -> None:
+        """Mix these legs together (replaces any earlier mix of this conference)."""
+        ...
+
 
 class TimerHandle(Protocol):
     def cancel(self) -> None: ...

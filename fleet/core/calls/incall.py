@@ -1,0 +1,246 @@
+"""In-call services (DESIGN §4): hold and retrieve ("double appel"), transfer by
+dialling #1, and the conference key, up to 6 participants including the initiator."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from fleet.core.calls.events import (
+    Announcement,
+    CallState,
+    LegEvent,
+    LegReleased,
+    LegState,
+    ReleaseCause,
+)
+from fleet.core.calls.legs import Leg
+from fleet.core.numbering import E164, NumberClass
+from fleet.core.values import CallEventKind, CallOutcome
+
+if TYPE_CHECKING:
+    from fleet.core.calls.call import Call
+    from fleet.core.calls.engine import Engine
+
+_RINGING = CallState.RINGING
+MAX_PARTICIPANTS = 6  # including the initiator (seed 004 §2: 3 to 6 participants)
+
+
+class Location(Enum):
+    """Where the handset asking for an in-call service is."""
+
+    HOME = "home"
+    ABROAD = "abroad"
+    WHITE_ZONE = "white_zone"
+
+
+class Refusal(Enum):
+    ABROAD = "abroad"
+    WHITE_ZONE = "white_zone"
+    SPECIAL_NUMBER = "special_number"
+    NO_HELD_CALL = "no_held_call"
+    NO_ACTIVE_CALL = "no_active_call"
+    CONFERENCE_FULL = "conference_full"
+
+
+_ANNOUNCE = {
+    Refusal.ABROAD: Announcement.TRANSFER_REFUSED_ABROAD,
+    Refusal.WHITE_ZONE: Announcement.TRANSFER_REFUSED_WHITE_ZONE,
+    Refusal.SPECIAL_NUMBER: Announcement.TRANSFER_REFUSED_SPECIAL_NUMBER,
+    Refusal.NO_HELD_CALL: Announcement.SERVICE_NOT_POSSIBLE,
+    Refusal.NO_ACTIVE_CALL: Announcement.SERVICE_NOT_POSSIBLE,
+    Refusal.CONFERENCE_FULL: Announcement.CONFERENCE_FULL,
+}
+
+
+@dataclass(eq=False)
+class Conference:
+    id: str
+    initiator: E164
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def participants(self) -> int:
+        return 1 + len(self.calls)
+
+
+class InCallServices:
+    def __init__(self, *, engine: Engine) -> None:
+        self.engine = engine
+        self._ids = itertools.count(1)
+        self.conferences: dict[str, Conference] = {}
+
+    # -- finding the handset's calls ------------------------------------------------------
+
+    def _calls_of(self, number: E164) -> list[tuple[Call, Leg]]:
+        found = []
+        for call in self.engine.live_calls():
+            for leg in (call.a_leg, call.b_leg):
+                if leg is not None and leg.live and leg.number == number:
+                    found.append((call, leg))
+        return found
+
+    def _refuse(self, number: E164, leg: Leg | None, why: Refusal) -> Refusal:
+        self.engine.log("in_call_refused", line=number.value, reason=why.value)
+        if leg is not None:
+            self.engine.network.play(leg.id, _ANNOUNCE[why])
+        return why
+
+    # -- hold / retrieve ------------------------------------------------------------------
+
+    def hold(self, leg_id: str) -> None:
+        leg = self._leg(leg_id)
+        if leg is not None and leg.state is LegState.ANSWERED:
+            leg.move(LegState.HELD)
+
+    def retrieve(self, leg_id: str) -> None:
+        leg = self._leg(leg_id)
+        if leg is not None and leg.state is LegState.HELD:
+            leg.move(LegState.ANSWERED)
+
+    def _leg(self, leg_id: str) -> Leg | None:
+        call = self.engine.call_of_leg(leg_id)
+        return call.legs.get(leg_id) if call else None
+
+    # -- transfer (#1) ----------------------------------------------------------------------
+
+    def transfer(self, number: E164, location: Location = Location.HOME) -> Refusal | None:
+        """Connect the held party with the active or alerting one; the user leaves."""
+        mine = self._calls_of(number)
+        any_leg = mine[0][1] if mine else None
+        if location is Location.ABROAD:
+            return self._refuse(number, any_leg, Refusal.ABROAD)
+        if location is Location.WHITE_ZONE:
+            return self._refuse(number, any_leg, Refusal.WHITE_ZONE)
+        held = [(c, leg) for c, leg in mine if leg.state is LegState.HELD]
+        active = [
+            (c, leg)
+            for c, leg in mine
+            if leg.state is LegState.ANSWERED
+            and (
+                c.state is CallState.CONNECTED or (c.a_leg is leg and c.state is CallState.RINGING)
+            )
+        ]
+        if not held:
+            return self._refuse(number, any_leg, Refusal.NO_HELD_CALL)
+        if not active:
+            return self._refuse(number, any_leg, Refusal.NO_ACTIVE_CALL)
+        (first, my_first), (second, my_second) = held[0], active[-1]
+        if self.engine.policy.classify(second.called.value if second.called else "")[0] is (
+            NumberClass.SPECIAL
+        ):
+            return self._refuse(number, my_second, Refusal.SPECIAL_NUMBER)
+        party = first.b_leg if first.a_leg is my_first else first.a_leg
+        assert party is not None
+        self.engine.guarded(second, lambda: self._join(first, second, my_first, my_second, party))
+        return None
+
+    def _join(self, first: Call, second: Call, my_first: Leg, my_second: Leg, party: Leg) -> None:
+        engine = self.engine
+        # the held party moves to the second call, in place of the user
+        first.legs.pop(party.id)
+        second.legs[party.id] = party
+        engine.index_leg(party, second)
+        if second.a_leg is my_second:
+            second.a_leg = party
+        else:
+            second.b_leg = party
+        engine.network.release(my_second.id, ReleaseCause.NORMAL)
+        my_second.release(ReleaseCause.NORMAL)
+        engine.leg_down(my_second)
+        detail: dict[str, object] = {"by": my_second.number.value if my_second.number else None}
+        for call in (first, second):
+            call.note(
+                CallEventKind.TRANSFERRED,
+                from_number=party.number.value if party.number else None,
+                to_number=second.called.value if second.called else None,
+                detail=detail,
+            )
+        other = second.b_leg if second.a_leg is party else second.a_leg
+        if second.state is CallState.CONNECTED and other is not None:
+            engine.network.bridge(party.id, other.id)
+        first.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
+
+    # -- conference --------------------------------------------------------------------------
+
+    def conference(self, number: E164) -> Refusal | None:
+        """The conference key: join the held call(s) and the active call."""
+        mine = self._calls_of(number)
+        any_leg = mine[0][1] if mine else None
+        conference = next((c for c in self.conferences.values() if c.initiator == number), None)
+        joining = [
+            (c, leg)
+            for c, leg in mine
+            if c.state is CallState.CONNECTED and not isinstance(c.phase, InConference)
+        ]
+        if conference is None:
+            if not any(leg.state is LegState.HELD for _, leg in joining):
+                return self._refuse(number, any_leg, Refusal.NO_HELD_CALL)
+            if len(joining) < 2:
+                return self._refuse(number, any_leg, Refusal.NO_ACTIVE_CALL)
+        elif not joining:
+            return self._refuse(number, any_leg, Refusal.NO_ACTIVE_CALL)
+        size = (conference.participants if conference else 1) + len(joining)
+        if size > MAX_PARTICIPANTS:
+            return self._refuse(number, any_leg, Refusal.CONFERENCE_FULL)
+        if conference is None:
+            conference = Conference(id=f"conf{next(self._ids)}", initiator=number)
+            self.conferences[conference.id] = conference
+        for call, leg in joining:
+            if leg.state is LegState.HELD:
+                leg.move(LegState.ANSWERED)
+            conference.calls.append(call)
+            call.note(CallEventKind.CONFERENCE_JOINED, detail={"conference": conference.id})
+            call.enter(InConference(conference=conference, initiator_leg=leg))
+        for call, leg in mine:
+            if isinstance(call.phase, InConference) and leg.state is LegState.HELD:
+                leg.move(LegState.ANSWERED)
+        self._mix(conference)
+        return None
+
+    def _mix(self, conference: Conference) -> None:
+        legs = []
+        for call in conference.calls:
+            legs += [leg.id for leg in (call.a_leg, call.b_leg) if leg is not None and leg.live]
+        self.engine.network.conference(conference.id, legs)
+
+    def left(self, conference: Conference, call: Call) -> None:
+        if call in conference.calls:
+            conference.calls.remove(call)
+        if conference.calls:
+            self._mix(conference)
+        else:
+            self.conferences.pop(conference.id, None)
+
+
+@dataclass
+class InConference:
+    """A call whose parties are in the initiator's conference."""
+
+    conference: Conference
+    initiator_leg: Leg
+    state: CallState = CallState.CONNECTED
+
+    def enter(self, call: Call) -> None:
+        pass
+
+    def on_leg_event(self, call: Call, leg: Leg, event: LegEvent) -> None:
+        if isinstance(event, LegReleased):
+            self._gone(call, leg)
+
+    def on_caller_gone(self, call: Call) -> None:
+        self._gone(call, call.a_leg)
+
+    def _gone(self, call: Call, leg: Leg) -> None:
+        services = call.engine.incall
+        if leg is self.initiator_leg:  # the initiator hangs up: everyone is released
+            for other in list(self.conference.calls):
+                other.note(CallEventKind.CONFERENCE_LEFT, detail={"initiator_left": True})
+                services.left(self.conference, other)
+                other.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
+            return
+        call.note(CallEventKind.CONFERENCE_LEFT, detail={"conference": self.conference.id})
+        services.left(self.conference, call)
+        call.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
