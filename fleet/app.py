@@ -15,6 +15,8 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
+from simulators import http as sim_http
+from simulators import live as sim_live
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
@@ -38,9 +40,21 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(_database)
+    if settings.simulator:
+        app.cleanup_ctx.append(_simulator)
+        sim_http.routes(app)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+async def _simulator(app: web.Application) -> AsyncIterator[None]:
+    """The simulated mobile network and the call engine, in real time (demo)."""
+    live = await sim_live.start(services=app[SERVICES], policy=app[SETTINGS].number_policy())
+    app[sim_http.LIVE] = live
+    log.info("simulator_ready", handsets=len(live.network.handsets))
+    yield
+    await live.close()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -54,12 +68,16 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def index(request: web.Request) -> web.Response:
-    return web.json_response(
-        {
-            "service": "fleetpbx",
-            "endpoints": {"health": "/healthz"},
+    endpoints = {"health": "/healthz"}
+    if request.app[SETTINGS].simulator:
+        endpoints |= {
+            "simulator": "/sim",
+            "dial": "POST /sim/dial",
+            "handset actions": "POST /sim/{answer,hang_up,hold,retrieve,transfer,conference}",
+            "handset state": "POST /sim/state",
+            "timeline": "/sim/timeline",
         }
-    )
+    return web.json_response({"service": "fleetpbx", "endpoints": endpoints})
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -124,6 +125,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         _serve(settings)
         return 0
     if command == "demo":
+        settings = dataclasses.replace(settings, simulator=True)
         asyncio.run(_prepare_demo(settings))
         _serve(settings)
         return 0
@@ -226,6 +228,11 @@ async def _prepare_demo(settings: Settings) -> None:
         + (" created" if info.created else " already there")
     )
     _out(f"  health         {base}/healthz")
+    _out(
+        f'  simulator      {base}/sim  (handsets; POST /sim/dial {{"from", "to"}}, '
+        "/sim/answer, /sim/hold, /sim/transfer, /sim/conference, /sim/hang_up)"
+    )
+    _out(f"  timeline       {base}/sim/timeline")
     _out(f"  manager        login {demo.MANAGER_LOGIN!r} password {demo.MANAGER_PASSWORD!r}")
     _out(f"  employee       login {demo.EMPLOYEE_LOGIN!r} password {demo.EMPLOYEE_PASSWORD!r}")
     _out("  stop with Ctrl-C")

@@ -33,6 +33,7 @@ class Settings:
     numbering_allowed_prefixes: tuple[str, ...] = ("01", "02", "03", "04", "05", "06")
     numbering_special_prefixes: tuple[str, ...] = ("08",)
     cookie_secure: bool = False
+    simulator: bool = False  # run the simulated mobile network inside the service (demo)
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -133,6 +134,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "numbering_allowed_prefixes": _prefixes,
     "numbering_special_prefixes": _prefixes,
     "cookie_secure": _bool,
+    "simulator": _bool,
 }
 
 

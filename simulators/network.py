@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
+from typing import Protocol
 
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
@@ -24,9 +26,8 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.incall import Location, Refusal
-from fleet.core.calls.ports import LegRequest
+from fleet.core.calls.ports import LegRequest, TimerHandle
 from fleet.core.numbering import E164
-from simulators.clock import VirtualTime, VirtualTimer
 
 ALERT_DELAY = 1.0  # seconds from origination to alerting
 BUSY_DELAY = 0.5
@@ -78,9 +79,18 @@ class Line:
     text: str
 
 
+class TimeSource(Protocol):
+    """Clock and timers: ``VirtualTime`` in tests and scenarios, the event loop in the demo."""
+
+    def now(self) -> datetime: ...
+
+    def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
+
+
 class SimulatedNetwork:
-    def __init__(self, *, time: VirtualTime) -> None:
+    def __init__(self, *, time: TimeSource) -> None:
         self.time = time
+        self._epoch = time.now()
         self.handsets: dict[str, Handset] = {}
         self.engine: Engine | None = None
         self.timeline: list[Line] = []
@@ -90,7 +100,7 @@ class SimulatedNetwork:
         self.conferences: dict[str, list[str]] = {}
         self.refusals: list[tuple[str, Refusal]] = []
         self._leg_owner: dict[str, Handset] = {}
-        self._scheduled: dict[str, list[VirtualTimer]] = {}
+        self._scheduled: dict[str, list[TimerHandle]] = {}
         self._cancelled: set[str] = set()
         self._ids = itertools.count(1)
 
@@ -121,8 +131,12 @@ class SimulatedNetwork:
     def handset(self, number: E164) -> Handset:
         return self.handsets[number.value]
 
+    @property
+    def elapsed(self) -> float:
+        return (self.time.now() - self._epoch).total_seconds()
+
     def say(self, text: str) -> None:
-        self.timeline.append(Line(self.time.elapsed, text))
+        self.timeline.append(Line(self.elapsed, text))
 
     def _name(self, number: E164) -> str:
         handset = self.handsets.get(number.value)

@@ -1,0 +1,167 @@
+"""HTTP control of the live simulated network (``fleetpbx demo``): place calls from
+handsets, answer, hold, #1, the conference key, hang up, and read the timeline.
+
+Errors are ``application/problem+json`` with a code; this module is the one table that
+maps this edge's errors to HTTP statuses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from fleet.core.numbering import E164
+from simulators.live import LiveSimulator
+from simulators.network import HandsetState
+
+LIVE = web.AppKey("live_simulator", LiveSimulator)
+ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
+
+
+class BadRequest(Exception):
+    def __init__(self, code: str, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+def problem(exc: BadRequest) -> web.Response:
+    body = {
+        "type": "about:blank",
+        "title": exc.code,
+        "status": exc.status,
+        "detail": exc.detail,
+        "code": exc.code,
+    }
+    return web.Response(
+        status=exc.status, text=json.dumps(body), content_type="application/problem+json"
+    )
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest("invalid_json", "the body must be a JSON object") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("invalid_json", "the body must be a JSON object")
+    return data
+
+
+def _number(live: LiveSimulator, raw: object, field: str, *, known: bool = True) -> E164:
+    number = live.engine.policy.classify(str(raw or ""))[1]
+    if number is None:
+        raise BadRequest("invalid_number", f"{field}: {raw!r} is not a phone number")
+    if known and number.value not in live.network.handsets:
+        raise BadRequest("unknown_handset", f"{field}: no handset {number.national()}", 404)
+    return number
+
+
+def _handsets(live: LiveSimulator) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": h.number.national(),
+            "name": h.name,
+            "state": h.state.value,
+            "ringing": bool(h.ringing),
+            "in_call": bool(h.legs),
+        }
+        for h in live.network.handsets.values()
+    ]
+
+
+async def overview(request: web.Request) -> web.Response:
+    live = request.app[LIVE]
+    live.sync_handsets()
+    return web.json_response(
+        {"active_calls": live.engine.active_calls, "handsets": _handsets(live)}
+    )
+
+
+async def dial(request: web.Request) -> web.Response:
+    live = request.app[LIVE]
+    try:
+        data = await _body(request)
+        live.sync_handsets()
+        caller = data.get("from")
+        number = _number(live, caller, "from", known=False) if caller else None
+        if number is not None and number.value not in live.network.handsets:
+            live.network.add(number, f"Extérieur {number.national()}")
+        dialled = str(data.get("to") or "").strip()
+        if not dialled:
+            raise BadRequest("missing_field", "to: the dialled number is required")
+    except BadRequest as exc:
+        return problem(exc)
+    call_id = live.network.dial(number, dialled)
+    return web.json_response({"call_id": call_id}, status=201)
+
+
+async def action(request: web.Request) -> web.Response:
+    live = request.app[LIVE]
+    name = request.match_info["action"]
+    try:
+        if name not in ACTIONS:
+            raise BadRequest("unknown_action", f"one of {', '.join(ACTIONS)}", 404)
+        number = _number(live, (await _body(request)).get("number"), "number")
+    except BadRequest as exc:
+        return problem(exc)
+    network = live.network
+    refusal = None
+    if name == "answer":
+        network.answer(number)
+    elif name == "hang_up":
+        network.hang_up(number)
+    elif name == "hold":
+        network.hold(number)
+    elif name == "retrieve":
+        network.retrieve(number)
+    elif name == "transfer":
+        refusal = network.press_transfer(number)
+    else:
+        refusal = network.press_conference(number)
+    return web.json_response({"ok": refusal is None, "refused": refusal.value if refusal else None})
+
+
+async def state(request: web.Request) -> web.Response:
+    live = request.app[LIVE]
+    try:
+        data = await _body(request)
+        number = _number(live, data.get("number"), "number")
+        try:
+            new_state = HandsetState(str(data.get("state")))
+        except ValueError as exc:
+            allowed = ", ".join(s.value for s in HandsetState)
+            raise BadRequest("invalid_state", f"state: one of {allowed}") from exc
+    except BadRequest as exc:
+        return problem(exc)
+    live.network.handset(number).state = new_state
+    live.network.say(f"{live.network.handset(number).name} is now {new_state.value}")
+    return web.json_response({"ok": True})
+
+
+async def timeline(request: web.Request) -> web.Response:
+    live = request.app[LIVE]
+    try:
+        since = float(request.query.get("since", "0"))
+    except ValueError:
+        return problem(BadRequest("invalid_query", "since: a number of seconds"))
+    lines = [{"at": round(e.at, 1), "text": e.text} for e in live.network.timeline if e.at >= since]
+    calls = [
+        {
+            "call_id": r.call_id,
+            "caller": r.caller,
+            "called": r.called,
+            "outcome": r.outcome.value if r.outcome else None,
+            "cause": r.cause,
+        }
+        for r in live.recent.items
+    ]
+    return web.json_response({"timeline": lines[-500:], "recent_calls": calls})
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/sim", overview)
+    app.router.add_post("/sim/dial", dial)
+    app.router.add_post("/sim/state", state)
+    app.router.add_get("/sim/timeline", timeline)
+    app.router.add_post("/sim/{action}", action)

@@ -1,0 +1,91 @@
+"""The demo's live simulated network, driven over HTTP in real time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from fleet import demo
+from fleet.app import SERVICES, build_app
+from fleet.config import load_settings
+from fleet.core.values import CallOutcome
+from simulators.http import LIVE
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def handset(client: TestClient, number: str) -> dict[str, Any]:
+    data = await (await client.get("/sim")).json()
+    return next(h for h in data["handsets"] if h["number"] == number)
+
+
+async def _client(aiohttp_client: ClientFactory, database_url: str) -> TestClient:
+    settings = load_settings(cli={"database_url": database_url, "simulator": True}, env={})
+    return await aiohttp_client(build_app(settings=settings))
+
+
+async def test_a_call_placed_over_http_rings_is_answered_and_recorded(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    # the demo fleet must exist before the simulator loads the routing cache
+    settings = load_settings(cli={"database_url": database_url}, env={})
+    seeding = build_app(settings=settings)
+    seed_client = await aiohttp_client(seeding)
+    await demo.ensure_demo(seeding[SERVICES])
+    await seed_client.close()
+
+    client = await _client(aiohttp_client, database_url)
+    live = client.app[LIVE]
+    response = await client.post(
+        "/sim/dial", json={"from": "06 99 00 00 01", "to": "06 11 00 00 01"}
+    )
+    assert response.status == 201
+    call_id = (await response.json())["call_id"]
+
+    async def ringing() -> bool:
+        return bool((await handset(client, "06 11 00 00 01"))["ringing"])
+
+    await until(ringing)
+    assert (await client.post("/sim/answer", json={"number": "0611000001"})).status == 200
+    assert (await handset(client, "06 11 00 00 01"))["in_call"]
+    await client.post("/sim/hang_up", json={"number": "0699000001"})
+    await live.writer.flush()
+    record = await client.app[SERVICES].calls.get(call_id)
+    assert record.outcome is CallOutcome.ANSWERED
+    lines = (await (await client.get("/sim/timeline")).json())["timeline"]
+    assert any("Monsieur A answers" in line["text"] for line in lines)
+
+
+async def test_bad_requests_get_a_problem_document(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    client = await _client(aiohttp_client, database_url)
+    cases = [
+        ("/sim/dial", {"from": "nope", "to": "1"}, 400, "invalid_number"),
+        ("/sim/dial", {"from": "0699000001"}, 400, "missing_field"),
+        ("/sim/answer", {"number": "0699999999"}, 404, "unknown_handset"),
+        ("/sim/fly", {"number": "0699999999"}, 404, "unknown_action"),
+        ("/sim/state", {"number": "0699999999", "state": "x"}, 404, "unknown_handset"),
+    ]
+    for path, body, status, code in cases:
+        response = await client.post(path, json=body)
+        assert response.status == status, (path, await response.text())
+        assert response.content_type == "application/problem+json"
+        assert (await response.json())["code"] == code
+    response = await client.post("/sim/dial", data=b"not json")
+    assert (await response.json())["code"] == "invalid_json"
+    index = await (await client.get("/")).json()
+    assert index["endpoints"]["simulator"] == "/sim"
