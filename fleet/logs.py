@@ -8,6 +8,11 @@ import sys
 import structlog
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    """A logger writing to the standard error of the moment (it may be replaced)."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure(*, level: str = "info", fmt: str = "console") -> None:
     numeric = logging.getLevelName(level.upper())
     renderer: structlog.types.Processor = (
@@ -24,7 +29,7 @@ def configure(*, level: str = "info", fmt: str = "console") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(
