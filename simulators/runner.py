@@ -55,6 +55,7 @@ async def run(scenario: Scenario, services: Services, *, policy: NumberPolicy) -
         directory=directory,
         recorder=collect,
         policy=policy,
+        log=explain(network),
     )
     network.attach(engine)
     for line in directory.all_lines():
@@ -84,7 +85,7 @@ async def run(scenario: Scenario, services: Services, *, policy: NumberPolicy) -
     await collect.writer.flush()
     result = RunResult(records=list(collect.records))
     result.failures += errors
-    result.timeline = _timeline(network, collect.records, time)
+    result.timeline = [(entry.at, entry.text) for entry in network.timeline]
     _check(scenario, result)
     return result
 
@@ -121,34 +122,32 @@ def _perform(network: SimulatedNetwork, step: Step) -> None:
         network.handset(number).behaviour = args["behaviour"]
 
 
-_WHY: dict[CallEventKind, Callable[[str, str], str]] = {
-    CallEventKind.FORWARDED: lambda kind, to: f"forwarding ({kind}) to {to}",
-    CallEventKind.LIST_RING: lambda kind, to: f"incoming-call list ({kind}) rings {to}",
-    CallEventKind.QUEUED: lambda kind, to: "caller queued in the group",
-    CallEventKind.TRANSFERRED: lambda kind, to: f"transfer (#1) towards {to}",
-    CallEventKind.CONFERENCE_JOINED: lambda kind, to: "joins the conference",
-    CallEventKind.CONFERENCE_LEFT: lambda kind, to: "leaves the conference",
+_WHY: dict[str, Callable[[str, str], str]] = {
+    CallEventKind.FORWARDED.value: lambda kind, to: f"forwarding ({kind}) to {to}",
+    CallEventKind.LIST_RING.value: lambda kind, to: f"incoming-call list ({kind}) rings {to}",
+    CallEventKind.QUEUED.value: lambda kind, to: "caller queued in the group",
+    CallEventKind.TRANSFERRED.value: lambda kind, to: f"transfer (#1) towards {to}",
+    CallEventKind.CONFERENCE_JOINED.value: lambda kind, to: "joins the conference",
+    CallEventKind.CONFERENCE_LEFT.value: lambda kind, to: "leaves the conference",
 }
 
 
-def _timeline(
-    network: SimulatedNetwork, records: list[CallRecord], time: VirtualTime
-) -> list[tuple[float, str]]:
-    lines = [(entry.at, entry.text) for entry in network.timeline]
-    for record in records:
-        for event in record.events:
-            explain = _WHY.get(event.kind)
-            if explain is None:
-                continue
-            kind = (
-                event.forwarding_kind.value
-                if event.forwarding_kind
-                else str((event.detail or {}).get("mode") or (event.detail or {}).get("action", ""))
-            )
-            to = E164(event.to_number).national() if event.to_number else ""
-            at = (event.at - time.start_at).total_seconds()
-            lines.append((at, f"  why: {explain(kind, to)}"))
-    return sorted(lines, key=lambda item: item[0])
+def explain(network: SimulatedNetwork) -> Callable[..., None]:
+    """An engine event log that writes the why of each routing decision in the timeline."""
+
+    def log(event: str, **fields: object) -> None:
+        if event != "call_event":
+            return
+        why = _WHY.get(str(fields.get("kind")))
+        if why is None:
+            return
+        detail = fields.get("detail")
+        extra = detail if isinstance(detail, dict) else {}
+        kind = str(fields.get("forwarding_kind") or extra.get("mode") or extra.get("action") or "")
+        to = fields.get("to_number")
+        network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
+
+    return log
 
 
 def _check(scenario: Scenario, result: RunResult) -> None:

@@ -90,6 +90,15 @@ class Call:
         member_line_id: int | None = None,
         detail: dict[str, object] | None = None,
     ) -> None:
+        self.engine.log(
+            "call_event",
+            call_id=self.id,
+            fleet_id=self.fleet_id,
+            kind=kind.value,
+            forwarding_kind=forwarding_kind.value if forwarding_kind else None,
+            to_number=to_number,
+            detail=detail,
+        )
         self.record.event(
             self.engine.clock.now(),
             kind,
