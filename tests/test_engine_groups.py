@@ -4,6 +4,7 @@ inter-call delay across groups, no-answer rules — in virtual time, records inc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -394,3 +395,28 @@ async def test_connecting_a_member_takes_effect_for_the_next_call(
     assert ex.ringing(mobile(1)) and not ex.ringing(mobile(0))
     ex.hang_up(OUTSIDE)
     assert offered(ex.record(call)) == [mobile(1)]
+
+
+@pytest.mark.parametrize("mode", ["linear", "cyclic", "simultaneous", "least_active", "random"])
+async def test_every_mode_skips_busy_resting_disconnected_and_unreachable_members(
+    mode: str, ex: Exchange, services: Services, actor: Actor, world: World
+) -> None:
+    group = await make_group(
+        services, actor, world, range(5), distribution=mode, intercall_delay=120
+    )
+    await services.groups.set_connected(actor, group.id, world.line(2).id, False)  # disconnected
+    ex.switch(mobile(3), HandsetState.OUT_OF_COVERAGE)  # unreachable
+    ex.engine.groups.rest_until[world.line(0).id] = ex.time.now() + timedelta(seconds=100)
+    ex.behave(mobile(1), answer_after=1)
+    ex.dial(OUTSIDE_2, mobile(1))  # busy in a private call
+    ex.advance(3)
+    ex.behave(mobile(4), answer_after=1)
+    call = ex.dial(OUTSIDE, "0609182236")
+    ex.advance(15)
+    assert ex.in_call(mobile(4))
+    ex.settle()
+    record = ex.record(call)
+    assert record.outcome is CallOutcome.ANSWERED
+    assert set(offered(record)) <= {mobile(3), mobile(4)}
+    answered = next(e for e in record.events if e.kind is CallEventKind.ANSWERED)
+    assert answered.member_line_id == world.line(4).id

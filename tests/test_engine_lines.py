@@ -506,3 +506,144 @@ async def test_a_fault_in_one_call_does_not_disturb_the_others(ex: Exchange) -> 
     assert ex.in_call("0611000002")
     ex.hang_up(OUTSIDE)
     assert ex.record(healthy).outcome is CallOutcome.ANSWERED
+
+
+# -- incoming-call lists ------------------------------------------------------------------------
+
+
+async def test_incoming_list_rings_simultaneously_and_the_first_answer_wins(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    await services.incoming.save(
+        actor,
+        world.line(1).id,
+        entries=["0611000002", "0145678910", "0611000006"],
+        mode="simultaneous",
+    )
+    ex.behave("0611000006", answer_after=4)
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(2)
+    assert ex.ringing("0611000002") and ex.ringing("0145678910") and ex.ringing("0611000006")
+    ex.advance(3.5)
+    assert ex.in_call("0611000006")
+    assert not ex.ringing("0611000002") and not ex.ringing("0145678910")
+    ex.hang_up(OUTSIDE)
+    record = ex.record(call)
+    assert kinds(record).count(CallEventKind.LIST_RING) == 3
+    assert record.outcome is CallOutcome.ANSWERED
+
+
+async def test_incoming_list_in_cascade_rings_one_entry_after_another(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    """Madame B: desk, then mobile, then assistant, 15 s each."""
+    await services.incoming.save(
+        actor,
+        world.line(1).id,
+        entries=["0145678910", "0611000002", "0611000006"],
+        mode="cascade",
+        ring_time=15,
+    )
+    ex.behave("0611000006", answer_after=3)
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(14.9)
+    assert ex.ringing("0145678910") and not ex.ringing("0611000002")
+    ex.advance(0.2)
+    assert not ex.ringing("0145678910")
+    ex.advance(1)
+    assert ex.ringing("0611000002")
+    ex.advance(15)
+    assert ex.ringing("0611000006")
+    ex.advance(4)
+    assert ex.in_call("0611000006")
+    ex.hang_up(OUTSIDE)
+    record = ex.record(call)
+    rung = [e.to_number for e in record.events if e.kind is CallEventKind.LIST_RING]
+    assert rung == ["+33145678910", "+33611000002", "+33611000006"]
+    assert record.answered_at - record.offered_at == timedelta(seconds=34)  # type: ignore[operator]
+
+
+async def test_a_busy_entry_passes_the_cascade_to_the_next_at_once(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    await services.incoming.save(
+        actor, world.line(1).id, entries=["0611000003", "0611000006"], mode="cascade"
+    )
+    ex.behave("0611000003", already_busy=True)
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(1)
+    assert ex.ringing("0611000006")
+    ex.hang_up(OUTSIDE)
+    assert ex.record(call).outcome is CallOutcome.ABANDONED
+
+
+async def test_an_exhausted_list_goes_to_no_reply_forwarding(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    line = world.line(1)
+    await services.incoming.save(
+        actor, line.id, entries=["0611000002", "0611000006"], mode="cascade", ring_time=10
+    )
+    await services.forwarding.set(actor, line.id, ForwardingKind.NO_REPLY, destination="0145678910")
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(20.5)
+    assert ex.ringing("0145678910")
+    ex.hang_up(OUTSIDE)
+    assert forwards(ex.record(call)) == [(ForwardingKind.NO_REPLY, "+33145678910")]
+
+
+async def test_an_exhausted_list_without_forwarding_releases_the_call(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    await services.incoming.save(
+        actor, world.line(1).id, entries=["0611000006"], mode="simultaneous"
+    )
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(61)
+    record = ex.record(call)
+    assert record.outcome is CallOutcome.NO_ANSWER
+    assert not ex.ringing("0611000006")
+
+
+async def test_list_entries_ring_as_plain_lines_without_their_own_forwarding(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    await services.forwarding.set(
+        actor, world.line(5).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
+    )
+    await services.incoming.save(actor, world.line(1).id, entries=["0611000006"])
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(2)
+    assert ex.ringing("0611000006") and not ex.ringing("0145678910")
+    ex.hang_up(OUTSIDE)
+    assert forwards(ex.record(call)) == []
+
+
+async def test_the_list_owner_rings_only_when_it_is_an_entry(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    await services.incoming.save(actor, world.line(1).id, entries=["0611000006"])
+    ex.dial(OUTSIDE, "0611000002")
+    ex.advance(2)
+    assert not ex.ringing("0611000002")
