@@ -79,6 +79,8 @@ class ErrorCode(StrEnum):
     GROUP_NUMBER_MEMBER_REQUIRED = "group_number_member_required"
     GROUP_IS_OVERFLOW_TARGET = "group_is_overflow_target"
     NOT_A_MEMBER = "not_a_member"
+    CODE_WRONG = "code_wrong"
+    CODE_LOCKED = "code_locked"
     # accounts
     LOGIN_INVALID = "login_invalid"
     LOGIN_IN_USE = "login_in_use"
@@ -352,6 +354,16 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.NOT_FOUND,
         "La ligne {number} n'est pas membre du groupe.",
         "Line {number} is not a member of the group.",
+    ),
+    ErrorCode.CODE_WRONG: (
+        _E.FORBIDDEN,
+        "Code incorrect ({left} essai(s) restant(s)).",
+        "Wrong code ({left} attempt(s) left).",
+    ),
+    ErrorCode.CODE_LOCKED: (
+        _E.FORBIDDEN,
+        "Trop de codes erronés : codes bloqués jusqu'à {until}.",
+        "Too many wrong codes: codes locked until {until}.",
     ),
     ErrorCode.LOGIN_INVALID: (
         _E.INVALID,

@@ -47,6 +47,7 @@ class Line:
     language: Language
     pabx_option: bool
     call_waiting: bool
+    clir: bool = False  # caller-id restriction by default (MMI 31)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -71,6 +72,7 @@ class LineRow(Base):
     language: Mapped[Language] = mapped_column(enum_type(Language))
     pabx_option: Mapped[bool] = mapped_column(Boolean)
     call_waiting: Mapped[bool] = mapped_column(Boolean)
+    clir: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -232,6 +234,17 @@ class AccountFleetRow(Base):
     fleet_id: Mapped[int] = mapped_column(
         ForeignKey("fleets.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class CodeFailureRow(Base):
+    """A wrong connection or administrative code typed from a line (for the lock-out)."""
+
+    __tablename__ = "code_failures"
+    __table_args__ = (Index("ix_code_failures_line_at", "line_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

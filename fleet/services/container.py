@@ -10,6 +10,7 @@ from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
+from fleet.services.codes import CodeGuard
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
 from fleet.services.incoming import IncomingListService
@@ -26,6 +27,7 @@ class Services:
     accounts: AccountService
     audit: AuditService
     calls: CallRecordService
+    codes: CodeGuard
     changes: ChangeHub
 
     @classmethod
@@ -39,5 +41,6 @@ class Services:
             accounts=AccountService(context=context),
             audit=AuditService(context=context),
             calls=CallRecordService(context=context),
+            codes=CodeGuard(context=context),
             changes=context.changes,
         )

@@ -99,6 +99,7 @@ class LineService(Service):
                         language=rules.language(new.language) if new.language else fleet.language,
                         pabx_option=bool(new.pabx_option),
                         call_waiting=bool(new.call_waiting),
+                        clir=False,
                         created_at=now,
                         updated_at=now,
                     )
@@ -235,6 +236,7 @@ class LineService(Service):
         language: str | Language | Unset = UNSET,
         pabx_option: bool | Unset = UNSET,
         call_waiting: bool | Unset = UNSET,
+        clir: bool | Unset = UNSET,
     ) -> model.Line:
         async with self.write() as session:
             row = await _load(session, line_id)
@@ -262,6 +264,8 @@ class LineService(Service):
                 row.pabx_option = bool(pabx_option)
             if not isinstance(call_waiting, Unset):
                 row.call_waiting = bool(call_waiting)
+            if not isinstance(clir, Unset):
+                row.clir = bool(clir)
             after = views.line(row)
             if after != before:
                 row.updated_at = self.now()

@@ -44,6 +44,7 @@ def line(row: LineRow) -> model.Line:
         language=row.language,
         pabx_option=row.pabx_option,
         call_waiting=row.call_waiting,
+        clir=row.clir,
     )
 
 

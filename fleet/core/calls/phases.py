@@ -18,7 +18,7 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import TimerHandle
+from fleet.core.calls.ports import FixedTarget, LineTarget, TimerHandle
 from fleet.core.model import IncomingList, LineServices
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
@@ -177,9 +177,8 @@ class RingList:
             detail={"mode": self.plan.mode.value},
         )
         target = call.engine.directory.resolve(number)
-        trunk = getattr(getattr(target, "fixed", None), "trunk", None)
-        services = getattr(target, "services", None)
-        waiting = bool(services and services.line.call_waiting)
+        trunk = target.fixed.trunk if isinstance(target, FixedTarget) else None
+        waiting = isinstance(target, LineTarget) and target.services.line.call_waiting
         self.legs.append(call.originate(number, call_waiting=waiting, trunk=trunk))
 
     def _next_step(self, call: Call) -> None:
