@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callgroups import rules
@@ -52,6 +52,19 @@ class GroupService(MembershipService):
                 self._query().where(GroupRow.fleet_id == fleet_id).order_by(GroupRow.name)
             )
             return [views.group(r) for r in rows.all()]
+
+    async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.CallGroup | None:
+        """The fleet's group reached by a dialled string: its short number or its number."""
+        digits = self.policy.clean(dialled)
+        number = self.policy.classify(digits)[1]
+        condition = GroupRow.short_number == digits
+        if number is not None:
+            condition = or_(condition, GroupRow.number == number.value)
+        async with self.read() as session:
+            row = await session.scalar(
+                self._query().where(GroupRow.fleet_id == fleet_id, condition)
+            )
+            return views.group(row) if row else None
 
     async def groups_of_line(self, line_id: int) -> list[model.CallGroup]:
         async with self.read() as session:

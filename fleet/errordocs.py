@@ -1,6 +1,6 @@
 """Writes docs/errors.md from the error catalogue:
 
-    python -m fleet.errordocs > docs/errors.md
+python -m fleet.errordocs > docs/errors.md
 """
 
 from __future__ import annotations

@@ -1,0 +1,123 @@
+"""The service's ``UssdHandler``: who is asking, what they typed, and the answer to show.
+
+Only lines with the PABX option may use feature codes; a line changes only itself unless
+it gives the group's administrative code. Every bad input gets a clear answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from featurecodes import grammar, texts
+from featurecodes.catalogue import Catalogue
+from featurecodes.commands import Commands
+from featurecodes.menu import Menu, MenuContext, Screen, top
+from featurecodes.ussd import UssdOp, UssdReply, UssdRequest
+from fleet.core import model
+from fleet.core.clock import Clock
+from fleet.core.errors import DomainError, ErrorKind
+from fleet.core.values import Language
+from fleet.services.container import Services
+
+SESSION_TIMEOUT = timedelta(seconds=120)
+MAX_SESSIONS = 10_000
+
+log = structlog.get_logger("featurecodes")
+
+
+@dataclass
+class _Session:
+    menu: Menu
+    line_id: int
+    touched: datetime
+
+
+class FeatureCodeHandler:
+    def __init__(
+        self,
+        *,
+        services: Services,
+        clock: Clock,
+        catalogue: Catalogue | None = None,
+        session_timeout: timedelta = SESSION_TIMEOUT,
+    ) -> None:
+        self._services = services
+        self._clock = clock
+        self._catalogue = catalogue or Catalogue()
+        self._commands = Commands(services=services, catalogue=self._catalogue)
+        self._timeout = session_timeout
+        self._sessions: dict[tuple[str, int | None], _Session] = {}
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    async def handle(self, request: UssdRequest) -> UssdReply:
+        bound = log.bind(line=request.msisdn.value, op=int(request.op))
+        try:
+            reply = await self._handle(request)
+        except DomainError as exc:
+            if exc.kind is ErrorKind.UNAVAILABLE:
+                bound.error("ussd_unavailable", code=exc.code.value)
+            reply = UssdReply(texts.fit(exc.message(Language.FR)))
+        bound.info("ussd", text=request.text, final=reply.final)
+        return reply
+
+    async def _handle(self, request: UssdRequest) -> UssdReply:
+        line = await self._line(request)
+        if line is None:
+            return UssdReply(texts.text(Language.FR, "unknown_line"))
+        lang = line.language
+        if not line.pabx_option:
+            return UssdReply(texts.text(lang, "unknown_line"))
+        key = (request.msisdn.value, request.session)
+        self._expire()
+        if request.op is UssdOp.USSR_CONFIRM:
+            session = self._sessions.pop(key, None)
+            if session is None:
+                return UssdReply(texts.text(lang, "menu_expired", menu=self._catalogue.menu))
+            screen = await session.menu.reply(self._context(line), request.text.strip())
+            return self._show(key, line, screen)
+        parsed = grammar.classify(request.text, known_codes=self._catalogue.codes)
+        if isinstance(parsed, grammar.ServiceRequest):
+            return UssdReply(await self._commands.run(line, parsed))
+        if isinstance(parsed, grammar.UssdString):
+            if parsed.text == self._catalogue.menu:
+                return self._show(key, line, await top(self._context(line)))
+            return UssdReply(
+                texts.text(lang, "unknown_code", text=parsed.text, menu=self._catalogue.menu)
+            )
+        if isinstance(parsed, grammar.PlainCall):
+            return UssdReply(texts.text(lang, "plain_call"))
+        return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]))
+
+    async def _line(self, request: UssdRequest) -> model.Line | None:
+        try:
+            return await self._services.lines.get_by_msisdn(request.msisdn)
+        except DomainError as exc:
+            if exc.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+
+    def _context(self, line: model.Line) -> MenuContext:
+        return MenuContext(line=line, services=self._services, commands=self._commands)
+
+    def _show(self, key: tuple[str, int | None], line: model.Line, screen: Screen) -> UssdReply:
+        if screen.next is None:
+            return UssdReply(screen.text)
+        if len(self._sessions) >= MAX_SESSIONS:
+            oldest = min(self._sessions, key=lambda k: self._sessions[k].touched)
+            del self._sessions[oldest]
+        self._sessions[key] = _Session(menu=screen.next, line_id=line.id, touched=self._clock.now())
+        return UssdReply(screen.text, op=UssdOp.USSR_REQUEST)
+
+    def _expire(self) -> None:
+        limit = self._clock.now() - self._timeout
+        for key in [k for k, s in self._sessions.items() if s.touched < limit]:
+            del self._sessions[key]
+
+    @property
+    def open_sessions(self) -> int:
+        return len(self._sessions)
