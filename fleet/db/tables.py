@@ -247,6 +247,21 @@ class CodeFailureRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class OutboxRow(Base):
+    """An SMS to send; kept until the SMSC accepted it (survives outages and restarts)."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (Index("ix_sms_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msisdn: Mapped[str] = mapped_column(String(NUMBER))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
 class AuditRow(Base):
     """The audit journal. No foreign keys: entries outlive what they describe."""
 

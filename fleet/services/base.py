@@ -75,8 +75,16 @@ class Service:
         before: Any = None,
         after: Any = None,
     ) -> None:
+        before_json, after_json = snapshot(before), snapshot(after)
         session.info.setdefault("changes", []).append(
-            ChangeRef(fleet_id=fleet_id, entity=entity, entity_id=str(entity_id))
+            ChangeRef(
+                fleet_id=fleet_id,
+                entity=entity,
+                entity_id=str(entity_id),
+                actor=actor,
+                before=before_json,
+                after=after_json,
+            )
         )
         session.add(
             AuditRow(
@@ -88,8 +96,8 @@ class Service:
                 entity=entity,
                 entity_id=str(entity_id),
                 action=action,
-                before=snapshot(before),
-                after=snapshot(after),
+                before=before_json,
+                after=after_json,
             )
         )
 

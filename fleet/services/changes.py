@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from fleet.core.values import Actor
 
 Listener = Callable[[Sequence["ChangeRef"]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeRef:
+    """One committed change, as written in the audit journal."""
+
     fleet_id: int | None
     entity: str
     entity_id: str
+    actor: Actor | None = None
+    before: Any = None  # JSON snapshots
+    after: Any = None
 
 
 class ChangeHub:

@@ -15,6 +15,7 @@ from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
 from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
+from fleet.services.outbox import OutboxService
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +29,7 @@ class Services:
     audit: AuditService
     calls: CallRecordService
     codes: CodeGuard
+    outbox: OutboxService
     changes: ChangeHub
 
     @classmethod
@@ -42,5 +44,6 @@ class Services:
             audit=AuditService(context=context),
             calls=CallRecordService(context=context),
             codes=CodeGuard(context=context),
+            outbox=OutboxService(context=context),
             changes=context.changes,
         )
