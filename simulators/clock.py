@@ -11,11 +11,14 @@ from datetime import UTC, datetime, timedelta
 class VirtualTimer:
     def __init__(self, due: datetime, callback: Callable[[], None]) -> None:
         self.due = due
-        self.callback = callback
+        self.callback: Callable[[], None] | None = callback
         self.cancelled = False
 
     def cancel(self) -> None:
+        # drop the callback: closures that hold their own timer form reference cycles,
+        # which would otherwise keep a finished call alive until a full collection
         self.cancelled = True
+        self.callback = None
 
 
 class VirtualTime:
@@ -52,8 +55,10 @@ class VirtualTime:
             if timer.cancelled:
                 continue
             self._now = max(self._now, due)
-            timer.cancelled = True
-            timer.callback()
+            callback = timer.callback
+            timer.cancel()
+            if callback is not None:
+                callback()
         self._now = end
 
     def run(self, *, limit: float = 3600.0) -> float:

@@ -7,6 +7,7 @@ handling the request that caused it), as a real network would answer later."""
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,20 +89,18 @@ class TimeSource(Protocol):
 
 
 class SimulatedNetwork:
-    def __init__(self, *, time: TimeSource) -> None:
+    def __init__(self, *, time: TimeSource, history: int = 50_000) -> None:
         self.time = time
         self._epoch = time.now()
         self.handsets: dict[str, Handset] = {}
         self.engine: Engine | None = None
-        self.timeline: list[Line] = []
+        self.timeline: deque[Line] = deque(maxlen=history)  # the latest entries
         self.bridges: dict[str, str] = {}
-        self.played: list[tuple[str, Announcement]] = []
-        self.released: dict[str, ReleaseCause] = {}
+        self.played: deque[tuple[str, Announcement]] = deque(maxlen=history)
         self.conferences: dict[str, list[str]] = {}
         self.refusals: list[tuple[str, Refusal]] = []
         self._leg_owner: dict[str, Handset] = {}
         self._scheduled: dict[str, list[TimerHandle]] = {}
-        self._cancelled: set[str] = set()
         self._ids = itertools.count(1)
 
     def attach(self, engine: Engine) -> None:
@@ -201,13 +200,11 @@ class SimulatedNetwork:
             self.say(f"{handset.name} stops ringing (but will answer anyway)")
             handset.ringing.discard(leg_id)
             return
-        for timer in self._scheduled.pop(leg_id, []):
-            timer.cancel()
-        self._cancelled.add(leg_id)
         if handset is not None:
             if leg_id in handset.ringing:
                 self.say(f"{handset.name} stops ringing")
             handset.ringing.discard(leg_id)
+        self._forget(leg_id)
 
     def bridge(self, a_leg: str, b_leg: str) -> None:
         self.bridges[a_leg] = b_leg
@@ -217,9 +214,6 @@ class SimulatedNetwork:
         self.say(f"{a.name if a else 'caller'} and {b.name if b else 'callee'} are connected")
 
     def release(self, leg_id: str, cause: ReleaseCause) -> None:
-        self.released[leg_id] = cause
-        for timer in self._scheduled.pop(leg_id, []):
-            timer.cancel()
         handset = self._leg_owner.get(leg_id)
         if handset is not None:
             handset.legs.discard(leg_id)
@@ -227,6 +221,7 @@ class SimulatedNetwork:
             handset.ringing.discard(leg_id)
             self.say(f"{handset.name} is released ({cause.value})")
         self.bridges.pop(self.bridges.pop(leg_id, ""), None)
+        self._forget(leg_id)
 
     def play(self, leg_id: str, announcement: Announcement) -> None:
         self.played.append((leg_id, announcement))
@@ -260,6 +255,7 @@ class SimulatedNetwork:
             handset.held.discard(leg_id)
             self.bridges.pop(self.bridges.pop(leg_id, ""), None)
             self._emit(LegReleased(leg_id, ReleaseCause.NORMAL))
+            self._forget(leg_id)
 
     def answer(self, number: E164) -> None:
         """The user answers the ringing handset now."""
@@ -342,8 +338,8 @@ class SimulatedNetwork:
             timers = self._scheduled.get(leg_id, [])
             if timer in timers:
                 timers.remove(timer)
-            if leg_id in self._cancelled and not isinstance(event, LegAnswered):
-                return
+            if not timers:
+                self._scheduled.pop(leg_id, None)
             self.say(text)
             if on_fire is not None:
                 on_fire()
@@ -351,10 +347,12 @@ class SimulatedNetwork:
                 owner = self._leg_owner.get(leg_id)
                 if owner is not None:
                     owner.ringing.discard(leg_id)
-            self._emit(event)
             owner = self._leg_owner.get(leg_id)
+            self._emit(event)
             if owner is not None and owner.behaviour.misbehaviour is Misbehaviour.DUPLICATE_EVENTS:
                 self._emit(event)
+            if isinstance(event, LegBusy | LegUnreachable | LegRejected | LegReleased):
+                self._forget(leg_id)  # this leg is over for the network
 
         timer = self.time.start(delay, fire)
         self._scheduled.setdefault(leg_id, []).append(timer)
@@ -370,6 +368,11 @@ class SimulatedNetwork:
                 f"{handset.name} drops the call at once",
                 on_fire=lambda: handset.legs.discard(leg_id),
             )
+
+    def _forget(self, leg_id: str) -> None:
+        for timer in self._scheduled.pop(leg_id, []):
+            timer.cancel()
+        self._leg_owner.pop(leg_id, None)
 
     def _emit(self, event: LegEvent) -> None:
         assert self.engine is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -80,7 +81,9 @@ class NumberPolicy:
 
     def classify(self, raw: str) -> tuple[NumberClass, E164 | None]:
         """Classify a dialled or typed number; return its E.164 form when it has one."""
-        digits = self.clean(raw)
+        return _classify(self, self.clean(raw))
+
+    def _classify(self, digits: str) -> tuple[NumberClass, E164 | None]:
         if not digits or not _ALLOWED_CHARS.match(digits):
             return NumberClass.INVALID, None
         if not digits.startswith(("+", "0")) and len(digits) < self.national_length:
@@ -177,6 +180,12 @@ class NumberPolicy:
         if kind is not NumberClass.NATIONAL or number is None:
             raise DomainError(ErrorCode.NUMBER_INVALID, field=field, number=(raw or "").strip())
         return number
+
+
+@lru_cache(maxsize=65536)
+def _classify(policy: NumberPolicy, digits: str) -> tuple[NumberClass, E164 | None]:
+    """Parsing is pure and costly (phonenumbers): the results are cached."""
+    return policy._classify(digits)
 
 
 def _to_e164(parsed: phonenumbers.PhoneNumber) -> E164:

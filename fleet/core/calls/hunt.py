@@ -111,6 +111,8 @@ class GroupHunter:
 
     def serve_queues(self) -> None:
         """Offer the head of each queue to its group again when a member is available."""
+        for group_id in [g for g, q in self.queues.items() if not q]:
+            del self.queues[group_id]
         for queue in list(self.queues.values()):
             while queue:
                 head = queue[0]
