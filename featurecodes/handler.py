@@ -72,7 +72,8 @@ class FeatureCodeHandler:
         lang = line.language
         if not line.pabx_option:
             return UssdReply(texts.text(lang, "unknown_line"))
-        key = (request.msisdn.value, request.session)
+        # its_session_info: the dialogue number in the high octet, a sequence below it
+        key = (request.msisdn.value, request.session >> 8 if request.session is not None else None)
         self._expire()
         if request.op is UssdOp.USSR_CONFIRM:
             session = self._sessions.pop(key, None)

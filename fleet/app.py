@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from featurecodes.handler import FeatureCodeHandler
+from featurecodes.notify import Notifier
+from featurecodes.smpp import UssdGateway
 from fleet.config import Settings
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
@@ -17,11 +21,15 @@ from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from simulators import http as sim_http
 from simulators import live as sim_live
+from simulators.smsc import SmscSimulator
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SERVICES = web.AppKey("services", Services)
+GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
+NOTIFIER = web.AppKey("notifier", Notifier)
+OUTBOX_INTERVAL = 10.0
 
 HEALTH_TIMEOUT = 2.0
 
@@ -42,7 +50,9 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
     app.cleanup_ctx.append(_database)
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
+        app.cleanup_ctx.append(_smsc_simulator)
         sim_http.routes(app)
+    app.cleanup_ctx.append(_feature_codes)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     return app
@@ -67,6 +77,65 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def _smsc_simulator(app: web.Application) -> AsyncIterator[None]:
+    """The SMSC / USSD gateway simulator the demo's service binds to."""
+    settings = app[SETTINGS]
+    smsc = SmscSimulator(system_id=settings.smpp_system_id, password=settings.smpp_password)
+    await smsc.start()
+    app[sim_http.SMSC] = smsc
+    log.info("smsc_simulator_ready", port=smsc.port)
+    yield
+    await smsc.stop()
+
+
+async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
+    """Feature codes over SMPP (bound to the configured SMSC, or the demo's simulator) and
+    SMS notifications through the same bind, kept in the outbox while it is down."""
+    settings = app[SETTINGS]
+    services = app[SERVICES]
+    notifier = Notifier(services=services)
+    services.changes.subscribe(notifier.changed)
+    app[NOTIFIER] = notifier
+    port = app[sim_http.SMSC].port if sim_http.SMSC in app else settings.smpp_port
+    gateway: UssdGateway | None = None
+    flusher: asyncio.Task[None] | None = None
+    if port:
+        handler = FeatureCodeHandler(services=services, clock=app[CLOCK])
+        gateway = UssdGateway(
+            host=settings.smpp_host,
+            port=port,
+            system_id=settings.smpp_system_id,
+            password=settings.smpp_password,
+            system_type=settings.smpp_system_type,
+            handler=handler,
+            number_policy=settings.number_policy(),
+        )
+        notifier.attach(gateway.sms_sender)
+        app[GATEWAY] = gateway
+        await gateway.start()
+        flusher = asyncio.get_running_loop().create_task(_flush_outbox(gateway, notifier))
+        log.info("smpp_started", host=settings.smpp_host, port=port)
+    yield
+    services.changes.unsubscribe(notifier.changed)
+    if flusher is not None:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+    if gateway is not None:
+        await gateway.stop()
+
+
+async def _flush_outbox(gateway: UssdGateway, notifier: Notifier) -> None:
+    """Whenever the bind is up, send what waits in the outbox (also after a restart)."""
+    while True:
+        await gateway.wait_bound()
+        try:
+            await notifier.flush()
+        except Exception as exc:  # the database may be away: try again later
+            log.warning("outbox_flush_failed", error=repr(exc))
+        await asyncio.sleep(OUTBOX_INTERVAL)
+
+
 async def index(request: web.Request) -> web.Response:
     endpoints = {"health": "/healthz"}
     if request.app[SETTINGS].simulator:
@@ -76,6 +145,8 @@ async def index(request: web.Request) -> web.Response:
             "handset actions": "POST /sim/{answer,hang_up,hold,retrieve,transfer,conference}",
             "handset state": "POST /sim/state",
             "timeline": "/sim/timeline",
+            "handset USSD": "POST /sim/ussd",
+            "handset SMS": "/sim/sms?number=",
         }
     return web.json_response({"service": "fleetpbx", "endpoints": endpoints})
 

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,6 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("scenario", nargs="?", help="a shipped scenario name or a YAML file")
     simulate.add_argument("--list", action="store_true", help="list the shipped scenarios")
 
+    handset = sub.add_parser(
+        "handset",
+        parents=[common],
+        help="dial a feature code from a handset of the running demo; print what it shows",
+    )
+    handset.add_argument("number", help="the handset, e.g. 0611000001")
+    handset.add_argument("text", help="what it dials, e.g. '**21*0145678910#'")
+    handset.add_argument("replies", nargs="*", help="answers to the menu, in order")
+    handset.add_argument("--url", help="the demo service (default http://HOST:PORT)")
+
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -119,6 +131,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_seed(args, settings))
     if command == "simulate":
         return _simulate(args, settings)
+    if command == "handset":
+        return _handset(args, settings)
     if command == "serve":
         if args.migrate:
             asyncio.run(migrate.upgrade(settings.database_url))
@@ -174,6 +188,30 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.fixed_numbers} fixed numbers, {report.forwardings} forwardings, "
         f"{report.incoming_lists} incoming lists, {report.groups} call groups"
     )
+    return 0
+
+
+def _handset(args: argparse.Namespace, settings: Settings) -> int:
+    base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    steps = [(args.text, False)] + [(reply, True) for reply in args.replies]
+    for text, reply in steps:
+        body = json.dumps({"from": args.number, "text": text, "reply": reply}).encode()
+        request = urllib.request.Request(
+            f"{base}/sim/ussd", data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                shown = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}").get("detail", exc.reason)
+            sys.stderr.write(f"fleetpbx: {detail}\n")
+            return 1
+        except OSError as exc:
+            sys.stderr.write(f"fleetpbx: no demo at {base} ({exc}); start it with: fleetpbx demo\n")
+            return 2
+        _out(shown["answer"])
+        if not shown["menu"]:
+            break
     return 0
 
 
@@ -233,6 +271,7 @@ async def _prepare_demo(settings: Settings) -> None:
         "/sim/answer, /sim/hold, /sim/transfer, /sim/conference, /sim/hang_up)"
     )
     _out(f"  timeline       {base}/sim/timeline")
+    _out("  feature codes  fleetpbx handset 0611000001 '**21*0145678910#'   (menu: '*700#')")
     _out(f"  manager        login {demo.MANAGER_LOGIN!r} password {demo.MANAGER_PASSWORD!r}")
     _out(f"  employee       login {demo.EMPLOYEE_LOGIN!r} password {demo.EMPLOYEE_PASSWORD!r}")
     _out("  stop with Ctrl-C")

@@ -34,6 +34,11 @@ class Settings:
     numbering_special_prefixes: tuple[str, ...] = ("08",)
     cookie_secure: bool = False
     simulator: bool = False  # run the simulated mobile network inside the service (demo)
+    smpp_host: str = "127.0.0.1"  # the USSD gateway / SMSC the service binds to
+    smpp_port: int = 0  # 0: no SMPP bind
+    smpp_system_id: str = "fleetpbx"
+    smpp_password: str = ""
+    smpp_system_type: str = ""
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -54,6 +59,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url":
                 value = _mask_password(value)
+            if f.name == "smpp_password" and value:
+                value = "***"
             out[f.name] = value
         return out
 
@@ -135,6 +142,11 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "numbering_special_prefixes": _prefixes,
     "cookie_secure": _bool,
     "simulator": _bool,
+    "smpp_host": _text,
+    "smpp_port": _port,
+    "smpp_system_id": _text,
+    "smpp_password": lambda v: str(v),
+    "smpp_system_type": lambda v: str(v),
 }
 
 

@@ -14,8 +14,10 @@ from aiohttp import web
 from fleet.core.numbering import E164
 from simulators.live import LiveSimulator
 from simulators.network import HandsetState
+from simulators.smsc import SmscSimulator
 
 LIVE = web.AppKey("live_simulator", LiveSimulator)
+SMSC = web.AppKey("smsc_simulator", SmscSimulator)
 ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
 
 
@@ -159,9 +161,49 @@ async def timeline(request: web.Request) -> web.Response:
     return web.json_response({"timeline": lines[-500:], "recent_calls": calls})
 
 
+def _international(number: E164) -> str:
+    return number.value.lstrip("+")
+
+
+async def ussd(request: web.Request) -> web.Response:
+    """A handset dials a code (or answers the menu it shows); returns what it then shows."""
+    live, smsc = request.app[LIVE], request.app[SMSC]
+    try:
+        data = await _body(request)
+        number = _number(live, data.get("from"), "from", known=False)
+        text = str(data.get("text") or "").strip()
+        if not text:
+            raise BadRequest("missing_field", "text: what the handset dials")
+    except BadRequest as exc:
+        return problem(exc)
+    msisdn = _international(number)
+    try:
+        if data.get("reply"):
+            answer = await smsc.reply(msisdn, text)
+        else:
+            answer = await smsc.ussd(msisdn, text)
+    except (ConnectionError, RuntimeError, TimeoutError) as exc:
+        return problem(BadRequest("ussd_failed", str(exc) or type(exc).__name__, 503))
+    screens = smsc.screens.get(msisdn) or []
+    menu = bool(screens) and screens[-1].op == 2
+    return web.json_response({"answer": answer, "menu": menu})
+
+
+async def sms(request: web.Request) -> web.Response:
+    live, smsc = request.app[LIVE], request.app[SMSC]
+    try:
+        number = _number(live, request.query.get("number"), "number", known=False)
+    except BadRequest as exc:
+        return problem(exc)
+    inbox = smsc.inbox.get(number.value, [])  # keyed "+33…" (international TON)
+    return web.json_response({"number": number.national(), "sms": [m.text for m in inbox]})
+
+
 def routes(app: web.Application) -> None:
     app.router.add_get("/sim", overview)
     app.router.add_post("/sim/dial", dial)
     app.router.add_post("/sim/state", state)
     app.router.add_get("/sim/timeline", timeline)
+    app.router.add_post("/sim/ussd", ussd)
+    app.router.add_get("/sim/sms", sms)
     app.router.add_post("/sim/{action}", action)

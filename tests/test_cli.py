@@ -55,6 +55,22 @@ def _wait_healthy(
     raise AssertionError("demo never answered /healthz")
 
 
+def _handset(port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `fleetpbx handset`, retrying while the demo's SMPP bind comes up."""
+    deadline = time.monotonic() + 30
+    while True:
+        done = subprocess.run(
+            [FLEETPBX, "handset", *args, "--url", f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if done.returncode == 0 or time.monotonic() > deadline:
+            assert done.returncode == 0, done.stderr
+            return done
+        time.sleep(0.2)
+
+
 def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "FLEETPBX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
@@ -69,6 +85,11 @@ def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) 
     try:
         body = _wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         assert body["status"] == "ok" and body["database"] == "ok"
+        # the README's feature-code example works against the running demo
+        handset = _handset(port, "0611000001", "**21*0145678910#")
+        assert handset.stdout.strip() == "Renvoi immédiat activé vers 01 45 67 89 10."
+        menu = _handset(port, "0611000001", "*700#", "0")
+        assert menu.stdout.splitlines()[-1] == "Au revoir."
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)

@@ -244,5 +244,5 @@ async def test_a_menu_reply_without_a_session_or_after_the_timeout_is_answered(
     await ussd("*700#")
     clock.advance(121)
     assert "Session expirée" in (await ussd("1", op=UssdOp.USSR_CONFIRM)).text
-    await ussd("*700#", session=8)
-    assert (await ussd("0", op=UssdOp.USSR_CONFIRM, session=8)).text == "Au revoir."
+    await ussd("*700#", session=0x0800)
+    assert (await ussd("0", op=UssdOp.USSR_CONFIRM, session=0x0802)).text == "Au revoir."

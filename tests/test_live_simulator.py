@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from fleet import demo
-from fleet.app import SERVICES, build_app
+from fleet.app import GATEWAY, SERVICES, build_app
 from fleet.config import load_settings
-from fleet.core.values import CallOutcome
+from fleet.core.values import Actor, CallOutcome, Channel
 from simulators.http import LIVE
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
@@ -89,3 +89,48 @@ async def test_bad_requests_get_a_problem_document(
     assert (await response.json())["code"] == "invalid_json"
     index = await (await client.get("/")).json()
     assert index["endpoints"]["simulator"] == "/sim"
+
+
+async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    settings = load_settings(cli={"database_url": database_url}, env={})
+    seeding = build_app(settings=settings)
+    seed_client = await aiohttp_client(seeding)
+    await demo.ensure_demo(seeding[SERVICES])
+    await seed_client.close()
+
+    client = await _client(aiohttp_client, database_url)
+    gateway = client.app[GATEWAY]
+
+    async def bound() -> bool:
+        return gateway.bound
+
+    await until(bound)
+    response = await client.post(
+        "/sim/ussd", json={"from": "06 11 00 00 01", "text": "**67*0145678910#"}
+    )
+    assert await response.json() == {
+        "answer": "Renvoi sur occupation activé vers 01 45 67 89 10.",
+        "menu": False,
+    }
+    menu = await (
+        await client.post("/sim/ussd", json={"from": "0611000001", "text": "*700#"})
+    ).json()
+    assert menu["menu"] and "1 Renvois" in menu["answer"]
+    reply = {"from": "0611000001", "text": "0", "reply": True}
+    assert (await (await client.post("/sim/ussd", json=reply)).json())["answer"] == "Au revoir."
+    # a manager's change reaches the handset as an SMS through the same bind
+    group = await client.app[SERVICES].groups.get_by_number("0609182236")
+    manager = Actor(name="gestionnaire", channel=Channel.PORTAL)
+    await client.app[SERVICES].groups.set_connected(
+        manager, group.id, group.members[1].line_id, False
+    )
+
+    async def delivered() -> bool:
+        inbox = await (await client.get("/sim/sms", params={"number": "0611000001"})).json()
+        return bool(inbox["sms"])
+
+    await until(delivered)
+    inbox = await (await client.get("/sim/sms", params={"number": "0611000001"})).json()
+    assert inbox["sms"] == ["Votre gestionnaire vous a déconnecté du groupe Com."]

@@ -1,0 +1,534 @@
+"""An SMSC / USSD gateway simulator speaking SMPP 3.4 over TCP, for tests and the demo.
+
+The ESME under test binds to it as a transceiver. Simulated handsets dial USSD codes
+(:meth:`SmscSimulator.ussd`, then :meth:`SmscSimulator.reply` while a menu is shown); SMS that the
+ESME submits land in a per-MSISDN inbox. Named misbehaviours (:class:`Misbehaviour`) can be
+switched on and off at run time.
+
+The PDUs are packed and parsed here with ``struct``, independently of the adapter's codec
+(aiosmpplib); only the GSM 03.38 character table is borrowed from aiosmpplib.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import struct
+from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import structlog
+from aiosmpplib import GSM7BitCodec
+
+log = structlog.get_logger("simulators.smsc")
+
+RESP = GENERIC_NACK = 0x80000000  # the response bit; generic_nack is the bare response
+BIND_TRANSCEIVER, SUBMIT_SM, DELIVER_SM, UNBIND, ENQUIRE_LINK = 0x09, 0x04, 0x05, 0x06, 0x15
+ESME_ROK, ESME_RINVCMDID, ESME_RINVBNDSTS, ESME_RALYBND = 0x00, 0x03, 0x04, 0x05
+ESME_RINVPASWD, ESME_RINVSYSID = 0x0E, 0x0F
+USSD_SERVICE_OP, ITS_SESSION_INFO, MESSAGE_PAYLOAD = 0x0501, 0x1383, 0x0424
+TON_INTERNATIONAL, TON_NATIONAL = 1, 2
+_HEADER = struct.Struct("!IIII")
+_GSM = GSM7BitCodec()
+
+
+class Misbehaviour(Enum):
+    BLACK_HOLE = "black_hole"  # accepts submit_sm, never sends submit_sm_resp
+    UNBIND_ON_SUBMIT = "unbind_on_submit"  # answers a submit_sm with an unbind
+    SLOW_RESPONSE = "slow_response"  # submit_sm_resp after ``slow_delay`` seconds
+    DROP_CONNECTION = "drop_connection"  # closes connections, and each new one at its bind
+    MALFORMED_PDU = "malformed_pdu"  # sends corrupt PDUs before each deliver_sm
+
+
+class UssdRejected(Exception):
+    """The ESME refused a deliver_sm (``generic_nack`` or an error status)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pdu:
+    command_id: int
+    status: int
+    sequence: int
+    body: bytes = b""
+
+    def encode(self) -> bytes:
+        header = _HEADER.pack(16 + len(self.body), self.command_id, self.status, self.sequence)
+        return header + self.body
+
+
+@dataclass(frozen=True, slots=True)
+class ShortMessage:
+    """The fields of a submit_sm / deliver_sm that matter here."""
+
+    service_type: str
+    source: str
+    source_ton: int
+    destination: str
+    destination_ton: int
+    data_coding: int
+    text: str
+    tlvs: dict[int, bytes]
+
+    def _int(self, tag: int) -> int | None:
+        raw = self.tlvs.get(tag)
+        return int.from_bytes(raw, "big") if raw is not None else None
+
+    @property
+    def ussd_op(self) -> int | None:
+        return self._int(USSD_SERVICE_OP)
+
+    @property
+    def session_info(self) -> int | None:
+        return self._int(ITS_SESSION_INFO)
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What a handset shows: the text, and whether it is a menu (op 2) or final (op 17)."""
+
+    text: str
+    op: int
+    session_info: int | None
+    data_coding: int
+
+
+@dataclass(slots=True)
+class _Dialogue:
+    session_info: int
+    answer: asyncio.Future[Screen]
+
+
+def encode_text(text: str, data_coding: int | None = None) -> tuple[int, bytes]:
+    """GSM 03.38 (0, one septet an octet) when it fits, else UCS-2 (8); or as asked."""
+    if data_coding is None:
+        data_coding = 0 if GSM7BitCodec.is_gsm_text(text) else 8
+    if data_coding == 0:
+        encoded: bytes = _GSM.encode(text)[0]
+        return 0, encoded
+    return data_coding, text.encode({8: "utf-16-be", 1: "ascii"}.get(data_coding, "latin-1"))
+
+
+def decode_text(data_coding: int, raw: bytes) -> str:
+    if data_coding == 0:
+        decoded: str = _GSM.decode(raw)[0]
+        return decoded
+    return raw.decode({3: "latin-1", 8: "utf-16-be"}.get(data_coding, "ascii"), "replace")
+
+
+def address(msisdn: str) -> tuple[int, str]:
+    """``+33612345678`` → international ``33612345678``; anything else national, as is."""
+    return (TON_INTERNATIONAL, msisdn[1:]) if msisdn.startswith("+") else (TON_NATIONAL, msisdn)
+
+
+def _key(ton: int, number: str) -> str:
+    return f"+{number}" if ton == TON_INTERNATIONAL else number
+
+
+def _c(text: str) -> bytes:
+    return text.encode("ascii") + b"\x00"
+
+
+def tlv(tag: int, value: bytes) -> bytes:
+    return struct.pack("!HH", tag, len(value)) + value
+
+
+def short_message_body(
+    *,
+    source: tuple[int, str],
+    destination: tuple[int, str],
+    data_coding: int,
+    payload: bytes,
+    tlvs: bytes = b"",
+    service_type: str = "USSD",
+) -> bytes:
+    return (
+        _c(service_type)
+        + bytes([source[0], 1]) + _c(source[1])
+        + bytes([destination[0], 1]) + _c(destination[1])
+        + bytes([0, 0, 0]) + _c("") + _c("")
+        + bytes([0, 0, data_coding, 0, len(payload)]) + payload
+        + tlvs
+    )  # fmt: skip
+
+
+def parse_short_message(body: bytes) -> ShortMessage:
+    at = 0
+
+    def cstr() -> str:
+        nonlocal at
+        end = body.index(b"\x00", at)
+        value, at = body[at:end].decode("ascii"), end + 1
+        return value
+
+    def octets(count: int) -> bytes:
+        nonlocal at
+        if at + count > len(body):
+            raise ValueError("truncated")
+        value, at = body[at : at + count], at + count
+        return value
+
+    service_type = cstr()
+    source_ton, _npi = octets(2)
+    source = cstr()
+    destination_ton, _npi = octets(2)
+    destination = cstr()
+    octets(3)
+    cstr(), cstr()
+    _reg, _replace, data_coding, _default, length = octets(5)
+    payload = octets(length)
+    tlvs: dict[int, bytes] = {}
+    while at < len(body):
+        tag, size = struct.unpack("!HH", octets(4))
+        tlvs[tag] = octets(size)
+    if MESSAGE_PAYLOAD in tlvs:
+        payload = tlvs[MESSAGE_PAYLOAD]
+    text = decode_text(data_coding, payload)
+    return ShortMessage(
+        service_type, source, source_ton, destination, destination_ton, data_coding, text, tlvs
+    )
+
+
+MALFORMED = {
+    "truncated_deliver_sm": "a deliver_sm cut short after its destination address",
+    "unknown_command": "a command id that SMPP 3.4 does not define",
+    "bad_session_length": "its_session_info of one octet instead of two",
+    "tlv_overrun": "an optional parameter whose length runs past the PDU",
+}
+
+
+def malformed_pdu(kind: str) -> tuple[int, bytes]:
+    """The command id and body of a corrupt PDU of one of the :data:`MALFORMED` kinds."""
+    if kind == "truncated_deliver_sm":
+        return DELIVER_SM, b"USSD\x00\x01\x0133600000000\x00\x00\x01"
+    if kind == "unknown_command":
+        return 0x00000999, b"\x01\x02\x03"
+    bad = {
+        "bad_session_length": tlv(ITS_SESSION_INFO, b"\x01"),
+        "tlv_overrun": b"\x05\x01\x00\x09\x01",
+    }
+    body = short_message_body(
+        source=(TON_INTERNATIONAL, "33600000000"),
+        destination=(0, "*100#"),
+        data_coding=0,
+        payload=b"1",
+        tlvs=tlv(ITS_SESSION_INFO, b"\x90\x00") + bad[kind],
+    )
+    return DELIVER_SM, body
+
+
+class _Session:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.bound = False
+        self.pending: dict[int, asyncio.Future[Pdu]] = {}
+
+    async def write(self, pdu: Pdu) -> None:
+        await self.write_raw(pdu.encode())
+
+    async def write_raw(self, data: bytes) -> None:
+        if self.writer.is_closing():
+            raise ConnectionResetError("session closed")
+        self.writer.write(data)
+        await self.writer.drain()
+
+    def close(self) -> None:
+        self.bound = False
+        self.writer.close()
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(ConnectionResetError("session closed"))
+
+
+class SmscSimulator:
+    def __init__(
+        self,
+        *,
+        system_id: str = "fleetpbx",
+        password: str = "secret",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        slow_delay: float = 0.5,
+        answer_timeout: float = 5.0,
+        ussd_address: str = "*100#",
+    ) -> None:
+        self.system_id, self.password = system_id, password
+        self._host, self._port = host, port
+        self.slow_delay, self.answer_timeout = slow_delay, answer_timeout
+        self.ussd_address = ussd_address
+        self.misbehaviours: set[Misbehaviour] = set()
+        self.binds = 0
+        self.bind_attempts: list[tuple[str, str, int]] = []
+        self.enquire_links_received = 0
+        self.submits: list[ShortMessage] = []
+        self.inbox: defaultdict[str, list[ShortMessage]] = defaultdict(list)
+        self.screens: defaultdict[str, list[Screen]] = defaultdict(list)
+        self.responses: list[Pdu] = []  # what the ESME answered to our requests
+        self.protocol_errors: list[str] = []
+        self._dialogues: dict[str, _Dialogue] = {}
+        self._sessions: list[_Session] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+        self._sequence = itertools.count(1)
+        self._session_numbers = itertools.cycle(range(0x90, 0x100))  # >= 0x80 on purpose
+
+    # -- life -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, self._host, self._port)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "not started"
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for session in sessions:
+            with contextlib.suppress(OSError):
+                await session.writer.wait_closed()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> SmscSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    def misbehave(self, *misbehaviours: Misbehaviour) -> None:
+        """Switch misbehaviours on (``DROP_CONNECTION`` drops the current connections now)."""
+        self.misbehaviours.update(misbehaviours)
+        log.info("smsc_misbehaviours", on=sorted(m.value for m in self.misbehaviours))
+        if Misbehaviour.DROP_CONNECTION in misbehaviours:
+            for session in self._sessions:
+                session.close()
+
+    def behave(self, *misbehaviours: Misbehaviour) -> None:
+        """Switch the given misbehaviours off (all of them when none is given)."""
+        if misbehaviours:
+            self.misbehaviours.difference_update(misbehaviours)
+        else:
+            self.misbehaviours.clear()
+
+    @property
+    def bound(self) -> bool:
+        return any(s.bound for s in self._sessions)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _session(self) -> _Session:
+        for session in reversed(self._sessions):
+            if session.bound:
+                return session
+        raise ConnectionError("no ESME is bound")
+
+    # -- handsets -------------------------------------------------------------------------
+
+    async def ussd(self, msisdn: str, text: str, *, data_coding: int | None = None) -> str:
+        """A handset dials ``text``; returns the text it then shows (menu or final answer)."""
+        session_info = next(self._session_numbers) << 8
+        return await self._exchange(msisdn, text, 1, session_info, data_coding)
+
+    async def reply(self, msisdn: str, text: str, *, data_coding: int | None = None) -> str:
+        """The user answers the menu shown on ``msisdn`` (``ussd_service_op`` 18)."""
+        dialogue = self._dialogues.get(msisdn)
+        screens = self.screens.get(msisdn)
+        if dialogue is None or not screens or screens[-1].op != 2:
+            raise RuntimeError(f"no menu is shown on {msisdn}")
+        number, sequence = dialogue.session_info >> 8, (dialogue.session_info & 0xFE) >> 1
+        session_info = number << 8 | ((sequence + 1) & 0x7F) << 1
+        return await self._exchange(msisdn, text, 18, session_info, data_coding)
+
+    async def _exchange(
+        self, msisdn: str, text: str, op: int, session_info: int, data_coding: int | None
+    ) -> str:
+        session = self._session()
+        if Misbehaviour.MALFORMED_PDU in self.misbehaviours:
+            for kind in ("truncated_deliver_sm", "unknown_command"):
+                await self.send_malformed(kind)
+        coding, payload = encode_text(text, data_coding)
+        ton, number = address(msisdn)
+        body = short_message_body(
+            source=(ton, number),
+            destination=(0, self.ussd_address),
+            data_coding=coding,
+            payload=payload,
+            tlvs=tlv(USSD_SERVICE_OP, bytes([op]))
+            + tlv(ITS_SESSION_INFO, session_info.to_bytes(2)),
+        )
+        answer: asyncio.Future[Screen] = asyncio.get_running_loop().create_future()
+        if op == 1:
+            self._dialogues[msisdn] = _Dialogue(session_info, answer)
+        else:
+            self._dialogues[msisdn].session_info = session_info
+            self._dialogues[msisdn].answer = answer
+        response = await self._request(session, DELIVER_SM, body)
+        if response.command_id != DELIVER_SM | RESP or response.status != ESME_ROK:
+            raise UssdRejected(f"0x{response.command_id:08X} status 0x{response.status:02X}")
+        screen = await asyncio.wait_for(answer, self.answer_timeout)
+        return screen.text
+
+    # -- requests to the ESME -------------------------------------------------------------
+
+    async def _request(self, session: _Session, command_id: int, body: bytes = b"") -> Pdu:
+        sequence = next(self._sequence)
+        future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
+        session.pending[sequence] = future
+        try:
+            await session.write(Pdu(command_id, 0, sequence, body))
+            response = await asyncio.wait_for(future, self.answer_timeout)
+        finally:
+            session.pending.pop(sequence, None)
+        self.responses.append(response)
+        return response
+
+    async def enquire_link(self) -> Pdu:
+        """Send enquire_link to the bound ESME; returns its answer."""
+        return await self._request(self._session(), ENQUIRE_LINK)
+
+    async def send_malformed(self, kind: str = "truncated_deliver_sm") -> Pdu:
+        """Send a corrupt PDU (a key of :data:`MALFORMED`); returns the ESME's answer."""
+        return await self.send_pdu(*malformed_pdu(kind))
+
+    async def send_raw(self, data: bytes) -> None:
+        """Write raw bytes to the bound ESME (e.g. a header with an impossible length)."""
+        await self._session().write_raw(data)
+
+    async def send_pdu(self, command_id: int, body: bytes = b"") -> Pdu:
+        """Send any request PDU to the bound ESME; returns its answer."""
+        return await self._request(self._session(), command_id, body)
+
+    # -- the connection -------------------------------------------------------------------
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = _Session(reader, writer)
+        self._sessions.append(session)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            while True:
+                head = await reader.readexactly(16)
+                length, command_id, status, sequence = _HEADER.unpack(head)
+                if not 16 <= length <= 70_000:
+                    self.protocol_errors.append(f"command_length {length}")
+                    break
+                pdu = Pdu(command_id, status, sequence, await reader.readexactly(length - 16))
+                if command_id & RESP:
+                    future = session.pending.get(sequence)
+                    if future is not None and not future.done():
+                        future.set_result(pdu)
+                    else:
+                        self.responses.append(pdu)  # unsolicited (generic_nack to raw bytes…)
+                    continue
+                try:
+                    keep = await self._handle(session, pdu)
+                except (ValueError, IndexError, struct.error) as error:
+                    self.protocol_errors.append(f"0x{command_id:08X}: {error!r}")
+                    await session.write(Pdu(GENERIC_NACK, 0x02, sequence))  # ESME_RINVCMDLEN
+                    keep = True
+                if not keep:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        finally:
+            session.close()
+            self._sessions.remove(session)
+
+    async def _handle(self, session: _Session, pdu: Pdu) -> bool:
+        """Answer one request from the ESME; ``False`` ends the connection."""
+        seq = pdu.sequence
+        if pdu.command_id == BIND_TRANSCEIVER:
+            if Misbehaviour.DROP_CONNECTION in self.misbehaviours:
+                return False
+            fields = pdu.body.split(b"\x00")
+            system_id, password = fields[0].decode(), fields[1].decode()
+            status = ESME_ROK
+            if session.bound:
+                status = ESME_RALYBND
+            elif system_id != self.system_id:
+                status = ESME_RINVSYSID
+            elif password != self.password:
+                status = ESME_RINVPASWD
+            self.bind_attempts.append((system_id, password, status))
+            log.info("smsc_bind", system_id=system_id, status=status)
+            await session.write(Pdu(pdu.command_id | RESP, status, seq, _c("smsc-sim")))
+            if status == ESME_ROK and not session.bound:
+                session.bound = True
+                self.binds += 1
+            return True
+        if pdu.command_id == ENQUIRE_LINK:
+            self.enquire_links_received += 1
+            await session.write(Pdu(ENQUIRE_LINK | RESP, ESME_ROK, seq))
+            return True
+        if pdu.command_id == UNBIND:
+            await session.write(Pdu(UNBIND | RESP, ESME_ROK, seq))
+            return False
+        if pdu.command_id != SUBMIT_SM:
+            await session.write(Pdu(GENERIC_NACK, ESME_RINVCMDID, seq))
+            return True
+        if not session.bound:
+            await session.write(Pdu(SUBMIT_SM | RESP, ESME_RINVBNDSTS, seq, b"\x00"))
+            return True
+        message = parse_short_message(pdu.body)
+        if Misbehaviour.UNBIND_ON_SUBMIT in self.misbehaviours:
+            self._spawn(self._unbind(session), "smsc-unbind")
+            return True
+        self._receive(message)
+        resp = Pdu(SUBMIT_SM | RESP, ESME_ROK, seq, _c(f"sim{seq}"))
+        if Misbehaviour.BLACK_HOLE in self.misbehaviours:
+            return True
+        if Misbehaviour.SLOW_RESPONSE in self.misbehaviours:
+            self._spawn(self._later(session, resp), "smsc-slow-response")
+            return True
+        await session.write(resp)
+        return True
+
+    def _receive(self, message: ShortMessage) -> None:
+        self.submits.append(message)
+        key = _key(message.destination_ton, message.destination)
+        op = message.ussd_op
+        if op is None:
+            self.inbox[key].append(message)
+            return
+        dialogue = self._dialogues.get(key)
+        if dialogue is None or dialogue.answer.done():
+            self.protocol_errors.append(f"USSD answer to {key} outside a dialogue")
+            return
+        if message.session_info != dialogue.session_info:
+            self.protocol_errors.append(
+                f"its_session_info {message.session_info} != {dialogue.session_info}"
+            )
+        screen = Screen(message.text, op, message.session_info, message.data_coding)
+        self.screens[key].append(screen)
+        dialogue.answer.set_result(screen)
+        if op != 2:
+            del self._dialogues[key]
+
+    async def _later(self, session: _Session, pdu: Pdu) -> None:
+        await asyncio.sleep(self.slow_delay)
+        with contextlib.suppress(ConnectionError):
+            await session.write(pdu)
+
+    async def _unbind(self, session: _Session) -> None:
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            await self._request(session, UNBIND)
+        session.close()
