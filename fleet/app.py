@@ -100,7 +100,9 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     gateway: UssdGateway | None = None
     flusher: asyncio.Task[None] | None = None
     if port:
-        handler = FeatureCodeHandler(services=services, clock=app[CLOCK])
+        handler = FeatureCodeHandler(
+            services=services, clock=app[CLOCK], catalogue=settings.catalogue()
+        )
         gateway = UssdGateway(
             host=settings.smpp_host,
             port=port,

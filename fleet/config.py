@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from featurecodes.catalogue import Catalogue
 from fleet.core.numbering import NumberPolicy
 
 ENV_PREFIX = "FLEETPBX_"
@@ -39,6 +40,10 @@ class Settings:
     smpp_system_id: str = "fleetpbx"
     smpp_password: str = ""
     smpp_system_type: str = ""
+    featurecodes_group_member: str = "55"  # PABX service codes (none may be of TS 22.030 Annex B)
+    featurecodes_group_admin: str = "56"
+    featurecodes_incoming_list: str = "57"
+    featurecodes_menu: str = "*700#"
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -48,6 +53,14 @@ class Settings:
             national_length=self.numbering_national_length,
             allowed_prefixes=self.numbering_allowed_prefixes,
             special_prefixes=self.numbering_special_prefixes,
+        )
+
+    def catalogue(self) -> Catalogue:
+        return Catalogue(
+            group_member=self.featurecodes_group_member,
+            group_admin=self.featurecodes_group_admin,
+            incoming_list=self.featurecodes_incoming_list,
+            menu=self.featurecodes_menu,
         )
 
     def redacted(self) -> dict[str, Any]:
@@ -147,6 +160,10 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "smpp_system_id": _text,
     "smpp_password": lambda v: str(v),
     "smpp_system_type": lambda v: str(v),
+    "featurecodes_group_member": _text,
+    "featurecodes_group_admin": _text,
+    "featurecodes_incoming_list": _text,
+    "featurecodes_menu": _text,
 }
 
 
@@ -225,3 +242,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"numbering_region: unknown region {settings.numbering_region!r}")
     if not settings.numbering_allowed_prefixes:
         raise ConfigError("numbering_allowed_prefixes: at least one prefix is needed")
+    from featurecodes.catalogue import CatalogueError
+
+    try:
+        settings.catalogue()
+    except CatalogueError as exc:
+        raise ConfigError(f"featurecodes: {exc}") from exc

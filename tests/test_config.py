@@ -72,3 +72,12 @@ def test_unknown_file_keys_are_refused(tmp_path: Path) -> None:
 def test_displayed_settings_hide_the_database_password() -> None:
     settings = load_settings(env={"FLEETPBX_DATABASE_URL": "postgresql+asyncpg://u:secret@h/db"})
     assert settings.redacted()["database_url"] == "postgresql+asyncpg://u:***@h/db"
+
+
+def test_pabx_codes_are_configurable_but_never_annex_b(tmp_path: Path) -> None:
+    config = tmp_path / "codes.toml"
+    config.write_text('[featurecodes]\ngroup_member = "58"\nmenu = "*800#"\n', encoding="utf-8")
+    catalogue = load_settings(env={}, config_file=config).catalogue()
+    assert (catalogue.group_member, catalogue.menu) == ("58", "*800#")
+    with pytest.raises(ConfigError, match="Annex B"):
+        load_settings(env={"FLEETPBX_FEATURECODES_GROUP_ADMIN": "21"})
