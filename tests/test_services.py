@@ -600,3 +600,22 @@ async def test_an_unreachable_database_is_a_domain_error(
         assert caught.value.kind is ErrorKind.UNAVAILABLE
     finally:
         await engine.dispose()
+
+
+async def test_an_account_locks_after_five_wrong_passwords_for_fifteen_minutes(
+    services: Services, actor: Actor, world: World, clock: ManualClock
+) -> None:
+    await services.accounts.create_employee(
+        actor, login="salarie1", password="premier-secret", line_id=world.line(0).id
+    )
+    for _ in range(5):
+        with pytest.raises(DomainError) as caught:
+            await services.accounts.authenticate("salarie1", "faux")
+        assert caught.value.code is ErrorCode.PASSWORD_WRONG
+    with pytest.raises(DomainError) as caught:
+        await services.accounts.authenticate("salarie1", "premier-secret")
+    assert caught.value.code is ErrorCode.ACCOUNT_LOCKED
+    journal = await services.audit.search(AuditFilter(entity="account"))
+    assert journal.items[0].after is not None and "locked_until" in journal.items[0].after
+    clock.advance(15 * 60 + 1)
+    assert (await services.accounts.authenticate("salarie1", "premier-secret")).login == "salarie1"

@@ -86,6 +86,7 @@ class ErrorCode(StrEnum):
     LOGIN_IN_USE = "login_in_use"
     PASSWORD_TOO_WEAK = "password_too_weak"
     PASSWORD_WRONG = "password_wrong"
+    ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
     ACCOUNT_LINE_REQUIRED = "account_line_required"
     # generic
@@ -384,6 +385,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.FORBIDDEN,
         "Mot de passe incorrect.",
         "Wrong password.",
+    ),
+    ErrorCode.ACCOUNT_LOCKED: (
+        _E.FORBIDDEN,
+        "Trop d'essais : compte bloqué jusqu'à {until}.",
+        "Too many attempts: account locked until {until}.",
     ),
     ErrorCode.ACCOUNT_FLEETS_REQUIRED: (
         _E.INVALID,

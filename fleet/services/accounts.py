@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -16,6 +17,9 @@ from fleet.core.values import Actor, AuditAction, Language, Role
 from fleet.db.tables import AccountFleetRow, AccountRow, FleetRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service, ServiceContext
+
+MAX_LOGIN_FAILURES = 5
+LOCK_TIME = timedelta(minutes=15)
 
 
 class AccountService(Service):
@@ -79,7 +83,9 @@ class AccountService(Service):
 
     async def authenticate(self, login: str, password: str) -> model.Account:
         """The account when the password matches; ``PASSWORD_WRONG`` otherwise (also for an
-        unknown or disabled login, so logins cannot be probed). Failures are counted."""
+        unknown or disabled login, so logins cannot be probed). After 5 failures in a row
+        the account is locked for 15 minutes (``ACCOUNT_LOCKED``), written to the journal."""
+        now = self.now()
         async with self.read() as session:
             row = await session.scalar(
                 self._query().where(AccountRow.login == (login or "").strip().lower())
@@ -87,16 +93,36 @@ class AccountService(Service):
             if row is None or not row.active:
                 self._burn(password)
                 raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
+            if row.locked_until is not None and row.locked_until > now:
+                self._burn(password)
+                raise DomainError(
+                    ErrorCode.ACCOUNT_LOCKED,
+                    field="login",
+                    until=row.locked_until.strftime("%H:%M UTC"),
+                )
             account_id = row.id
             matches = self._verify(row.password_hash, password)
         async with self.write() as session:
             row = await self._load(session, account_id)
             if matches:
                 row.failed_logins = 0
+                row.locked_until = None
                 if self._hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = self._hasher.hash(password)
             else:
                 row.failed_logins += 1
+                if row.failed_logins >= MAX_LOGIN_FAILURES:
+                    row.failed_logins = 0
+                    row.locked_until = now + LOCK_TIME
+                    self.audit(
+                        session,
+                        Actor.system("login-guard"),
+                        fleet_id=row.fleets[0].fleet_id if row.fleets else None,
+                        entity="account",
+                        entity_id=row.id,
+                        action=AuditAction.UPDATE,
+                        after={"locked_until": row.locked_until.isoformat()},
+                    )
             view = views.account(row)
         if not matches:
             raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
