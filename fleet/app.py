@@ -19,6 +19,7 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
+from portal import setup as portal_setup
 from simulators import http as sim_http
 from simulators import live as sim_live
 from simulators.smsc import SmscSimulator
@@ -53,6 +54,11 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
         app.cleanup_ctx.append(_smsc_simulator)
         sim_http.routes(app)
     app.cleanup_ctx.append(_feature_codes)
+    portal_setup.setup(
+        app,
+        key=portal_setup.session_key(settings.session_key),
+        secure_cookies=settings.cookie_secure,
+    )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     return app
@@ -72,6 +78,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url)
     app[ENGINE] = engine
     app[SERVICES] = build_services(engine=engine, settings=settings, clock=app[CLOCK])
+    portal_setup.attach_services(app, app[SERVICES])
     log.info("database_ready", url=settings.redacted()["database_url"])
     yield
     await engine.dispose()
@@ -139,7 +146,7 @@ async def _flush_outbox(gateway: UssdGateway, notifier: Notifier) -> None:
 
 
 async def index(request: web.Request) -> web.Response:
-    endpoints = {"health": "/healthz"}
+    endpoints = {"health": "/healthz", "portal": "/portal/login"}
     if request.app[SETTINGS].simulator:
         endpoints |= {
             "simulator": "/sim",

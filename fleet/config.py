@@ -34,6 +34,7 @@ class Settings:
     numbering_allowed_prefixes: tuple[str, ...] = ("01", "02", "03", "04", "05", "06")
     numbering_special_prefixes: tuple[str, ...] = ("08",)
     cookie_secure: bool = False
+    session_key: str = ""  # 32 bytes, url-safe base64; random per process when empty
     simulator: bool = False  # run the simulated mobile network inside the service (demo)
     smpp_host: str = "127.0.0.1"  # the USSD gateway / SMSC the service binds to
     smpp_port: int = 0  # 0: no SMPP bind
@@ -72,7 +73,7 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url":
                 value = _mask_password(value)
-            if f.name == "smpp_password" and value:
+            if f.name in ("smpp_password", "session_key") and value:
                 value = "***"
             out[f.name] = value
         return out
@@ -154,6 +155,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "numbering_allowed_prefixes": _prefixes,
     "numbering_special_prefixes": _prefixes,
     "cookie_secure": _bool,
+    "session_key": lambda v: str(v),
     "simulator": _bool,
     "smpp_host": _text,
     "smpp_port": _port,
@@ -248,3 +250,13 @@ def _check(settings: Settings) -> None:
         settings.catalogue()
     except CatalogueError as exc:
         raise ConfigError(f"featurecodes: {exc}") from exc
+    if settings.session_key:
+        import base64
+        import binascii
+
+        try:
+            key = base64.urlsafe_b64decode(settings.session_key.encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ConfigError("session_key: url-safe base64 of 32 bytes") from exc
+        if len(key) != 32:
+            raise ConfigError("session_key: url-safe base64 of 32 bytes")

@@ -1,0 +1,216 @@
+"""Manager and employee portal pages (server-rendered, French by default).
+
+Thin handlers: parse, call the services, render. Access rules: a manager sees only its
+fleets, an employee only its own line; anything else is "not found"."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+
+from fleet.core import model
+from fleet.core.errors import DomainError, ErrorKind
+from fleet.core.values import Actor, Channel, Language, Role
+from fleet.services.container import Services
+from portal.i18n import translator
+from portal.security import check_csrf, csrf_token
+
+SERVICES = web.AppKey("portal_services", Services)
+ACCOUNT_KEY = "account_id"
+
+
+# -- who is asking -------------------------------------------------------------------------
+
+
+async def current(request: web.Request) -> model.Account | None:
+    session = await get_session(request)
+    account_id = session.get(ACCOUNT_KEY)
+    if not isinstance(account_id, int):
+        return None
+    try:
+        account = await request.app[SERVICES].accounts.get(account_id)
+    except DomainError:
+        session.invalidate()
+        return None
+    return account if account.active else None
+
+
+async def signed_in(request: web.Request) -> model.Account:
+    account = await current(request)
+    if account is None:
+        raise web.HTTPFound("/portal/login")
+    return account
+
+
+async def manager(request: web.Request) -> model.Account:
+    account = await signed_in(request)
+    if account.role is not Role.MANAGER:
+        raise web.HTTPForbidden(text="fleet managers only")
+    return account
+
+
+def fleet_id_of(request: web.Request, account: model.Account) -> int:
+    try:
+        fleet_id = int(request.match_info["fleet_id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    if fleet_id not in account.fleet_ids:
+        raise web.HTTPNotFound()  # never reveal another company's fleet
+    return fleet_id
+
+
+async def group_of(request: web.Request, fleet_id: int) -> model.CallGroup:
+    try:
+        group = await request.app[SERVICES].groups.get(int(request.match_info["group_id"]))
+    except (ValueError, DomainError) as exc:
+        raise web.HTTPNotFound() from exc
+    if group.fleet_id != fleet_id:
+        raise web.HTTPNotFound()
+    return group
+
+
+def actor(account: model.Account) -> Actor:
+    return Actor(name=account.login, channel=Channel.PORTAL, account_id=account.id)
+
+
+async def render(
+    request: web.Request, template: str, account: model.Account | None, **context: Any
+) -> web.Response:
+    session = await get_session(request)
+    language = account.language if account else Language.FR
+    if request.query.get("lang") in ("fr", "en"):
+        language = Language(request.query["lang"])
+    return aiohttp_jinja2.render_template(
+        template,
+        request,
+        {"t": translator(language), "account": account, "csrf": csrf_token(session), **context},
+    )
+
+
+async def form(request: web.Request) -> dict[str, str]:
+    data = await request.post()
+    session = await get_session(request)
+    check_csrf(session, data.get("csrf"))
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+# -- sign in / out -------------------------------------------------------------------------
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return await render(request, "login.html", None, error=None, login="")
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await form(request)
+    try:
+        account = await request.app[SERVICES].accounts.authenticate(
+            data.get("login", ""), data.get("password", "")
+        )
+    except DomainError as exc:
+        if exc.kind is not ErrorKind.FORBIDDEN:
+            raise
+        response = await render(
+            request,
+            "login.html",
+            None,
+            error=exc.message(Language.FR),
+            login=data.get("login", ""),
+        )
+        response.set_status(401)
+        return response
+    session = await new_session(request)  # a new session at login: no fixation
+    session[ACCOUNT_KEY] = account.id
+    session["sid"] = secrets.token_urlsafe(16)
+    raise web.HTTPFound("/portal/" if account.role is Role.MANAGER else "/portal/me")
+
+
+async def logout(request: web.Request) -> web.Response:
+    await form(request)
+    session = await get_session(request)
+    session.invalidate()
+    raise web.HTTPFound("/portal/login")
+
+
+# -- manager ---------------------------------------------------------------------------------
+
+
+async def home(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleets = await request.app[SERVICES].fleets.all(list(account.fleet_ids))
+    return await render(request, "home.html", account, fleets=fleets)
+
+
+async def groups(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    services = request.app[SERVICES]
+    fleet = await services.fleets.get(fleet_id)
+    return await render(
+        request,
+        "groups.html",
+        account,
+        fleet=fleet,
+        groups=await services.groups.in_fleet(fleet_id),
+    )
+
+
+async def group(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    fleet = await request.app[SERVICES].fleets.get(fleet_id)
+    return await render(
+        request, "group.html", account, fleet=fleet, group=await group_of(request, fleet_id)
+    )
+
+
+async def group_action(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    the_group = await group_of(request, fleet_id)
+    data = await form(request)
+    services = request.app[SERVICES]
+    action = request.match_info["action"]
+    if action == "disconnect-all":
+        await services.groups.disconnect_all(actor(account), the_group.id)
+    elif action in ("connect", "disconnect"):
+        try:
+            line_id = int(data.get("line_id", ""))
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="line_id") from exc
+        if line_id not in {m.line_id for m in the_group.members}:
+            raise web.HTTPNotFound()
+        await services.groups.set_connected(
+            actor(account), the_group.id, line_id, action == "connect"
+        )
+    else:
+        raise web.HTTPNotFound()
+    raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{the_group.id}")
+
+
+# -- employee --------------------------------------------------------------------------------
+
+
+async def me(request: web.Request) -> web.Response:
+    account = await signed_in(request)
+    if account.role is not Role.EMPLOYEE or account.line_id is None:
+        raise web.HTTPFound("/portal/")
+    services = request.app[SERVICES]
+    line = await services.lines.services_by_id(account.line_id)
+    my_groups = await services.groups.groups_of_line(account.line_id)
+    return await render(request, "me.html", account, line=line, groups=my_groups)
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/portal/login", login_page)
+    app.router.add_post("/portal/login", login)
+    app.router.add_post("/portal/logout", logout)
+    app.router.add_get("/portal/", home)
+    app.router.add_get("/portal/me", me)
+    app.router.add_get("/portal/fleets/{fleet_id}/groups", groups)
+    app.router.add_get("/portal/fleets/{fleet_id}/groups/{group_id}", group)
+    app.router.add_post("/portal/fleets/{fleet_id}/groups/{group_id}/{action}", group_action)

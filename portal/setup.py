@@ -1,0 +1,55 @@
+"""Mounting the portal on the application: templates, encrypted session cookies, security
+headers, routes."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from fleet.services.container import Services
+from portal import pages
+from portal.security import security_headers
+
+TEMPLATES = Path(__file__).with_name("templates")
+SESSION_AGE = 8 * 3600
+
+
+def session_key(configured: str) -> bytes:
+    """The 32-byte key of the session cookies (url-safe base64); random when not configured
+    (sessions then end with the process)."""
+    if not configured:
+        return secrets.token_bytes(32)
+    key = base64.urlsafe_b64decode(configured.encode())
+    if len(key) != 32:
+        raise ValueError("session_key: 32 bytes, url-safe base64")
+    return key
+
+
+def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
+    aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape()
+    )
+    setup_session(
+        app,
+        EncryptedCookieStorage(
+            key,
+            cookie_name="fleetpbx_session",
+            httponly=True,
+            samesite="Lax",
+            secure=secure_cookies,
+            max_age=SESSION_AGE,
+        ),
+    )
+    app.on_response_prepare.append(security_headers)
+    pages.routes(app)
+
+
+def attach_services(app: web.Application, services: Services) -> None:
+    app[pages.SERVICES] = services

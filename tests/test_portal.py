@@ -1,0 +1,240 @@
+"""The manager and employee portals: sign-in, the call-group screens of seed 004, and the
+security rules of DESIGN §7 (cookies, CSRF, headers, access to other fleets)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fleet.app import SERVICES, build_app
+from fleet.config import load_settings
+from fleet.core.values import Actor, Channel
+from fleet.services.audit import AuditFilter
+from tests.conftest import dump
+from tests.world import World, build_world
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+PASSWORD = "un-mot-de-passe"
+
+
+@dataclass
+class Site:
+    client: TestClient
+    world: World
+    group_id: int
+    other_group_id: int
+
+
+@pytest.fixture
+async def site(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEngine) -> Site:
+    app = build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    client = await aiohttp_client(app)
+    services = app[SERVICES]
+    actor = Actor(name="setup", channel=Channel.CLI)
+    world = await build_world(services, actor)
+    group = await services.groups.create(
+        actor,
+        world.fleet.id,
+        number="0609182236",
+        name="Com",
+        user_code="1703",
+        admin_code="2202",
+        queue_size=1,
+        switchover_delay=12,
+        intercall_delay=30,
+        members=[world.line(0).id, world.line(1).id],
+    )
+    other = await services.groups.create(
+        actor,
+        world.other_fleet.id,
+        number="0609182299",
+        name="Ailleurs",
+        user_code="1111",
+        admin_code="2222",
+        members=[world.foreign.id],
+    )
+    await services.accounts.create_manager(
+        actor, login="chef", password=PASSWORD, display_name="Chef", fleet_ids=[world.fleet.id]
+    )
+    await services.accounts.create_employee(
+        actor, login="salarie", password=PASSWORD, line_id=world.line(0).id
+    )
+    return Site(client=client, world=world, group_id=group.id, other_group_id=other.id)
+
+
+async def text(response: ClientResponse) -> str:
+    return html.unescape(await response.text())
+
+
+async def csrf(client: TestClient, path: str = "/portal/login") -> str:
+    page = await (await client.get(path)).text()
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+async def sign_in(client: TestClient, login: str = "chef", password: str = PASSWORD) -> None:
+    token = await csrf(client)
+    response = await client.post(
+        "/portal/login",
+        data={"login": login, "password": password, "csrf": token},
+        allow_redirects=False,
+    )
+    assert response.status == 302, await response.text()
+
+
+async def test_sign_in_gives_a_new_httponly_samesite_session(site: Site) -> None:
+    client = site.client
+    first = await client.get("/portal/login")
+    cookie = first.cookies["fleetpbx_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    token = await csrf(client)
+    response = await client.post(
+        "/portal/login",
+        data={"login": "chef", "password": PASSWORD, "csrf": token},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/portal/"
+    assert response.cookies["fleetpbx_session"].value != cookie.value
+    home = await client.get("/portal/")
+    assert "Taxis Express" in await home.text()
+
+
+async def test_wrong_password_keeps_the_login_and_says_why(site: Site) -> None:
+    token = await csrf(site.client)
+    response = await site.client.post(
+        "/portal/login", data={"login": "chef", "password": "faux", "csrf": token}
+    )
+    assert response.status == 401
+    page = await text(response)
+    assert "Mot de passe incorrect." in page and 'value="chef"' in page
+
+
+async def test_sign_in_is_locked_after_five_failures(site: Site) -> None:
+    for _ in range(5):
+        token = await csrf(site.client)
+        await site.client.post(
+            "/portal/login", data={"login": "chef", "password": "x", "csrf": token}
+        )
+    token = await csrf(site.client)
+    response = await site.client.post(
+        "/portal/login", data={"login": "chef", "password": PASSWORD, "csrf": token}
+    )
+    assert response.status == 401 and "compte bloqué" in await text(response)
+
+
+async def test_forms_without_a_csrf_token_are_refused(site: Site) -> None:
+    response = await site.client.post("/portal/login", data={"login": "chef", "password": PASSWORD})
+    assert response.status == 403
+    await sign_in(site.client)
+    path = f"/portal/fleets/{site.world.fleet.id}/groups/{site.group_id}/disconnect-all"
+    assert (await site.client.post(path, data={"csrf": "forged"})).status == 403
+
+
+async def test_security_headers_are_on_every_response(site: Site) -> None:
+    for path in ("/portal/login", "/portal/nowhere", "/healthz"):
+        response = await site.client.get(path)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_the_call_groups_table_shows_the_columns_of_the_seed(site: Site) -> None:
+    await sign_in(site.client)
+    page = await text(await site.client.get(f"/portal/fleets/{site.world.fleet.id}/groups"))
+    for header in (
+        "N° du groupe",
+        "Nom du groupe d'appel",
+        "Code connexion utilisateur",
+        "Code administratif",
+        "File d'attente",
+        "Délai avant basculement",
+        "Délai inter-appels",
+        "Mode de distribution",
+    ):
+        assert header in page
+    row = re.sub(r"<[^>]+>|\s+", " ", page.split("0609182236", 1)[1].split("</tr>", 1)[0])
+    assert row.split() == ["Com", "1703", "2202", "1", "12", "30", "Linéaire"]
+    assert "Aucun membre connecté" in page and "Au moins un membre connecté" in page
+    english = await text(
+        await site.client.get(f"/portal/fleets/{site.world.fleet.id}/groups?lang=en")
+    )
+    assert "Delay before switchover" in english
+
+
+async def test_a_manager_connects_and_disconnects_members(site: Site) -> None:
+    await sign_in(site.client)
+    base = f"/portal/fleets/{site.world.fleet.id}/groups/{site.group_id}"
+    page = await text(await site.client.get(base))
+    assert "Membres du groupe d'appel : Com" in page and "Déconnecter tous les membres" in page
+    token = await csrf(site.client, base)
+    line = site.world.line(1).id
+    response = await site.client.post(f"{base}/connect", data={"csrf": token, "line_id": str(line)})
+    assert response.status == 200
+    services = site.client.app[SERVICES]
+    assert (await services.groups.get(site.group_id)).members[1].connected
+    await site.client.post(f"{base}/disconnect-all", data={"csrf": token})
+    assert not (await services.groups.get(site.group_id)).any_connected
+    journal = await services.audit.search(AuditFilter(entity="call_group", channel=Channel.PORTAL))
+    assert journal.total == 2 and journal.items[0].actor == "chef"
+
+
+async def test_a_manager_cannot_reach_another_fleet_on_any_route(
+    site: Site, engine: AsyncEngine
+) -> None:
+    await sign_in(site.client)
+    other_fleet, own_fleet = site.world.other_fleet.id, site.world.fleet.id
+    token = await csrf(site.client, f"/portal/fleets/{own_fleet}/groups")
+    before = await dump(engine)
+    gets = [
+        f"/portal/fleets/{other_fleet}/groups",
+        f"/portal/fleets/{other_fleet}/groups/{site.other_group_id}",
+        f"/portal/fleets/{own_fleet}/groups/{site.other_group_id}",  # own fleet, foreign group
+        "/portal/fleets/abc/groups",
+    ]
+    for path in gets:
+        assert (await site.client.get(path)).status == 404, path
+    posts = [
+        (f"/portal/fleets/{other_fleet}/groups/{site.other_group_id}/{action}", line)
+        for action in ("connect", "disconnect", "disconnect-all")
+        for line in (site.world.foreign.id,)
+    ] + [
+        (f"/portal/fleets/{own_fleet}/groups/{site.other_group_id}/disconnect-all", 0),
+        (f"/portal/fleets/{own_fleet}/groups/{site.group_id}/connect", site.world.foreign.id),
+    ]
+    for path, line in posts:
+        response = await site.client.post(path, data={"csrf": token, "line_id": str(line)})
+        assert response.status == 404, path
+    assert await dump(engine) == before
+
+
+async def test_an_employee_sees_only_its_own_line(site: Site, engine: AsyncEngine) -> None:
+    await sign_in(site.client, "salarie")
+    page = await (await site.client.get("/portal/me")).text()
+    assert "06 11 00 00 01" in page and "Com" in page
+    before = await dump(engine)
+    assert (await site.client.get("/portal/")).status == 403
+    own = f"/portal/fleets/{site.world.fleet.id}/groups"
+    assert (await site.client.get(own)).status == 403
+    token = await csrf(site.client, "/portal/me")
+    response = await site.client.post(f"{own}/{site.group_id}/disconnect-all", data={"csrf": token})
+    assert response.status == 403
+    assert await dump(engine) == before
+
+
+async def test_pages_need_a_signed_in_account(site: Site) -> None:
+    for path in ("/portal/", "/portal/me", f"/portal/fleets/{site.world.fleet.id}/groups"):
+        response = await site.client.get(path, allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"] == "/portal/login"
+    token = await csrf(site.client)
+    await sign_in(site.client)
+    await site.client.post("/portal/logout", data={"csrf": await csrf(site.client, "/portal/")})
+    assert (await site.client.get("/portal/", allow_redirects=False)).status == 302
+    assert token
