@@ -47,6 +47,48 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "login_failed": ("Identifiant ou mot de passe incorrect.", "Wrong login or password."),
     "my_line": ("Ma ligne", "My line"),
     "my_groups": ("Mes groupes d'appel", "My call groups"),
+    "lines_title": ("Lignes de la flotte", "Fleet lines"),
+    "search": ("Rechercher", "Search"),
+    "page": ("Page", "Page"),
+    "previous": ("Précédente", "Previous"),
+    "next": ("Suivante", "Next"),
+    "short_number": ("N° court", "Short number"),
+    "employee": ("Collaborateur", "Employee"),
+    "pabx": ("Option PABX", "PABX option"),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
+    "activate": ("Activer", "Activate"),
+    "type": ("Type de renvoi", "Forwarding type"),
+    "destination": ("Numéro de renvoi", "Forward to"),
+    "timer": ("Délai de non-réponse (s)", "No-reply timer (s)"),
+    "unconditional": ("Immédiat", "Unconditional"),
+    "busy": ("Sur occupation", "On busy"),
+    "no_reply": ("Sur non réponse", "On no reply"),
+    "not_reachable": ("Sur injoignabilité", "When unreachable"),
+    "fwd_none": (
+        "Je ne souhaite pas personnaliser mes renvois d'appel",
+        "I do not want to customise my call forwarding",
+    ),
+    "inc_none": (
+        "Je ne souhaite pas personnaliser mes appels entrants",
+        "I do not want to customise my incoming calls",
+    ),
+    "fwd_hint": (
+        "Numéro à dix chiffres commençant par 01, 02, 03, 04, 05 ou 06 "
+        "(numéro court non disponible).",
+        "A ten-digit number starting with 01, 02, 03, 04, 05 or 06 (no short number).",
+    ),
+    "inc_hint": (
+        "Jusqu'à 5 numéros à 10 chiffres du VPN commençant par 01 à 06.",
+        "Up to 5 ten-digit numbers of the VPN starting with 01 to 06.",
+    ),
+    "mode": ("Mode de distribution de l'appel", "Ring mode"),
+    "sequential": ("Séquentiellement", "Sequentially"),
+    "simultaneously": ("Simultanément", "Simultaneously"),
+    "ring_time": ("Durée de sonnerie par poste (s)", "Ring time per step (s)"),
+    "entries": ("Liste d'appels", "Call list"),
+    "save": ("Valider", "Save"),
+    "saved": ("Modifications enregistrées.", "Changes saved."),
 }
 
 

@@ -206,6 +206,9 @@ async def me(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
+    from portal import line_pages
+
+    line_pages.routes(app)
     app.router.add_get("/portal/login", login_page)
     app.router.add_post("/portal/login", login)
     app.router.add_post("/portal/logout", logout)

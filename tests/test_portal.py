@@ -238,3 +238,127 @@ async def test_pages_need_a_signed_in_account(site: Site) -> None:
     await site.client.post("/portal/logout", data={"csrf": await csrf(site.client, "/portal/")})
     assert (await site.client.get("/portal/", allow_redirects=False)).status == 302
     assert token
+
+
+async def test_lines_are_searched_and_paged(site: Site) -> None:
+    await sign_in(site.client)
+    base = f"/portal/fleets/{site.world.fleet.id}/lines"
+    page = await text(await site.client.get(base))
+    assert "13 lignes" in page and "Page 1 / 1" in page
+    found = await text(await site.client.get(base, params={"q": "2012"}))
+    assert "1 lignes" in found and "06 11 00 00 12" in found
+
+
+async def test_a_manager_sets_a_busy_forwarding(site: Site) -> None:
+    await sign_in(site.client)
+    line = site.world.line(1)
+    url = f"/portal/fleets/{site.world.fleet.id}/lines/{line.id}/forwarding"
+    page = await text(await site.client.get(url))
+    assert "Je ne souhaite pas personnaliser mes renvois d'appel" in page
+    token = await csrf(site.client, url)
+    response = await site.client.post(
+        url, data={"csrf": token, "busy.active": "on", "busy.destination": "01 45 67 89 10"}
+    )
+    assert response.status == 200 and "Modifications enregistrées." in await text(response)
+    services = site.client.app[SERVICES]
+    rules = await services.forwarding.of_line(line.id)
+    assert [
+        (r.kind.value, r.destination.national_digits(), r.active) for r in rules if r.destination
+    ] == [("busy", "0145678910", True)]
+    await site.client.post(url, data={"csrf": token, "none": "on"})
+    assert not any(r.active for r in await services.forwarding.of_line(line.id))
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"busy.active": "on", "busy.destination": "0899123456"}, "busy", "numéros spéciaux"),
+        (
+            {"no_reply.active": "on", "no_reply.destination": "0145678910", "no_reply.timer": "40"},
+            "no_reply",
+            "entre 5 et 30 secondes",
+        ),
+        (
+            {"unconditional.active": "on", "unconditional.destination": ""},
+            "unconditional",
+            "Saisissez le numéro",
+        ),
+        ({"busy.active": "on", "busy.destination": "2002"}, "busy", "Numéro court non disponible"),
+    ],
+)
+async def test_a_refused_forwarding_shows_the_reason_keeps_the_input_writes_nothing(
+    site: Site, engine: AsyncEngine, fields: dict[str, str], field: str, reason: str
+) -> None:
+    await sign_in(site.client)
+    url = f"/portal/fleets/{site.world.fleet.id}/lines/{site.world.line(1).id}/forwarding"
+    token = await csrf(site.client, url)
+    before = await dump(engine)
+    # a valid row next to the wrong one: nothing at all is written
+    data = {
+        "csrf": token,
+        "not_reachable.active": "on",
+        "not_reachable.destination": "0145678910",
+        **fields,
+    }
+    response = await site.client.post(url, data=data)
+    assert response.status == 400
+    page = await text(response)
+    assert reason in page
+    typed = fields.get(f"{field}.destination") or fields.get(f"{field}.timer") or ""
+    assert f'value="{typed}"' in page
+    assert await dump(engine) == before
+
+
+async def test_a_manager_builds_a_cascade_list_and_a_sixth_entry_cannot_exist(
+    site: Site, engine: AsyncEngine
+) -> None:
+    await sign_in(site.client)
+    line = site.world.line(1)
+    url = f"/portal/fleets/{site.world.fleet.id}/lines/{line.id}/incoming"
+    page = await text(await site.client.get(url))
+    assert 'value="0611000002"' in page  # the line itself is pre-filled as the first entry
+    assert page.count('name="entry') == 5
+    token = await csrf(site.client, url)
+    data = {
+        "csrf": token,
+        "active": "on",
+        "mode": "cascade",
+        "ring_time": "15",
+        "entry0": "0145678910",
+        "entry1": "0611000002",
+        "entry2": "0611000006",
+    }
+    response = await site.client.post(url, data=data)
+    assert response.status == 200
+    plan = await site.client.app[SERVICES].incoming.get(line.id)
+    assert plan is not None and plan.mode.value == "cascade" and len(plan.entries) == 3
+    before = await dump(engine)
+    bad = {**data, "entry3": "0699887766"}  # not in the VPN
+    response = await site.client.post(url, data=bad)
+    assert response.status == 400
+    page = await text(response)
+    assert "n'appartient pas au réseau de l'entreprise" in page and 'value="0699887766"' in page
+    assert await dump(engine) == before
+
+
+async def test_line_pages_of_another_fleet_are_not_found(site: Site, engine: AsyncEngine) -> None:
+    await sign_in(site.client)
+    own, other = site.world.fleet.id, site.world.other_fleet.id
+    token = await csrf(site.client, f"/portal/fleets/{own}/lines")
+    before = await dump(engine)
+    foreign = site.world.foreign.id
+    for path in (
+        f"/portal/fleets/{other}/lines",
+        f"/portal/fleets/{other}/lines/{foreign}/forwarding",
+        f"/portal/fleets/{own}/lines/{foreign}/forwarding",
+        f"/portal/fleets/{own}/lines/{foreign}/incoming",
+    ):
+        assert (await site.client.get(path)).status == 404, path
+    for path in (
+        f"/portal/fleets/{own}/lines/{foreign}/forwarding",
+        f"/portal/fleets/{own}/lines/{foreign}/incoming",
+        f"/portal/fleets/{other}/lines/{foreign}/forwarding",
+    ):
+        response = await site.client.post(path, data={"csrf": token, "none": "on"})
+        assert response.status == 404, path
+    assert await dump(engine) == before

@@ -1,0 +1,248 @@
+"""Manager pages for a fleet's lines: search with pagination, "Gérer les renvois d'appel"
+and "Gérer les appels entrants" (seed 004 §3–4). A refused form shows the field and the
+reason, keeps what was typed, and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from fleet.core import model, rules
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.values import ForwardingKind, RingMode
+from portal.pages import SERVICES, actor, fleet_id_of, form, manager, render
+
+PAGE = 25
+KINDS = list(ForwardingKind)
+
+
+async def _line(request: web.Request, fleet_id: int) -> model.LineServices:
+    try:
+        line = await request.app[SERVICES].lines.services_by_id(int(request.match_info["line_id"]))
+    except (ValueError, DomainError) as exc:
+        raise web.HTTPNotFound() from exc
+    if line.line.fleet_id != fleet_id:
+        raise web.HTTPNotFound()
+    return line
+
+
+async def lines(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    services = request.app[SERVICES]
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    query = request.query.get("q", "")[:100]
+    found = await services.lines.search(
+        fleet_id, search=query, offset=(page - 1) * PAGE, limit=PAGE
+    )
+    pages = max(1, -(-found.total // PAGE))
+    return await render(
+        request,
+        "lines.html",
+        account,
+        fleet=await services.fleets.get(fleet_id),
+        found=found,
+        q=query,
+        page=page,
+        pages=pages,
+    )
+
+
+async def forwarding(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await _line(request, fleet_id)
+    rows = {
+        kind.value: {
+            "active": bool(rule and rule.active),
+            "destination": rule.destination.national_digits() if rule and rule.destination else "",
+            "timer": str(rule.no_reply_timer or "") if rule else "",
+        }
+        for kind in KINDS
+        for rule in [line.forwarding(kind)]
+    }
+    return await _forwarding_page(request, account, fleet_id, line, rows, {})
+
+
+async def _forwarding_page(
+    request: web.Request,
+    account: model.Account,
+    fleet_id: int,
+    line: model.LineServices,
+    rows: dict[str, dict[str, Any]],
+    errors: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    fleet = await request.app[SERVICES].fleets.get(fleet_id)
+    response = await render(
+        request,
+        "forwarding.html",
+        account,
+        fleet=fleet,
+        line=line,
+        rows=rows,
+        errors=errors,
+        kinds=[k.value for k in KINDS],
+        saved=request.query.get("saved") == "1",
+    )
+    response.set_status(status)
+    return response
+
+
+async def save_forwarding(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await _line(request, fleet_id)
+    data = await form(request)
+    services = request.app[SERVICES]
+    who = actor(account)
+    url = f"/portal/fleets/{fleet_id}/lines/{line.line.id}/forwarding?saved=1"
+    if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes renvois d'appel"
+        await services.forwarding.disable_all(who, line.line.id)
+        raise web.HTTPFound(url)
+    rows: dict[str, dict[str, Any]] = {
+        kind.value: {
+            "active": data.get(f"{kind.value}.active") == "on",
+            "destination": data.get(f"{kind.value}.destination", "").strip(),
+            "timer": data.get(f"{kind.value}.timer", "").strip(),
+        }
+        for kind in KINDS
+    }
+    errors: dict[str, str] = {}
+    plan: list[tuple[ForwardingKind, dict[str, Any], int | None]] = []
+    policy = services.forwarding.policy
+    for kind in KINDS:  # check everything before writing anything
+        row = rows[kind.value]
+        try:
+            timer = _timer(kind, row["timer"])
+            if row["destination"]:
+                target = policy.destination(row["destination"])
+                if target == line.line.msisdn:
+                    raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
+            elif row["active"]:
+                raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
+            plan.append((kind, row, timer))
+        except DomainError as exc:
+            errors[kind.value] = exc.message(account.language)
+    if errors:
+        return await _forwarding_page(request, account, fleet_id, line, rows, errors, 400)
+    for kind, row, timer in plan:
+        existing = line.forwarding(kind)
+        if row["destination"]:
+            await services.forwarding.set(
+                who,
+                line.line.id,
+                kind,
+                destination=row["destination"],
+                active=row["active"],
+                no_reply_timer=timer,
+            )
+        elif existing is not None:
+            await services.forwarding.erase(who, line.line.id, kind)
+    raise web.HTTPFound(url)
+
+
+def _timer(kind: ForwardingKind, raw: str) -> int | None:
+    if kind is not ForwardingKind.NO_REPLY or not raw:
+        return None
+    if not raw.isdigit():
+        raise DomainError(
+            ErrorCode.NO_REPLY_TIMER_INVALID,
+            field="no_reply_timer",
+            min=rules.NO_REPLY_TIMER_MIN,
+            max=rules.NO_REPLY_TIMER_MAX,
+        )
+    return rules.no_reply_timer(kind, int(raw))
+
+
+async def incoming(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await _line(request, fleet_id)
+    plan = line.incoming_list
+    entries = (
+        [e.national_digits() for e in plan.entries]
+        if plan
+        else [line.line.msisdn.national_digits()]
+    )
+    values = {
+        "active": bool(plan and plan.active),
+        "mode": plan.mode.value if plan else RingMode.SIMULTANEOUS.value,
+        "ring_time": str(plan.ring_time if plan else rules.RING_TIME_DEFAULT),
+        "entries": entries + [""] * (rules.LIST_MAX_ENTRIES - len(entries)),
+    }
+    return await _incoming_page(request, account, fleet_id, line, values, {})
+
+
+async def _incoming_page(
+    request: web.Request,
+    account: model.Account,
+    fleet_id: int,
+    line: model.LineServices,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    fleet = await request.app[SERVICES].fleets.get(fleet_id)
+    response = await render(
+        request,
+        "incoming.html",
+        account,
+        fleet=fleet,
+        line=line,
+        values=values,
+        errors=errors,
+        saved=request.query.get("saved") == "1",
+    )
+    response.set_status(status)
+    return response
+
+
+async def save_incoming(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await _line(request, fleet_id)
+    data = await form(request)
+    services = request.app[SERVICES]
+    who = actor(account)
+    url = f"/portal/fleets/{fleet_id}/lines/{line.line.id}/incoming?saved=1"
+    if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes appels entrants"
+        await services.incoming.disable(who, line.line.id)
+        raise web.HTTPFound(url)
+    entries = [data.get(f"entry{i}", "").strip() for i in range(rules.LIST_MAX_ENTRIES)]
+    ring_raw = data.get("ring_time", "").strip()
+    active = data.get("active") == "on"
+    mode = data.get("mode", RingMode.SIMULTANEOUS.value)
+    values: dict[str, Any] = {
+        "active": active,
+        "mode": mode,
+        "ring_time": ring_raw,
+        "entries": entries,
+    }
+    try:
+        ring_time = int(ring_raw) if ring_raw.isdigit() else -1
+        await services.incoming.save(
+            who, line.line.id, entries=entries, mode=mode, ring_time=ring_time, active=active
+        )
+    except DomainError as exc:
+        field = exc.field or "form"
+        if field.startswith("entries."):  # index among the non-empty entries -> form field
+            filled = [i for i, e in enumerate(entries) if e]
+            index = int(field.split(".")[1])
+            field = f"entry{filled[index]}" if index < len(filled) else "entries"
+        errors = {field: exc.message(account.language)}
+        return await _incoming_page(request, account, fleet_id, line, values, errors, 400)
+    raise web.HTTPFound(url)
+
+
+def routes(app: web.Application) -> None:
+    base = "/portal/fleets/{fleet_id}/lines"
+    app.router.add_get(base, lines)
+    app.router.add_get(base + "/{line_id}/forwarding", forwarding)
+    app.router.add_post(base + "/{line_id}/forwarding", save_forwarding)
+    app.router.add_get(base + "/{line_id}/incoming", incoming)
+    app.router.add_post(base + "/{line_id}/incoming", save_incoming)
