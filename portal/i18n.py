@@ -88,6 +88,18 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ring_time": ("Durée de sonnerie par poste (s)", "Ring time per step (s)"),
     "entries": ("Liste d'appels", "Call list"),
     "save": ("Valider", "Save"),
+    "add": ("Ajouter", "Add"),
+    "modify": ("Modifier", "Modify"),
+    "delete": ("Supprimer", "Delete"),
+    "modify_delete": ("Modification / Suppression", "Modify / Delete"),
+    "new_group": ("Nouveau groupe d'appel", "New call group"),
+    "edit_group": ("Modifier le groupe d'appel", "Modify the call group"),
+    "group_short": ("N° court du groupe", "Group short number"),
+    "add_member": (
+        "Ajouter un membre (n° court ou numéro)",
+        "Add a member (short number or number)",
+    ),
+    "remove": ("Retirer", "Remove"),
     "saved": ("Modifications enregistrées.", "Changes saved."),
 }
 

@@ -164,7 +164,13 @@ async def group(request: web.Request) -> web.Response:
     fleet_id = fleet_id_of(request, account)
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
     return await render(
-        request, "group.html", account, fleet=fleet, group=await group_of(request, fleet_id)
+        request,
+        "group.html",
+        account,
+        fleet=fleet,
+        group=await group_of(request, fleet_id),
+        member_error=None,
+        member_typed="",
     )
 
 
@@ -206,9 +212,10 @@ async def me(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import line_pages
+    from portal import group_pages, line_pages
 
     line_pages.routes(app)
+    group_pages.routes(app)  # before the generic group routes below
     app.router.add_get("/portal/login", login_page)
     app.router.add_post("/portal/login", login)
     app.router.add_post("/portal/logout", logout)
