@@ -100,6 +100,17 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Add a member (short number or number)",
     ),
     "remove": ("Retirer", "Remove"),
+    "audit": ("Journal des modifications", "Audit journal"),
+    "entity": ("Objet", "Entity"),
+    "actor": ("Auteur", "Who"),
+    "channel": ("Canal", "Channel"),
+    "when": ("Date", "When"),
+    "action": ("Action", "Action"),
+    "before": ("Avant", "Before"),
+    "after": ("Après", "After"),
+    "fixed_numbers": ("Numéros fixes de la flotte", "Fixed numbers of the fleet"),
+    "label": ("Libellé", "Label"),
+    "trunk": ("Trunk SIP", "SIP trunk"),
     "saved": ("Modifications enregistrées.", "Changes saved."),
 }
 

@@ -212,8 +212,9 @@ async def me(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import group_pages, line_pages
+    from portal import audit_pages, group_pages, line_pages
 
+    audit_pages.routes(app)
     line_pages.routes(app)
     group_pages.routes(app)  # before the generic group routes below
     app.router.add_get("/portal/login", login_page)

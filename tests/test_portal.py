@@ -161,7 +161,17 @@ async def test_the_call_groups_table_shows_the_columns_of_the_seed(site: Site) -
     ):
         assert header in page
     row = re.sub(r"<[^>]+>|\s+", " ", page.split("0609182236", 1)[1].split("</tr>", 1)[0])
-    assert row.split() == ["Com", "1703", "2202", "1", "12", "30", "Linéaire", "Modifier", "Supprimer"]
+    assert row.split() == [
+        "Com",
+        "1703",
+        "2202",
+        "1",
+        "12",
+        "30",
+        "Linéaire",
+        "Modifier",
+        "Supprimer",
+    ]
     assert "Aucun membre connecté" in page and "Au moins un membre connecté" in page
     english = await text(
         await site.client.get(f"/portal/fleets/{site.world.fleet.id}/groups?lang=en")
@@ -368,13 +378,24 @@ async def test_a_manager_builds_a_group_and_connects_a_member(site: Site) -> Non
     await sign_in(site.client)
     base = f"/portal/fleets/{site.world.fleet.id}/groups"
     token = await csrf(site.client, f"{base}/new")
-    fields = {"csrf": token, "number": "0609182250", "name": "Taxis", "user_code": "4321",
-              "admin_code": "8765", "queue_size": "3", "switchover_delay": "15",
-              "intercall_delay": "20", "distribution": "cyclic", "short_number": ""}
+    fields = {
+        "csrf": token,
+        "number": "0609182250",
+        "name": "Taxis",
+        "user_code": "4321",
+        "admin_code": "8765",
+        "queue_size": "3",
+        "switchover_delay": "15",
+        "intercall_delay": "20",
+        "distribution": "cyclic",
+        "short_number": "",
+    }
     response = await site.client.post(f"{base}/new", data=fields)
     assert response.status == 200 and "Membres du groupe d'appel : Taxis" in await text(response)
     group_url = str(response.url.path)
-    response = await site.client.post(f"{group_url}/members", data={"csrf": token, "member": "2003"})
+    response = await site.client.post(
+        f"{group_url}/members", data={"csrf": token, "member": "2003"}
+    )
     assert "Salarié 3" in await text(response)
     group = await site.client.app[SERVICES].groups.get_by_number("0609182250")
     line = group.members[0].line_id
@@ -399,9 +420,18 @@ async def test_a_refused_group_form_shows_the_field_keeps_the_input_writes_nothi
     await sign_in(site.client)
     base = f"/portal/fleets/{site.world.fleet.id}/groups"
     token = await csrf(site.client, f"{base}/new")
-    fields = {"csrf": token, "number": "0609182250", "name": "Taxis", "user_code": "4321",
-              "admin_code": "8765", "queue_size": "3", "switchover_delay": "15",
-              "intercall_delay": "20", "distribution": "cyclic", field: value}
+    fields = {
+        "csrf": token,
+        "number": "0609182250",
+        "name": "Taxis",
+        "user_code": "4321",
+        "admin_code": "8765",
+        "queue_size": "3",
+        "switchover_delay": "15",
+        "intercall_delay": "20",
+        "distribution": "cyclic",
+        field: value,
+    }
     before = await dump(engine)
     response = await site.client.post(f"{base}/new", data=fields)
     assert response.status == 400
@@ -410,11 +440,15 @@ async def test_a_refused_group_form_shows_the_field_keeps_the_input_writes_nothi
     assert await dump(engine) == before
 
 
-async def test_an_eleventh_member_is_refused_with_the_reason(site: Site, engine: AsyncEngine) -> None:
+async def test_an_eleventh_member_is_refused_with_the_reason(
+    site: Site, engine: AsyncEngine
+) -> None:
     await sign_in(site.client)
     services = site.client.app[SERVICES]
     for i in range(2, 10):
-        await services.groups.add_member(Actor(name="x", channel=Channel.CLI), site.group_id, site.world.line(i).id)
+        await services.groups.add_member(
+            Actor(name="x", channel=Channel.CLI), site.group_id, site.world.line(i).id
+        )
     url = f"/portal/fleets/{site.world.fleet.id}/groups/{site.group_id}"
     token = await csrf(site.client, url)
     before = await dump(engine)
@@ -431,11 +465,45 @@ async def test_group_forms_of_another_fleet_are_not_found(site: Site, engine: As
     token = await csrf(site.client, f"/portal/fleets/{own}/groups/new")
     before = await dump(engine)
     assert (await site.client.get(f"/portal/fleets/{other}/groups/new")).status == 404
-    assert (await site.client.get(f"/portal/fleets/{own}/groups/{site.other_group_id}/edit")).status == 404
-    for path in (f"/portal/fleets/{other}/groups/new", f"/portal/fleets/{own}/groups/{site.other_group_id}/edit",
-                 f"/portal/fleets/{own}/groups/{site.other_group_id}/delete",
-                 f"/portal/fleets/{own}/groups/{site.other_group_id}/members",
-                 f"/portal/fleets/{own}/groups/{site.other_group_id}/members/remove"):
-        response = await site.client.post(path, data={"csrf": token, "member": "2001", "line_id": "1", "name": "x"})
+    assert (
+        await site.client.get(f"/portal/fleets/{own}/groups/{site.other_group_id}/edit")
+    ).status == 404
+    for path in (
+        f"/portal/fleets/{other}/groups/new",
+        f"/portal/fleets/{own}/groups/{site.other_group_id}/edit",
+        f"/portal/fleets/{own}/groups/{site.other_group_id}/delete",
+        f"/portal/fleets/{own}/groups/{site.other_group_id}/members",
+        f"/portal/fleets/{own}/groups/{site.other_group_id}/members/remove",
+    ):
+        response = await site.client.post(
+            path, data={"csrf": token, "member": "2001", "line_id": "1", "name": "x"}
+        )
         assert response.status == 404, path
     assert await dump(engine) == before
+
+
+async def test_the_audit_journal_is_filtered_and_stays_in_the_fleet(site: Site) -> None:
+    await sign_in(site.client)
+    url = f"/portal/fleets/{site.world.fleet.id}/groups/{site.group_id}"
+    token = await csrf(site.client, url)
+    await site.client.post(f"{url}/disconnect-all", data={"csrf": token})
+    await site.client.post(
+        f"{url}/connect", data={"csrf": token, "line_id": str(site.world.line(0).id)}
+    )
+    audit = f"/portal/fleets/{site.world.fleet.id}/audit"
+    page = await text(await site.client.get(audit, params={"channel": "portal"}))
+    assert page.count("<td>chef</td>") == 1 and "call_group" in page
+    everything = await text(await site.client.get(audit))
+    assert "Ailleurs" not in everything  # the other fleet's group
+    assert (
+        await site.client.get(f"/portal/fleets/{site.world.other_fleet.id}/audit")
+    ).status == 404
+
+
+async def test_the_fleet_fixed_numbers_are_listed(site: Site) -> None:
+    await sign_in(site.client)
+    page = await text(await site.client.get(f"/portal/fleets/{site.world.fleet.id}/fixed"))
+    assert "01 45 67 89 10" in page and "trunk-siege" in page
+    assert (
+        await site.client.get(f"/portal/fleets/{site.world.other_fleet.id}/fixed")
+    ).status == 404
