@@ -10,11 +10,28 @@ from aiohttp import web
 
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.values import ForwardingKind, RingMode
-from portal.pages import SERVICES, actor, fleet_id_of, form, manager, render
+from fleet.core.values import ForwardingKind, RingMode, Role
+from portal.pages import SERVICES, actor, fleet_id_of, form, manager, render, signed_in
 
 PAGE = 25
 KINDS = list(ForwardingKind)
+
+
+async def _target(
+    request: web.Request,
+) -> tuple[model.Account, int, model.LineServices, str]:
+    """Whose line this page configures: a line of the manager's fleet, or the employee's own
+    (``/portal/me/...``). Returns the account, the fleet, the line and the page's base URL."""
+    if "fleet_id" not in request.match_info:
+        account = await signed_in(request)
+        if account.role is not Role.EMPLOYEE or account.line_id is None:
+            raise web.HTTPForbidden(text="employees only")
+        line = await request.app[SERVICES].lines.services_by_id(account.line_id)
+        return account, line.line.fleet_id, line, "/portal/me"
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await _line(request, fleet_id)
+    return account, fleet_id, line, f"/portal/fleets/{fleet_id}/lines/{line.line.id}"
 
 
 async def _line(request: web.Request, fleet_id: int) -> model.LineServices:
@@ -53,9 +70,7 @@ async def lines(request: web.Request) -> web.Response:
 
 
 async def forwarding(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    line = await _line(request, fleet_id)
+    account, fleet_id, line, base = await _target(request)
     rows = {
         kind.value: {
             "active": bool(rule and rule.active),
@@ -65,7 +80,7 @@ async def forwarding(request: web.Request) -> web.Response:
         for kind in KINDS
         for rule in [line.forwarding(kind)]
     }
-    return await _forwarding_page(request, account, fleet_id, line, rows, {})
+    return await _forwarding_page(request, account, fleet_id, line, rows, {}, base=base)
 
 
 async def _forwarding_page(
@@ -76,12 +91,15 @@ async def _forwarding_page(
     rows: dict[str, dict[str, Any]],
     errors: dict[str, str],
     status: int = 200,
+    *,
+    base: str,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
     response = await render(
         request,
         "forwarding.html",
         account,
+        base=base,
         fleet=fleet,
         line=line,
         rows=rows,
@@ -94,13 +112,11 @@ async def _forwarding_page(
 
 
 async def save_forwarding(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    line = await _line(request, fleet_id)
+    account, fleet_id, line, base = await _target(request)
     data = await form(request)
     services = request.app[SERVICES]
     who = actor(account)
-    url = f"/portal/fleets/{fleet_id}/lines/{line.line.id}/forwarding?saved=1"
+    url = f"{base}/forwarding?saved=1"
     if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes renvois d'appel"
         await services.forwarding.disable_all(who, line.line.id)
         raise web.HTTPFound(url)
@@ -129,7 +145,9 @@ async def save_forwarding(request: web.Request) -> web.Response:
         except DomainError as exc:
             errors[kind.value] = exc.message(account.language)
     if errors:
-        return await _forwarding_page(request, account, fleet_id, line, rows, errors, 400)
+        return await _forwarding_page(
+            request, account, fleet_id, line, rows, errors, 400, base=base
+        )
     for kind, row, timer in plan:
         existing = line.forwarding(kind)
         if row["destination"]:
@@ -160,9 +178,7 @@ def _timer(kind: ForwardingKind, raw: str) -> int | None:
 
 
 async def incoming(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    line = await _line(request, fleet_id)
+    account, fleet_id, line, base = await _target(request)
     plan = line.incoming_list
     entries = (
         [e.national_digits() for e in plan.entries]
@@ -175,7 +191,7 @@ async def incoming(request: web.Request) -> web.Response:
         "ring_time": str(plan.ring_time if plan else rules.RING_TIME_DEFAULT),
         "entries": entries + [""] * (rules.LIST_MAX_ENTRIES - len(entries)),
     }
-    return await _incoming_page(request, account, fleet_id, line, values, {})
+    return await _incoming_page(request, account, fleet_id, line, values, {}, base=base)
 
 
 async def _incoming_page(
@@ -186,12 +202,15 @@ async def _incoming_page(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    *,
+    base: str,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
     response = await render(
         request,
         "incoming.html",
         account,
+        base=base,
         fleet=fleet,
         line=line,
         values=values,
@@ -203,13 +222,11 @@ async def _incoming_page(
 
 
 async def save_incoming(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    line = await _line(request, fleet_id)
+    account, fleet_id, line, base = await _target(request)
     data = await form(request)
     services = request.app[SERVICES]
     who = actor(account)
-    url = f"/portal/fleets/{fleet_id}/lines/{line.line.id}/incoming?saved=1"
+    url = f"{base}/incoming?saved=1"
     if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes appels entrants"
         await services.incoming.disable(who, line.line.id)
         raise web.HTTPFound(url)
@@ -235,11 +252,17 @@ async def save_incoming(request: web.Request) -> web.Response:
             index = int(field.split(".")[1])
             field = f"entry{filled[index]}" if index < len(filled) else "entries"
         errors = {field: exc.message(account.language)}
-        return await _incoming_page(request, account, fleet_id, line, values, errors, 400)
+        return await _incoming_page(
+            request, account, fleet_id, line, values, errors, 400, base=base
+        )
     raise web.HTTPFound(url)
 
 
 def routes(app: web.Application) -> None:
+    for page in ("forwarding", "incoming"):  # the employee's own line
+        app.router.add_get(f"/portal/me/{page}", forwarding if page == "forwarding" else incoming)
+    app.router.add_post("/portal/me/forwarding", save_forwarding)
+    app.router.add_post("/portal/me/incoming", save_incoming)
     base = "/portal/fleets/{fleet_id}/lines"
     app.router.add_get(base, lines)
     app.router.add_get(base + "/{line_id}/forwarding", forwarding)

@@ -211,6 +211,28 @@ async def me(request: web.Request) -> web.Response:
     return await render(request, "me.html", account, line=line, groups=my_groups)
 
 
+async def my_group(request: web.Request) -> web.Response:
+    """An employee connects or disconnects itself (signed in: no connection code needed)."""
+    account = await signed_in(request)
+    if account.role is not Role.EMPLOYEE or account.line_id is None:
+        raise web.HTTPForbidden(text="employees only")
+    await form(request)
+    services = request.app[SERVICES]
+    try:
+        the_group = await services.groups.get(int(request.match_info["group_id"]))
+    except (ValueError, DomainError) as exc:
+        raise web.HTTPNotFound() from exc
+    if account.line_id not in {m.line_id for m in the_group.members}:
+        raise web.HTTPNotFound()
+    action = request.match_info["action"]
+    if action not in ("connect", "disconnect"):
+        raise web.HTTPNotFound()
+    await services.groups.set_connected(
+        actor(account), the_group.id, account.line_id, action == "connect"
+    )
+    raise web.HTTPFound("/portal/me")
+
+
 def routes(app: web.Application) -> None:
     from portal import audit_pages, group_pages, line_pages
 
@@ -222,6 +244,7 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/portal/logout", logout)
     app.router.add_get("/portal/", home)
     app.router.add_get("/portal/me", me)
+    app.router.add_post("/portal/me/groups/{group_id}/{action}", my_group)
     app.router.add_get("/portal/fleets/{fleet_id}/groups", groups)
     app.router.add_get("/portal/fleets/{fleet_id}/groups/{group_id}", group)
     app.router.add_post("/portal/fleets/{fleet_id}/groups/{group_id}/{action}", group_action)

@@ -507,3 +507,49 @@ async def test_the_fleet_fixed_numbers_are_listed(site: Site) -> None:
     assert (
         await site.client.get(f"/portal/fleets/{site.world.other_fleet.id}/fixed")
     ).status == 404
+
+
+async def test_an_employee_changes_its_own_list_forwarding_and_groups(
+    site: Site, engine: AsyncEngine
+) -> None:
+    await sign_in(site.client, "salarie")
+    services = site.client.app[SERVICES]
+    line = site.world.line(0)
+    token = await csrf(site.client, "/portal/me/incoming")
+    response = await site.client.post(
+        "/portal/me/incoming",
+        data={
+            "csrf": token,
+            "active": "on",
+            "mode": "cascade",
+            "ring_time": "20",
+            "entry0": "0611000001",
+            "entry1": "0145678910",
+        },
+    )
+    assert response.status == 200 and "Modifications enregistrées." in await text(response)
+    plan = await services.incoming.get(line.id)
+    assert plan is not None and plan.ring_time == 20 and len(plan.entries) == 2
+    await site.client.post(
+        "/portal/me/forwarding",
+        data={"csrf": token, "busy.active": "on", "busy.destination": "0145678910"},
+    )
+    assert [r.kind.value for r in await services.forwarding.of_line(line.id)] == ["busy"]
+    await site.client.post(f"/portal/me/groups/{site.group_id}/connect", data={"csrf": token})
+    assert (await services.groups.get(site.group_id)).members[0].connected
+    # never another line, never a group it is not in, never a manager page
+    before = await dump(engine)
+    assert (
+        await site.client.post(
+            f"/portal/me/groups/{site.other_group_id}/connect", data={"csrf": token}
+        )
+    ).status == 404
+    other_line = f"/portal/fleets/{site.world.fleet.id}/lines/{site.world.line(1).id}/forwarding"
+    assert (await site.client.get(other_line)).status == 403
+    assert (await site.client.post(other_line, data={"csrf": token, "none": "on"})).status == 403
+    assert await dump(engine) == before
+
+
+async def test_a_manager_has_no_me_pages(site: Site) -> None:
+    await sign_in(site.client)
+    assert (await site.client.get("/portal/me/forwarding")).status == 403
