@@ -233,6 +233,32 @@ async def my_group(request: web.Request) -> web.Response:
     raise web.HTTPFound("/portal/me")
 
 
+async def password_page(request: web.Request) -> web.Response:
+    account = await signed_in(request)
+    return await render(request, "password.html", account, error=None, done=False)
+
+
+async def change_password(request: web.Request) -> web.Response:
+    account = await signed_in(request)
+    data = await form(request)
+    error = None
+    if data.get("new_password", "") != data.get("confirm", ""):
+        error = "confirm"
+    else:
+        try:
+            await request.app[SERVICES].accounts.change_password(
+                actor(account),
+                account.id,
+                old_password=data.get("old_password", ""),
+                new_password=data.get("new_password", ""),
+            )
+        except DomainError as exc:
+            error = exc.message(account.language)
+    response = await render(request, "password.html", account, error=error, done=error is None)
+    response.set_status(400 if error else 200)
+    return response
+
+
 def routes(app: web.Application) -> None:
     from portal import audit_pages, group_pages, line_pages
 
@@ -244,6 +270,8 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/portal/logout", logout)
     app.router.add_get("/portal/", home)
     app.router.add_get("/portal/me", me)
+    app.router.add_get("/portal/password", password_page)
+    app.router.add_post("/portal/password", change_password)
     app.router.add_post("/portal/me/groups/{group_id}/{action}", my_group)
     app.router.add_get("/portal/fleets/{fleet_id}/groups", groups)
     app.router.add_get("/portal/fleets/{fleet_id}/groups/{group_id}", group)

@@ -553,3 +553,46 @@ async def test_an_employee_changes_its_own_list_forwarding_and_groups(
 async def test_a_manager_has_no_me_pages(site: Site) -> None:
     await sign_in(site.client)
     assert (await site.client.get("/portal/me/forwarding")).status == 403
+
+
+async def test_a_user_changes_its_password(site: Site) -> None:
+    await sign_in(site.client, "salarie")
+    token = await csrf(site.client, "/portal/password")
+    wrong = await site.client.post(
+        "/portal/password",
+        data={
+            "csrf": token,
+            "old_password": "x",
+            "new_password": "nouveau-secret",
+            "confirm": "nouveau-secret",
+        },
+    )
+    assert wrong.status == 400 and "Mot de passe incorrect." in await text(wrong)
+    mismatch = await site.client.post(
+        "/portal/password",
+        data={
+            "csrf": token,
+            "old_password": PASSWORD,
+            "new_password": "nouveau-secret",
+            "confirm": "autre-secret",
+        },
+    )
+    assert mismatch.status == 400 and "diffèrent" in await text(mismatch)
+    short = await site.client.post(
+        "/portal/password",
+        data={"csrf": token, "old_password": PASSWORD, "new_password": "court", "confirm": "court"},
+    )
+    assert short.status == 400 and "au moins 10 caractères" in await text(short)
+    done = await site.client.post(
+        "/portal/password",
+        data={
+            "csrf": token,
+            "old_password": PASSWORD,
+            "new_password": "nouveau-secret",
+            "confirm": "nouveau-secret",
+        },
+    )
+    assert done.status == 200 and "Mot de passe changé." in await text(done)
+    assert (
+        await site.client.app[SERVICES].accounts.authenticate("salarie", "nouveau-secret")
+    ).login == "salarie"
