@@ -105,3 +105,24 @@ def sqlite_only(database_url: str) -> None:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+# smpp34 (the independent SMPP implementation of the interoperability tests) runs a tokio
+# runtime that can crash the interpreter while it shuts down (PyO3/pyo3-async-runtimes#40),
+# after every test has passed. When it was loaded, leave without interpreter finalisation,
+# keeping pytest's exit status.
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import sys
+
+    if "smpp34" in sys.modules and _EXIT_STATUS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
