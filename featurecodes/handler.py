@@ -5,6 +5,7 @@ it gives the group's administrative code. Every bad input gets a clear answer.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,9 +20,11 @@ from fleet.core import model
 from fleet.core.clock import Clock
 from fleet.core.errors import DomainError, ErrorKind
 from fleet.core.values import Language
+from fleet.services.changes import ChangeRef
 from fleet.services.container import Services
 
 SESSION_TIMEOUT = timedelta(seconds=120)
+MAX_CACHED_LINES = 200_000
 MAX_SESSIONS = 10_000
 
 log = structlog.get_logger("featurecodes")
@@ -49,6 +52,24 @@ class FeatureCodeHandler:
         self._commands = Commands(services=services, catalogue=self._catalogue)
         self._timeout = session_timeout
         self._sessions: dict[tuple[str, int | None], _Session] = {}
+        # lines by MSISDN: every transaction starts with this read; a committed change to a
+        # line or its fleet drops the entry (ChangeHub) before the change returns
+        self._lines: dict[str, model.Line] = {}
+        services.changes.subscribe(self._changed)
+
+    def close(self) -> None:
+        self._services.changes.unsubscribe(self._changed)
+
+    async def _changed(self, changes: Sequence[ChangeRef]) -> None:
+        for change in changes:
+            if change.entity == "line":
+                stale = [k for k, v in self._lines.items() if str(v.id) == change.entity_id]
+            elif change.entity == "fleet":
+                stale = [k for k, v in self._lines.items() if v.fleet_id == change.fleet_id]
+            else:
+                continue
+            for key in stale:
+                self._lines.pop(key, None)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -95,12 +116,19 @@ class FeatureCodeHandler:
         return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]))
 
     async def _line(self, request: UssdRequest) -> model.Line | None:
+        cached = self._lines.get(request.msisdn.value)
+        if cached is not None:
+            return cached
         try:
-            return await self._services.lines.get_by_msisdn(request.msisdn)
+            line = await self._services.lines.get_by_msisdn(request.msisdn)
         except DomainError as exc:
             if exc.kind is ErrorKind.NOT_FOUND:
                 return None
             raise
+        if len(self._lines) >= MAX_CACHED_LINES:
+            self._lines.clear()
+        self._lines[request.msisdn.value] = line
+        return line
 
     def _context(self, line: model.Line) -> MenuContext:
         return MenuContext(line=line, services=self._services, commands=self._commands)

@@ -105,6 +105,7 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     app[NOTIFIER] = notifier
     port = app[sim_http.SMSC].port if sim_http.SMSC in app else settings.smpp_port
     gateway: UssdGateway | None = None
+    handler: FeatureCodeHandler | None = None
     flusher: asyncio.Task[None] | None = None
     if port:
         handler = FeatureCodeHandler(
@@ -132,6 +133,8 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
             await flusher
     if gateway is not None:
         await gateway.stop()
+    if handler is not None:
+        handler.close()
 
 
 async def _flush_outbox(gateway: UssdGateway, notifier: Notifier) -> None:

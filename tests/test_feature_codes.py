@@ -246,3 +246,15 @@ async def test_a_menu_reply_without_a_session_or_after_the_timeout_is_answered(
     assert "Session expirée" in (await ussd("1", op=UssdOp.USSR_CONFIRM)).text
     await ussd("*700#", session=0x0800)
     assert (await ussd("0", op=UssdOp.USSR_CONFIRM, session=0x0802)).text == "Au revoir."
+
+
+async def test_a_line_changed_elsewhere_is_seen_by_the_next_code(
+    ussd: Ussd, services: Services, world: World, actor: Actor
+) -> None:
+    assert (await ussd("*#43#")).text == "Double appel activé."  # the line is now cached
+    await services.lines.update(actor, world.line(0).id, call_waiting=False, language="en")
+    assert (await ussd("*#43#")).text == "Call waiting off."
+    await services.lines.update(actor, world.line(2).id, pabx_option=False)
+    await ussd("*#43#", line="0611000003")
+    await services.lines.update(actor, world.line(2).id, pabx_option=True)
+    assert (await ussd("*#43#", line="0611000003")).text == "Double appel activé."
