@@ -1,0 +1,147 @@
+"""The portals in a real browser: Playwright driving Debian's Chromium (never a downloaded one).
+
+Screenshots of the main pages go to ``tmp_path``; with ``FLEETPBX_SCREENSHOTS=docs`` they are
+written where the README shows them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fleet import demo
+from fleet.app import SERVICES, build_app
+from fleet.config import load_settings
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+
+def _need_chromium() -> None:
+    if shutil.which(CHROMIUM) is None:
+        if os.environ.get("FLEETPBX_REQUIRE_TOOLS") == "1":
+            pytest.fail("Debian's chromium is required (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+async def server(database_url: str, engine: AsyncEngine) -> AsyncIterator[TestServer]:
+    app = build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    test_server = TestServer(app)
+    await test_server.start_server()
+    await demo.ensure_demo(app[SERVICES])
+    yield test_server
+    await test_server.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    _need_chromium()
+    async with playwright_api.async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        await chromium.close()
+
+
+def shots(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("FLEETPBX_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+async def sign_in(page: object, base: str, login: str, password: str) -> None:
+    await page.goto(f"{base}/portal/login")  # type: ignore[attr-defined]
+    await page.get_by_label("Identifiant").fill(login)  # type: ignore[attr-defined]
+    await page.get_by_label("Mot de passe").fill(password)  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Se connecter").click()  # type: ignore[attr-defined]
+
+
+async def test_a_manager_forwards_builds_a_group_connects_a_member_and_sees_an_error(
+    server: TestServer, browser: object, tmp_path: Path
+) -> None:
+    base = str(server.make_url("")).rstrip("/")
+    out = shots(tmp_path)
+    page = await browser.new_page(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
+    await page.goto(f"{base}/portal/login")
+    await page.screenshot(path=str(out / "portal-login.png"))
+    await sign_in(page, base, demo.MANAGER_LOGIN, demo.MANAGER_PASSWORD)
+    await page.get_by_role("link", name="Lignes de la flotte").click()
+    await page.get_by_label("Rechercher").fill("2004")  # Madame C's short number
+    await page.get_by_role("button", name="Rechercher").click()
+    await page.screenshot(path=str(out / "portal-lines.png"))
+    await page.get_by_role("link", name="Gérer les renvois d'appel").first.click()
+    # a busy forwarding to her assistant
+    await page.locator('input[name="busy.active"]').check()
+    await page.locator('input[name="busy.destination"]').fill("0611000007")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_text("Modifications enregistrées.").wait_for()
+    await page.screenshot(path=str(out / "portal-forwarding.png"))
+    # a validation error: the reason next to the field, the input kept
+    await page.locator('input[name="unconditional.active"]').check()
+    await page.locator('input[name="unconditional.destination"]').fill("0899123456")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("alert").wait_for()
+    assert "numéros spéciaux" in await page.get_by_role("alert").inner_text()
+    assert (
+        await page.locator('input[name="unconditional.destination"]').input_value() == "0899123456"
+    )
+    await page.screenshot(path=str(out / "portal-forwarding-error.png"))
+    # build a group and connect a member
+    await page.get_by_role("link", name="Accueil").click()
+    await page.get_by_role("link", name="Administrer les groupes d'appel").click()
+    await page.get_by_role("link", name="Ajouter").click()
+    for label, value in (
+        ("N° du groupe", "0609182250"),
+        ("Nom du groupe d'appel", "Livraisons"),
+        ("Code connexion utilisateur", "4242"),
+        ("Code administratif", "2424"),
+    ):
+        await page.get_by_label(label).fill(value)
+    await page.get_by_label("Mode de distribution").select_option("simultaneous")
+    await page.get_by_role("button", name="Valider", exact=True).click()
+    await page.get_by_label("Ajouter un membre").fill("2004")
+    await page.get_by_role("button", name="Ajouter", exact=True).click()
+    await page.get_by_role("button", name="Connecter", exact=True).click()
+    await page.get_by_text("Connecté", exact=True).wait_for()
+    await page.screenshot(path=str(out / "portal-group.png"))
+    await page.get_by_role("link", name="Administrer les groupes d'appel").click()
+    await page.screenshot(path=str(out / "portal-groups.png"))
+    services = server.app[SERVICES]
+    group = await services.groups.get_by_number("0609182250")
+    assert group.any_connected and group.members[0].employee_name == "Madame C"
+    rules = await services.forwarding.of_line(group.members[0].line_id)
+    active = {(r.kind.value, r.destination.national_digits()) for r in rules if r.active}
+    assert ("busy", "0611000007") in active  # next to the demo's 25 s no-reply forwarding
+
+
+async def test_an_employee_changes_its_incoming_list(
+    server: TestServer, browser: object, tmp_path: Path
+) -> None:
+    base = str(server.make_url("")).rstrip("/")
+    out = shots(tmp_path)
+    page = await browser.new_page(viewport={"width": 1000, "height": 700})  # type: ignore[attr-defined]
+    await sign_in(page, base, demo.EMPLOYEE_LOGIN, demo.EMPLOYEE_PASSWORD)
+    await page.get_by_role("link", name="Gérer les appels entrants").click()
+    await page.get_by_label("Simultanément").check()
+    await page.get_by_label("Liste d'appels 3").fill("")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_text("Modifications enregistrées.").wait_for()
+    await page.screenshot(path=str(out / "portal-employee-incoming.png"))
+    line = await server.app[SERVICES].lines.get_by_msisdn("0611000002")
+    plan = await server.app[SERVICES].incoming.get(line.id)
+    assert plan is not None and plan.mode.value == "simultaneous" and len(plan.entries) == 2
