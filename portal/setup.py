@@ -14,7 +14,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
-from portal import pages
+from portal import api, pages
 from portal.security import security_headers
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -49,6 +49,7 @@ def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
     )
     app.on_response_prepare.append(security_headers)
     pages.routes(app)
+    api.setup(app, key=key)
 
 
 def attach_services(app: web.Application, services: Services) -> None:

@@ -1,0 +1,403 @@
+"""The REST API (JSON) for fleet managers, over the same services as the portal.
+
+Authentication: ``POST /api/login`` gives a bearer token (HMAC-signed account id and expiry).
+Errors are ``application/problem+json`` with the domain error's code; this module holds the
+one table that maps domain error kinds to HTTP statuses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from fleet.core import model
+from fleet.core.errors import DomainError, ErrorKind
+from fleet.core.values import Actor, Channel, ForwardingKind, Language, Role
+from portal.pages import SERVICES
+
+TOKEN_KEY = web.AppKey("api_token_key", bytes)
+TOKEN_AGE = 3600
+STATUS: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAVAILABLE: 503,
+}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.field = status, code, detail, field
+
+
+def problem_response(problem: Problem) -> web.Response:
+    body = {
+        "type": f"urn:fleetpbx:error:{problem.code}",
+        "title": problem.code,
+        "status": problem.status,
+        "detail": problem.detail,
+        "code": problem.code,
+    }
+    if problem.field:
+        body["field"] = problem.field
+    return web.Response(
+        status=problem.status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type="application/problem+json",
+    )
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Any) -> web.StreamResponse:
+    if not request.path.startswith("/api/"):
+        response: web.StreamResponse = await handler(request)
+        return response
+    try:
+        response = await handler(request)
+        return response
+    except Problem as exc:
+        return problem_response(exc)
+    except DomainError as exc:
+        language = (
+            Language.EN if "en" in request.headers.get("Accept-Language", "")[:2] else Language.FR
+        )
+        return problem_response(
+            Problem(STATUS[exc.kind], exc.code.value, exc.message(language), exc.field)
+        )
+    except web.HTTPNotFound:
+        return problem_response(Problem(404, "not_found", "no such resource"))
+    except web.HTTPMethodNotAllowed:
+        return problem_response(Problem(405, "method_not_allowed", "method not allowed"))
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+def issue_token(key: bytes, account_id: int, now: float | None = None) -> str:
+    expires = int((now or time.time()) + TOKEN_AGE)
+    payload = f"{account_id}.{expires}"
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def read_token(key: bytes, token: str, now: float | None = None) -> int | None:
+    try:
+        account, expires, mac = token.split(".")
+        expected = hmac.new(key, f"{account}.{expires}".encode(), hashlib.sha256).digest()
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    except (ValueError, TypeError):
+        return None
+    if not hmac.compare_digest(expected, given) or int(expires) < (now or time.time()):
+        return None
+    return int(account)
+
+
+async def _manager(request: web.Request) -> model.Account:
+    header = request.headers.get("Authorization", "")
+    account_id = (
+        read_token(request.app[TOKEN_KEY], header[7:]) if header.startswith("Bearer ") else None
+    )
+    if account_id is None:
+        raise Problem(401, "unauthenticated", "a valid bearer token is required (POST /api/login)")
+    try:
+        account = await request.app[SERVICES].accounts.get(account_id)
+    except DomainError as exc:
+        raise Problem(401, "unauthenticated", "unknown account") from exc
+    if not account.active or account.role is not Role.MANAGER:
+        raise Problem(403, "forbidden", "fleet managers only")
+    return account
+
+
+def _actor(account: model.Account) -> Actor:
+    return Actor(name=account.login, channel=Channel.API, account_id=account.id)
+
+
+def _int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError as exc:
+        raise Problem(404, "not_found", f"{name}: not found") from exc
+
+
+async def _fleet(request: web.Request, account: model.Account) -> int:
+    fleet_id = _int(request, "fleet_id")
+    if fleet_id not in account.fleet_ids:
+        raise Problem(404, "not_found", "fleet: not found")  # never reveal another company's
+    return fleet_id
+
+
+async def _line(request: web.Request, fleet_id: int) -> model.LineServices:
+    try:
+        line = await request.app[SERVICES].lines.services_by_id(_int(request, "line_id"))
+    except DomainError as exc:
+        raise Problem(404, "not_found", "line: not found") from exc
+    if line.line.fleet_id != fleet_id:
+        raise Problem(404, "not_found", "line: not found")
+    return line
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Problem(400, "invalid_json", "the body must be a JSON object") from exc
+    if not isinstance(data, dict):
+        raise Problem(400, "invalid_json", "the body must be a JSON object")
+    return data
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def _line_json(line: model.Line) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "msisdn": line.msisdn.value,
+        "national": line.msisdn.national(),
+        "short_number": line.short_number,
+        "employee_name": line.employee_name,
+        "email": line.email,
+        "language": line.language.value,
+        "pabx_option": line.pabx_option,
+        "call_waiting": line.call_waiting,
+    }
+
+
+def _forwarding_json(rule: model.Forwarding) -> dict[str, Any]:
+    return {
+        "kind": rule.kind.value,
+        "destination": rule.destination.value if rule.destination else None,
+        "active": rule.active,
+        "no_reply_timer": rule.no_reply_timer,
+    }
+
+
+def _services_json(line: model.LineServices) -> dict[str, Any]:
+    plan = line.incoming_list
+    return {
+        **_line_json(line.line),
+        "forwardings": [_forwarding_json(f) for f in line.forwardings],
+        "incoming_list": None
+        if plan is None
+        else {
+            "active": plan.active,
+            "mode": plan.mode.value,
+            "ring_time": plan.ring_time,
+            "entries": [e.value for e in plan.entries],
+        },
+        "groups": [
+            {"id": g.group_id, "name": g.group_name, "connected": g.connected} for g in line.groups
+        ],
+    }
+
+
+def _group_json(group: model.CallGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "number": group.number.value,
+        "name": group.name,
+        "user_code": group.user_code,
+        "admin_code": group.admin_code,
+        "queue_size": group.queue_size,
+        "switchover_delay": group.switchover_delay,
+        "intercall_delay": group.intercall_delay,
+        "distribution": group.distribution.value,
+        "short_number": group.short_number,
+        "any_connected": group.any_connected,
+        "members": [
+            {
+                "line_id": m.line_id,
+                "msisdn": m.msisdn.value,
+                "name": m.employee_name,
+                "position": m.position,
+                "connected": m.connected,
+            }
+            for m in group.members
+        ],
+    }
+
+
+# -- handlers -----------------------------------------------------------------------
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await _body(request)
+    account = await request.app[SERVICES].accounts.authenticate(
+        str(data.get("login", "")), str(data.get("password", ""))
+    )
+    if account.role is not Role.MANAGER:
+        raise Problem(403, "forbidden", "fleet managers only")
+    token = issue_token(request.app[TOKEN_KEY], account.id)
+    return web.json_response({"token": token, "expires_in": TOKEN_AGE})
+
+
+async def fleets(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    found = await request.app[SERVICES].fleets.all(list(account.fleet_ids))
+    return web.json_response([{"id": f.id, "name": f.name} for f in found])
+
+
+async def lines(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    fleet_id = await _fleet(request, account)
+    try:
+        offset = int(request.query.get("offset", "0"))
+        limit = int(request.query.get("limit", "50"))
+    except ValueError as exc:
+        raise Problem(400, "invalid_query", "offset and limit are integers") from exc
+    page = await request.app[SERVICES].lines.search(
+        fleet_id, search=request.query.get("q"), offset=offset, limit=limit
+    )
+    return web.json_response(
+        {
+            "total": page.total,
+            "offset": page.offset,
+            "limit": page.limit,
+            "items": [_line_json(line) for line in page.items],
+        }
+    )
+
+
+async def line(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    return web.json_response(_services_json(await _line(request, await _fleet(request, account))))
+
+
+def _kind(request: web.Request) -> ForwardingKind:
+    try:
+        return ForwardingKind(request.match_info["kind"])
+    except ValueError as exc:
+        raise Problem(404, "not_found", "forwarding kind: not found") from exc
+
+
+async def put_forwarding(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    target = await _line(request, await _fleet(request, account))
+    kind = _kind(request)
+    data = await _body(request)
+    timer = data.get("no_reply_timer")
+    if timer is not None and (not isinstance(timer, int) or isinstance(timer, bool)):
+        raise Problem(422, "no_reply_timer_invalid", "no_reply_timer: an integer", "no_reply_timer")
+    destination = data.get("destination")
+    if destination is not None and not isinstance(destination, str):
+        raise Problem(422, "number_invalid", "destination: a string", "destination")
+    rule = await request.app[SERVICES].forwarding.set(
+        _actor(account),
+        target.line.id,
+        kind,
+        destination=destination,
+        active=bool(data.get("active", True)),
+        no_reply_timer=timer,
+    )
+    return web.json_response(_forwarding_json(rule))
+
+
+async def delete_forwarding(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    target = await _line(request, await _fleet(request, account))
+    await request.app[SERVICES].forwarding.erase(_actor(account), target.line.id, _kind(request))
+    return web.Response(status=204)
+
+
+async def put_incoming(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    target = await _line(request, await _fleet(request, account))
+    data = await _body(request)
+    entries = data.get("entries", [])
+    ring_time = data.get("ring_time", 15)
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise Problem(422, "number_invalid", "entries: a list of numbers", "entries")
+    if not isinstance(ring_time, int) or isinstance(ring_time, bool):
+        raise Problem(422, "ring_time_invalid", "ring_time: an integer", "ring_time")
+    plan = await request.app[SERVICES].incoming.save(
+        _actor(account),
+        target.line.id,
+        entries=entries,
+        mode=str(data.get("mode", "simultaneous")),
+        ring_time=ring_time,
+        active=bool(data.get("active", True)),
+    )
+    return web.json_response(
+        {
+            "active": plan.active,
+            "mode": plan.mode.value,
+            "ring_time": plan.ring_time,
+            "entries": [e.value for e in plan.entries],
+        }
+    )
+
+
+async def groups(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    fleet_id = await _fleet(request, account)
+    found = await request.app[SERVICES].groups.in_fleet(fleet_id)
+    return web.json_response([_group_json(g) for g in found])
+
+
+async def _group(request: web.Request, fleet_id: int) -> model.CallGroup:
+    try:
+        group = await request.app[SERVICES].groups.get(_int(request, "group_id"))
+    except DomainError as exc:
+        raise Problem(404, "not_found", "group: not found") from exc
+    if group.fleet_id != fleet_id:
+        raise Problem(404, "not_found", "group: not found")
+    return group
+
+
+async def group(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    return web.json_response(_group_json(await _group(request, await _fleet(request, account))))
+
+
+async def put_connection(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    the_group = await _group(request, await _fleet(request, account))
+    line_id = _int(request, "line_id")
+    if line_id not in {m.line_id for m in the_group.members}:
+        raise Problem(404, "not_found", "member: not found")
+    data = await _body(request)
+    if not isinstance(data.get("connected"), bool):
+        raise Problem(422, "invalid_value", "connected: true or false", "connected")
+    updated = await request.app[SERVICES].groups.set_connected(
+        _actor(account), the_group.id, line_id, data["connected"]
+    )
+    return web.json_response(_group_json(updated))
+
+
+async def openapi(request: web.Request) -> web.Response:
+    from portal.openapi import document
+
+    return web.json_response(document())
+
+
+ROUTES: list[tuple[str, str, Any]] = [
+    ("POST", "/api/login", login),
+    ("GET", "/api/fleets", fleets),
+    ("GET", "/api/fleets/{fleet_id}/lines", lines),
+    ("GET", "/api/fleets/{fleet_id}/lines/{line_id}", line),
+    ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", put_forwarding),
+    ("DELETE", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", delete_forwarding),
+    ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/incoming-list", put_incoming),
+    ("GET", "/api/fleets/{fleet_id}/groups", groups),
+    ("GET", "/api/fleets/{fleet_id}/groups/{group_id}", group),
+    (
+        "PUT",
+        "/api/fleets/{fleet_id}/groups/{group_id}/members/{line_id}/connection",
+        put_connection,
+    ),
+    ("GET", "/api/openapi.json", openapi),
+]
+
+
+def setup(app: web.Application, *, key: bytes) -> None:
+    app[TOKEN_KEY] = hashlib.sha256(b"fleetpbx-api" + key).digest()
+    app.middlewares.append(problems)
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

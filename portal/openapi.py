@@ -1,0 +1,256 @@
+"""The OpenAPI 3.1 document of the REST API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fleet.core.values import DistributionMode, ForwardingKind, RingMode
+
+NUMBER = {"type": "string", "description": "a phone number (E.164 in answers)"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+PROBLEM = {
+    "description": "an error (application/problem+json, with the domain error code)",
+    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+}
+
+
+def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "integer"}}
+
+
+def _op(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    params: list[str],
+    body: str | None = None,
+    secure: bool = True,
+    ok_status: str = "200",
+) -> dict[str, Any]:
+    kinds = {"kind": {"type": "string", "enum": [k.value for k in ForwardingKind]}}
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [_path_param(p, kinds.get(p)) for p in params],
+        "responses": {
+            ok_status: ok,
+            "400": PROBLEM,
+            "401": PROBLEM,
+            "403": PROBLEM,
+            "404": PROBLEM,
+            "409": PROBLEM,
+            "422": PROBLEM,
+            "503": PROBLEM,
+        },
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    if not secure:
+        operation["security"] = []
+    return operation
+
+
+def document() -> dict[str, Any]:
+    fleet, line, group = ["fleet_id"], ["fleet_id", "line_id"], ["fleet_id", "group_id"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "FleetPBX API",
+            "version": "1",
+            "description": "Fleet managers' API over the same services as the portal.",
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/login": {
+                "post": _op(
+                    "Get a bearer token",
+                    _json(_ref("Token")),
+                    params=[],
+                    body="Credentials",
+                    secure=False,
+                )
+            },
+            "/api/fleets": {
+                "get": _op(
+                    "The manager's fleets",
+                    _json({"type": "array", "items": _ref("Fleet")}),
+                    params=[],
+                )
+            },
+            "/api/fleets/{fleet_id}/lines": {
+                "get": {
+                    **_op(
+                        "The fleet's lines, searched and paged",
+                        _json(_ref("LinePage")),
+                        params=fleet,
+                    ),
+                    "parameters": [
+                        _path_param("fleet_id"),
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                }
+            },
+            "/api/fleets/{fleet_id}/lines/{line_id}": {
+                "get": _op("A line with its services", _json(_ref("LineServices")), params=line)
+            },
+            "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}": {
+                "put": _op(
+                    "Register a forwarding (and switch it on or off)",
+                    _json(_ref("Forwarding")),
+                    params=[*line, "kind"],
+                    body="ForwardingChange",
+                ),
+                "delete": _op(
+                    "Erase a forwarding",
+                    {"description": "erased"},
+                    params=[*line, "kind"],
+                    ok_status="204",
+                ),
+            },
+            "/api/fleets/{fleet_id}/lines/{line_id}/incoming-list": {
+                "put": _op(
+                    "Replace the incoming-call list",
+                    _json(_ref("IncomingList")),
+                    params=line,
+                    body="IncomingList",
+                )
+            },
+            "/api/fleets/{fleet_id}/groups": {
+                "get": _op(
+                    "The fleet's call groups",
+                    _json({"type": "array", "items": _ref("Group")}),
+                    params=fleet,
+                )
+            },
+            "/api/fleets/{fleet_id}/groups/{group_id}": {
+                "get": _op("A call group and its members", _json(_ref("Group")), params=group)
+            },
+            "/api/fleets/{fleet_id}/groups/{group_id}/members/{line_id}/connection": {
+                "put": _op(
+                    "Connect or disconnect a member",
+                    _json(_ref("Group")),
+                    params=[*group, "line_id"],
+                    body="Connection",
+                )
+            },
+            "/api/openapi.json": {
+                "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    def obj(required: list[str], **props: Any) -> dict[str, Any]:
+        return {"type": "object", "required": required, "properties": props}
+
+    integer, string, boolean = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+    nullable_int = {"type": ["integer", "null"]}
+    return {
+        "Problem": obj(
+            ["type", "title", "status", "detail", "code"],
+            type=string,
+            title=string,
+            status=integer,
+            detail=string,
+            code=string,
+            field=string,
+        ),
+        "Credentials": obj(["login", "password"], login=string, password=string),
+        "Token": obj(["token", "expires_in"], token=string, expires_in=integer),
+        "Fleet": obj(["id", "name"], id=integer, name=string),
+        "Line": obj(
+            ["id", "msisdn"],
+            id=integer,
+            msisdn=NUMBER,
+            national=string,
+            short_number={"type": ["string", "null"]},
+            employee_name=string,
+            email={"type": ["string", "null"]},
+            language=string,
+            pabx_option=boolean,
+            call_waiting=boolean,
+        ),
+        "LinePage": obj(
+            ["total", "offset", "limit", "items"],
+            total=integer,
+            offset=integer,
+            limit=integer,
+            items={"type": "array", "items": _ref("Line")},
+        ),
+        "Forwarding": obj(
+            ["kind", "active"],
+            kind={"type": "string", "enum": [k.value for k in ForwardingKind]},
+            destination={"type": ["string", "null"]},
+            active=boolean,
+            no_reply_timer=nullable_int,
+        ),
+        "ForwardingChange": obj(
+            ["destination"],
+            destination=NUMBER,
+            active=boolean,
+            no_reply_timer={"type": ["integer", "null"], "minimum": 5, "maximum": 30},
+        ),
+        "IncomingList": obj(
+            ["entries"],
+            active=boolean,
+            mode={"type": "string", "enum": [m.value for m in RingMode]},
+            ring_time={"type": "integer", "minimum": 5, "maximum": 60},
+            entries={"type": "array", "maxItems": 5, "items": NUMBER},
+        ),
+        "LineServices": {
+            "allOf": [
+                _ref("Line"),
+                obj(
+                    ["forwardings"],
+                    forwardings={"type": "array", "items": _ref("Forwarding")},
+                    incoming_list={"oneOf": [_ref("IncomingList"), {"type": "null"}]},
+                    groups={
+                        "type": "array",
+                        "items": obj(["id"], id=integer, name=string, connected=boolean),
+                    },
+                ),
+            ]
+        },
+        "Member": obj(
+            ["line_id", "connected"],
+            line_id=integer,
+            msisdn=NUMBER,
+            name=string,
+            position=integer,
+            connected=boolean,
+        ),
+        "Group": obj(
+            ["id", "number", "name"],
+            id=integer,
+            number=NUMBER,
+            name=string,
+            user_code=string,
+            admin_code=string,
+            queue_size=integer,
+            switchover_delay=integer,
+            intercall_delay=integer,
+            distribution={"type": "string", "enum": [d.value for d in DistributionMode]},
+            short_number={"type": ["string", "null"]},
+            any_connected=boolean,
+            members={"type": "array", "maxItems": 10, "items": _ref("Member")},
+        ),
+        "Connection": obj(["connected"], connected=boolean),
+    }
