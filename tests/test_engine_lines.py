@@ -647,3 +647,30 @@ async def test_the_list_owner_rings_only_when_it_is_an_entry(
     ex.dial(OUTSIDE, "0611000002")
     ex.advance(2)
     assert not ex.ringing("0611000002")
+
+
+async def test_a_changed_line_is_reloaded_alone_and_keeps_its_short_number_routing(
+    ex: Exchange,
+    services,
+    actor: Actor,
+    world: World,  # type: ignore[no-untyped-def]
+) -> None:
+    fleet_loads = ex.directory.fleet_loads
+    await services.lines.update(actor, world.line(1).id, short_number="2900", call_waiting=False)
+    assert ex.directory.fleet_loads == fleet_loads  # one line reloaded, not the whole fleet
+    ex.behave("0611000002", answer_after=1)
+    call = ex.dial("0611000001", "2900")
+    ex.advance(3)
+    assert ex.in_call("0611000002")
+    ex.hang_up("0611000001")
+    assert ex.record(call).outcome is CallOutcome.ANSWERED
+    assert ex.record(ex.dial("0611000001", "2002")).outcome is CallOutcome.REJECTED
+    created = await services.lines.create(
+        actor, world.fleet.id, msisdn="0611000070", short_number="2070", employee_name="Nouveau"
+    )
+    ex.network.add(created.msisdn, "Nouveau", behaviour=Behaviour(answer_after=None))
+    new = ex.dial("0611000001", "2070")
+    ex.advance(2)
+    assert ex.ringing("0611000070")
+    ex.hang_up("0611000001")
+    assert ex.record(new).outcome is CallOutcome.ABANDONED

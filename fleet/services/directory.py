@@ -3,8 +3,8 @@
 Per fleet, it keeps every line with its services, the fixed numbers and the call groups
 in memory, so the engine reads them synchronously. A committed change is applied before
 the service call that made it returns (via the ``ChangeHub``): the next call sees it.
-Forwarding and list changes reload one line; group changes one group; anything else
-(lines added or removed, fixed numbers, fleet settings) reloads the fleet."""
+Line, forwarding and list changes reload one line; group changes one group; anything else
+(lines removed, fixed numbers, fleet settings) reloads the fleet."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class CachedDirectory:
         self._groups: dict[str, tuple[int, int]] = {}
         self._group_ids: dict[int, int] = {}  # group id -> fleet id
         self.reloads = 0
+        self.fleet_loads = 0
 
     # -- loading ------------------------------------------------------------------------
 
@@ -46,6 +47,7 @@ class CachedDirectory:
 
     async def load_fleet(self, fleet_id: int) -> None:
         self.reloads += 1
+        self.fleet_loads += 1
         self._drop_fleet(fleet_id)
         try:
             fleet = await self._services.fleets.get(fleet_id)
@@ -96,6 +98,10 @@ class CachedDirectory:
                 continue
             if change.entity in ("forwarding", "incoming_list"):
                 lines.add((change.fleet_id, int(change.entity_id.split(":")[0])))
+            elif change.entity == "line" and change.after is not None:
+                # a line created or changed: that line only (a deletion also changes groups)
+                if isinstance(change.after, dict) and "msisdn" in change.after:
+                    lines.add((change.fleet_id, int(change.entity_id)))
             elif change.entity == "call_group":
                 groups.add((change.fleet_id, int(change.entity_id)))
             else:
@@ -114,12 +120,19 @@ class CachedDirectory:
         if snapshot is None:
             return
         self.reloads += 1
+        old = snapshot.lines.pop(line_id, None)
+        if old is not None:
+            self._lines.pop(old.line.msisdn.value, None)
+            if old.line.short_number:
+                snapshot.shorts.pop(old.line.short_number, None)
         try:
             services = await self._services.lines.services_by_id(line_id)
         except DomainError:
-            snapshot.lines.pop(line_id, None)
             return
         snapshot.lines[line_id] = services
+        self._lines[services.line.msisdn.value] = (fleet_id, line_id)
+        if services.line.short_number:
+            snapshot.shorts[services.line.short_number] = services.line.msisdn
 
     async def _reload_group(self, fleet_id: int, group_id: int) -> None:
         snapshot = self._fleets.get(fleet_id)
