@@ -55,6 +55,7 @@ class FeatureCodeHandler:
         # lines by MSISDN: every transaction starts with this read; a committed change to a
         # line or its fleet drops the entry (ChangeHub) before the change returns
         self._lines: dict[str, model.Line] = {}
+        self._by_id: dict[int, model.Line] = {}
         services.changes.subscribe(self._changed)
 
     def close(self) -> None:
@@ -63,13 +64,16 @@ class FeatureCodeHandler:
     async def _changed(self, changes: Sequence[ChangeRef]) -> None:
         for change in changes:
             if change.entity == "line":
-                stale = [k for k, v in self._lines.items() if str(v.id) == change.entity_id]
+                line = self._by_id.pop(int(change.entity_id), None)
+                stale = [line.msisdn.value] if line else []
             elif change.entity == "fleet":
                 stale = [k for k, v in self._lines.items() if v.fleet_id == change.fleet_id]
             else:
                 continue
             for key in stale:
-                self._lines.pop(key, None)
+                gone = self._lines.pop(key, None)
+                if gone is not None:
+                    self._by_id.pop(gone.id, None)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -127,7 +131,9 @@ class FeatureCodeHandler:
             raise
         if len(self._lines) >= MAX_CACHED_LINES:
             self._lines.clear()
+            self._by_id.clear()
         self._lines[request.msisdn.value] = line
+        self._by_id[line.id] = line
         return line
 
     def _context(self, line: model.Line) -> MenuContext:
