@@ -18,7 +18,7 @@ from aiohttp import web
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorKind
 from fleet.core.values import Actor, Channel, ForwardingKind, Language, Role
-from portal.pages import SERVICES
+from portal.pages import SERVICES, fleet_id_of, group_of, line_of
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
 TOKEN_AGE = 3600
@@ -126,23 +126,6 @@ def _int(request: web.Request, name: str) -> int:
         raise Problem(404, "not_found", f"{name}: not found") from exc
 
 
-async def _fleet(request: web.Request, account: model.Account) -> int:
-    fleet_id = _int(request, "fleet_id")
-    if fleet_id not in account.fleet_ids:
-        raise Problem(404, "not_found", "fleet: not found")  # never reveal another company's
-    return fleet_id
-
-
-async def _line(request: web.Request, fleet_id: int) -> model.LineServices:
-    try:
-        line = await request.app[SERVICES].lines.services_by_id(_int(request, "line_id"))
-    except DomainError as exc:
-        raise Problem(404, "not_found", "line: not found") from exc
-    if line.line.fleet_id != fleet_id:
-        raise Problem(404, "not_found", "line: not found")
-    return line
-
-
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
@@ -246,7 +229,7 @@ async def fleets(request: web.Request) -> web.Response:
 
 async def lines(request: web.Request) -> web.Response:
     account = await _manager(request)
-    fleet_id = await _fleet(request, account)
+    fleet_id = fleet_id_of(request, account)
     try:
         offset = int(request.query.get("offset", "0"))
         limit = int(request.query.get("limit", "50"))
@@ -267,7 +250,7 @@ async def lines(request: web.Request) -> web.Response:
 
 async def line(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(_services_json(await _line(request, await _fleet(request, account))))
+    return web.json_response(_services_json(await line_of(request, fleet_id_of(request, account))))
 
 
 def _kind(request: web.Request) -> ForwardingKind:
@@ -279,7 +262,7 @@ def _kind(request: web.Request) -> ForwardingKind:
 
 async def put_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await _line(request, await _fleet(request, account))
+    target = await line_of(request, fleet_id_of(request, account))
     kind = _kind(request)
     data = await _body(request)
     timer = data.get("no_reply_timer")
@@ -301,14 +284,14 @@ async def put_forwarding(request: web.Request) -> web.Response:
 
 async def delete_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await _line(request, await _fleet(request, account))
+    target = await line_of(request, fleet_id_of(request, account))
     await request.app[SERVICES].forwarding.erase(_actor(account), target.line.id, _kind(request))
     return web.Response(status=204)
 
 
 async def put_incoming(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await _line(request, await _fleet(request, account))
+    target = await line_of(request, fleet_id_of(request, account))
     data = await _body(request)
     entries = data.get("entries", [])
     ring_time = data.get("ring_time", 15)
@@ -336,29 +319,19 @@ async def put_incoming(request: web.Request) -> web.Response:
 
 async def groups(request: web.Request) -> web.Response:
     account = await _manager(request)
-    fleet_id = await _fleet(request, account)
+    fleet_id = fleet_id_of(request, account)
     found = await request.app[SERVICES].groups.in_fleet(fleet_id)
     return web.json_response([_group_json(g) for g in found])
 
 
-async def _group(request: web.Request, fleet_id: int) -> model.CallGroup:
-    try:
-        group = await request.app[SERVICES].groups.get(_int(request, "group_id"))
-    except DomainError as exc:
-        raise Problem(404, "not_found", "group: not found") from exc
-    if group.fleet_id != fleet_id:
-        raise Problem(404, "not_found", "group: not found")
-    return group
-
-
 async def group(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(_group_json(await _group(request, await _fleet(request, account))))
+    return web.json_response(_group_json(await group_of(request, fleet_id_of(request, account))))
 
 
 async def put_connection(request: web.Request) -> web.Response:
     account = await _manager(request)
-    the_group = await _group(request, await _fleet(request, account))
+    the_group = await group_of(request, fleet_id_of(request, account))
     line_id = _int(request, "line_id")
     if line_id not in {m.line_id for m in the_group.members}:
         raise Problem(404, "not_found", "member: not found")

@@ -11,7 +11,16 @@ from aiohttp import web
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import ForwardingKind, RingMode, Role
-from portal.pages import SERVICES, actor, fleet_id_of, form, manager, render, signed_in
+from portal.pages import (
+    SERVICES,
+    actor,
+    fleet_id_of,
+    form,
+    line_of,
+    manager,
+    render,
+    signed_in,
+)
 
 PAGE = 25
 KINDS = list(ForwardingKind)
@@ -30,18 +39,8 @@ async def _target(
         return account, line.line.fleet_id, line, "/portal/me"
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    line = await _line(request, fleet_id)
+    line = await line_of(request, fleet_id)
     return account, fleet_id, line, f"/portal/fleets/{fleet_id}/lines/{line.line.id}"
-
-
-async def _line(request: web.Request, fleet_id: int) -> model.LineServices:
-    try:
-        line = await request.app[SERVICES].lines.services_by_id(int(request.match_info["line_id"]))
-    except (ValueError, DomainError) as exc:
-        raise web.HTTPNotFound() from exc
-    if line.line.fleet_id != fleet_id:
-        raise web.HTTPNotFound()
-    return line
 
 
 async def lines(request: web.Request) -> web.Response:

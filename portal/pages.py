@@ -63,6 +63,16 @@ def fleet_id_of(request: web.Request, account: model.Account) -> int:
     return fleet_id
 
 
+async def line_of(request: web.Request, fleet_id: int) -> model.LineServices:
+    try:
+        line = await request.app[SERVICES].lines.services_by_id(int(request.match_info["line_id"]))
+    except (ValueError, DomainError) as exc:
+        raise web.HTTPNotFound() from exc
+    if line.line.fleet_id != fleet_id:
+        raise web.HTTPNotFound()
+    return line
+
+
 async def group_of(request: web.Request, fleet_id: int) -> model.CallGroup:
     try:
         group = await request.app[SERVICES].groups.get(int(request.match_info["group_id"]))
