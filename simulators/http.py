@@ -13,12 +13,12 @@ from aiohttp import web
 
 from fleet.core.numbering import E164
 from simulators.live import LiveSimulator
-from simulators.network import HandsetState
+from simulators.network import HANDSET_ACTIONS, HandsetState
 from simulators.smsc import SmscSimulator
 
 LIVE = web.AppKey("live_simulator", LiveSimulator)
 SMSC = web.AppKey("smsc_simulator", SmscSimulator)
-ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
+ACTIONS = HANDSET_ACTIONS
 
 
 class BadRequest(Exception):
@@ -107,20 +107,7 @@ async def action(request: web.Request) -> web.Response:
         number = _number(live, (await _body(request)).get("number"), "number")
     except BadRequest as exc:
         return problem(exc)
-    network = live.network
-    refusal = None
-    if name == "answer":
-        network.answer(number)
-    elif name == "hang_up":
-        network.hang_up(number)
-    elif name == "hold":
-        network.hold(number)
-    elif name == "retrieve":
-        network.retrieve(number)
-    elif name == "transfer":
-        refusal = network.press_transfer(number)
-    else:
-        refusal = network.press_conference(number)
+    refusal = live.network.act(name, number)
     return web.json_response({"ok": refusal is None, "refused": refusal.value if refusal else None})
 
 
@@ -136,8 +123,7 @@ async def state(request: web.Request) -> web.Response:
             raise BadRequest("invalid_state", f"state: one of {allowed}") from exc
     except BadRequest as exc:
         return problem(exc)
-    live.network.handset(number).state = new_state
-    live.network.say(f"{live.network.handset(number).name} is now {new_state.value}")
+    live.network.set_state(number, new_state)
     return web.json_response({"ok": True})
 
 

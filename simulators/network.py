@@ -43,6 +43,9 @@ class HandsetState(Enum):
     WHITE_ZONE = "white_zone"  # "zone blanche": reachable, in-call services refused
 
 
+HANDSET_ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
+
+
 class Misbehaviour(Enum):
     """Named faults, to test the engine against a network that does not play nice."""
 
@@ -314,6 +317,25 @@ class SimulatedNetwork:
         if refusal is not None:
             self.refusals.append((handset.name, refusal))
         return refusal
+
+    def act(self, action: str, number: E164) -> Refusal | None:
+        """A handset action by name: answer, hang_up, hold, retrieve, transfer, conference."""
+        if action == "transfer":
+            return self.press_transfer(number)
+        if action == "conference":
+            return self.press_conference(number)
+        simple = {
+            "answer": self.answer,
+            "hang_up": self.hang_up,
+            "hold": self.hold,
+            "retrieve": self.retrieve,
+        }
+        simple[action](number)
+        return None
+
+    def set_state(self, number: E164, state: HandsetState) -> None:
+        self.handset(number).state = state
+        self.say(f"{self.handset(number).name} is now {state.value}")
 
     def legs_of(self, number: E164) -> set[str]:
         return set(self.handset(number).legs)

@@ -92,34 +92,14 @@ async def run(scenario: Scenario, services: Services, *, policy: NumberPolicy) -
 
 def _perform(network: SimulatedNetwork, step: Step) -> None:
     args = step.args
-    number: E164 | None = args.get("number")
     if step.action == "dial":
         network.dial(args["caller"], args["dialled"])
-    elif step.action == "answer":
-        assert number is not None
-        network.answer(number)
-    elif step.action == "hang_up":
-        assert number is not None
-        network.hang_up(number)
-    elif step.action == "hold":
-        assert number is not None
-        network.hold(number)
-    elif step.action == "retrieve":
-        assert number is not None
-        network.retrieve(number)
-    elif step.action == "transfer":
-        assert number is not None
-        network.press_transfer(number)
-    elif step.action == "conference":
-        assert number is not None
-        network.press_conference(number)
     elif step.action == "switch":
-        assert number is not None
-        network.handset(number).state = args["state"]
-        network.say(f"{network.handset(number).name} is now {args['state'].value}")
+        network.set_state(args["number"], args["state"])
     elif step.action == "behave":
-        assert number is not None
-        network.handset(number).behaviour = args["behaviour"]
+        network.handset(args["number"]).behaviour = args["behaviour"]
+    else:
+        network.act(step.action, args["number"])
 
 
 _WHY: dict[str, Callable[[str, str], str]] = {

@@ -30,20 +30,10 @@ import yaml
 
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome
-from simulators.network import Behaviour, HandsetState
+from simulators.network import HANDSET_ACTIONS, Behaviour, HandsetState
 
 SCENARIOS = Path(__file__).with_name("scenarios")
-ACTIONS = (
-    "dial",
-    "answer",
-    "hang_up",
-    "hold",
-    "retrieve",
-    "transfer",
-    "conference",
-    "switch",
-    "behave",
-)
+ACTIONS = ("dial", *HANDSET_ACTIONS, "switch", "behave")
 
 
 class ScenarioError(Exception):
