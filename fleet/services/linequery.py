@@ -20,6 +20,7 @@ from fleet.db.tables import (
     LineRow,
     MemberRow,
 )
+from fleet.services import views
 
 _COLUMNS = (
     LineRow.id,
@@ -67,18 +68,7 @@ async def load(session: AsyncSession, where: ColumnElement[bool]) -> list[model.
         entry = lines.get(row.id)
         if entry is None:
             entry = lines[row.id] = {
-                "line": model.Line(
-                    id=row.id,
-                    fleet_id=row.fleet_id,
-                    msisdn=E164(row.msisdn),
-                    short_number=row.short_number,
-                    employee_name=row.employee_name,
-                    email=row.email,
-                    language=row.language,
-                    pabx_option=row.pabx_option,
-                    call_waiting=row.call_waiting,
-                    clir=row.clir,
-                ),
+                "line": views.line(row),
                 "forwardings": {},
                 "list": None,
                 "entries": {},

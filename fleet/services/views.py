@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fleet.core import model
 from fleet.core.numbering import E164
+from fleet.core.values import Language
 from fleet.db.tables import (
     AccountRow,
     AuditRow,
@@ -14,7 +17,6 @@ from fleet.db.tables import (
     ForwardingRow,
     GroupRow,
     IncomingListRow,
-    LineRow,
     MemberRow,
 )
 
@@ -33,7 +35,22 @@ def fleet(row: FleetRow) -> model.Fleet:
     )
 
 
-def line(row: LineRow) -> model.Line:
+class LineFields(Protocol):
+    """A line's columns: an ORM row or a row of a Core query selecting them."""
+
+    id: int
+    fleet_id: int
+    msisdn: str
+    short_number: str | None
+    employee_name: str
+    email: str | None
+    language: Language
+    pabx_option: bool
+    call_waiting: bool
+    clir: bool
+
+
+def line(row: LineFields) -> model.Line:
     return model.Line(
         id=row.id,
         fleet_id=row.fleet_id,
@@ -107,25 +124,6 @@ def group(row: GroupRow) -> model.CallGroup:
         no_answer_number=_num(row.no_answer_number),
         no_answer_group_id=row.no_answer_group_id,
         members=tuple(member(m) for m in sorted(row.members, key=lambda m: m.position)),
-    )
-
-
-def membership(row: MemberRow) -> model.GroupMembership:
-    return model.GroupMembership(
-        group_id=row.group_id,
-        group_number=E164(row.group.number),
-        group_name=row.group.name,
-        position=row.position,
-        connected=row.connected,
-    )
-
-
-def line_services(row: LineRow) -> model.LineServices:
-    return model.LineServices(
-        line=line(row),
-        forwardings=tuple(forwarding(f) for f in row.forwardings),
-        incoming_list=incoming_list(row.incoming_list) if row.incoming_list else None,
-        groups=tuple(membership(m) for m in sorted(row.memberships, key=lambda m: m.group.name)),
     )
 
 
