@@ -18,10 +18,9 @@ from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
 from portal import api
 from tests.conftest import dump
-from tests.world import World, build_world
+from tests.world import PASSWORD, World, build_accounts
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-PASSWORD = "un-mot-de-passe"
 
 
 @dataclass
@@ -39,34 +38,11 @@ async def rest(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEn
     client = await aiohttp_client(app)
     services = app[SERVICES]
     actor = Actor(name="setup", channel=Channel.CLI)
-    world = await build_world(services, actor)
-    group = await services.groups.create(
-        actor,
-        world.fleet.id,
-        number="0609182236",
-        name="Com",
-        user_code="1703",
-        admin_code="2202",
-        members=[world.line(0).id, world.line(1).id],
-    )
-    other = await services.groups.create(
-        actor,
-        world.other_fleet.id,
-        number="0609182299",
-        name="Ailleurs",
-        user_code="1111",
-        admin_code="2222",
-        members=[world.foreign.id],
-    )
-    await services.accounts.create_manager(
-        actor, login="chef", password=PASSWORD, display_name="Chef", fleet_ids=[world.fleet.id]
-    )
-    await services.accounts.create_employee(
-        actor, login="salarie", password=PASSWORD, line_id=world.line(0).id
-    )
+    built = await build_accounts(services, actor)
+    world, group_id, other_group_id = built.world, built.group_id, built.other_group_id
     response = await client.post("/api/login", json={"login": "chef", "password": PASSWORD})
     token = (await response.json())["token"]
-    return Api(client, world, group.id, other.id, {"Authorization": f"Bearer {token}"})
+    return Api(client, world, group_id, other_group_id, {"Authorization": f"Bearer {token}"})
 
 
 async def test_the_openapi_document_is_valid_and_lists_every_route(rest: Api) -> None:

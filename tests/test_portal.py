@@ -18,10 +18,9 @@ from fleet.config import load_settings
 from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
 from tests.conftest import dump
-from tests.world import World, build_world
+from tests.world import PASSWORD, World, build_accounts
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-PASSWORD = "un-mot-de-passe"
 
 
 @dataclass
@@ -38,35 +37,9 @@ async def site(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEn
     client = await aiohttp_client(app)
     services = app[SERVICES]
     actor = Actor(name="setup", channel=Channel.CLI)
-    world = await build_world(services, actor)
-    group = await services.groups.create(
-        actor,
-        world.fleet.id,
-        number="0609182236",
-        name="Com",
-        user_code="1703",
-        admin_code="2202",
-        queue_size=1,
-        switchover_delay=12,
-        intercall_delay=30,
-        members=[world.line(0).id, world.line(1).id],
-    )
-    other = await services.groups.create(
-        actor,
-        world.other_fleet.id,
-        number="0609182299",
-        name="Ailleurs",
-        user_code="1111",
-        admin_code="2222",
-        members=[world.foreign.id],
-    )
-    await services.accounts.create_manager(
-        actor, login="chef", password=PASSWORD, display_name="Chef", fleet_ids=[world.fleet.id]
-    )
-    await services.accounts.create_employee(
-        actor, login="salarie", password=PASSWORD, line_id=world.line(0).id
-    )
-    return Site(client=client, world=world, group_id=group.id, other_group_id=other.id)
+    built = await build_accounts(services, actor)
+    world, group_id, other_group_id = built.world, built.group_id, built.other_group_id
+    return Site(client=client, world=world, group_id=group_id, other_group_id=other_group_id)
 
 
 async def text(response: ClientResponse) -> str:

@@ -48,3 +48,47 @@ async def build_world(services: Services, actor: Actor) -> World:
     return World(
         fleet=fleet, other_fleet=other, lines=lines, plain=plain, foreign=foreign, fixed=fixed
     )
+
+
+PASSWORD = "un-mot-de-passe"
+
+
+@dataclass
+class Accounts:
+    """The world with a group in each fleet, a manager ("chef") and an employee ("salarie")."""
+
+    world: World
+    group_id: int  # "Com" 06 09 18 22 36, lines 1 and 2 of the fleet
+    other_group_id: int  # "Ailleurs", in the other fleet
+
+
+async def build_accounts(services: Services, actor: Actor) -> Accounts:
+    world = await build_world(services, actor)
+    group = await services.groups.create(
+        actor,
+        world.fleet.id,
+        number="0609182236",
+        name="Com",
+        user_code="1703",
+        admin_code="2202",
+        queue_size=1,
+        switchover_delay=12,
+        intercall_delay=30,
+        members=[world.line(0).id, world.line(1).id],
+    )
+    other = await services.groups.create(
+        actor,
+        world.other_fleet.id,
+        number="0609182299",
+        name="Ailleurs",
+        user_code="1111",
+        admin_code="2222",
+        members=[world.foreign.id],
+    )
+    await services.accounts.create_manager(
+        actor, login="chef", password=PASSWORD, display_name="Chef", fleet_ids=[world.fleet.id]
+    )
+    await services.accounts.create_employee(
+        actor, login="salarie", password=PASSWORD, line_id=world.line(0).id
+    )
+    return Accounts(world=world, group_id=group.id, other_group_id=other.id)
