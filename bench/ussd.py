@@ -49,6 +49,7 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine
 from fleet.seed import seed
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from simulators.smsc import SmscSimulator, UssdRejected
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
@@ -419,9 +420,18 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
         )
         workers = await handsets_of(services, report.fleet_ids[0], args.concurrency)
 
+        started = time.perf_counter()
+        directory = await CachedDirectory.open(services=services)  # as fleet.app wires it
+        out(
+            f"routing cache: {len(directory.all_lines())} lines loaded in "
+            f"{time.perf_counter() - started:.2f} s"
+        )
         handler = TimedHandler(
             FeatureCodeHandler(
-                services=services, clock=SystemClock(), catalogue=settings.catalogue()
+                services=services,
+                view=directory,
+                clock=SystemClock(),
+                catalogue=settings.catalogue(),
             )
         )
         notifier = Notifier(services=services)  # wired as in fleet.app (manager changes only)

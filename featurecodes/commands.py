@@ -6,8 +6,9 @@ from __future__ import annotations
 from featurecodes import texts
 from featurecodes.catalogue import FORWARDING_CODES, Catalogue, Feature
 from featurecodes.grammar import Procedure, ServiceRequest
+from featurecodes.ports import ConfigView
 from fleet.core import model
-from fleet.core.errors import DomainError
+from fleet.core.errors import DomainError, not_found
 from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
 from fleet.services.codes import CodeKind
 from fleet.services.container import Services
@@ -22,9 +23,17 @@ def actor_for(line: model.Line) -> Actor:
 
 
 class Commands:
-    def __init__(self, *, services: Services, catalogue: Catalogue) -> None:
+    def __init__(self, *, services: Services, view: ConfigView, catalogue: Catalogue) -> None:
         self._services = services
+        self._view = view
         self._catalogue = catalogue
+
+    def current(self, line: model.Line) -> model.LineServices:
+        """The line with its services as routing sees them now."""
+        found = self._view.by_msisdn(line.msisdn)
+        if found is None:
+            raise not_found("line", line.msisdn.value)
+        return found
 
     async def run(self, line: model.Line, request: ServiceRequest) -> str:
         """Carry out one request from ``line``; domain refusals become their message."""
@@ -59,7 +68,7 @@ class Commands:
         actor = actor_for(line)
         fwd = self._services.forwarding
         if req.procedure is P.INTERROGATION:
-            return await self._forwarding_status(line, kinds, lang)
+            return self._forwarding_status(line, kinds, lang)
         if req.procedure in (P.REGISTRATION, P.ACTIVATION) and req.sia:
             timer = _timer(req.sic, lang)
             if isinstance(timer, str):
@@ -101,10 +110,10 @@ class Commands:
                 parts.append(texts.text(lang, "fwd_on", kind=name, number=number))
         return texts.fit(" ".join(parts))
 
-    async def _forwarding_status(
+    def _forwarding_status(
         self, line: model.Line, kinds: tuple[ForwardingKind, ...], lang: Language
     ) -> str:
-        rules = {r.kind: r for r in await self._services.forwarding.of_line(line.id)}
+        rules = {r.kind: r for r in self.current(line).forwardings}
         lines = []
         for kind in kinds:
             rule = rules.get(kind)
@@ -140,14 +149,14 @@ class Commands:
     ) -> model.CallGroup | str:
         if not raw:
             return texts.text(lang, "group_unknown", group="?")
-        group = await self._services.groups.find_in_fleet(line.fleet_id, raw)
+        group = self._view.group_in_fleet(line.fleet_id, raw)
         return group if group is not None else texts.text(lang, "group_unknown", group=raw)
 
     async def _group_member(self, line: model.Line, req: ServiceRequest, lang: Language) -> str:
         code = self._catalogue.group_member
         if req.procedure is P.INTERROGATION:
             if not req.sia:
-                groups = await self._services.groups.groups_of_line(line.id)
+                groups = self._view.groups_of_line(line.fleet_id, line.id)
                 if not groups:
                     return texts.text(lang, "no_groups")
                 return texts.fit("\n".join(_own_status(lang, g, line.id) for g in groups))
@@ -205,7 +214,7 @@ class Commands:
     async def _incoming(self, line: model.Line, req: ServiceRequest, lang: Language) -> str:
         incoming = self._services.incoming
         if req.procedure is P.INTERROGATION:
-            return await self.list_status(line, lang)
+            return self.list_status(line, lang)
         actor = actor_for(line)
         if req.procedure is P.DEACTIVATION and not req.sia:
             await incoming.update(actor, line.id, active=False)
@@ -219,8 +228,8 @@ class Commands:
             return texts.text(lang, "list_on", mode=texts.text(lang, f"mode_{plan.mode.value}"))
         return texts.text(lang, "not_supported")
 
-    async def list_status(self, line: model.Line, lang: Language) -> str:
-        plan = await self._services.incoming.get(line.id)
+    def list_status(self, line: model.Line, lang: Language) -> str:
+        plan = self.current(line).incoming_list
         if plan is None:
             return texts.text(lang, "list_none")
         return texts.text(

@@ -1,11 +1,12 @@
 """The service's ``UssdHandler``: who is asking, what they typed, and the answer to show.
 
 Only lines with the PABX option may use feature codes; a line changes only itself unless
-it gives the group's administrative code. Every bad input gets a clear answer."""
+it gives the group's administrative code. Every bad input gets a clear answer. Who is
+asking and what they ask about is read from the routing cache (``ConfigView``); changes go
+through the services, whose committed changes update that cache before they return."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,16 +16,15 @@ from featurecodes import grammar, texts
 from featurecodes.catalogue import Catalogue
 from featurecodes.commands import Commands
 from featurecodes.menu import Menu, MenuContext, Screen, top
+from featurecodes.ports import ConfigView
 from featurecodes.ussd import UssdOp, UssdReply, UssdRequest
 from fleet.core import model
 from fleet.core.clock import Clock
-from fleet.core.errors import DomainError, ErrorKind
+from fleet.core.errors import DomainError, ErrorCode, ErrorKind
 from fleet.core.values import Language
-from fleet.services.changes import ChangeRef
 from fleet.services.container import Services
 
 SESSION_TIMEOUT = timedelta(seconds=120)
-MAX_CACHED_LINES = 200_000
 MAX_SESSIONS = 10_000
 
 log = structlog.get_logger("featurecodes")
@@ -42,38 +42,18 @@ class FeatureCodeHandler:
         self,
         *,
         services: Services,
+        view: ConfigView,
         clock: Clock,
         catalogue: Catalogue | None = None,
         session_timeout: timedelta = SESSION_TIMEOUT,
     ) -> None:
         self._services = services
+        self._view = view
         self._clock = clock
         self._catalogue = catalogue or Catalogue()
-        self._commands = Commands(services=services, catalogue=self._catalogue)
+        self._commands = Commands(services=services, view=view, catalogue=self._catalogue)
         self._timeout = session_timeout
         self._sessions: dict[tuple[str, int | None], _Session] = {}
-        # lines by MSISDN: every transaction starts with this read; a committed change to a
-        # line or its fleet drops the entry (ChangeHub) before the change returns
-        self._lines: dict[str, model.Line] = {}
-        self._by_id: dict[int, model.Line] = {}
-        services.changes.subscribe(self._changed)
-
-    def close(self) -> None:
-        self._services.changes.unsubscribe(self._changed)
-
-    async def _changed(self, changes: Sequence[ChangeRef]) -> None:
-        for change in changes:
-            if change.entity == "line":
-                line = self._by_id.pop(int(change.entity_id), None)
-                stale = [line.msisdn.value] if line else []
-            elif change.entity == "fleet":
-                stale = [k for k, v in self._lines.items() if v.fleet_id == change.fleet_id]
-            else:
-                continue
-            for key in stale:
-                gone = self._lines.pop(key, None)
-                if gone is not None:
-                    self._by_id.pop(gone.id, None)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -91,9 +71,12 @@ class FeatureCodeHandler:
         return reply
 
     async def _handle(self, request: UssdRequest) -> UssdReply:
-        line = await self._line(request)
-        if line is None:
+        if not self._view.loaded:
+            raise DomainError(ErrorCode.DATABASE_UNAVAILABLE)
+        found = self._view.by_msisdn(request.msisdn)
+        if found is None:
             return UssdReply(texts.text(Language.FR, "unknown_line"))
+        line = found.line
         lang = line.language
         if not line.pabx_option:
             return UssdReply(texts.text(lang, "unknown_line"))
@@ -119,25 +102,10 @@ class FeatureCodeHandler:
             return UssdReply(texts.text(lang, "plain_call"))
         return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]))
 
-    async def _line(self, request: UssdRequest) -> model.Line | None:
-        cached = self._lines.get(request.msisdn.value)
-        if cached is not None:
-            return cached
-        try:
-            line = await self._services.lines.get_by_msisdn(request.msisdn)
-        except DomainError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return None
-            raise
-        if len(self._lines) >= MAX_CACHED_LINES:
-            self._lines.clear()
-            self._by_id.clear()
-        self._lines[request.msisdn.value] = line
-        self._by_id[line.id] = line
-        return line
-
     def _context(self, line: model.Line) -> MenuContext:
-        return MenuContext(line=line, services=self._services, commands=self._commands)
+        return MenuContext(
+            line=line, services=self._services, view=self._view, commands=self._commands
+        )
 
     def _show(self, key: tuple[str, int | None], line: model.Line, screen: Screen) -> UssdReply:
         if screen.next is None:

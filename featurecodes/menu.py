@@ -8,6 +8,7 @@ from typing import Protocol
 
 from featurecodes import texts
 from featurecodes.commands import Commands, actor_for
+from featurecodes.ports import ConfigView
 from fleet.core import model
 from fleet.core.errors import DomainError
 from fleet.core.values import Language, RingMode
@@ -31,6 +32,7 @@ class Menu(Protocol):
 class MenuContext:
     line: model.Line
     services: Services
+    view: ConfigView
     commands: Commands
 
     @property
@@ -58,7 +60,7 @@ class TopMenu:
 class ForwardingMenu:
     @staticmethod
     async def show(ctx: MenuContext) -> Screen:
-        rules = {r.kind: r for r in await ctx.services.forwarding.of_line(ctx.line.id)}
+        rules = {r.kind: r for r in ctx.commands.current(ctx.line).forwardings}
         status = []
         for kind, rule in sorted(rules.items(), key=lambda item: item[0].value):
             name = texts.kind_name(ctx.lang, kind, short=True)
@@ -86,7 +88,7 @@ class GroupsMenu:
 
     @staticmethod
     async def show(ctx: MenuContext) -> Screen:
-        groups = await ctx.services.groups.groups_of_line(ctx.line.id)
+        groups = ctx.view.groups_of_line(ctx.line.fleet_id, ctx.line.id)
         if not groups:
             return Screen(texts.text(ctx.lang, "no_groups"))
         choices = []
@@ -104,8 +106,11 @@ class GroupsMenu:
             return await top(ctx)
         if not choice.isdigit() or not 1 <= int(choice) <= len(self.group_ids):
             return _bad(ctx, choice, self)
-        group = await ctx.services.groups.get(self.group_ids[int(choice) - 1])
-        member = next(m for m in group.members if m.line_id == ctx.line.id)
+        group = ctx.view.group(self.group_ids[int(choice) - 1])
+        members = group.members if group else ()
+        member = next((m for m in members if m.line_id == ctx.line.id), None)
+        if group is None or member is None:  # the group or the membership went meanwhile
+            return await GroupsMenu.show(ctx)
         state = texts.text(
             ctx.lang, "state_connected" if member.connected else "state_disconnected"
         )
@@ -121,7 +126,9 @@ class GroupCodePrompt:
     connect: bool
 
     async def reply(self, ctx: MenuContext, choice: str) -> Screen:
-        group = await ctx.services.groups.get(self.group_id)
+        group = ctx.view.group(self.group_id)
+        if group is None:
+            return await GroupsMenu.show(ctx)
         actor = actor_for(ctx.line)
         try:
             await ctx.services.codes.check(actor, ctx.line.id, group, choice, CodeKind.USER)
@@ -135,7 +142,7 @@ class GroupCodePrompt:
 class ListMenu:
     @staticmethod
     async def show(ctx: MenuContext) -> Screen:
-        status = await ctx.commands.list_status(ctx.line, ctx.lang)
+        status = ctx.commands.list_status(ctx.line, ctx.lang)
         return Screen(texts.text(ctx.lang, "menu_list", status=status), ListMenu())
 
     async def reply(self, ctx: MenuContext, choice: str) -> Screen:

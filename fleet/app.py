@@ -19,6 +19,7 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from portal import setup as portal_setup
 from simulators import http as sim_http
 from simulators import live as sim_live
@@ -28,9 +29,11 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SERVICES = web.AppKey("services", Services)
+DIRECTORY = web.AppKey("directory", CachedDirectory)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
 OUTBOX_INTERVAL = 10.0
+CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
 
 HEALTH_TIMEOUT = 2.0
 
@@ -49,6 +52,7 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_routing_cache)
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
@@ -66,7 +70,9 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
     """The simulated mobile network and the call engine, in real time (demo)."""
-    live = await sim_live.start(services=app[SERVICES], policy=app[SETTINGS].number_policy())
+    live = await sim_live.start(
+        services=app[SERVICES], directory=app[DIRECTORY], policy=app[SETTINGS].number_policy()
+    )
     app[sim_http.LIVE] = live
     log.info("simulator_ready", handsets=len(live.network.handsets))
     yield
@@ -82,6 +88,39 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     log.info("database_ready", url=settings.redacted()["database_url"])
     yield
     await engine.dispose()
+
+
+async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
+    """Every fleet's lines, numbers and groups in memory, as calls and feature codes read
+    them; every committed change updates it before the change returns. The service starts
+    even when the database does not answer: the cache is then loaded as soon as it does
+    (until then feature codes answer that the service is unavailable)."""
+    services = app[SERVICES]
+    directory = CachedDirectory(services=services)
+    services.changes.subscribe(directory.changed)
+    app[DIRECTORY] = directory
+    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory))
+    if app[SETTINGS].simulator:
+        await loader  # the simulated network registers a handset for every line
+    yield
+    loader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loader
+    directory.close()
+
+
+async def _load_routing_cache(directory: CachedDirectory) -> None:
+    delay = CACHE_RETRY_FIRST
+    while True:
+        try:
+            await directory.load_all()
+        except Exception as exc:  # the database is away or not migrated yet: try again
+            log.warning("routing_cache_not_loaded", error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, CACHE_RETRY_MAX)
+            continue
+        log.info("routing_cache_ready", lines=len(directory.all_lines()))
+        return
 
 
 async def _smsc_simulator(app: web.Application) -> AsyncIterator[None]:
@@ -105,11 +144,13 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     app[NOTIFIER] = notifier
     port = app[sim_http.SMSC].port if sim_http.SMSC in app else settings.smpp_port
     gateway: UssdGateway | None = None
-    handler: FeatureCodeHandler | None = None
     flusher: asyncio.Task[None] | None = None
     if port:
         handler = FeatureCodeHandler(
-            services=services, clock=app[CLOCK], catalogue=settings.catalogue()
+            services=services,
+            view=app[DIRECTORY],
+            clock=app[CLOCK],
+            catalogue=settings.catalogue(),
         )
         gateway = UssdGateway(
             host=settings.smpp_host,
@@ -133,8 +174,6 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
             await flusher
     if gateway is not None:
         await gateway.stop()
-    if handler is not None:
-        handler.close()
 
 
 async def _flush_outbox(gateway: UssdGateway, notifier: Notifier) -> None:

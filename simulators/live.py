@@ -54,14 +54,14 @@ class LiveSimulator:
                 )
 
     async def close(self) -> None:
-        self.services.changes.unsubscribe(self.directory.changed)
         await self.writer.flush()
 
 
-async def start(*, services: Services, policy: NumberPolicy) -> LiveSimulator:
-    directory = CachedDirectory(services=services)
-    await directory.load_all()
-    services.changes.subscribe(directory.changed)
+async def start(
+    *, services: Services, directory: CachedDirectory, policy: NumberPolicy
+) -> LiveSimulator:
+    """The engine on the simulated network, routing from ``directory`` (the service's
+    routing cache, which the caller opened and will close)."""
     time = LoopTime()
     network = SimulatedNetwork(time=time)
     log = structlog.get_logger("simulators.live")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -14,6 +14,7 @@ from fleet.core.numbering import E164
 from fleet.core.values import Actor, Channel, ForwardingKind, RingMode
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from tests.exchange import n
 from tests.world import World, build_world
 
@@ -38,8 +39,17 @@ async def world(services: Services, actor: Actor) -> World:
 
 
 @pytest.fixture
-def handler(services: Services, clock: ManualClock) -> FeatureCodeHandler:
-    return FeatureCodeHandler(services=services, clock=clock)
+async def directory(services: Services) -> AsyncIterator[CachedDirectory]:
+    directory = await CachedDirectory.open(services=services)
+    yield directory
+    directory.close()
+
+
+@pytest.fixture
+def handler(
+    services: Services, directory: CachedDirectory, clock: ManualClock
+) -> FeatureCodeHandler:
+    return FeatureCodeHandler(services=services, view=directory, clock=clock)
 
 
 @pytest.fixture
@@ -258,3 +268,34 @@ async def test_a_line_changed_elsewhere_is_seen_by_the_next_code(
     await ussd("*#43#", line="0611000003")
     await services.lines.update(actor, world.line(2).id, pabx_option=True)
     assert (await ussd("*#43#", line="0611000003")).text == "Double appel activé."
+
+
+async def test_group_and_forwarding_changes_by_the_manager_are_answered_at_once(
+    ussd: Ussd, services: Services, world: World, actor: Actor
+) -> None:
+    assert (await ussd("*#55#", line="0611000003")).text == "Aucun groupe pour cette ligne."
+    group = await services.groups.get_by_number("0609182236")
+    await services.groups.add_member(actor, group.id, world.line(2).id)
+    assert (await ussd("*#55#", line="0611000003")).text == "Groupe Com : déconnecté."
+    await services.groups.set_connected(actor, group.id, world.line(2).id, True)
+    assert (await ussd("*#55*2500#", line="0611000003")).text == "Groupe Com : connecté."
+    await services.groups.update(actor, group.id, name="Compta", short_number="2600")
+    assert (await ussd("*#55*2600#", line="0611000003")).text == "Groupe Compta : connecté."
+    assert (await ussd("*#55*2500#", line="0611000003")).text == "Groupe inconnu : 2500."
+    await services.groups.delete(actor, group.id)
+    assert (await ussd("*#55#", line="0611000003")).text == "Aucun groupe pour cette ligne."
+    await services.forwarding.set(
+        actor, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
+    )
+    assert (await ussd("*#67#")).text == "Renvoi sur occupation : actif vers 01 45 67 89 10"
+
+
+async def test_codes_are_answered_unavailable_until_the_configuration_is_loaded(
+    services: Services, clock: ManualClock, world: World
+) -> None:
+    directory = CachedDirectory(services=services)  # not loaded: the database did not answer
+    handler = FeatureCodeHandler(services=services, view=directory, clock=clock)
+    request = UssdRequest(msisdn=n(ME), text="*#21#", op=UssdOp.PSSR_INDICATION, session=7)
+    assert (await handler.handle(request)).text == "La base de données est indisponible."
+    await directory.load_all()
+    assert (await handler.handle(request)).text == "Renvoi immédiat : inactif"

@@ -38,6 +38,7 @@ from fleet.core.clock import ManualClock
 from fleet.core.numbering import E164
 from fleet.core.values import Actor, ForwardingKind
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from tests.smpp_support import (
     CYRILLIC_ANSWER,
     GSM_ANSWER,
@@ -336,7 +337,8 @@ async def test_the_feature_code_handler_through_the_independent_smsc(
 ) -> None:
     """The real handler, on the test database: a forwarding registered by USSD, then the menu."""
     world = await build_world(services, actor)
-    handler = FeatureCodeHandler(services=services, clock=clock)
+    directory = await CachedDirectory.open(services=services)
+    handler = FeatureCodeHandler(services=services, view=directory, clock=clock)
     gateway = make_gateway(smsc, handler)
     await gateway.start()
     try:
@@ -372,6 +374,7 @@ async def test_the_feature_code_handler_through_the_independent_smsc(
         await eventually(lambda: gateway.stats.ussd_answers == 4, what="4 submit_sm_resp")
     finally:
         await gateway.stop()
+        directory.close()
     await smsc.until_unbound()
 
 

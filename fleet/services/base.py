@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,10 +46,14 @@ class Service:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A read-write transaction; database faults become domain errors."""
         changes: list[ChangeRef] = []
+        journal: list[dict[str, Any]] = []
         try:
             async with self._ctx.sessions.begin() as session:
                 session.info["changes"] = changes
+                session.info["audit"] = journal
                 yield session
+                if journal:  # one plain INSERT, outside the ORM's unit of work
+                    await session.execute(insert(AuditRow), journal)
         except IntegrityError as exc:
             raise DomainError(ErrorCode.CONFLICT) from exc
         except (OperationalError, InterfaceError, OSError) as exc:
@@ -75,8 +80,10 @@ class Service:
         before: Any = None,
         after: Any = None,
     ) -> None:
+        """Journal a change; written with the transaction of ``write()`` that ``session``
+        belongs to, and published to the ``ChangeHub`` once it is committed."""
         before_json, after_json = snapshot(before), snapshot(after)
-        session.info.setdefault("changes", []).append(
+        session.info["changes"].append(
             ChangeRef(
                 fleet_id=fleet_id,
                 entity=entity,
@@ -84,21 +91,22 @@ class Service:
                 actor=actor,
                 before=before_json,
                 after=after_json,
+                view=after,
             )
         )
-        session.add(
-            AuditRow(
-                at=self.now(),
-                actor=actor.name,
-                account_id=actor.account_id,
-                channel=actor.channel,
-                fleet_id=fleet_id,
-                entity=entity,
-                entity_id=str(entity_id),
-                action=action,
-                before=before_json,
-                after=after_json,
-            )
+        session.info["audit"].append(
+            {
+                "at": self.now(),
+                "actor": actor.name,
+                "account_id": actor.account_id,
+                "channel": actor.channel,
+                "fleet_id": fleet_id,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "action": action,
+                "before": before_json,
+                "after": after_json,
+            }
         )
 
 

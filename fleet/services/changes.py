@@ -22,6 +22,7 @@ class ChangeRef:
     actor: Actor | None = None
     before: Any = None  # JSON snapshots
     after: Any = None
+    view: Any = None  # the typed view after the change (a model dataclass), None once deleted
 
 
 class ChangeHub:
