@@ -39,7 +39,7 @@ from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
 from featurecodes.smpp.gateway import DEFAULT_ERROR_TEXT
 from featurecodes.ussd import UssdHandler, UssdReply, UssdRequest
-from fleet import logs
+from fleet import heap, logs
 from fleet.app import build_services
 from fleet.config import load_settings
 from fleet.core import model
@@ -303,6 +303,68 @@ async def run_plans(smsc: SmscSimulator, plans: list[list[Tx]]) -> tuple[list[Ou
     return outcomes, time.perf_counter() - started
 
 
+def paced_plan(workers: list[list[Handset]], count: int, rng: random.Random) -> list[Tx]:
+    """``count`` transactions from the mix, the handsets taken in turn (each one's next
+    transaction comes 1,831 transactions later with the default fleet)."""
+    handsets = [h for hs in workers for h in hs]
+    rng.shuffle(handsets)
+    members = [h for h in handsets if h.groups]
+    turns = {"all": 0, "members": 0}
+    kinds = list(MIX)
+    txs = []
+    for kind in rng.choices(kinds, weights=[MIX[k] for k in kinds], k=count):
+        if kind == "*#55*G#" and not members:
+            kind = "*#55#"
+        which = "members" if kind == "*#55*G#" else "all"
+        pool = members if which == "members" else handsets
+        txs.append(make_tx(kind, pool[turns[which] % len(pool)], rng))
+        turns[which] += 1
+    return txs
+
+
+async def run_paced(
+    smsc: SmscSimulator, txs: list[Tx], rate: float
+) -> tuple[list[Outcome], float, float]:
+    """Open loop: transaction i is due at start + i / rate, whether or not earlier ones were
+    answered, as handsets do. Latency counts from the due time (a late start is the
+    service's delay too). A handset still waiting for its answer is not made to dial again:
+    its turn goes to the next idle one. Returns the outcomes, the wall time and the latest
+    start after its due time (seconds)."""
+    loop = asyncio.get_running_loop()
+    outcomes: list[Outcome] = []
+    busy: set[str] = set()
+    tasks: list[asyncio.Task[None]] = []
+    worst_lag = 0.0
+
+    async def one(tx: Tx, due: float) -> None:
+        busy.add(tx.msisdn)
+        try:
+            answer = await smsc.ussd(tx.msisdn, tx.text)
+        except (TimeoutError, UssdRejected, ConnectionError) as error:
+            outcomes.append(Outcome(tx.kind, (loop.time() - due) * 1e3, None, repr(error)))
+        else:
+            outcomes.append(Outcome(tx.kind, (loop.time() - due) * 1e3, answer))
+        finally:
+            busy.discard(tx.msisdn)
+
+    start = loop.time() + 0.01
+    pending = list(reversed(txs))
+    index = 0
+    while pending:
+        due = start + index / rate
+        if (wait := due - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        worst_lag = max(worst_lag, loop.time() - due)
+        tx = pending.pop()
+        if tx.msisdn in busy:
+            pending.insert(0, tx)  # its handset is still in a dialogue: later
+            continue
+        tasks.append(loop.create_task(one(tx, due)))
+        index += 1
+    await asyncio.gather(*tasks)
+    return outcomes, loop.time() - start, worst_lag
+
+
 def report_answers(outcomes: list[Outcome]) -> int:
     """Prints the answer check; returns the number of answers that were not valid."""
     patterns = answer_patterns()
@@ -456,6 +518,7 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
             f"10 + 10 overflow: the defaults)"
         )
 
+        out(f"heap settled as fleet.app does once started: {heap.settle():,} objects frozen")
         rng = random.Random(args.seed + 1)
         warm, warm_s = await run_plans(smsc, plan(workers, WARMUP, rng))
         out(f"warm-up: {len(warm)} transactions in {warm_s:.2f} s")
@@ -526,6 +589,24 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
         shown = ", ".join(f"{k} {v}" for k, v in tally.events.most_common()) or "none"
         out(f"log events at warning or above: {shown}")
         out()
+        if args.rate:
+            out(
+                f"paced: {args.paced} transactions offered at {args.rate:,.0f}/s (open loop), "
+                f"latency from each one's due time"
+            )
+            paced, paced_wall, lag = await run_paced(
+                smsc, paced_plan(workers, args.paced, rng), args.rate
+            )
+            paced_latencies = sorted(o.ms for o in paced)
+            p99 = percentile(paced_latencies, 0.99)
+            out(
+                f"paced run: {len(paced)} transactions in {paced_wall:.2f} s -> "
+                f"{len(paced) / paced_wall:,.0f}/s achieved; the driver started one at most "
+                f"{lag * 1e3:.1f} ms after its due time"
+            )
+            out(f"latency ms, from due time to answer: {quantiles(paced_latencies)}")
+            report_answers(paced)
+            out()
         if args.per_kind:
             await per_kind(smsc, workers, counter, args.per_kind, rng)
             out()
@@ -584,6 +665,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--per-kind", type=int, default=50, help="sequential transactions per kind (0: skip)"
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=TARGET_RATE,
+        help="offered rate of the paced (open-loop) run, transactions/s (0: skip it)",
+    )
+    parser.add_argument("--paced", type=int, default=5_000, help="transactions of the paced run")
+    parser.add_argument(
         "--pg-url",
         default=os.environ.get(PG_URL_ENV, DEFAULT_PG_URL),
         help=f"PostgreSQL server URL (env {PG_URL_ENV}; default {DEFAULT_PG_URL})",
@@ -604,8 +692,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.lines < 50 or args.groups < 1 or args.concurrency < 1 or args.transactions < 1:
         parser.error("--lines must be 50 or more; --groups, --concurrency, --transactions 1+")
-    if args.per_kind < 0:
-        parser.error("--per-kind must be 0 or more")
+    if args.per_kind < 0 or args.rate < 0 or args.paced < 1:
+        parser.error("--per-kind and --rate must be 0 or more, --paced 1 or more")
     return args
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
+from fleet import heap
 from fleet.config import Settings
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
@@ -66,6 +67,11 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+async def settle_heap(app: web.Application) -> None:
+    """Once everything has started (``fleetpbx serve`` and ``demo`` add this last)."""
+    log.info("heap_settled", frozen_objects=heap.settle())
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:

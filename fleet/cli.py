@@ -16,7 +16,7 @@ import structlog
 from aiohttp import web
 
 from fleet import logs
-from fleet.app import build_app, build_services
+from fleet.app import build_app, build_services, settle_heap
 from fleet.config import ConfigError, Settings, load_settings
 from fleet.core.clock import SystemClock
 from fleet.core.errors import DomainError
@@ -279,6 +279,7 @@ async def _prepare_demo(settings: Settings) -> None:
 
 def _serve(settings: Settings) -> None:
     app = build_app(settings=settings)
+    app.on_startup.append(settle_heap)  # after every cleanup context has started
     log.info("serving", host=settings.host, port=settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
 

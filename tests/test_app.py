@@ -67,3 +67,22 @@ async def test_unknown_paths_are_404(
         build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
     )
     assert (await client.get(path)).status == 404
+
+
+def test_settling_the_heap_freezes_what_survives_a_collection() -> None:
+    import gc
+
+    from fleet import heap
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    Cycle()  # garbage: collected, not frozen
+    kept = Cycle()
+    try:
+        frozen = heap.settle()
+        assert frozen == gc.get_freeze_count() > 0
+        assert gc.is_tracked(kept) and not any(type(o) is Cycle for o in gc.get_objects())
+    finally:
+        gc.unfreeze()

@@ -97,6 +97,7 @@ def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) 
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "gestionnaire" in out and "demo-gestionnaire" in out
     assert "madame.b" in out
+    assert "heap_settled" in out + err  # the long-lived start-up heap is frozen
 
 
 def test_demo_seeds_once_and_a_second_start_finds_it(

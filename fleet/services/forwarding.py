@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.values import Actor, AuditAction, ForwardingKind
 from fleet.db.tables import ForwardingRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
-from fleet.services.lineload import pabx_line
+from fleet.services.lineload import check_pabx, pabx_line
 
 
 class ForwardingService(Service):
@@ -36,13 +36,12 @@ class ForwardingService(Service):
         fkind = rules.forwarding_kind(kind)
         timer = rules.no_reply_timer(fkind, no_reply_timer)
         async with self.write() as session:
-            line = await pabx_line(session, line_id)
+            line, row = await self._line_and_rule(session, line_id, fkind)
             if not (destination or "").strip():
                 raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
             target = self.policy.destination(destination or "")
             if target.value == line.msisdn:
                 raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
-            row = await self._rule(session, line_id, fkind)
             before = views.forwarding(row) if row else None
             if row is None:
                 row = ForwardingRow(line_id=line_id, kind=fkind)
@@ -68,8 +67,7 @@ class ForwardingService(Service):
         """Turn off a forwarding; its destination stays registered."""
         fkind = rules.forwarding_kind(kind)
         async with self.write() as session:
-            line = await pabx_line(session, line_id)
-            row = await self._rule(session, line_id, fkind)
+            line, row = await self._line_and_rule(session, line_id, fkind)
             if row is None or not row.active:
                 return views.forwarding(row) if row else None
             before = views.forwarding(row)
@@ -83,8 +81,7 @@ class ForwardingService(Service):
         """Forget a forwarding type entirely (destination and timer)."""
         fkind = rules.forwarding_kind(kind)
         async with self.write() as session:
-            line = await pabx_line(session, line_id)
-            row = await self._rule(session, line_id, fkind)
+            line, row = await self._line_and_rule(session, line_id, fkind)
             if row is None:
                 return
             before = views.forwarding(row)
@@ -113,8 +110,7 @@ class ForwardingService(Service):
         self, actor: Actor, line_id: int, kind: ForwardingKind, *, active: bool
     ) -> model.Forwarding:
         async with self.write() as session:
-            line = await pabx_line(session, line_id)
-            row = await self._rule(session, line_id, kind)
+            line, row = await self._line_and_rule(session, line_id, kind)
             if row is None or row.destination is None:
                 raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
             before = views.forwarding(row)
@@ -125,14 +121,23 @@ class ForwardingService(Service):
                 self._audit(session, actor, line, before, after)
         return after
 
-    async def _rule(
+    async def _line_and_rule(
         self, session: AsyncSession, line_id: int, kind: ForwardingKind
-    ) -> ForwardingRow | None:
-        return await session.scalar(
-            select(ForwardingRow).where(
-                ForwardingRow.line_id == line_id, ForwardingRow.kind == kind
+    ) -> tuple[LineRow, ForwardingRow | None]:
+        """The line (with the PABX option) and its rule of ``kind``, in one statement."""
+        found = (
+            await session.execute(
+                select(LineRow, ForwardingRow)
+                .outerjoin(
+                    ForwardingRow,
+                    and_(ForwardingRow.line_id == LineRow.id, ForwardingRow.kind == kind),
+                )
+                .where(LineRow.id == line_id)
             )
-        )
+        ).first()
+        if found is None:
+            raise not_found("line", line_id)
+        return check_pabx(found[0]), found[1]
 
     def _audit(
         self,

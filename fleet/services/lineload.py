@@ -14,6 +14,11 @@ async def pabx_line(session: AsyncSession, line_id: int) -> LineRow:
     row = await session.get(LineRow, line_id)
     if row is None:
         raise not_found("line", line_id)
+    return check_pabx(row)
+
+
+def check_pabx(row: LineRow) -> LineRow:
+    """The line itself, when it has the PABX option; refused otherwise."""
     if not row.pabx_option:
         raise DomainError(
             ErrorCode.PABX_OPTION_REQUIRED, field="line", number=E164(row.msisdn).national()
