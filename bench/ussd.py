@@ -41,7 +41,7 @@ from featurecodes.smpp.gateway import DEFAULT_ERROR_TEXT
 from featurecodes.ussd import UssdHandler, UssdReply, UssdRequest
 from fleet import heap, logs
 from fleet.app import build_services
-from fleet.config import load_settings
+from fleet.config import Settings, load_settings
 from fleet.core import model
 from fleet.core.clock import SystemClock
 from fleet.core.values import Language
@@ -62,6 +62,7 @@ BIND_TIMEOUT = 10.0
 TARGET_RATE = 500.0  # transactions per second (wall)
 TARGET_P99_MS = 30.0
 SLOT = "\x00"
+POOL = Settings().database_pool_size
 
 # kind: (share of the mix, the text keys of a valid answer, the parameters of those texts)
 MIX: dict[str, float] = {
@@ -462,7 +463,7 @@ async def handsets_of(services: Services, fleet_id: int, concurrency: int) -> li
 async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple[float, float]:
     """Seed, bind, drive; returns (transactions per second, p99 ms)."""
     local = make_url(url).host in ("127.0.0.1", "localhost", "::1", None)
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=POOL)
     counter = SqlCounter()
     counter.attach(engine)
     smsc = SmscSimulator(system_id=SYSTEM_ID, password=PASSWORD)
@@ -515,7 +516,7 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
         out(
             f"SMSC simulator on 127.0.0.1:{smsc.port}; gateway bound in "
             f"{(time.perf_counter() - started) * 1e3:.0f} ms (gateway window 10, database pool "
-            f"10 + 10 overflow: the defaults)"
+            f"{POOL} + {POOL} overflow: the default)"
         )
 
         out(f"heap settled as fleet.app does once started: {heap.settle():,} objects frozen")

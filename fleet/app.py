@@ -87,7 +87,7 @@ async def _simulator(app: web.Application) -> AsyncIterator[None]:
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     app[ENGINE] = engine
     app[SERVICES] = build_services(engine=engine, settings=settings, clock=app[CLOCK])
     portal_setup.attach_services(app, app[SERVICES])

@@ -175,7 +175,7 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write("fleetpbx: --fleets, --lines and --groups must be zero or more\n")
         return 2
     await migrate.upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         report = await seed(
@@ -236,7 +236,7 @@ async def _run_scenario(loaded: Any, settings: Settings) -> int:
     from simulators import runner
 
     await migrate.upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         await demo.ensure_demo(services)
@@ -252,7 +252,7 @@ async def _prepare_demo(settings: Settings) -> None:
     from fleet import demo
 
     await migrate.upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         info = await demo.ensure_demo(services)

@@ -25,6 +25,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = 20  # PostgreSQL connections kept open (as many again at peaks)
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "info"
@@ -101,6 +102,13 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+def _pool_size(value: Any) -> int:
+    size = _int(value)
+    if not 1 <= size <= 500:
+        raise ValueError("expected a pool size 1-500")
+    return size
+
+
 def _port(value: Any) -> int:
     port = _int(value)
     if not 0 <= port <= 65535:
@@ -146,6 +154,7 @@ def _url(value: Any) -> str:
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "database_url": _url,
+    "database_pool_size": _pool_size,
     "host": _text,
     "port": _port,
     "log_level": _choice("debug", "info", "warning", "error"),

@@ -44,6 +44,7 @@ def test_settings_are_frozen() -> None:
 def test_environment_prefix_list_is_comma_separated() -> None:
     settings = load_settings(env={"FLEETPBX_NUMBERING_ALLOWED_PREFIXES": "01, 06,09"})
     assert settings.numbering_allowed_prefixes == ("01", "06", "09")
+    assert load_settings(env={"FLEETPBX_DATABASE_POOL_SIZE": "40"}).database_pool_size == 40
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,7 @@ def test_environment_prefix_list_is_comma_separated() -> None:
         ({"FLEETPBX_PORT": "http"}, "port"),
         ({"FLEETPBX_PORT": "70000"}, "port"),
         ({"FLEETPBX_DATABASE_URL": "mysql://x"}, "database_url"),
+        ({"FLEETPBX_DATABASE_POOL_SIZE": "0"}, "database_pool_size"),
         ({"FLEETPBX_LOG_FORMAT": "xml"}, "log_format"),
         ({"FLEETPBX_NUMBERING_REGION": "ZZ"}, "region"),
         ({"FLEETPBX_CONFIG": "/nonexistent/fleetpbx.toml"}, "not found"),

@@ -26,7 +26,7 @@ _IDLE_SINCE = "fleetpbx_idle_since"
 
 
 def create_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, idle_ping_after: float = IDLE_PING_AFTER
+    url: str, *, echo: bool = False, pool_size: int = 20, idle_ping_after: float = IDLE_PING_AFTER
 ) -> AsyncEngine:
     """An engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
 
