@@ -105,24 +105,25 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory = CachedDirectory(services=services)
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
-    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory))
+    stop = asyncio.Event()
+    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory, stop))
     if app[SETTINGS].simulator:
         await loader  # the simulated network registers a handset for every line
     yield
-    loader.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loader
+    stop.set()
+    await loader  # an attempt under way ends first: a query is never cut off mid-way
     directory.close()
 
 
-async def _load_routing_cache(directory: CachedDirectory) -> None:
+async def _load_routing_cache(directory: CachedDirectory, stop: asyncio.Event) -> None:
     delay = CACHE_RETRY_FIRST
-    while True:
+    while not stop.is_set():
         try:
             await directory.load_all()
         except Exception as exc:  # the database is away or not migrated yet: try again
             log.warning("routing_cache_not_loaded", error=repr(exc), retry_in=delay)
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, CACHE_RETRY_MAX)
             continue
         log.info("routing_cache_ready", lines=len(directory.all_lines()))

@@ -8,10 +8,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from fleet.app import ENGINE, SERVICES, build_app
+from fleet.app import DIRECTORY, ENGINE, SERVICES, build_app
 from fleet.config import load_settings
 from fleet.db import migrate
 from fleet.db.engine import is_sqlite
+from tests.smpp_support import eventually
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
 
@@ -49,6 +50,17 @@ async def test_healthz_is_503_when_the_schema_is_not_migrated(
     assert response.status == 503
     body = await response.json()
     assert body["schema"] is None and body["expected"] == migrate.head()
+
+
+async def test_the_routing_cache_loads_once_the_database_is_ready(
+    aiohttp_client: ClientFactory, tmp_path: object
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/late.db"
+    app = build_app(settings=load_settings(cli={"database_url": url}, env={}))
+    await aiohttp_client(app)  # starts although there is no schema yet
+    assert not app[DIRECTORY].loaded
+    await migrate.upgrade(url)
+    await eventually(lambda: app[DIRECTORY].loaded, within=10.0, what="the cache loaded")
 
 
 async def test_index_lists_the_endpoints(aiohttp_client: ClientFactory, database_url: str) -> None:
