@@ -4,13 +4,14 @@ reason, keeps what was typed, and writes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.values import ForwardingKind, RingMode, Role
+from fleet.core.values import Actor, ForwardingKind, RingMode
 from portal.pages import (
     SERVICES,
     actor,
@@ -18,29 +19,37 @@ from portal.pages import (
     form,
     line_of,
     manager,
+    own_line,
     render,
-    signed_in,
 )
 
 PAGE = 25
 KINDS = list(ForwardingKind)
 
 
-async def _target(
-    request: web.Request,
-) -> tuple[model.Account, int, model.LineServices, str]:
+@dataclass(frozen=True)
+class _Target:
+    account: model.Account
+    fleet_id: int
+    line: model.LineServices
+    base: str  # the page's base URL
+    who: Actor  # who the changes are journalled as
+
+
+async def _target(request: web.Request) -> _Target:
     """Whose line this page configures: a line of the manager's fleet, or the employee's own
-    (``/portal/me/...``). Returns the account, the fleet, the line and the page's base URL."""
+    (``/portal/me/...``, also the line a manager acts as)."""
+    services = request.app[SERVICES]
     if "fleet_id" not in request.match_info:
-        account = await signed_in(request)
-        if account.role is not Role.EMPLOYEE or account.line_id is None:
-            raise web.HTTPForbidden(text="employees only")
-        line = await request.app[SERVICES].lines.services_by_id(account.line_id)
-        return account, line.line.fleet_id, line, "/portal/me"
+        account, mine, acting = await own_line(request)
+        line = await services.lines.services_by_id(mine.id)
+        who = actor(account, mine if acting else None)
+        return _Target(account, mine.fleet_id, line, "/portal/me", who)
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     line = await line_of(request, fleet_id)
-    return account, fleet_id, line, f"/portal/fleets/{fleet_id}/lines/{line.line.id}"
+    base = f"/portal/fleets/{fleet_id}/lines/{line.line.id}"
+    return _Target(account, fleet_id, line, base, actor(account))
 
 
 async def lines(request: web.Request) -> web.Response:
@@ -69,7 +78,8 @@ async def lines(request: web.Request) -> web.Response:
 
 
 async def forwarding(request: web.Request) -> web.Response:
-    account, fleet_id, line, base = await _target(request)
+    page = await _target(request)
+    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
     rows = {
         kind.value: {
             "active": bool(rule and rule.active),
@@ -111,10 +121,11 @@ async def _forwarding_page(
 
 
 async def save_forwarding(request: web.Request) -> web.Response:
-    account, fleet_id, line, base = await _target(request)
+    page = await _target(request)
+    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
     data = await form(request)
     services = request.app[SERVICES]
-    who = actor(account)
+    who = page.who
     url = f"{base}/forwarding?saved=1"
     if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes renvois d'appel"
         await services.forwarding.disable_all(who, line.line.id)
@@ -177,7 +188,8 @@ def _timer(kind: ForwardingKind, raw: str) -> int | None:
 
 
 async def incoming(request: web.Request) -> web.Response:
-    account, fleet_id, line, base = await _target(request)
+    page = await _target(request)
+    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
     plan = line.incoming_list
     entries = (
         [e.national_digits() for e in plan.entries]
@@ -221,10 +233,11 @@ async def _incoming_page(
 
 
 async def save_incoming(request: web.Request) -> web.Response:
-    account, fleet_id, line, base = await _target(request)
+    page = await _target(request)
+    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
     data = await form(request)
     services = request.app[SERVICES]
-    who = actor(account)
+    who = page.who
     url = f"{base}/incoming?saved=1"
     if data.get("none") == "on":  # "Je ne souhaite pas personnaliser mes appels entrants"
         await services.incoming.disable(who, line.line.id)

@@ -16,11 +16,14 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorKind
 from fleet.core.values import Actor, Channel, Language, Role
 from fleet.services.container import Services
+from portal import calls_view
 from portal.i18n import translator
 from portal.security import check_csrf, csrf_token
 
 SERVICES = web.AppKey("portal_services", Services)
 ACCOUNT_KEY = "account_id"
+CALLS_PAGE = 20
+ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
 
 
 # -- who is asking -------------------------------------------------------------------------
@@ -83,8 +86,35 @@ async def group_of(request: web.Request, fleet_id: int) -> model.CallGroup:
     return group
 
 
-def actor(account: model.Account) -> Actor:
-    return Actor(name=account.login, channel=Channel.PORTAL, account_id=account.id)
+def actor(account: model.Account, acting: model.Line | None = None) -> Actor:
+    """Who made a change: the account, and the line a manager was acting as if any."""
+    name = account.login
+    if acting is not None:
+        name = f"{account.login} → {acting.msisdn.national_digits()}"
+    return Actor(name=name, channel=Channel.PORTAL, account_id=account.id)
+
+
+async def own_line(request: web.Request) -> tuple[model.Account, model.Line, bool]:
+    """The line of the "my line" pages: an employee's own, or the line of its fleets a
+    manager acts as ("act as this user"). Returns the account, the line and whether the
+    manager is acting; anyone else is refused."""
+    account = await signed_in(request)
+    services = request.app[SERVICES]
+    if account.role is Role.EMPLOYEE and account.line_id is not None:
+        return account, await services.lines.get(account.line_id), False
+    if account.role is Role.MANAGER:
+        session = await get_session(request)
+        line_id = session.get(ACTING_KEY)
+        if isinstance(line_id, int):
+            try:
+                line = await services.lines.get(line_id)
+            except DomainError:
+                line = None
+            if line is not None and line.fleet_id in account.fleet_ids:
+                return account, line, True
+            session.pop(ACTING_KEY, None)  # gone, or no longer one of its fleets
+            session.pop(ACTING_LABEL, None)
+    raise web.HTTPForbidden(text="employees only (or a manager acting as one)")
 
 
 async def render(
@@ -94,10 +124,17 @@ async def render(
     language = account.language if account else Language.FR
     if request.query.get("lang") in ("fr", "en"):
         language = Language(request.query["lang"])
+    acting = session.get(ACTING_LABEL) if account and account.role is Role.MANAGER else None
     return aiohttp_jinja2.render_template(
         template,
         request,
-        {"t": translator(language), "account": account, "csrf": csrf_token(session), **context},
+        {
+            "t": translator(language),
+            "account": account,
+            "csrf": csrf_token(session),
+            "acting": acting,
+            **context,
+        },
     )
 
 
@@ -213,33 +250,55 @@ async def group_action(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     account = await signed_in(request)
-    if account.role is not Role.EMPLOYEE or account.line_id is None:
-        raise web.HTTPFound("/portal/")
+    try:
+        account, mine, _ = await own_line(request)
+    except web.HTTPForbidden:
+        raise web.HTTPFound("/portal/") from None  # a manager not acting as anyone
     services = request.app[SERVICES]
-    line = await services.lines.services_by_id(account.line_id)
-    my_groups = await services.groups.groups_of_line(account.line_id)
-    return await render(request, "me.html", account, line=line, groups=my_groups)
+    line = await services.lines.services_by_id(mine.id)
+    my_groups = await services.groups.groups_of_line(mine.id)
+    calls = await call_log(request, line.line)
+    return await render(request, "me.html", account, line=line, groups=my_groups, **calls)
+
+
+async def call_log(request: web.Request, line: model.Line) -> dict[str, Any]:
+    """The line's calls, newest first, a page at a time (``?calls=N``), for the templates."""
+    services = request.app[SERVICES]
+    try:
+        page = max(1, int(request.query.get("calls", "1")))
+    except ValueError:
+        page = 1
+    found = await services.calls.search(
+        fleet_id=line.fleet_id,
+        number=line.msisdn.value,
+        offset=(page - 1) * CALLS_PAGE,
+        limit=CALLS_PAGE,
+    )
+    fleet = await services.fleets.get(line.fleet_id)
+    return {
+        "calls": [calls_view.row(record, line, fleet.timezone) for record in found.items],
+        "calls_total": found.total,
+        "calls_page": page,
+        "calls_pages": max(1, -(-found.total // CALLS_PAGE)),
+    }
 
 
 async def my_group(request: web.Request) -> web.Response:
     """An employee connects or disconnects itself (signed in: no connection code needed)."""
-    account = await signed_in(request)
-    if account.role is not Role.EMPLOYEE or account.line_id is None:
-        raise web.HTTPForbidden(text="employees only")
+    account, mine, acting = await own_line(request)
     await form(request)
     services = request.app[SERVICES]
     try:
         the_group = await services.groups.get(int(request.match_info["group_id"]))
     except (ValueError, DomainError) as exc:
         raise web.HTTPNotFound() from exc
-    if account.line_id not in {m.line_id for m in the_group.members}:
+    if mine.id not in {m.line_id for m in the_group.members}:
         raise web.HTTPNotFound()
     action = request.match_info["action"]
     if action not in ("connect", "disconnect"):
         raise web.HTTPNotFound()
-    await services.groups.set_connected(
-        actor(account), the_group.id, account.line_id, action == "connect"
-    )
+    who = actor(account, mine if acting else None)
+    await services.groups.set_connected(who, the_group.id, mine.id, action == "connect")
     raise web.HTTPFound("/portal/me")
 
 
@@ -270,10 +329,11 @@ async def change_password(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import audit_pages, group_pages, line_pages
+    from portal import audit_pages, group_pages, line_detail, line_pages
 
     audit_pages.routes(app)
     line_pages.routes(app)
+    line_detail.routes(app)
     group_pages.routes(app)  # before the generic group routes below
     app.router.add_get("/portal/login", login_page)
     app.router.add_post("/portal/login", login)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet import demo
 from fleet.app import SERVICES, build_app
 from fleet.config import load_settings
+from fleet.core import model
+from fleet.core.values import CallEventKind, CallOutcome
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -145,3 +148,44 @@ async def test_an_employee_changes_its_incoming_list(
     line = await server.app[SERVICES].lines.get_by_msisdn("0611000002")
     plan = await server.app[SERVICES].incoming.get(line.id)
     assert plan is not None and plan.mode.value == "simultaneous" and len(plan.entries) == 2
+
+
+async def test_a_manager_opens_a_line_turns_call_waiting_off_and_acts_as_its_user(
+    server: TestServer, browser: object, tmp_path: Path
+) -> None:
+    base = str(server.make_url("")).rstrip("/")
+    out = shots(tmp_path)
+    services = server.app[SERVICES]
+    madame_b = await services.lines.get_by_msisdn("0611000002")
+    start = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    await services.calls.save(
+        model.CallRecord(
+            call_id="browser-1",
+            fleet_id=madame_b.fleet_id,
+            caller="+33699000001",
+            called=madame_b.msisdn.value,
+            offered_at=start,
+            answered_at=start + timedelta(seconds=12),
+            released_at=start + timedelta(seconds=140),
+            outcome=CallOutcome.ANSWERED,
+            events=(
+                model.CallEvent(seq=1, at=start, kind=CallEventKind.OFFERED),
+                model.CallEvent(seq=2, at=start, kind=CallEventKind.LIST_RING),
+            ),
+        )
+    )
+    page = await browser.new_page(viewport={"width": 1200, "height": 1000})  # type: ignore[attr-defined]
+    await sign_in(page, base, demo.MANAGER_LOGIN, demo.MANAGER_PASSWORD)
+    await page.get_by_role("link", name="Lignes de la flotte").click()
+    await page.get_by_role("link", name="Madame B", exact=True).click()
+    await page.get_by_label("Double appel").uncheck()
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_text("Modifications enregistrées.").wait_for()
+    assert "répondu" in await page.locator("#calls").inner_text()
+    await page.screenshot(path=str(out / "portal-line.png"), full_page=True)
+    assert not (await services.lines.get(madame_b.id)).call_waiting
+    await page.get_by_role("button", name="Agir en tant que cet utilisateur").click()
+    await page.get_by_text("Vous agissez en tant que Madame B").wait_for()
+    await page.screenshot(path=str(out / "portal-acting.png"))
+    await page.get_by_role("button", name="Revenir à mon compte").click()
+    await page.get_by_label("Double appel").wait_for()  # back on her line's page

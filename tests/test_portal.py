@@ -335,15 +335,24 @@ async def test_line_pages_of_another_fleet_are_not_found(site: Site, engine: Asy
         f"/portal/fleets/{other}/lines/{foreign}/forwarding",
         f"/portal/fleets/{own}/lines/{foreign}/forwarding",
         f"/portal/fleets/{own}/lines/{foreign}/incoming",
+        f"/portal/fleets/{own}/lines/{foreign}",
+        f"/portal/fleets/{other}/lines/{foreign}",
     ):
         assert (await site.client.get(path)).status == 404, path
     for path in (
         f"/portal/fleets/{own}/lines/{foreign}/forwarding",
         f"/portal/fleets/{own}/lines/{foreign}/incoming",
         f"/portal/fleets/{other}/lines/{foreign}/forwarding",
+        f"/portal/fleets/{own}/lines/{foreign}",
+        f"/portal/fleets/{other}/lines/{foreign}",
+        f"/portal/fleets/{own}/lines/{foreign}/act",
+        f"/portal/fleets/{other}/lines/{foreign}/act",
     ):
-        response = await site.client.post(path, data={"csrf": token, "none": "on"})
+        data = {"csrf": token, "none": "on", "employee_name": "X", "pabx_option": "on"}
+        response = await site.client.post(path, data=data)
         assert response.status == 404, path
+    home = await site.client.get("/portal/me")  # not acting as the foreign line: home
+    assert home.status == 200 and home.url.path == "/portal/"
     assert await dump(engine) == before
 
 

@@ -1,0 +1,72 @@
+"""A line's call records as the portals show them: when (in the fleet's time zone), which
+way, the other party, the outcome, how long, and what happened on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from phonenumbers import NumberParseException
+
+from fleet.core import model
+from fleet.core.numbering import E164
+from fleet.core.values import CallEventKind
+
+# events worth a word in the log (offered, answered and released are the columns already)
+NOTABLE = (
+    CallEventKind.FORWARDED,
+    CallEventKind.LIST_RING,
+    CallEventKind.GROUP_OFFERED,
+    CallEventKind.QUEUED,
+    CallEventKind.TRANSFERRED,
+    CallEventKind.CONFERENCE_JOINED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+    call_id: str
+    when: str
+    outgoing: bool
+    other: str
+    outcome: str  # a CallOutcome value, or "" while the call is not over
+    duration: str  # "m:ss" of conversation, "" when not answered
+    events: tuple[str, ...]  # CallEventKind values, in order, without repeats
+
+
+def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
+    outgoing = record.caller == line.msisdn.value
+    other = record.called if outgoing else record.caller
+    duration = ""
+    if record.answered_at and record.released_at:
+        seconds = max(0, int((record.released_at - record.answered_at).total_seconds()))
+        duration = f"{seconds // 60}:{seconds % 60:02d}"
+    events: list[str] = []
+    for event in record.events:
+        if event.kind in NOTABLE and event.kind.value not in events:
+            events.append(event.kind.value)
+    return CallRow(
+        call_id=record.call_id,
+        when=_local(record.offered_at, timezone),
+        outgoing=outgoing,
+        other=_number(other),
+        outcome=record.outcome.value if record.outcome else "",
+        duration=duration,
+        events=tuple(events),
+    )
+
+
+def _local(moment: datetime, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _number(raw: str) -> str:
+    try:
+        return E164(raw).national()
+    except (ValueError, NumberParseException):
+        return raw  # an anonymous or unknown party, as recorded

@@ -1,0 +1,135 @@
+"""A line's own page in the manager portal: its details (the PABX option among them), all
+its services, its groups and its call log; editing the details; and "act as this user"
+(the manager takes the line's identity to configure it through the user portal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from fleet.core import model
+from fleet.core.errors import DomainError
+from fleet.core.values import Language
+from portal.pages import (
+    ACTING_KEY,
+    ACTING_LABEL,
+    SERVICES,
+    actor,
+    call_log,
+    fleet_id_of,
+    form,
+    line_of,
+    manager,
+    render,
+)
+
+FIELDS = ("employee_name", "short_number", "email", "language")
+SWITCHES = ("pabx_option", "call_waiting", "clir")
+
+
+def _values(line: model.Line) -> dict[str, Any]:
+    return {
+        "employee_name": line.employee_name,
+        "short_number": line.short_number or "",
+        "email": line.email or "",
+        "language": line.language.value,
+        "pabx_option": line.pabx_option,
+        "call_waiting": line.call_waiting,
+        "clir": line.clir,
+    }
+
+
+async def _page(
+    request: web.Request,
+    account: model.Account,
+    line: model.LineServices,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    services = request.app[SERVICES]
+    fleet = await services.fleets.get(line.line.fleet_id)
+    response = await render(
+        request,
+        "line.html",
+        account,
+        fleet=fleet,
+        line=line,
+        values=values,
+        errors=errors,
+        languages=[lang.value for lang in Language],
+        saved=request.query.get("saved") == "1",
+        **await call_log(request, line.line),
+    )
+    response.set_status(status)
+    return response
+
+
+async def line_page(request: web.Request) -> web.Response:
+    account = await manager(request)
+    line = await line_of(request, fleet_id_of(request, account))
+    return await _page(request, account, line, _values(line.line), {})
+
+
+async def update_line(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    line = await line_of(request, fleet_id)
+    data = await form(request)
+    values: dict[str, Any] = {name: data.get(name, "").strip() for name in FIELDS}
+    values |= {name: data.get(name) == "on" for name in SWITCHES}
+    try:
+        await request.app[SERVICES].lines.update(
+            actor(account),
+            line.line.id,
+            employee_name=values["employee_name"],
+            short_number=values["short_number"] or None,
+            email=values["email"] or None,
+            language=values["language"],
+            pabx_option=values["pabx_option"],
+            call_waiting=values["call_waiting"],
+            clir=values["clir"],
+        )
+    except DomainError as exc:
+        field = exc.field if exc.field in (*FIELDS, *SWITCHES) else "form"
+        errors = {field: exc.message(account.language)}
+        return await _page(request, account, line, values, errors, 400)
+    raise web.HTTPFound(f"/portal/fleets/{fleet_id}/lines/{line.line.id}?saved=1")
+
+
+async def act_as(request: web.Request) -> web.Response:
+    """The manager takes the line's identity: the "my line" pages now show that line, and
+    every change made there is journalled as the manager acting for it."""
+    account = await manager(request)
+    line = await line_of(request, fleet_id_of(request, account))
+    await form(request)
+    session = await get_session(request)
+    session[ACTING_KEY] = line.line.id
+    session[ACTING_LABEL] = f"{line.line.employee_name} ({line.line.msisdn.national()})"
+    raise web.HTTPFound("/portal/me")
+
+
+async def stop_acting(request: web.Request) -> web.Response:
+    account = await manager(request)
+    await form(request)
+    session = await get_session(request)
+    line_id = session.pop(ACTING_KEY, None)
+    session.pop(ACTING_LABEL, None)
+    if isinstance(line_id, int):
+        try:
+            line = await request.app[SERVICES].lines.get(line_id)
+        except DomainError:
+            raise web.HTTPFound("/portal/") from None
+        if line.fleet_id in account.fleet_ids:
+            raise web.HTTPFound(f"/portal/fleets/{line.fleet_id}/lines/{line.id}")
+    raise web.HTTPFound("/portal/")
+
+
+def routes(app: web.Application) -> None:
+    base = "/portal/fleets/{fleet_id}/lines/{line_id}"
+    app.router.add_get(base, line_page)
+    app.router.add_post(base, update_line)
+    app.router.add_post(base + "/act", act_as)
+    app.router.add_post("/portal/act/stop", stop_acting)

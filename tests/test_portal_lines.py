@@ -1,0 +1,180 @@
+"""A line's page in the manager portal (details, PABX option, services, call log), "act as
+this user", and the employee's own call log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fleet.app import SERVICES
+from fleet.core import model
+from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel, ForwardingKind
+from fleet.services.audit import AuditFilter
+from fleet.services.container import Services
+from tests.conftest import dump
+from tests.test_portal import Site, csrf, sign_in, site, text
+
+__all__ = ["site"]  # the fixture, shared with the portal tests
+
+START = datetime(2026, 11, 23, 13, 5, 0, tzinfo=UTC)  # 14:05 in Paris
+
+
+def services_of(site: Site) -> Services:
+    return site.client.app[SERVICES]
+
+
+async def record_calls(site: Site) -> None:
+    calls = services_of(site).calls
+    fleet_id = site.world.fleet.id
+    await calls.save(
+        model.CallRecord(
+            call_id="in-1",
+            fleet_id=fleet_id,
+            caller="+33699000001",
+            called="+33611000001",
+            offered_at=START,
+            answered_at=START + timedelta(seconds=4),
+            released_at=START + timedelta(seconds=69),
+            outcome=CallOutcome.ANSWERED,
+            events=(
+                model.CallEvent(seq=1, at=START, kind=CallEventKind.OFFERED),
+                model.CallEvent(
+                    seq=2,
+                    at=START + timedelta(seconds=1),
+                    kind=CallEventKind.FORWARDED,
+                    forwarding_kind=ForwardingKind.BUSY,
+                ),
+            ),
+        )
+    )
+    await calls.save(
+        model.CallRecord(
+            call_id="out-1",
+            fleet_id=fleet_id,
+            caller="+33611000001",
+            called="+33611000002",
+            offered_at=START + timedelta(minutes=5),
+            outcome=CallOutcome.BUSY,
+        )
+    )
+    await calls.save(  # not this line's
+        model.CallRecord(
+            call_id="other-1",
+            fleet_id=fleet_id,
+            caller="+33611000003",
+            called="+33611000004",
+            offered_at=START,
+            outcome=CallOutcome.NO_ANSWER,
+        )
+    )
+
+
+def line_url(site: Site, index: int = 0) -> str:
+    return f"/portal/fleets/{site.world.fleet.id}/lines/{site.world.line(index).id}"
+
+
+async def test_a_line_page_shows_its_details_services_groups_and_call_log(site: Site) -> None:
+    services = services_of(site)
+    await record_calls(site)
+    await sign_in(site.client)
+    setup = Actor(name="setup", channel=Channel.CLI)
+    await services.forwarding.set(
+        setup, site.world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
+    )
+    await services.incoming.save(setup, site.world.line(0).id, entries=["0611000005"])
+    page = await text(await site.client.get(line_url(site)))
+    assert "Salarié 1 — 06 11 00 00 01" in page
+    assert 'name="short_number" value="2001"' in page
+    assert "Sur occupation</td><td>01 45 67 89 10</td>" in page
+    assert "06 11 00 00 05" in page and ">Com</a>" in page
+    assert "23/11/2026 14:05:00</td><td>reçu</td><td>06 99 00 00 01</td>" in page
+    assert "<td>répondu</td><td>1:05</td>\n<td>renvoyé</td>" in page
+    assert "émis</td><td>06 11 00 00 02</td>\n<td>occupé" in page
+    assert "06 11 00 00 04" not in page  # another line's call
+    assert "2 appel(s)" in page
+    lines = await text(await site.client.get(f"/portal/fleets/{site.world.fleet.id}/lines"))
+    assert f'href="{line_url(site)}"' in lines
+
+
+async def test_a_manager_edits_a_line_and_its_pabx_option(site: Site) -> None:
+    await sign_in(site.client)
+    url = line_url(site, 4)  # not in a group: its option may be turned off
+    token = await csrf(site.client, url)
+    form = {
+        "csrf": token,
+        "employee_name": "Nouveau Nom",
+        "short_number": "2099",
+        "email": "nouveau@example.com",
+        "language": "en",
+        "call_waiting": "on",
+    }  # pabx_option unticked
+    response = await site.client.post(url, data=form, allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == f"{url}?saved=1"
+    line = await services_of(site).lines.get(site.world.line(4).id)
+    assert (line.employee_name, line.short_number, line.email) == (
+        "Nouveau Nom",
+        "2099",
+        "nouveau@example.com",
+    )
+    assert not line.pabx_option and line.call_waiting and not line.clir
+    assert line.language.value == "en"
+    journal = await services_of(site).audit.search(
+        AuditFilter(entity="line", entity_id=str(line.id))
+    )
+    assert journal.items[0].actor == "chef" and journal.items[0].channel.value == "portal"
+
+
+async def test_a_refused_line_edit_shows_the_field_keeps_the_input_writes_nothing(
+    site: Site, engine: AsyncEngine
+) -> None:
+    await sign_in(site.client)
+    url = line_url(site, 4)
+    token = await csrf(site.client, url)
+    before = await dump(engine)
+    form = {
+        "csrf": token,
+        "employee_name": "Tapé Ici",
+        "short_number": "2002",  # the short number of line 2
+        "language": "fr",
+        "pabx_option": "on",
+    }
+    response = await site.client.post(url, data=form)
+    assert response.status == 400
+    page = await text(response)
+    assert 'value="Tapé Ici"' in page and 'value="2002"' in page
+    assert "2002" in page.split('role="alert"')[1].split("</span>")[0]
+    assert await dump(engine) == before
+
+
+async def test_a_manager_acts_as_a_user_and_its_changes_say_so(site: Site) -> None:
+    await sign_in(site.client)
+    token = await csrf(site.client, line_url(site))
+    response = await site.client.post(
+        f"{line_url(site)}/act", data={"csrf": token}, allow_redirects=False
+    )
+    assert response.status == 302 and response.headers["Location"] == "/portal/me"
+    me = await text(await site.client.get("/portal/me"))
+    assert "Vous agissez en tant que Salarié 1 (06 11 00 00 01)" in me
+    assert "Ma ligne : 06 11 00 00 01" in me
+    token = await csrf(site.client, "/portal/me/forwarding")
+    form = {"csrf": token, "busy.active": "on", "busy.destination": "0145678910"}
+    saved = await site.client.post("/portal/me/forwarding", data=form, allow_redirects=False)
+    assert saved.status == 302
+    [rule] = await services_of(site).forwarding.of_line(site.world.line(0).id)
+    assert rule.kind is ForwardingKind.BUSY and rule.active
+    journal = await services_of(site).audit.search(AuditFilter(entity="forwarding"))
+    assert journal.items[0].actor == "chef → 0611000001"
+    stop = await site.client.post("/portal/act/stop", data={"csrf": token}, allow_redirects=False)
+    assert stop.headers["Location"] == line_url(site)
+    assert (await site.client.get("/portal/me/forwarding")).status == 403
+    assert "agissez" not in await text(await site.client.get(line_url(site)))
+
+
+async def test_an_employee_sees_its_own_call_log_only(site: Site) -> None:
+    await record_calls(site)
+    await sign_in(site.client, "salarie")
+    page = await text(await site.client.get("/portal/me"))
+    assert "Journal des appels" in page and "2 appel(s)" in page
+    assert "06 99 00 00 01" in page and "06 11 00 00 04" not in page
+    assert (await site.client.get(f"{line_url(site)}")).status == 403
