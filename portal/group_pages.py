@@ -92,7 +92,7 @@ async def _page(
     status: int = 200,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    response = await render(
+    return await render(
         request,
         "group_form.html",
         account,
@@ -101,9 +101,8 @@ async def _page(
         values=values,
         errors=errors,
         modes=[m.value for m in DistributionMode],
+        status=status,
     )
-    response.set_status(status)
-    return response
 
 
 async def new_group(request: web.Request) -> web.Response:
@@ -176,7 +175,7 @@ async def add_member(request: web.Request) -> web.Response:
             error = exc
     if error is not None:
         fleet = await services.fleets.get(fleet_id)
-        response = await render(
+        return await render(
             request,
             "group.html",
             account,
@@ -184,9 +183,8 @@ async def add_member(request: web.Request) -> web.Response:
             group=group,
             member_error=error.message(account.language),
             member_typed=typed,
+            status=400,
         )
-        response.set_status(400)
-        return response
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{group.id}")
 
 

@@ -51,7 +51,7 @@ async def _page(
 ) -> web.Response:
     services = request.app[SERVICES]
     fleet = await services.fleets.get(line.line.fleet_id)
-    response = await render(
+    return await render(
         request,
         "line.html",
         account,
@@ -62,9 +62,8 @@ async def _page(
         languages=[lang.value for lang in Language],
         saved=request.query.get("saved") == "1",
         **await call_log(request, line.line),
+        status=status,
     )
-    response.set_status(status)
-    return response
 
 
 async def line_page(request: web.Request) -> web.Response:

@@ -104,7 +104,7 @@ async def _forwarding_page(
     base: str,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    response = await render(
+    return await render(
         request,
         "forwarding.html",
         account,
@@ -115,9 +115,8 @@ async def _forwarding_page(
         errors=errors,
         kinds=[k.value for k in KINDS],
         saved=request.query.get("saved") == "1",
+        status=status,
     )
-    response.set_status(status)
-    return response
 
 
 async def save_forwarding(request: web.Request) -> web.Response:
@@ -217,7 +216,7 @@ async def _incoming_page(
     base: str,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    response = await render(
+    return await render(
         request,
         "incoming.html",
         account,
@@ -227,9 +226,8 @@ async def _incoming_page(
         values=values,
         errors=errors,
         saved=request.query.get("saved") == "1",
+        status=status,
     )
-    response.set_status(status)
-    return response
 
 
 async def save_incoming(request: web.Request) -> web.Response:

@@ -118,7 +118,12 @@ async def own_line(request: web.Request) -> tuple[model.Account, model.Line, boo
 
 
 async def render(
-    request: web.Request, template: str, account: model.Account | None, **context: Any
+    request: web.Request,
+    template: str,
+    account: model.Account | None,
+    *,
+    status: int = 200,
+    **context: Any,
 ) -> web.Response:
     session = await get_session(request)
     language = account.language if account else Language.FR
@@ -135,6 +140,7 @@ async def render(
             "acting": acting,
             **context,
         },
+        status=status,
     )
 
 
@@ -161,15 +167,14 @@ async def login(request: web.Request) -> web.Response:
     except DomainError as exc:
         if exc.kind is not ErrorKind.FORBIDDEN:
             raise
-        response = await render(
+        return await render(
             request,
             "login.html",
             None,
             error=exc.message(Language.FR),
             login=data.get("login", ""),
+            status=401,
         )
-        response.set_status(401)
-        return response
     session = await new_session(request)  # a new session at login: no fixation
     session[ACCOUNT_KEY] = account.id
     session["sid"] = secrets.token_urlsafe(16)
