@@ -10,14 +10,17 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
 from aiohttp import web
 
 from fleet.core import model
-from fleet.core.errors import DomainError, ErrorKind
-from fleet.core.values import Actor, Channel, ForwardingKind, Language, Role
+from fleet.core.errors import DomainError, ErrorCode, ErrorKind
+from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode, Role
+from fleet.services.lines import PAGE_MAX
+from portal.openapi import ID_MAX, OFFSET_MAX, document
 from portal.pages import SERVICES, fleet_id_of, group_of, line_of
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
@@ -29,6 +32,13 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.UNAVAILABLE: 503,
 }
+# aiohttp's own refusals (no route, method, body size), as problems
+HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
+    404: ("not_found", "no such resource"),
+    405: ("method_not_allowed", "method not allowed"),
+    413: ("body_too_large", "the body is too large"),
+}
+INTEGER = re.compile(r"-?[0-9]{1,19}")  # Python parses no more than 4300 digits
 
 
 class Problem(Exception):
@@ -37,7 +47,7 @@ class Problem(Exception):
         self.status, self.code, self.detail, self.field = status, code, detail, field
 
 
-def problem_response(problem: Problem) -> web.Response:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> web.Response:
     body = {
         "type": f"urn:fleetpbx:error:{problem.code}",
         "title": problem.code,
@@ -51,6 +61,7 @@ def problem_response(problem: Problem) -> web.Response:
         status=problem.status,
         text=json.dumps(body, ensure_ascii=False),
         content_type="application/problem+json",
+        headers=headers,
     )
 
 
@@ -71,10 +82,12 @@ async def problems(request: web.Request, handler: Any) -> web.StreamResponse:
         return problem_response(
             Problem(STATUS[exc.kind], exc.code.value, exc.message(language), exc.field)
         )
-    except web.HTTPNotFound:
-        return problem_response(Problem(404, "not_found", "no such resource"))
-    except web.HTTPMethodNotAllowed:
-        return problem_response(Problem(405, "method_not_allowed", "method not allowed"))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code, detail = HTTP_PROBLEMS.get(exc.status, ("http_error", exc.reason))
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return problem_response(Problem(exc.status, code, detail), allow)
 
 
 # -- tokens -----------------------------------------------------------------------------------
@@ -119,21 +132,75 @@ def _actor(account: model.Account) -> Actor:
     return Actor(name=account.login, channel=Channel.API, account_id=account.id)
 
 
-def _int(request: web.Request, name: str) -> int:
+def _fleet_id(request: web.Request, account: model.Account) -> int:
+    """The manager's fleet of the path, once every id of the path is one that can exist:
+    anything else (not digits, 0, beyond the database's integers) is not found."""
+    for name, text in request.match_info.items():
+        if name.endswith("_id") and not (INTEGER.fullmatch(text) and 0 < int(text) <= ID_MAX):
+            raise Problem(404, "not_found", f"{name}: not found")
+    return fleet_id_of(request, account)
+
+
+def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    if not INTEGER.fullmatch(text) or not low <= int(text) <= high:
+        raise Problem(400, "invalid_query", f"{name}: an integer from {low} to {high}", name)
+    return int(text)
+
+
+def _storable(text: str) -> bool:
+    """Text the databases can hold: no NUL character, no lone surrogate."""
+    if "\x00" in text:
+        return False
     try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise Problem(404, "not_found", f"{name}: not found") from exc
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_field(data: dict[str, Any]) -> str | None:
+    """The first top-level field holding text that is not storable, wherever it is nested."""
+    for key, value in data.items():
+        stack: list[Any] = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend([*item.keys(), *item.values()])
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str) and not _storable(item):
+                return key if _storable(key) else "?"
+    return None
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or too many digits
         raise Problem(400, "invalid_json", "the body must be a JSON object") from exc
     if not isinstance(data, dict):
         raise Problem(400, "invalid_json", "the body must be a JSON object")
+    field = _unstorable_field(data)
+    if field is not None:
+        raise Problem(422, "invalid_value", f"{field}: text without NUL or lone surrogates", field)
     return data
+
+
+def _bool(data: dict[str, Any], name: str, default: bool | None = None) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise Problem(422, "invalid_value", f"{name}: true or false", name)
+    return value
+
+
+def _string(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise Problem(422, "invalid_value", f"{name}: a string", name)
+    return value
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -213,7 +280,7 @@ def _group_json(group: model.CallGroup) -> dict[str, Any]:
 async def login(request: web.Request) -> web.Response:
     data = await _body(request)
     account = await request.app[SERVICES].accounts.authenticate(
-        str(data.get("login", "")), str(data.get("password", ""))
+        _string(data, "login"), _string(data, "password")
     )
     if account.role is not Role.MANAGER:
         raise Problem(403, "forbidden", "fleet managers only")
@@ -229,14 +296,14 @@ async def fleets(request: web.Request) -> web.Response:
 
 async def lines(request: web.Request) -> web.Response:
     account = await _manager(request)
-    fleet_id = fleet_id_of(request, account)
-    try:
-        offset = int(request.query.get("offset", "0"))
-        limit = int(request.query.get("limit", "50"))
-    except ValueError as exc:
-        raise Problem(400, "invalid_query", "offset and limit are integers") from exc
+    fleet_id = _fleet_id(request, account)
+    offset = _query_int(request, "offset", 0, 0, OFFSET_MAX)
+    limit = _query_int(request, "limit", 50, 1, PAGE_MAX)
+    search = request.query.get("q")
+    if search is not None and not _storable(search):
+        raise Problem(400, "invalid_query", "q: text without NUL characters", "q")
     page = await request.app[SERVICES].lines.search(
-        fleet_id, search=request.query.get("q"), offset=offset, limit=limit
+        fleet_id, search=search, offset=offset, limit=limit
     )
     return web.json_response(
         {
@@ -250,7 +317,7 @@ async def lines(request: web.Request) -> web.Response:
 
 async def line(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(_services_json(await line_of(request, fleet_id_of(request, account))))
+    return web.json_response(_services_json(await line_of(request, _fleet_id(request, account))))
 
 
 def _kind(request: web.Request) -> ForwardingKind:
@@ -262,7 +329,7 @@ def _kind(request: web.Request) -> ForwardingKind:
 
 async def put_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, fleet_id_of(request, account))
+    target = await line_of(request, _fleet_id(request, account))
     kind = _kind(request)
     data = await _body(request)
     timer = data.get("no_reply_timer")
@@ -276,7 +343,7 @@ async def put_forwarding(request: web.Request) -> web.Response:
         target.line.id,
         kind,
         destination=destination,
-        active=bool(data.get("active", True)),
+        active=_bool(data, "active", True),
         no_reply_timer=timer,
     )
     return web.json_response(_forwarding_json(rule))
@@ -284,28 +351,35 @@ async def put_forwarding(request: web.Request) -> web.Response:
 
 async def delete_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, fleet_id_of(request, account))
+    target = await line_of(request, _fleet_id(request, account))
     await request.app[SERVICES].forwarding.erase(_actor(account), target.line.id, _kind(request))
     return web.Response(status=204)
 
 
 async def put_incoming(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, fleet_id_of(request, account))
+    target = await line_of(request, _fleet_id(request, account))
     data = await _body(request)
-    entries = data.get("entries", [])
+    entries = data.get("entries")  # required: a missing list must not erase the entries
     ring_time = data.get("ring_time", 15)
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         raise Problem(422, "number_invalid", "entries: a list of numbers", "entries")
+    for index, entry in enumerate(entries):  # the portal's blank fields; here, a missing number
+        if not entry.strip():
+            raise DomainError(ErrorCode.NUMBER_REQUIRED, field=f"entries.{index}")
     if not isinstance(ring_time, int) or isinstance(ring_time, bool):
         raise Problem(422, "ring_time_invalid", "ring_time: an integer", "ring_time")
+    mode = data.get("mode", RingMode.SIMULTANEOUS.value)
+    if not isinstance(mode, str):
+        modes = " or ".join(m.value for m in RingMode)
+        raise Problem(422, "list_mode_invalid", f"mode: {modes}", "mode")
     plan = await request.app[SERVICES].incoming.save(
         _actor(account),
         target.line.id,
         entries=entries,
-        mode=str(data.get("mode", "simultaneous")),
+        mode=mode,
         ring_time=ring_time,
-        active=bool(data.get("active", True)),
+        active=_bool(data, "active", True),
     )
     return web.json_response(
         {
@@ -319,34 +393,30 @@ async def put_incoming(request: web.Request) -> web.Response:
 
 async def groups(request: web.Request) -> web.Response:
     account = await _manager(request)
-    fleet_id = fleet_id_of(request, account)
+    fleet_id = _fleet_id(request, account)
     found = await request.app[SERVICES].groups.in_fleet(fleet_id)
     return web.json_response([_group_json(g) for g in found])
 
 
 async def group(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(_group_json(await group_of(request, fleet_id_of(request, account))))
+    return web.json_response(_group_json(await group_of(request, _fleet_id(request, account))))
 
 
 async def put_connection(request: web.Request) -> web.Response:
     account = await _manager(request)
-    the_group = await group_of(request, fleet_id_of(request, account))
-    line_id = _int(request, "line_id")
+    the_group = await group_of(request, _fleet_id(request, account))
+    line_id = int(request.match_info["line_id"])  # checked by _fleet_id
     if line_id not in {m.line_id for m in the_group.members}:
         raise Problem(404, "not_found", "member: not found")
-    data = await _body(request)
-    if not isinstance(data.get("connected"), bool):
-        raise Problem(422, "invalid_value", "connected: true or false", "connected")
+    connected = _bool(await _body(request), "connected")
     updated = await request.app[SERVICES].groups.set_connected(
-        _actor(account), the_group.id, line_id, data["connected"]
+        _actor(account), the_group.id, line_id, connected
     )
     return web.json_response(_group_json(updated))
 
 
 async def openapi(request: web.Request) -> web.Response:
-    from portal.openapi import document
-
     return web.json_response(document())
 
 

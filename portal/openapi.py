@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fleet.core.values import DistributionMode, ForwardingKind, RingMode
+from fleet.services.lines import PAGE_MAX
 
-NUMBER = {"type": "string", "description": "a phone number (E.164 in answers)"}
+TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
+NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
+ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL): nothing beyond exists
+OFFSET_MAX = ID_MAX
+ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -24,7 +29,7 @@ PROBLEM = {
 
 
 def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": schema or ID}
 
 
 def _op(
@@ -56,6 +61,7 @@ def _op(
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
         }
+        operation["responses"]["413"] = PROBLEM
     if not secure:
         operation["security"] = []
     return operation
@@ -97,9 +103,17 @@ def document() -> dict[str, Any]:
                     ),
                     "parameters": [
                         _path_param("fleet_id"),
-                        {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "q", "in": "query", "schema": TEXT},
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
+                        },
                     ],
                 }
             },
@@ -173,7 +187,7 @@ def _schemas() -> dict[str, Any]:
             code=string,
             field=string,
         ),
-        "Credentials": obj(["login", "password"], login=string, password=string),
+        "Credentials": obj(["login", "password"], login=TEXT, password=TEXT),
         "Token": obj(["token", "expires_in"], token=string, expires_in=integer),
         "Fleet": obj(["id", "name"], id=integer, name=string),
         "Line": obj(
@@ -202,19 +216,25 @@ def _schemas() -> dict[str, Any]:
             active=boolean,
             no_reply_timer=nullable_int,
         ),
-        "ForwardingChange": obj(
-            ["destination"],
-            destination=NUMBER,
-            active=boolean,
-            no_reply_timer={"type": ["integer", "null"], "minimum": 5, "maximum": 30},
-        ),
-        "IncomingList": obj(
-            ["entries"],
-            active=boolean,
-            mode={"type": "string", "enum": [m.value for m in RingMode]},
-            ring_time={"type": "integer", "minimum": 5, "maximum": 60},
-            entries={"type": "array", "maxItems": 5, "items": NUMBER},
-        ),
+        "ForwardingChange": {
+            **obj(
+                ["destination"],
+                destination=NUMBER,
+                active=boolean,
+                no_reply_timer={"type": ["integer", "null"], "minimum": 5, "maximum": 30},
+            ),
+            "examples": [{"destination": "0145678910", "active": True}],
+        },
+        "IncomingList": {
+            **obj(
+                ["entries"],
+                active=boolean,
+                mode={"type": "string", "enum": [m.value for m in RingMode]},
+                ring_time={"type": "integer", "minimum": 5, "maximum": 60},
+                entries={"type": "array", "maxItems": 5, "items": NUMBER},
+            ),
+            "examples": [{"entries": ["0145678910"], "mode": "cascade", "ring_time": 15}],
+        },
         "LineServices": {
             "allOf": [
                 _ref("Line"),
@@ -252,5 +272,5 @@ def _schemas() -> dict[str, Any]:
             any_connected=boolean,
             members={"type": "array", "maxItems": 10, "items": _ref("Member")},
         ),
-        "Connection": obj(["connected"], connected=boolean),
+        "Connection": {**obj(["connected"], connected=boolean), "examples": [{"connected": True}]},
     }
