@@ -22,6 +22,7 @@ from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal.openapi import ID_MAX, OFFSET_MAX, document
 from portal.pages import SERVICES, fleet_id_of, group_of, line_of
+from portal.security import storable
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
 TOKEN_AGE = 3600
@@ -150,17 +151,6 @@ def _query_int(request: web.Request, name: str, default: int, low: int, high: in
     return int(text)
 
 
-def _storable(text: str) -> bool:
-    """Text the databases can hold: no NUL character, no lone surrogate."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _unstorable_field(data: dict[str, Any]) -> str | None:
     """The first top-level field holding text that is not storable, wherever it is nested."""
     for key, value in data.items():
@@ -171,8 +161,8 @@ def _unstorable_field(data: dict[str, Any]) -> str | None:
                 stack.extend([*item.keys(), *item.values()])
             elif isinstance(item, list):
                 stack.extend(item)
-            elif isinstance(item, str) and not _storable(item):
-                return key if _storable(key) else "?"
+            elif isinstance(item, str) and not storable(item):
+                return key if storable(key) else "?"
     return None
 
 
@@ -300,7 +290,7 @@ async def lines(request: web.Request) -> web.Response:
     offset = _query_int(request, "offset", 0, 0, OFFSET_MAX)
     limit = _query_int(request, "limit", 50, 1, PAGE_MAX)
     search = request.query.get("q")
-    if search is not None and not _storable(search):
+    if search is not None and not storable(search):
         raise Problem(400, "invalid_query", "q: text without NUL characters", "q")
     page = await request.app[SERVICES].lines.search(
         fleet_id, search=search, offset=offset, limit=limit

@@ -20,6 +20,7 @@ from portal.pages import (
     line_of,
     manager,
     own_line,
+    page_number,
     render,
 )
 
@@ -56,10 +57,7 @@ async def lines(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     services = request.app[SERVICES]
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request, "page")
     query = request.query.get("q", "")[:100]
     found = await services.lines.search(
         fleet_id, search=query, offset=(page - 1) * PAGE, limit=PAGE

@@ -18,11 +18,13 @@ from fleet.core.values import Actor, Channel, Language, Role
 from fleet.services.container import Services
 from portal import calls_view
 from portal.i18n import translator
-from portal.security import check_csrf, csrf_token
+from portal.openapi import ID_MAX
+from portal.security import check_csrf, csrf_token, storable
 
 SERVICES = web.AppKey("portal_services", Services)
 ACCOUNT_KEY = "account_id"
 CALLS_PAGE = 20
+PAGE_LIMIT = 100_000
 ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
 
 
@@ -56,11 +58,25 @@ async def manager(request: web.Request) -> model.Account:
     return account
 
 
+def path_id(request: web.Request, name: str) -> int:
+    """An id of the path; one that cannot exist (not digits, 0, past the database's 32-bit
+    integers) is not found rather than a database error."""
+    text = request.match_info[name]
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not 0 < int(text) <= ID_MAX:
+        raise web.HTTPNotFound()
+    return int(text)
+
+
+def page_number(request: web.Request, name: str) -> int:
+    """A page number of the query string, 1 when absent or not a number, at most PAGE_LIMIT."""
+    text = request.query.get(name, "1")
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return PAGE_LIMIT if len(text) > 6 else min(max(1, int(text)), PAGE_LIMIT)
+
+
 def fleet_id_of(request: web.Request, account: model.Account) -> int:
-    try:
-        fleet_id = int(request.match_info["fleet_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    fleet_id = path_id(request, "fleet_id")
     if fleet_id not in account.fleet_ids:
         raise web.HTTPNotFound()  # never reveal another company's fleet
     return fleet_id
@@ -68,8 +84,8 @@ def fleet_id_of(request: web.Request, account: model.Account) -> int:
 
 async def line_of(request: web.Request, fleet_id: int) -> model.LineServices:
     try:
-        line = await request.app[SERVICES].lines.services_by_id(int(request.match_info["line_id"]))
-    except (ValueError, DomainError) as exc:
+        line = await request.app[SERVICES].lines.services_by_id(path_id(request, "line_id"))
+    except DomainError as exc:
         raise web.HTTPNotFound() from exc
     if line.line.fleet_id != fleet_id:
         raise web.HTTPNotFound()
@@ -78,8 +94,8 @@ async def line_of(request: web.Request, fleet_id: int) -> model.LineServices:
 
 async def group_of(request: web.Request, fleet_id: int) -> model.CallGroup:
     try:
-        group = await request.app[SERVICES].groups.get(int(request.match_info["group_id"]))
-    except (ValueError, DomainError) as exc:
+        group = await request.app[SERVICES].groups.get(path_id(request, "group_id"))
+    except DomainError as exc:
         raise web.HTTPNotFound() from exc
     if group.fleet_id != fleet_id:
         raise web.HTTPNotFound()
@@ -148,7 +164,10 @@ async def form(request: web.Request) -> dict[str, str]:
     data = await request.post()
     session = await get_session(request)
     check_csrf(session, data.get("csrf"))
-    return {k: v for k, v in data.items() if isinstance(v, str)}
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    if not all(storable(v) for v in fields.values()):
+        raise web.HTTPBadRequest(text="invalid characters in the form")
+    return fields
 
 
 # -- sign in / out -------------------------------------------------------------------------
@@ -269,10 +288,7 @@ async def me(request: web.Request) -> web.Response:
 async def call_log(request: web.Request, line: model.Line) -> dict[str, Any]:
     """The line's calls, newest first, a page at a time (``?calls=N``), for the templates."""
     services = request.app[SERVICES]
-    try:
-        page = max(1, int(request.query.get("calls", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request, "calls")
     found = await services.calls.search(
         fleet_id=line.fleet_id,
         number=line.msisdn.value,
@@ -294,8 +310,8 @@ async def my_group(request: web.Request) -> web.Response:
     await form(request)
     services = request.app[SERVICES]
     try:
-        the_group = await services.groups.get(int(request.match_info["group_id"]))
-    except (ValueError, DomainError) as exc:
+        the_group = await services.groups.get(path_id(request, "group_id"))
+    except DomainError as exc:
         raise web.HTTPNotFound() from exc
     if mine.id not in {m.line_id for m in the_group.members}:
         raise web.HTTPNotFound()

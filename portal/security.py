@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from aiohttp import web
 from aiohttp_session import Session
@@ -21,6 +22,27 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
+def storable(text: str) -> bool:
+    """Text the databases can hold: no NUL character, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@web.middleware
+async def portal_input(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Portal pages refuse a query string the database could not take (400), rather than
+    fail on it further in."""
+    if request.path.startswith("/portal/") and not all(storable(v) for v in request.query.values()):
+        raise web.HTTPBadRequest(text="invalid characters in the query")
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 def csrf_token(session: Session) -> str:

@@ -15,7 +15,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
 from portal import api, pages
-from portal.security import security_headers
+from portal.security import portal_input, security_headers
 
 TEMPLATES = Path(__file__).with_name("templates")
 SESSION_AGE = 8 * 3600
@@ -48,6 +48,7 @@ def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
         ),
     )
     app.on_response_prepare.append(security_headers)
+    app.middlewares.append(portal_input)
     pages.routes(app)
     api.setup(app, key=key)
 

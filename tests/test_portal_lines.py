@@ -178,3 +178,33 @@ async def test_an_employee_sees_its_own_call_log_only(site: Site) -> None:
     assert "Journal des appels" in page and "2 appel(s)" in page
     assert "06 99 00 00 01" in page and "06 11 00 00 04" not in page
     assert (await site.client.get(f"{line_url(site)}")).status == 403
+
+
+async def test_impossible_ids_and_unstorable_text_are_refused_not_crashed(
+    site: Site, engine: AsyncEngine
+) -> None:
+    await sign_in(site.client)
+    fleet = site.world.fleet.id
+    for path in (
+        f"/portal/fleets/{fleet}/lines/2147483648",
+        f"/portal/fleets/{fleet}/lines/99999999999999999999999",
+        f"/portal/fleets/{fleet}/groups/2147483648",
+        "/portal/fleets/99999999999999999999/lines",
+        f"/portal/fleets/{fleet}/lines/٣",  # a digit, not an ASCII one
+    ):
+        assert (await site.client.get(path)).status == 404, path
+    lines = await site.client.get(f"/portal/fleets/{fleet}/lines", params={"q": "a\x00b"})
+    assert lines.status == 400
+    huge = await site.client.get(f"/portal/fleets/{fleet}/lines", params={"page": "9" * 30})
+    assert huge.status == 200
+    token = await csrf(site.client, line_url(site))
+    before = await dump(engine)
+    form = {"csrf": token, "employee_name": "Nom\x00", "language": "fr", "pabx_option": "on"}
+    assert (await site.client.post(line_url(site), data=form)).status == 400
+    assert await dump(engine) == before
+    await site.client.post("/portal/logout", data={"csrf": token})
+    token = await csrf(site.client)
+    refused = await site.client.post(
+        "/portal/login", data={"login": "chef\x00", "password": "x", "csrf": token}
+    )
+    assert refused.status == 400
