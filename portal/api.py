@@ -207,6 +207,7 @@ def _line_json(line: model.Line) -> dict[str, Any]:
         "language": line.language.value,
         "pabx_option": line.pabx_option,
         "call_waiting": line.call_waiting,
+        "clir": line.clir,
     }
 
 
@@ -308,6 +309,35 @@ async def lines(request: web.Request) -> web.Response:
 async def line(request: web.Request) -> web.Response:
     account = await _manager(request)
     return web.json_response(_services_json(await line_of(request, _fleet_id(request, account))))
+
+
+LINE_TEXTS = ("employee_name", "short_number", "email", "language")
+LINE_NULLABLE = ("short_number", "email")
+LINE_FLAGS = ("pabx_option", "call_waiting", "clir")
+
+
+async def patch_line(request: web.Request) -> web.Response:
+    """Change a line's details: any of its texts and switches (the PABX option among them)."""
+    account = await _manager(request)
+    fleet_id = _fleet_id(request, account)
+    target = await line_of(request, fleet_id)
+    data = await _body(request)
+    unknown = sorted(set(data) - {*LINE_TEXTS, *LINE_FLAGS})
+    if unknown:
+        raise Problem(422, "invalid_value", f"{unknown[0]}: not a field of a line", unknown[0])
+    changes: dict[str, Any] = {}
+    for name in LINE_TEXTS:
+        if name in data:
+            value = data[name]
+            if not isinstance(value, str) and not (value is None and name in LINE_NULLABLE):
+                wanted = "a string or null" if name in LINE_NULLABLE else "a string"
+                raise Problem(422, "invalid_value", f"{name}: {wanted}", name)
+            changes[name] = value
+    for name in LINE_FLAGS:
+        if name in data:
+            changes[name] = _bool(data, name)
+    await request.app[SERVICES].lines.update(_actor(account), target.line.id, **changes)
+    return web.json_response(_services_json(await line_of(request, fleet_id)))
 
 
 def _kind(request: web.Request) -> ForwardingKind:
@@ -415,6 +445,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/fleets", fleets),
     ("GET", "/api/fleets/{fleet_id}/lines", lines),
     ("GET", "/api/fleets/{fleet_id}/lines/{line_id}", line),
+    ("PATCH", "/api/fleets/{fleet_id}/lines/{line_id}", patch_line),
     ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", put_forwarding),
     ("DELETE", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", delete_forwarding),
     ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/incoming-list", put_incoming),

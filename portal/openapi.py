@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fleet.core.values import DistributionMode, ForwardingKind, RingMode
+from fleet.core.values import DistributionMode, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 
 TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
@@ -118,7 +118,14 @@ def document() -> dict[str, Any]:
                 }
             },
             "/api/fleets/{fleet_id}/lines/{line_id}": {
-                "get": _op("A line with its services", _json(_ref("LineServices")), params=line)
+                "get": _op("A line with its services", _json(_ref("LineServices")), params=line),
+                "patch": _op(
+                    "Change a line's details (name, short number, e-mail, language, PABX "
+                    "option, call waiting, hidden number)",
+                    _json(_ref("LineServices")),
+                    params=line,
+                    body="LineChange",
+                ),
             },
             "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}": {
                 "put": _op(
@@ -201,7 +208,22 @@ def _schemas() -> dict[str, Any]:
             language=string,
             pabx_option=boolean,
             call_waiting=boolean,
+            clir=boolean,
         ),
+        "LineChange": {
+            **obj(
+                [],
+                employee_name=TEXT,
+                short_number={"type": ["string", "null"], "pattern": TEXT["pattern"]},
+                email={"type": ["string", "null"], "pattern": TEXT["pattern"]},
+                language={"type": "string", "enum": [lang.value for lang in Language]},
+                pabx_option=boolean,
+                call_waiting=boolean,
+                clir=boolean,
+            ),
+            "additionalProperties": False,
+            "examples": [{"call_waiting": False, "pabx_option": True}],
+        },
         "LinePage": obj(
             ["total", "offset", "limit", "items"],
             total=integer,

@@ -118,6 +118,34 @@ async def test_a_refused_change_is_a_problem_with_the_domain_code_and_writes_not
     assert await dump(engine) == before
 
 
+async def test_a_line_is_changed_through_the_api_and_refusals_write_nothing(
+    rest: Api, engine: AsyncEngine
+) -> None:
+    url = f"/api/fleets/{rest.world.fleet.id}/lines/{rest.world.line(4).id}"
+    change = {"employee_name": "Nouveau", "short_number": None, "pabx_option": False, "clir": True}
+    response = await rest.client.patch(url, json=change, headers=rest.headers)
+    assert response.status == 200, await response.text()
+    line = await response.json()
+    assert (line["employee_name"], line["short_number"], line["pabx_option"], line["clir"]) == (
+        "Nouveau",
+        None,
+        False,
+        True,
+    )
+    before = await dump(engine)
+    for body, code, field in (
+        ({"short_number": "2002"}, "short_number_in_use", "short_number"),  # line 2's
+        ({"language": "de"}, "language_invalid", "language"),
+        ({"pabx_option": "yes"}, "invalid_value", "pabx_option"),
+        ({"msisdn": "0611000099"}, "invalid_value", "msisdn"),
+    ):
+        refused = await rest.client.patch(url, json=body, headers=rest.headers)
+        problem = await refused.json()
+        assert refused.status in (409, 422) and problem["code"] == code, problem
+        assert problem["field"] == field
+    assert await dump(engine) == before
+
+
 async def test_lists_groups_and_connections(rest: Api) -> None:
     fleet = rest.world.fleet.id
     lines = await (
@@ -171,6 +199,8 @@ async def test_no_route_reaches_another_fleet(rest: Api, engine: AsyncEngine) ->
             {"destination": "0145678910"},
         ),
         ("DELETE", f"/api/fleets/{own}/lines/{foreign_line}/forwardings/busy", None),
+        ("PATCH", f"/api/fleets/{own}/lines/{foreign_line}", {"call_waiting": False}),
+        ("PATCH", f"/api/fleets/{other}/lines/{foreign_line}", {"call_waiting": False}),
         ("PUT", f"/api/fleets/{own}/lines/{foreign_line}/incoming-list", {"entries": []}),
         ("GET", f"/api/fleets/{other}/groups", None),
         ("GET", f"/api/fleets/{own}/groups/{rest.other_group_id}", None),
