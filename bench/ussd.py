@@ -498,7 +498,7 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
             )
         )
         notifier = Notifier(services=services)  # wired as in fleet.app (manager changes only)
-        services.changes.subscribe(notifier.changed)
+        notifier.attach_to(services.changes)
         await smsc.start()
         gateway = UssdGateway(
             host="127.0.0.1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callgroups import rules
@@ -52,6 +52,37 @@ class GroupService(MembershipService):
                 self._query().where(GroupRow.fleet_id == fleet_id).order_by(GroupRow.name)
             )
             return [views.group(r) for r in rows.all()]
+
+    async def table(self, fleet_id: int) -> list[model.GroupSummary]:
+        """The fleet's groups by name, each with its member counts, without loading the
+        members (the groups table of seed 004: a fleet may have hundreds of groups)."""
+        counts = (
+            select(
+                MemberRow.group_id,
+                func.count().label("members"),
+                func.sum(case((MemberRow.connected, 1), else_=0)).label("connected"),
+            )
+            .group_by(MemberRow.group_id)
+            .subquery()
+        )
+        query = (
+            select(GroupRow.__table__, counts.c.members, counts.c.connected)
+            .outerjoin(counts, counts.c.group_id == GroupRow.id)
+            .where(GroupRow.fleet_id == fleet_id)
+            .order_by(GroupRow.name)
+        )
+        async with self.read() as session:
+            found = (await session.execute(query)).all()
+            if not found:
+                await load_fleet(session, fleet_id)  # an unknown fleet is "not found"
+            return [
+                model.GroupSummary(
+                    group=views.group_with(row, ()),
+                    members=int(row.members or 0),
+                    connected=int(row.connected or 0),
+                )
+                for row in found
+            ]
 
     async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.CallGroup | None:
         """The fleet's group reached by a dialled string: its short number or its number."""

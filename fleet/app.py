@@ -147,7 +147,7 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     services = app[SERVICES]
     notifier = Notifier(services=services)
-    services.changes.subscribe(notifier.changed)
+    notifier.attach_to(services.changes)
     app[NOTIFIER] = notifier
     port = app[sim_http.SMSC].port if sim_http.SMSC in app else settings.smpp_port
     gateway: UssdGateway | None = None
@@ -174,7 +174,8 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
         flusher = asyncio.get_running_loop().create_task(_flush_outbox(gateway, notifier))
         log.info("smpp_started", host=settings.smpp_host, port=port)
     yield
-    services.changes.unsubscribe(notifier.changed)
+    notifier.detach_from(services.changes)
+    await notifier.settled()
     if flusher is not None:
         flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):

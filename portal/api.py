@@ -21,7 +21,7 @@ from fleet.core.errors import DomainError, ErrorCode, ErrorKind
 from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode, Role
 from fleet.services.lines import PAGE_MAX
 from portal.openapi import ID_MAX, OFFSET_MAX, document
-from portal.pages import SERVICES, fleet_id_of, group_of, line_of
+from portal.pages import SERVICES, fleet_id_of, group_of, line_in, line_of
 from portal.security import storable
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
@@ -320,7 +320,7 @@ async def patch_line(request: web.Request) -> web.Response:
     """Change a line's details: any of its texts and switches (the PABX option among them)."""
     account = await _manager(request)
     fleet_id = _fleet_id(request, account)
-    target = await line_of(request, fleet_id)
+    target = await line_in(request, fleet_id)
     data = await _body(request)
     unknown = sorted(set(data) - {*LINE_TEXTS, *LINE_FLAGS})
     if unknown:
@@ -336,7 +336,7 @@ async def patch_line(request: web.Request) -> web.Response:
     for name in LINE_FLAGS:
         if name in data:
             changes[name] = _bool(data, name)
-    await request.app[SERVICES].lines.update(_actor(account), target.line.id, **changes)
+    await request.app[SERVICES].lines.update(_actor(account), target.id, **changes)
     return web.json_response(_services_json(await line_of(request, fleet_id)))
 
 
@@ -349,7 +349,7 @@ def _kind(request: web.Request) -> ForwardingKind:
 
 async def put_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, _fleet_id(request, account))
+    target = await line_in(request, _fleet_id(request, account))
     kind = _kind(request)
     data = await _body(request)
     timer = data.get("no_reply_timer")
@@ -360,7 +360,7 @@ async def put_forwarding(request: web.Request) -> web.Response:
         raise Problem(422, "number_invalid", "destination: a string", "destination")
     rule = await request.app[SERVICES].forwarding.set(
         _actor(account),
-        target.line.id,
+        target.id,
         kind,
         destination=destination,
         active=_bool(data, "active", True),
@@ -371,14 +371,14 @@ async def put_forwarding(request: web.Request) -> web.Response:
 
 async def delete_forwarding(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, _fleet_id(request, account))
-    await request.app[SERVICES].forwarding.erase(_actor(account), target.line.id, _kind(request))
+    target = await line_in(request, _fleet_id(request, account))
+    await request.app[SERVICES].forwarding.erase(_actor(account), target.id, _kind(request))
     return web.Response(status=204)
 
 
 async def put_incoming(request: web.Request) -> web.Response:
     account = await _manager(request)
-    target = await line_of(request, _fleet_id(request, account))
+    target = await line_in(request, _fleet_id(request, account))
     data = await _body(request)
     entries = data.get("entries")  # required: a missing list must not erase the entries
     ring_time = data.get("ring_time", 15)
@@ -395,7 +395,7 @@ async def put_incoming(request: web.Request) -> web.Response:
         raise Problem(422, "list_mode_invalid", f"mode: {modes}", "mode")
     plan = await request.app[SERVICES].incoming.save(
         _actor(account),
-        target.line.id,
+        target.id,
         entries=entries,
         mode=mode,
         ring_time=ring_time,

@@ -92,6 +92,17 @@ async def line_of(request: web.Request, fleet_id: int) -> model.LineServices:
     return line
 
 
+async def line_in(request: web.Request, fleet_id: int) -> model.Line:
+    """The line of the path, without its services (for a change), in the fleet."""
+    try:
+        line = await request.app[SERVICES].lines.get(path_id(request, "line_id"))
+    except DomainError as exc:
+        raise web.HTTPNotFound() from exc
+    if line.fleet_id != fleet_id:
+        raise web.HTTPNotFound()
+    return line
+
+
 async def group_of(request: web.Request, fleet_id: int) -> model.CallGroup:
     try:
         group = await request.app[SERVICES].groups.get(path_id(request, "group_id"))
@@ -226,7 +237,7 @@ async def groups(request: web.Request) -> web.Response:
         "groups.html",
         account,
         fleet=fleet,
-        groups=await services.groups.in_fleet(fleet_id),
+        rows=await services.groups.table(fleet_id),
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from featurecodes.notify import Notifier
 from featurecodes.ussd import Sms
+from fleet.core.errors import DomainError
 from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.services.container import Services
 from tests.exchange import n
@@ -18,9 +21,12 @@ USER = Actor(name="0611000001", channel=Channel.USSD)
 class FakeSmsc:
     def __init__(self) -> None:
         self.up = True
+        self.hold: asyncio.Event | None = None  # when set, submits wait for it
         self.inbox: list[Sms] = []
 
     async def send(self, sms: Sms) -> None:
+        if self.hold is not None:
+            await self.hold.wait()
         if not self.up:
             raise ConnectionError("not bound")
         self.inbox.append(sms)
@@ -39,7 +45,7 @@ def smsc() -> FakeSmsc:
 @pytest.fixture
 def notifier(services: Services, smsc: FakeSmsc) -> Notifier:
     notifier = Notifier(services=services, sender=smsc)
-    services.changes.subscribe(notifier.changed)
+    notifier.attach_to(services.changes)
     return notifier
 
 
@@ -62,6 +68,7 @@ async def test_a_member_disconnected_by_the_manager_gets_an_sms(
     group_id = await _group(services, world)
     await services.groups.set_connected(MANAGER, group_id, world.line(1).id, True)
     await services.groups.set_connected(MANAGER, group_id, world.line(1).id, False)
+    await notifier.settled()
     assert [(s.msisdn, s.text) for s in smsc.inbox] == [
         (n("0611000002"), "Votre gestionnaire vous a connecté au groupe Com."),
         (n("0611000002"), "Votre gestionnaire vous a déconnecté du groupe Com."),
@@ -76,6 +83,7 @@ async def test_a_forwarding_changed_by_the_manager_is_notified(
         MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
     )
     await services.forwarding.deactivate(MANAGER, world.line(0).id, ForwardingKind.BUSY)
+    await notifier.settled()
     assert [s.text for s in smsc.inbox] == [
         "Votre gestionnaire a modifié vos renvois : Occupation 0145678910",
         "Votre gestionnaire a modifié vos renvois : Occupation inactive",
@@ -90,7 +98,43 @@ async def test_the_users_own_changes_send_nothing(
     await services.forwarding.set(
         USER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
     )
+    await notifier.settled()
     assert smsc.inbox == []
+
+
+async def test_the_sms_commits_with_the_change_or_not_at_all(
+    services: Services, world: World, smsc: FakeSmsc
+) -> None:
+    notifier = Notifier(services=services, sender=smsc)
+    services.changes.stage_with(notifier.stage)  # no sending: only what the commit holds
+    try:
+        await services.forwarding.set(
+            MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
+        )
+        assert await services.outbox.count_pending() == 1
+        with pytest.raises(DomainError):  # refused: neither the change nor its SMS
+            await services.forwarding.set(
+                MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0899123456"
+            )
+        assert await services.outbox.count_pending() == 1
+        [sms] = await services.outbox.pending()
+        assert sms.text == "Votre gestionnaire a modifié vos renvois : Occupation 0145678910"
+    finally:
+        services.changes.unstage(notifier.stage)
+
+
+async def test_a_slow_smsc_does_not_delay_the_managers_change(
+    services: Services, world: World, smsc: FakeSmsc, notifier: Notifier
+) -> None:
+    gate = asyncio.Event()
+    smsc.hold = gate  # every submit waits until the gate opens
+    await services.forwarding.set(
+        MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
+    )  # returned although the SMSC has not answered
+    assert smsc.inbox == [] and await services.outbox.count_pending() == 1
+    gate.set()
+    await notifier.settled()
+    assert len(smsc.inbox) == 1 and await services.outbox.count_pending() == 0
 
 
 async def test_nothing_is_lost_across_an_smsc_outage_and_a_restart(
@@ -100,10 +144,11 @@ async def test_nothing_is_lost_across_an_smsc_outage_and_a_restart(
     smsc.up = False
     await services.groups.set_connected(MANAGER, group_id, world.line(0).id, True)
     await services.groups.set_connected(MANAGER, group_id, world.line(1).id, True)
+    await notifier.settled()
     assert smsc.inbox == []
     assert await services.outbox.count_pending() == 2
     # the service restarts: a new notifier finds the outbox and sends it once the SMSC is back
-    services.changes.unsubscribe(notifier.changed)
+    notifier.detach_from(services.changes)
     restarted = Notifier(services=services, sender=smsc)
     assert await restarted.flush() == 0
     smsc.up = True

@@ -44,7 +44,7 @@ async def test_no_notification_is_lost_whatever_the_smsc_does(
     )
     async with running(make_gateway(smsc, StubHandler()), smsc) as gateway:
         notifier = Notifier(services=services, sender=gateway.sms_sender)
-        services.changes.subscribe(notifier.changed)
+        notifier.attach_to(services.changes)
         try:
             smsc.misbehave(misbehaviour)
             if misbehaviour is Misbehaviour.MALFORMED_PDU:
@@ -68,4 +68,4 @@ async def test_no_notification_is_lost_whatever_the_smsc_does(
                 await asyncio.sleep(0.05)
             assert await services.outbox.count_pending() == 0
         finally:
-            services.changes.unsubscribe(notifier.changed)
+            notifier.detach_from(services.changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, timedelta
 
 import pytest
@@ -400,6 +401,40 @@ async def test_a_line_in_several_groups_sees_them_all(
     groups = await services.groups.groups_of_line(world.line(0).id)
     assert [g.name for g in groups] == ["Com", "Taxis"]
     assert [g.name for g in await services.groups.in_fleet(world.fleet.id)] == ["Com", "Taxis"]
+
+
+async def test_the_groups_table_counts_members_without_loading_them(
+    services: Services, actor: Actor, world: World
+) -> None:
+    com = await services.groups.create(
+        actor,
+        world.fleet.id,
+        number="0609182236",
+        name="Com",
+        user_code="1703",
+        admin_code="2202",
+        members=[world.line(0).id, world.line(1).id],
+    )
+    await services.groups.create(
+        actor,
+        world.fleet.id,
+        number="0609182237",
+        name="Aucun",
+        user_code="1111",
+        admin_code="2222",
+    )
+    await services.groups.set_connected(actor, com.id, world.line(1).id, True)
+    table = await services.groups.table(world.fleet.id)
+    assert [(r.group.name, r.members, r.connected, r.any_connected) for r in table] == [
+        ("Aucun", 0, 0, False),
+        ("Com", 2, 1, True),
+    ]
+    full = await services.groups.get(com.id)
+    assert table[1].group == dataclasses.replace(full, members=())
+    assert await services.groups.table(world.other_fleet.id) == []
+    with pytest.raises(DomainError) as caught:
+        await services.groups.table(999_999)
+    assert caught.value.code is ErrorCode.NOT_FOUND
 
 
 async def test_concurrent_additions_never_exceed_ten_members(

@@ -113,6 +113,19 @@ class CallGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """A row of the groups table: the group without its members, and how many are connected."""
+
+    group: CallGroup
+    members: int
+    connected: int
+
+    @property
+    def any_connected(self) -> bool:
+        return self.connected > 0
+
+
+@dataclass(frozen=True, slots=True)
 class GroupMembership:
     """One group a line belongs to, seen from the line."""
 

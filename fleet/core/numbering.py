@@ -49,12 +49,11 @@ class E164:
 
     def national(self) -> str:
         """National format with spaces, e.g. ``06 12 34 56 78``."""
-        parsed = phonenumbers.parse(self.value, None)
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return _national(self.value)[0]
 
     def national_digits(self) -> str:
         """National format without spaces, e.g. ``0612345678``."""
-        return re.sub(r"\D", "", self.national())
+        return _national(self.value)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,3 +204,13 @@ def optional_short_number(raw: str | None, length: int) -> str | None:
     if raw is None or not raw.strip():
         return None
     return short_number(raw, length=length)
+
+
+@lru_cache(maxsize=65536)
+def _national(value: str) -> tuple[str, str]:
+    """An E.164 number's national format, with and without spaces (pages and answers show
+    the same numbers over and over: phonenumbers parses them once)."""
+    spaced = phonenumbers.format_number(
+        phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    return spaced, re.sub(r"\D", "", spaced)

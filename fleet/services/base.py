@@ -52,6 +52,7 @@ class Service:
                 session.info["changes"] = changes
                 session.info["audit"] = journal
                 yield session
+                await self._ctx.changes.stage(session, changes)
                 if journal:  # one plain INSERT, outside the ORM's unit of work
                     await session.execute(insert(AuditRow), journal)
         except IntegrityError as exc:

@@ -161,6 +161,16 @@ class LineService(Service):
                 raise not_found("line", number.value)
             return views.line(row)
 
+    @staticmethod
+    async def contacts(
+        session: AsyncSession, line_ids: set[int]
+    ) -> dict[int, tuple[E164, Language]]:
+        """Number and language of lines, inside a caller's transaction (notifications)."""
+        rows = await session.execute(
+            select(LineRow.id, LineRow.msisdn, LineRow.language).where(LineRow.id.in_(line_ids))
+        )
+        return {r.id: (E164(r.msisdn), r.language) for r in rows}
+
     async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.Line | None:
         """The fleet's line reached by a dialled string: its short number or its MSISDN."""
         digits = self.policy.clean(dialled)
@@ -212,14 +222,23 @@ class LineService(Service):
                 national = digits[1:] if digits.startswith("0") else digits
                 conditions.append(LineRow.msisdn.like(f"%{national}%"))
             query = query.where(or_(*conditions))
+        page = query.order_by(LineRow.employee_name, LineRow.id).offset(offset).limit(limit)
+        count = select(func.count()).select_from(query.subquery())
         async with self.read() as session:
-            await load_fleet(session, fleet_id)
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(
-                query.order_by(LineRow.employee_name, LineRow.id).offset(offset).limit(limit)
-            )
+            total: int | None = None
+            if term:  # one scan of the fleet: the matches are counted as the page is picked
+                found = (await session.execute(page.add_columns(func.count().over()))).all()
+                rows = [row for row, _ in found]
+                total = found[0][1] if found else None
+            else:  # a plain count: the window would buffer every line of the fleet
+                total = await session.scalar(count)
+                rows = list((await session.scalars(page)).all()) if total else []
+            if not rows:  # an unknown fleet is "not found"; else no match or past the end
+                await load_fleet(session, fleet_id)
+                if total is None:
+                    total = await session.scalar(count)
             return model.Page(
-                items=tuple(views.line(r) for r in rows.all()),
+                items=tuple(views.line(r) for r in rows),
                 total=int(total or 0),
                 offset=offset,
                 limit=limit,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core.numbering import E164
 from fleet.db.tables import OutboxRow
@@ -28,6 +29,17 @@ class OutboxService(Service):
             session.add(row)
             await session.flush()
             return row.id
+
+    async def stage(self, session: AsyncSession, messages: list[tuple[E164, str]]) -> None:
+        """Add messages to the outbox inside ``session``'s transaction (they commit, or not,
+        with the change they tell of)."""
+        if messages:
+            now = self.now()
+            rows = [
+                {"msisdn": m.value, "text": t[:500], "created_at": now, "attempts": 0}
+                for m, t in messages
+            ]
+            await session.execute(insert(OutboxRow), rows)
 
     async def pending(self, limit: int = 100) -> list[PendingSms]:
         async with self.read() as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from fleet.core import model
 from fleet.core.numbering import E164
@@ -107,6 +107,12 @@ def member(row: MemberRow) -> model.Member:
 
 
 def group(row: GroupRow) -> model.CallGroup:
+    members = tuple(member(m) for m in sorted(row.members, key=lambda m: m.position))
+    return group_with(row, members)
+
+
+def group_with(row: Any, members: tuple[model.Member, ...]) -> model.CallGroup:
+    """A group from its columns (an ORM row or a Core row) and the members given."""
     return model.CallGroup(
         id=row.id,
         fleet_id=row.fleet_id,
@@ -123,7 +129,7 @@ def group(row: GroupRow) -> model.CallGroup:
         no_answer_action=row.no_answer_action,
         no_answer_number=_num(row.no_answer_number),
         no_answer_group_id=row.no_answer_group_id,
-        members=tuple(member(m) for m in sorted(row.members, key=lambda m: m.position)),
+        members=members,
     )
 
 

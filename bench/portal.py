@@ -1,0 +1,732 @@
+"""portal: the manager pages and the REST API over HTTP, with many clients at once.
+
+Seeds one fleet (10,000 lines and 200 call groups by default) on a fresh PostgreSQL database,
+starts ``fleetpbx serve`` on it as a separate process, signs 20 clients in (portal session
+cookie with its CSRF token, API bearer token) and drives each endpoint in turn with all the
+clients at once, each sending its next request as soon as the previous one is answered (a
+closed loop): the lines page (search and page), a line's page, the groups page, and a
+forwarding change through the API. Prints requests per second and latency per endpoint; it
+is a benchmark, not a test.
+
+    .venv/bin/python bench/portal.py [--lines N] [--groups N] [--clients N]
+                                     [--requests N | --seconds S] [--endpoints NAMES]
+                                     [--seed N] [--pg-url URL] [--server-log-level LEVEL]
+                                     [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and this file would shadow the
+# project's ``portal`` package (which fleet.app imports): the repository root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import aiohttp
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from fleet.app import build_services
+from fleet.config import load_settings
+from fleet.core import model
+from fleet.core.clock import SystemClock
+from fleet.core.values import Actor, Channel, ForwardingKind
+from fleet.db import migrate
+from fleet.db.engine import create_engine
+from fleet.seed import seed
+from fleet.services.container import Services
+from portal.line_pages import PAGE as LINES_PER_PAGE
+
+DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
+PG_URL_ENV = "FLEETPBX_BENCH_PG_URL"
+LOGIN, PASSWORD = "bench.manager", "bench-password-42"
+SETUP_ACTOR = Actor(name="bench", channel=Channel.CLI)
+TARGET_PAGE_P95_MS = 150.0
+TARGET_API_P95_MS = 50.0
+DEFAULT_SECONDS = 20.0  # timed per endpoint, unless --requests
+WARMUP_PER_CLIENT = 5  # untimed requests per client before each endpoint's timed run
+TERMS_PER_KIND = 50  # search terms of each kind drawn for the lines page
+COLLECT_PAGE = 500
+HEALTH_WAIT_S = 60.0
+STOP_WAIT_S = 20.0
+REQUEST_TIMEOUT_S = 60.0
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ENDPOINTS = ("lines", "line", "groups", "api")
+
+
+@dataclass(frozen=True, slots=True)
+class LineInfo:
+    id: int
+    national: str  # "06 12 34 56 78": the pages show it
+    digits: str  # "0612345678": a forwarding destination
+    name: str
+    short_number: str | None
+    pabx: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    kind: str  # browse, name, short, number
+    text: str
+    pages: int  # pages of results for this term (1 when none match)
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    id: int
+    lines: tuple[LineInfo, ...]
+    pabx: tuple[LineInfo, ...]
+    terms: tuple[Term, ...]
+
+
+@dataclass
+class Client:
+    session: aiohttp.ClientSession
+    index: int  # among the clients: its share of the lines whose forwardings it changes
+    token: str = ""
+    rng: random.Random = field(default_factory=random.Random)
+
+
+Call = Callable[[Client, Fleet], Awaitable[str | None]]  # one request: error label or None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    name: str
+    shown: str  # what is measured, for the output
+    target_ms: float
+    call: Call
+
+
+@dataclass
+class PhaseResult:
+    endpoint: Endpoint
+    samples: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    wall: float = 0.0
+    server_cpu: float = 0.0
+    bench_cpu: float = 0.0
+    machine_busy: float | None = None
+    postgres_cpu: float = 0.0
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+# -- CPU accounting ---------------------------------------------------------------------------
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far, from /proc/<pid>/stat (Linux)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float | None:
+    """Busy CPU seconds of the whole machine so far, from /proc/stat (Linux)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds so far of every process named ``postgres`` on this machine (the server and
+    its backends; a backend that ends during a run takes its time with it)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            comm, _, rest = stat.read_text().partition(") ")
+        except OSError:  # the process has ended
+            continue
+        if comm.endswith("(postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+# -- the fleet --------------------------------------------------------------------------------
+
+
+async def seed_fleet(url: str, args: argparse.Namespace) -> Fleet:
+    """Seeds the fleet, creates the manager account, collects the lines and the search terms."""
+    engine = create_engine(url)
+    try:
+        settings = load_settings(cli={"database_url": url}, env={})
+        services = build_services(engine=engine, settings=settings, clock=SystemClock())
+        started = time.perf_counter()
+        report = await seed(
+            services, fleets=1, lines=args.lines, seed=args.seed, groups=args.groups
+        )
+        out(
+            f"seed: 1 fleet, {report.lines} lines, {report.groups} groups, "
+            f"{report.forwardings} forwardings, {report.incoming_lists} incoming lists, "
+            f"{report.fixed_numbers} fixed numbers in {time.perf_counter() - started:.1f} s"
+        )
+        fleet_id = report.fleet_ids[0]
+        await services.accounts.create_manager(
+            SETUP_ACTOR,
+            login=LOGIN,
+            password=PASSWORD,
+            display_name="Bench manager",
+            fleet_ids=[fleet_id],
+        )
+        lines = await collect_lines(services, fleet_id)
+        terms = await search_terms(services, fleet_id, lines, random.Random(args.seed))
+    finally:
+        await engine.dispose()
+    if len(lines) != report.lines:
+        raise RuntimeError(f"collected {len(lines)} lines, seeded {report.lines}")
+    pabx = tuple(line for line in lines if line.pabx)
+    return Fleet(id=fleet_id, lines=tuple(lines), pabx=pabx, terms=terms)
+
+
+async def collect_lines(services: Services, fleet_id: int) -> list[LineInfo]:
+    found: list[model.Line] = []
+    while True:
+        page = await services.lines.search(fleet_id, offset=len(found), limit=COLLECT_PAGE)
+        found.extend(page.items)
+        if not page.items or len(found) >= page.total:
+            break
+    return [
+        LineInfo(
+            id=line.id,
+            national=line.msisdn.national(),
+            digits=line.msisdn.national_digits(),
+            name=line.employee_name,
+            short_number=line.short_number,
+            pabx=line.pabx_option,
+        )
+        for line in found
+    ]
+
+
+def draw_terms(lines: list[LineInfo], rng: random.Random) -> list[tuple[str, str]]:
+    """Search terms as a manager types them, as (kind, text): nothing (browse), three letters
+    of a name, the first three digits of a short number, four digits of a phone number."""
+    terms = [("browse", "")] * TERMS_PER_KIND
+    for _ in range(TERMS_PER_KIND):
+        word = rng.choice(rng.choice(lines).name.split())
+        start = rng.randrange(max(1, len(word) - 2))
+        terms.append(("name", word[start : start + 3].lower()))
+    shorts = [line.short_number for line in lines if line.short_number]
+    for _ in range(TERMS_PER_KIND):
+        terms.append(("short", rng.choice(shorts)[:3]))
+    for _ in range(TERMS_PER_KIND):
+        start = rng.randrange(2, 7)
+        terms.append(("number", rng.choice(lines).digits[start : start + 4]))
+    return terms
+
+
+async def search_terms(
+    services: Services, fleet_id: int, lines: list[LineInfo], rng: random.Random
+) -> tuple[Term, ...]:
+    """The terms with the number of result pages each gives (page numbers are drawn in it)."""
+    counted: list[Term] = []
+    for kind, term in draw_terms(lines, rng):
+        found = await services.lines.search(fleet_id, search=term, limit=1)
+        counted.append(Term(kind, term, max(1, -(-found.total // LINES_PER_PAGE))))
+    return tuple(counted)
+
+
+# -- the service process ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_command(port: int, profile: str | None) -> list[str]:
+    script = Path(sys.executable).with_name("fleetpbx")
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    if profile:
+        return [sys.executable, "-m", "cProfile", "-o", profile, "-m", "fleet.cli", *serve]
+    if script.exists():
+        return [str(script), *serve]
+    return [sys.executable, "-m", "fleet.cli", *serve]
+
+
+def start_server(
+    url: str, port: int, args: argparse.Namespace, log: TextIO
+) -> subprocess.Popen[bytes]:
+    """``fleetpbx serve`` on the bench database, with the defaults for everything else (the
+    caller's FLEETPBX_* variables are not passed on)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETPBX_")}
+    env |= {"FLEETPBX_DATABASE_URL": url, "FLEETPBX_LOG_LEVEL": args.server_log_level}
+    return subprocess.Popen(
+        server_command(port, args.profile),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+async def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> float:
+    """Polls /healthz until it answers 200; returns the seconds it took."""
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        while time.perf_counter() - started < HEALTH_WAIT_S:
+            if server.poll() is not None:
+                raise RuntimeError(f"the service exited with status {server.returncode}")
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"/healthz did not answer 200 within {HEALTH_WAIT_S:g} s")
+
+
+async def wait_idle(pid: int, quiet_s: float = 1.0, limit_s: float = 60.0) -> float:
+    """Waits until the service uses no CPU for ``quiet_s`` (its routing cache is loaded in the
+    background after start-up); returns the seconds waited."""
+    started = time.perf_counter()
+    last, still = process_cpu(pid), 0.0
+    while time.perf_counter() - started < limit_s and still < quiet_s:
+        await asyncio.sleep(0.25)
+        now = process_cpu(pid)
+        still = still + 0.25 if now - last < 0.02 else 0.0
+        last = now
+    return time.perf_counter() - started
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> int:
+    """SIGINT (as Ctrl-C: a graceful stop), then SIGKILL if it does not end in time."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return server.returncode
+
+
+# -- clients ------------------------------------------------------------------------------
+
+
+async def new_client(base: str, index: int, seed_value: int) -> Client:
+    """A browser-like client signed in to the portal (cookie; CSRF token from the login
+    form) and to the API (bearer token)."""
+    session = aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies from 127.0.0.1
+        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+    )
+    client = Client(session=session, index=index, rng=random.Random(seed_value * 1000 + index))
+    try:
+        async with session.get(f"{base}/portal/login") as response:
+            found = CSRF.search(await response.text())
+        if response.status != 200 or found is None:
+            raise RuntimeError(f"login page: status {response.status}, CSRF token {found}")
+        form = {"login": LOGIN, "password": PASSWORD, "csrf": found.group(1)}
+        async with session.post(
+            f"{base}/portal/login", data=form, allow_redirects=False
+        ) as response:
+            if response.status != 302 or response.headers.get("Location") != "/portal/":
+                raise RuntimeError(f"portal login: status {response.status}")
+        credentials = {"login": LOGIN, "password": PASSWORD}
+        async with session.post(f"{base}/api/login", json=credentials) as response:
+            if response.status != 200:
+                raise RuntimeError(f"API login: status {response.status}")
+            client.token = (await response.json())["token"]
+    except BaseException:
+        await session.close()
+        raise
+    return client
+
+
+async def fetch_page(
+    client: Client, url: str, marker: str, params: dict[str, str] | None = None
+) -> str | None:
+    """GET a page (redirects not followed: a lost session would show as 302); the error
+    label, or None when the page is a 200 containing ``marker``."""
+    async with client.session.get(url, params=params, allow_redirects=False) as response:
+        body = await response.text()
+    if response.status != 200:
+        return str(response.status)
+    return None if marker in body else "200 without the expected content"
+
+
+def lines_call(base: str) -> Call:
+    async def call(client: Client, fleet: Fleet) -> str | None:
+        term = client.rng.choice(fleet.terms)
+        page = client.rng.randint(1, term.pages)
+        url = f"{base}/portal/fleets/{fleet.id}/lines"
+        return await fetch_page(client, url, 'id="lines"', {"q": term.text, "page": str(page)})
+
+    return call
+
+
+def line_call(base: str, suffix: str) -> Call:
+    """A line's page; ``suffix`` is "" (the line page) or "/forwarding" (lines with the
+    PABX option, as the lines page links them)."""
+
+    async def call(client: Client, fleet: Fleet) -> str | None:
+        line = client.rng.choice(fleet.pabx if suffix else fleet.lines)
+        url = f"{base}/portal/fleets/{fleet.id}/lines/{line.id}{suffix}"
+        return await fetch_page(client, url, line.national)
+
+    return call
+
+
+def groups_call(base: str) -> Call:
+    async def call(client: Client, fleet: Fleet) -> str | None:
+        return await fetch_page(client, f"{base}/portal/fleets/{fleet.id}/groups", 'id="groups"')
+
+    return call
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """The JSON object of an answer; empty when it is not one (an error page, say)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def api_call(base: str, clients: int) -> Call:
+    """PUT a forwarding of a random line with the PABX option: a random kind, to another
+    line of the fleet, on or off. The lines are dealt out to the clients, so that two of them
+    never change the same line at once (as managers each editing their own lines)."""
+    kinds = list(ForwardingKind)
+
+    async def call(client: Client, fleet: Fleet) -> str | None:
+        rng = client.rng
+        line = rng.choice(fleet.pabx[client.index :: clients])
+        other = rng.choice(fleet.pabx)
+        while other.id == line.id:
+            other = rng.choice(fleet.pabx)
+        kind = rng.choice(kinds)
+        body: dict[str, Any] = {"destination": other.digits, "active": rng.random() < 0.5}
+        if kind is ForwardingKind.NO_REPLY:
+            body["no_reply_timer"] = rng.choice([10, 15, 20, 25, 30])
+        url = f"{base}/api/fleets/{fleet.id}/lines/{line.id}/forwardings/{kind.value}"
+        headers = {"Authorization": f"Bearer {client.token}"}
+        async with client.session.put(url, json=body, headers=headers) as response:
+            answer = json_object(await response.text())
+        if response.status != 200:
+            return f"{response.status} {answer.get('code', '')}".strip()
+        expected = {"kind": kind.value, "active": body["active"]}
+        got = {k: answer.get(k) for k in expected}
+        return None if got == expected else "200 with another rule"
+
+    return call
+
+
+async def probe_line_page(client: Client, base: str, fleet: Fleet) -> bool:
+    """True when a line's own page answers 200 (until it exists, the bench measures the line's
+    forwarding page)."""
+    line = fleet.lines[0]
+    url = f"{base}/portal/fleets/{fleet.id}/lines/{line.id}"
+    async with client.session.get(url, allow_redirects=False) as response:
+        await response.read()
+        return response.status == 200
+
+
+def endpoints(base: str, fleet: Fleet, line_page: bool, clients: int) -> list[Endpoint]:
+    f = fleet.id
+    shown_line = (
+        f"GET /portal/fleets/{f}/lines/{{id}} (the line's page, any line)"
+        if line_page
+        else f"GET /portal/fleets/{f}/lines/{{id}}/forwarding (forwarding page, PABX lines; "
+        "the line's own page does not answer 200 yet)"
+    )
+    return [
+        Endpoint(
+            "lines",
+            f"GET /portal/fleets/{f}/lines?q=…&page=… (search term and page drawn at random)",
+            TARGET_PAGE_P95_MS,
+            lines_call(base),
+        ),
+        Endpoint(
+            "line",
+            shown_line,
+            TARGET_PAGE_P95_MS,
+            line_call(base, "" if line_page else "/forwarding"),
+        ),
+        Endpoint("groups", f"GET /portal/fleets/{f}/groups", TARGET_PAGE_P95_MS, groups_call(base)),
+        Endpoint(
+            "api",
+            f"PUT /api/fleets/{f}/lines/{{id}}/forwardings/{{kind}} (bearer token)",
+            TARGET_API_P95_MS,
+            api_call(base, clients),
+        ),
+    ]
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+async def worker(
+    client: Client,
+    endpoint: Endpoint,
+    fleet: Fleet,
+    budget: Callable[[], bool],
+    result: PhaseResult | None,
+) -> None:
+    """One client in the closed loop: the next request as soon as the previous one is done."""
+    while budget():
+        t0 = time.perf_counter_ns()
+        try:
+            error = await endpoint.call(client, fleet)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            error = type(exc).__name__
+        if result is not None:
+            result.samples.append((time.perf_counter_ns() - t0) / 1e6)
+            if error is not None:
+                result.errors[error] += 1
+
+
+def count_budget(total: int) -> Callable[[], bool]:
+    left = [total]
+
+    def take() -> bool:
+        left[0] -= 1
+        return left[0] >= 0
+
+    return take
+
+
+def time_budget(seconds: float) -> Callable[[], bool]:
+    deadline = time.perf_counter() + seconds
+    return lambda: time.perf_counter() < deadline
+
+
+async def run_phase(
+    clients: list[Client], endpoint: Endpoint, fleet: Fleet, args: argparse.Namespace, pid: int
+) -> PhaseResult:
+    warm = count_budget(WARMUP_PER_CLIENT * len(clients))
+    await asyncio.gather(*(worker(c, endpoint, fleet, warm, None) for c in clients))
+    result = PhaseResult(endpoint)
+    budget = time_budget(args.seconds) if args.seconds else count_budget(args.requests)
+    server0, bench0, busy0 = process_cpu(pid), time.process_time(), machine_busy()
+    postgres0 = postgres_cpu()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c, endpoint, fleet, budget, result) for c in clients))
+    result.wall = time.perf_counter() - started
+    result.server_cpu = process_cpu(pid) - server0
+    result.bench_cpu = time.process_time() - bench0
+    result.postgres_cpu = postgres_cpu() - postgres0
+    busy1 = machine_busy()
+    result.machine_busy = busy1 - busy0 if busy0 is not None and busy1 is not None else None
+    return result
+
+
+def report_phase(result: PhaseResult) -> None:
+    n, wall = len(result.samples), result.wall
+    ordered = sorted(result.samples)
+    errors = sum(result.errors.values())
+    out(f"== {result.endpoint.name}: {result.endpoint.shown}")
+    out(
+        f"{n} requests in {wall:.2f} s -> {n / wall:,.1f} requests/s; latency ms: mean "
+        f"{sum(ordered) / n:.2f}  p50 {percentile(ordered, 0.50):.2f}  "
+        f"p95 {percentile(ordered, 0.95):.2f}  "
+        f"p99 {percentile(ordered, 0.99):.2f}  max {ordered[-1]:.2f}"
+    )
+    shown = ", ".join(f"{label} ×{count}" for label, count in result.errors.most_common())
+    out(f"errors: {errors}" + (f" ({shown})" if shown else ""))
+    cpu = (
+        f"service CPU {result.server_cpu:.2f} s ({result.server_cpu / wall:.0%} of wall, "
+        f"{result.server_cpu / n * 1e3:.2f} ms per request); bench clients "
+        f"{result.bench_cpu:.2f} s ({result.bench_cpu / n * 1e3:.2f} ms per request)"
+    )
+    out(cpu)
+    database = result.postgres_cpu
+    line = f"PostgreSQL processes {database:.2f} s ({database / n * 1e3:.2f} ms per request)"
+    if result.machine_busy is not None:
+        # ticks sampled per process and per machine do not add up exactly: near 0 is 0
+        rest = max(0.0, result.machine_busy - result.server_cpu - result.bench_cpu - database)
+        line += f"; every other process {rest:.2f} s ({rest / wall:.0%} of one CPU)"
+    out(line)
+
+
+def report_targets(results: list[PhaseResult]) -> None:
+    for result in results:
+        p95 = percentile(sorted(result.samples), 0.95)
+        errors = sum(result.errors.values())
+        met = p95 < result.endpoint.target_ms and errors == 0
+        why = f"p95 {p95:.2f} ms" + (f", {errors} errors" if errors else "")
+        out(
+            f"target: {result.endpoint.name} p95 < {result.endpoint.target_ms:g} ms: "
+            f"{'met' if met else 'NOT met'} ({why})"
+        )
+
+
+async def drive(base: str, fleet: Fleet, args: argparse.Namespace, pid: int) -> list[PhaseResult]:
+    if len(fleet.pabx) < args.clients:
+        raise RuntimeError(
+            f"{len(fleet.pabx)} lines with the PABX option for {args.clients} clients"
+        )
+    clients: list[Client] = []
+    try:
+        for index in range(args.clients):
+            clients.append(await new_client(base, index, args.seed))
+        line_page = await probe_line_page(clients[0], base, fleet)
+        which = (
+            "answers 200: it is measured"
+            if line_page
+            else "does not answer 200 yet: the line's forwarding page is measured instead"
+        )
+        out(f"{len(clients)} clients signed in (portal cookie, API token); the line page {which}")
+        out()
+        results: list[PhaseResult] = []
+        for endpoint in endpoints(base, fleet, line_page, len(clients)):
+            if endpoint.name not in args.endpoints:
+                continue
+            results.append(await run_phase(clients, endpoint, fleet, args, pid))
+            report_phase(results[-1])
+            out(f"load average: {load_average()}")
+            out()
+        return results
+    finally:
+        await asyncio.gather(*(c.session.close() for c in clients))
+
+
+async def serve_and_drive(url: str, fleet: Fleet, args: argparse.Namespace) -> list[PhaseResult]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_server(url, port, args, log)
+        try:
+            healthy = await wait_healthy(base, server)
+            idle = await wait_idle(server.pid)
+            out(
+                f"service: pid {server.pid} on {base}, /healthz 200 after {healthy:.1f} s, idle "
+                f"after {idle:.1f} s more (routing cache loaded); logs at {args.server_log_level}"
+            )
+            return await drive(base, fleet, args, server.pid)
+        finally:
+            status = stop_server(server)
+            log.seek(0)
+            lines = log.read().splitlines()
+            out(f"service stopped (exit status {status}); {len(lines)} log lines")
+            for line in lines[-10:]:
+                out(f"  | {line}")
+
+
+async def main(args: argparse.Namespace) -> int:
+    out(
+        f"portal: 1 fleet, {args.lines} lines, {args.groups} groups; {args.clients} concurrent "
+        f"clients (closed loop), "
+        + (f"{args.seconds:g} s" if args.seconds else f"{args.requests} requests")
+        + f" per endpoint after {WARMUP_PER_CLIENT} warm-up requests per client; seed {args.seed}"
+    )
+    out(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
+    base = make_url(args.pg_url)
+    name = f"fleetpbx_bench_{os.getpid()}"
+    admin = create_async_engine(
+        base.set(database=base.database or "postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        async with admin.connect() as conn:
+            version = await conn.scalar(text("SHOW server_version"))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = base.set(database=name).render_as_string(hide_password=False)
+            out(f"PostgreSQL {version}  {base.set(database=name).render_as_string()}")
+            started = time.perf_counter()
+            await migrate.upgrade(url)
+            out(f"migrate: {time.perf_counter() - started:.1f} s")
+            fleet = await seed_fleet(url, args)
+            kinds = Counter(term.kind for term in fleet.terms)
+            out(
+                f"search terms: {', '.join(f'{k} {v}' for k, v in kinds.items())}; "
+                f"{max(t.pages for t in fleet.terms)} pages at most ({LINES_PER_PAGE} per page)"
+            )
+            results = await serve_and_drive(url, fleet, args)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+    report_targets(results)
+    if args.profile:
+        out(f"cProfile of the service (whole life, start-up included): {args.profile}")
+    return 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--lines", type=int, default=10_000, help="lines in the fleet")
+    parser.add_argument("--groups", type=int, default=200, help="call groups in the fleet")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--requests", type=int, help="timed requests per endpoint")
+    budget.add_argument(
+        "--seconds",
+        type=float,
+        help=f"timed seconds per endpoint (the default: {DEFAULT_SECONDS:g} s)",
+    )
+    parser.add_argument(
+        "--endpoints",
+        type=lambda v: [e.strip() for e in v.split(",") if e.strip()],
+        default=list(ENDPOINTS),
+        help=f"comma-separated, among {','.join(ENDPOINTS)} (default: all, in that order)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="seed of the fleet and the draws")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(PG_URL_ENV, DEFAULT_PG_URL),
+        help=f"PostgreSQL server URL (env {PG_URL_ENV}; default {DEFAULT_PG_URL})",
+    )
+    parser.add_argument(
+        "--server-log-level",
+        default="warning",
+        choices=("debug", "info", "warning", "error"),
+        help="the service's log level (FLEETPBX_LOG_LEVEL)",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the service under cProfile, pstats written to FILE"
+    )
+    args = parser.parse_args(argv)
+    if args.lines < 50 or args.groups < 1 or args.clients < 1:
+        parser.error("--lines must be 50 or more; --groups and --clients 1 or more")
+    if args.requests is None and args.seconds is None:
+        args.seconds = DEFAULT_SECONDS
+    if (args.requests is not None and args.requests < 1) or (args.seconds or 1) <= 0:
+        parser.error("--requests must be 1 or more, --seconds more than 0")
+    if unknown := set(args.endpoints) - set(ENDPOINTS):
+        parser.error(f"--endpoints: unknown {', '.join(sorted(unknown))}")
+    return args
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))
