@@ -654,3 +654,26 @@ async def test_an_account_locks_after_five_wrong_passwords_for_fifteen_minutes(
     assert journal.items[0].after is not None and "locked_until" in journal.items[0].after
     clock.advance(15 * 60 + 1)
     assert (await services.accounts.authenticate("salarie1", "premier-secret")).login == "salarie1"
+
+
+async def test_an_account_read_again_after_any_change_of_it_or_its_fleets(
+    services: Services, actor: Actor, world: World
+) -> None:
+    manager = await services.accounts.create_manager(
+        actor,
+        login="chef2",
+        password="un-mot-de-passe",
+        display_name="C2",
+        fleet_ids=[world.fleet.id],
+    )
+    assert (await services.accounts.get(manager.id)).fleet_ids == (world.fleet.id,)
+    await services.accounts.set_fleets(actor, manager.id, [world.fleet.id, world.other_fleet.id])
+    assert set((await services.accounts.get(manager.id)).fleet_ids) == {
+        world.fleet.id,
+        world.other_fleet.id,
+    }
+    await services.fleets.delete(actor, world.other_fleet.id)
+    assert (await services.accounts.get(manager.id)).fleet_ids == (world.fleet.id,)
+    await services.accounts.delete(actor, manager.id)
+    with pytest.raises(DomainError):
+        await services.accounts.get(manager.id)

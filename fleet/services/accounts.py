@@ -17,15 +17,33 @@ from fleet.core.values import Actor, AuditAction, Language, Role
 from fleet.db.tables import AccountFleetRow, AccountRow, FleetRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service, ServiceContext
+from fleet.services.changes import ChangeRef
 
 MAX_LOGIN_FAILURES = 5
 LOCK_TIME = timedelta(minutes=15)
+
+
+CACHE_MAX = 10_000
 
 
 class AccountService(Service):
     def __init__(self, *, context: ServiceContext, hasher: PasswordHasher | None = None) -> None:
         super().__init__(context=context)
         self._hasher = hasher or PasswordHasher()
+        # accounts by id, as every portal page and API call reads them; any committed change
+        # of an account, a fleet or a deleted line (which may change an account's fleets or
+        # line) forgets them all before the change returns
+        self._cache: dict[int, model.Account] = {}
+        self._generation = 0
+        context.changes.subscribe(self._forget)
+
+    async def _forget(self, changes: Sequence[ChangeRef]) -> None:
+        if any(
+            c.entity in ("account", "fleet") or (c.entity == "line" and c.view is None)
+            for c in changes
+        ):
+            self._cache.clear()
+            self._generation += 1
 
     async def create_manager(
         self,
@@ -174,8 +192,17 @@ class AccountService(Service):
             return after
 
     async def get(self, account_id: int) -> model.Account:
+        cached = self._cache.get(account_id)
+        if cached is not None:
+            return cached
+        generation = self._generation
         async with self.read() as session:
-            return views.account(await self._load(session, account_id))
+            account = views.account(await self._load(session, account_id))
+        if generation == self._generation:  # no change committed meanwhile
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()
+            self._cache[account_id] = account
+        return account
 
     async def get_by_login(self, login: str) -> model.Account:
         async with self.read() as session:
