@@ -105,6 +105,7 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory = CachedDirectory(services=services)
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
+    portal_setup.attach_directory(app, directory)
     stop = asyncio.Event()
     loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory, stop))
     if app[SETTINGS].simulator:

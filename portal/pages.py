@@ -16,12 +16,14 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorKind
 from fleet.core.values import Actor, Channel, Language, Role
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from portal import calls_view
 from portal.i18n import translator
 from portal.openapi import ID_MAX
 from portal.security import check_csrf, csrf_token, storable
 
 SERVICES = web.AppKey("portal_services", Services)
+DIRECTORY = web.AppKey("portal_directory", CachedDirectory)  # the routing cache
 ACCOUNT_KEY = "account_id"
 CALLS_PAGE = 20
 PAGE_LIMIT = 100_000
@@ -93,11 +95,19 @@ async def line_of(request: web.Request, fleet_id: int) -> model.LineServices:
 
 
 async def line_in(request: web.Request, fleet_id: int) -> model.Line:
-    """The line of the path, without its services (for a change), in the fleet."""
-    try:
-        line = await request.app[SERVICES].lines.get(path_id(request, "line_id"))
-    except DomainError as exc:
-        raise web.HTTPNotFound() from exc
+    """The line of the path, without its services (for a change), in the fleet. The routing
+    cache answers when it knows the line (the change itself checks it again in the database);
+    the database otherwise."""
+    line_id = path_id(request, "line_id")
+    directory = request.app.get(DIRECTORY)
+    cached = directory.line(line_id) if directory is not None else None
+    if cached is not None:
+        line = cached.line
+    else:
+        try:
+            line = await request.app[SERVICES].lines.get(line_id)
+        except DomainError as exc:
+            raise web.HTTPNotFound() from exc
     if line.fleet_id != fleet_id:
         raise web.HTTPNotFound()
     return line

@@ -14,6 +14,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
 from portal import api, pages
 from portal.security import portal_input, security_headers
 
@@ -55,3 +56,7 @@ def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
 
 def attach_services(app: web.Application, services: Services) -> None:
     app[pages.SERVICES] = services
+
+
+def attach_directory(app: web.Application, directory: CachedDirectory) -> None:
+    app[pages.DIRECTORY] = directory
