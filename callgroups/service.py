@@ -53,9 +53,12 @@ class GroupService(MembershipService):
             )
             return [views.group(r) for r in rows.all()]
 
-    async def table(self, fleet_id: int) -> list[model.GroupSummary]:
-        """The fleet's groups by name, each with its member counts, without loading the
-        members (the groups table of seed 004: a fleet may have hundreds of groups)."""
+    async def table(
+        self, fleet_id: int, *, offset: int = 0, limit: int = 50
+    ) -> model.Page[model.GroupSummary]:
+        """A page of the fleet's groups by name, each with its member counts, without loading
+        the members (the groups table of seed 004: a fleet may have hundreds of groups)."""
+        offset, limit = max(0, offset), max(1, min(limit, 500))
         counts = (
             select(
                 MemberRow.group_id,
@@ -69,20 +72,25 @@ class GroupService(MembershipService):
             select(GroupRow.__table__, counts.c.members, counts.c.connected)
             .outerjoin(counts, counts.c.group_id == GroupRow.id)
             .where(GroupRow.fleet_id == fleet_id)
-            .order_by(GroupRow.name)
+            .order_by(GroupRow.name, GroupRow.id)
+            .offset(offset)
+            .limit(limit)
         )
+        count = select(func.count()).select_from(GroupRow).where(GroupRow.fleet_id == fleet_id)
         async with self.read() as session:
-            found = (await session.execute(query)).all()
-            if not found:
+            total = int(await session.scalar(count) or 0)
+            found = (await session.execute(query)).all() if total > offset else []
+            if not total:
                 await load_fleet(session, fleet_id)  # an unknown fleet is "not found"
-            return [
+            items = tuple(
                 model.GroupSummary(
                     group=views.group_with(row, ()),
                     members=int(row.members or 0),
                     connected=int(row.connected or 0),
                 )
                 for row in found
-            ]
+            )
+            return model.Page(items=items, total=total, offset=offset, limit=limit)
 
     async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.CallGroup | None:
         """The fleet's group reached by a dialled string: its short number or its number."""

@@ -26,6 +26,7 @@ SERVICES = web.AppKey("portal_services", Services)
 DIRECTORY = web.AppKey("portal_directory", CachedDirectory)  # the routing cache
 ACCOUNT_KEY = "account_id"
 CALLS_PAGE = 20
+GROUPS_PAGE = 50
 PAGE_LIMIT = 100_000
 ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
 
@@ -242,12 +243,18 @@ async def groups(request: web.Request) -> web.Response:
     fleet_id = fleet_id_of(request, account)
     services = request.app[SERVICES]
     fleet = await services.fleets.get(fleet_id)
+    page = page_number(request, "page")
+    found = await services.groups.table(
+        fleet_id, offset=(page - 1) * GROUPS_PAGE, limit=GROUPS_PAGE
+    )
     return await render(
         request,
         "groups.html",
         account,
         fleet=fleet,
-        rows=await services.groups.table(fleet_id),
+        found=found,
+        page=page,
+        pages=max(1, -(-found.total // GROUPS_PAGE)),
     )
 
 

@@ -208,3 +208,24 @@ async def test_impossible_ids_and_unstorable_text_are_refused_not_crashed(
         "/portal/login", data={"login": "chef\x00", "password": "x", "csrf": token}
     )
     assert refused.status == 400
+
+
+async def test_the_groups_table_is_paged_fifty_at_a_time(site: Site) -> None:
+    services = services_of(site)
+    setup = Actor(name="setup", channel=Channel.CLI)
+    for i in range(50):
+        await services.groups.create(
+            setup,
+            site.world.fleet.id,
+            number=f"06091{i:05d}",
+            name=f"Groupe {i:02d}",
+            user_code="1703",
+            admin_code="2202",
+        )
+    await sign_in(site.client)
+    url = f"/portal/fleets/{site.world.fleet.id}/groups"
+    first = await text(await site.client.get(url))
+    assert "51 groupes d'appel · Page 1 / 2" in first
+    assert ">Com<" in first and "Groupe 48" in first and "Groupe 49" not in first  # by name
+    second = await text(await site.client.get(url, params={"page": "2"}))
+    assert "Page 2 / 2" in second and "Groupe 49" in second and ">Com<" not in second

@@ -425,13 +425,16 @@ async def test_the_groups_table_counts_members_without_loading_them(
     )
     await services.groups.set_connected(actor, com.id, world.line(1).id, True)
     table = await services.groups.table(world.fleet.id)
-    assert [(r.group.name, r.members, r.connected, r.any_connected) for r in table] == [
+    assert [(r.group.name, r.members, r.connected, r.any_connected) for r in table.items] == [
         ("Aucun", 0, 0, False),
         ("Com", 2, 1, True),
     ]
+    assert table.total == 2
     full = await services.groups.get(com.id)
-    assert table[1].group == dataclasses.replace(full, members=())
-    assert await services.groups.table(world.other_fleet.id) == []
+    assert table.items[1].group == dataclasses.replace(full, members=())
+    second = await services.groups.table(world.fleet.id, offset=1, limit=1)
+    assert [r.group.name for r in second.items] == ["Com"] and second.total == 2
+    assert (await services.groups.table(world.other_fleet.id)).items == ()
     with pytest.raises(DomainError) as caught:
         await services.groups.table(999_999)
     assert caught.value.code is ErrorCode.NOT_FOUND
