@@ -61,7 +61,10 @@ class FleetRow(Base):
 
 class LineRow(Base):
     __tablename__ = "lines"
-    __table_args__ = (UniqueConstraint("fleet_id", "short_number"),)
+    __table_args__ = (
+        UniqueConstraint("fleet_id", "short_number"),
+        Index("ix_lines_fleet_name", "fleet_id", "employee_name", "id"),  # the lines page
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fleet_id: Mapped[int] = mapped_column(ForeignKey("fleets.id", ondelete="CASCADE"), index=True)
