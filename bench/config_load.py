@@ -10,20 +10,24 @@ randomly chosen MSISDNs. Prints figures; it is a benchmark, not a test.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/portal.py would
+# shadow the project's ``portal`` package (which fleet.app imports): the root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import math
 import os
 import random
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import text
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -33,8 +37,6 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine
 from fleet.seed import seed
 
-DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
-PG_URL_ENV = "FLEETPBX_BENCH_PG_URL"
 TARGET_P99_MS = 5.0
 TARGET = f"target: p99 < {TARGET_P99_MS:g} ms on PostgreSQL on loopback"
 WARMUP = 200
@@ -135,23 +137,8 @@ async def run_sqlite(args: argparse.Namespace) -> Result:
 
 
 async def run_postgres(args: argparse.Namespace) -> Result:
-    base = make_url(args.pg_url)
-    name = f"fleetpbx_bench_{os.getpid()}"
-    admin = create_async_engine(
-        base.set(database=base.database or "postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        async with admin.connect() as conn:
-            version = await conn.scalar(text("SHOW server_version"))
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
-            return await run_backend(f"PostgreSQL {version}", url, args)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with scratch_database(args.pg_url) as db:
+        return await run_backend(f"PostgreSQL {db.version}", db.url, args)
 
 
 async def main(args: argparse.Namespace) -> int:

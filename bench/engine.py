@@ -11,6 +11,13 @@ memory run (bytes per concurrent call). Prints figures; it is a benchmark, not a
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/portal.py would
+# shadow the project's ``portal`` package (which fleet.app imports): the root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import gc
@@ -18,16 +25,13 @@ import math
 import os
 import random
 import resource
-import sys
 import time
 import tracemalloc
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -43,8 +47,6 @@ from fleet.services.directory import CachedDirectory
 from simulators.clock import VirtualTime
 from simulators.network import Behaviour, HandsetState, SimulatedNetwork
 
-DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
-PG_URL_ENV = "FLEETPBX_BENCH_PG_URL"
 MIX = {"plain": 0.40, "forwarding": 0.25, "list": 0.15, "group": 0.20}
 RATE = 50  # new calls per virtual second
 STEP = 0.1  # virtual seconds per time step
@@ -335,25 +337,10 @@ async def main(args: argparse.Namespace) -> int:
         f"engine: 1 fleet, {args.lines} lines, {args.groups} groups; {args.calls} call "
         f"attempts; {args.concurrent} concurrent calls; seed {args.seed}"
     )
-    base = make_url(args.pg_url)
-    name = f"fleetpbx_bench_{os.getpid()}"
-    admin = create_async_engine(
-        base.set(database=base.database or "postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        async with admin.connect() as conn:
-            version = await conn.scalar(text("SHOW server_version"))
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
-            out(f"PostgreSQL {version}  {base.set(database=name).render_as_string()}")
-            directory, groups = await prepare(url, args)
-            run_engine(directory, groups, args)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with scratch_database(args.pg_url) as db:
+        out(f"PostgreSQL {db.version}  {db.shown}")
+        directory, groups = await prepare(db.url, args)
+        run_engine(directory, groups, args)
     return 0
 
 

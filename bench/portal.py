@@ -41,9 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import aiohttp
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -56,8 +54,6 @@ from fleet.seed import seed
 from fleet.services.container import Services
 from portal.line_pages import PAGE as LINES_PER_PAGE
 
-DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
-PG_URL_ENV = "FLEETPBX_BENCH_PG_URL"
 LOGIN, PASSWORD = "bench.manager", "bench-password-42"
 SETUP_ACTOR = Actor(name="bench", channel=Channel.CLI)
 TARGET_PAGE_P95_MS = 150.0
@@ -650,33 +646,18 @@ async def main(args: argparse.Namespace) -> int:
         + f" per endpoint after {WARMUP_PER_CLIENT} warm-up requests per client; seed {args.seed}"
     )
     out(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
-    base = make_url(args.pg_url)
-    name = f"fleetpbx_bench_{os.getpid()}"
-    admin = create_async_engine(
-        base.set(database=base.database or "postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        async with admin.connect() as conn:
-            version = await conn.scalar(text("SHOW server_version"))
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
-            out(f"PostgreSQL {version}  {base.set(database=name).render_as_string()}")
-            started = time.perf_counter()
-            await migrate.upgrade(url)
-            out(f"migrate: {time.perf_counter() - started:.1f} s")
-            fleet = await seed_fleet(url, args)
-            kinds = Counter(term.kind for term in fleet.terms)
-            out(
-                f"search terms: {', '.join(f'{k} {v}' for k, v in kinds.items())}; "
-                f"{max(t.pages for t in fleet.terms)} pages at most ({LINES_PER_PAGE} per page)"
-            )
-            results = await serve_and_drive(url, fleet, args)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with scratch_database(args.pg_url) as db:
+        out(f"PostgreSQL {db.version}  {db.shown}")
+        started = time.perf_counter()
+        await migrate.upgrade(db.url)
+        out(f"migrate: {time.perf_counter() - started:.1f} s")
+        fleet = await seed_fleet(db.url, args)
+        kinds = Counter(term.kind for term in fleet.terms)
+        out(
+            f"search terms: {', '.join(f'{k} {v}' for k, v in kinds.items())}; "
+            f"{max(t.pages for t in fleet.terms)} pages at most ({LINES_PER_PAGE} per page)"
+        )
+        results = await serve_and_drive(db.url, fleet, args)
     report_targets(results)
     if args.profile:
         out(f"cProfile of the service (whole life, start-up included): {args.profile}")

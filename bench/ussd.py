@@ -13,6 +13,13 @@ transactions per second and latency; it is a benchmark, not a test.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/portal.py would
+# shadow the project's ``portal`` package (which fleet.app imports): the root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import cProfile
@@ -20,18 +27,17 @@ import math
 import os
 import random
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
-from sqlalchemy import event, text
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from featurecodes import texts
 from featurecodes.handler import FeatureCodeHandler
@@ -52,8 +58,6 @@ from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from simulators.smsc import SmscSimulator, UssdRejected
 
-DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/"
-PG_URL_ENV = "FLEETPBX_BENCH_PG_URL"
 SYSTEM_ID, PASSWORD = "fleetpbx", "benchpw"
 DESTINATION = "0145678910"  # a valid 01 number, outside the fleet: the forwarding target
 WARMUP = 200
@@ -627,27 +631,12 @@ async def main(args: argparse.Namespace, tally: LogTally) -> int:
     )
     out(f"mix: {', '.join(f'{kind} {share:.1%}' for kind, share in MIX.items())}")
     out(f"logs: structlog at {args.log_level}, {args.log_format} renderer, to {os.devnull}")
-    base = make_url(args.pg_url)
-    name = f"fleetpbx_bench_{os.getpid()}"
-    admin = create_async_engine(
-        base.set(database=base.database or "postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        async with admin.connect() as conn:
-            version = await conn.scalar(text("SHOW server_version"))
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = base.set(database=name).render_as_string(hide_password=False)
-            out(f"PostgreSQL {version}  {base.set(database=name).render_as_string()}")
-            started = time.perf_counter()
-            await migrate.upgrade(url)
-            out(f"migrate: {time.perf_counter() - started:.1f} s")
-            rate, p99 = await exchange(url, args, tally)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with scratch_database(args.pg_url) as db:
+        out(f"PostgreSQL {db.version}  {db.shown}")
+        started = time.perf_counter()
+        await migrate.upgrade(db.url)
+        out(f"migrate: {time.perf_counter() - started:.1f} s")
+        rate, p99 = await exchange(db.url, args, tally)
     for goal, value, met in (
         (f">= {TARGET_RATE:,.0f} transactions/s", f"{rate:,.0f}/s", rate >= TARGET_RATE),
         (f"p99 < {TARGET_P99_MS:g} ms", f"{p99:.2f} ms", p99 < TARGET_P99_MS),
