@@ -680,3 +680,21 @@ async def test_an_account_read_again_after_any_change_of_it_or_its_fleets(
     await services.accounts.delete(actor, manager.id)
     with pytest.raises(DomainError):
         await services.accounts.get(manager.id)
+
+
+async def test_two_changes_creating_the_same_forwarding_at_once_both_land(
+    services: Services, actor: Actor, world: World
+) -> None:
+    line_id = world.line(0).id
+    results = await asyncio.gather(
+        *(
+            services.forwarding.set(
+                actor, line_id, ForwardingKind.BUSY, destination=number, active=True
+            )
+            for number in ("0145678910", "0145678911", "0145678912", "0145678913")
+        ),
+        return_exceptions=True,
+    )
+    assert all(not isinstance(r, BaseException) for r in results), results
+    [rule] = await services.forwarding.of_line(line_id)
+    assert rule.kind is ForwardingKind.BUSY and rule.active

@@ -32,9 +32,28 @@ class ForwardingService(Service):
         active: bool = True,
         no_reply_timer: int | None = None,
     ) -> model.Forwarding:
-        """Register a destination (and timer) for a forwarding type; activate it or not."""
+        """Register a destination (and timer) for a forwarding type; activate it or not.
+
+        Two changes creating the same rule at once (a portal and the API, two managers) both
+        land: the one whose INSERT meets the other's row is done again, as an update."""
         fkind = rules.forwarding_kind(kind)
         timer = rules.no_reply_timer(fkind, no_reply_timer)
+        try:
+            return await self._set(actor, line_id, fkind, destination, active, timer)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.CONFLICT:
+                raise
+            return await self._set(actor, line_id, fkind, destination, active, timer)
+
+    async def _set(
+        self,
+        actor: Actor,
+        line_id: int,
+        fkind: ForwardingKind,
+        destination: str | None,
+        active: bool,
+        timer: int | None,
+    ) -> model.Forwarding:
         async with self.write() as session:
             line, row = await self._line_and_rule(session, line_id, fkind)
             if not (destination or "").strip():
