@@ -16,7 +16,7 @@ from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from tests.exchange import n
-from tests.world import World, build_world
+from tests.world import World, build_world, code_group
 
 Ussd = Callable[..., Awaitable[UssdReply]]
 ME = "0611000001"
@@ -25,13 +25,12 @@ ME = "0611000001"
 @pytest.fixture
 async def world(services: Services, actor: Actor) -> World:
     world = await build_world(services, actor)
-    await services.groups.create(
+    await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         short_number="2500",
         members=[world.line(0).id, world.line(1).id],
     )

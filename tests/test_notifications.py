@@ -12,7 +12,7 @@ from fleet.core.errors import DomainError
 from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.services.container import Services
 from tests.exchange import n
-from tests.world import World, build_world
+from tests.world import World, build_world, code_group
 
 MANAGER = Actor(name="gestionnaire", channel=Channel.PORTAL, account_id=1)
 USER = Actor(name="0611000001", channel=Channel.USSD)
@@ -50,13 +50,12 @@ def notifier(services: Services, smsc: FakeSmsc) -> Notifier:
 
 
 async def _group(services: Services, world: World) -> int:
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         MANAGER,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id, world.line(1).id],
     )
     return group.id

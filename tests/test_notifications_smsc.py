@@ -12,7 +12,7 @@ from fleet.core.values import Actor, Channel
 from fleet.services.container import Services
 from simulators.smsc import Misbehaviour, SmscSimulator
 from tests.test_smpp_gateway import StubHandler, eventually, make_gateway, running
-from tests.world import World, build_world
+from tests.world import World, build_world, code_group
 
 MANAGER = Actor(name="gestionnaire", channel=Channel.PORTAL, account_id=1)
 MEMBER = "+33611000002"
@@ -33,13 +33,12 @@ async def smsc() -> AsyncIterator[SmscSimulator]:
 async def test_no_notification_is_lost_whatever_the_smsc_does(
     misbehaviour: Misbehaviour, services: Services, world: World, smsc: SmscSimulator
 ) -> None:
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         MANAGER,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id, world.line(1).id],
     )
     async with running(make_gateway(smsc, StubHandler()), smsc) as gateway:

@@ -30,7 +30,7 @@ from fleet.db.tables import AccountRow
 from fleet.services.audit import AuditFilter
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
-from tests.world import World, build_world
+from tests.world import World, build_world, code_group
 
 
 @pytest.fixture
@@ -64,13 +64,12 @@ async def test_fleet_is_created_read_updated_and_listed(services: Services, acto
 async def test_deleting_a_fleet_deletes_its_lines_groups_and_numbers(
     services: Services, actor: Actor, world: World
 ) -> None:
-    await services.groups.create(
+    await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id],
     )
     await services.fleets.delete(actor, world.fleet.id)
@@ -147,13 +146,12 @@ async def test_deleting_a_line_removes_its_services_and_memberships(
     line = world.line(1)
     await services.forwarding.set(actor, line.id, ForwardingKind.BUSY, destination="0145678910")
     await services.incoming.save(actor, line.id, entries=["0611000002", "0145678910"])
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id, line.id],
     )
     await services.lines.delete(actor, line.id)
@@ -267,13 +265,12 @@ async def test_incoming_list_can_be_switched_off_and_on_keeping_entries(
 async def test_group_has_every_field_of_the_manager_screen(
     services: Services, actor: Actor, world: World
 ) -> None:
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         queue_size=1,
         switchover_delay=12,
         intercall_delay=30,
@@ -302,13 +299,12 @@ async def test_group_has_every_field_of_the_manager_screen(
 async def test_members_connect_and_disconnect_and_the_legend_follows(
     services: Services, actor: Actor, world: World
 ) -> None:
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id, world.line(1).id],
     )
     group = await services.groups.set_connected(actor, group.id, world.line(1).id, True)
@@ -342,13 +338,12 @@ async def test_members_are_removed_and_reordered_with_positions_kept_dense(
     services: Services, actor: Actor, world: World
 ) -> None:
     ids = [world.line(i).id for i in range(4)]
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=ids,
     )
     group = await services.groups.remove_member(actor, group.id, ids[1])
@@ -406,13 +401,12 @@ async def test_a_line_in_several_groups_sees_them_all(
 async def test_the_groups_table_counts_members_without_loading_them(
     services: Services, actor: Actor, world: World
 ) -> None:
-    com = await services.groups.create(
+    com = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(0).id, world.line(1).id],
     )
     await services.groups.create(
@@ -443,13 +437,12 @@ async def test_the_groups_table_counts_members_without_loading_them(
 async def test_concurrent_additions_never_exceed_ten_members(
     services: Services, actor: Actor, world: World
 ) -> None:
-    group = await services.groups.create(
+    group = await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[world.line(i).id for i in range(9)],
     )
     results = await asyncio.gather(
@@ -476,13 +469,12 @@ async def test_line_services_bring_forwarding_list_and_groups(
     await services.incoming.save(
         actor, line.id, entries=["0145678910", "0611000002"], mode="cascade"
     )
-    await services.groups.create(
+    await code_group(
+        services,
         actor,
         world.fleet.id,
         number="0609182236",
         name="Com",
-        user_code="1703",
-        admin_code="2202",
         members=[line.id],
     )
     loaded = await services.lines.services("+33611000002")

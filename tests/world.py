@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fleet.core import model
 from fleet.core.values import Actor
@@ -47,6 +48,27 @@ async def build_world(services: Services, actor: Actor) -> World:
     )
     return World(
         fleet=fleet, other_fleet=other, lines=lines, plain=plain, foreign=foreign, fixed=fixed
+    )
+
+
+async def code_group(
+    services: Services,
+    actor: Actor,
+    fleet_id: int,
+    *,
+    number: str,
+    name: str,
+    **settings: Any,
+) -> model.CallGroup:
+    """A call group with the codes the tests dial: user 1703, administrative 2202."""
+    return await services.groups.create(
+        actor,
+        fleet_id,
+        number=number,
+        name=name,
+        user_code="1703",
+        admin_code="2202",
+        **settings,
     )
 
 
