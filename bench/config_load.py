@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
-import math
 import os
 import random
 import tempfile
@@ -27,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _report import out, percentile
 from sqlalchemy.engine import make_url
 
 from fleet.app import build_services
@@ -53,16 +53,6 @@ class Result:
     p99: float
     worst: float
     per_second: float
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 async def run_backend(backend: str, url: str, args: argparse.Namespace) -> Result:

@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import gc
-import math
 import os
 import random
 import resource
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _report import out, percentile
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -97,16 +97,6 @@ class GcClock:
         self.worst = max(self.worst, spent)
         self.runs += 1
         self.full += info["generation"] == 2
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def category(services: LineServices) -> str:

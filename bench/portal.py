@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import re
@@ -36,12 +35,13 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import aiohttp
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _report import out, percentile
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -123,16 +123,6 @@ class PhaseResult:
     bench_cpu: float = 0.0
     machine_busy: float | None = None
     postgres_cpu: float = 0.0
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # -- CPU accounting ---------------------------------------------------------------------------

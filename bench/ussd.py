@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import cProfile
-import math
 import os
 import random
 import re
@@ -35,6 +34,7 @@ from typing import Any, TextIO
 
 import structlog
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _report import out, percentile
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -187,16 +187,6 @@ class LogTally:
         if method in ("warning", "warn", "error", "exception", "critical"):
             self.events[f"{method} {event_dict.get('event')}"] += 1
         return event_dict
-
-
-def out(line: str = "") -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def quantiles(samples: Sequence[float]) -> str:
