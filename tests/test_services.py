@@ -690,3 +690,19 @@ async def test_two_changes_creating_the_same_forwarding_at_once_both_land(
     assert all(not isinstance(r, BaseException) for r in results), results
     [rule] = await services.forwarding.of_line(line_id)
     assert rule.kind is ForwardingKind.BUSY and rule.active
+
+
+async def test_two_saves_of_one_incoming_list_at_once_both_land(
+    services: Services, actor: Actor, world: World
+) -> None:
+    line_id = world.line(0).id
+    lists = (["0611000002"], ["0611000003", "0611000004"], ["0611000005"], ["0611000006"])
+    results = await asyncio.gather(
+        *(services.incoming.save(actor, line_id, entries=entries) for entries in lists),
+        return_exceptions=True,
+    )
+    assert all(not isinstance(r, BaseException) for r in results), results
+    plan = await services.incoming.get(line_id)
+    assert plan is not None and [e.national_digits() for e in plan.entries] in [
+        list(entries) for entries in lists
+    ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -19,6 +19,8 @@ from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import Actor, AuditAction
 from fleet.db.tables import AuditRow
 from fleet.services.changes import ChangeHub, ChangeRef
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -60,6 +62,17 @@ class Service:
         except (OperationalError, InterfaceError, OSError) as exc:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
         await self._ctx.changes.publish(changes)
+
+    async def again_on_conflict(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change`` (one write transaction); when it lost a race to a concurrent
+        change of the same rows (a unique constraint: ``CONFLICT``), run it once more: it
+        then sees the other's rows and updates them."""
+        try:
+            return await change()
+        except DomainError as exc:
+            if exc.code is not ErrorCode.CONFLICT:
+                raise
+            return await change()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -38,12 +38,9 @@ class ForwardingService(Service):
         land: the one whose INSERT meets the other's row is done again, as an update."""
         fkind = rules.forwarding_kind(kind)
         timer = rules.no_reply_timer(fkind, no_reply_timer)
-        try:
-            return await self._set(actor, line_id, fkind, destination, active, timer)
-        except DomainError as exc:
-            if exc.code is not ErrorCode.CONFLICT:
-                raise
-            return await self._set(actor, line_id, fkind, destination, active, timer)
+        return await self.again_on_conflict(
+            lambda: self._set(actor, line_id, fkind, destination, active, timer)
+        )
 
     async def _set(
         self,

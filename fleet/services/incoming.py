@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.numbering import E164
 from fleet.core.values import UNSET, Actor, AuditAction, RingMode, Unset
 from fleet.db.tables import IncomingEntryRow, IncomingListRow, LineRow
 from fleet.services import views
@@ -51,8 +52,21 @@ class IncomingListService(Service):
             numbers.append(number)
         if active and not numbers:
             raise DomainError(ErrorCode.LIST_EMPTY, field="entries")
+        return await self.again_on_conflict(
+            lambda: self._replace(actor, line_id, numbers, ring, step, active)
+        )
+
+    async def _replace(
+        self,
+        actor: Actor,
+        line_id: int,
+        numbers: list[E164],
+        ring: RingMode,
+        step: int,
+        active: bool,
+    ) -> model.IncomingList:
         async with self.write() as session:
-            line = await pabx_line(session, line_id)
+            line = await pabx_line(session, line_id, lock=True)  # one replacement at a time
             in_vpn = await vpn_numbers(session, line.fleet_id, [n.value for n in numbers])
             for index, number in enumerate(numbers):
                 if number.value not in in_vpn:

@@ -9,9 +9,10 @@ from fleet.core.numbering import E164
 from fleet.db.tables import LineRow
 
 
-async def pabx_line(session: AsyncSession, line_id: int) -> LineRow:
-    """The line, which must have the PABX option to configure its services."""
-    row = await session.get(LineRow, line_id)
+async def pabx_line(session: AsyncSession, line_id: int, *, lock: bool = False) -> LineRow:
+    """The line, which must have the PABX option to configure its services; with ``lock``,
+    changes of this line's services wait for each other (``SELECT … FOR UPDATE``)."""
+    row = await session.get(LineRow, line_id, with_for_update=lock)
     if row is None:
         raise not_found("line", line_id)
     return check_pabx(row)
