@@ -67,6 +67,19 @@ def shots(tmp_path: Path) -> Path:
     return target
 
 
+async def snap(page: object, path: Path, *, full_page: bool = False) -> None:
+    """A screenshot for the docs. Chromium sometimes refuses one under load ("Unable to
+    capture screenshot"): it is a picture, not a behaviour, so it is tried three times."""
+    for attempt in range(3):
+        try:
+            await page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
+            return
+        except playwright_api.Error:
+            if attempt == 2:
+                raise
+            await page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
 async def sign_in(page: object, base: str, login: str, password: str) -> None:
     await page.goto(f"{base}/portal/login")  # type: ignore[attr-defined]
     await page.get_by_label("Identifiant").fill(login)  # type: ignore[attr-defined]
@@ -81,19 +94,19 @@ async def test_a_manager_forwards_builds_a_group_connects_a_member_and_sees_an_e
     out = shots(tmp_path)
     page = await browser.new_page(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
     await page.goto(f"{base}/portal/login")
-    await page.screenshot(path=str(out / "portal-login.png"))
+    await snap(page, out / "portal-login.png")
     await sign_in(page, base, demo.MANAGER_LOGIN, demo.MANAGER_PASSWORD)
     await page.get_by_role("link", name="Lignes de la flotte").click()
     await page.get_by_label("Rechercher").fill("2004")  # Madame C's short number
     await page.get_by_role("button", name="Rechercher").click()
-    await page.screenshot(path=str(out / "portal-lines.png"))
+    await snap(page, out / "portal-lines.png")
     await page.get_by_role("link", name="Gérer les renvois d'appel").first.click()
     # a busy forwarding to her assistant
     await page.locator('input[name="busy.active"]').check()
     await page.locator('input[name="busy.destination"]').fill("0611000007")
     await page.get_by_role("button", name="Valider").click()
     await page.get_by_text("Modifications enregistrées.").wait_for()
-    await page.screenshot(path=str(out / "portal-forwarding.png"))
+    await snap(page, out / "portal-forwarding.png")
     # a validation error: the reason next to the field, the input kept
     await page.locator('input[name="unconditional.active"]').check()
     await page.locator('input[name="unconditional.destination"]').fill("0899123456")
@@ -103,7 +116,7 @@ async def test_a_manager_forwards_builds_a_group_connects_a_member_and_sees_an_e
     assert (
         await page.locator('input[name="unconditional.destination"]').input_value() == "0899123456"
     )
-    await page.screenshot(path=str(out / "portal-forwarding-error.png"))
+    await snap(page, out / "portal-forwarding-error.png")
     # build a group and connect a member
     await page.get_by_role("link", name="Accueil").click()
     await page.get_by_role("link", name="Administrer les groupes d'appel").click()
@@ -121,9 +134,9 @@ async def test_a_manager_forwards_builds_a_group_connects_a_member_and_sees_an_e
     await page.get_by_role("button", name="Ajouter", exact=True).click()
     await page.get_by_role("button", name="Connecter", exact=True).click()
     await page.get_by_text("Connecté", exact=True).wait_for()
-    await page.screenshot(path=str(out / "portal-group.png"))
+    await snap(page, out / "portal-group.png")
     await page.get_by_role("link", name="Administrer les groupes d'appel").click()
-    await page.screenshot(path=str(out / "portal-groups.png"))
+    await snap(page, out / "portal-groups.png")
     services = server.app[SERVICES]
     group = await services.groups.get_by_number("0609182250")
     assert group.any_connected and group.members[0].employee_name == "Madame C"
@@ -144,7 +157,7 @@ async def test_an_employee_changes_its_incoming_list(
     await page.get_by_label("Liste d'appels 3").fill("")
     await page.get_by_role("button", name="Valider").click()
     await page.get_by_text("Modifications enregistrées.").wait_for()
-    await page.screenshot(path=str(out / "portal-employee-incoming.png"))
+    await snap(page, out / "portal-employee-incoming.png")
     line = await server.app[SERVICES].lines.get_by_msisdn("0611000002")
     plan = await server.app[SERVICES].incoming.get(line.id)
     assert plan is not None and plan.mode.value == "simultaneous" and len(plan.entries) == 2
@@ -182,10 +195,10 @@ async def test_a_manager_opens_a_line_turns_call_waiting_off_and_acts_as_its_use
     await page.get_by_role("button", name="Valider").click()
     await page.get_by_text("Modifications enregistrées.").wait_for()
     assert "répondu" in await page.locator("#calls").inner_text()
-    await page.screenshot(path=str(out / "portal-line.png"), full_page=True)
+    await snap(page, out / "portal-line.png", full_page=True)
     assert not (await services.lines.get(madame_b.id)).call_waiting
     await page.get_by_role("button", name="Agir en tant que cet utilisateur").click()
     await page.get_by_text("Vous agissez en tant que Madame B").wait_for()
-    await page.screenshot(path=str(out / "portal-acting.png"))
+    await snap(page, out / "portal-acting.png")
     await page.get_by_role("button", name="Revenir à mon compte").click()
     await page.get_by_label("Double appel").wait_for()  # back on her line's page
