@@ -181,9 +181,11 @@ async def read_smpp(binary: str, path: Path, port: int) -> list[SmppPdu]:
 
 
 async def frames(binary: str, path: Path, port: int, display_filter: str) -> list[int]:
-    """The numbers of the frames matching ``display_filter``, SMPP decoded on ``port``."""
+    """The numbers of the frames matching ``display_filter``, SMPP decoded on ``port``; two
+    passes (``-2``), so a segment knows the later frame its PDU is reassembled in."""
     out = await run_tshark(
         binary,
+        "-2",
         "-r",
         str(path),
         "-d",
@@ -237,8 +239,9 @@ async def dissection_problems(binary: str, path: Path, port: int) -> list[str]:
 
 async def not_smpp(binary: str, path: Path, port: int) -> list[int]:
     """Frames carrying TCP payload that the SMPP dissector did not take (an unknown command id,
-    a stream it lost track of)."""
-    return await frames(binary, path, port, "tcp.len > 0 && !smpp")
+    a stream it lost track of). A segment holding the first part of a PDU that the next one
+    completes (a peer writing one PDU in two sends) is reassembled there: it is not one."""
+    return await frames(binary, path, port, "tcp.len > 0 && !smpp && !tcp.reassembled_in")
 
 
 class LoopbackCapture:
