@@ -53,6 +53,31 @@ async def _target(request: web.Request) -> _Target:
     return _Target(account, fleet_id, line, base, actor(account))
 
 
+async def _form(
+    request: web.Request,
+    page: _Target,
+    template: str,
+    errors: dict[str, str],
+    status: int = 200,
+    **values: Any,
+) -> web.Response:
+    """A line's form (forwarding or incoming list): what it shows, or what was typed with
+    the reasons it was refused."""
+    return await render(
+        request,
+        template,
+        page.account,
+        base=page.base,
+        fleet=await request.app[SERVICES].fleets.get(page.fleet_id),
+        line=page.line,
+        errors=errors,
+        kinds=[k.value for k in KINDS],
+        saved=request.query.get("saved") == "1",
+        status=status,
+        **values,
+    )
+
+
 async def lines(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
@@ -77,7 +102,7 @@ async def lines(request: web.Request) -> web.Response:
 
 async def forwarding(request: web.Request) -> web.Response:
     page = await _target(request)
-    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
+    line = page.line
     rows = {
         kind.value: {
             "active": bool(rule and rule.active),
@@ -87,39 +112,12 @@ async def forwarding(request: web.Request) -> web.Response:
         for kind in KINDS
         for rule in [line.forwarding(kind)]
     }
-    return await _forwarding_page(request, account, fleet_id, line, rows, {}, base=base)
-
-
-async def _forwarding_page(
-    request: web.Request,
-    account: model.Account,
-    fleet_id: int,
-    line: model.LineServices,
-    rows: dict[str, dict[str, Any]],
-    errors: dict[str, str],
-    status: int = 200,
-    *,
-    base: str,
-) -> web.Response:
-    fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    return await render(
-        request,
-        "forwarding.html",
-        account,
-        base=base,
-        fleet=fleet,
-        line=line,
-        rows=rows,
-        errors=errors,
-        kinds=[k.value for k in KINDS],
-        saved=request.query.get("saved") == "1",
-        status=status,
-    )
+    return await _form(request, page, "forwarding.html", {}, rows=rows)
 
 
 async def save_forwarding(request: web.Request) -> web.Response:
     page = await _target(request)
-    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
+    account, line, base = page.account, page.line, page.base
     data = await form(request)
     services = request.app[SERVICES]
     who = page.who
@@ -152,9 +150,7 @@ async def save_forwarding(request: web.Request) -> web.Response:
         except DomainError as exc:
             errors[kind.value] = exc.message(account.language)
     if errors:
-        return await _forwarding_page(
-            request, account, fleet_id, line, rows, errors, 400, base=base
-        )
+        return await _form(request, page, "forwarding.html", errors, 400, rows=rows)
     for kind, row, timer in plan:
         existing = line.forwarding(kind)
         if row["destination"]:
@@ -186,7 +182,7 @@ def _timer(kind: ForwardingKind, raw: str) -> int | None:
 
 async def incoming(request: web.Request) -> web.Response:
     page = await _target(request)
-    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
+    line = page.line
     plan = line.incoming_list
     entries = (
         [e.national_digits() for e in plan.entries]
@@ -199,38 +195,12 @@ async def incoming(request: web.Request) -> web.Response:
         "ring_time": str(plan.ring_time if plan else rules.RING_TIME_DEFAULT),
         "entries": entries + [""] * (rules.LIST_MAX_ENTRIES - len(entries)),
     }
-    return await _incoming_page(request, account, fleet_id, line, values, {}, base=base)
-
-
-async def _incoming_page(
-    request: web.Request,
-    account: model.Account,
-    fleet_id: int,
-    line: model.LineServices,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status: int = 200,
-    *,
-    base: str,
-) -> web.Response:
-    fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    return await render(
-        request,
-        "incoming.html",
-        account,
-        base=base,
-        fleet=fleet,
-        line=line,
-        values=values,
-        errors=errors,
-        saved=request.query.get("saved") == "1",
-        status=status,
-    )
+    return await _form(request, page, "incoming.html", {}, values=values)
 
 
 async def save_incoming(request: web.Request) -> web.Response:
     page = await _target(request)
-    account, fleet_id, line, base = page.account, page.fleet_id, page.line, page.base
+    account, line, base = page.account, page.line, page.base
     data = await form(request)
     services = request.app[SERVICES]
     who = page.who
@@ -260,9 +230,7 @@ async def save_incoming(request: web.Request) -> web.Response:
             index = int(field.split(".")[1])
             field = f"entry{filled[index]}" if index < len(filled) else "entries"
         errors = {field: exc.message(account.language)}
-        return await _incoming_page(
-            request, account, fleet_id, line, values, errors, 400, base=base
-        )
+        return await _form(request, page, "incoming.html", errors, 400, values=values)
     raise web.HTTPFound(url)
 
 
