@@ -25,7 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 from sqlalchemy.engine import make_url
 
@@ -35,7 +35,6 @@ from fleet.core.clock import SystemClock
 from fleet.core.numbering import E164
 from fleet.db import migrate
 from fleet.db.engine import create_engine
-from fleet.seed import seed
 
 TARGET_P99_MS = 5.0
 TARGET = f"target: p99 < {TARGET_P99_MS:g} ms on PostgreSQL on loopback"
@@ -65,13 +64,7 @@ async def run_backend(backend: str, url: str, args: argparse.Namespace) -> Resul
     try:
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        started = time.perf_counter()
-        report = await seed(services, fleets=1, lines=args.lines, seed=42, groups=args.groups)
-        out(
-            f"seed: 1 fleet, {report.lines} lines, {report.groups} groups, "
-            f"{report.forwardings} forwardings, {report.incoming_lists} incoming lists, "
-            f"{report.fixed_numbers} fixed numbers in {time.perf_counter() - started:.1f} s"
-        )
+        report = await seed_fleet(services, lines=args.lines, groups=args.groups, seed=42)
         fleet_id = report.fleet_ids[0]
         numbers: list[E164] = []
         while True:

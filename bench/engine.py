@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
-from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 
 from fleet.app import build_services
@@ -42,7 +42,6 @@ from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import ForwardingKind
 from fleet.db import migrate
 from fleet.db.engine import create_engine
-from fleet.seed import seed
 from fleet.services.directory import CachedDirectory
 from simulators.clock import VirtualTime
 from simulators.network import Behaviour, HandsetState, SimulatedNetwork
@@ -254,15 +253,7 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[CachedDirectory, 
     try:
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        started = time.perf_counter()
-        report = await seed(
-            services, fleets=1, lines=args.lines, seed=args.seed, groups=args.groups
-        )
-        out(
-            f"seed: {report.lines} lines, {report.groups} groups, {report.forwardings} "
-            f"forwardings, {report.incoming_lists} incoming lists, {report.fixed_numbers} "
-            f"fixed numbers in {time.perf_counter() - started:.1f} s"
-        )
+        report = await seed_fleet(services, lines=args.lines, groups=args.groups, seed=args.seed)
         directory = CachedDirectory(services=services)
         started = time.perf_counter()
         await directory.load_all()

@@ -41,6 +41,7 @@ from typing import Any, TextIO
 
 import aiohttp
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _pg import seed_fleet as seed_one_fleet
 from _report import out, percentile
 
 from fleet.app import build_services
@@ -50,7 +51,6 @@ from fleet.core.clock import SystemClock
 from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.db import migrate
 from fleet.db.engine import create_engine
-from fleet.seed import seed
 from fleet.services.container import Services
 from portal.line_pages import PAGE as LINES_PER_PAGE
 
@@ -172,14 +172,8 @@ async def seed_fleet(url: str, args: argparse.Namespace) -> Fleet:
     try:
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        started = time.perf_counter()
-        report = await seed(
-            services, fleets=1, lines=args.lines, seed=args.seed, groups=args.groups
-        )
-        out(
-            f"seed: 1 fleet, {report.lines} lines, {report.groups} groups, "
-            f"{report.forwardings} forwardings, {report.incoming_lists} incoming lists, "
-            f"{report.fixed_numbers} fixed numbers in {time.perf_counter() - started:.1f} s"
+        report = await seed_one_fleet(
+            services, lines=args.lines, groups=args.groups, seed=args.seed
         )
         fleet_id = report.fleet_ids[0]
         await services.accounts.create_manager(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import structlog
-from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
+from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -53,7 +53,6 @@ from fleet.core.clock import SystemClock
 from fleet.core.values import Language
 from fleet.db import migrate
 from fleet.db.engine import create_engine
-from fleet.seed import seed
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from simulators.smsc import SmscSimulator, UssdRejected
@@ -466,15 +465,7 @@ async def exchange(url: str, args: argparse.Namespace, tally: LogTally) -> tuple
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         settings.number_policy().destination(DESTINATION)  # raises if the policy refuses it
-        started = time.perf_counter()
-        report = await seed(
-            services, fleets=1, lines=args.lines, seed=args.seed, groups=args.groups
-        )
-        out(
-            f"seed: {report.lines} lines, {report.groups} groups, {report.forwardings} "
-            f"forwardings, {report.incoming_lists} incoming lists, {report.fixed_numbers} "
-            f"fixed numbers in {time.perf_counter() - started:.1f} s"
-        )
+        report = await seed_fleet(services, lines=args.lines, groups=args.groups, seed=args.seed)
         workers = await handsets_of(services, report.fleet_ids[0], args.concurrency)
 
         started = time.perf_counter()
