@@ -33,6 +33,7 @@ from functools import partial
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 
+from fleet import heap
 from fleet.app import build_services
 from fleet.config import load_settings
 from fleet.core.calls.engine import Engine
@@ -42,6 +43,7 @@ from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import ForwardingKind
 from fleet.db import migrate
 from fleet.db.engine import create_engine
+from fleet.exchange import build_exchange
 from fleet.services.directory import CachedDirectory
 from simulators.clock import VirtualTime
 from simulators.network import Behaviour, HandsetState, SimulatedNetwork
@@ -125,18 +127,11 @@ def behaviour(rng: random.Random) -> tuple[Behaviour, HandsetState]:
 
 
 def build(directory: CachedDirectory, handsets: Handsets) -> Exchange:
+    """The exchange the service builds (``fleet.exchange``), in virtual time."""
     clock = VirtualTime()
-    network = SimulatedNetwork(time=clock)
     tally = Tally()
-    engine = Engine(
-        network=network,
-        timers=clock,
-        clock=clock,
-        directory=directory,
-        recorder=tally,
-        policy=NumberPolicy(),
-    )
-    network.attach(engine)
+    built = build_exchange(time=clock, directory=directory, recorder=tally, policy=NumberPolicy())
+    network, engine = built.network, built.engine
     for number, name, fixed, how, state in handsets:
         network.add(number, name, fixed=fixed, behaviour=how, state=state)
     return Exchange(time=clock, network=network, engine=engine, tally=tally)
@@ -321,6 +316,8 @@ async def main(args: argparse.Namespace) -> int:
     async with scratch_database(args.pg_url) as db:
         out(f"PostgreSQL {db.version}  {db.shown}")
         directory, groups = await prepare(db.url, args)
+        # as the service does once its routing cache is loaded (fleet.app, fleet.heap)
+        out(f"heap settled after the cache load: {heap.settle():,} objects frozen")
         run_engine(directory, groups, args)
     return 0
 

@@ -9,7 +9,7 @@ from callgroups.store import GroupStore
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.numbering import E164
-from fleet.core.values import Actor, AuditAction
+from fleet.core.values import Actor
 from fleet.db.tables import MemberRow
 from fleet.services import views
 
@@ -41,7 +41,7 @@ class MembershipService(GroupStore):
             )
             await session.flush()
             after = views.group(await self._load(session, group_id, refresh=True))
-            self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+            self._members_changed(session, actor, row, before, after)
         return after
 
     async def remove_member(self, actor: Actor, group_id: int, line_id: int) -> model.CallGroup:
@@ -59,7 +59,7 @@ class MembershipService(GroupStore):
             await session.flush()
             await self._renumber(session, row, [m.line_id for m in row.members])
             after = views.group(await self._load(session, group_id, refresh=True))
-            self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+            self._members_changed(session, actor, row, before, after)
         return after
 
     async def reorder(
@@ -76,7 +76,7 @@ class MembershipService(GroupStore):
             await self._renumber(session, row, wanted)
             after = views.group(await self._load(session, group_id, refresh=True))
             if after != before:
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+                self._members_changed(session, actor, row, before, after)
         return after
 
     async def set_connected(
@@ -91,7 +91,7 @@ class MembershipService(GroupStore):
                 member.connected = connected
                 member.changed_at = self.now()
                 after = views.group(row)
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+                self._members_changed(session, actor, row, before, after)
             else:
                 after = before
         return after
@@ -108,5 +108,5 @@ class MembershipService(GroupStore):
                     member.changed_at = now
             after = views.group(row)
             if after != before:
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+                self._members_changed(session, actor, row, before, after)
         return after

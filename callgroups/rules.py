@@ -17,19 +17,47 @@ MAX_WAIT_MIN, MAX_WAIT_MAX, MAX_WAIT_DEFAULT = 10, 1800, 120
 NAME_MAX = 60
 
 
-@dataclass(frozen=True, slots=True)
-class GroupSettings:
-    """Every field of a call group except its number and members, validated."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bounds:
+    """The inclusive range of a numeric setting, and the error that refuses a value outside it
+    (or a value that is not a number at all: the portal's form says the same)."""
 
-    name: str
-    user_code: str
-    admin_code: str
-    queue_size: int = QUEUE_MIN
-    switchover_delay: int = SWITCHOVER_DEFAULT
-    intercall_delay: int = INTERCALL_DEFAULT
-    distribution: DistributionMode = DistributionMode.LINEAR
-    max_queue_wait: int = MAX_WAIT_DEFAULT
-    no_answer_action: NoAnswerAction = NoAnswerAction.END_WITH_ANNOUNCEMENT
+    field: str
+    low: int
+    high: int
+    error: ErrorCode
+
+    def check(self, value: int) -> int:
+        if isinstance(value, bool) or not self.low <= value <= self.high:
+            raise self.refusal()
+        return value
+
+    def refusal(self) -> DomainError:
+        return DomainError(self.error, field=self.field, min=self.low, max=self.high)
+
+
+QUEUE = Bounds(
+    field="queue_size", low=QUEUE_MIN, high=QUEUE_MAX, error=ErrorCode.GROUP_QUEUE_INVALID
+)
+SWITCHOVER = Bounds(
+    field="switchover_delay",
+    low=SWITCHOVER_MIN,
+    high=SWITCHOVER_MAX,
+    error=ErrorCode.GROUP_SWITCHOVER_DELAY_INVALID,
+)
+INTERCALL = Bounds(
+    field="intercall_delay",
+    low=INTERCALL_MIN,
+    high=INTERCALL_MAX,
+    error=ErrorCode.GROUP_INTERCALL_DELAY_INVALID,
+)
+MAX_WAIT = Bounds(
+    field="max_queue_wait",
+    low=MAX_WAIT_MIN,
+    high=MAX_WAIT_MAX,
+    error=ErrorCode.GROUP_MAX_WAIT_INVALID,
+)
+BOUNDS = {bounds.field: bounds for bounds in (QUEUE, SWITCHOVER, INTERCALL, MAX_WAIT)}
 
 
 def name(raw: str | None) -> str:
@@ -57,46 +85,20 @@ def codes(user_code: str | None, admin_code: str | None) -> tuple[str, str]:
     return user, admin
 
 
-def _bounded(value: int, lo: int, hi: int, *, field: str, error: ErrorCode) -> int:
-    if isinstance(value, bool) or not lo <= value <= hi:
-        raise DomainError(error, field=field, min=lo, max=hi)
-    return value
-
-
 def queue_size(value: int) -> int:
-    return _bounded(
-        value, QUEUE_MIN, QUEUE_MAX, field="queue_size", error=ErrorCode.GROUP_QUEUE_INVALID
-    )
+    return QUEUE.check(value)
 
 
 def switchover_delay(value: int) -> int:
-    return _bounded(
-        value,
-        SWITCHOVER_MIN,
-        SWITCHOVER_MAX,
-        field="switchover_delay",
-        error=ErrorCode.GROUP_SWITCHOVER_DELAY_INVALID,
-    )
+    return SWITCHOVER.check(value)
 
 
 def intercall_delay(value: int) -> int:
-    return _bounded(
-        value,
-        INTERCALL_MIN,
-        INTERCALL_MAX,
-        field="intercall_delay",
-        error=ErrorCode.GROUP_INTERCALL_DELAY_INVALID,
-    )
+    return INTERCALL.check(value)
 
 
 def max_queue_wait(value: int) -> int:
-    return _bounded(
-        value,
-        MAX_WAIT_MIN,
-        MAX_WAIT_MAX,
-        field="max_queue_wait",
-        error=ErrorCode.GROUP_MAX_WAIT_INVALID,
-    )
+    return MAX_WAIT.check(value)
 
 
 def distribution(raw: str | DistributionMode) -> DistributionMode:

@@ -14,7 +14,7 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164
 from fleet.core.numbering import optional_short_number as _short
-from fleet.core.values import UNSET, Actor, AuditAction, DistributionMode, NoAnswerAction, Unset
+from fleet.core.values import UNSET, Actor, DistributionMode, NoAnswerAction, Unset
 from fleet.db.tables import GroupRow, LineRow, MemberRow
 from fleet.services import views
 from fleet.services.lookups import (
@@ -187,15 +187,7 @@ class GroupService(MembershipService):
                 )
             await session.flush()
             view = views.group(await self._load(session, row.id, refresh=True))
-            self.audit(
-                session,
-                actor,
-                fleet_id=fleet_id,
-                entity="call_group",
-                entity_id=row.id,
-                action=AuditAction.CREATE,
-                after=view,
-            )
+            self._group_changed(session, actor, row, None, view)
         return view
 
     async def update(
@@ -278,7 +270,7 @@ class GroupService(MembershipService):
             after = views.group(row)
             if after != before:
                 row.updated_at = self.now()
-                self._audit(session, actor, row, AuditAction.UPDATE, before, after)
+                self._group_changed(session, actor, row, before, after)
         return after
 
     async def change_codes(
@@ -296,7 +288,7 @@ class GroupService(MembershipService):
                 raise DomainError(ErrorCode.GROUP_IS_OVERFLOW_TARGET, group=referrer.name)
             before = views.group(row)
             await session.delete(row)
-            self._audit(session, actor, row, AuditAction.DELETE, before, None)
+            self._group_changed(session, actor, row, before, None)
 
     # -- helpers ---------------------------------------------------------------------
 

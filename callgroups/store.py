@@ -1,4 +1,5 @@
-"""What the call-group use cases share: loading a group, its members and lines, auditing."""
+"""What the call-group use cases share: loading a group, its members and lines, and
+recording their changes (a group's settings, or its members)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from fleet.core import model
+from fleet.core.changes import GroupChange, MemberChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164
-from fleet.core.values import Actor, AuditAction
+from fleet.core.values import Actor
 from fleet.db.tables import GroupRow, LineRow, MemberRow
 from fleet.services.base import Service
 
@@ -60,22 +62,26 @@ class GroupStore(Service):
             raise DomainError(ErrorCode.PABX_OPTION_REQUIRED, field="line", number=number)
         return line
 
-    def _audit(
+    def _group_changed(
         self,
         session: AsyncSession,
         actor: Actor,
         row: GroupRow,
-        action: AuditAction,
         before: model.CallGroup | None,
         after: model.CallGroup | None,
     ) -> None:
-        self.audit(
-            session,
-            actor,
-            fleet_id=row.fleet_id,
-            entity="call_group",
-            entity_id=row.id,
-            action=action,
-            before=before,
-            after=after,
-        )
+        """The group created (``before`` None), its settings changed, or deleted."""
+        change = GroupChange(fleet_id=row.fleet_id, group_id=row.id, before=before, after=after)
+        self.record(session, actor, change)
+
+    def _members_changed(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        row: GroupRow,
+        before: model.CallGroup,
+        after: model.CallGroup,
+    ) -> None:
+        """Members added, removed, reordered, connected or disconnected."""
+        change = MemberChange(fleet_id=row.fleet_id, group_id=row.id, before=before, after=after)
+        self.record(session, actor, change)

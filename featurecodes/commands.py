@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from callgroups.codes import CodeKind
 from featurecodes import texts
 from featurecodes.catalogue import FORWARDING_CODES, Catalogue, Feature
 from featurecodes.grammar import Procedure, ServiceRequest
 from featurecodes.ports import ConfigView
 from fleet.core import model
 from fleet.core.errors import DomainError, not_found
+from fleet.core.linesettings import LineSetting, UssdAnswers
 from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
-from fleet.services.codes import CodeKind
 from fleet.services.container import Services
 
 TELEPHONY_SERVICES = {None, "10", "11"}  # all teleservices, telephony
@@ -47,10 +48,9 @@ class Commands:
         feature = self._catalogue.feature(request.code)
         if feature is Feature.FORWARDING:
             return await self._forwarding(line, request, lang)
-        if feature is Feature.CALL_WAITING:
-            return await self._switch(line, request, lang, "call_waiting", "cw_on", "cw_off")
-        if feature is Feature.CLIR:
-            return await self._switch(line, request, lang, "clir", "clir_on", "clir_off")
+        setting = self._catalogue.setting(request.code)  # Feature.LINE_SETTING
+        if setting is not None:
+            return await self._setting(line, request, lang, *setting)
         if feature is Feature.GROUP_MEMBER:
             return await self._group_member(line, request, lang)
         if feature is Feature.GROUP_ADMIN:
@@ -126,21 +126,25 @@ class Commands:
                 lines.append(texts.text(lang, "fwd_status_off", kind=name))
         return texts.fit("\n".join(lines))
 
-    # -- call waiting (43), caller-id restriction (31) ----------------------------------------
+    # -- a line setting with a service code (call waiting 43, hidden number 31...) -------------
 
-    async def _switch(
-        self, line: model.Line, req: ServiceRequest, lang: Language, field: str, on: str, off: str
+    async def _setting(
+        self,
+        line: model.Line,
+        req: ServiceRequest,
+        lang: Language,
+        setting: LineSetting[bool],
+        answers: UssdAnswers,
     ) -> str:
+        """``*SC#`` switches the setting on, ``#SC#`` off, ``*#SC#`` tells its state; the
+        answers are the setting's own."""
         if req.procedure is P.INTERROGATION:
-            return texts.text(lang, on if getattr(line, field) else off)
+            return texts.fit(answers.answer(setting.of(line))(lang))
         if req.procedure not in (P.ACTIVATION, P.DEACTIVATION) or req.sia:
             return texts.text(lang, "not_supported")
         value = req.procedure is P.ACTIVATION
-        if field == "clir":
-            await self._services.lines.update(actor_for(line), line.id, clir=value)
-        else:
-            await self._services.lines.update(actor_for(line), line.id, call_waiting=value)
-        return texts.text(lang, on if value else off)
+        await self._services.lines.update(actor_for(line), line.id, settings={setting: value})
+        return texts.fit(answers.answer(value)(lang))
 
     # -- call groups -----------------------------------------------------------------------
 

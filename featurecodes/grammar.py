@@ -20,6 +20,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 
+from fleet.core.dialling import ClirOverride, Dialled
+
 # Annex B of TS 22.030: codes of the supplementary services (no PABX code may use these)
 ANNEX_B_CODES: frozenset[str] = frozenset(
     {
@@ -89,11 +91,7 @@ class Procedure(Enum):
     ERASURE = "##"
 
 
-class Clir(Enum):
-    """Per-call override of caller-id restriction."""
-
-    SUPPRESS = "suppress"  # *31#<number>: show my number for this call
-    INVOKE = "invoke"  # #31#<number>: hide my number for this call
+Clir = ClirOverride  # the per-call override of caller-id restriction (``fleet.core.dialling``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +137,6 @@ Parsed = ServiceRequest | UssdString | PlainCall | GrammarError
 _SS = re.compile(r"^(\*\*|\*#|##|\*|#)(\d{2,3})((?:\*[0-9+]*){0,3})#$")
 _USSD_CHARS = re.compile(r"^[0-9*#+]+$")
 _NUMBER = re.compile(r"^\+?[0-9]+$")
-_CLIR_PREFIX = re.compile(r"^([*#])31#(\+?[0-9]+)$")
 
 
 def classify(raw: str, *, known_codes: Collection[str] = ANNEX_B_CODES) -> Parsed:
@@ -151,10 +148,9 @@ def classify(raw: str, *, known_codes: Collection[str] = ANNEX_B_CODES) -> Parse
         return GrammarError(GrammarReason.TOO_LONG, text)
     if not _USSD_CHARS.match(text):
         return GrammarError(GrammarReason.INVALID_CHARACTERS, text)
-    clir = _CLIR_PREFIX.match(text)
-    if clir:
-        mode = Clir.SUPPRESS if clir.group(1) == "*" else Clir.INVOKE
-        return PlainCall(number=clir.group(2), clir=mode)
+    dialled = Dialled.parse(text)
+    if dialled.override is not None and _NUMBER.match(dialled.number):
+        return PlainCall(number=dialled.number, clir=dialled.override)
     match = _SS.match(text)
     if match and match.group(2) in known_codes:
         slots = match.group(3).split("*")[1:] if match.group(3) else []

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from callgroups.codes import CodeKind
 from featurecodes import texts
 from featurecodes.commands import Commands, actor_for
 from featurecodes.ports import ConfigView
 from fleet.core import model
 from fleet.core.errors import DomainError
 from fleet.core.values import Language, RingMode
-from fleet.services.codes import CodeKind
 from fleet.services.container import Services
 
 

@@ -1,26 +1,22 @@
 """SMS notifications of changes a fleet manager made to a line (not the user himself):
-a member connected to / disconnected from a group, a forwarding changed. They go to the
-outbox in the change's own transaction (they commit with it or not at all), then out
-through the SMSC in the background once it has committed, so a slow or absent SMSC never
-delays the manager; what cannot be sent now is sent later."""
+a member connected to / disconnected from a group, a forwarding changed (which ones:
+``featurecodes.notices``). They go to the outbox in the change's own transaction (the outbox
+service's stager: they commit with it or not at all), then out through the SMSC in the
+background once it has committed, so a slow or absent SMSC never delays the manager; what
+cannot be sent now is sent later."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from featurecodes import texts
+from featurecodes.notices import notices
 from featurecodes.ussd import Sms, SmsSender
-from fleet.core.numbering import E164
-from fleet.core.values import Channel, ForwardingKind, Language
-from fleet.services.changes import ChangeHub, ChangeRef
+from fleet.core.changes import ChangeEvent
+from fleet.services.changes import ChangeHub
 from fleet.services.container import Services
-
-MANAGER_CHANNELS = {Channel.PORTAL, Channel.API, Channel.CLI}
 
 log = structlog.get_logger("featurecodes.notify")
 
@@ -29,6 +25,7 @@ class Notifier:
     def __init__(self, *, services: Services, sender: SmsSender | None = None) -> None:
         self._services = services
         self._sender = sender
+        self._stage = services.outbox.stager(notices)
         self._lock = asyncio.Lock()
         self._sending: asyncio.Task[None] | None = None
         self._again = False
@@ -38,37 +35,17 @@ class Notifier:
         self._sender = sender
 
     def attach_to(self, hub: ChangeHub) -> None:
-        hub.stage_with(self.stage)
+        """Stage the notices of every change in its transaction; send them once committed."""
+        hub.stage_with(self._stage)
         hub.subscribe(self.changed)
 
     def detach_from(self, hub: ChangeHub) -> None:
-        hub.unstage(self.stage)
+        hub.unstage(self._stage)
         hub.unsubscribe(self.changed)
 
-    async def stage(self, session: AsyncSession, changes: Sequence[ChangeRef]) -> None:
-        """Inside the change's transaction: its SMS go to the outbox and commit with it, so a
-        crash right after the commit loses none."""
-        wanted: list[tuple[int, str, dict[str, object]]] = []
-        for change in changes:
-            if change.actor is None or change.actor.channel not in MANAGER_CHANNELS:
-                continue
-            if change.entity == "call_group":
-                wanted += _group_messages(change)
-            elif change.entity == "forwarding":
-                wanted += _forwarding_messages(change)
-        if not wanted:
-            return
-        lines = await self._services.lines.contacts(session, {line_id for line_id, *_ in wanted})
-        messages: list[tuple[E164, str]] = []
-        for line_id, key, params in wanted:
-            if line_id in lines:
-                msisdn, lang = lines[line_id]
-                messages.append((msisdn, texts.text(lang, key, **_localised(lang, params))))
-        await self._services.outbox.stage(session, messages)
-
-    async def changed(self, changes: Sequence[ChangeRef]) -> None:
+    async def changed(self, events: Sequence[ChangeEvent]) -> None:
         """After the commit: send what the change put in the outbox, in the background."""
-        if any(_notifies(change) for change in changes):
+        if notices(events):
             self._kick()
 
     def _kick(self) -> None:
@@ -109,59 +86,3 @@ class Notifier:
                 sent += 1
         self.sent += sent
         return sent
-
-
-def _members(snapshot: Any) -> dict[int, bool]:
-    if not isinstance(snapshot, dict):
-        return {}
-    return {
-        m["line_id"]: bool(m["connected"])
-        for m in snapshot.get("members", [])
-        if isinstance(m, dict) and "line_id" in m
-    }
-
-
-def _notifies(change: ChangeRef) -> bool:
-    return (
-        change.actor is not None
-        and change.actor.channel in MANAGER_CHANNELS
-        and change.entity in ("call_group", "forwarding")
-    )
-
-
-def _group_messages(change: ChangeRef) -> list[tuple[int, str, dict[str, object]]]:
-    """A member connected or disconnected by the manager: one SMS to that member."""
-    before = _members(change.before)
-    after = _members(change.after)
-    group = (change.after or change.before or {}).get("name", "?")
-    found: list[tuple[int, str, dict[str, object]]] = []
-    for line_id, connected in after.items():
-        if line_id in before and before[line_id] != connected:
-            key = "sms_member_connected" if connected else "sms_member_disconnected"
-            found.append((line_id, key, {"group": group}))
-    return found
-
-
-def _forwarding_messages(change: ChangeRef) -> list[tuple[int, str, dict[str, object]]]:
-    """A forwarding changed by the manager: its new state, to the line."""
-    rule: dict[str, Any] = change.after or change.before or {}
-    line_id = rule.get("line_id")
-    if not isinstance(line_id, int):
-        return []
-    after = change.after
-    state: object = None  # off
-    if after and after.get("active") and after.get("destination"):
-        state = E164(after["destination"]).national_digits()
-    return [
-        (line_id, "sms_forwarding_changed", {"kind": ForwardingKind(rule["kind"]), "state": state})
-    ]
-
-
-def _localised(lang: Language, params: dict[str, object]) -> dict[str, object]:
-    """Parameters that depend on the line's language, in that language."""
-    if "kind" not in params:
-        return params
-    kind = params["kind"]
-    assert isinstance(kind, ForwardingKind)
-    state = params["state"] if params["state"] is not None else texts.text(lang, "state_off")
-    return {"summary": f"{texts.kind_name(lang, kind, short=True)} {state}"}

@@ -43,10 +43,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "fwd_erased": ("{kind} effacé.", "{kind} erased."),
     "fwd_status_on": ("{kind} : actif vers {number}", "{kind}: on, to {number}"),
     "fwd_status_off": ("{kind} : inactif", "{kind}: off"),
-    "cw_on": ("Double appel activé.", "Call waiting on."),
-    "cw_off": ("Double appel désactivé.", "Call waiting off."),
-    "clir_on": ("Numéro masqué activé.", "Caller ID hidden."),
-    "clir_off": ("Numéro masqué désactivé.", "Caller ID shown."),
     "group_unknown": ("Groupe inconnu : {group}.", "Unknown group: {group}."),
     "group_code_missing": (
         "Saisissez le code du groupe : {example}",

@@ -1,10 +1,12 @@
-"""The one wiring point: settings -> engine -> services -> aiohttp application."""
+"""The composition root: settings -> database -> services -> routing cache -> call
+exchange (``fleet.exchange``) -> feature codes -> portals -> aiohttp application. The
+simulators are imported here (and by the CLI) only."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import structlog
 from aiohttp import web
@@ -15,15 +17,22 @@ from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
 from fleet import heap
 from fleet.config import Settings
+from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
+from fleet.core.model import CallRecord
 from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
+from fleet.exchange import Exchange, build_exchange
+from fleet.exchange.eventlog import StructlogEvents
+from fleet.exchange.looptime import LoopTime
+from fleet.exchange.records import CallRecords
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from fleet.services.recording import RecordWriter
 from portal import setup as portal_setup
 from simulators import http as sim_http
-from simulators import live as sim_live
+from simulators.live import LiveSimulator
 from simulators.smsc import SmscSimulator
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -31,6 +40,9 @@ CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SERVICES = web.AppKey("services", Services)
 DIRECTORY = web.AppKey("directory", CachedDirectory)
+CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
+EXCHANGE = web.AppKey("exchange", Exchange)
+RECORDS = web.AppKey("call_records", CallRecords)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
 OUTBOX_INTERVAL = 10.0
@@ -48,17 +60,24 @@ def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> 
     return Services.build(context=context)
 
 
-def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Application:
+def build_app(
+    *, settings: Settings, clock: Clock | None = None, settle_heap: bool = False
+) -> web.Application:
+    """The service. ``settle_heap`` (``fleetpbx serve`` and ``demo``): once the routing
+    cache is loaded, freeze the heap so full garbage collections stop scanning it."""
     app = web.Application()
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_routing_cache)
+    app.cleanup_ctx.append(_call_exchange)
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
         sim_http.routes(app)
     app.cleanup_ctx.append(_feature_codes)
+    if settle_heap:
+        app.cleanup_ctx.append(_heap_settler)
     portal_setup.setup(
         app,
         key=portal_setup.session_key(settings.session_key),
@@ -69,20 +88,70 @@ def build_app(*, settings: Settings, clock: Clock | None = None) -> web.Applicat
     return app
 
 
-async def settle_heap(app: web.Application) -> None:
-    """Once everything has started (``fleetpbx serve`` and ``demo`` add this last)."""
-    log.info("heap_settled", frozen_objects=heap.settle())
+async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
+    """Freeze the start-up heap once the routing cache — most of the long-lived objects —
+    is loaded (at once in the demo; in the background when the database came late)."""
+
+    async def settle() -> None:
+        await app[CACHE_LOADED].wait()
+        log.info("heap_settled", frozen_objects=heap.settle())
+
+    task = asyncio.get_running_loop().create_task(settle())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
+    """The call engine on the configured network adapter, in real time; call records go to
+    the database; call groups hear of their configuration changes (a member connecting
+    offers the waiting callers to it)."""
+    settings = app[SETTINGS]
+    services = app[SERVICES]
+
+    def failed(record: CallRecord, exc: Exception) -> None:
+        log.error("call_record_not_written", call_id=record.call_id, error=repr(exc))
+
+    records = CallRecords(writer=RecordWriter(calls=services.calls, on_error=failed))
+    exchange = build_exchange(
+        network=settings.network,
+        time=LoopTime(),
+        directory=app[DIRECTORY],
+        recorder=records,
+        policy=settings.number_policy(),
+        log=StructlogEvents(),
+    )
+    app[EXCHANGE] = exchange
+    app[RECORDS] = records
+
+    async def groups_changed(events: Sequence[ChangeEvent]) -> None:
+        for event in events:
+            change = event.change
+            if isinstance(change, GroupChange | MemberChange):
+                exchange.groups.group_changed(change.after, change.group_id)
+
+    services.changes.subscribe(groups_changed)
+    log.info("call_engine_started", network=settings.network.value)
+    yield
+    services.changes.unsubscribe(groups_changed)
+    await records.flush()
+    log.info("call_engine_stopped", calls_up=exchange.engine.active_calls)
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
-    """The simulated mobile network and the call engine, in real time (demo)."""
-    live = await sim_live.start(
-        services=app[SERVICES], directory=app[DIRECTORY], policy=app[SETTINGS].number_policy()
+    """The demo's control of the simulated network: a handset per line, over HTTP."""
+    exchange = app[EXCHANGE]
+    live = LiveSimulator(
+        network=exchange.network,
+        engine=exchange.engine,
+        directory=app[DIRECTORY],
+        records=app[RECORDS],
     )
+    live.sync_handsets()
     app[sim_http.LIVE] = live
     log.info("simulator_ready", handsets=len(live.network.handsets))
     yield
-    await live.close()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -105,9 +174,10 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory = CachedDirectory(services=services)
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
+    app[CACHE_LOADED] = loaded = asyncio.Event()
     portal_setup.attach_directory(app, directory)
     stop = asyncio.Event()
-    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory, stop))
+    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory, stop, loaded))
     if app[SETTINGS].simulator:
         await loader  # the simulated network registers a handset for every line
     yield
@@ -116,7 +186,9 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory.close()
 
 
-async def _load_routing_cache(directory: CachedDirectory, stop: asyncio.Event) -> None:
+async def _load_routing_cache(
+    directory: CachedDirectory, stop: asyncio.Event, loaded: asyncio.Event
+) -> None:
     delay = CACHE_RETRY_FIRST
     while not stop.is_set():
         try:
@@ -128,6 +200,7 @@ async def _load_routing_cache(directory: CachedDirectory, stop: asyncio.Event) -
             delay = min(delay * 2, CACHE_RETRY_MAX)
             continue
         log.info("routing_cache_ready", lines=len(directory.all_lines()))
+        loaded.set()
         return
 
 

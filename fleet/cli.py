@@ -16,13 +16,15 @@ import structlog
 from aiohttp import web
 
 from fleet import logs
-from fleet.app import build_app, build_services, settle_heap
+from fleet.app import build_app, build_services
 from fleet.config import ConfigError, Settings, load_settings
 from fleet.core.clock import SystemClock
 from fleet.core.errors import DomainError
 from fleet.core.values import Language
 from fleet.db import migrate
 from fleet.db.engine import create_engine
+from fleet.services.directory import CachedDirectory
+from fleet.services.recording import RecordWriter
 
 log = structlog.get_logger("fleet.cli")
 
@@ -233,16 +235,30 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run_scenario(loaded: Any, settings: Settings) -> int:
     from fleet import demo
+    from fleet.exchange import play_scenario
     from simulators import runner
+    from simulators.setup import SetupError
 
     await migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    errors: list[str] = []
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         await demo.ensure_demo(services)
-        result = await runner.run(loaded, services, policy=settings.number_policy())
+        directory = CachedDirectory(services=services)
+        await directory.load_all()
+        writer = RecordWriter(calls=services.calls, on_error=lambda r, e: errors.append(repr(e)))
+        try:
+            result = play_scenario(
+                loaded, directory, policy=settings.number_policy(), recorder=writer
+            )
+        except SetupError as exc:
+            sys.stderr.write(f"fleetpbx: {exc}\n")
+            return 2
+        await writer.flush()
     finally:
         await engine.dispose()
+    result.failures += [f"call record not written: {error}" for error in errors]
     for line in runner.render(loaded, result):
         _out(line)
     return 0 if result.ok else 1
@@ -278,8 +294,7 @@ async def _prepare_demo(settings: Settings) -> None:
 
 
 def _serve(settings: Settings) -> None:
-    app = build_app(settings=settings)
-    app.on_startup.append(settle_heap)  # after every cleanup context has started
+    app = build_app(settings=settings, settle_heap=True)
     log.info("serving", host=settings.host, port=settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
 

@@ -8,6 +8,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,12 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///fleetpbx.db"
 
 class ConfigError(Exception):
     """A configuration value is missing, unknown or malformed."""
+
+
+class NetworkKind(StrEnum):
+    """The network adapter the call engine runs on."""
+
+    SIMULATED = "simulated"  # the in-process simulated mobile network (SIP: issue 12)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +43,8 @@ class Settings:
     numbering_special_prefixes: tuple[str, ...] = ("08",)
     cookie_secure: bool = False
     session_key: str = ""  # 32 bytes, url-safe base64; random per process when empty
-    simulator: bool = False  # run the simulated mobile network inside the service (demo)
+    network: NetworkKind = NetworkKind.SIMULATED  # the call engine's network adapter
+    simulator: bool = False  # the demo's tools: /sim control of the network, SMSC simulator
     smpp_host: str = "127.0.0.1"  # the USSD gateway / SMSC the service binds to
     smpp_port: int = 0  # 0: no SMPP bind
     smpp_system_id: str = "fleetpbx"
@@ -165,6 +173,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "numbering_special_prefixes": _prefixes,
     "cookie_secure": _bool,
     "session_key": lambda v: str(v),
+    "network": lambda v: NetworkKind(_choice(*(k.value for k in NetworkKind))(v)),
     "simulator": _bool,
     "smpp_host": _text,
     "smpp_port": _port,

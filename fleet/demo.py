@@ -1,4 +1,6 @@
-"""The demo fleet: the people and settings of the examples in seed 004, ready to try."""
+"""The demo fleet: the people and settings of the examples in seed 004, ready to try.
+The fleet is data (``LINES``, ``FIXED``, ``FORWARDINGS``, ``LISTS``, ``GROUPS``) that
+``ensure_demo`` creates through the services (the tests build the same fleet in memory)."""
 
 from __future__ import annotations
 
@@ -29,11 +31,88 @@ LINES = [
     ("0611000013", "2013", "Chauffeur 3"),
     ("0611000014", "2014", "Chauffeur 4"),
 ]
+TRUNK = "trunk-siege"  # the company PBX's SIP trunk
 FIXED = [
     ("0145678910", "2101", "Fixe de Monsieur A"),
     ("0145678911", "2102", "Fixe de Madame B"),
     ("0145678915", "2105", "Fixe de Monsieur D"),
 ]
+
+
+@dataclass(frozen=True)
+class DemoForwarding:
+    line: str  # the employee's name
+    kind: ForwardingKind
+    destination: str
+    active: bool = True
+    no_reply_timer: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoList:
+    line: str
+    entries: tuple[str, ...]
+    mode: RingMode
+    ring_time: int
+
+
+@dataclass(frozen=True)
+class DemoGroup:
+    number: str
+    name: str
+    user_code: str
+    admin_code: str
+    queue_size: int
+    switchover_delay: int
+    intercall_delay: int
+    distribution: DistributionMode
+    members: tuple[str, ...]  # employees' names, in order (after the line it is numbered like)
+    connected: tuple[str, ...]
+    short_number: str | None = None
+
+
+FORWARDINGS = (
+    # Monsieur A forgot his mobile: immediate forwarding to his desk (kept off by default)
+    DemoForwarding("Monsieur A", ForwardingKind.UNCONDITIONAL, "0145678910", active=False),
+    # Madame B: busy forwarding to her desk
+    DemoForwarding("Madame B", ForwardingKind.BUSY, "0145678911"),
+    # Madame C: after 25 s without answer, to her assistant
+    DemoForwarding("Madame C", ForwardingKind.NO_REPLY, "0611000007", no_reply_timer=25),
+    # Monsieur D: switched off or out of coverage -> his desk
+    DemoForwarding("Monsieur D", ForwardingKind.NOT_REACHABLE, "0145678915"),
+)
+LISTS = (
+    # Madame B: cascade list desk -> mobile -> assistant, 15 s each
+    DemoList("Madame B", ("0145678911", "0611000002", "0611000006"), RingMode.CASCADE, 15),
+)
+GROUPS = (
+    # the group of the seed's screen: 0609182236 "Com", 1703 / 2202, queue 1, 12 s, 30 s, linear
+    DemoGroup(
+        number="0609182236",
+        name="Com",
+        user_code="1703",
+        admin_code="2202",
+        queue_size=1,
+        switchover_delay=12,
+        intercall_delay=30,
+        distribution=DistributionMode.LINEAR,
+        members=("Monsieur A", "Madame B"),
+        connected=("Monsieur A",),
+    ),
+    DemoGroup(
+        number="0611000099",
+        name="Taxis",
+        user_code="4321",
+        admin_code="8765",
+        queue_size=3,
+        switchover_delay=15,
+        intercall_delay=20,
+        distribution=DistributionMode.CYCLIC,
+        members=("Chauffeur 1", "Chauffeur 2", "Chauffeur 3", "Chauffeur 4"),
+        connected=("Chauffeur 1", "Chauffeur 2", "Chauffeur 3"),
+        short_number="2099",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -57,70 +136,42 @@ async def ensure_demo(services: Services) -> DemoInfo:
     by_name = {line.employee_name: line for line in lines}
     for number, short, label in FIXED:
         await services.fleets.add_fixed_number(
-            actor, fleet.id, number=number, label=label, trunk="trunk-siege", short_number=short
+            actor, fleet.id, number=number, label=label, trunk=TRUNK, short_number=short
         )
-    # Monsieur A forgot his mobile: immediate forwarding to his desk (kept off by default)
-    await services.forwarding.set(
-        actor,
-        by_name["Monsieur A"].id,
-        ForwardingKind.UNCONDITIONAL,
-        destination="0145678910",
-        active=False,
-    )
-    # Madame B: busy forwarding to her desk; cascade list desk -> mobile -> assistant
-    await services.forwarding.set(
-        actor, by_name["Madame B"].id, ForwardingKind.BUSY, destination="0145678911"
-    )
-    await services.incoming.save(
-        actor,
-        by_name["Madame B"].id,
-        entries=["0145678911", "0611000002", "0611000006"],
-        mode=RingMode.CASCADE,
-        ring_time=15,
-    )
-    # Madame C: after 25 s without answer, to her assistant
-    await services.forwarding.set(
-        actor,
-        by_name["Madame C"].id,
-        ForwardingKind.NO_REPLY,
-        destination="0611000007",
-        no_reply_timer=25,
-    )
-    # Monsieur D: switched off or out of coverage -> his desk
-    await services.forwarding.set(
-        actor, by_name["Monsieur D"].id, ForwardingKind.NOT_REACHABLE, destination="0145678915"
-    )
-    # the group of the seed's screen: 0609182236 "Com", 1703 / 2202, queue 1, 12 s, 30 s, linear
-    com = await services.groups.create(
-        actor,
-        fleet.id,
-        number="0609182236",
-        name="Com",
-        user_code="1703",
-        admin_code="2202",
-        queue_size=1,
-        switchover_delay=12,
-        intercall_delay=30,
-        distribution=DistributionMode.LINEAR,
-        members=[by_name["Monsieur A"].id, by_name["Madame B"].id],
-    )
-    taxis = await services.groups.create(
-        actor,
-        fleet.id,
-        number="0611000099",
-        name="Taxis",
-        user_code="4321",
-        admin_code="8765",
-        queue_size=3,
-        switchover_delay=15,
-        intercall_delay=20,
-        short_number="2099",
-        distribution=DistributionMode.CYCLIC,
-        members=[by_name[f"Chauffeur {i}"].id for i in range(1, 5)],
-    )
-    for i in (1, 2, 3):
-        await services.groups.set_connected(actor, taxis.id, by_name[f"Chauffeur {i}"].id, True)
-    await services.groups.set_connected(actor, com.id, by_name["Monsieur A"].id, True)
+    for rule in FORWARDINGS:
+        await services.forwarding.set(
+            actor,
+            by_name[rule.line].id,
+            rule.kind,
+            destination=rule.destination,
+            active=rule.active,
+            no_reply_timer=rule.no_reply_timer,
+        )
+    for plan in LISTS:
+        await services.incoming.save(
+            actor,
+            by_name[plan.line].id,
+            entries=list(plan.entries),
+            mode=plan.mode,
+            ring_time=plan.ring_time,
+        )
+    for spec in GROUPS:
+        group = await services.groups.create(
+            actor,
+            fleet.id,
+            number=spec.number,
+            name=spec.name,
+            user_code=spec.user_code,
+            admin_code=spec.admin_code,
+            queue_size=spec.queue_size,
+            switchover_delay=spec.switchover_delay,
+            intercall_delay=spec.intercall_delay,
+            short_number=spec.short_number,
+            distribution=spec.distribution,
+            members=[by_name[name].id for name in spec.members],
+        )
+        for name in spec.connected:
+            await services.groups.set_connected(actor, group.id, by_name[name].id, True)
     try:
         await services.accounts.create_manager(
             actor,

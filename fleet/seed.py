@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from faker import Faker
 
+from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.values import Actor, Channel, DistributionMode, ForwardingKind, RingMode
 from fleet.services.container import Services
 from fleet.services.lines import NewLine
@@ -127,14 +128,16 @@ async def _seed_fleet(
                     employee_name=name,
                     short_number=str(first_short + index),
                     email=f"{_slug(name)}@{domain}",
-                    pabx_option=rng.random() < 0.9,
-                    call_waiting=rng.random() < 0.7,
+                    settings={
+                        PABX_OPTION: rng.random() < 0.9,
+                        CALL_WAITING: rng.random() < 0.7,
+                    },
                 )
             )
         created.extend(await services.lines.create_many(actor, fleet.id, batch))
     report.lines += len(created)
 
-    pabx = [line for line in created if line.pabx_option]
+    pabx = [line for line in created if PABX_OPTION.of(line)]
     kinds = list(ForwardingKind)
     for line in pabx:
         if rng.random() < 0.3:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, ErrorKind
+from fleet.core.linesettings import BY_NAME, LINE_SETTINGS
 from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode, Role
 from fleet.services.lines import PAGE_MAX
 from portal.openapi import ID_MAX, OFFSET_MAX, document
@@ -205,9 +206,7 @@ def _line_json(line: model.Line) -> dict[str, Any]:
         "employee_name": line.employee_name,
         "email": line.email,
         "language": line.language.value,
-        "pabx_option": line.pabx_option,
-        "call_waiting": line.call_waiting,
-        "clir": line.clir,
+        **{setting.name: setting.of(line) for setting in LINE_SETTINGS},
     }
 
 
@@ -313,16 +312,15 @@ async def line(request: web.Request) -> web.Response:
 
 LINE_TEXTS = ("employee_name", "short_number", "email", "language")
 LINE_NULLABLE = ("short_number", "email")
-LINE_FLAGS = ("pabx_option", "call_waiting", "clir")
 
 
 async def patch_line(request: web.Request) -> web.Response:
-    """Change a line's details: any of its texts and switches (the PABX option among them)."""
+    """Change a line's details: any of its texts and settings (the PABX option among them)."""
     account = await _manager(request)
     fleet_id = _fleet_id(request, account)
     target = await line_in(request, fleet_id)
     data = await _body(request)
-    unknown = sorted(set(data) - {*LINE_TEXTS, *LINE_FLAGS})
+    unknown = sorted(set(data) - {*LINE_TEXTS, *BY_NAME})
     if unknown:
         raise Problem(422, "invalid_value", f"{unknown[0]}: not a field of a line", unknown[0])
     changes: dict[str, Any] = {}
@@ -333,10 +331,10 @@ async def patch_line(request: web.Request) -> web.Response:
                 wanted = "a string or null" if name in LINE_NULLABLE else "a string"
                 raise Problem(422, "invalid_value", f"{name}: {wanted}", name)
             changes[name] = value
-    for name in LINE_FLAGS:
-        if name in data:
-            changes[name] = _bool(data, name)
-    await request.app[SERVICES].lines.update(_actor(account), target.id, **changes)
+    settings = {BY_NAME[name]: _bool(data, name) for name in BY_NAME if name in data}
+    await request.app[SERVICES].lines.update(
+        _actor(account), target.id, settings=settings, **changes
+    )
     return web.json_response(_services_json(await line_of(request, fleet_id)))
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from phonenumbers import NumberParseException
 
 from fleet.core import model
+from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind
 
@@ -30,6 +31,7 @@ class CallRow:
     when: str
     outgoing: bool
     other: str
+    hidden: bool  # an incoming call whose caller hid its number: "other" is not shown
     outcome: str  # a CallOutcome value, or "" while the call is not over
     duration: str  # "m:ss" of conversation, "" when not answered
     events: tuple[str, ...]  # CallEventKind values, in order, without repeats
@@ -37,7 +39,8 @@ class CallRow:
 
 def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
     outgoing = record.caller == line.msisdn.value
-    other = record.called if outgoing else record.caller
+    hidden = not outgoing and _hidden_from(record, line)
+    other = "" if hidden else record.called if outgoing else record.caller
     duration = ""
     if record.answered_at and record.released_at:
         seconds = max(0, int((record.released_at - record.answered_at).total_seconds()))
@@ -50,10 +53,22 @@ def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
         call_id=record.call_id,
         when=_local(record.offered_at, timezone),
         outgoing=outgoing,
-        other=_number(other),
+        other=_number(other) if other else "",
+        hidden=hidden,
         outcome=record.outcome.value if record.outcome else "",
         duration=duration,
         events=tuple(events),
+    )
+
+
+def _hidden_from(record: model.CallRecord, line: model.Line) -> bool:
+    """The caller hid its number (CLIR) when the call was offered to this line: the line's
+    user must not see it in the log either."""
+    return any(
+        event.kind is CallEventKind.OFFERED
+        and event.to_number == line.msisdn.value
+        and (event.detail or {}).get("presentation") == Presentation.RESTRICTED.value
+        for event in record.events
     )
 
 

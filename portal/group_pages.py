@@ -1,93 +1,114 @@
-"""Manager pages to add, modify and delete call groups and their members (seed 004 §5:
-"Ajouter", "Modifier", "Supprimer", "Déconnecter tous les membres")."""
+"""The call-group pages (seed 004 §5, "Administrer les groupes d'appel"): the manager's groups
+table, a group's members ("Ajouter", "Modifier", "Supprimer", "Déconnecter tous les membres"),
+the group form; and an employee connecting or disconnecting itself. Thin handlers: what the
+screens show and the form's shape are ``callgroups.screens``, every rule is the service's."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from callgroups import rules as group_rules
+from callgroups import screens
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.values import DistributionMode
-from portal.pages import SERVICES, actor, fleet_id_of, form, group_of, manager, render
-
-FIELDS = (
-    "number",
-    "name",
-    "user_code",
-    "admin_code",
-    "queue_size",
-    "switchover_delay",
-    "intercall_delay",
-    "distribution",
-    "short_number",
+from portal.pages import (
+    SERVICES,
+    actor,
+    fleet_id_of,
+    form,
+    group_of,
+    manager,
+    own_line,
+    page_number,
+    path_id,
+    render,
 )
-NUMBERS = ("queue_size", "switchover_delay", "intercall_delay")
+
+# -- the groups table and a group's members -------------------------------------------------
 
 
-def _values(group: model.CallGroup | None) -> dict[str, str]:
-    if group is None:
-        return {
-            "number": "",
-            "name": "",
-            "user_code": "",
-            "admin_code": "",
-            "short_number": "",
-            "queue_size": str(group_rules.QUEUE_MIN),
-            "switchover_delay": str(group_rules.SWITCHOVER_DEFAULT),
-            "intercall_delay": str(group_rules.INTERCALL_DEFAULT),
-            "distribution": DistributionMode.LINEAR.value,
-        }
-    return {
-        "number": group.number.national_digits(),
-        "name": group.name,
-        "user_code": group.user_code,
-        "admin_code": group.admin_code,
-        "short_number": group.short_number or "",
-        "queue_size": str(group.queue_size),
-        "switchover_delay": str(group.switchover_delay),
-        "intercall_delay": str(group.intercall_delay),
-        "distribution": group.distribution.value,
-    }
+async def groups(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    services = request.app[SERVICES]
+    fleet = await services.fleets.get(fleet_id)
+    found = await services.groups.table(
+        fleet_id,
+        offset=screens.table_offset(page_number(request, "page")),
+        limit=screens.GROUPS_PER_PAGE,
+    )
+    return await render(
+        request, "groups.html", account, fleet=fleet, table=screens.groups_table(found)
+    )
 
 
-def _parse(data: dict[str, str]) -> dict[str, Any]:
-    """Shape only: numbers must be numbers. Every rule is the service's."""
-    fields: dict[str, Any] = {name: data.get(name, "").strip() for name in FIELDS}
-    for name in NUMBERS:
-        raw = fields[name]
-        if not raw.lstrip("-").isdigit():
-            code, low, high = _bounds(name)
-            raise DomainError(code, field=name, min=low, max=high)
-        fields[name] = int(raw)
-    fields["short_number"] = fields["short_number"] or None
-    return fields
+async def _members_page(
+    request: web.Request,
+    account: model.Account,
+    fleet_id: int,
+    group: model.CallGroup,
+    *,
+    member_error: str | None = None,
+    member_typed: str = "",
+    status: int = 200,
+) -> web.Response:
+    fleet = await request.app[SERVICES].fleets.get(fleet_id)
+    return await render(
+        request,
+        "group.html",
+        account,
+        fleet=fleet,
+        group=screens.group_members(group),
+        member_error=member_error,
+        member_typed=member_typed,
+        status=status,
+    )
 
 
-def _bounds(name: str) -> tuple[ErrorCode, int, int]:
-    return {
-        "queue_size": (ErrorCode.GROUP_QUEUE_INVALID, group_rules.QUEUE_MIN, group_rules.QUEUE_MAX),
-        "switchover_delay": (
-            ErrorCode.GROUP_SWITCHOVER_DELAY_INVALID,
-            group_rules.SWITCHOVER_MIN,
-            group_rules.SWITCHOVER_MAX,
-        ),
-        "intercall_delay": (
-            ErrorCode.GROUP_INTERCALL_DELAY_INVALID,
-            group_rules.INTERCALL_MIN,
-            group_rules.INTERCALL_MAX,
-        ),
-    }[name]
+async def group(request: web.Request) -> web.Response:
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    return await _members_page(request, account, fleet_id, await group_of(request, fleet_id))
 
 
-async def _page(
+async def group_action(request: web.Request) -> web.Response:
+    """A member's "Connecter" / "Déconnecter", or "Déconnecter tous les membres"."""
+    account = await manager(request)
+    fleet_id = fleet_id_of(request, account)
+    the_group = await group_of(request, fleet_id)
+    data = await form(request)
+    services = request.app[SERVICES]
+    raw = request.match_info["action"]
+    action = screens.member_action(raw)
+    if raw == "disconnect-all":
+        await services.groups.disconnect_all(actor(account), the_group.id)
+    elif action is not None:
+        line_id = _line_id(data)
+        if line_id not in {m.line_id for m in the_group.members}:
+            raise web.HTTPNotFound()
+        await services.groups.set_connected(
+            actor(account), the_group.id, line_id, action is screens.MemberAction.CONNECT
+        )
+    else:
+        raise web.HTTPNotFound()
+    raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{the_group.id}")
+
+
+def _line_id(data: dict[str, str]) -> int:
+    try:
+        return int(data.get("line_id", ""))
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="line_id") from exc
+
+
+# -- the group form ----------------------------------------------------------------------------
+
+
+async def _form_page(
     request: web.Request,
     account: model.Account,
     fleet_id: int,
     group: model.CallGroup | None,
-    values: dict[str, str],
+    shown: screens.GroupForm,
     errors: dict[str, str],
     status: int = 200,
 ) -> web.Response:
@@ -98,29 +119,34 @@ async def _page(
         account,
         fleet=fleet,
         group=group,
-        values=values,
+        form=shown,
         errors=errors,
-        modes=[m.value for m in DistributionMode],
         status=status,
     )
+
+
+def _errors(exc: DomainError, account: model.Account) -> dict[str, str]:
+    return {exc.field or "form": exc.message(account.language)}
 
 
 async def new_group(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    return await _page(request, account, fleet_id, None, _values(None), {})
+    return await _form_page(request, account, fleet_id, None, screens.group_form(None), {})
 
 
 async def create_group(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     data = await form(request)
-    values = {name: data.get(name, "") for name in FIELDS}
     try:
-        group = await request.app[SERVICES].groups.create(actor(account), fleet_id, **_parse(data))
+        fields = screens.parse_form(data)
+        group = await request.app[SERVICES].groups.create(actor(account), fleet_id, **fields)
     except DomainError as exc:
-        errors = {exc.field or "form": exc.message(account.language)}
-        return await _page(request, account, fleet_id, None, values, errors, 400)
+        refilled = screens.refilled_form(data)
+        return await _form_page(
+            request, account, fleet_id, None, refilled, _errors(exc, account), 400
+        )
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{group.id}")
 
 
@@ -128,7 +154,7 @@ async def edit_group(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     group = await group_of(request, fleet_id)
-    return await _page(request, account, fleet_id, group, _values(group), {})
+    return await _form_page(request, account, fleet_id, group, screens.group_form(group), {})
 
 
 async def update_group(request: web.Request) -> web.Response:
@@ -136,12 +162,14 @@ async def update_group(request: web.Request) -> web.Response:
     fleet_id = fleet_id_of(request, account)
     group = await group_of(request, fleet_id)
     data = await form(request)
-    values = {name: data.get(name, "") for name in FIELDS}
     try:
-        await request.app[SERVICES].groups.update(actor(account), group.id, **_parse(data))
+        fields = screens.parse_form(data)
+        await request.app[SERVICES].groups.update(actor(account), group.id, **fields)
     except DomainError as exc:
-        errors = {exc.field or "form": exc.message(account.language)}
-        return await _page(request, account, fleet_id, group, values, errors, 400)
+        refilled = screens.refilled_form(data)
+        return await _form_page(
+            request, account, fleet_id, group, refilled, _errors(exc, account), 400
+        )
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups")
 
 
@@ -155,6 +183,9 @@ async def delete_group(request: web.Request) -> web.Response:
     except DomainError as exc:
         raise web.HTTPConflict(text=exc.message(account.language)) from exc
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups")
+
+
+# -- members -----------------------------------------------------------------------------------
 
 
 async def add_member(request: web.Request) -> web.Response:
@@ -174,13 +205,11 @@ async def add_member(request: web.Request) -> web.Response:
         except DomainError as exc:
             error = exc
     if error is not None:
-        fleet = await services.fleets.get(fleet_id)
-        return await render(
+        return await _members_page(
             request,
-            "group.html",
             account,
-            fleet=fleet,
-            group=group,
+            fleet_id,
+            group,
             member_error=error.message(account.language),
             member_typed=typed,
             status=400,
@@ -192,11 +221,7 @@ async def remove_member(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     group = await group_of(request, fleet_id)
-    data = await form(request)
-    try:
-        line_id = int(data.get("line_id", ""))
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="line_id") from exc
+    line_id = _line_id(await form(request))
     if line_id not in {m.line_id for m in group.members}:
         raise web.HTTPNotFound()
     try:
@@ -206,12 +231,40 @@ async def remove_member(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{group.id}")
 
 
+# -- the employee ------------------------------------------------------------------------------
+
+
+async def my_group(request: web.Request) -> web.Response:
+    """An employee connects or disconnects itself (signed in: no connection code needed)."""
+    account, mine, acting = await own_line(request)
+    await form(request)
+    services = request.app[SERVICES]
+    try:
+        the_group = await services.groups.get(path_id(request, "group_id"))
+    except DomainError as exc:
+        raise web.HTTPNotFound() from exc
+    if mine.id not in {m.line_id for m in the_group.members}:
+        raise web.HTTPNotFound()
+    action = screens.member_action(request.match_info["action"])
+    if action is None:
+        raise web.HTTPNotFound()
+    who = actor(account, mine if acting else None)
+    await services.groups.set_connected(
+        who, the_group.id, mine.id, action is screens.MemberAction.CONNECT
+    )
+    raise web.HTTPFound("/portal/me")
+
+
 def routes(app: web.Application) -> None:
     base = "/portal/fleets/{fleet_id}/groups"
-    app.router.add_get(base + "/new", new_group)
+    app.router.add_get(base, groups)
+    app.router.add_get(base + "/new", new_group)  # before "/{group_id}"
     app.router.add_post(base + "/new", create_group)
+    app.router.add_get(base + "/{group_id}", group)
     app.router.add_get(base + "/{group_id}/edit", edit_group)
-    app.router.add_post(base + "/{group_id}/edit", update_group)
+    app.router.add_post(base + "/{group_id}/edit", update_group)  # before "/{action}"
     app.router.add_post(base + "/{group_id}/delete", delete_group)
     app.router.add_post(base + "/{group_id}/members", add_member)
     app.router.add_post(base + "/{group_id}/members/remove", remove_member)
+    app.router.add_post(base + "/{group_id}/{action}", group_action)
+    app.router.add_post("/portal/me/groups/{group_id}/{action}", my_group)

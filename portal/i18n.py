@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -54,7 +55,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "next": ("Suivante", "Next"),
     "short_number": ("N° court", "Short number"),
     "employee": ("Collaborateur", "Employee"),
-    "pabx": ("Option PABX", "PABX option"),
     "yes": ("oui", "yes"),
     "no": ("non", "no"),
     "activate": ("Activer", "Activate"),
@@ -123,9 +123,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "language": ("Langue", "Language"),
     "lang_fr": ("Français", "French"),
     "lang_en": ("Anglais", "English"),
-    "pabx_option": ("Option PABX", "PABX option"),
-    "call_waiting": ("Double appel", "Call waiting"),
-    "clir": ("Numéro masqué par défaut", "Hide my number by default"),
     "act_as": ("Agir en tant que cet utilisateur", "Act as this user"),
     "act_as_hint": (
         "Prendre l'identité de la ligne pour la configurer comme son utilisateur.",
@@ -143,6 +140,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "call_in": ("reçu", "incoming"),
     "call_out": ("émis", "outgoing"),
     "other_party": ("Correspondant", "Other party"),
+    "hidden_number": ("Numéro masqué", "Hidden number"),
     "outcome": ("Issue", "Outcome"),
     "duration": ("Durée", "Duration"),
     "call_events": ("Déroulement", "What happened"),
@@ -163,6 +161,27 @@ _TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+def setting_key(name: str) -> str:
+    """The key of a line setting's label; its help is under ``setting_key(name) + "_help"``."""
+    return f"setting_{name}"
+
+
+def _setting_texts() -> dict[str, tuple[str, str]]:
+    """Each line setting's label and help, from its description."""
+    found: dict[str, tuple[str, str]] = {}
+    for setting in LINE_SETTINGS:
+        found[setting_key(setting.name)] = (setting.label.fr, setting.label.en)
+        if setting.help is not None:
+            found[setting_key(setting.name) + "_help"] = (setting.help.fr, setting.help.en)
+    return found
+
+
+_SETTING_TEXTS = _setting_texts()
+if set(_SETTING_TEXTS) & set(_TEXTS):
+    raise ValueError("portal texts: a line setting's key is taken by another text")
+_ALL = _TEXTS | _SETTING_TEXTS
+
+
 def translator(language: Language) -> dict[str, str]:
     index = 0 if language is Language.FR else 1
-    return {key: pair[index] for key, pair in _TEXTS.items()}
+    return {key: pair[index] for key, pair in _ALL.items()}

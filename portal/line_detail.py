@@ -4,6 +4,7 @@ its services, its groups and its call log; editing the details; and "act as this
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +12,9 @@ from aiohttp_session import get_session
 
 from fleet.core import model
 from fleet.core.errors import DomainError
+from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
+from portal.i18n import setting_key
 from portal.pages import (
     ACTING_KEY,
     ACTING_LABEL,
@@ -26,7 +29,22 @@ from portal.pages import (
 )
 
 FIELDS = ("employee_name", "short_number", "email", "language")
-SWITCHES = ("pabx_option", "call_waiting", "clir")
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    """A line setting's checkbox on the form: its name, and the keys of its label and help
+    among the portal texts."""
+
+    name: str
+    label: str
+    help: str | None
+
+
+SWITCHES = tuple(
+    Switch(s.name, setting_key(s.name), setting_key(s.name) + "_help" if s.help else None)
+    for s in LINE_SETTINGS
+)
 
 
 def _values(line: model.Line) -> dict[str, Any]:
@@ -35,9 +53,7 @@ def _values(line: model.Line) -> dict[str, Any]:
         "short_number": line.short_number or "",
         "email": line.email or "",
         "language": line.language.value,
-        "pabx_option": line.pabx_option,
-        "call_waiting": line.call_waiting,
-        "clir": line.clir,
+        **{s.name: s.of(line) for s in LINE_SETTINGS},
     }
 
 
@@ -60,6 +76,7 @@ async def _page(
         values=values,
         errors=errors,
         languages=[lang.value for lang in Language],
+        switches=SWITCHES,
         saved=request.query.get("saved") == "1",
         **await call_log(request, line.line),
         status=status,
@@ -78,7 +95,7 @@ async def update_line(request: web.Request) -> web.Response:
     line = await line_of(request, fleet_id)
     data = await form(request)
     values: dict[str, Any] = {name: data.get(name, "").strip() for name in FIELDS}
-    values |= {name: data.get(name) == "on" for name in SWITCHES}
+    values |= {s.name: data.get(s.name) == "on" for s in LINE_SETTINGS}
     try:
         await request.app[SERVICES].lines.update(
             actor(account),
@@ -87,12 +104,10 @@ async def update_line(request: web.Request) -> web.Response:
             short_number=values["short_number"] or None,
             email=values["email"] or None,
             language=values["language"],
-            pabx_option=values["pabx_option"],
-            call_waiting=values["call_waiting"],
-            clir=values["clir"],
+            settings={s: values[s.name] for s in LINE_SETTINGS},
         )
     except DomainError as exc:
-        field = exc.field if exc.field in (*FIELDS, *SWITCHES) else "form"
+        field = exc.field if exc.field in (*FIELDS, *(s.name for s in SWITCHES)) else "form"
         errors = {field: exc.message(account.language)}
         return await _page(request, account, line, values, errors, 400)
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/lines/{line.line.id}?saved=1")

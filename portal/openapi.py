@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import DistributionMode, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 
@@ -12,6 +13,12 @@ NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
 ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL): nothing beyond exists
 OFFSET_MAX = ID_MAX
 ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+JSON_TYPES: dict[type, str] = {bool: "boolean"}  # the JSON type of a line setting's type
+
+
+def _settings() -> dict[str, Any]:
+    """The line settings' properties, from their descriptions."""
+    return {s.name: {"type": JSON_TYPES[s.type], "description": s.label.en} for s in LINE_SETTINGS}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -120,8 +127,8 @@ def document() -> dict[str, Any]:
             "/api/fleets/{fleet_id}/lines/{line_id}": {
                 "get": _op("A line with its services", _json(_ref("LineServices")), params=line),
                 "patch": _op(
-                    "Change a line's details (name, short number, e-mail, language, PABX "
-                    "option, call waiting, hidden number)",
+                    "Change a line's details (name, short number, e-mail, language) and "
+                    f"settings ({', '.join(s.label.en for s in LINE_SETTINGS)})",
                     _json(_ref("LineServices")),
                     params=line,
                     body="LineChange",
@@ -206,9 +213,7 @@ def _schemas() -> dict[str, Any]:
             employee_name=string,
             email={"type": ["string", "null"]},
             language=string,
-            pabx_option=boolean,
-            call_waiting=boolean,
-            clir=boolean,
+            **_settings(),
         ),
         "LineChange": {
             **obj(
@@ -217,12 +222,10 @@ def _schemas() -> dict[str, Any]:
                 short_number={"type": ["string", "null"], "pattern": TEXT["pattern"]},
                 email={"type": ["string", "null"], "pattern": TEXT["pattern"]},
                 language={"type": "string", "enum": [lang.value for lang in Language]},
-                pabx_option=boolean,
-                call_waiting=boolean,
-                clir=boolean,
+                **_settings(),
             ),
             "additionalProperties": False,
-            "examples": [{"call_waiting": False, "pabx_option": True}],
+            "examples": [{s.name: s.default for s in LINE_SETTINGS}],
         },
         "LinePage": obj(
             ["total", "offset", "limit", "items"],

@@ -12,6 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
+from callgroups import screens
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorKind
 from fleet.core.values import Actor, Channel, Language, Role
@@ -26,7 +27,6 @@ SERVICES = web.AppKey("portal_services", Services)
 DIRECTORY = web.AppKey("portal_directory", CachedDirectory)  # the routing cache
 ACCOUNT_KEY = "account_id"
 CALLS_PAGE = 20
-GROUPS_PAGE = 50
 PAGE_LIMIT = 100_000
 ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
 
@@ -238,65 +238,6 @@ async def home(request: web.Request) -> web.Response:
     return await render(request, "home.html", account, fleets=fleets)
 
 
-async def groups(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    services = request.app[SERVICES]
-    fleet = await services.fleets.get(fleet_id)
-    page = page_number(request, "page")
-    found = await services.groups.table(
-        fleet_id, offset=(page - 1) * GROUPS_PAGE, limit=GROUPS_PAGE
-    )
-    return await render(
-        request,
-        "groups.html",
-        account,
-        fleet=fleet,
-        found=found,
-        page=page,
-        pages=max(1, -(-found.total // GROUPS_PAGE)),
-    )
-
-
-async def group(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    fleet = await request.app[SERVICES].fleets.get(fleet_id)
-    return await render(
-        request,
-        "group.html",
-        account,
-        fleet=fleet,
-        group=await group_of(request, fleet_id),
-        member_error=None,
-        member_typed="",
-    )
-
-
-async def group_action(request: web.Request) -> web.Response:
-    account = await manager(request)
-    fleet_id = fleet_id_of(request, account)
-    the_group = await group_of(request, fleet_id)
-    data = await form(request)
-    services = request.app[SERVICES]
-    action = request.match_info["action"]
-    if action == "disconnect-all":
-        await services.groups.disconnect_all(actor(account), the_group.id)
-    elif action in ("connect", "disconnect"):
-        try:
-            line_id = int(data.get("line_id", ""))
-        except ValueError as exc:
-            raise web.HTTPBadRequest(text="line_id") from exc
-        if line_id not in {m.line_id for m in the_group.members}:
-            raise web.HTTPNotFound()
-        await services.groups.set_connected(
-            actor(account), the_group.id, line_id, action == "connect"
-        )
-    else:
-        raise web.HTTPNotFound()
-    raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{the_group.id}")
-
-
 # -- employee --------------------------------------------------------------------------------
 
 
@@ -310,7 +251,8 @@ async def me(request: web.Request) -> web.Response:
     line = await services.lines.services_by_id(mine.id)
     my_groups = await services.groups.groups_of_line(mine.id)
     calls = await call_log(request, line.line)
-    return await render(request, "me.html", account, line=line, groups=my_groups, **calls)
+    rows = screens.own_groups(my_groups, mine.id)
+    return await render(request, "me.html", account, line=line, groups=rows, **calls)
 
 
 async def call_log(request: web.Request, line: model.Line) -> dict[str, Any]:
@@ -330,25 +272,6 @@ async def call_log(request: web.Request, line: model.Line) -> dict[str, Any]:
         "calls_page": page,
         "calls_pages": max(1, -(-found.total // CALLS_PAGE)),
     }
-
-
-async def my_group(request: web.Request) -> web.Response:
-    """An employee connects or disconnects itself (signed in: no connection code needed)."""
-    account, mine, acting = await own_line(request)
-    await form(request)
-    services = request.app[SERVICES]
-    try:
-        the_group = await services.groups.get(path_id(request, "group_id"))
-    except DomainError as exc:
-        raise web.HTTPNotFound() from exc
-    if mine.id not in {m.line_id for m in the_group.members}:
-        raise web.HTTPNotFound()
-    action = request.match_info["action"]
-    if action not in ("connect", "disconnect"):
-        raise web.HTTPNotFound()
-    who = actor(account, mine if acting else None)
-    await services.groups.set_connected(who, the_group.id, mine.id, action == "connect")
-    raise web.HTTPFound("/portal/me")
 
 
 async def password_page(request: web.Request) -> web.Response:
@@ -383,7 +306,7 @@ def routes(app: web.Application) -> None:
     audit_pages.routes(app)
     line_pages.routes(app)
     line_detail.routes(app)
-    group_pages.routes(app)  # before the generic group routes below
+    group_pages.routes(app)
     app.router.add_get("/portal/login", login_page)
     app.router.add_post("/portal/login", login)
     app.router.add_post("/portal/logout", logout)
@@ -391,7 +314,3 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/portal/me", me)
     app.router.add_get("/portal/password", password_page)
     app.router.add_post("/portal/password", change_password)
-    app.router.add_post("/portal/me/groups/{group_id}/{action}", my_group)
-    app.router.add_get("/portal/fleets/{fleet_id}/groups", groups)
-    app.router.add_get("/portal/fleets/{fleet_id}/groups/{group_id}", group)
-    app.router.add_post("/portal/fleets/{fleet_id}/groups/{group_id}/{action}", group_action)

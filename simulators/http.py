@@ -66,6 +66,7 @@ def _handsets(live: LiveSimulator) -> list[dict[str, Any]]:
             "name": h.name,
             "state": h.state.value,
             "ringing": bool(h.ringing),
+            "screen": h.screen,
             "in_call": bool(h.legs),
         }
         for h in live.network.handsets.values()
@@ -142,7 +143,7 @@ async def timeline(request: web.Request) -> web.Response:
             "outcome": r.outcome.value if r.outcome else None,
             "cause": r.cause,
         }
-        for r in live.recent.items
+        for r in reversed(live.records.latest)
     ]
     return web.json_response({"timeline": lines[-500:], "recent_calls": calls})
 

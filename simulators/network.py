@@ -10,9 +10,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import Enum
-from typing import Protocol
 
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
@@ -27,7 +25,8 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.incall import Location, Refusal
-from fleet.core.calls.ports import LegRequest, TimerHandle
+from fleet.core.calls.ports import LegRequest, TimerHandle, TimeSource
+from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 
 ALERT_DELAY = 1.0  # seconds from origination to alerting
@@ -44,6 +43,7 @@ class HandsetState(Enum):
 
 
 HANDSET_ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
+HIDDEN_NUMBER = "Numéro masqué"  # what a handset shows of a caller who hides its number
 
 
 class Misbehaviour(Enum):
@@ -73,6 +73,15 @@ class Handset:
     legs: set[str] = field(default_factory=set)  # legs up (answered) on this handset
     held: set[str] = field(default_factory=set)
     ringing: set[str] = field(default_factory=set)
+    shows: dict[str, str] = field(default_factory=dict)  # ringing leg -> who is calling
+
+    @property
+    def screen(self) -> str | None:
+        """What the handset shows while it rings: the caller's number or "Numéro masqué"."""
+        for leg_id in sorted(self.ringing):
+            if leg_id in self.shows:
+                return self.shows[leg_id]
+        return None
 
 
 @dataclass(frozen=True)
@@ -81,14 +90,6 @@ class Line:
 
     at: float
     text: str
-
-
-class TimeSource(Protocol):
-    """Clock and timers: ``VirtualTime`` in tests and scenarios, the event loop in the demo."""
-
-    def now(self) -> datetime: ...
-
-    def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
 
 
 class SimulatedNetwork:
@@ -172,11 +173,13 @@ class SimulatedNetwork:
             )
             return
         handset.ringing.add(request.leg_id)
+        shown = _caller_shown(request)
         self._later(
             request.leg_id,
             ALERT_DELAY,
             LegAlerting(request.leg_id, waiting=in_call),
-            f"{handset.name} is ringing" + (" (call waiting)" if in_call else ""),
+            f"{handset.name} is ringing" + (" (call waiting)" if in_call else "") + f": {shown}",
+            on_fire=lambda: handset.shows.__setitem__(request.leg_id, shown),
         )
         if behaviour.reject_after is not None:
             self._later(
@@ -337,9 +340,6 @@ class SimulatedNetwork:
         self.handset(number).state = state
         self.say(f"{self.handset(number).name} is now {state.value}")
 
-    def legs_of(self, number: E164) -> set[str]:
-        return set(self.handset(number).legs)
-
     def is_ringing(self, number: E164) -> bool:
         return bool(self.handset(number).ringing)
 
@@ -381,6 +381,7 @@ class SimulatedNetwork:
 
     def _answered(self, handset: Handset, leg_id: str) -> None:
         handset.ringing.discard(leg_id)
+        handset.shows.pop(leg_id, None)
         handset.legs.add(leg_id)
         if handset.behaviour.misbehaviour is Misbehaviour.ANSWER_AND_DROP:
             self._later(
@@ -394,8 +395,17 @@ class SimulatedNetwork:
     def _forget(self, leg_id: str) -> None:
         for timer in self._scheduled.pop(leg_id, []):
             timer.cancel()
-        self._leg_owner.pop(leg_id, None)
+        owner = self._leg_owner.pop(leg_id, None)
+        if owner is not None:
+            owner.shows.pop(leg_id, None)
 
     def _emit(self, event: LegEvent) -> None:
         assert self.engine is not None
         self.engine.handle(event)
+
+
+def _caller_shown(request: LegRequest) -> str:
+    """What the called handset's screen shows of the caller (CLIP, or CLIR applied)."""
+    if request.caller is None or request.presentation is Presentation.RESTRICTED:
+        return HIDDEN_NUMBER
+    return request.caller.national()

@@ -1,18 +1,19 @@
-"""Runs a scenario: the engine, the simulated network in virtual time, the routing cache
-filled from the configured database, and call records written to it."""
+"""Plays a scenario on the simulated network in virtual time, against an exchange the
+composition root built for it (``fleet.exchange.play_scenario``), and checks what it
+expects; renders the timeline with the why of each routing decision."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from fleet.core.calls.engine import Engine
-from fleet.core.model import CallRecord
-from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.calls.ports import Directory, Recorder
+from fleet.core.changes import Change
+from fleet.core.dialling import Presentation
+from fleet.core.model import CallRecord, FixedNumber, LineServices
+from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind
-from fleet.services.container import Services
-from fleet.services.directory import CachedDirectory
-from fleet.services.recording import RecordWriter
 from simulators.clock import VirtualTime
 from simulators.network import Behaviour, SimulatedNetwork
 from simulators.scenario import Scenario, Step
@@ -29,35 +30,42 @@ class RunResult:
         return not self.failures
 
 
-class _Collect:
-    def __init__(self, writer: RecordWriter) -> None:
-        self.writer = writer
+class Fleets(Directory, Protocol):
+    """The routing configuration a scenario runs against (its own copy: a scenario's setup
+    changes it), with every number to give a handset."""
+
+    def all_lines(self) -> list[LineServices]: ...
+
+    def all_fixed(self) -> list[FixedNumber]: ...
+
+    def apply(self, change: Change) -> bool: ...
+
+
+class Collect:
+    """The exchange's recorder during a scenario: keeps every record and hands each one
+    on to ``then`` (the database's record writer) when given."""
+
+    def __init__(self, then: Recorder | None = None) -> None:
+        self.then = then
         self.records: list[CallRecord] = []
 
     def record(self, record: CallRecord) -> None:
         self.records.append(record)
-        self.writer.record(record)
+        if self.then is not None:
+            self.then.record(record)
 
 
-async def run(scenario: Scenario, services: Services, *, policy: NumberPolicy) -> RunResult:
-    directory = CachedDirectory(services=services)
-    await directory.load_all()
-    time = VirtualTime()
-    network = SimulatedNetwork(time=time)
-    errors: list[str] = []
-    collect = _Collect(
-        RecordWriter(calls=services.calls, on_error=lambda r, e: errors.append(repr(e)))
-    )
-    engine = Engine(
-        network=network,
-        timers=time,
-        clock=time,
-        directory=directory,
-        recorder=collect,
-        policy=policy,
-        log=explain(network),
-    )
-    network.attach(engine)
+def play(
+    scenario: Scenario,
+    *,
+    directory: Fleets,
+    network: SimulatedNetwork,
+    time: VirtualTime,
+    collected: Collect,
+) -> RunResult:
+    """Play ``scenario`` on ``network`` (every line and fixed number of ``directory`` gets a
+    handset that does not answer unless the scenario says so); ``collected`` is the
+    recorder of the exchange the network is attached to."""
     for line in directory.all_lines():
         network.add(
             line.line.msisdn, line.line.employee_name, behaviour=Behaviour(answer_after=None)
@@ -82,9 +90,7 @@ async def run(scenario: Scenario, services: Services, *, policy: NumberPolicy) -
         if handset.legs:
             network.hang_up(handset.number)
     time.run()
-    await collect.writer.flush()
-    result = RunResult(records=list(collect.records))
-    result.failures += errors
+    result = RunResult(records=list(collected.records))
     result.timeline = [(entry.at, entry.text) for entry in network.timeline]
     _check(scenario, result)
     return result
@@ -112,11 +118,15 @@ _WHY: dict[str, Callable[[str, str], str]] = {
 }
 
 
-def explain(network: SimulatedNetwork) -> Callable[..., None]:
-    """An engine event log that writes the why of each routing decision in the timeline."""
+class WhyLog:
+    """An engine event log that writes the why of each routing decision in the timeline of
+    ``network`` (set once the exchange is built)."""
 
-    def log(event: str, **fields: object) -> None:
-        if event != "call_event":
+    def __init__(self) -> None:
+        self.network: SimulatedNetwork | None = None
+
+    def __call__(self, event: str, **fields: object) -> None:
+        if event != "call_event" or self.network is None:
             return
         why = _WHY.get(str(fields.get("kind")))
         if why is None:
@@ -125,9 +135,7 @@ def explain(network: SimulatedNetwork) -> Callable[..., None]:
         extra = detail if isinstance(detail, dict) else {}
         kind = str(fields.get("forwarding_kind") or extra.get("mode") or extra.get("action") or "")
         to = fields.get("to_number")
-        network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
-
-    return log
+        self.network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
 
 
 def _check(scenario: Scenario, result: RunResult) -> None:
@@ -145,6 +153,24 @@ def _check(scenario: Scenario, result: RunResult) -> None:
         for kind in expected.events:
             if kind not in kinds:
                 result.failures.append(f"call {index + 1}: no {kind.value} event")
+        hidden = any(
+            (e.detail or {}).get("presentation") == Presentation.RESTRICTED.value
+            for e in record.events
+            if e.kind is CallEventKind.OFFERED
+        )
+        if expected.hidden is not None and hidden != expected.hidden:
+            shown = "hidden" if hidden else "shown"
+            result.failures.append(f"call {index + 1}: the caller's number was {shown}")
+        if expected.answered_within is not None:
+            took = (
+                (record.answered_at - record.offered_at).total_seconds()
+                if record.answered_at
+                else None
+            )
+            if took is None or took > expected.answered_within:
+                result.failures.append(
+                    f"call {index + 1}: not answered within {expected.answered_within:g} s"
+                )
 
 
 def render(scenario: Scenario, result: RunResult) -> list[str]:

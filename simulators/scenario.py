@@ -18,6 +18,8 @@ A scenario names handsets (behaviour and state), then steps at virtual times:
 
 Actions: dial, answer, hang_up, hold, retrieve, transfer, conference, switch (a
 handset's state: on, off, out_of_coverage, abroad, white_zone), behave (new behaviour).
+A scenario may also change the fleet's configuration for its run only (``setup``, see
+``simulators.setup``): the database is never changed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import yaml
 
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome
+from simulators import setup as line_setup
 from simulators.network import HANDSET_ACTIONS, Behaviour, HandsetState
 
 SCENARIOS = Path(__file__).with_name("scenarios")
@@ -59,6 +62,8 @@ class Step:
 class Expectation:
     outcome: CallOutcome | None
     events: tuple[CallEventKind, ...]
+    hidden: bool | None = None  # the callee was (or was not) shown "Numéro masqué"
+    answered_within: float | None = None  # seconds from dialling to the answer
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Scenario:
     steps: tuple[Step, ...]
     expect: tuple[Expectation, ...] = field(default=())
     end: float = 600.0
+    setup: tuple[line_setup.LineSetup, ...] = field(default=())
 
 
 def find(name_or_path: str) -> Path:
@@ -157,20 +163,39 @@ def parse(data: object, *, policy: NumberPolicy, where: str = "scenario") -> Sce
         )
     if not steps:
         raise ScenarioError(f"{where}: no steps")
-    expect = tuple(
-        Expectation(
-            outcome=_enum(CallOutcome, e["outcome"], where) if "outcome" in e else None,
-            events=tuple(_enum(CallEventKind, k, where) for k in e.get("events", [])),
-        )
-        for e in (data.get("expect") or [])
-    )
+    expect = tuple(_expectation(e, f"{where}: expect") for e in (data.get("expect") or []))
+    try:
+        setups = line_setup.parse(data.get("setup"), policy=policy, where=where)
+    except line_setup.SetupError as exc:
+        raise ScenarioError(str(exc)) from None
     return Scenario(
+        setup=setups,
         name=str(data.get("name") or where),
         description=str(data.get("description") or ""),
         handsets=tuple(handsets),
         steps=tuple(steps),
         expect=expect,
         end=float(data.get("end", max(last + 120.0, 600.0))),
+    )
+
+
+def _expectation(raw: object, where: str) -> Expectation:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: each expectation is a mapping")
+    unknown = set(raw) - {"outcome", "events", "hidden", "answered_within"}
+    if unknown:
+        raise ScenarioError(f"{where}: unknown expectation(s) {sorted(unknown)}")
+    hidden = raw.get("hidden")
+    within = raw.get("answered_within")
+    if hidden is not None and not isinstance(hidden, bool):
+        raise ScenarioError(f"{where}: hidden is true or false")
+    if within is not None and (not isinstance(within, int | float) or within <= 0):
+        raise ScenarioError(f"{where}: answered_within is a number of seconds")
+    return Expectation(
+        outcome=_enum(CallOutcome, raw["outcome"], where) if "outcome" in raw else None,
+        events=tuple(_enum(CallEventKind, k, where) for k in raw.get("events", [])),
+        hidden=hidden,
+        answered_within=float(within) if within is not None else None,
     )
 
 

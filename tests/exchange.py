@@ -1,19 +1,38 @@
-"""A test exchange: the engine on the simulated network in virtual time, reading the
-configuration from the database through the routing cache, recording calls."""
+"""A test exchange: the exchange the service runs (built by ``fleet.exchange``) on the
+simulated network in virtual time, routing from a directory — in memory
+(``tests.memory``) for the engine's tests, the routing cache over the database for the
+integration tests — and keeping every call record."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from fleet.core.calls.engine import Engine, Limits
-from fleet.core.model import CallRecord
+from callgroups.hunt import GroupHunter
+from fleet.core.calls.engine import Engine
+from fleet.core.calls.ports import Directory, Limits, Recorder
+from fleet.core.model import CallRecord, FixedNumber, Line
 from fleet.core.numbering import E164, NumberPolicy
-from fleet.services.container import Services
-from fleet.services.directory import CachedDirectory
-from fleet.services.recording import RecordWriter
+from fleet.exchange import build_exchange
 from simulators.clock import VirtualTime
 from simulators.network import Behaviour, HandsetState, SimulatedNetwork
-from tests.world import World
+
+
+class Cast(Protocol):
+    """The lines and fixed number of a test world (in memory or in the database)."""
+
+    @property
+    def lines(self) -> Sequence[Line]: ...
+
+    @property
+    def plain(self) -> Line: ...
+
+    @property
+    def foreign(self) -> Line: ...
+
+    @property
+    def fixed(self) -> FixedNumber: ...
 
 
 def n(national: str) -> E164:
@@ -24,23 +43,25 @@ def n(national: str) -> E164:
 
 @dataclass
 class Records:
-    writer: RecordWriter
+    """Every record, and each one handed on to ``then`` (the database's writer) if given."""
+
+    then: Recorder | None = None
     items: list[CallRecord] = field(default_factory=list)
 
     def record(self, record: CallRecord) -> None:
         self.items.append(record)
-        self.writer.record(record)
+        if self.then is not None:
+            self.then.record(record)
 
 
 @dataclass
 class Exchange:
-    services: Services
-    directory: CachedDirectory
+    directory: Directory
     time: VirtualTime
     network: SimulatedNetwork
     engine: Engine
+    groups: GroupHunter
     records: Records
-    errors: list[str]
 
     def dial(self, caller: str | None, dialled: str) -> str:
         return self.network.dial(n(caller) if caller else None, dialled)
@@ -75,31 +96,30 @@ class Exchange:
                 self.network.hang_up(handset.number)
         self.time.run()
 
-    async def flush(self) -> None:
-        await self.records.writer.flush()
+    def assert_clean(self) -> None:
+        """Nothing left behind: no call, no timer, no busy mark."""
+        assert self.engine.active_calls == 0, "a call is still up"
+        assert self.time.pending == 0, "a timer was left behind"
+        assert self.engine.busy == {}, self.engine.busy
+        assert self.groups.queues == {}, self.groups.queues
+        assert self.groups.in_flight == 0, "call groups still hold a finished call"
 
 
-async def make_exchange(
-    services: Services, world: World | None = None, *, limits: Limits | None = None
+def make_exchange(
+    directory: Directory,
+    world: Cast | None = None,
+    *,
+    limits: Limits | None = None,
+    recorder: Recorder | None = None,
 ) -> Exchange:
-    directory = CachedDirectory(services=services)
-    services.changes.subscribe(directory.changed)
-    await directory.load_all()
+    """An exchange routing from ``directory``; with a ``world``, its lines and fixed number
+    get handsets that never answer unless told to."""
     time = VirtualTime()
-    network = SimulatedNetwork(time=time)
-    errors: list[str] = []
-    writer = RecordWriter(calls=services.calls, on_error=lambda r, e: errors.append(repr(e)))
-    records = Records(writer=writer)
-    engine = Engine(
-        network=network,
-        timers=time,
-        clock=time,
-        directory=directory,
-        recorder=records,
-        policy=NumberPolicy(),
-        limits=limits,
+    records = Records(then=recorder)
+    built = build_exchange(
+        time=time, directory=directory, recorder=records, policy=NumberPolicy(), limits=limits
     )
-    network.attach(engine)
+    network = built.network
     if world is not None:
         for line in [*world.lines, world.plain, world.foreign]:
             network.add(line.msisdn, line.employee_name, behaviour=Behaviour(answer_after=None))
@@ -110,11 +130,10 @@ async def make_exchange(
             behaviour=Behaviour(answer_after=None),
         )
     return Exchange(
-        services=services,
         directory=directory,
         time=time,
         network=network,
-        engine=engine,
+        engine=built.engine,
+        groups=built.groups,
         records=records,
-        errors=errors,
     )

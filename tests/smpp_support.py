@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable, Mapping
-
-import pytest
+from collections.abc import Mapping
 
 from featurecodes.ussd import UssdOp, UssdReply, UssdRequest
 
@@ -31,18 +29,6 @@ class ScriptedHandler:
     async def handle(self, request: UssdRequest) -> UssdReply:
         self.requests.append(request)
         return self.answers.get(request.text, UssdReply(f"Code inconnu : {request.text}"))
-
-
-async def eventually(
-    condition: Callable[[], bool], *, within: float = 5.0, what: str = "condition"
-) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"{what} not met within {within} s")
-        await asyncio.sleep(0.005)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -20,12 +20,13 @@ from portal import api
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 
 
 @dataclass
 class Api:
-    client: TestClient
+    client: Client
     world: World
     group_id: int
     other_group_id: int
@@ -184,7 +185,7 @@ async def test_lists_groups_and_connections(rest: Api) -> None:
 async def test_no_route_reaches_another_fleet(rest: Api, engine: AsyncEngine) -> None:
     own, other = rest.world.fleet.id, rest.world.other_fleet.id
     foreign_line, own_line = rest.world.foreign.id, rest.world.line(0).id
-    calls = [
+    calls: list[tuple[str, str, object]] = [
         ("GET", f"/api/fleets/{other}/lines", None),
         ("GET", f"/api/fleets/{other}/lines/{foreign_line}", None),
         ("GET", f"/api/fleets/{own}/lines/{foreign_line}", None),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 
 import pytest
+import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from fleet.app import DIRECTORY, ENGINE, SERVICES, build_app
+from fleet.app import DIRECTORY, ENGINE, EXCHANGE, SERVICES, build_app
 from fleet.config import load_settings
+from fleet.core.numbering import E164
 from fleet.db import migrate
 from fleet.db.engine import is_sqlite
-from tests.smpp_support import eventually
+from tests.polling import eventually
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
 
 async def test_healthz_is_ok_when_the_database_is_migrated(
@@ -82,8 +85,6 @@ async def test_unknown_paths_are_404(
 
 
 def test_settling_the_heap_freezes_what_survives_a_collection() -> None:
-    import gc
-
     from fleet import heap
 
     class Cycle:
@@ -96,5 +97,45 @@ def test_settling_the_heap_freezes_what_survives_a_collection() -> None:
         frozen = heap.settle()
         assert frozen == gc.get_freeze_count() > 0
         assert gc.is_tracked(kept) and not any(type(o) is Cycle for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+
+
+async def test_the_service_runs_the_call_engine_without_the_simulator(
+    aiohttp_client: ClientFactory, database_url: str
+) -> None:
+    settings = load_settings(cli={"database_url": database_url}, env={})
+    assert not settings.simulator
+    with structlog.testing.capture_logs() as logs:
+        app = build_app(settings=settings)
+        client = await aiohttp_client(app)
+    started = [entry for entry in logs if entry["event"] == "call_engine_started"]
+    assert started == [
+        {"event": "call_engine_started", "network": "simulated", "log_level": "info"}
+    ]
+    exchange = app[EXCHANGE]
+    await eventually(lambda: app[DIRECTORY].loaded, what="the routing cache loaded")
+    caller = E164("+33699000001")
+    exchange.network.add(caller, "Client")
+    call_id = exchange.network.dial(caller, "0699000002")
+    assert exchange.engine.call(call_id) is not None
+    exchange.network.hang_up(caller)
+    assert exchange.engine.active_calls == 0
+    assert (await client.get("/sim")).status == 404  # the demo's control is not served
+
+
+async def test_the_heap_settles_once_the_routing_cache_is_loaded(
+    aiohttp_client: ClientFactory, tmp_path: object
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/late.db"
+    app = build_app(settings=load_settings(cli={"database_url": url}, env={}), settle_heap=True)
+    frozen_before = gc.get_freeze_count()
+    try:
+        await aiohttp_client(app)  # no schema yet: the cache cannot load
+        assert not app[DIRECTORY].loaded
+        assert gc.get_freeze_count() == frozen_before
+        await migrate.upgrade(url)
+        await eventually(lambda: gc.get_freeze_count() > frozen_before, what="the heap frozen")
+        assert app[DIRECTORY].loaded
     finally:
         gc.unfreeze()

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from fleet.cli import main
 from fleet.config import load_settings
 from fleet.core.clock import SystemClock
 from fleet.db.engine import create_engine
+from tests.polling import wait_until
 
 FLEETPBX = str(Path(sys.executable).with_name("fleetpbx"))
 
@@ -38,37 +38,32 @@ def _get(url: str) -> tuple[int, dict[str, object]]:
         return exc.code, json.loads(exc.read())
 
 
-def _wait_healthy(
-    url: str, process: subprocess.Popen[str], deadline_s: float = 60
-) -> dict[str, object]:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
+def _wait_healthy(url: str, process: subprocess.Popen[str]) -> dict[str, object]:
+    def healthy() -> dict[str, object] | None:
         if process.poll() is not None:
             raise AssertionError(f"demo exited early: {process.communicate()}")
         try:
             status, body = _get(url)
-            if status == 200:
-                return body
         except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("demo never answered /healthz")
+            return None
+        return body if status == 200 else None
+
+    return wait_until(healthy, within=90, what="the demo answering /healthz")
 
 
 def _handset(port: int, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `fleetpbx handset`, retrying while the demo's SMPP bind comes up."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def dialled() -> subprocess.CompletedProcess[str] | None:
         done = subprocess.run(
             [FLEETPBX, "handset", *args, "--url", f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=60,
         )
-        if done.returncode == 0 or time.monotonic() > deadline:
-            assert done.returncode == 0, done.stderr
-            return done
-        time.sleep(0.2)
+        return done if done.returncode == 0 else None
+
+    return wait_until(dialled, within=60, every=0.2, what=f"fleetpbx handset {args} answering")
 
 
 def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) -> None:

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import pytest
 
 from fleet.core.calls.events import Announcement, CallState
 from fleet.core.calls.incall import Refusal
-from fleet.core.values import Actor, CallEventKind, CallOutcome
-from fleet.services.container import Services
+from fleet.core.values import CallEventKind, CallOutcome
 from simulators.network import Behaviour, HandsetState
 from tests.exchange import Exchange, make_exchange, n
-from tests.world import World, build_world
+from tests.memory import MemoryFleets, World, memory_world
 
 A, B, C = "0611000001", "0699000001", "0611000003"  # Monsieur A, Madame B (a client), Monsieur C
 OUTSIDERS = [f"06990000{i:02d}" for i in range(1, 9)]
 
 
 @pytest.fixture
-async def world(services: Services, actor: Actor) -> World:
-    return await build_world(services, actor)
+def world() -> World:
+    return memory_world()
 
 
 @pytest.fixture
-async def ex(services: Services, world: World) -> AsyncIterator[Exchange]:
-    exchange = await make_exchange(services, world)
+def fleets(world: World) -> MemoryFleets:
+    return world.fleets
+
+
+@pytest.fixture
+def ex(world: World) -> Iterator[Exchange]:
+    exchange = make_exchange(world.fleets.table, world)
     for number in OUTSIDERS:
         exchange.network.add(
             n(number), f"Client {number[-2:]}", behaviour=Behaviour(answer_after=None)
@@ -33,11 +37,8 @@ async def ex(services: Services, world: World) -> AsyncIterator[Exchange]:
     exchange.network.add(n("0899123456"), "Service 08", behaviour=Behaviour(answer_after=1))
     yield exchange
     exchange.settle()
-    assert exchange.engine.active_calls == 0
-    assert exchange.time.pending == 0
+    exchange.assert_clean()
     assert exchange.engine.incall.conferences == {}
-    await exchange.flush()
-    assert exchange.errors == []
 
 
 def call_b_then_hold_and_dial(
@@ -60,7 +61,7 @@ def kinds(ex: Exchange, call_id: str) -> list[CallEventKind]:
     return [e.kind for e in ex.record(call_id).events]
 
 
-async def test_monsieur_a_transfers_madame_b_to_monsieur_c(ex: Exchange) -> None:
+def test_monsieur_a_transfers_madame_b_to_monsieur_c(ex: Exchange) -> None:
     first, second = call_b_then_hold_and_dial(ex, C, dial="2003")  # C's short number
     assert ex.in_call(C)
     assert ex.network.press_transfer(n(A)) is None
@@ -75,7 +76,7 @@ async def test_monsieur_a_transfers_madame_b_to_monsieur_c(ex: Exchange) -> None
     assert ex.record(second).outcome is CallOutcome.ANSWERED
 
 
-async def test_transfer_to_a_call_still_alerting_connects_when_it_answers(ex: Exchange) -> None:
+def test_transfer_to_a_call_still_alerting_connects_when_it_answers(ex: Exchange) -> None:
     _, second = call_b_then_hold_and_dial(ex, C, answer=False)
     assert ex.ringing(C)
     assert ex.network.press_transfer(n(A)) is None
@@ -92,7 +93,7 @@ async def test_transfer_to_a_call_still_alerting_connects_when_it_answers(ex: Ex
         (HandsetState.WHITE_ZONE, Refusal.WHITE_ZONE, Announcement.TRANSFER_REFUSED_WHITE_ZONE),
     ],
 )
-async def test_transfer_is_refused_abroad_and_in_white_zones(
+def test_transfer_is_refused_abroad_and_in_white_zones(
     ex: Exchange, state: HandsetState, refusal: Refusal, announcement: Announcement
 ) -> None:
     first, second = call_b_then_hold_and_dial(ex, C)
@@ -104,14 +105,14 @@ async def test_transfer_is_refused_abroad_and_in_white_zones(
     assert CallEventKind.TRANSFERRED not in kinds(ex, first) + kinds(ex, second)
 
 
-async def test_transfer_to_a_special_08_number_is_refused(ex: Exchange) -> None:
+def test_transfer_to_a_special_08_number_is_refused(ex: Exchange) -> None:
     call_b_then_hold_and_dial(ex, "0899123456")
     assert ex.network.press_transfer(n(A)) is Refusal.SPECIAL_NUMBER
     assert ex.network.played[-1][1] is Announcement.TRANSFER_REFUSED_SPECIAL_NUMBER
     assert ex.in_call(A)
 
 
-async def test_transfer_without_a_held_call_is_not_possible(ex: Exchange) -> None:
+def test_transfer_without_a_held_call_is_not_possible(ex: Exchange) -> None:
     ex.behave(A, answer_after=1)
     ex.dial(B, A)
     ex.advance(3)
@@ -119,7 +120,7 @@ async def test_transfer_without_a_held_call_is_not_possible(ex: Exchange) -> Non
     assert ex.network.played[-1][1] is Announcement.SERVICE_NOT_POSSIBLE
 
 
-async def test_conference_of_a_b_and_c(ex: Exchange) -> None:
+def test_conference_of_a_b_and_c(ex: Exchange) -> None:
     first, second = call_b_then_hold_and_dial(ex, C)
     assert ex.network.press_conference(n(A)) is None
     (mix,) = ex.network.conferences.values()
@@ -135,7 +136,7 @@ async def test_conference_of_a_b_and_c(ex: Exchange) -> None:
         assert CallEventKind.CONFERENCE_LEFT in kinds(ex, call)
 
 
-async def test_conference_takes_up_to_six_participants_and_refuses_a_seventh(ex: Exchange) -> None:
+def test_conference_takes_up_to_six_participants_and_refuses_a_seventh(ex: Exchange) -> None:
     call_b_then_hold_and_dial(ex, OUTSIDERS[1])
     assert ex.network.press_conference(n(A)) is None
     for extra in OUTSIDERS[2:5]:
@@ -154,7 +155,7 @@ async def test_conference_takes_up_to_six_participants_and_refuses_a_seventh(ex:
     assert not any(ex.in_call(o) for o in OUTSIDERS)
 
 
-async def test_initiator_hang_up_releases_every_participant(ex: Exchange) -> None:
+def test_initiator_hang_up_releases_every_participant(ex: Exchange) -> None:
     call_b_then_hold_and_dial(ex, C)
     ex.network.press_conference(n(A))
     ex.behave(OUTSIDERS[2], answer_after=1)

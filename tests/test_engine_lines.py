@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from fleet.core.calls.engine import Limits
 from fleet.core.calls.events import Announcement, CallState, ReleaseCause
-from fleet.core.values import Actor, CallEventKind, CallOutcome, ForwardingKind
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
 from simulators.network import Behaviour, HandsetState, Misbehaviour
 from tests.exchange import Exchange, make_exchange, n
-from tests.world import World, build_world
+from tests.memory import MemoryFleets, World, memory_world
 
 OUTSIDE = "0699000001"  # a caller outside every fleet
 
 
 @pytest.fixture
-async def world(services, actor: Actor) -> World:  # type: ignore[no-untyped-def]
-    return await build_world(services, actor)
+def world() -> World:
+    return memory_world()
 
 
 @pytest.fixture
-async def ex(services, world: World) -> AsyncIterator[Exchange]:  # type: ignore[no-untyped-def]
-    exchange = await make_exchange(services, world)
+def fleets(world: World) -> MemoryFleets:
+    return world.fleets
+
+
+@pytest.fixture
+def ex(world: World) -> Iterator[Exchange]:
+    exchange = make_exchange(world.fleets.table, world)
     exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
     yield exchange
     exchange.settle()
-    assert exchange.engine.active_calls == 0, "a call is still up"
-    assert exchange.time.pending == 0, "a timer was left behind"
-    assert exchange.engine.busy == {}, exchange.engine.busy
-    await exchange.flush()
-    assert exchange.errors == []
+    exchange.assert_clean()
 
 
 def kinds(record) -> list[CallEventKind]:  # type: ignore[no-untyped-def]
@@ -45,15 +46,14 @@ def forwards(record) -> list[tuple[ForwardingKind | None, str | None]]:  # type:
     ]
 
 
-async def test_line_without_pabx_option_rings_plainly_and_ignores_its_forwarding(
+def test_line_without_pabx_option_rings_plainly_and_ignores_its_forwarding(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     line = world.line(5)
-    await services.forwarding.set(actor, line.id, ForwardingKind.BUSY, destination="0145678910")
-    await services.lines.update(actor, line.id, pabx_option=False)
+    fleets.forward(line.id, ForwardingKind.BUSY, "0145678910")
+    fleets.update_line(line.id, pabx_option=False)
     ex.behave("0611000006", already_busy=True)
     call = ex.dial(OUTSIDE, "0611000006")
     ex.advance(5)
@@ -62,15 +62,12 @@ async def test_line_without_pabx_option_rings_plainly_and_ignores_its_forwarding
     assert forwards(record) == []
 
 
-async def test_unconditional_forwarding_forwards_at_once(
+def test_unconditional_forwarding_forwards_at_once(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
-    )
+    fleets.forward(world.line(0).id, ForwardingKind.UNCONDITIONAL, "0145678910")
     ex.behave("0145678910", answer_after=2)
     call = ex.dial(OUTSIDE, "0611000001")
     assert not ex.ringing("0611000001")
@@ -85,18 +82,15 @@ async def test_unconditional_forwarding_forwards_at_once(
     assert record.answered_at == record.offered_at + timedelta(seconds=3)
 
 
-async def test_unconditional_forwarding_takes_precedence_over_list_and_busy(
+def test_unconditional_forwarding_takes_precedence_over_list_and_busy(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     line = world.line(0)
-    await services.incoming.save(actor, line.id, entries=["0611000002"])
-    await services.forwarding.set(actor, line.id, ForwardingKind.BUSY, destination="0611000003")
-    await services.forwarding.set(
-        actor, line.id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
-    )
+    fleets.incoming_list(line.id, ["0611000002"])
+    fleets.forward(line.id, ForwardingKind.BUSY, "0611000003")
+    fleets.forward(line.id, ForwardingKind.UNCONDITIONAL, "0145678910")
     call = ex.dial(OUTSIDE, "0611000001")
     ex.advance(2)
     assert ex.ringing("0145678910") and not ex.ringing("0611000002")
@@ -104,15 +98,12 @@ async def test_unconditional_forwarding_takes_precedence_over_list_and_busy(
     assert ex.record(call).outcome is CallOutcome.ABANDONED
 
 
-async def test_busy_line_forwards_to_cfb_destination(
+def test_busy_line_forwards_to_cfb_destination(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
-    )
+    fleets.forward(world.line(1).id, ForwardingKind.BUSY, "0145678910")
     ex.behave("0611000002", already_busy=True)
     ex.behave("0145678910", answer_after=1)
     call = ex.dial(OUTSIDE, "0611000002")
@@ -124,15 +115,12 @@ async def test_busy_line_forwards_to_cfb_destination(
     assert forwards(record) == [(ForwardingKind.BUSY, "+33145678910")]
 
 
-async def test_declining_a_call_counts_as_busy(
+def test_declining_a_call_counts_as_busy(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
-    )
+    fleets.forward(world.line(1).id, ForwardingKind.BUSY, "0145678910")
     ex.behave("0611000002", reject_after=3)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(5)
@@ -141,7 +129,7 @@ async def test_declining_a_call_counts_as_busy(
     assert forwards(ex.record(call)) == [(ForwardingKind.BUSY, "+33145678910")]
 
 
-async def test_busy_line_without_forwarding_releases_the_caller_with_busy(ex: Exchange) -> None:
+def test_busy_line_without_forwarding_releases_the_caller_with_busy(ex: Exchange) -> None:
     ex.behave("0611000002", already_busy=True)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(2)
@@ -150,16 +138,13 @@ async def test_busy_line_without_forwarding_releases_the_caller_with_busy(ex: Ex
     assert not ex.in_call(OUTSIDE)
 
 
-async def test_switched_off_line_forwards_to_not_reachable_destination(
+def test_switched_off_line_forwards_to_not_reachable_destination(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     """Monsieur D's mobile is off: calls go to his desk."""
-    await services.forwarding.set(
-        actor, world.line(4).id, ForwardingKind.NOT_REACHABLE, destination="0145678910"
-    )
+    fleets.forward(world.line(4).id, ForwardingKind.NOT_REACHABLE, "0145678910")
     ex.switch("0611000005", HandsetState.OFF)
     call = ex.dial(OUTSIDE, "0611000005")
     ex.advance(3)
@@ -168,27 +153,20 @@ async def test_switched_off_line_forwards_to_not_reachable_destination(
     assert forwards(ex.record(call)) == [(ForwardingKind.NOT_REACHABLE, "+33145678910")]
 
 
-async def test_out_of_coverage_without_forwarding_is_unreachable(ex: Exchange) -> None:
+def test_out_of_coverage_without_forwarding_is_unreachable(ex: Exchange) -> None:
     ex.switch("0611000005", HandsetState.OUT_OF_COVERAGE)
     call = ex.dial(OUTSIDE, "0611000005")
     ex.advance(3)
     assert ex.record(call).outcome is CallOutcome.UNREACHABLE
 
 
-async def test_no_reply_forwarding_after_25_seconds(
+def test_no_reply_forwarding_after_25_seconds(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     """Madame C in a meeting: after 25 s without answer, to her assistant."""
-    await services.forwarding.set(
-        actor,
-        world.line(3).id,
-        ForwardingKind.NO_REPLY,
-        destination="0611000007",
-        no_reply_timer=25,
-    )
+    fleets.forward(world.line(3).id, ForwardingKind.NO_REPLY, "0611000007", no_reply_timer=25)
     call = ex.dial(OUTSIDE, "0611000004")
     ex.advance(1)  # alerting starts the timer
     ex.advance(24.9)
@@ -204,7 +182,7 @@ async def test_no_reply_forwarding_after_25_seconds(
     assert forwarded.at - record.offered_at == timedelta(seconds=26)
 
 
-async def test_without_forwarding_a_line_rings_until_the_network_limit(ex: Exchange) -> None:
+def test_without_forwarding_a_line_rings_until_the_network_limit(ex: Exchange) -> None:
     call = ex.dial(OUTSIDE, "0611000004")
     ex.advance(60.5)
     assert ex.ringing("0611000004")
@@ -214,18 +192,13 @@ async def test_without_forwarding_a_line_rings_until_the_network_limit(ex: Excha
     assert record.released_at - record.offered_at == timedelta(seconds=61)  # type: ignore[operator]
 
 
-async def test_forwarding_chain_applies_each_lines_own_services(
+def test_forwarding_chain_applies_each_lines_own_services(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002"
-    )
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.BUSY, destination="0611000003"
-    )
+    fleets.forward(world.line(0).id, ForwardingKind.UNCONDITIONAL, "0611000002")
+    fleets.forward(world.line(1).id, ForwardingKind.BUSY, "0611000003")
     ex.behave("0611000002", already_busy=True)
     ex.behave("0611000003", answer_after=1)
     call = ex.dial(OUTSIDE, "0611000001")
@@ -238,56 +211,39 @@ async def test_forwarding_chain_applies_each_lines_own_services(
     ]
 
 
-async def test_a_forwarding_loop_is_stopped_and_recorded(
+def test_a_forwarding_loop_is_stopped_and_recorded(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(0).id, ForwardingKind.UNCONDITIONAL, destination="0611000002"
-    )
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.UNCONDITIONAL, destination="0611000001"
-    )
+    fleets.forward(world.line(0).id, ForwardingKind.UNCONDITIONAL, "0611000002")
+    fleets.forward(world.line(1).id, ForwardingKind.UNCONDITIONAL, "0611000001")
     call = ex.dial(OUTSIDE, "0611000001")
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.LOOP, "forwarding_loop")
     assert len(forwards(record)) == 2
 
 
-async def test_more_than_five_hops_are_refused(
+def test_more_than_five_hops_are_refused(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     for i in range(6):  # 1 -> 2 -> 3 -> 4 -> 5 -> 6 -> 7
-        await services.forwarding.set(
-            actor,
-            world.line(i).id,
-            ForwardingKind.UNCONDITIONAL,
-            destination=f"06110000{i + 2:02d}",
-        )
+        fleets.forward(world.line(i).id, ForwardingKind.UNCONDITIONAL, f"06110000{i + 2:02d}")
     call = ex.dial(OUTSIDE, "0611000001")
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.LOOP, "forwarding_limit")
     assert len(forwards(record)) == 6
 
 
-async def test_five_hops_are_allowed(
+def test_five_hops_are_allowed(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     for i in range(5):
-        await services.forwarding.set(
-            actor,
-            world.line(i).id,
-            ForwardingKind.UNCONDITIONAL,
-            destination=f"06110000{i + 2:02d}",
-        )
+        fleets.forward(world.line(i).id, ForwardingKind.UNCONDITIONAL, f"06110000{i + 2:02d}")
     call = ex.dial(OUTSIDE, "0611000001")
     ex.advance(2)
     assert ex.ringing("0611000006")
@@ -295,19 +251,12 @@ async def test_five_hops_are_allowed(
     assert len(forwards(ex.record(call))) == 5
 
 
-async def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
+def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor,
-        world.line(1).id,
-        ForwardingKind.NO_REPLY,
-        destination="0145678910",
-        no_reply_timer=10,
-    )
+    fleets.forward(world.line(1).id, ForwardingKind.NO_REPLY, "0145678910", no_reply_timer=10)
     ex.behave("0611000002", answer_after=1)
     first = ex.dial("0611000003", "0611000002")
     ex.advance(3)
@@ -324,16 +273,13 @@ async def test_call_waiting_alerts_a_second_call_and_the_no_reply_timer_applies(
     assert forwards(ex.record(second)) == [(ForwardingKind.NO_REPLY, "+33145678910")]
 
 
-async def test_a_line_in_a_call_without_call_waiting_is_busy(
+def test_a_line_in_a_call_without_call_waiting_is_busy(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.lines.update(actor, world.line(1).id, call_waiting=False)
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.BUSY, destination="0145678910"
-    )
+    fleets.update_line(world.line(1).id, call_waiting=False)
+    fleets.forward(world.line(1).id, ForwardingKind.BUSY, "0145678910")
     ex.behave("0611000002", answer_after=1)
     ex.dial("0611000003", "0611000002")
     ex.advance(3)
@@ -344,7 +290,7 @@ async def test_a_line_in_a_call_without_call_waiting_is_busy(
     assert forwards(ex.record(second)) == [(ForwardingKind.BUSY, "+33145678910")]
 
 
-async def test_short_numbers_reach_lines_of_the_callers_fleet(ex: Exchange) -> None:
+def test_short_numbers_reach_lines_of_the_callers_fleet(ex: Exchange) -> None:
     ex.behave("0611000002", answer_after=2)
     call = ex.dial("0611000001", "2002")
     ex.advance(4)
@@ -354,19 +300,19 @@ async def test_short_numbers_reach_lines_of_the_callers_fleet(ex: Exchange) -> N
     assert (record.called, record.outcome) == ("+33611000002", CallOutcome.ANSWERED)
 
 
-async def test_an_unknown_short_number_is_rejected_with_an_announcement(ex: Exchange) -> None:
+def test_an_unknown_short_number_is_rejected_with_an_announcement(ex: Exchange) -> None:
     call = ex.dial("0611000001", "2999")
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.REJECTED, "unknown_number")
     assert any(a is Announcement.NUMBER_UNKNOWN for _, a in ex.network.played)
 
 
-async def test_short_numbers_mean_nothing_from_outside_the_fleet(ex: Exchange) -> None:
+def test_short_numbers_mean_nothing_from_outside_the_fleet(ex: Exchange) -> None:
     call = ex.dial(OUTSIDE, "2002")
     assert ex.record(call).outcome is CallOutcome.REJECTED
 
 
-async def test_calls_to_a_fixed_number_of_the_fleet_go_through_its_trunk(ex: Exchange) -> None:
+def test_calls_to_a_fixed_number_of_the_fleet_go_through_its_trunk(ex: Exchange) -> None:
     ex.behave("0145678910", answer_after=1)
     call = ex.dial("0611000001", "0145678910")
     ex.advance(3)
@@ -375,7 +321,7 @@ async def test_calls_to_a_fixed_number_of_the_fleet_go_through_its_trunk(ex: Exc
     assert ex.record(call).outcome is CallOutcome.ANSWERED
 
 
-async def test_calls_to_numbers_outside_the_fleet_are_plain(ex: Exchange) -> None:
+def test_calls_to_numbers_outside_the_fleet_are_plain(ex: Exchange) -> None:
     ex.behave(OUTSIDE, answer_after=1)
     call = ex.dial("0611000001", "06 99 00 00 01")
     ex.advance(3)
@@ -389,7 +335,7 @@ async def test_calls_to_numbers_outside_the_fleet_are_plain(ex: Exchange) -> Non
     )
 
 
-async def test_caller_hanging_up_while_it_rings_abandons_the_call(ex: Exchange) -> None:
+def test_caller_hanging_up_while_it_rings_abandons_the_call(ex: Exchange) -> None:
     call = ex.dial(OUTSIDE, "0611000004")
     ex.advance(5)
     ex.hang_up(OUTSIDE)
@@ -398,52 +344,35 @@ async def test_caller_hanging_up_while_it_rings_abandons_the_call(ex: Exchange) 
     assert (record.outcome, record.cause) == (CallOutcome.ABANDONED, "caller_hung_up")
 
 
-async def test_the_next_call_sees_a_forwarding_changed_a_moment_ago(
+def test_the_next_call_sees_a_forwarding_changed_a_moment_ago(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     first = ex.dial(OUTSIDE, "0611000004")
     ex.advance(2)
     ex.hang_up(OUTSIDE)
-    await services.forwarding.set(
-        actor, world.line(3).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
-    )
+    fleets.forward(world.line(3).id, ForwardingKind.UNCONDITIONAL, "0145678910")
     second = ex.dial(OUTSIDE, "0611000004")
     ex.advance(2)
     ex.hang_up(OUTSIDE)
     assert forwards(ex.record(first)) == []
     assert forwards(ex.record(second)) == [(ForwardingKind.UNCONDITIONAL, "+33145678910")]
-    await services.forwarding.deactivate(actor, world.line(3).id, ForwardingKind.UNCONDITIONAL)
+    fleets.switch_forwarding(world.line(3).id, ForwardingKind.UNCONDITIONAL, False)
     third = ex.dial(OUTSIDE, "0611000004")
     ex.hang_up(OUTSIDE)
     assert forwards(ex.record(third)) == []
 
 
-async def test_call_records_are_persisted(ex: Exchange, services) -> None:  # type: ignore[no-untyped-def]
-    ex.behave("0611000002", answer_after=2)
-    call = ex.dial(OUTSIDE, "0611000002")
-    ex.advance(10)
-    ex.hang_up(OUTSIDE)
-    await ex.flush()
-    stored = await services.calls.get(call)
-    assert stored == ex.record(call)
-    assert kinds(stored) == [CallEventKind.OFFERED, CallEventKind.ANSWERED, CallEventKind.RELEASED]
-
-
 # -- a network that does not play nice ----------------------------------------------------
 
 
-async def test_a_leg_that_never_reports_counts_as_not_reachable(
+def test_a_leg_that_never_reports_counts_as_not_reachable(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.NOT_REACHABLE, destination="0145678910"
-    )
+    fleets.forward(world.line(1).id, ForwardingKind.NOT_REACHABLE, "0145678910")
     ex.behave("0611000002", misbehaviour=Misbehaviour.SILENT_LEG)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(Limits().setup_timeout + 2)
@@ -452,7 +381,7 @@ async def test_a_leg_that_never_reports_counts_as_not_reachable(
     assert forwards(ex.record(call)) == [(ForwardingKind.NOT_REACHABLE, "+33145678910")]
 
 
-async def test_a_handset_that_answers_and_drops_ends_the_call_cleanly(ex: Exchange) -> None:
+def test_a_handset_that_answers_and_drops_ends_the_call_cleanly(ex: Exchange) -> None:
     ex.behave("0611000002", answer_after=1, misbehaviour=Misbehaviour.ANSWER_AND_DROP)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(3)
@@ -461,15 +390,12 @@ async def test_a_handset_that_answers_and_drops_ends_the_call_cleanly(ex: Exchan
     assert not ex.in_call(OUTSIDE)
 
 
-async def test_an_answer_after_the_ring_was_withdrawn_is_released(
+def test_an_answer_after_the_ring_was_withdrawn_is_released(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(1).id, ForwardingKind.NO_REPLY, destination="0145678910", no_reply_timer=5
-    )
+    fleets.forward(world.line(1).id, ForwardingKind.NO_REPLY, "0145678910", no_reply_timer=5)
     ex.behave("0611000002", answer_after=8, misbehaviour=Misbehaviour.ANSWER_AFTER_CANCEL)
     ex.behave("0145678910", answer_after=1)
     call = ex.dial(OUTSIDE, "0611000002")
@@ -479,7 +405,7 @@ async def test_an_answer_after_the_ring_was_withdrawn_is_released(
     assert ex.record(call).outcome is CallOutcome.ANSWERED
 
 
-async def test_duplicate_events_are_harmless(ex: Exchange) -> None:
+def test_duplicate_events_are_harmless(ex: Exchange) -> None:
     ex.behave("0611000002", answer_after=1, misbehaviour=Misbehaviour.DUPLICATE_EVENTS)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(3)
@@ -488,7 +414,7 @@ async def test_duplicate_events_are_harmless(ex: Exchange) -> None:
     assert ex.engine.faults == 0
 
 
-async def test_a_fault_in_one_call_does_not_disturb_the_others(ex: Exchange) -> None:
+def test_a_fault_in_one_call_does_not_disturb_the_others(ex: Exchange) -> None:
     ex.behave("0611000002", answer_after=1)
     healthy = ex.dial(OUTSIDE, "0611000002")
     real = ex.directory.resolve
@@ -511,17 +437,13 @@ async def test_a_fault_in_one_call_does_not_disturb_the_others(ex: Exchange) -> 
 # -- incoming-call lists ------------------------------------------------------------------------
 
 
-async def test_incoming_list_rings_simultaneously_and_the_first_answer_wins(
+def test_incoming_list_rings_simultaneously_and_the_first_answer_wins(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.incoming.save(
-        actor,
-        world.line(1).id,
-        entries=["0611000002", "0145678910", "0611000006"],
-        mode="simultaneous",
+    fleets.incoming_list(
+        world.line(1).id, ["0611000002", "0145678910", "0611000006"], mode=RingMode.SIMULTANEOUS
     )
     ex.behave("0611000006", answer_after=4)
     call = ex.dial(OUTSIDE, "0611000002")
@@ -536,18 +458,16 @@ async def test_incoming_list_rings_simultaneously_and_the_first_answer_wins(
     assert record.outcome is CallOutcome.ANSWERED
 
 
-async def test_incoming_list_in_cascade_rings_one_entry_after_another(
+def test_incoming_list_in_cascade_rings_one_entry_after_another(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     """Madame B: desk, then mobile, then assistant, 15 s each."""
-    await services.incoming.save(
-        actor,
+    fleets.incoming_list(
         world.line(1).id,
-        entries=["0145678910", "0611000002", "0611000006"],
-        mode="cascade",
+        ["0145678910", "0611000002", "0611000006"],
+        mode=RingMode.CASCADE,
         ring_time=15,
     )
     ex.behave("0611000006", answer_after=3)
@@ -569,15 +489,12 @@ async def test_incoming_list_in_cascade_rings_one_entry_after_another(
     assert record.answered_at - record.offered_at == timedelta(seconds=34)  # type: ignore[operator]
 
 
-async def test_a_busy_entry_passes_the_cascade_to_the_next_at_once(
+def test_a_busy_entry_passes_the_cascade_to_the_next_at_once(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.incoming.save(
-        actor, world.line(1).id, entries=["0611000003", "0611000006"], mode="cascade"
-    )
+    fleets.incoming_list(world.line(1).id, ["0611000003", "0611000006"], mode=RingMode.CASCADE)
     ex.behave("0611000003", already_busy=True)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(1)
@@ -586,17 +503,14 @@ async def test_a_busy_entry_passes_the_cascade_to_the_next_at_once(
     assert ex.record(call).outcome is CallOutcome.ABANDONED
 
 
-async def test_an_exhausted_list_goes_to_no_reply_forwarding(
+def test_an_exhausted_list_goes_to_no_reply_forwarding(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
     line = world.line(1)
-    await services.incoming.save(
-        actor, line.id, entries=["0611000002", "0611000006"], mode="cascade", ring_time=10
-    )
-    await services.forwarding.set(actor, line.id, ForwardingKind.NO_REPLY, destination="0145678910")
+    fleets.incoming_list(line.id, ["0611000002", "0611000006"], mode=RingMode.CASCADE, ring_time=10)
+    fleets.forward(line.id, ForwardingKind.NO_REPLY, "0145678910")
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(20.5)
     assert ex.ringing("0145678910")
@@ -604,15 +518,12 @@ async def test_an_exhausted_list_goes_to_no_reply_forwarding(
     assert forwards(ex.record(call)) == [(ForwardingKind.NO_REPLY, "+33145678910")]
 
 
-async def test_an_exhausted_list_without_forwarding_releases_the_call(
+def test_an_exhausted_list_without_forwarding_releases_the_call(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.incoming.save(
-        actor, world.line(1).id, entries=["0611000006"], mode="simultaneous"
-    )
+    fleets.incoming_list(world.line(1).id, ["0611000006"], mode=RingMode.SIMULTANEOUS)
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(61)
     record = ex.record(call)
@@ -620,16 +531,13 @@ async def test_an_exhausted_list_without_forwarding_releases_the_call(
     assert not ex.ringing("0611000006")
 
 
-async def test_list_entries_ring_as_plain_lines_without_their_own_forwarding(
+def test_list_entries_ring_as_plain_lines_without_their_own_forwarding(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.forwarding.set(
-        actor, world.line(5).id, ForwardingKind.UNCONDITIONAL, destination="0145678910"
-    )
-    await services.incoming.save(actor, world.line(1).id, entries=["0611000006"])
+    fleets.forward(world.line(5).id, ForwardingKind.UNCONDITIONAL, "0145678910")
+    fleets.incoming_list(world.line(1).id, ["0611000006"])
     call = ex.dial(OUTSIDE, "0611000002")
     ex.advance(2)
     assert ex.ringing("0611000006") and not ex.ringing("0145678910")
@@ -637,40 +545,74 @@ async def test_list_entries_ring_as_plain_lines_without_their_own_forwarding(
     assert forwards(ex.record(call)) == []
 
 
-async def test_the_list_owner_rings_only_when_it_is_an_entry(
+def test_the_list_owner_rings_only_when_it_is_an_entry(
     ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+    fleets: MemoryFleets,
+    world: World,
 ) -> None:
-    await services.incoming.save(actor, world.line(1).id, entries=["0611000006"])
+    fleets.incoming_list(world.line(1).id, ["0611000006"])
     ex.dial(OUTSIDE, "0611000002")
     ex.advance(2)
     assert not ex.ringing("0611000002")
 
 
-async def test_a_changed_line_is_reloaded_alone_and_keeps_its_short_number_routing(
-    ex: Exchange,
-    services,
-    actor: Actor,
-    world: World,  # type: ignore[no-untyped-def]
+# -- caller-id presentation (CLIR, #31# / *31#) -------------------------------------------
+
+
+def test_the_callee_sees_the_callers_number(ex: Exchange) -> None:
+    ex.dial("0611000001", "0611000003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0611000003")).screen == "06 11 00 00 01"
+    ex.hang_up("0611000001")
+
+
+def test_a_line_hiding_its_number_reaches_the_callee_as_a_hidden_number(
+    ex: Exchange, fleets: MemoryFleets, world: World
 ) -> None:
-    fleet_loads = ex.directory.fleet_loads
-    await services.lines.update(actor, world.line(1).id, short_number="2900", call_waiting=False)
-    assert ex.directory.fleet_loads == fleet_loads  # one line reloaded, not the whole fleet
-    ex.behave("0611000002", answer_after=1)
-    call = ex.dial("0611000001", "2900")
-    ex.advance(3)
-    assert ex.in_call("0611000002")
+    fleets.update_line(world.line(0).id, clir=True)
+    call = ex.dial("0611000001", "0611000003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0611000003")).screen == "Numéro masqué"
+    assert any("is ringing: Numéro masqué" in line.text for line in ex.network.timeline)
     ex.hang_up("0611000001")
-    assert ex.record(call).outcome is CallOutcome.ANSWERED
-    assert ex.record(ex.dial("0611000001", "2002")).outcome is CallOutcome.REJECTED
-    created = await services.lines.create(
-        actor, world.fleet.id, msisdn="0611000070", short_number="2070", employee_name="Nouveau"
-    )
-    ex.network.add(created.msisdn, "Nouveau", behaviour=Behaviour(answer_after=None))
-    new = ex.dial("0611000001", "2070")
-    ex.advance(2)
-    assert ex.ringing("0611000070")
+    offered = next(e for e in ex.record(call).events if e.kind is CallEventKind.OFFERED)
+    assert offered.detail == {"presentation": "restricted"}
+
+
+def test_hash_31_hash_hides_the_number_for_one_call_to_a_short_number(ex: Exchange) -> None:
+    call = ex.dial("0611000001", "#31#2003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0611000003")).screen == "Numéro masqué"
     ex.hang_up("0611000001")
-    assert ex.record(new).outcome is CallOutcome.ABANDONED
+    record = ex.record(call)
+    assert (record.called, record.outcome) == ("+33611000003", CallOutcome.ABANDONED)
+    following = ex.dial("0611000001", "2003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0611000003")).screen == "06 11 00 00 01"
+    ex.hang_up("0611000001")
+    assert ex.record(following).outcome is CallOutcome.ABANDONED
+
+
+def test_star_31_hash_shows_the_number_of_a_hiding_line_for_one_call(
+    ex: Exchange, fleets: MemoryFleets, world: World
+) -> None:
+    fleets.update_line(world.line(0).id, clir=True)
+    ex.dial("0611000001", "*31#0611000003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0611000003")).screen == "06 11 00 00 01"
+    ex.hang_up("0611000001")
+
+
+def test_a_hidden_number_stays_hidden_when_the_call_is_forwarded(
+    ex: Exchange, fleets: MemoryFleets, world: World
+) -> None:
+    fleets.forward(world.line(2).id, ForwardingKind.UNCONDITIONAL, "0145678910")
+    ex.dial("0611000001", "#31#0611000003")
+    ex.advance(1.5)
+    assert ex.network.handset(n("0145678910")).screen == "Numéro masqué"
+    ex.hang_up("0611000001")
+
+
+def test_a_clir_prefix_before_garbage_is_an_unknown_number(ex: Exchange) -> None:
+    record = ex.record(ex.dial("0611000001", "#31#"))
+    assert (record.outcome, record.cause) == (CallOutcome.REJECTED, "unknown_number")

@@ -10,6 +10,7 @@ from featurecodes.gsm7 import USSD_GSM7_MAX, USSD_UCS2_MAX, is_gsm7
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.ussd import UssdOp, UssdReply, UssdRequest
 from fleet.core.clock import ManualClock
+from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.numbering import E164
 from fleet.core.values import Actor, Channel, ForwardingKind, RingMode
 from fleet.services.audit import AuditFilter
@@ -261,11 +262,13 @@ async def test_a_line_changed_elsewhere_is_seen_by_the_next_code(
     ussd: Ussd, services: Services, world: World, actor: Actor
 ) -> None:
     assert (await ussd("*#43#")).text == "Double appel activé."  # the line is now cached
-    await services.lines.update(actor, world.line(0).id, call_waiting=False, language="en")
+    await services.lines.update(
+        actor, world.line(0).id, settings={CALL_WAITING: False}, language="en"
+    )
     assert (await ussd("*#43#")).text == "Call waiting off."
-    await services.lines.update(actor, world.line(2).id, pabx_option=False)
+    await services.lines.update(actor, world.line(2).id, settings={PABX_OPTION: False})
     await ussd("*#43#", line="0611000003")
-    await services.lines.update(actor, world.line(2).id, pabx_option=True)
+    await services.lines.update(actor, world.line(2).id, settings={PABX_OPTION: True})
     assert (await ussd("*#43#", line="0611000003")).text == "Double appel activé."
 
 

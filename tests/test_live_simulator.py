@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,28 +9,21 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from fleet import demo
-from fleet.app import GATEWAY, SERVICES, build_app
+from fleet.app import GATEWAY, RECORDS, SERVICES, build_app
 from fleet.config import load_settings
 from fleet.core.values import Actor, CallOutcome, Channel
-from simulators.http import LIVE
+from tests.polling import eventually
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 
 
-async def handset(client: TestClient, number: str) -> dict[str, Any]:
+async def handset(client: Client, number: str) -> dict[str, Any]:
     data = await (await client.get("/sim")).json()
     return next(h for h in data["handsets"] if h["number"] == number)
 
 
-async def _client(aiohttp_client: ClientFactory, database_url: str) -> TestClient:
+async def _client(aiohttp_client: ClientFactory, database_url: str) -> Client:
     settings = load_settings(cli={"database_url": database_url, "simulator": True}, env={})
     return await aiohttp_client(build_app(settings=settings))
 
@@ -48,7 +39,6 @@ async def test_a_call_placed_over_http_rings_is_answered_and_recorded(
     await seed_client.close()
 
     client = await _client(aiohttp_client, database_url)
-    live = client.app[LIVE]
     response = await client.post(
         "/sim/dial", json={"from": "06 99 00 00 01", "to": "06 11 00 00 01"}
     )
@@ -58,11 +48,11 @@ async def test_a_call_placed_over_http_rings_is_answered_and_recorded(
     async def ringing() -> bool:
         return bool((await handset(client, "06 11 00 00 01"))["ringing"])
 
-    await until(ringing)
+    await eventually(ringing)
     assert (await client.post("/sim/answer", json={"number": "0611000001"})).status == 200
     assert (await handset(client, "06 11 00 00 01"))["in_call"]
     await client.post("/sim/hang_up", json={"number": "0699000001"})
-    await live.writer.flush()
+    await client.app[RECORDS].flush()
     record = await client.app[SERVICES].calls.get(call_id)
     assert record.outcome is CallOutcome.ANSWERED
     lines = (await (await client.get("/sim/timeline")).json())["timeline"]
@@ -106,7 +96,7 @@ async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
     async def bound() -> bool:
         return gateway.bound
 
-    await until(bound)
+    await eventually(bound)
     response = await client.post(
         "/sim/ussd", json={"from": "06 11 00 00 01", "text": "**67*0145678910#"}
     )
@@ -131,6 +121,35 @@ async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
         inbox = await (await client.get("/sim/sms", params={"number": "0611000001"})).json()
         return bool(inbox["sms"])
 
-    await until(delivered)
+    await eventually(delivered)
     inbox = await (await client.get("/sim/sms", params={"number": "0611000001"})).json()
     assert inbox["sms"] == ["Votre gestionnaire vous a déconnecté du groupe Com."]
+
+
+async def test_a_call_dialled_with_hash_31_shows_numero_masque_on_the_live_handset(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    settings = load_settings(cli={"database_url": database_url}, env={})
+    seeding = build_app(settings=settings)
+    seed_client = await aiohttp_client(seeding)
+    await demo.ensure_demo(seeding[SERVICES])
+    await seed_client.close()
+
+    client = await _client(aiohttp_client, database_url)
+    response = await client.post("/sim/dial", json={"from": "06 11 00 00 01", "to": "#31#2003"})
+    assert response.status == 201
+
+    async def shows() -> bool:
+        return bool((await handset(client, "06 11 00 00 03"))["screen"] == "Numéro masqué")
+
+    await eventually(shows, what="Monsieur C's handset showing Numéro masqué")
+    lines = (await (await client.get("/sim/timeline")).json())["timeline"]
+    assert any("Monsieur C is ringing: Numéro masqué" in line["text"] for line in lines)
+    await client.post("/sim/hang_up", json={"number": "0611000001"})
+    await client.post("/sim/dial", json={"from": "06 11 00 00 01", "to": "2003"})
+
+    async def shows_the_caller() -> bool:
+        return bool((await handset(client, "06 11 00 00 03"))["screen"] == "06 11 00 00 01")
+
+    await eventually(shows_the_caller, what="Monsieur C's handset showing the caller")
+    await client.post("/sim/hang_up", json={"number": "0611000001"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -53,4 +55,5 @@ async def test_timestamps_are_timezone_aware_columns(engine: AsyncEngine) -> Non
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if "DateTime" in type(column.type).__name__ or column.name.endswith("_at"):
-                assert getattr(column.type, "impl", column.type).timezone, column
+                kind: Any = getattr(column.type, "impl", column.type)
+                assert kind.timezone, column

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
+from featurecodes.notices import notices
 from featurecodes.notify import Notifier
 from featurecodes.ussd import Sms
-from fleet.core.errors import DomainError
+from fleet.core.changes import ChangeEvent
+from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.services.container import Services
 from tests.exchange import n
@@ -102,10 +105,10 @@ async def test_the_users_own_changes_send_nothing(
 
 
 async def test_the_sms_commits_with_the_change_or_not_at_all(
-    services: Services, world: World, smsc: FakeSmsc
+    services: Services, world: World
 ) -> None:
-    notifier = Notifier(services=services, sender=smsc)
-    services.changes.stage_with(notifier.stage)  # no sending: only what the commit holds
+    stage = services.outbox.stager(notices)  # no sending: only what the commit holds
+    services.changes.stage_with(stage)
     try:
         await services.forwarding.set(
             MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
@@ -119,7 +122,30 @@ async def test_the_sms_commits_with_the_change_or_not_at_all(
         [sms] = await services.outbox.pending()
         assert sms.text == "Votre gestionnaire a modifié vos renvois : Occupation 0145678910"
     finally:
-        services.changes.unstage(notifier.stage)
+        services.changes.unstage(stage)
+
+
+async def test_a_change_that_fails_after_its_sms_was_staged_leaves_neither(
+    services: Services, world: World
+) -> None:
+    async def fail(session: object, events: Sequence[ChangeEvent]) -> None:
+        assert await services.outbox.count_pending() == 0  # not visible before the commit
+        raise ConnectionResetError("the database went away mid-commit")
+
+    stage = services.outbox.stager(notices)
+    services.changes.stage_with(stage)
+    services.changes.stage_with(fail)  # runs after the outbox stager, in the same transaction
+    try:
+        with pytest.raises(DomainError) as caught:
+            await services.forwarding.set(
+                MANAGER, world.line(0).id, ForwardingKind.BUSY, destination="0145678910"
+            )
+        assert caught.value.code is ErrorCode.DATABASE_UNAVAILABLE
+    finally:
+        services.changes.unstage(fail)
+        services.changes.unstage(stage)
+    assert await services.outbox.count_pending() == 0
+    assert await services.forwarding.of_line(world.line(0).id) == ()
 
 
 async def test_a_slow_smsc_does_not_delay_the_managers_change(

@@ -11,7 +11,8 @@ from featurecodes.notify import Notifier
 from fleet.core.values import Actor, Channel
 from fleet.services.container import Services
 from simulators.smsc import Misbehaviour, SmscSimulator
-from tests.test_smpp_gateway import StubHandler, eventually, make_gateway, running
+from tests.polling import eventually
+from tests.test_smpp_gateway import StubHandler, make_gateway, running
 from tests.world import World, build_world, code_group
 
 MANAGER = Actor(name="gestionnaire", channel=Channel.PORTAL, account_id=1)

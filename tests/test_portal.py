@@ -20,12 +20,13 @@ from fleet.services.audit import AuditFilter
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient]]
+Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 
 
 @dataclass
 class Site:
-    client: TestClient
+    client: Client
     world: World
     group_id: int
     other_group_id: int
@@ -46,14 +47,14 @@ async def text(response: ClientResponse) -> str:
     return html.unescape(await response.text())
 
 
-async def csrf(client: TestClient, path: str = "/portal/login") -> str:
+async def csrf(client: Client, path: str = "/portal/login") -> str:
     page = await (await client.get(path)).text()
     match = re.search(r'name="csrf" value="([^"]+)"', page)
     assert match, page
     return match.group(1)
 
 
-async def sign_in(client: TestClient, login: str = "chef", password: str = PASSWORD) -> None:
+async def sign_in(client: Client, login: str = "chef", password: str = PASSWORD) -> None:
     token = await csrf(client)
     response = await client.post(
         "/portal/login",
@@ -394,6 +395,8 @@ async def test_a_manager_builds_a_group_and_connects_a_member(site: Site) -> Non
         ("user_code", "12", "exactement 4 chiffres"),
         ("number", "0899123456", "numéros spéciaux"),
         ("queue_size", "21", "de 0 à 20 positions"),
+        ("intercall_delay", "--5", "Le délai inter-appels doit être compris entre 0 et 600"),
+        ("queue_size", "²", "de 0 à 20 positions"),
     ],
 )
 async def test_a_refused_group_form_shows_the_field_keeps_the_input_writes_nothing(

@@ -21,7 +21,8 @@ START = datetime(2026, 11, 23, 13, 5, 0, tzinfo=UTC)  # 14:05 in Paris
 
 
 def services_of(site: Site) -> Services:
-    return site.client.app[SERVICES]
+    services: Services = site.client.app[SERVICES]
+    return services
 
 
 async def record_calls(site: Site) -> None:
@@ -229,3 +230,32 @@ async def test_the_groups_table_is_paged_fifty_at_a_time(site: Site) -> None:
     assert ">Com<" in first and "Groupe 48" in first and "Groupe 49" not in first  # by name
     second = await text(await site.client.get(url, params={"page": "2"}))
     assert "Page 2 / 2" in second and "Groupe 49" in second and ">Com<" not in second
+
+
+async def test_a_caller_who_hid_its_number_stays_hidden_in_the_callees_call_log(
+    site: Site,
+) -> None:
+    await services_of(site).calls.save(
+        model.CallRecord(
+            call_id="hidden-1",
+            fleet_id=site.world.fleet.id,
+            caller="+33611000002",
+            called="+33611000001",
+            offered_at=START,
+            outcome=CallOutcome.NO_ANSWER,
+            events=(
+                model.CallEvent(
+                    seq=1,
+                    at=START,
+                    kind=CallEventKind.OFFERED,
+                    to_number="+33611000001",
+                    detail={"presentation": "restricted"},
+                ),
+            ),
+        )
+    )
+    await sign_in(site.client, "salarie")  # the callee, line 1
+    page = await text(await site.client.get("/portal/me"))
+    assert "Numéro masqué" in page and "06 11 00 00 02" not in page
+    english = await text(await site.client.get("/portal/me", params={"lang": "en"}))
+    assert "Hidden number" in english

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.linesettings import PABX_OPTION
 from fleet.core.values import Actor, ForwardingKind, Language, NoAnswerAction, RingMode
 from fleet.services.container import Services
 from tests.conftest import dump
@@ -429,13 +430,13 @@ CASES: list[Case] = [
     # the PABX option cannot be removed from a group member; a group's number line stays
     Case(
         "pabx-off-for-group-member-rejected",
-        lambda s, a, w, g: s.lines.update(a, w.line(0).id, pabx_option=False),
+        lambda s, a, w, g: s.lines.update(a, w.line(0).id, settings={PABX_OPTION: False}),
         E.LINE_IN_GROUPS,
         arrange=lambda s, a, w: group_with(s, a, w, 1),
     ),
     Case(
         "pabx-off-for-free-line-accepted",
-        lambda s, a, w, _: s.lines.update(a, w.line(5).id, pabx_option=False),
+        lambda s, a, w, _: s.lines.update(a, w.line(5).id, settings={PABX_OPTION: False}),
         None,
     ),
     Case(

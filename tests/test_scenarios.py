@@ -8,34 +8,121 @@ import pytest
 
 from fleet import demo
 from fleet.cli import main
+from fleet.core.calls.ports import GroupTarget
 from fleet.core.numbering import NumberPolicy
 from fleet.core.values import CallOutcome
+from fleet.exchange import play_scenario
 from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
+from fleet.services.recording import RecordWriter
 from simulators import runner
 from simulators.scenario import SCENARIOS, ScenarioError, find, load, parse
+from tests.memory import demo_fleets
 
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 
 
+def _shape(directory: runner.Fleets) -> tuple[object, ...]:
+    """A fleet's routing configuration with numbers in place of ids."""
+    lines = sorted(
+        (
+            s.line.msisdn.value,
+            s.line.short_number,
+            s.line.employee_name,
+            s.line.pabx_option,
+            s.line.call_waiting,
+            s.line.clir,
+            tuple((f.kind.value, f.destination, f.active, f.no_reply_timer) for f in s.forwardings),
+            (
+                s.incoming_list.active,
+                s.incoming_list.mode,
+                s.incoming_list.ring_time,
+                s.incoming_list.entries,
+            )
+            if s.incoming_list
+            else None,
+            tuple((g.group_number.value, g.position, g.connected) for g in s.groups),
+        )
+        for s in directory.all_lines()
+    )
+    fixed = sorted(
+        (f.number.value, f.label, f.trunk, f.short_number) for f in directory.all_fixed()
+    )
+    numbers = {g.group_number for s in directory.all_lines() for g in s.groups}
+    groups = []
+    for number in sorted(numbers):
+        target = directory.resolve(number)
+        assert isinstance(target, GroupTarget)
+        group = target.group
+        groups.append(
+            (
+                group.number.value,
+                group.name,
+                group.short_number,
+                group.user_code,
+                group.admin_code,
+                group.queue_size,
+                group.switchover_delay,
+                group.intercall_delay,
+                group.distribution,
+                group.max_queue_wait,
+                group.no_answer_action,
+                tuple((m.msisdn.value, m.position, m.connected) for m in group.members),
+            )
+        )
+    return tuple(lines), tuple(fixed), tuple(groups)
+
+
 def test_every_example_of_the_seed_has_a_scenario() -> None:
-    assert SHIPPED == ["cascade", "conference", "no_reply", "not_reachable", "taxis", "transfer"]
+    assert SHIPPED == [
+        "busy",
+        "cascade",
+        "conference",
+        "hidden_number",
+        "no_reply",
+        "not_reachable",
+        "queue",
+        "taxis",
+        "transfer",
+    ]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-async def test_shipped_scenario_runs_as_expected(name: str, services: Services) -> None:
-    await demo.ensure_demo(services)
+def test_shipped_scenario_runs_as_expected(name: str) -> None:
     scenario = load(find(name))
-    result = await runner.run(scenario, services, policy=NumberPolicy())
+    result = play_scenario(scenario, demo_fleets().table, policy=NumberPolicy())
     assert result.ok, result.failures
     assert len(result.records) == len(scenario.expect)
-    for record in result.records:  # persisted through the repositories
-        assert await services.calls.get(record.call_id) == record
     text = "\n".join(runner.render(scenario, result))
     assert "result: as expected" in text
 
 
-async def test_a_failed_expectation_is_reported(services: Services) -> None:
+async def test_a_scenario_run_against_the_database_writes_its_call_records(
+    services: Services,
+) -> None:
     await demo.ensure_demo(services)
+    directory = await CachedDirectory.open(services=services)
+    errors: list[str] = []
+    writer = RecordWriter(calls=services.calls, on_error=lambda r, e: errors.append(repr(e)))
+    result = play_scenario(load(find("taxis")), directory, policy=NumberPolicy(), recorder=writer)
+    await writer.flush()
+    directory.close()
+    assert result.ok, result.failures
+    assert errors == []
+    for record in result.records:
+        assert await services.calls.get(record.call_id) == record
+
+
+async def test_the_demo_fleet_in_memory_is_the_one_the_demo_creates(services: Services) -> None:
+    """The scenario tests run on ``tests.memory.demo_fleets``: the same fleet, line by line,
+    as ``fleet.demo.ensure_demo`` creates in the database (ids aside)."""
+    await demo.ensure_demo(services)
+    directory = await CachedDirectory.open(services=services)
+    directory.close()
+    assert _shape(directory) == _shape(demo_fleets().table)
+
+
+def test_a_failed_expectation_is_reported() -> None:
     scenario = parse(
         {
             "name": "nobody answers",
@@ -45,7 +132,7 @@ async def test_a_failed_expectation_is_reported(services: Services) -> None:
         },
         policy=NumberPolicy(),
     )
-    result = await runner.run(scenario, services, policy=NumberPolicy())
+    result = play_scenario(scenario, demo_fleets().table, policy=NumberPolicy())
     assert result.records[0].outcome is CallOutcome.NO_ANSWER
     assert result.failures == [
         "call 1: expected answered, got no_answer",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet.core import model
 from fleet.core.clock import ManualClock
 from fleet.core.errors import DomainError, ErrorCode, ErrorKind
+from fleet.core.linesettings import CALL_WAITING
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import (
     Actor,
@@ -110,7 +111,7 @@ async def test_line_update_changes_only_given_fields_and_none_clears(
     line = await services.lines.update(actor, world.line(0).id, email="a@example.fr")
     assert line.email == "a@example.fr"
     line = await services.lines.update(
-        actor, line.id, employee_name="Nouveau Nom", call_waiting=False
+        actor, line.id, employee_name="Nouveau Nom", settings={CALL_WAITING: False}
     )
     assert (line.email, line.employee_name, line.call_waiting) == (
         "a@example.fr",

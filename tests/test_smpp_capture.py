@@ -21,12 +21,12 @@ from smpp34._smpp34 import TLV_ITS_SESSION_INFO, TLV_USSD_SERVICE_OP
 from featurecodes.smpp import Backoff, Timing, UssdGateway
 from featurecodes.ussd import UssdHandler
 from simulators.smsc import ESME_RINVCMDID, GENERIC_NACK, SmscSimulator
+from tests.polling import eventually
 from tests.smpp_support import (
     CYRILLIC_ANSWER,
     GSM_ANSWER,
     MENU,
     ScriptedHandler,
-    eventually,
     free_port,
     leftover_tasks,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,18 +24,10 @@ from simulators.smsc import (
     short_message_body,
     tlv,
 )
+from tests.polling import eventually
 
 MSISDN = "+33612345678"
 MENU = "Renvoi si occupé:\n1 Activer\n2 Désactiver"
-
-
-async def eventually(condition: Callable[[], bool], within: float = 3.0) -> None:
-    """Poll ``condition`` until it holds (fails the test after ``within`` seconds)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail("condition not met in time")
-        await asyncio.sleep(0.005)
 
 
 class StubHandler:

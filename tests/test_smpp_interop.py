@@ -39,12 +39,12 @@ from fleet.core.numbering import E164
 from fleet.core.values import Actor, ForwardingKind
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from tests.polling import eventually
 from tests.smpp_support import (
     CYRILLIC_ANSWER,
     GSM_ANSWER,
     MENU,
     ScriptedHandler,
-    eventually,
     free_port,
     leftover_tasks,
 )

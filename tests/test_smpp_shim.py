@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from aiosmpplib import (  # type: ignore[import-untyped]
+from aiosmpplib import (
     DeliverSm,
     OptionalParam,
     PhoneNumber,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fleet.core import model
+from fleet.core.linesettings import PABX_OPTION
 from fleet.core.values import Actor
 from fleet.services.container import Services
 from fleet.services.lines import NewLine
@@ -38,7 +39,11 @@ async def build_world(services: Services, actor: Actor) -> World:
         ],
     )
     plain = await services.lines.create(
-        actor, fleet.id, msisdn="0611000050", employee_name="Sans option", pabx_option=False
+        actor,
+        fleet.id,
+        msisdn="0611000050",
+        employee_name="Sans option",
+        settings={PABX_OPTION: False},
     )
     foreign = await services.lines.create(
         actor, other.id, msisdn="0622000001", short_number="2001", employee_name="Ailleurs"

@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     PABX_OPTION_REQUIRED = "pabx_option_required"
     LINE_IN_GROUPS = "line_in_groups"
     LINE_IS_GROUP_NUMBER = "line_is_group_number"
+    SETTING_VALUE_INVALID = "setting_value_invalid"
     # forwarding (§4)
     FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
     FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
@@ -215,6 +216,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.CONFLICT,
         "Le numéro de la ligne {number} est le numéro du groupe « {group} ».",
         "Line {number} is the number of call group '{group}'.",
+    ),
+    ErrorCode.SETTING_VALUE_INVALID: (
+        _E.INVALID,
+        "Le réglage {setting} attend une valeur de type {type}.",
+        "Setting {setting} takes a value of type {type}.",
     ),
     ErrorCode.FORWARDING_KIND_INVALID: (
         _E.INVALID,

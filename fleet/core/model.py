@@ -38,6 +38,9 @@ class Fleet:
 
 @dataclass(frozen=True, slots=True)
 class Line:
+    """A mobile line. Its settings — the fields after ``language`` — are described in
+    ``fleet/core/linesettings.py``: one typed field each, read with ``SETTING.of(line)``."""
+
     id: int
     fleet_id: int
     msisdn: E164
@@ -47,7 +50,7 @@ class Line:
     language: Language
     pabx_option: bool
     call_waiting: bool
-    clir: bool = False  # caller-id restriction by default (MMI 31)
+    clir: bool  # caller-id restriction by default (MMI 31)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from fleet.core import model, rules
+from fleet.core.changes import (
+    AccountChange,
+    Change,
+    ChangeEvent,
+    FleetChange,
+    LineChange,
+    LoginLocked,
+    PasswordEvent,
+)
 from fleet.core.errors import DomainError, ErrorCode, not_found
-from fleet.core.values import Actor, AuditAction, Language, Role
+from fleet.core.values import Actor, Language, Role
 from fleet.db.tables import AccountFleetRow, AccountRow, FleetRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service, ServiceContext
-from fleet.services.changes import ChangeRef
 
 MAX_LOGIN_FAILURES = 5
 LOCK_TIME = timedelta(minutes=15)
@@ -37,11 +45,8 @@ class AccountService(Service):
         self._generation = 0
         context.changes.subscribe(self._forget)
 
-    async def _forget(self, changes: Sequence[ChangeRef]) -> None:
-        if any(
-            c.entity in ("account", "fleet") or (c.entity == "line" and c.view is None)
-            for c in changes
-        ):
+    async def _forget(self, events: Sequence[ChangeEvent]) -> None:
+        if any(_changes_accounts(event.change) for event in events):
             self._cache.clear()
             self._generation += 1
 
@@ -132,15 +137,12 @@ class AccountService(Service):
                 if row.failed_logins >= MAX_LOGIN_FAILURES:
                     row.failed_logins = 0
                     row.locked_until = now + LOCK_TIME
-                    self.audit(
-                        session,
-                        Actor.system("login-guard"),
+                    locked = LoginLocked(
                         fleet_id=row.fleets[0].fleet_id if row.fleets else None,
-                        entity="account",
-                        entity_id=row.id,
-                        action=AuditAction.UPDATE,
-                        after={"locked_until": row.locked_until.isoformat()},
+                        account_id=row.id,
+                        until=row.locked_until,
                     )
+                    self.record(session, Actor.system("login-guard"), locked)
             view = views.account(row)
         if not matches:
             raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
@@ -154,13 +156,13 @@ class AccountService(Service):
             if not self._verify(row.password_hash, old_password):
                 raise DomainError(ErrorCode.PASSWORD_WRONG, field="old_password")
             self._set_password(row, new_password)
-            self._audit(session, actor, row, "password changed")
+            self._password(session, actor, row, PasswordEvent.CHANGED)
 
     async def reset_password(self, actor: Actor, account_id: int, new_password: str) -> None:
         async with self.write() as session:
             row = await self._load(session, account_id)
             self._set_password(row, new_password)
-            self._audit(session, actor, row, "password reset")
+            self._password(session, actor, row, PasswordEvent.RESET)
 
     async def set_fleets(
         self, actor: Actor, account_id: int, fleet_ids: Sequence[int]
@@ -179,16 +181,8 @@ class AccountService(Service):
             row.fleets = [AccountFleetRow(fleet_id=f) for f in ids]
             await session.flush()
             after = views.account(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=ids[0],
-                entity="account",
-                entity_id=row.id,
-                action=AuditAction.UPDATE,
-                before=before,
-                after=after,
-            )
+            change = AccountChange(fleet_id=ids[0], account_id=row.id, before=before, after=after)
+            self.record(session, actor, change)
             return after
 
     async def get(self, account_id: int) -> model.Account:
@@ -228,15 +222,13 @@ class AccountService(Service):
             row = await self._load(session, account_id)
             before = views.account(row)
             await session.delete(row)
-            self.audit(
-                session,
-                actor,
+            change = AccountChange(
                 fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
-                entity="account",
-                entity_id=account_id,
-                action=AuditAction.DELETE,
+                account_id=account_id,
                 before=before,
+                after=None,
             )
+            self.record(session, actor, change)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -285,15 +277,8 @@ class AccountService(Service):
         await session.flush()
         row = await self._load(session, row.id)
         view = views.account(row)
-        self.audit(
-            session,
-            actor,
-            fleet_id=fleet_id,
-            entity="account",
-            entity_id=row.id,
-            action=AuditAction.CREATE,
-            after=view,
-        )
+        change = AccountChange(fleet_id=fleet_id, account_id=row.id, before=None, after=view)
+        self.record(session, actor, change)
         return view
 
     def _set_password(self, row: AccountRow, password: str) -> None:
@@ -311,14 +296,27 @@ class AccountService(Service):
         """Spend the time of a real verification so unknown logins answer as slowly."""
         self._hasher.hash(password or "x")
 
-    def _audit(self, session: AsyncSession, actor: Actor, row: AccountRow, what: str) -> None:
-        fleet_id = row.fleets[0].fleet_id if row.fleets else None
-        self.audit(
-            session,
-            actor,
-            fleet_id=fleet_id,
-            entity="account",
-            entity_id=row.id,
-            action=AuditAction.UPDATE,
-            after={"change": what},
+    def _password(
+        self, session: AsyncSession, actor: Actor, row: AccountRow, event: PasswordEvent
+    ) -> None:
+        view = views.account(row)
+        change = AccountChange(
+            fleet_id=row.fleets[0].fleet_id if row.fleets else None,
+            account_id=row.id,
+            before=view,
+            after=view,
+            password=event,
         )
+        self.record(session, actor, change)
+
+
+def _changes_accounts(change: Change) -> bool:
+    """An account changed, or a fleet (its managers' fleets), or a line deleted (with the
+    employee's account that was attached to it)."""
+    match change:
+        case AccountChange() | FleetChange():
+            return True
+        case LineChange(after=None):
+            return True
+        case _:
+            return False

@@ -1,4 +1,5 @@
-"""What every service shares: sessions, clock, number policy, transactions, audit."""
+"""What every service shares: sessions, clock, number policy, transactions, and recording
+the typed changes they make (audit journal and change hub)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from enum import Enum
 from typing import Any, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fleet.core.changes import ChangeEvent, Journalled, Note
 from fleet.core.clock import Clock
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.numbering import E164, NumberPolicy
-from fleet.core.values import Actor, AuditAction
+from fleet.core.numbering import NumberPolicy
+from fleet.core.values import Actor
 from fleet.db.tables import AuditRow
-from fleet.services.changes import ChangeHub, ChangeRef
+from fleet.services import journal
+from fleet.services.changes import ChangeHub
 
 T = TypeVar("T")
 
@@ -32,7 +34,8 @@ class ServiceContext:
 
 
 class Service:
-    """Base of the use-case services: one transaction per call, one audit entry per change."""
+    """Base of the use-case services: one transaction per call; each change is stated once,
+    typed (``record``), and becomes its journal entry and its event on the hub."""
 
     def __init__(self, *, context: ServiceContext) -> None:
         self._ctx = context
@@ -47,16 +50,16 @@ class Service:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A read-write transaction; database faults become domain errors."""
-        changes: list[ChangeRef] = []
-        journal: list[dict[str, Any]] = []
+        changes: list[ChangeEvent] = []
+        entries: list[dict[str, Any]] = []
         try:
             async with self._ctx.sessions.begin() as session:
                 session.info["changes"] = changes
-                session.info["audit"] = journal
+                session.info["audit"] = entries
                 yield session
                 await self._ctx.changes.stage(session, changes)
-                if journal:  # one plain INSERT, outside the ORM's unit of work
-                    await session.execute(insert(AuditRow), journal)
+                if entries:  # one plain INSERT, outside the ORM's unit of work
+                    await session.execute(insert(AuditRow), entries)
         except IntegrityError as exc:
             raise DomainError(ErrorCode.CONFLICT) from exc
         except (OperationalError, InterfaceError, OSError) as exc:
@@ -82,62 +85,24 @@ class Service:
         except (OperationalError, InterfaceError, OSError) as exc:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
 
-    def audit(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        *,
-        fleet_id: int | None,
-        entity: str,
-        entity_id: object,
-        action: AuditAction,
-        before: Any = None,
-        after: Any = None,
-    ) -> None:
-        """Journal a change; written with the transaction of ``write()`` that ``session``
-        belongs to, and published to the ``ChangeHub`` once it is committed."""
-        before_json, after_json = snapshot(before), snapshot(after)
-        session.info["changes"].append(
-            ChangeRef(
-                fleet_id=fleet_id,
-                entity=entity,
-                entity_id=str(entity_id),
-                actor=actor,
-                before=before_json,
-                after=after_json,
-                view=after,
-            )
-        )
+    def record(self, session: AsyncSession, actor: Actor, change: Journalled) -> None:
+        """Journal ``change``, made by ``actor``, with the transaction of ``write()`` that
+        ``session`` belongs to. A change of configuration (not a ``Note``) is also given to
+        the hub's stagers before the commit and published to its listeners after it."""
+        if not isinstance(change, Note):
+            session.info["changes"].append(ChangeEvent(change=change, actor=actor))
+        row = journal.entry(change)
         session.info["audit"].append(
             {
                 "at": self.now(),
                 "actor": actor.name,
                 "account_id": actor.account_id,
                 "channel": actor.channel,
-                "fleet_id": fleet_id,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "action": action,
-                "before": before_json,
-                "after": after_json,
+                "fleet_id": row.fleet_id,
+                "entity": row.entity,
+                "entity_id": row.entity_id,
+                "action": row.action,
+                "before": row.before,
+                "after": row.after,
             }
         )
-
-
-def snapshot(value: Any) -> Any:
-    """A JSON-safe copy of a view (dataclass), for the audit journal."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, E164):
-        return value.value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: snapshot(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): snapshot(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [snapshot(v) for v in value]
-    raise TypeError(f"cannot snapshot {type(value).__name__}")

@@ -1,33 +1,27 @@
-"""Change notifications: after a transaction commits, listeners (the routing cache)
-hear which entities changed, so the next call sees the new configuration."""
+"""The change hub: every configuration change a service commits, as a typed value
+(``fleet.core.changes``) with who made it (``ChangeEvent``).
+
+- Stagers run inside the change's transaction, before it commits: what they write commits
+  with the change or not at all (the SMS outbox; later, a PostgreSQL NOTIFY to the other
+  processes).
+- Listeners run once it has committed, before the service call that made it returns: the
+  routing cache, the account cache, the SMS notifier (which sends what was staged).
+
+Journal-only notes (``fleet.core.changes.Note``) never reach the hub."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fleet.core.changes import ChangeEvent
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-from fleet.core.values import Actor
-
-Listener = Callable[[Sequence["ChangeRef"]], Awaitable[None]]
+Listener = Callable[[Sequence[ChangeEvent]], Awaitable[None]]
 # called inside the transaction, before it commits: what a stager writes commits with it
-Stager = Callable[["AsyncSession", Sequence["ChangeRef"]], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRef:
-    """One committed change, as written in the audit journal."""
-
-    fleet_id: int | None
-    entity: str
-    entity_id: str
-    actor: Actor | None = None
-    before: Any = None  # JSON snapshots
-    after: Any = None
-    view: Any = None  # the typed view after the change (a model dataclass), None once deleted
+Stager = Callable[["AsyncSession", Sequence[ChangeEvent]], Awaitable[None]]
 
 
 class ChangeHub:
@@ -42,7 +36,7 @@ class ChangeHub:
         if stager in self._stagers:
             self._stagers.remove(stager)
 
-    async def stage(self, session: AsyncSession, changes: Sequence[ChangeRef]) -> None:
+    async def stage(self, session: AsyncSession, changes: Sequence[ChangeEvent]) -> None:
         """Before commit: let stagers write what must commit with the changes (an outbox)."""
         if not changes:
             return
@@ -56,7 +50,8 @@ class ChangeHub:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    async def publish(self, changes: Sequence[ChangeRef]) -> None:
+    async def publish(self, changes: Sequence[ChangeEvent]) -> None:
+        """After commit: tell every listener, in the order the changes were made."""
         if not changes:
             return
         for listener in list(self._listeners):

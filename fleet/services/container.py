@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callgroups.codes import CodeGuard
 from callgroups.service import GroupService
 from fleet.services.accounts import AccountService
 from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
-from fleet.services.codes import CodeGuard
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
 from fleet.services.incoming import IncomingListService

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
+from fleet.core.changes import FixedNumberChange, FleetChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import optional_short_number as _short
-from fleet.core.values import UNSET, Actor, AuditAction, Language, Unset
+from fleet.core.values import UNSET, Actor, Language, Unset
 from fleet.db.tables import FixedNumberRow, FleetRow, GroupRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -44,15 +45,7 @@ class FleetService(Service):
             session.add(row)
             await session.flush()
             view = views.fleet(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=row.id,
-                entity="fleet",
-                entity_id=row.id,
-                action=AuditAction.CREATE,
-                after=view,
-            )
+            self.record(session, actor, FleetChange(fleet_id=row.id, before=None, after=view))
         return view
 
     async def get(self, fleet_id: int) -> model.Fleet:
@@ -97,16 +90,8 @@ class FleetService(Service):
             row.updated_at = self.now()
             after = views.fleet(row)
             if after != before:
-                self.audit(
-                    session,
-                    actor,
-                    fleet_id=fleet_id,
-                    entity="fleet",
-                    entity_id=fleet_id,
-                    action=AuditAction.UPDATE,
-                    before=before,
-                    after=after,
-                )
+                change = FleetChange(fleet_id=fleet_id, before=before, after=after)
+                self.record(session, actor, change)
         return after
 
     async def delete(self, actor: Actor, fleet_id: int) -> None:
@@ -121,15 +106,7 @@ class FleetService(Service):
                 group.no_answer_group_id = None
             await session.flush()
             await session.delete(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=fleet_id,
-                entity="fleet",
-                entity_id=fleet_id,
-                action=AuditAction.DELETE,
-                before=before,
-            )
+            self.record(session, actor, FleetChange(fleet_id=fleet_id, before=before, after=None))
 
     async def _has_short_numbers(self, session: AsyncSession, fleet_id: int) -> bool:
         for table in (LineRow, FixedNumberRow, GroupRow):
@@ -176,15 +153,8 @@ class FleetService(Service):
             session.add(row)
             await session.flush()
             view = views.fixed_number(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=fleet_id,
-                entity="fixed_number",
-                entity_id=row.id,
-                action=AuditAction.CREATE,
-                after=view,
-            )
+            change = FixedNumberChange(fleet_id=fleet_id, fixed_id=row.id, before=None, after=view)
+            self.record(session, actor, change)
         return view
 
     async def update_fixed_number(
@@ -218,16 +188,10 @@ class FleetService(Service):
                 row.short_number = short
             row.updated_at = self.now()
             after = views.fixed_number(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=row.fleet_id,
-                entity="fixed_number",
-                entity_id=row.id,
-                action=AuditAction.UPDATE,
-                before=before,
-                after=after,
+            change = FixedNumberChange(
+                fleet_id=row.fleet_id, fixed_id=row.id, before=before, after=after
             )
+            self.record(session, actor, change)
         return after
 
     async def remove_fixed_number(self, actor: Actor, fixed_id: int) -> None:
@@ -237,15 +201,10 @@ class FleetService(Service):
                 raise not_found("fixed_number", fixed_id)
             before = views.fixed_number(row)
             await session.delete(row)
-            self.audit(
-                session,
-                actor,
-                fleet_id=row.fleet_id,
-                entity="fixed_number",
-                entity_id=fixed_id,
-                action=AuditAction.DELETE,
-                before=before,
+            change = FixedNumberChange(
+                fleet_id=row.fleet_id, fixed_id=fixed_id, before=before, after=None
             )
+            self.record(session, actor, change)
 
     async def fixed_numbers(self, fleet_id: int) -> list[model.FixedNumber]:
         async with self.read() as session:

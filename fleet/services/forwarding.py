@@ -6,8 +6,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
+from fleet.core.changes import ForwardingChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
-from fleet.core.values import Actor, AuditAction, ForwardingKind
+from fleet.core.values import Actor, ForwardingKind
 from fleet.db.tables import ForwardingRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -68,7 +69,7 @@ class ForwardingService(Service):
             row.updated_at = self.now()
             await session.flush()
             after = views.forwarding(row)
-            self._audit(session, actor, line, before, after)
+            self._record(session, actor, line, before, after)
         return after
 
     async def activate(
@@ -90,7 +91,7 @@ class ForwardingService(Service):
             row.active = False
             row.updated_at = self.now()
             after = views.forwarding(row)
-            self._audit(session, actor, line, before, after)
+            self._record(session, actor, line, before, after)
         return after
 
     async def erase(self, actor: Actor, line_id: int, kind: str | ForwardingKind) -> None:
@@ -102,7 +103,7 @@ class ForwardingService(Service):
                 return
             before = views.forwarding(row)
             await session.delete(row)
-            self._audit(session, actor, line, before, None)
+            self._record(session, actor, line, before, None)
 
     async def disable_all(self, actor: Actor, line_id: int) -> tuple[model.Forwarding, ...]:
         """ "Je ne souhaite pas personnaliser mes renvois d'appel": every forwarding off."""
@@ -119,7 +120,7 @@ class ForwardingService(Service):
                 before = views.forwarding(row)
                 row.active = False
                 row.updated_at = self.now()
-                self._audit(session, actor, line, before, views.forwarding(row))
+                self._record(session, actor, line, before, views.forwarding(row))
         return await self.of_line(line_id)
 
     async def _switch(
@@ -134,7 +135,7 @@ class ForwardingService(Service):
             row.updated_at = self.now()
             after = views.forwarding(row)
             if after != before:
-                self._audit(session, actor, line, before, after)
+                self._record(session, actor, line, before, after)
         return after
 
     async def _line_and_rule(
@@ -155,7 +156,7 @@ class ForwardingService(Service):
             raise not_found("line", line_id)
         return check_pabx(found[0]), found[1]
 
-    def _audit(
+    def _record(
         self,
         session: AsyncSession,
         actor: Actor,
@@ -165,20 +166,7 @@ class ForwardingService(Service):
     ) -> None:
         view = after or before
         assert view is not None
-        action = (
-            AuditAction.CREATE
-            if before is None
-            else AuditAction.DELETE
-            if after is None
-            else AuditAction.UPDATE
+        change = ForwardingChange(
+            fleet_id=line.fleet_id, line_id=line.id, kind=view.kind, before=before, after=after
         )
-        self.audit(
-            session,
-            actor,
-            fleet_id=line.fleet_id,
-            entity="forwarding",
-            entity_id=f"{line.id}:{view.kind.value}",
-            action=action,
-            before=before,
-            after=after,
-        )
+        self.record(session, actor, change)

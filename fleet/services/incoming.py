@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from fleet.core import model, rules
+from fleet.core.changes import IncomingListChange
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.numbering import E164
-from fleet.core.values import UNSET, Actor, AuditAction, RingMode, Unset
+from fleet.core.values import UNSET, Actor, RingMode, Unset
 from fleet.db.tables import IncomingEntryRow, IncomingListRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -98,7 +99,7 @@ class IncomingListService(Service):
             row = await self._load(session, line_id, refresh=True)
             assert row is not None
             after = views.incoming_list(row)
-            self._audit(session, actor, line, before, after)
+            self._record(session, actor, line, before, after)
         return after
 
     async def update(
@@ -143,7 +144,7 @@ class IncomingListService(Service):
             await session.flush()
             after = views.incoming_list(row)
             if after != before:
-                self._audit(session, actor, line, before, after)
+                self._record(session, actor, line, before, after)
         return after
 
     async def disable(self, actor: Actor, line_id: int) -> model.IncomingList | None:
@@ -168,7 +169,7 @@ class IncomingListService(Service):
             query = query.execution_options(populate_existing=True)
         return await session.scalar(query)
 
-    def _audit(
+    def _record(
         self,
         session: AsyncSession,
         actor: Actor,
@@ -176,13 +177,7 @@ class IncomingListService(Service):
         before: model.IncomingList | None,
         after: model.IncomingList,
     ) -> None:
-        self.audit(
-            session,
-            actor,
-            fleet_id=line.fleet_id,
-            entity="incoming_list",
-            entity_id=line.id,
-            action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-            before=before,
-            after=after,
+        change = IncomingListChange(
+            fleet_id=line.fleet_id, line_id=line.id, before=before, after=after
         )
+        self.record(session, actor, change)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model
+from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
 from fleet.db.tables import (
     ForwardingRow,
@@ -30,9 +31,7 @@ _COLUMNS = (
     LineRow.employee_name,
     LineRow.email,
     LineRow.language,
-    LineRow.pabx_option,
-    LineRow.call_waiting,
-    LineRow.clir,
+    *(getattr(LineRow, s.name) for s in LINE_SETTINGS),
     ForwardingRow.kind,
     ForwardingRow.destination,
     ForwardingRow.active.label("fwd_active"),

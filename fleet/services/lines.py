@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
+from fleet.core.changes import LineChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.linesettings import PABX_OPTION, LineSetting, checked, defaults
 from fleet.core.numbering import E164, NumberClass
 from fleet.core.numbering import optional_short_number as _short
-from fleet.core.values import UNSET, Actor, AuditAction, Language, Unset
+from fleet.core.values import UNSET, Actor, Language, Unset
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow
 from fleet.services import linequery, views
 from fleet.services.base import Service
@@ -36,8 +38,8 @@ class NewLine:
     short_number: str | None = None
     email: str | None = None
     language: str | Language | None = None
-    pabx_option: bool = True
-    call_waiting: bool = True
+    # the line's settings (``LINE_SETTINGS``); those not given take their default
+    settings: Mapping[LineSetting[bool], bool] = field(default_factory=dict)
 
 
 class LineService(Service):
@@ -51,8 +53,7 @@ class LineService(Service):
         short_number: str | None = None,
         email: str | None = None,
         language: str | Language | None = None,
-        pabx_option: bool = True,
-        call_waiting: bool = True,
+        settings: Mapping[LineSetting[bool], bool] | None = None,
     ) -> model.Line:
         new = NewLine(
             msisdn=msisdn,
@@ -60,8 +61,7 @@ class LineService(Service):
             short_number=short_number,
             email=email,
             language=language,
-            pabx_option=pabx_option,
-            call_waiting=call_waiting,
+            settings=settings or {},
         )
         return (await self.create_many(actor, fleet_id, [new]))[0]
 
@@ -89,6 +89,7 @@ class LineService(Service):
                 seen_numbers.add(e164.value)
                 if short:
                     seen_shorts.add(short)
+                settings = defaults() | checked(new.settings)
                 rows.append(
                     LineRow(
                         fleet_id=fleet_id,
@@ -97,9 +98,7 @@ class LineService(Service):
                         employee_name=rules.employee_name(new.employee_name),
                         email=rules.email(new.email),
                         language=rules.language(new.language) if new.language else fleet.language,
-                        pabx_option=bool(new.pabx_option),
-                        call_waiting=bool(new.call_waiting),
-                        clir=False,
+                        **{setting.name: value for setting, value in settings.items()},
                         created_at=now,
                         updated_at=now,
                     )
@@ -114,15 +113,8 @@ class LineService(Service):
             await session.flush()
             created = [views.line(r) for r in rows]
             for view in created:
-                self.audit(
-                    session,
-                    actor,
-                    fleet_id=fleet_id,
-                    entity="line",
-                    entity_id=view.id,
-                    action=AuditAction.CREATE,
-                    after=view,
-                )
+                change = LineChange(fleet_id=fleet_id, line_id=view.id, before=None, after=view)
+                self.record(session, actor, change)
         return created
 
     async def _ensure_all_free(
@@ -160,19 +152,6 @@ class LineService(Service):
             if row is None:
                 raise not_found("line", number.value)
             return views.line(row)
-
-    @staticmethod
-    async def contacts(
-        session: AsyncSession, line_ids: set[int]
-    ) -> dict[int, tuple[E164, Language]]:
-        """Number and language of lines, inside a caller's transaction (notifications); a
-        line the transaction has already loaded costs no statement."""
-        found: dict[int, tuple[E164, Language]] = {}
-        for line_id in line_ids:
-            row = await session.get(LineRow, line_id)
-            if row is not None:
-                found[line_id] = (E164(row.msisdn), row.language)
-        return found
 
     async def find_in_fleet(self, fleet_id: int, dialled: str) -> model.Line | None:
         """The fleet's line reached by a dialled string: its short number or its MSISDN."""
@@ -256,10 +235,10 @@ class LineService(Service):
         short_number: str | Unset | None = UNSET,
         email: str | Unset | None = UNSET,
         language: str | Language | Unset = UNSET,
-        pabx_option: bool | Unset = UNSET,
-        call_waiting: bool | Unset = UNSET,
-        clir: bool | Unset = UNSET,
+        settings: Mapping[LineSetting[bool], bool] | None = None,
     ) -> model.Line:
+        """Change a line's details and any of its settings (``LINE_SETTINGS``)."""
+        values = checked(settings or {})
         async with self.write() as session:
             row = await _load(session, line_id)
             before = views.line(row)
@@ -280,27 +259,16 @@ class LineService(Service):
                 row.email = rules.email(email)
             if not isinstance(language, Unset):
                 row.language = rules.language(language)
-            if not isinstance(pabx_option, Unset):
-                if not pabx_option and row.pabx_option:
-                    await self._ensure_not_in_groups(session, row)
-                row.pabx_option = bool(pabx_option)
-            if not isinstance(call_waiting, Unset):
-                row.call_waiting = bool(call_waiting)
-            if not isinstance(clir, Unset):
-                row.clir = bool(clir)
+            for setting, value in values.items():
+                await self._setting_rule(session, row, setting, value)
+                setattr(row, setting.name, value)
             after = views.line(row)
             if after != before:
                 row.updated_at = self.now()
-                self.audit(
-                    session,
-                    actor,
-                    fleet_id=row.fleet_id,
-                    entity="line",
-                    entity_id=row.id,
-                    action=AuditAction.UPDATE,
-                    before=before,
-                    after=after,
+                change = LineChange(
+                    fleet_id=row.fleet_id, line_id=row.id, before=before, after=after
                 )
+                self.record(session, actor, change)
         return after
 
     async def delete(self, actor: Actor, line_id: int) -> None:
@@ -317,15 +285,14 @@ class LineService(Service):
             before = views.line(row)
             left = await self._group_names(session, row)
             await session.delete(row)
-            self.audit(
-                session,
-                actor,
+            change = LineChange(
                 fleet_id=row.fleet_id,
-                entity="line",
-                entity_id=line_id,
-                action=AuditAction.DELETE,
-                before={"line": before, "left_groups": left},
+                line_id=line_id,
+                before=before,
+                after=None,
+                left_groups=tuple(left),
             )
+            self.record(session, actor, change)
 
     async def _group_names(self, session: AsyncSession, row: LineRow) -> list[str]:
         names = await session.scalars(
@@ -336,12 +303,20 @@ class LineService(Service):
         )
         return list(names.all())
 
+    async def _setting_rule(
+        self, session: AsyncSession, row: LineRow, setting: LineSetting[bool], value: bool
+    ) -> None:
+        """The business rule of a setting, for those that have one: the PABX option is not
+        removed from a line while it is a member of a group."""
+        if setting is PABX_OPTION and not value and row.pabx_option:
+            await self._ensure_not_in_groups(session, row)
+
     async def _ensure_not_in_groups(self, session: AsyncSession, row: LineRow) -> None:
         names = await self._group_names(session, row)
         if names:
             raise DomainError(
                 ErrorCode.LINE_IN_GROUPS,
-                field="pabx_option",
+                field=PABX_OPTION.name,
                 number=E164(row.msisdn).national(),
                 groups=", ".join(names),
             )

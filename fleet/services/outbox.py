@@ -1,16 +1,37 @@
-"""The SMS outbox: notifications wait here until the SMSC accepted them."""
+"""The SMS outbox: notifications wait here until the SMSC accepted them.
+
+The notices a change sends are staged in the change's own transaction (``stager``): they
+commit with it or not at all, so a crash right after the commit loses none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fleet.core.changes import ChangeEvent
 from fleet.core.numbering import E164
-from fleet.db.tables import OutboxRow
+from fleet.core.values import Language
+from fleet.db.tables import LineRow, OutboxRow
 from fleet.services.base import Service
+from fleet.services.changes import Stager
+
+
+class Notice(Protocol):
+    """An SMS to a line, written in the line's language when it is staged."""
+
+    @property
+    def line_id(self) -> int: ...
+
+    def text(self, language: Language) -> str: ...
+
+
+Composer = Callable[[Sequence[ChangeEvent]], Sequence[Notice]]
+"""The notices a batch of changes sends (``featurecodes.notices.notices``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +61,27 @@ class OutboxService(Service):
                 for m, t in messages
             ]
             await session.execute(insert(OutboxRow), rows)
+
+    def stager(self, compose: Composer) -> Stager:
+        """A stager for the ``ChangeHub``: inside each change's transaction, the notices
+        ``compose`` finds in the changes go to the outbox, to the lines' numbers in their
+        languages (a line the transaction has already loaded costs no statement)."""
+
+        async def stage(session: AsyncSession, events: Sequence[ChangeEvent]) -> None:
+            wanted = compose(events)
+            if not wanted:
+                return
+            lines: dict[int, LineRow | None] = {}
+            for line_id in {notice.line_id for notice in wanted}:
+                lines[line_id] = await session.get(LineRow, line_id)
+            messages = [
+                (E164(line.msisdn), notice.text(line.language))
+                for notice in wanted
+                if (line := lines[notice.line_id]) is not None
+            ]
+            await self.stage(session, messages)
+
+        return stage
 
     async def pending(self, limit: int = 100) -> list[PendingSms]:
         async with self.read() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from fleet.core import model
+from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
 from fleet.core.values import Language
 from fleet.db.tables import (
@@ -36,7 +37,8 @@ def fleet(row: FleetRow) -> model.Fleet:
 
 
 class LineFields(Protocol):
-    """A line's columns: an ORM row or a row of a Core query selecting them."""
+    """A line's columns: an ORM row or a row of a Core query selecting them; and a column
+    per line setting, named as the setting (``LINE_SETTINGS``)."""
 
     id: int
     fleet_id: int
@@ -45,12 +47,10 @@ class LineFields(Protocol):
     employee_name: str
     email: str | None
     language: Language
-    pabx_option: bool
-    call_waiting: bool
-    clir: bool
 
 
 def line(row: LineFields) -> model.Line:
+    settings: dict[str, Any] = {s.name: getattr(row, s.name) for s in LINE_SETTINGS}
     return model.Line(
         id=row.id,
         fleet_id=row.fleet_id,
@@ -59,9 +59,7 @@ def line(row: LineFields) -> model.Line:
         employee_name=row.employee_name,
         email=row.email,
         language=row.language,
-        pabx_option=row.pabx_option,
-        call_waiting=row.call_waiting,
-        clir=row.clir,
+        **settings,
     )
 
 

@@ -1,27 +1,38 @@
-"""One call: its legs, timers, forwarding hops, record, and the phase it is in."""
+"""One call: its legs, timers, forwarding hops, record, and the phase it is in.
+
+A phase sees only the call (and whatever ports it was built with): the call offers what
+phases do — ring a number, withdraw a leg, connect, start a timer, forward, announce,
+finish — and reaches the engine that hosts it through the narrow ``Host`` port."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from fleet.core.calls.events import CallState, LegEvent, LegState, ReleaseCause
+from fleet.core.calls.events import (
+    Announcement,
+    CallState,
+    LegEvent,
+    LegReleased,
+    LegState,
+    ReleaseCause,
+)
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import LegRequest, TimerHandle
+from fleet.core.calls.ports import EventLog, LegRequest, Limits, Network, TimerHandle, Timers
 from fleet.core.calls.record import RecordBuilder
-from fleet.core.model import LineServices
+from fleet.core.clock import Clock
+from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
-
-if TYPE_CHECKING:
-    from fleet.core.calls.engine import Engine
 
 
 class Phase(Protocol):
     """What a call is doing now. Each phase is a class; it handles its own leg events."""
 
-    state: CallState
+    @property
+    def state(self) -> CallState: ...
 
     def enter(self, call: Call) -> None: ...
 
@@ -30,21 +41,50 @@ class Phase(Protocol):
     def on_caller_gone(self, call: Call) -> None: ...
 
 
+class Host(Protocol):
+    """What a call needs from the engine that runs it."""
+
+    def new_id(self) -> str: ...
+
+    def leg_added(self, leg: Leg, call: Call) -> None: ...
+
+    def guarded(self, call: Call, action: Callable[[], None]) -> None: ...
+
+    def route(self, call: Call, number: E164) -> None: ...
+
+    def ended(self, call: Call) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallPorts:
+    """The ports every call uses."""
+
+    network: Network
+    timers: Timers
+    clock: Clock
+    limits: Limits
+    log: EventLog
+
+
 class Call:
     def __init__(
         self,
         *,
-        engine: Engine,
+        host: Host,
+        ports: CallPorts,
         call_id: str,
         caller: E164 | None,
         called: E164 | None,
         a_leg: Leg,
         fleet_id: int | None,
+        presentation: Presentation = Presentation.ALLOWED,
     ) -> None:
-        self.engine = engine
+        self.host = host
+        self.ports = ports
         self.id = call_id
         self.caller = caller
         self.called = called
+        self.presentation = presentation
         self.a_leg = a_leg
         self.fleet_id = fleet_id
         self.legs: dict[str, Leg] = {a_leg.id: a_leg}
@@ -53,7 +93,6 @@ class Call:
         self.groups_seen: set[int] = set()
         self.queued_at: datetime | None = None  # first time it waited in a group queue
         self.hops = 0
-        self.line: LineServices | None = None  # the fleet line whose services apply now
         self.b_leg: Leg | None = None
         self.phase: Phase | None = None
         self.record = RecordBuilder(
@@ -61,7 +100,7 @@ class Call:
             fleet_id=fleet_id,
             caller=caller.value if caller else "anonymous",
             called=called.value if called else "unknown",
-            at=engine.clock.now(),
+            at=ports.clock.now(),
         )
 
     # -- state --------------------------------------------------------------------------
@@ -74,10 +113,22 @@ class Call:
     def released(self) -> bool:
         return self.state is CallState.RELEASED
 
+    @property
+    def limits(self) -> Limits:
+        return self.ports.limits
+
+    def now(self) -> datetime:
+        return self.ports.clock.now()
+
     def enter(self, phase: Phase) -> None:
         self.phase = phase
-        self.engine.log("call_phase", call_id=self.id, phase=type(phase).__name__)
+        self.ports.log("call_phase", call_id=self.id, phase=type(phase).__name__)
         phase.enter(self)
+
+    def run(self, action: Callable[[], None]) -> None:
+        """Run ``action`` for this call from outside an event of its own (a group's queue
+        moving): a fault releases this call only."""
+        self.host.guarded(self, action)
 
     def note(
         self,
@@ -90,7 +141,7 @@ class Call:
         member_line_id: int | None = None,
         detail: dict[str, object] | None = None,
     ) -> None:
-        self.engine.log(
+        self.ports.log(
             "call_event",
             call_id=self.id,
             fleet_id=self.fleet_id,
@@ -100,7 +151,7 @@ class Call:
             detail=detail,
         )
         self.record.event(
-            self.engine.clock.now(),
+            self.now(),
             kind,
             forwarding_kind=forwarding_kind,
             from_number=from_number,
@@ -115,16 +166,17 @@ class Call:
     def originate(
         self, number: E164, *, call_waiting: bool = False, trunk: str | None = None
     ) -> Leg:
-        leg = Leg(id=self.engine.new_id(), number=number)
+        leg = Leg(id=self.host.new_id(), number=number)
         self.legs[leg.id] = leg
-        self.engine.index_leg(leg, self)
+        self.host.leg_added(leg, self)
         leg.move(LegState.OFFERED)
-        self.engine.network.originate(
+        self.ports.network.originate(
             LegRequest(
                 leg_id=leg.id,
                 call_id=self.id,
                 number=number,
                 caller=self.caller,
+                presentation=self.presentation,
                 call_waiting=call_waiting,
                 trunk=trunk,
             )
@@ -136,30 +188,32 @@ class Call:
         if not leg.live:
             return
         if leg.ringing:
-            self.engine.network.cancel(leg.id)
+            self.ports.network.cancel(leg.id)
         else:
-            self.engine.network.release(leg.id, cause)
-        leg.release(cause)
+            self.ports.network.release(leg.id, cause)
+        leg.release()
+
+    def announce(self, announcement: Announcement) -> None:
+        """Play a recorded message to the caller."""
+        self.ports.network.play(self.a_leg.id, announcement)
 
     def connect(
         self, leg: Leg, *, group_id: int | None = None, member_line_id: int | None = None
     ) -> None:
         """``leg`` answered: it wins, every other ringing leg is withdrawn."""
-        from fleet.core.calls.phases import Connected
-
         for other in list(self.legs.values()):
             if other is not leg and other is not self.a_leg and other.ringing:
                 self.cancel(other)
         self.cancel_timers()
         self.b_leg = leg
-        self.record.answered_at = self.engine.clock.now()
+        self.record.answered_at = self.now()
         self.note(
             CallEventKind.ANSWERED,
             to_number=leg.number.value if leg.number else None,
             group_id=group_id,
             member_line_id=member_line_id,
         )
-        self.engine.network.bridge(self.a_leg.id, leg.id)
+        self.ports.network.bridge(self.a_leg.id, leg.id)
         self.enter(Connected())
 
     # -- timers -------------------------------------------------------------------------
@@ -174,9 +228,9 @@ class Call:
                 self.timers.discard(holder[0])
             if self.released:
                 return
-            self.engine.guarded(self, callback)
+            self.host.guarded(self, callback)
 
-        handle = self.engine.timers.start(delay, fire)
+        handle = self.ports.timers.start(delay, fire)
         holder.append(handle)
         self.timers.add(handle)
         return handle
@@ -194,19 +248,30 @@ class Call:
     # -- routing ------------------------------------------------------------------------
 
     def deliver(self, number: E164) -> None:
-        self.engine.router.deliver(self, number)
+        """Route the call to ``number`` (DESIGN §4: whatever path led there)."""
+        self.host.route(self, number)
 
-    def forward(self, kind: ForwardingKind, destination: E164) -> None:
-        """Follow a forwarding of the current line to ``destination``."""
+    def forward(
+        self,
+        destination: E164,
+        *,
+        kind: ForwardingKind | None = None,
+        source: E164 | None = None,
+        group_id: int | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """One forwarding hop to ``destination``: a line's forwarding of ``kind``, or a
+        group's no-answer rule (``group_id``). Past ``max_hops`` the call stops."""
         self.hops += 1
-        source = self.line.line.msisdn.value if self.line else None
         self.note(
             CallEventKind.FORWARDED,
             forwarding_kind=kind,
-            from_number=source,
+            from_number=source.value if source else None,
             to_number=destination.value,
+            group_id=group_id,
+            detail=detail,
         )
-        if self.hops > self.engine.limits.max_hops:
+        if self.hops > self.limits.max_hops:
             self.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LIMIT)
             return
         self.deliver(destination)
@@ -215,21 +280,49 @@ class Call:
 
     def finish(self, outcome: CallOutcome, cause: ReleaseCause) -> None:
         """Release every leg, cancel every timer, write the record. Idempotent."""
-        from fleet.core.calls.phases import Released
-
         if self.released:
             return
         self.cancel_timers()
         for leg in list(self.legs.values()):
             if leg is self.a_leg:
                 if leg.live:
-                    self.engine.network.release(leg.id, cause)
-                    leg.release(cause)
+                    self.ports.network.release(leg.id, cause)
+                    leg.release()
             else:
-                self.cancel(leg, ReleaseCause.NORMAL if leg.state is LegState.ANSWERED else cause)
+                answered = leg.state is LegState.ANSWERED
+                self.cancel(leg, ReleaseCause.NORMAL if answered else cause)
         self.record.outcome = outcome
         self.record.cause = cause.value
-        self.record.released_at = self.engine.clock.now()
+        self.record.released_at = self.now()
         self.note(CallEventKind.RELEASED, detail={"cause": cause.value})
         self.enter(Released())
-        self.engine.ended(self)
+        self.host.ended(self)
+
+
+class Released:
+    state = CallState.RELEASED
+
+    def enter(self, call: Call) -> None:
+        pass
+
+    def on_leg_event(self, call: Call, leg: Leg, event: LegEvent) -> None:
+        pass
+
+    def on_caller_gone(self, call: Call) -> None:
+        pass
+
+
+class Connected:
+    """The caller and one answered leg are talking."""
+
+    state = CallState.CONNECTED
+
+    def enter(self, call: Call) -> None:
+        pass
+
+    def on_leg_event(self, call: Call, leg: Leg, event: LegEvent) -> None:
+        if isinstance(event, LegReleased) and leg is call.b_leg:
+            call.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
+
+    def on_caller_gone(self, call: Call) -> None:
+        call.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)

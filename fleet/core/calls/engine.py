@@ -2,16 +2,16 @@
 
 It is synchronous and deterministic: everything it does in reaction to an event or a
 timer happens before it returns. Time comes from the injected clock and timers, so a
-25-second no-reply timer runs in virtual time in tests."""
+25-second no-reply timer runs in virtual time in tests. Call groups are reached through
+the ``GroupHunting`` port (``callgroups`` implements it); the composition root
+(``fleet.exchange``) builds the engine with its ports."""
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
-from fleet.core.calls.call import Call
+from fleet.core.calls.call import Call, CallPorts
 from fleet.core.calls.events import (
     Announcement,
     LegAlerting,
@@ -20,21 +20,27 @@ from fleet.core.calls.events import (
     LegState,
     ReleaseCause,
 )
-from fleet.core.calls.hunt import GroupHunter
+from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.incall import InCallServices
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import Directory, EventLog, Network, Recorder, Timers, no_log
+from fleet.core.calls.ports import (
+    Directory,
+    EventLog,
+    Limits,
+    Network,
+    Recorder,
+    Timers,
+    no_log,
+)
+from fleet.core.calls.presence import Presence
 from fleet.core.calls.router import Router
 from fleet.core.clock import Clock
+from fleet.core.dialling import Dialled
+from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.values import CallOutcome
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_hops: int = 5  # forwarding hops per call (DESIGN §4 step 5)
-    ring_limit: float = 60.0  # the network's ring limit without no-reply forwarding
-    setup_timeout: float = 10.0  # a leg the network says nothing about is "not reachable"
+__all__ = ["Engine", "Limits", "counter_ids"]
 
 
 def counter_ids(prefix: str = "c") -> Callable[[], str]:
@@ -52,35 +58,46 @@ class Engine:
         directory: Directory,
         recorder: Recorder,
         policy: NumberPolicy,
+        groups: GroupHunting,
+        presence: Presence,
         limits: Limits | None = None,
         new_id: Callable[[], str] | None = None,
         log: EventLog = no_log,
-        seed: int = 0,
     ) -> None:
         self.network = network
-        self.timers = timers
         self.clock = clock
         self.directory = directory
         self.recorder = recorder
         self.policy = policy
+        self.groups = groups
+        self.presence = presence
         self.limits = limits or Limits()
-        self.new_id = new_id or counter_ids()
         self.log = log
-        self.router = Router(engine=self)
-        self.groups = GroupHunter(engine=self, seed=seed)
-        self.incall = InCallServices(engine=self)
+        self._new_id = new_id or counter_ids()
+        self._ports = CallPorts(
+            network=network, timers=timers, clock=clock, limits=self.limits, log=log
+        )
+        self.router = Router(directory=directory, groups=groups)
+        self.incall = InCallServices(
+            calls=self, network=network, presence=presence, policy=policy, log=log
+        )
         self._calls: dict[str, Call] = {}
         self._legs: dict[str, Call] = {}
-        self.busy: Counter[str] = Counter()  # numbers with an answered leg in a live call
-        self._up: set[str] = set()  # ids of the legs counted in ``busy``
+        self._depth = 0  # nesting of guarded actions; settle once the outermost returns
         self.faults = 0
 
     # -- what the network tells the engine ---------------------------------------------
 
     def incoming_call(self, *, leg_id: str, caller: E164 | None, dialled: str) -> Call:
-        """A caller's leg reached the service: resolve what was dialled and route it."""
-        caller_fleet = self.directory.fleet_of(caller) if caller else None
-        digits = self.policy.clean(dialled)
+        """A caller's leg reached the service: resolve what was dialled and route it.
+        ``dialled`` may carry a per-call caller-id prefix (``#31#N`` hides the caller's
+        number for this call, ``*31#N`` shows it)."""
+        what = Dialled.parse(dialled)
+        own_line = self.directory.by_msisdn(caller) if caller else None
+        caller_fleet = own_line.line.fleet_id if own_line else None
+        if caller_fleet is None and caller is not None:
+            caller_fleet = self.directory.fleet_of(caller)
+        digits = self.policy.clean(what.number)
         kind, number = self.policy.classify(digits)
         if kind is NumberClass.SHORT and caller_fleet is not None:
             number = self.directory.short_number(caller_fleet, digits)
@@ -88,25 +105,30 @@ class Engine:
         a_leg.move(LegState.ANSWERED)
         fleet_id = (self.directory.fleet_of(number) if number else None) or caller_fleet
         call = Call(
-            engine=self,
-            call_id=self.new_id(),
+            host=self,
+            ports=self._ports,
+            call_id=self._new_id(),
             caller=caller,
             called=number,
             a_leg=a_leg,
             fleet_id=fleet_id,
+            presentation=what.presentation(
+                hidden_by_default=bool(own_line and CLIR.of(own_line.line))
+            ),
         )
         if number is None:
             call.record.called = digits or dialled
         self._calls[call.id] = call
         self._legs[leg_id] = call
         if caller is not None:
-            self._mark_up(a_leg)
+            self.presence.up(a_leg)
         self.log(
             "call_offered",
             call_id=call.id,
             fleet_id=fleet_id,
             caller=call.record.caller,
             called=call.record.called,
+            presentation=call.presentation.value,
         )
         if number is None or kind is NumberClass.INVALID:
             self.guarded(call, lambda: self._unknown_number(call))
@@ -116,7 +138,7 @@ class Engine:
         return call
 
     def _unknown_number(self, call: Call) -> None:
-        self.network.play(call.a_leg.id, Announcement.NUMBER_UNKNOWN)
+        call.announce(Announcement.NUMBER_UNKNOWN)
         call.finish(CallOutcome.REJECTED, ReleaseCause.UNKNOWN_NUMBER)
 
     def handle(self, event: LegEvent) -> None:
@@ -139,10 +161,10 @@ class Engine:
         elif isinstance(event, LegAnswered):
             if leg.state in (LegState.OFFERED, LegState.ALERTING):
                 leg.move(LegState.ANSWERED)
-                self._mark_up(leg)
+                self.presence.up(leg)
         else:
-            leg.release(getattr(event, "cause", ReleaseCause.NORMAL))
-            self._mark_down(leg)
+            leg.release()
+            self.presence.down(leg)
         if leg is call.a_leg:
             if not leg.live and call.phase is not None:
                 call.phase.on_caller_gone(call)
@@ -150,10 +172,21 @@ class Engine:
         if call.phase is not None:
             call.phase.on_leg_event(call, leg, event)
 
-    # -- bookkeeping ---------------------------------------------------------------------
+    # -- the Host of calls ---------------------------------------------------------------
+
+    def new_id(self) -> str:
+        return self._new_id()
+
+    def leg_added(self, leg: Leg, call: Call) -> None:
+        self._legs[leg.id] = call
+
+    def route(self, call: Call, number: E164) -> None:
+        self.router.deliver(call, number)
 
     def guarded(self, call: Call, action: Callable[[], None]) -> None:
-        """Run ``action`` for one call; a fault releases that call only."""
+        """Run ``action`` for one call; a fault releases that call only. Once the outermost
+        action is over, call groups hear which numbers became free."""
+        self._depth += 1
         try:
             action()
         except Exception as exc:  # a bug in one call must not disturb the others
@@ -164,13 +197,14 @@ class Engine:
             except Exception as again:
                 self.log("call_fault_on_release", call_id=call.id, error=repr(again))
                 self._forget(call)
-
-    def index_leg(self, leg: Leg, call: Call) -> None:
-        self._legs[leg.id] = call
+        finally:
+            self._depth -= 1
+        if self._depth == 0:
+            self.groups.settle(self.presence.take_freed())
 
     def ended(self, call: Call) -> None:
         for leg in call.legs.values():
-            self._mark_down(leg)
+            self.presence.down(leg)
         self._forget(call)
         self.recorder.record(call.record.build())
         self.log(
@@ -182,26 +216,12 @@ class Engine:
         )
         self.groups.call_ended(call)
 
-    def _mark_up(self, leg: Leg) -> None:
-        if leg.number is not None and leg.id not in self._up:
-            self._up.add(leg.id)
-            self.busy[leg.number.value] += 1
-
-    def _mark_down(self, leg: Leg) -> None:
-        if leg.id in self._up:
-            self._up.discard(leg.id)
-            key = leg.number.value if leg.number else ""
-            self.busy[key] -= 1
-            if self.busy[key] <= 0:
-                del self.busy[key]
-
     def _forget(self, call: Call) -> None:
         self._calls.pop(call.id, None)
         for leg_id in call.legs:
             self._legs.pop(leg_id, None)
 
-    def leg_down(self, leg: Leg) -> None:
-        self._mark_down(leg)
+    # -- reading --------------------------------------------------------------------------
 
     def live_calls(self) -> list[Call]:
         return list(self._calls.values())
@@ -209,12 +229,17 @@ class Engine:
     def call_of_leg(self, leg_id: str) -> Call | None:
         return self._legs.get(leg_id)
 
+    def call(self, call_id: str) -> Call | None:
+        return self._calls.get(call_id)
+
     def is_busy(self, number: E164) -> bool:
-        return self.busy.get(number.value, 0) > 0
+        return self.presence.is_busy(number)
+
+    @property
+    def busy(self) -> Mapping[str, int]:
+        """Numbers with an answered leg in a live call (E.164 value -> legs)."""
+        return self.presence.busy
 
     @property
     def active_calls(self) -> int:
         return len(self._calls)
-
-    def call(self, call_id: str) -> Call | None:
-        return self._calls.get(call_id)

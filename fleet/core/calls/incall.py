@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from fleet.core.calls.call import Call
 from fleet.core.calls.events import (
     Announcement,
     CallState,
@@ -17,14 +18,11 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.legs import Leg
-from fleet.core.numbering import E164, NumberClass
+from fleet.core.calls.ports import EventLog, Network
+from fleet.core.calls.presence import Presence
+from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome
 
-if TYPE_CHECKING:
-    from fleet.core.calls.call import Call
-    from fleet.core.calls.engine import Engine
-
-_RINGING = CallState.RINGING
 MAX_PARTICIPANTS = 6  # including the initiator (seed 004 §2: 3 to 6 participants)
 
 
@@ -66,9 +64,31 @@ class Conference:
         return 1 + len(self.calls)
 
 
+class CallIndex(Protocol):
+    """The live calls of the engine, as in-call services look them up."""
+
+    def live_calls(self) -> list[Call]: ...
+
+    def call_of_leg(self, leg_id: str) -> Call | None: ...
+
+    def leg_added(self, leg: Leg, call: Call) -> None: ...
+
+
 class InCallServices:
-    def __init__(self, *, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        *,
+        calls: CallIndex,
+        network: Network,
+        presence: Presence,
+        policy: NumberPolicy,
+        log: EventLog,
+    ) -> None:
+        self._calls = calls
+        self._network = network
+        self._presence = presence
+        self._policy = policy
+        self._log = log
         self._ids = itertools.count(1)
         self.conferences: dict[str, Conference] = {}
 
@@ -76,16 +96,16 @@ class InCallServices:
 
     def _calls_of(self, number: E164) -> list[tuple[Call, Leg]]:
         found = []
-        for call in self.engine.live_calls():
+        for call in self._calls.live_calls():
             for leg in (call.a_leg, call.b_leg):
                 if leg is not None and leg.live and leg.number == number:
                     found.append((call, leg))
         return found
 
     def _refuse(self, number: E164, leg: Leg | None, why: Refusal) -> Refusal:
-        self.engine.log("in_call_refused", line=number.value, reason=why.value)
+        self._log("in_call_refused", line=number.value, reason=why.value)
         if leg is not None:
-            self.engine.network.play(leg.id, _ANNOUNCE[why])
+            self._network.play(leg.id, _ANNOUNCE[why])
         return why
 
     # -- hold / retrieve ------------------------------------------------------------------
@@ -101,7 +121,7 @@ class InCallServices:
             leg.move(LegState.ANSWERED)
 
     def _leg(self, leg_id: str) -> Leg | None:
-        call = self.engine.call_of_leg(leg_id)
+        call = self._calls.call_of_leg(leg_id)
         return call.legs.get(leg_id) if call else None
 
     # -- transfer (#1) ----------------------------------------------------------------------
@@ -128,28 +148,27 @@ class InCallServices:
         if not active:
             return self._refuse(number, any_leg, Refusal.NO_ACTIVE_CALL)
         (first, my_first), (second, my_second) = held[0], active[-1]
-        if self.engine.policy.classify(second.called.value if second.called else "")[0] is (
+        if self._policy.classify(second.called.value if second.called else "")[0] is (
             NumberClass.SPECIAL
         ):
             return self._refuse(number, my_second, Refusal.SPECIAL_NUMBER)
         party = first.b_leg if first.a_leg is my_first else first.a_leg
         assert party is not None
-        self.engine.guarded(second, lambda: self._join(first, second, my_first, my_second, party))
+        second.run(lambda: self._join(first, second, my_first, my_second, party))
         return None
 
     def _join(self, first: Call, second: Call, my_first: Leg, my_second: Leg, party: Leg) -> None:
-        engine = self.engine
         # the held party moves to the second call, in place of the user
         first.legs.pop(party.id)
         second.legs[party.id] = party
-        engine.index_leg(party, second)
+        self._calls.leg_added(party, second)
         if second.a_leg is my_second:
             second.a_leg = party
         else:
             second.b_leg = party
-        engine.network.release(my_second.id, ReleaseCause.NORMAL)
-        my_second.release(ReleaseCause.NORMAL)
-        engine.leg_down(my_second)
+        self._network.release(my_second.id, ReleaseCause.NORMAL)
+        my_second.release()
+        self._presence.down(my_second)
         detail: dict[str, object] = {"by": my_second.number.value if my_second.number else None}
         for call in (first, second):
             call.note(
@@ -160,7 +179,7 @@ class InCallServices:
             )
         other = second.b_leg if second.a_leg is party else second.a_leg
         if second.state is CallState.CONNECTED and other is not None:
-            engine.network.bridge(party.id, other.id)
+            self._network.bridge(party.id, other.id)
         first.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
 
     # -- conference --------------------------------------------------------------------------
@@ -193,7 +212,7 @@ class InCallServices:
                 leg.move(LegState.ANSWERED)
             conference.calls.append(call)
             call.note(CallEventKind.CONFERENCE_JOINED, detail={"conference": conference.id})
-            call.enter(InConference(conference=conference, initiator_leg=leg))
+            call.enter(InConference(conference=conference, initiator_leg=leg, services=self))
         for call, leg in mine:
             if isinstance(call.phase, InConference) and leg.state is LegState.HELD:
                 leg.move(LegState.ANSWERED)
@@ -204,7 +223,7 @@ class InCallServices:
         legs = []
         for call in conference.calls:
             legs += [leg.id for leg in (call.a_leg, call.b_leg) if leg is not None and leg.live]
-        self.engine.network.conference(conference.id, legs)
+        self._network.conference(conference.id, legs)
 
     def left(self, conference: Conference, call: Call) -> None:
         if call in conference.calls:
@@ -221,6 +240,7 @@ class InConference:
 
     conference: Conference
     initiator_leg: Leg
+    services: InCallServices
     state: CallState = CallState.CONNECTED
 
     def enter(self, call: Call) -> None:
@@ -234,7 +254,7 @@ class InConference:
         self._gone(call, call.a_leg)
 
     def _gone(self, call: Call, leg: Leg) -> None:
-        services = call.engine.incall
+        services = self.services
         if leg is self.initiator_leg:  # the initiator hangs up: everyone is released
             for other in list(self.conference.calls):
                 other.note(CallEventKind.CONFERENCE_LEFT, detail={"initiator_left": True})

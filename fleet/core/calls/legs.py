@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from fleet.core.calls.events import LegState, ReleaseCause
+from fleet.core.calls.events import LegState
 from fleet.core.numbering import E164
 
 _ALLOWED: dict[LegState, frozenset[LegState]] = {
@@ -26,20 +26,16 @@ class Leg:
     id: str
     number: E164 | None  # None: an anonymous caller
     state: LegState = LegState.CREATED
-    cause: ReleaseCause | None = None
-    waiting: bool = False  # alerted as a waiting call
-    history: list[LegState] = field(default_factory=list)
+    waiting: bool = False  # alerted as a waiting call (call waiting)
 
     def move(self, new: LegState) -> None:
         if new not in _ALLOWED[self.state]:
             raise IllegalTransition(f"leg {self.id}: {self.state.value} -> {new.value}")
-        self.history.append(self.state)
         self.state = new
 
-    def release(self, cause: ReleaseCause) -> None:
+    def release(self) -> None:
         if self.state is not LegState.RELEASED:
             self.move(LegState.RELEASED)
-            self.cause = cause
 
     @property
     def live(self) -> bool:
@@ -48,3 +44,8 @@ class Leg:
     @property
     def ringing(self) -> bool:
         return self.state in (LegState.OFFERED, LegState.ALERTING)
+
+    @property
+    def up(self) -> bool:
+        """Answered (talking or held): the number is in this call."""
+        return self.state in (LegState.ANSWERED, LegState.HELD)

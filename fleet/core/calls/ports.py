@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from fleet.core.calls.events import Announcement, ReleaseCause
+from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_hops: int = 5  # forwarding hops per call (DESIGN §4 step 5)
+    ring_limit: float = 60.0  # the network's ring limit without no-reply forwarding
+    setup_timeout: float = 10.0  # a leg the network says nothing about is "not reachable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +28,7 @@ class LegRequest:
     call_id: str
     number: E164
     caller: E164 | None
+    presentation: Presentation = Presentation.ALLOWED  # may the callee see ``caller``?
     call_waiting: bool = False  # the line accepts a waiting call when already in one
     trunk: str | None = None  # a fixed number of the fleet, reached over this SIP trunk
 
@@ -49,6 +59,13 @@ class Timers(Protocol):
     def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
 
 
+class TimeSource(Timers, Protocol):
+    """A clock with its timers: virtual time in tests and scenarios, the event loop in the
+    service."""
+
+    def now(self) -> datetime: ...
+
+
 @dataclass(frozen=True, slots=True)
 class LineTarget:
     services: LineServices
@@ -75,7 +92,14 @@ Target = LineTarget | GroupTarget | FixedTarget | ExternalTarget
 class Directory(Protocol):
     """Synchronous reads of the routing configuration (an in-memory cache)."""
 
-    def resolve(self, number: E164) -> Target: ...
+    def resolve(self, number: E164) -> Target:
+        """Where a call to ``number`` goes (a group's number reaches the group, even when it
+        is also the number of one of its members)."""
+        ...
+
+    def by_msisdn(self, number: E164) -> LineServices | None:
+        """The fleet line with this MSISDN (the caller's line), whatever group it numbers."""
+        ...
 
     def short_number(self, fleet_id: int, digits: str) -> E164 | None: ...
 

@@ -3,35 +3,32 @@ reaches a line — direct, forwarded, from a list or a group."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from fleet.core.calls.call import Call
 from fleet.core.calls.events import ReleaseCause
+from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.phases import RingLine, RingList
-from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.dialling import Presentation
+from fleet.core.linesettings import PABX_OPTION
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
 
-if TYPE_CHECKING:
-    from fleet.core.calls.call import Call
-    from fleet.core.calls.engine import Engine
-
 
 class Router:
-    def __init__(self, *, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, *, directory: Directory, groups: GroupHunting) -> None:
+        self._directory = directory
+        self._groups = groups
 
     def deliver(self, call: Call, number: E164) -> None:
-        target = self._engine.directory.resolve(number)
+        target = self._directory.resolve(number)
         if isinstance(target, LineTarget):
             self._to_line(call, target)
         elif isinstance(target, GroupTarget):
-            self._engine.groups.hunt(call, target.group)
+            self._groups.hunt(call, target.group)
         elif isinstance(target, FixedTarget):
-            call.line = None
             call.enter(RingLine(number=number, services=None, trunk=target.fixed.trunk))
         else:
             assert isinstance(target, ExternalTarget)
-            call.line = None
             call.enter(RingLine(number=number, services=None))
 
     def _to_line(self, call: Call, target: LineTarget) -> None:
@@ -42,17 +39,25 @@ class Router:
             call.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LOOP)
             return
         call.visited.add(line.id)
-        call.line = services
-        call.note(CallEventKind.OFFERED, to_number=line.msisdn.value)
-        if not line.pabx_option:  # step 1: plain delivery
+        call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
+        if not PABX_OPTION.of(line):  # step 1: plain delivery
             call.enter(RingLine(number=line.msisdn, services=None))
             return
         unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL)
         if unconditional and unconditional.active and unconditional.destination:  # step 2
-            call.forward(ForwardingKind.UNCONDITIONAL, unconditional.destination)
+            call.forward(
+                unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
+            )
             return
         plan = services.incoming_list
         if plan and plan.active and plan.entries:  # step 3
-            call.enter(RingList(owner=services, plan=plan))
+            call.enter(RingList(owner=services, plan=plan, directory=self._directory))
             return
         call.enter(RingLine(number=line.msisdn, services=services))  # step 4
+
+
+def _shown(call: Call) -> dict[str, object] | None:
+    """The record says when the line was offered a call with the caller's number hidden."""
+    if call.presentation is Presentation.RESTRICTED:
+        return {"presentation": Presentation.RESTRICTED.value}
+    return None

@@ -1,6 +1,7 @@
 """Connection and administrative codes of call groups, with the lock-out: after 5 wrong
 codes in 15 minutes from a line, its codes are refused until the window has passed.
-The lock is written to the audit journal so the fleet manager sees it."""
+The lock is written to the audit journal so the fleet manager sees it (a ``CodesLocked``
+note: it changes no configuration, so it is not published on the change hub)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model
+from fleet.core.changes import CodesLocked
 from fleet.core.errors import DomainError, ErrorCode, not_found
-from fleet.core.values import Actor, AuditAction
+from fleet.core.values import Actor
 from fleet.db.tables import CodeFailureRow, LineRow
 from fleet.services.base import Service
 
@@ -52,21 +54,15 @@ class CodeGuard(Service):
             failures = await self._failures(session, line_id, now)
             if failures >= MAX_FAILURES:
                 until = await self._locked_until(session, line_id, now)
-                self.audit(
-                    session,
-                    actor,
+                locked = CodesLocked(
                     fleet_id=line.fleet_id,
-                    entity="line",
-                    entity_id=line_id,
-                    action=AuditAction.UPDATE,
-                    before=None,
-                    after={
-                        "codes_locked_until": until.isoformat() if until else None,
-                        "wrong_codes": failures,
-                        "group": group.name,
-                        "kind": kind.value,
-                    },
+                    line_id=line_id,
+                    until=until,
+                    wrong_codes=failures,
+                    group=group.name,
+                    admin=kind is CodeKind.ADMIN,
                 )
+                self.record(session, actor, locked)  # journalled; no configuration changed
         if failures >= MAX_FAILURES:
             raise DomainError(ErrorCode.CODE_LOCKED, field="code", until=_hhmm(until or now))
         raise DomainError(ErrorCode.CODE_WRONG, field="code", left=MAX_FAILURES - failures)

@@ -1,0 +1,365 @@
+"""The routing table: every fleet's lines with their services, fixed numbers and call groups
+in memory, indexed as calls and feature codes read them (pure, synchronous).
+
+It is the engine's ``Directory`` port and feature codes' ``ConfigView``. Fill it with
+``put_fleet`` (from the database, or a small fleet built in a test) and keep it current with
+``apply``: each typed change the services publish (``fleet.core.changes``) carries the views
+after it, so it is applied here without reading anything. What is derived is derived here:
+a line's memberships (``LineServices.groups``) from the groups, and a group's members'
+numbers and names from their lines, so both views always agree with a fresh load.
+``fleet.services.directory.CachedDirectory`` fills it from the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import assert_never
+
+from fleet.core import model
+from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget, Target
+from fleet.core.changes import (
+    AccountChange,
+    Change,
+    FixedNumberChange,
+    FleetChange,
+    ForwardingChange,
+    GroupChange,
+    IncomingListChange,
+    LineChange,
+    MemberChange,
+)
+from fleet.core.numbering import E164, NumberPolicy
+
+
+@dataclass
+class FleetSnapshot:
+    """One fleet as the table holds it."""
+
+    fleet: model.Fleet
+    lines: dict[int, model.LineServices] = field(default_factory=dict)
+    fixed: dict[int, model.FixedNumber] = field(default_factory=dict)
+    groups: dict[int, model.CallGroup] = field(default_factory=dict)
+    shorts: dict[str, E164] = field(default_factory=dict)  # short number -> E.164
+    member_of: dict[int, set[int]] = field(default_factory=dict)  # line id -> group ids
+
+
+class RoutingTable:
+    def __init__(self, *, policy: NumberPolicy) -> None:
+        self._policy = policy
+        self._fleets: dict[int, FleetSnapshot] = {}
+        self._lines: dict[str, tuple[int, int]] = {}  # E.164 -> (fleet id, line id)
+        self._fixed: dict[str, tuple[int, int]] = {}  # E.164 -> (fleet id, fixed id)
+        self._groups: dict[str, tuple[int, int]] = {}  # E.164 -> (fleet id, group id)
+        self._group_ids: dict[int, int] = {}  # group id -> fleet id
+        self._line_ids: dict[int, int] = {}  # line id -> fleet id
+        self.loaded = True  # every fleet is in (a table filled from a database says when)
+
+    # -- filling ----------------------------------------------------------------------
+
+    def put_fleet(
+        self,
+        fleet: model.Fleet,
+        *,
+        lines: Iterable[model.LineServices | model.Line] = (),
+        fixed: Iterable[model.FixedNumber] = (),
+        groups: Iterable[model.CallGroup] = (),
+    ) -> None:
+        """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
+        fixed numbers and groups, in place of what was held of it. The lines' memberships
+        are taken from the groups."""
+        self.drop_fleet(fleet.id)
+        snapshot = self._fleets[fleet.id] = FleetSnapshot(fleet=fleet)
+        for line in lines:
+            self._put_line(snapshot, line if isinstance(line, model.LineServices) else _bare(line))
+        for number in fixed:
+            self._put_fixed(snapshot, number)
+        for group in groups:
+            snapshot.groups[group.id] = group
+            self._index_group(snapshot, group)
+        members = snapshot.member_of.keys() | {i for i, s in snapshot.lines.items() if s.groups}
+        for line_id in members:
+            self._memberships(snapshot, line_id)
+
+    def drop_fleet(self, fleet_id: int) -> None:
+        """Forget a fleet and everything in it."""
+        snapshot = self._fleets.pop(fleet_id, None)
+        if snapshot is None:
+            return
+        for line_id in list(snapshot.lines):
+            self._unindex_line(snapshot, line_id)
+        for fixed_id in list(snapshot.fixed):
+            self._remove_fixed(snapshot, fixed_id)
+        for group in snapshot.groups.values():
+            self._unindex_group(snapshot, group)
+
+    def apply(self, change: Change) -> bool:
+        """Apply a committed change from the views it carries. False when this table cannot:
+        it does not hold that fleet, or not the line changed (read the fleet again)."""
+        if isinstance(change, AccountChange):
+            return True  # routes nothing
+        if isinstance(change, FleetChange):
+            return self._apply_fleet(change)
+        snapshot = self._fleets.get(change.fleet_id)
+        if snapshot is None:
+            return False
+        match change:
+            case LineChange():
+                return self._apply_line(snapshot, change)
+            case ForwardingChange(line_id=line_id, kind=kind, after=after):
+                current = snapshot.lines.get(line_id)
+                if current is None:
+                    return False
+                rules = [f for f in current.forwardings if f.kind is not kind]
+                rules += [after] if after is not None else []
+                rules.sort(key=lambda f: f.kind.value)
+                self._put_line(snapshot, replace(current, forwardings=tuple(rules)))
+                return True
+            case IncomingListChange(line_id=line_id, after=after):
+                current = snapshot.lines.get(line_id)
+                if current is None:
+                    return False
+                self._put_line(snapshot, replace(current, incoming_list=after))
+                return True
+            case GroupChange() | MemberChange():
+                if change.after is None:
+                    self._remove_group(snapshot, change.group_id)
+                else:
+                    self._put_group(snapshot, change.after)
+                return True
+            case FixedNumberChange():
+                if change.after is None:
+                    self._remove_fixed(snapshot, change.fixed_id)
+                else:
+                    self._put_fixed(snapshot, change.after)
+                return True
+            case _:
+                assert_never(change)
+
+    def _apply_fleet(self, change: FleetChange) -> bool:
+        snapshot = self._fleets.get(change.fleet_id)
+        if change.after is None:
+            self.drop_fleet(change.fleet_id)
+        elif snapshot is not None:
+            snapshot.fleet = change.after
+        elif change.before is None:
+            self.put_fleet(change.after)  # a new fleet: nothing in it yet
+        else:
+            return False
+        return True
+
+    def _apply_line(self, snapshot: FleetSnapshot, change: LineChange) -> bool:
+        line = change.after
+        if line is None:
+            self._remove_line(snapshot, change.line_id)
+            return True
+        current = snapshot.lines.get(line.id)
+        if current is None:
+            if change.before is not None:
+                return False
+            current = _bare(line)
+        self._put_line(snapshot, replace(current, line=line))
+        for group_id in snapshot.member_of.get(line.id, ()):  # members show name and number
+            group = snapshot.groups[group_id]
+            members = tuple(
+                replace(m, msisdn=line.msisdn, employee_name=line.employee_name)
+                if m.line_id == line.id
+                else m
+                for m in group.members
+            )
+            snapshot.groups[group_id] = replace(group, members=members)
+        return True
+
+    # -- keeping the indexes ----------------------------------------------------------
+
+    def _put_line(self, snapshot: FleetSnapshot, services: model.LineServices) -> None:
+        line = services.line
+        if line.id in snapshot.lines:
+            self._unindex_line(snapshot, line.id)
+        snapshot.lines[line.id] = services
+        self._lines[line.msisdn.value] = (snapshot.fleet.id, line.id)
+        self._line_ids[line.id] = snapshot.fleet.id
+        if line.short_number:
+            snapshot.shorts[line.short_number] = line.msisdn
+
+    def _unindex_line(self, snapshot: FleetSnapshot, line_id: int) -> None:
+        old = snapshot.lines.pop(line_id).line
+        if self._lines.get(old.msisdn.value) == (snapshot.fleet.id, line_id):
+            del self._lines[old.msisdn.value]
+        if self._line_ids.get(line_id) == snapshot.fleet.id:
+            del self._line_ids[line_id]
+        _drop_short(snapshot, old.short_number, old.msisdn)
+
+    def _remove_line(self, snapshot: FleetSnapshot, line_id: int) -> None:
+        """A deleted line: its services go with it and it leaves its groups (the others
+        keep their positions)."""
+        if line_id in snapshot.lines:
+            self._unindex_line(snapshot, line_id)
+        for group_id in snapshot.member_of.pop(line_id, set()):
+            group = snapshot.groups[group_id]
+            members = tuple(m for m in group.members if m.line_id != line_id)
+            snapshot.groups[group_id] = replace(group, members=members)
+
+    def _put_fixed(self, snapshot: FleetSnapshot, number: model.FixedNumber) -> None:
+        if number.id in snapshot.fixed:
+            self._remove_fixed(snapshot, number.id)
+        snapshot.fixed[number.id] = number
+        self._fixed[number.number.value] = (snapshot.fleet.id, number.id)
+        if number.short_number:
+            snapshot.shorts[number.short_number] = number.number
+
+    def _remove_fixed(self, snapshot: FleetSnapshot, fixed_id: int) -> None:
+        old = snapshot.fixed.pop(fixed_id, None)
+        if old is None:
+            return
+        if self._fixed.get(old.number.value) == (snapshot.fleet.id, fixed_id):
+            del self._fixed[old.number.value]
+        _drop_short(snapshot, old.short_number, old.number)
+
+    def _put_group(self, snapshot: FleetSnapshot, group: model.CallGroup) -> None:
+        old = snapshot.groups.get(group.id)
+        affected = {m.line_id for m in group.members}
+        if old is not None:
+            affected |= {m.line_id for m in old.members}
+            self._unindex_group(snapshot, old)
+        snapshot.groups[group.id] = group
+        self._index_group(snapshot, group)
+        for line_id in affected:
+            self._memberships(snapshot, line_id)
+
+    def _remove_group(self, snapshot: FleetSnapshot, group_id: int) -> None:
+        old = snapshot.groups.pop(group_id, None)
+        if old is None:
+            return
+        self._unindex_group(snapshot, old)
+        for member in old.members:
+            self._memberships(snapshot, member.line_id)
+
+    def _index_group(self, snapshot: FleetSnapshot, group: model.CallGroup) -> None:
+        self._groups[group.number.value] = (group.fleet_id, group.id)
+        self._group_ids[group.id] = group.fleet_id
+        if group.short_number:
+            snapshot.shorts[group.short_number] = group.number
+        for member in group.members:
+            snapshot.member_of.setdefault(member.line_id, set()).add(group.id)
+
+    def _unindex_group(self, snapshot: FleetSnapshot, group: model.CallGroup) -> None:
+        if self._groups.get(group.number.value) == (group.fleet_id, group.id):
+            del self._groups[group.number.value]
+        if self._group_ids.get(group.id) == group.fleet_id:
+            del self._group_ids[group.id]
+        _drop_short(snapshot, group.short_number, group.number)
+        for member in group.members:
+            groups = snapshot.member_of.get(member.line_id)
+            if groups is not None:
+                groups.discard(group.id)
+                if not groups:
+                    del snapshot.member_of[member.line_id]
+
+    def _memberships(self, snapshot: FleetSnapshot, line_id: int) -> None:
+        """A line's groups as seen from the line, from the groups in the snapshot."""
+        current = snapshot.lines.get(line_id)
+        if current is None:
+            return
+        found = []
+        for group_id in snapshot.member_of.get(line_id, ()):
+            group = snapshot.groups[group_id]
+            for member in group.members:
+                if member.line_id == line_id:
+                    found.append(
+                        model.GroupMembership(
+                            group_id=group.id,
+                            group_number=group.number,
+                            group_name=group.name,
+                            position=member.position,
+                            connected=member.connected,
+                        )
+                    )
+        found.sort(key=lambda g: g.group_name)
+        if current.groups != tuple(found):
+            snapshot.lines[line_id] = replace(current, groups=tuple(found))
+
+    # -- the engine's Directory port --------------------------------------------------
+
+    def resolve(self, number: E164) -> Target:
+        key = number.value
+        if key in self._groups:  # a member's number that is the group's number reaches the group
+            fleet_id, group_id = self._groups[key]
+            return GroupTarget(self._fleets[fleet_id].groups[group_id])
+        if key in self._lines:
+            fleet_id, line_id = self._lines[key]
+            services = self._fleets[fleet_id].lines.get(line_id)
+            if services is not None:
+                return LineTarget(services)
+        if key in self._fixed:
+            fleet_id, fixed_id = self._fixed[key]
+            return FixedTarget(self._fleets[fleet_id].fixed[fixed_id])
+        return ExternalTarget(number)
+
+    def short_number(self, fleet_id: int, digits: str) -> E164 | None:
+        snapshot = self._fleets.get(fleet_id)
+        return snapshot.shorts.get(digits) if snapshot else None
+
+    def fleet_of(self, number: E164) -> int | None:
+        for index in (self._lines, self._fixed, self._groups):
+            if number.value in index:
+                return index[number.value][0]
+        return None
+
+    def group(self, group_id: int) -> model.CallGroup | None:
+        fleet_id = self._group_ids.get(group_id)
+        if fleet_id is None:
+            return None
+        return self._fleets[fleet_id].groups.get(group_id)
+
+    def line(self, line_id: int) -> model.LineServices | None:
+        fleet_id = self._line_ids.get(line_id)
+        if fleet_id is None:
+            return None
+        return self._fleets[fleet_id].lines.get(line_id)
+
+    # -- what feature codes read (featurecodes.ports.ConfigView) --------------------------
+
+    def by_msisdn(self, number: E164) -> model.LineServices | None:
+        """A fleet's line by its MSISDN, with its services (also when it numbers a group)."""
+        found = self._lines.get(number.value)
+        if found is None:
+            return None
+        fleet_id, line_id = found
+        return self._fleets[fleet_id].lines.get(line_id)
+
+    def groups_of_line(self, fleet_id: int, line_id: int) -> list[model.CallGroup]:
+        """The groups the line is a member of, by name."""
+        snapshot = self._fleets.get(fleet_id)
+        if snapshot is None:
+            return []
+        ids = snapshot.member_of.get(line_id, ())
+        return sorted((snapshot.groups[i] for i in ids), key=lambda g: (g.name, g.id))
+
+    def group_in_fleet(self, fleet_id: int, dialled: str) -> model.CallGroup | None:
+        """The fleet's group reached by a dialled string: its short number or its number."""
+        snapshot = self._fleets.get(fleet_id)
+        if snapshot is None:
+            return None
+        digits = self._policy.clean(dialled)
+        number = snapshot.shorts.get(digits) or self._policy.classify(digits)[1]
+        found = self._groups.get(number.value) if number is not None else None
+        if found is None or found[0] != fleet_id:
+            return None
+        return snapshot.groups.get(found[1])
+
+    def all_lines(self) -> list[model.LineServices]:
+        return [line for snap in self._fleets.values() for line in snap.lines.values()]
+
+    def all_fixed(self) -> list[model.FixedNumber]:
+        return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]
+
+
+def _bare(line: model.Line) -> model.LineServices:
+    """A line with no services yet (just created)."""
+    return model.LineServices(line=line, forwardings=(), incoming_list=None, groups=())
+
+
+def _drop_short(snapshot: FleetSnapshot, short: str | None, number: E164) -> None:
+    """Forget a short number, unless it already leads somewhere else."""
+    if short and snapshot.shorts.get(short) == number:
+        del snapshot.shorts[short]

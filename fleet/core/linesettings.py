@@ -1,0 +1,177 @@
+"""The settings of a line, each described once (pure).
+
+A line setting is a value every line carries and its user or manager switches: the PABX
+option, call waiting, the hidden number (CLIR)... Its ``LineSetting`` — name, type, default,
+labels and help in French and English, the MMI service code and the USSD answers if it has
+one — is the only place that knows it. From ``LINE_SETTINGS``:
+
+- ``model.Line`` keeps one typed field per setting and the ``lines`` table one column, both
+  named ``setting.name`` (checked when the description is made, and by the tests);
+- the services fill the views and check the values (type, default) from the descriptions;
+  a business rule of one setting (the PABX option stays while the line is in a group) stays
+  in the service, keyed by that setting;
+- the portal's line form, the REST API (its OpenAPI schema, rendering and PATCH), and the
+  USSD command (``*SC#`` on, ``#SC#`` off, ``*#SC#`` status) are generated from them;
+- the call engine reads a line's value through the typed accessor: ``CALL_WAITING.of(line)``.
+
+Every setting today is a switch (``bool``): the edges render switches (a checkbox, a JSON
+boolean, activation and deactivation codes), and ``LINE_SETTINGS`` holds switches only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Generic, TypeVar, cast
+
+from fleet.core import model
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.values import Language
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One text, in French and in English."""
+
+    fr: str
+    en: str
+
+    def __call__(self, language: Language) -> str:
+        return self.fr if language is Language.FR else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class UssdAnswers:
+    """What the handset shows once the setting is switched on (``*SC#``) or off (``#SC#``);
+    an interrogation (``*#SC#``) answers with the text of the current state."""
+
+    on: Text
+    off: Text
+
+    def answer(self, value: bool) -> Text:
+        return self.on if value else self.off
+
+
+_LINE_FIELDS = {f.name: f.type for f in fields(model.Line)}
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per setting
+class LineSetting(Generic[T]):
+    """One setting of a line. ``name`` is the field of ``model.Line``, the column of the
+    ``lines`` table, the form field and the JSON property."""
+
+    name: str
+    type: type[T]
+    default: T
+    label: Text
+    help: Text | None = None
+    service_code: str | None = None  # MMI service code (TS 22.030), when the handset sets it
+    answers: UssdAnswers | None = None  # the USSD answers, with a service code
+
+    def __post_init__(self) -> None:
+        # model.Line is written with postponed annotations: its field types are their names
+        if _LINE_FIELDS.get(self.name) != self.type.__name__:
+            raise ValueError(
+                f"line setting {self.name!r}: model.Line needs a field "
+                f"{self.name}: {self.type.__name__}"
+            )
+        if not _is(self.default, self.type):
+            raise ValueError(f"line setting {self.name!r}: the default is not a {self.type}")
+        if (self.service_code is None) != (self.answers is None):
+            raise ValueError(f"line setting {self.name!r}: a service code goes with its answers")
+        if self.service_code is not None:
+            if self.type is not bool:
+                raise ValueError(f"line setting {self.name!r}: only a switch has a service code")
+            if not (self.service_code.isdigit() and 2 <= len(self.service_code) <= 3):
+                raise ValueError(f"line setting {self.name!r}: a service code of 2 or 3 digits")
+
+    def of(self, line: model.Line) -> T:
+        """This setting's value on a line."""
+        return cast(T, getattr(line, self.name))
+
+    def check(self, value: object) -> T:
+        """The value, when it is of the setting's type; a ``DomainError`` otherwise."""
+        if not _is(value, self.type):
+            raise DomainError(
+                ErrorCode.SETTING_VALUE_INVALID,
+                field=self.name,
+                setting=self.name,
+                type=self.type.__name__,
+            )
+        return cast(T, value)
+
+    def __repr__(self) -> str:
+        return f"LineSetting({self.name!r})"
+
+
+def _is(value: object, kind: type) -> bool:
+    """Of exactly that kind: a bool is no int here, an int no bool."""
+    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+
+
+PABX_OPTION = LineSetting(
+    name="pabx_option",
+    type=bool,
+    default=True,
+    label=Text("Option PABX", "PABX option"),
+    help=Text(
+        "Renvois, liste d'appels entrants, groupes d'appel et codes de service ; "
+        "ne se retire pas tant que la ligne est membre d'un groupe.",
+        "Forwarding, incoming-call list, call groups and service codes; "
+        "cannot be removed while the line is a member of a group.",
+    ),
+)
+CALL_WAITING = LineSetting(
+    name="call_waiting",
+    type=bool,
+    default=True,
+    label=Text("Double appel", "Call waiting"),
+    help=Text(
+        "Un second appel est signalé pendant une communication.",
+        "A second call is announced during a call.",
+    ),
+    service_code="43",
+    answers=UssdAnswers(
+        on=Text("Double appel activé.", "Call waiting on."),
+        off=Text("Double appel désactivé.", "Call waiting off."),
+    ),
+)
+CLIR = LineSetting(
+    name="clir",
+    type=bool,
+    default=False,
+    label=Text("Numéro masqué par défaut", "Hide my number by default"),
+    help=Text(
+        "Les appels de la ligne arrivent en « numéro masqué ».",
+        "The line's calls reach the callee with the number withheld.",
+    ),
+    service_code="31",
+    answers=UssdAnswers(
+        on=Text("Numéro masqué activé.", "Caller ID hidden."),
+        off=Text("Numéro masqué désactivé.", "Caller ID shown."),
+    ),
+)
+
+# every setting, in the order the form and the API show them
+LINE_SETTINGS: tuple[LineSetting[bool], ...] = (PABX_OPTION, CALL_WAITING, CLIR)
+BY_NAME: dict[str, LineSetting[bool]] = {s.name: s for s in LINE_SETTINGS}
+
+
+def defaults() -> dict[LineSetting[bool], bool]:
+    """Every setting's default value."""
+    return {s: s.default for s in LINE_SETTINGS}
+
+
+def checked(values: Mapping[LineSetting[bool], object]) -> dict[LineSetting[bool], bool]:
+    """The values given, each checked against its description (``DomainError`` if not)."""
+    return {setting: setting.check(value) for setting, value in values.items()}
+
+
+def _unique() -> None:
+    codes = [s.service_code for s in LINE_SETTINGS if s.service_code is not None]
+    if len(BY_NAME) != len(LINE_SETTINGS) or len(set(codes)) != len(codes):
+        raise ValueError("line settings: each name and each service code once")
+
+
+_unique()
