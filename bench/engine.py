@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
+from _anchor import measure
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 
@@ -46,7 +47,8 @@ from fleet.db.engine import create_engine
 from fleet.exchange import build_exchange
 from fleet.services.directory import CachedDirectory
 from simulators.clock import VirtualTime
-from simulators.network import Behaviour, HandsetState, SimulatedNetwork
+from simulators.handsets import Behaviour, HandsetState
+from simulators.network import SimulatedNetwork
 
 MIX = {"plain": 0.40, "forwarding": 0.25, "list": 0.15, "group": 0.20}
 RATE = 50  # new calls per virtual second
@@ -64,11 +66,14 @@ class Tally:
     """The engine's recorder: counts records by outcome."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
+    causes: Counter[str] = field(default_factory=Counter)  # of the calls not answered
     count: int = 0
 
     def record(self, record: CallRecord) -> None:
         self.count += 1
         self.outcomes[record.outcome.value if record.outcome else "none"] += 1
+        if record.answered_at is None:
+            self.causes[record.cause or "none"] += 1
 
 
 @dataclass
@@ -205,6 +210,7 @@ def traffic(
     )
     shown = ", ".join(f"{k} {v}" for k, v in ex.tally.outcomes.most_common())
     out(f"outcomes: {shown}")
+    out(f"causes of the calls not answered: {dict(ex.tally.causes.most_common())}")
     out(f"calls still up after {SETTLE} virtual s: {left}; handsets hung up by force: {forced}")
     check(ex, args.calls)
     return rate, percentile(samples, 0.99)
@@ -286,6 +292,7 @@ def run_engine(directory: CachedDirectory, groups: list[E164], args: argparse.Na
         for i, c in enumerate(callers)
     ]
     out()
+    anchor = measure("before the traffic")
     rate, p99 = traffic(build(directory, handsets + silent[: args.calls]), targets, callers, args)
     out()
     quiet: Handsets = [
@@ -298,6 +305,12 @@ def run_engine(directory: CachedDirectory, groups: list[E164], args: argparse.Na
     per_call = memory(ex, targets["plain"], callers, args.concurrent)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
     out(f"process max RSS: {rss_mb:.0f} MB")
+    after = measure("after the runs")
+    out(
+        f"against the anchor (before the traffic): CPU per attempt "
+        f"{anchor.cpu_ratio(1e3 / rate)}, decision p99 {anchor.ratio(p99 / 1e3)}; "
+        f"the anchor moved {after.ms / anchor.ms:.2f}x during the run"
+    )
     out()
     mb = per_call * 10_000 / 1e6
     for goal, value, met in (

@@ -39,9 +39,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import _anchor
 import aiohttp
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 from _pg import seed_fleet as seed_one_fleet
+from _pgcpu import DatabaseCpu, Usage
 from _report import out, percentile
 
 from fleet.app import build_services
@@ -122,7 +124,7 @@ class PhaseResult:
     server_cpu: float = 0.0
     bench_cpu: float = 0.0
     machine_busy: float | None = None
-    postgres_cpu: float = 0.0
+    postgres: Usage | None = None  # None: the server is not on this machine
 
 
 # -- CPU accounting ---------------------------------------------------------------------------
@@ -142,21 +144,6 @@ def machine_busy() -> float | None:
     except (OSError, ValueError):
         return None
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu() -> float:
-    """CPU seconds so far of every process named ``postgres`` on this machine (the server and
-    its backends; a backend that ends during a run takes its time with it)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            comm, _, rest = stat.read_text().partition(") ")
-        except OSError:  # the process has ended
-            continue
-        if comm.endswith("(postgres"):
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load_average() -> str:
@@ -265,15 +252,19 @@ def start_server(
     url: str, port: int, args: argparse.Namespace, log: TextIO
 ) -> subprocess.Popen[bytes]:
     """``fleetpbx serve`` on the bench database, with the defaults for everything else (the
-    caller's FLEETPBX_* variables are not passed on)."""
+    caller's FLEETPBX_* variables are not passed on). The service runs the code of the checkout
+    this script is in (its root first on PYTHONPATH), not whichever one the virtualenv's
+    editable install points to."""
+    root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETPBX_")}
     env |= {"FLEETPBX_DATABASE_URL": url, "FLEETPBX_LOG_LEVEL": args.server_log_level}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return subprocess.Popen(
         server_command(port, args.profile),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=root,
     )
 
 
@@ -511,26 +502,31 @@ def time_budget(seconds: float) -> Callable[[], bool]:
 
 
 async def run_phase(
-    clients: list[Client], endpoint: Endpoint, fleet: Fleet, args: argparse.Namespace, pid: int
+    clients: list[Client],
+    endpoint: Endpoint,
+    fleet: Fleet,
+    args: argparse.Namespace,
+    pid: int,
+    database: DatabaseCpu,
 ) -> PhaseResult:
     warm = count_budget(WARMUP_PER_CLIENT * len(clients))
     await asyncio.gather(*(worker(c, endpoint, fleet, warm, None) for c in clients))
     result = PhaseResult(endpoint)
     budget = time_budget(args.seconds) if args.seconds else count_budget(args.requests)
     server0, bench0, busy0 = process_cpu(pid), time.process_time(), machine_busy()
-    postgres0 = postgres_cpu()
+    await database.begin()
     started = time.perf_counter()
     await asyncio.gather(*(worker(c, endpoint, fleet, budget, result) for c in clients))
     result.wall = time.perf_counter() - started
     result.server_cpu = process_cpu(pid) - server0
     result.bench_cpu = time.process_time() - bench0
-    result.postgres_cpu = postgres_cpu() - postgres0
+    result.postgres = await database.end()
     busy1 = machine_busy()
     result.machine_busy = busy1 - busy0 if busy0 is not None and busy1 is not None else None
     return result
 
 
-def report_phase(result: PhaseResult) -> None:
+def report_phase(result: PhaseResult, database: str) -> None:
     n, wall = len(result.samples), result.wall
     ordered = sorted(result.samples)
     errors = sum(result.errors.values())
@@ -549,28 +545,50 @@ def report_phase(result: PhaseResult) -> None:
         f"{result.bench_cpu:.2f} s ({result.bench_cpu / n * 1e3:.2f} ms per request)"
     )
     out(cpu)
-    database = result.postgres_cpu
-    line = f"PostgreSQL processes {database:.2f} s ({database / n * 1e3:.2f} ms per request)"
+    used = result.postgres
+    if used is None:
+        line = "PostgreSQL CPU not measured (the server is not on this machine)"
+    else:
+        line = (
+            f"PostgreSQL CPU {used.seconds:.2f} s ({used.seconds / n * 1e3:.2f} ms per request): "
+            + used.shown(database)
+        )
+    out(line)
     if result.machine_busy is not None:
         # ticks sampled per process and per machine do not add up exactly: near 0 is 0
-        rest = max(0.0, result.machine_busy - result.server_cpu - result.bench_cpu - database)
-        line += f"; every other process {rest:.2f} s ({rest / wall:.0%} of one CPU)"
-    out(line)
+        mine = result.server_cpu + result.bench_cpu + (used.seconds if used else 0.0)
+        rest = max(0.0, result.machine_busy - mine)
+        out(
+            f"every other process (other PostgreSQL processes included) {rest:.2f} s "
+            f"({rest / wall:.0%} of one CPU)"
+        )
 
 
-def report_targets(results: list[PhaseResult]) -> None:
+def report_targets(results: list[PhaseResult], anchor: _anchor.Anchor) -> None:
+    """Each target, with the figure's ratio to the anchor (A) beside it."""
+    out(
+        f"anchor: A {anchor.ms:.2f} ms wall, Ac {anchor.cpu_ms:.2f} ms CPU (means of before "
+        "and after the timed phases)"
+    )
     for result in results:
         p95 = percentile(sorted(result.samples), 0.95)
         errors = sum(result.errors.values())
         met = p95 < result.endpoint.target_ms and errors == 0
-        why = f"p95 {p95:.2f} ms" + (f", {errors} errors" if errors else "")
+        cpu = result.server_cpu / len(result.samples) * 1e3
+        why = (
+            f"p95 {p95:.2f} ms = {anchor.ratio(p95)}; service CPU per request {cpu:.2f} ms = "
+            f"{anchor.cpu_ratio(cpu)}"
+        )
+        why += f", {errors} errors" if errors else ""
         out(
             f"target: {result.endpoint.name} p95 < {result.endpoint.target_ms:g} ms: "
             f"{'met' if met else 'NOT met'} ({why})"
         )
 
 
-async def drive(base: str, fleet: Fleet, args: argparse.Namespace, pid: int) -> list[PhaseResult]:
+async def drive(
+    base: str, fleet: Fleet, args: argparse.Namespace, pid: int, database: DatabaseCpu
+) -> list[PhaseResult]:
     if len(fleet.pabx) < args.clients:
         raise RuntimeError(
             f"{len(fleet.pabx)} lines with the PABX option for {args.clients} clients"
@@ -591,8 +609,8 @@ async def drive(base: str, fleet: Fleet, args: argparse.Namespace, pid: int) -> 
         for endpoint in endpoints(base, fleet, line_page, len(clients)):
             if endpoint.name not in args.endpoints:
                 continue
-            results.append(await run_phase(clients, endpoint, fleet, args, pid))
-            report_phase(results[-1])
+            results.append(await run_phase(clients, endpoint, fleet, args, pid, database))
+            report_phase(results[-1], database.database)
             out(f"load average: {load_average()}")
             out()
         return results
@@ -600,7 +618,9 @@ async def drive(base: str, fleet: Fleet, args: argparse.Namespace, pid: int) -> 
         await asyncio.gather(*(c.session.close() for c in clients))
 
 
-async def serve_and_drive(url: str, fleet: Fleet, args: argparse.Namespace) -> list[PhaseResult]:
+async def serve_and_drive(
+    url: str, fleet: Fleet, args: argparse.Namespace, database: DatabaseCpu
+) -> list[PhaseResult]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as log:
@@ -612,7 +632,7 @@ async def serve_and_drive(url: str, fleet: Fleet, args: argparse.Namespace) -> l
                 f"service: pid {server.pid} on {base}, /healthz 200 after {healthy:.1f} s, idle "
                 f"after {idle:.1f} s more (routing cache loaded); logs at {args.server_log_level}"
             )
-            return await drive(base, fleet, args, server.pid)
+            return await drive(base, fleet, args, server.pid, database)
         finally:
             status = stop_server(server)
             log.seek(0)
@@ -641,8 +661,14 @@ async def main(args: argparse.Namespace) -> int:
             f"search terms: {', '.join(f'{k} {v}' for k, v in kinds.items())}; "
             f"{max(t.pages for t in fleet.terms)} pages at most ({LINES_PER_PAGE} per page)"
         )
-        results = await serve_and_drive(db.url, fleet, args)
-    report_targets(results)
+        database = DatabaseCpu(args.pg_url, db.name)
+        try:
+            before = _anchor.measure("before")
+            results = await serve_and_drive(db.url, fleet, args, database)
+            anchor = _anchor.mean(before, _anchor.measure("after"))
+        finally:
+            await database.close()
+    report_targets(results, anchor)
     if args.profile:
         out(f"cProfile of the service (whole life, start-up included): {args.profile}")
     return 0

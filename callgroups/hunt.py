@@ -85,6 +85,8 @@ class GroupHunter:
             self._wake_at(member, rest)
 
     def settle(self, freed: Sequence[E164]) -> None:
+        if not freed and not self._due:
+            return
         for number in freed:
             for group_id in sorted(self._waiting.get(number.value, ())):
                 self._due[group_id] = None
@@ -104,16 +106,17 @@ class GroupHunter:
     def connected(self, group: CallGroup) -> list[Member]:
         return [m for m in group.members if m.connected]
 
-    def available(self, group: CallGroup) -> list[Member]:
-        """Connected members who may ring now: not in a call, not resting, not ringing
-        already for another group call."""
+    def available(self, group: CallGroup, *, from_queue: bool = False) -> list[Member]:
+        """Connected members who may ring now: not in a call, not resting. For a caller
+        taken from the queue, not ringing already for another group call either (two
+        waiting callers go to two members, not both to the first one free)."""
         now = self.clock.now()
         return [
             m
             for m in self.connected(group)
             if self.rest_until.get(m.line_id, now) <= now
             and not self._presence.is_busy(m.msisdn)
-            and not self._ringing(m.line_id)
+            and not (from_queue and self._ringing(m.line_id))
         ]
 
     def offered(self, member: Member, leg: Leg) -> None:
@@ -221,7 +224,7 @@ class GroupHunter:
                 self._queued_in.pop(head.id, None)
                 continue
             group = self.group(group_id) or phase.group
-            if not self.available(group):
+            if not self.available(group, from_queue=True):
                 break
             queue.popleft()
             self._queued_in.pop(head.id, None)

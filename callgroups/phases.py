@@ -38,7 +38,7 @@ class GroupHunter(Protocol):
 
     def connected(self, group: CallGroup) -> list[Member]: ...
 
-    def available(self, group: CallGroup) -> list[Member]: ...
+    def available(self, group: CallGroup, *, from_queue: bool = False) -> list[Member]: ...
 
     def steps(self, group: CallGroup, members: list[Member]) -> list[Step]: ...
 
@@ -63,6 +63,7 @@ class Hunt:
 
     group: CallGroup
     hunter: GroupHunter
+    from_queue: bool = False  # a caller taken from the queue: members ringing are skipped
     state: CallState = CallState.RINGING
     steps: list[Step] = field(default_factory=list)
     legs: dict[str, Member] = field(default_factory=dict)
@@ -74,7 +75,7 @@ class Hunt:
         if not self.hunter.connected(self.group):
             no_answer(call, self.group, self.hunter, reason=NoAnswerReason.NO_MEMBER_CONNECTED)
             return
-        available = self.hunter.available(self.group)
+        available = self.hunter.available(self.group, from_queue=self.from_queue)
         if not available:
             call.enter(Queued(group=self.group, hunter=self.hunter))
             return
@@ -159,7 +160,7 @@ class Queued:
     def leave(self, call: Call, group: CallGroup) -> None:
         """A member is available: hunt again (``group`` as configured now)."""
         call.cancel_timers()
-        call.enter(Hunt(group=group, hunter=self.hunter))
+        call.enter(Hunt(group=group, hunter=self.hunter, from_queue=True))
 
     def _timeout(self) -> None:
         self.hunter.dequeue(self._call)

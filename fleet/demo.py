@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callgroups.screens import GroupInput
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import Actor, Channel, DistributionMode, ForwardingKind, RingMode
 from fleet.services.container import Services
@@ -69,6 +70,20 @@ class DemoGroup:
     members: tuple[str, ...]  # employees' names, in order (after the line it is numbered like)
     connected: tuple[str, ...]
     short_number: str | None = None
+
+    def fields(self) -> GroupInput:
+        """The group's settings, as the group service takes them."""
+        return GroupInput(
+            number=self.number,
+            name=self.name,
+            user_code=self.user_code,
+            admin_code=self.admin_code,
+            queue_size=self.queue_size,
+            switchover_delay=self.switchover_delay,
+            intercall_delay=self.intercall_delay,
+            distribution=self.distribution.value,
+            short_number=self.short_number,
+        )
 
 
 FORWARDINGS = (
@@ -159,16 +174,8 @@ async def ensure_demo(services: Services) -> DemoInfo:
         group = await services.groups.create(
             actor,
             fleet.id,
-            number=spec.number,
-            name=spec.name,
-            user_code=spec.user_code,
-            admin_code=spec.admin_code,
-            queue_size=spec.queue_size,
-            switchover_delay=spec.switchover_delay,
-            intercall_delay=spec.intercall_delay,
-            short_number=spec.short_number,
-            distribution=spec.distribution,
             members=[by_name[name].id for name in spec.members],
+            **spec.fields(),
         )
         for name in spec.connected:
             await services.groups.set_connected(actor, group.id, by_name[name].id, True)

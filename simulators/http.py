@@ -12,8 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from fleet.core.numbering import E164
+from simulators.handsets import HANDSET_ACTIONS, HandsetState
 from simulators.live import LiveSimulator
-from simulators.network import HANDSET_ACTIONS, HandsetState
 from simulators.smsc import SmscSimulator
 
 LIVE = web.AppKey("live_simulator", LiveSimulator)

@@ -13,7 +13,8 @@ from typing import Protocol
 from fleet.core.calls.engine import Engine
 from fleet.core.model import CallRecord
 from fleet.services.directory import CachedDirectory
-from simulators.network import Behaviour, SimulatedNetwork
+from simulators.handsets import Behaviour
+from simulators.network import SimulatedNetwork
 
 ANSWER_AFTER = 5.0  # seconds a demo handset rings before it answers
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
 
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
@@ -26,70 +24,36 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.incall import Location, Refusal
 from fleet.core.calls.ports import LegRequest, TimerHandle, TimeSource
-from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
+from simulators.handsets import (
+    Behaviour,
+    Handset,
+    HandsetState,
+    Misbehaviour,
+    RingingText,
+)
 
 ALERT_DELAY = 1.0  # seconds from origination to alerting
 BUSY_DELAY = 0.5
 UNREACHABLE_DELAY = 2.0
 
 
-class HandsetState(Enum):
-    ON = "on"
-    OFF = "off"  # switched off
-    OUT_OF_COVERAGE = "out_of_coverage"
-    ABROAD = "abroad"  # reachable, but in-call services are refused
-    WHITE_ZONE = "white_zone"  # "zone blanche": reachable, in-call services refused
+class Line:
+    """A timeline entry: virtual seconds since start, and what happened. The text may be
+    given as a function, written when first read (formatting numbers is costly and most
+    entries of a long run are never read)."""
 
+    __slots__ = ("_text", "at")
 
-HANDSET_ACTIONS = ("answer", "hang_up", "hold", "retrieve", "transfer", "conference")
-HIDDEN_NUMBER = "Numéro masqué"  # what a handset shows of a caller who hides its number
-
-
-class Misbehaviour(Enum):
-    """Named faults, to test the engine against a network that does not play nice."""
-
-    ANSWER_AND_DROP = "answer_and_drop"  # answers, then releases at once
-    SILENT_LEG = "silent_leg"  # a leg that never reports anything
-    ANSWER_AFTER_CANCEL = "answer_after_cancel"  # answers even when the ring was withdrawn
-    DUPLICATE_EVENTS = "duplicate_events"  # every event is reported twice
-
-
-@dataclass
-class Behaviour:
-    answer_after: float | None = 5.0  # None: never answers
-    reject_after: float | None = None  # declines the call after this many seconds
-    already_busy: bool = False  # busy in a call the simulator does not model
-    misbehaviour: Misbehaviour | None = None
-
-
-@dataclass
-class Handset:
-    number: E164
-    name: str
-    fixed: bool = False
-    state: HandsetState = HandsetState.ON
-    behaviour: Behaviour = field(default_factory=Behaviour)
-    legs: set[str] = field(default_factory=set)  # legs up (answered) on this handset
-    held: set[str] = field(default_factory=set)
-    ringing: set[str] = field(default_factory=set)
-    shows: dict[str, str] = field(default_factory=dict)  # ringing leg -> who is calling
+    def __init__(self, at: float, text: str | Callable[[], str]) -> None:
+        self.at = at
+        self._text = text
 
     @property
-    def screen(self) -> str | None:
-        """What the handset shows while it rings: the caller's number or "Numéro masqué"."""
-        for leg_id in sorted(self.ringing):
-            if leg_id in self.shows:
-                return self.shows[leg_id]
-        return None
-
-
-@dataclass(frozen=True)
-class Line:
-    """A timeline entry: virtual seconds since start, and what happened."""
-
-    at: float
-    text: str
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
 
 
 class SimulatedNetwork:
@@ -138,7 +102,7 @@ class SimulatedNetwork:
     def elapsed(self) -> float:
         return (self.time.now() - self._epoch).total_seconds()
 
-    def say(self, text: str) -> None:
+    def say(self, text: str | Callable[[], str]) -> None:
         self.timeline.append(Line(self.elapsed, text))
 
     def _name(self, number: E164) -> str:
@@ -173,13 +137,13 @@ class SimulatedNetwork:
             )
             return
         handset.ringing.add(request.leg_id)
-        shown = _caller_shown(request)
+        handset.shows[request.leg_id] = request
+        ringing = f"{handset.name} is ringing" + (" (call waiting)" if in_call else "")
         self._later(
             request.leg_id,
             ALERT_DELAY,
             LegAlerting(request.leg_id, waiting=in_call),
-            f"{handset.name} is ringing" + (" (call waiting)" if in_call else "") + f": {shown}",
-            on_fire=lambda: handset.shows.__setitem__(request.leg_id, shown),
+            RingingText(ringing, request),
         )
         if behaviour.reject_after is not None:
             self._later(
@@ -353,7 +317,7 @@ class SimulatedNetwork:
         leg_id: str,
         delay: float,
         event: LegEvent,
-        text: str,
+        text: str | Callable[[], str],
         on_fire: Callable[[], None] | None = None,
     ) -> None:
         def fire() -> None:
@@ -402,10 +366,3 @@ class SimulatedNetwork:
     def _emit(self, event: LegEvent) -> None:
         assert self.engine is not None
         self.engine.handle(event)
-
-
-def _caller_shown(request: LegRequest) -> str:
-    """What the called handset's screen shows of the caller (CLIP, or CLIR applied)."""
-    if request.caller is None or request.presentation is Presentation.RESTRICTED:
-        return HIDDEN_NUMBER
-    return request.caller.national()

@@ -15,7 +15,8 @@ from fleet.core.model import CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind
 from simulators.clock import VirtualTime
-from simulators.network import Behaviour, SimulatedNetwork
+from simulators.handsets import Behaviour
+from simulators.network import SimulatedNetwork
 from simulators.scenario import Scenario, Step
 
 

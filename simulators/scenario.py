@@ -33,7 +33,7 @@ import yaml
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome
 from simulators import setup as line_setup
-from simulators.network import HANDSET_ACTIONS, Behaviour, HandsetState
+from simulators.handsets import HANDSET_ACTIONS, Behaviour, HandsetState
 
 SCENARIOS = Path(__file__).with_name("scenarios")
 ACTIONS = ("dial", *HANDSET_ACTIONS, "switch", "behave")

@@ -16,7 +16,8 @@ from fleet.core.model import CallRecord, FixedNumber, Line
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.exchange import build_exchange
 from simulators.clock import VirtualTime
-from simulators.network import Behaviour, HandsetState, SimulatedNetwork
+from simulators.handsets import Behaviour, HandsetState
+from simulators.network import SimulatedNetwork
 
 
 class Cast(Protocol):

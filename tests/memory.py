@@ -34,6 +34,7 @@ from fleet.core.values import (
     NoAnswerAction,
     RingMode,
 )
+from tests import world
 
 
 class MemoryFleets:
@@ -207,7 +208,7 @@ class MemoryFleets:
         queue_size: int = group_rules.QUEUE_MIN,
         switchover_delay: int = group_rules.SWITCHOVER_DEFAULT,
         intercall_delay: int = group_rules.INTERCALL_DEFAULT,
-        distribution: DistributionMode = DistributionMode.LINEAR,
+        distribution: str | DistributionMode = DistributionMode.LINEAR,
         max_queue_wait: int = group_rules.MAX_WAIT_DEFAULT,
         no_answer_action: NoAnswerAction = NoAnswerAction.END_WITH_ANNOUNCEMENT,
         no_answer_number: str | None = None,
@@ -232,7 +233,7 @@ class MemoryFleets:
             queue_size=queue_size,
             switchover_delay=switchover_delay,
             intercall_delay=intercall_delay,
-            distribution=distribution,
+            distribution=DistributionMode(distribution),
             max_queue_wait=max_queue_wait,
             no_answer_action=no_answer_action,
             no_answer_number=self.number(no_answer_number) if no_answer_number else None,
@@ -288,20 +289,10 @@ class MemoryFleets:
 
 
 @dataclass
-class World:
-    """A small fleet to test against: lines with and without the PABX option, fixed
-    numbers, a line of another fleet (the same cast as ``tests/world.py``, in memory)."""
+class World(world.World):
+    """The small fleet of ``tests.world`` (the same cast), built in memory."""
 
     fleets: MemoryFleets
-    fleet: model.Fleet
-    other_fleet: model.Fleet
-    lines: list[model.Line]  # 12 lines with the PABX option, short numbers 2001..2012
-    plain: model.Line  # no PABX option
-    foreign: model.Line  # a line of the other fleet (PABX option)
-    fixed: model.FixedNumber  # 01 45 67 89 10, in the fleet
-
-    def line(self, index: int) -> model.Line:
-        return self.lines[index]
 
 
 def memory_world(fleets: MemoryFleets | None = None) -> World:
@@ -353,16 +344,8 @@ def demo_fleets(fleets: MemoryFleets | None = None) -> MemoryFleets:
     for spec in demo.GROUPS:
         fleets.add_group(
             fleet.id,
-            number=spec.number,
-            name=spec.name,
-            user_code=spec.user_code,
-            admin_code=spec.admin_code,
-            queue_size=spec.queue_size,
-            switchover_delay=spec.switchover_delay,
-            intercall_delay=spec.intercall_delay,
-            distribution=spec.distribution,
-            short_number=spec.short_number,
             members=[by_name[name].id for name in spec.members],
             connected=[by_name[name].id for name in spec.connected],
+            **spec.fields(),
         )
     return fleets

@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from tests.polling import WITHIN, eventually
+
 REQUIRE_TOOLS = "FLEETPBX_REQUIRE_TOOLS"
 MISSING = "tshark not installed (apt-get install tshark)"
 NOT_PERMITTED = "no permission to capture on loopback (needs root or CAP_NET_RAW)"
@@ -316,15 +318,14 @@ class LoopbackCapture:
                 f"tshark not capturing after {START_TIMEOUT} s: {self._said()}"
             ) from None
 
-    async def wait_for(self, display_filter: str, *, within: float = 10.0) -> None:
+    async def wait_for(self, display_filter: str, *, within: float = WITHIN) -> None:
         """Wait until the file being written holds a packet matching ``display_filter``.
 
         dumpcap reads packets in blocks and flushes the file every half second or so: waiting
         for the last expected packet before stopping keeps the end of the session in the file.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
+
+        async def matched() -> bool:
             out = await run_tshark(
                 self.binary,
                 "-r",
@@ -339,11 +340,9 @@ class LoopbackCapture:
                 "frame.number",
                 live=True,
             )
-            if out.strip():
-                return
-            if loop.time() > deadline:
-                raise CaptureError(f"no packet matching {display_filter!r} in {within} s")
-            await asyncio.sleep(0.1)
+            return bool(out.strip())
+
+        await eventually(matched, within=within, every=0.1, what=f"a packet {display_filter!r}")
 
     async def stop(self) -> None:
         process, self._process = self._process, None

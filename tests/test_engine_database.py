@@ -13,7 +13,7 @@ from fleet.exchange.records import CallRecords
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter
-from simulators.network import Behaviour
+from simulators.handsets import Behaviour
 from tests.exchange import Exchange, make_exchange, n
 from tests.world import World, build_world
 

@@ -12,7 +12,7 @@ import pytest
 from fleet.core.calls.events import Announcement, CallState
 from fleet.core.model import CallGroup, CallRecord
 from fleet.core.values import CallEventKind, CallOutcome, DistributionMode, NoAnswerAction
-from simulators.network import Behaviour, HandsetState
+from simulators.handsets import Behaviour, HandsetState
 from tests.exchange import Exchange, make_exchange, n
 from tests.memory import MemoryFleets, World, memory_world
 
@@ -507,3 +507,22 @@ def test_waiting_callers_are_indexed_by_the_members_of_their_group(
     assert ex.groups.groups_waiting_for(n(mobile(2))) == set()
     ex.settle()
     assert ex.groups.groups_waiting_for(n(mobile(0))) == set()
+
+
+def test_a_new_caller_rings_the_members_even_while_they_ring_for_another_group_call(
+    ex: Exchange, fleets: MemoryFleets, world: World
+) -> None:
+    """Only callers taken from the queue skip members already ringing for a group call;
+    a caller who just dialled rings every available member (queue or not)."""
+    make_group(fleets, world, [0, 1], distribution="simultaneous", queue_size=0)
+    first = ex.dial(OUTSIDE, "0609182236")
+    ex.advance(1.5)
+    second = ex.dial(OUTSIDE_2, "0609182236")
+    ex.advance(1.5)
+    assert ex.engine.call(second) is not None  # not refused: it rings the members too
+    ex.behave(mobile(0), answer_after=0)
+    ex.network.answer(n(mobile(0)))
+    ex.advance(0.5)
+    ex.settle()
+    assert ex.record(first).outcome is CallOutcome.ANSWERED
+    assert ex.record(second).outcome is not CallOutcome.NO_ANSWER

@@ -9,7 +9,7 @@ import pytest
 from fleet.core.calls.events import Announcement, CallState
 from fleet.core.calls.incall import Refusal
 from fleet.core.values import CallEventKind, CallOutcome
-from simulators.network import Behaviour, HandsetState
+from simulators.handsets import Behaviour, HandsetState
 from tests.exchange import Exchange, make_exchange, n
 from tests.memory import MemoryFleets, World, memory_world
 

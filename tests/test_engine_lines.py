@@ -10,7 +10,7 @@ import pytest
 from fleet.core.calls.engine import Limits
 from fleet.core.calls.events import Announcement, CallState, ReleaseCause
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
-from simulators.network import Behaviour, HandsetState, Misbehaviour
+from simulators.handsets import Behaviour, HandsetState, Misbehaviour
 from tests.exchange import Exchange, make_exchange, n
 from tests.memory import MemoryFleets, World, memory_world
 

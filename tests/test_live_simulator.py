@@ -23,6 +23,15 @@ async def handset(client: Client, number: str) -> dict[str, Any]:
     return next(h for h in data["handsets"] if h["number"] == number)
 
 
+async def seed_demo(aiohttp_client: ClientFactory, database_url: str) -> None:
+    """The demo fleet, created before the simulator loads the routing cache (as
+    ``fleetpbx demo`` does before serving)."""
+    seeding = build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    seed_client = await aiohttp_client(seeding)
+    await demo.ensure_demo(seeding[SERVICES])
+    await seed_client.close()
+
+
 async def _client(aiohttp_client: ClientFactory, database_url: str) -> Client:
     settings = load_settings(cli={"database_url": database_url, "simulator": True}, env={})
     return await aiohttp_client(build_app(settings=settings))
@@ -31,12 +40,7 @@ async def _client(aiohttp_client: ClientFactory, database_url: str) -> Client:
 async def test_a_call_placed_over_http_rings_is_answered_and_recorded(
     aiohttp_client: ClientFactory, database_url: str, engine: object
 ) -> None:
-    # the demo fleet must exist before the simulator loads the routing cache
-    settings = load_settings(cli={"database_url": database_url}, env={})
-    seeding = build_app(settings=settings)
-    seed_client = await aiohttp_client(seeding)
-    await demo.ensure_demo(seeding[SERVICES])
-    await seed_client.close()
+    await seed_demo(aiohttp_client, database_url)
 
     client = await _client(aiohttp_client, database_url)
     response = await client.post(
@@ -84,11 +88,7 @@ async def test_bad_requests_get_a_problem_document(
 async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
     aiohttp_client: ClientFactory, database_url: str, engine: object
 ) -> None:
-    settings = load_settings(cli={"database_url": database_url}, env={})
-    seeding = build_app(settings=settings)
-    seed_client = await aiohttp_client(seeding)
-    await demo.ensure_demo(seeding[SERVICES])
-    await seed_client.close()
+    await seed_demo(aiohttp_client, database_url)
 
     client = await _client(aiohttp_client, database_url)
     gateway = client.app[GATEWAY]
@@ -129,11 +129,7 @@ async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
 async def test_a_call_dialled_with_hash_31_shows_numero_masque_on_the_live_handset(
     aiohttp_client: ClientFactory, database_url: str, engine: object
 ) -> None:
-    settings = load_settings(cli={"database_url": database_url}, env={})
-    seeding = build_app(settings=settings)
-    seed_client = await aiohttp_client(seeding)
-    await demo.ensure_demo(seeding[SERVICES])
-    await seed_client.close()
+    await seed_demo(aiohttp_client, database_url)
 
     client = await _client(aiohttp_client, database_url)
     response = await client.post("/sim/dial", json={"from": "06 11 00 00 01", "to": "#31#2003"})
@@ -143,8 +139,12 @@ async def test_a_call_dialled_with_hash_31_shows_numero_masque_on_the_live_hands
         return bool((await handset(client, "06 11 00 00 03"))["screen"] == "Numéro masqué")
 
     await eventually(shows, what="Monsieur C's handset showing Numéro masqué")
-    lines = (await (await client.get("/sim/timeline")).json())["timeline"]
-    assert any("Monsieur C is ringing: Numéro masqué" in line["text"] for line in lines)
+
+    async def alerted() -> bool:
+        lines = (await (await client.get("/sim/timeline")).json())["timeline"]
+        return any("Monsieur C is ringing: Numéro masqué" in line["text"] for line in lines)
+
+    await eventually(alerted, what="the timeline saying Monsieur C rings for a hidden number")
     await client.post("/sim/hang_up", json={"number": "0611000001"})
     await client.post("/sim/dial", json={"from": "06 11 00 00 01", "to": "2003"})
 

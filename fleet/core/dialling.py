@@ -35,7 +35,9 @@ class Dialled:
 
     @classmethod
     def parse(cls, raw: str) -> Dialled:
-        text = "".join((raw or "").split())
+        if not raw or raw[0] not in "*# \t":  # no prefix (most calls): as dialled
+            return cls(number=raw or "")
+        text = "".join(raw.split())
         found = _PREFIX.match(text)
         if found is None:
             return cls(number=text)

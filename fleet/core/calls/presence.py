@@ -38,6 +38,8 @@ class Presence:
 
     def take_freed(self) -> list[E164]:
         """The numbers that became free since the last call, oldest first."""
+        if not self._freed:
+            return []
         freed, self._freed = self._freed, []
         return [number for number in dict.fromkeys(freed) if number.value not in self._count]
 
