@@ -65,10 +65,19 @@ def create_engine(
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # switching to WAL needs the database to itself and fails at once (no busy wait) while
+    # another connection uses it: switch only a file not in WAL yet, and when another
+    # connection is first, go on (the mode belongs to the file: the next connection switches)
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception as error:  # the adapted driver's OperationalError
+            if "locked" not in str(error):
+                raise
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
