@@ -29,8 +29,6 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -45,6 +43,17 @@ from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 from _pg import seed_fleet as seed_one_fleet
 from _pgcpu import DatabaseCpu, Usage
 from _report import out, percentile
+from _service import (
+    ROOT,
+    free_port,
+    load_average,
+    machine_busy,
+    process_cpu,
+    start,
+    wait_healthy,
+    wait_idle,
+)
+from _service import stop as stop_server
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -64,8 +73,6 @@ DEFAULT_SECONDS = 20.0  # timed per endpoint, unless --requests
 WARMUP_PER_CLIENT = 5  # untimed requests per client before each endpoint's timed run
 TERMS_PER_KIND = 50  # search terms of each kind drawn for the lines page
 COLLECT_PAGE = 500
-HEALTH_WAIT_S = 60.0
-STOP_WAIT_S = 20.0
 REQUEST_TIMEOUT_S = 60.0
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ENDPOINTS = ("lines", "line", "groups", "api")
@@ -125,29 +132,6 @@ class PhaseResult:
     bench_cpu: float = 0.0
     machine_busy: float | None = None
     postgres: Usage | None = None  # None: the server is not on this machine
-
-
-# -- CPU accounting ---------------------------------------------------------------------------
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process so far, from /proc/<pid>/stat (Linux)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat.rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> float | None:
-    """Busy CPU seconds of the whole machine so far, from /proc/stat (Linux)."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 # -- the fleet --------------------------------------------------------------------------------
@@ -231,13 +215,6 @@ async def search_terms(
 # -- the service process ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def server_command(port: int, profile: str | None) -> list[str]:
     script = Path(sys.executable).with_name("fleetpbx")
     serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -251,63 +228,9 @@ def server_command(port: int, profile: str | None) -> list[str]:
 def start_server(
     url: str, port: int, args: argparse.Namespace, log: TextIO
 ) -> subprocess.Popen[bytes]:
-    """``fleetpbx serve`` on the bench database, with the defaults for everything else (the
-    caller's FLEETPBX_* variables are not passed on). The service runs the code of the checkout
-    this script is in (its root first on PYTHONPATH), not whichever one the virtualenv's
-    editable install points to."""
-    root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETPBX_")}
-    env |= {"FLEETPBX_DATABASE_URL": url, "FLEETPBX_LOG_LEVEL": args.server_log_level}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    return subprocess.Popen(
-        server_command(port, args.profile),
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=root,
-    )
-
-
-async def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> float:
-    """Polls /healthz until it answers 200; returns the seconds it took."""
-    started = time.perf_counter()
-    async with aiohttp.ClientSession() as session:
-        while time.perf_counter() - started < HEALTH_WAIT_S:
-            if server.poll() is not None:
-                raise RuntimeError(f"the service exited with status {server.returncode}")
-            try:
-                async with session.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return time.perf_counter() - started
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"/healthz did not answer 200 within {HEALTH_WAIT_S:g} s")
-
-
-async def wait_idle(pid: int, quiet_s: float = 1.0, limit_s: float = 60.0) -> float:
-    """Waits until the service uses no CPU for ``quiet_s`` (its routing cache is loaded in the
-    background after start-up); returns the seconds waited."""
-    started = time.perf_counter()
-    last, still = process_cpu(pid), 0.0
-    while time.perf_counter() - started < limit_s and still < quiet_s:
-        await asyncio.sleep(0.25)
-        now = process_cpu(pid)
-        still = still + 0.25 if now - last < 0.02 else 0.0
-        last = now
-    return time.perf_counter() - started
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> int:
-    """SIGINT (as Ctrl-C: a graceful stop), then SIGKILL if it does not end in time."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    return server.returncode
+    """``fleetpbx serve`` on the bench database, with the defaults for everything else."""
+    settings = {"FLEETPBX_DATABASE_URL": url, "FLEETPBX_LOG_LEVEL": args.server_log_level}
+    return start(server_command(port, args.profile), settings, cwd=ROOT, log=log)
 
 
 # -- clients ------------------------------------------------------------------------------

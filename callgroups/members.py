@@ -48,7 +48,7 @@ class MembershipService(GroupStore):
         async with self.write() as session:
             row = await self._load(session, group_id, lock=True)
             before = views.group(row)
-            member = self._member(row, line_id)
+            member = await self._member(session, row, line_id)
             if member.line.msisdn == row.number:
                 raise DomainError(
                     ErrorCode.GROUP_NUMBER_MEMBER_REQUIRED,
@@ -86,7 +86,7 @@ class MembershipService(GroupStore):
         async with self.write() as session:
             row = await self._load(session, group_id)
             before = views.group(row)
-            member = self._member(row, line_id)
+            member = await self._member(session, row, line_id)
             if member.connected != connected:
                 member.connected = connected
                 member.changed_at = self.now()

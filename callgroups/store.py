@@ -35,11 +35,13 @@ class GroupStore(Service):
             raise not_found("call_group", group_id)
         return row
 
-    def _member(self, row: GroupRow, line_id: int) -> MemberRow:
+    async def _member(self, session: AsyncSession, row: GroupRow, line_id: int) -> MemberRow:
         for member in row.members:
             if member.line_id == line_id:
                 return member
-        raise DomainError(ErrorCode.NOT_A_MEMBER, field="line", number=line_id)
+        line = await session.get(LineRow, line_id)  # named by its number, never by its id
+        number = E164(line.msisdn).national() if line is not None else "?"
+        raise DomainError(ErrorCode.NOT_A_MEMBER, field="line", number=number)
 
     async def _renumber(self, session: AsyncSession, row: GroupRow, order: list[int]) -> None:
         by_line = {m.line_id: m for m in row.members}

@@ -42,7 +42,7 @@ class Commands:
         try:
             return await self._dispatch(line, request, lang)
         except DomainError as exc:
-            return texts.fit(exc.message(lang))
+            return texts.refusal(lang, exc)
 
     async def _dispatch(self, line: model.Line, request: ServiceRequest, lang: Language) -> str:
         feature = self._catalogue.feature(request.code)
@@ -208,6 +208,10 @@ class Commands:
         member = await self._services.lines.find_in_fleet(line.fleet_id, req.sic)
         if member is None:
             return texts.text(lang, "member_unknown", member=req.sic)
+        if member.id not in {m.line_id for m in group.members}:
+            return texts.text(
+                lang, "member_not_in_group", member=member.employee_name, group=group.name
+            )
         connect = req.procedure is P.ACTIVATION
         await self._services.groups.set_connected(actor, group.id, member.id, connect)
         key = "member_connected" if connect else "member_disconnected"

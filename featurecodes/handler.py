@@ -15,7 +15,7 @@ import structlog
 from featurecodes import grammar, texts
 from featurecodes.catalogue import Catalogue
 from featurecodes.commands import Commands
-from featurecodes.menu import Menu, MenuContext, Screen, top
+from featurecodes.menu import GroupCodePrompt, Menu, MenuContext, Screen, top
 from featurecodes.ports import ConfigView
 from featurecodes.ussd import UssdOp, UssdReply, UssdRequest
 from fleet.core import model
@@ -26,6 +26,7 @@ from fleet.services.container import Services
 
 SESSION_TIMEOUT = timedelta(seconds=120)
 MAX_SESSIONS = 10_000
+MASK = "<code>"
 
 log = structlog.get_logger("featurecodes")
 
@@ -61,14 +62,39 @@ class FeatureCodeHandler:
 
     async def handle(self, request: UssdRequest) -> UssdReply:
         bound = log.bind(line=request.msisdn.value, op=int(request.op))
+        logged = self._loggable(request)
         try:
             reply = await self._handle(request)
         except DomainError as exc:
             if exc.kind is ErrorKind.UNAVAILABLE:
                 bound.error("ussd_unavailable", code=exc.code.value)
-            reply = UssdReply(texts.fit(exc.message(Language.FR)))
-        bound.info("ussd", text=request.text, final=reply.final)
+            reply = UssdReply(texts.refusal(Language.FR, exc))
+        bound.info("ussd", text=logged, final=reply.final)
         return reply
+
+    def _loggable(self, request: UssdRequest) -> str:
+        """What the log may say the handset typed: a group's code never reaches the logs,
+        neither in a ``*55*group*code#`` string nor typed at the menu's code prompt."""
+        if request.op is UssdOp.USSR_CONFIRM:
+            session = self._sessions.get(self._key(request))
+            return (
+                MASK
+                if session is not None and isinstance(session.menu, GroupCodePrompt)
+                else request.text
+            )
+        parsed = grammar.classify(request.text, known_codes=self._catalogue.codes)
+        secret = (self._catalogue.group_member, self._catalogue.group_admin)
+        if isinstance(parsed, grammar.ServiceRequest) and parsed.code in secret and parsed.sib:
+            fields = [parsed.sia or "", MASK, parsed.sic or ""]
+            while fields and not fields[-1]:
+                fields.pop()
+            return f"{parsed.procedure.value}{parsed.code}*{'*'.join(fields)}#"
+        return request.text
+
+    @staticmethod
+    def _key(request: UssdRequest) -> tuple[str, int | None]:
+        # its_session_info: the dialogue number in the high octet, a sequence below it
+        return (request.msisdn.value, request.session >> 8 if request.session is not None else None)
 
     async def _handle(self, request: UssdRequest) -> UssdReply:
         if not self._view.loaded:
@@ -80,8 +106,7 @@ class FeatureCodeHandler:
         lang = line.language
         if not line.pabx_option:
             return UssdReply(texts.text(lang, "unknown_line"))
-        # its_session_info: the dialogue number in the high octet, a sequence below it
-        key = (request.msisdn.value, request.session >> 8 if request.session is not None else None)
+        key = self._key(request)
         self._expire()
         if request.op is UssdOp.USSR_CONFIRM:
             session = self._sessions.pop(key, None)
@@ -100,6 +125,8 @@ class FeatureCodeHandler:
             )
         if isinstance(parsed, grammar.PlainCall):
             return UssdReply(texts.text(lang, "plain_call"))
+        if parsed.reason is grammar.GrammarReason.EMPTY:  # sent with nothing typed
+            return UssdReply(texts.text(lang, "empty_code", menu=self._catalogue.menu))
         return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]))
 
     def _context(self, line: model.Line) -> MenuContext:

@@ -73,7 +73,10 @@ class ForwardingMenu:
         if choice == "0":
             return await top(ctx)
         if choice == "1":
-            await ctx.services.forwarding.disable_all(actor_for(ctx.line), ctx.line.id)
+            try:
+                await ctx.services.forwarding.disable_all(actor_for(ctx.line), ctx.line.id)
+            except DomainError as exc:
+                return Screen(texts.refusal(ctx.lang, exc))
             return Screen(
                 texts.text(
                     ctx.lang, "fwd_off", kind="Renvois" if ctx.lang is Language.FR else "Forwarding"
@@ -134,7 +137,7 @@ class GroupCodePrompt:
             await ctx.services.codes.check(actor, ctx.line.id, group, choice, CodeKind.USER)
             await ctx.services.groups.set_connected(actor, group.id, ctx.line.id, self.connect)
         except DomainError as exc:
-            return Screen(texts.fit(exc.message(ctx.lang)))
+            return Screen(texts.refusal(ctx.lang, exc))
         key = "connected" if self.connect else "disconnected"
         return Screen(texts.text(ctx.lang, key, group=group.name))
 
@@ -162,7 +165,7 @@ class ListMenu:
             else:
                 return _bad(ctx, choice, self)
         except DomainError as exc:
-            return Screen(texts.fit(exc.message(ctx.lang)))
+            return Screen(texts.refusal(ctx.lang, exc))
         mode_name = texts.text(ctx.lang, f"mode_{plan.mode.value}")
         return Screen(texts.text(ctx.lang, "list_on", mode=mode_name))
 

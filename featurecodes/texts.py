@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from featurecodes.gsm7 import fit_ussd
+from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import ForwardingKind, Language
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -21,6 +22,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "malformed": (
         "Code mal formé : {text}.",
         "Malformed code: {text}.",
+    ),
+    "empty_code": (
+        "Aucun code composé. Composez {menu} pour le menu.",
+        "No code dialled. Dial {menu} for the menu.",
     ),
     "plain_call": (
         "Ceci est un numéro à appeler, pas un code de service.",
@@ -49,6 +54,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Enter the group's code: {example}",
     ),
     "member_unknown": ("Membre inconnu : {member}.", "Unknown member: {member}."),
+    "member_not_in_group": (
+        "{member} n'est pas membre du groupe {group}.",
+        "{member} is not a member of group {group}.",
+    ),
+    "group_gone": ("Groupe introuvable.", "Group not found."),
+    "not_found": ("Introuvable.", "Not found."),
     "connected": ("Connecté au groupe {group}.", "Connected to group {group}."),
     "disconnected": ("Déconnecté du groupe {group}.", "Disconnected from group {group}."),
     "member_connected": (
@@ -137,6 +148,18 @@ def _pick(pair: tuple[str, str], language: Language) -> str:
 
 def text(language: Language, key: str, **params: object) -> str:
     return fit(_pick(_TEXTS[key], language).format(**params))
+
+
+def refusal(language: Language, error: DomainError) -> str:
+    """A refused request as a handset shows it: the error's own message, except that what
+    was not found is named by its kind only (its key may be an internal id)."""
+    if error.code is ErrorCode.NOT_FOUND:
+        entity = error.params.get("entity")
+        return text(language, _GONE.get(str(entity), "not_found"))
+    return fit(error.message(language))
+
+
+_GONE = {"call_group": "group_gone", "line": "unknown_line"}
 
 
 def kind_name(language: Language, kind: ForwardingKind, *, short: bool = False) -> str:

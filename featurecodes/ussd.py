@@ -4,7 +4,7 @@ the answer to show. The SMPP adapter (``featurecodes/smpp``) maps PDUs to these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Protocol
 
 from fleet.core.numbering import E164
@@ -53,7 +53,24 @@ class Sms:
     text: str
 
 
+class SmsFailure(Enum):
+    """Why an SMS was not accepted, as the outbox acts on it."""
+
+    UNAVAILABLE = "unavailable"  # nothing reached the SMSC (no bind): not the message's fault
+    TEMPORARY = "temporary"  # refused or unanswered this time: a later attempt may pass
+    PERMANENT = "permanent"  # refused for good (a wrong destination…): never sent again
+
+
+class SmsNotSent(Exception):
+    """The SMSC did not accept an SMS, and why (``failure``)."""
+
+    def __init__(self, reason: str, failure: SmsFailure) -> None:
+        super().__init__(reason)
+        self.failure = failure
+
+
 class SmsSender(Protocol):
-    """Sends one SMS; raises when it cannot be sent now (the caller keeps it for later)."""
+    """Sends one SMS; raises :class:`SmsNotSent` when it was not accepted (any other
+    exception counts as a temporary failure). The caller keeps it for later or gives up."""
 
     async def send(self, sms: Sms) -> None: ...

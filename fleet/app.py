@@ -19,17 +19,17 @@ from fleet import heap
 from fleet.config import Settings
 from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
-from fleet.core.model import CallRecord
 from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
 from fleet.exchange import Exchange, build_exchange
 from fleet.exchange.eventlog import StructlogEvents
+from fleet.exchange.ids import CallIds
 from fleet.exchange.looptime import LoopTime
-from fleet.exchange.records import CallRecords
+from fleet.exchange.records import CallRecords, open_call_records
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
-from fleet.services.recording import RecordWriter
+from fleet.services.passwords import PasswordPool
 from portal import setup as portal_setup
 from simulators import http as sim_http
 from simulators.live import LiveSimulator
@@ -41,10 +41,12 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SERVICES = web.AppKey("services", Services)
 DIRECTORY = web.AppKey("directory", CachedDirectory)
 CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
+HEAP = web.AppKey("heap_guard", heap.HeapGuard)
 EXCHANGE = web.AppKey("exchange", Exchange)
 RECORDS = web.AppKey("call_records", CallRecords)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
+SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
 OUTBOX_INTERVAL = 10.0
 CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
 
@@ -57,17 +59,20 @@ def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> 
     context = ServiceContext(
         sessions=session_factory(engine), clock=clock, policy=settings.number_policy()
     )
-    return Services.build(context=context)
+    passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
+    return Services.build(context=context, passwords=passwords)
 
 
 def build_app(
     *, settings: Settings, clock: Clock | None = None, settle_heap: bool = False
 ) -> web.Application:
     """The service. ``settle_heap`` (``fleetpbx serve`` and ``demo``): once the routing
-    cache is loaded, freeze the heap so full garbage collections stop scanning it."""
+    cache is loaded, freeze the heap so full garbage collections stop scanning it, and keep
+    the collector out of every later read of a fleet (``fleet.heap.HeapGuard``)."""
     app = web.Application()
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
+    app[SCHEMA_HEAD] = migrate.head() or ""  # read once: /healthz compares with it
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_routing_cache)
     app.cleanup_ctx.append(_call_exchange)
@@ -77,11 +82,13 @@ def build_app(
         sim_http.routes(app)
     app.cleanup_ctx.append(_feature_codes)
     if settle_heap:
+        app[HEAP] = heap.HeapGuard()
         app.cleanup_ctx.append(_heap_settler)
     portal_setup.setup(
         app,
         key=portal_setup.session_key(settings.session_key),
         secure_cookies=settings.cookie_secure,
+        trusted_proxies=settings.trusted_proxies,
     )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
@@ -109,11 +116,8 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     offers the waiting callers to it)."""
     settings = app[SETTINGS]
     services = app[SERVICES]
-
-    def failed(record: CallRecord, exc: Exception) -> None:
-        log.error("call_record_not_written", call_id=record.call_id, error=repr(exc))
-
-    records = CallRecords(writer=RecordWriter(calls=services.calls, on_error=failed))
+    ids = CallIds()  # unique across restarts: a record is stored once under its call's id
+    records = open_call_records(settings=settings, calls=services.calls, owner=ids.prefix)
     exchange = build_exchange(
         network=settings.network,
         time=LoopTime(),
@@ -121,6 +125,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
         recorder=records,
         policy=settings.number_policy(),
         log=StructlogEvents(),
+        new_id=ids,
     )
     app[EXCHANGE] = exchange
     app[RECORDS] = records
@@ -135,8 +140,12 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     log.info("call_engine_started", network=settings.network.value)
     yield
     services.changes.unsubscribe(groups_changed)
-    await records.flush()
-    log.info("call_engine_stopped", calls_up=exchange.engine.active_calls)
+    await records.close()  # what the database did not take waits in the journal
+    log.info(
+        "call_engine_stopped",
+        calls_up=exchange.engine.active_calls,
+        records_left=records.writer.backlog,
+    )
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
@@ -162,6 +171,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     portal_setup.attach_services(app, app[SERVICES])
     log.info("database_ready", url=settings.redacted()["database_url"])
     yield
+    app[SERVICES].accounts.passwords.close()
     await engine.dispose()
 
 
@@ -171,7 +181,7 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     even when the database does not answer: the cache is then loaded as soon as it does
     (until then feature codes answer that the service is unavailable)."""
     services = app[SERVICES]
-    directory = CachedDirectory(services=services)
+    directory = CachedDirectory(services=services, heap=app.get(HEAP))
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
     app[CACHE_LOADED] = loaded = asyncio.Event()
@@ -285,18 +295,57 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers and its schema is current, 503 otherwise."""
+    """503 "down" when the database does not answer or its schema is not current; else 200,
+    "ok", or "degraded" when call records wait to be written (more than
+    ``records_backlog_degraded``), their writer's last attempt failed, or their journal
+    cannot be written. The body always shows the call records' backlog."""
     engine = request.app[ENGINE]
+    records, degraded = _records_health(request.app)
     try:
         await asyncio.wait_for(ping(engine), HEALTH_TIMEOUT)
     except Exception as exc:  # any failure of the database is "down" here
         log.warning("health_database_down", error=repr(exc))
-        return web.json_response({"status": "down", "database": "down"}, status=503)
+        return web.json_response(
+            {"status": "down", "database": "down", "call_records": records}, status=503
+        )
     revision = await migrate.revision_of(engine)
-    expected = migrate.head()
+    expected = request.app[SCHEMA_HEAD]
     if revision != expected:
         return web.json_response(
-            {"status": "down", "database": "ok", "schema": revision, "expected": expected},
+            {
+                "status": "down",
+                "database": "ok",
+                "schema": revision,
+                "expected": expected,
+                "call_records": records,
+            },
             status=503,
         )
-    return web.json_response({"status": "ok", "database": "ok", "schema": revision})
+    return web.json_response(
+        {
+            "status": "degraded" if degraded else "ok",
+            "database": "ok",
+            "schema": revision,
+            "call_records": records,
+        }
+    )
+
+
+def _records_health(app: web.Application) -> tuple[dict[str, object], bool]:
+    """The call records' part of /healthz, and whether it makes the service degraded."""
+    records = app.get(RECORDS)
+    if records is None:
+        return {}, False
+    health = records.writer.health()
+    writer = "failing" if health.failing or health.parked else "ok"
+    journal = "failing" if health.journal_failing else "ok"
+    degraded = (
+        health.backlog > app[SETTINGS].records_backlog_degraded or writer != "ok" or journal != "ok"
+    )
+    body: dict[str, object] = {
+        "backlog": health.backlog,
+        "refused": health.parked,
+        "writer": writer,
+        "journal": journal,
+    }
+    return body, degraded

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -43,6 +44,11 @@ class Settings:
     numbering_special_prefixes: tuple[str, ...] = ("08",)
     cookie_secure: bool = False
     session_key: str = ""  # 32 bytes, url-safe base64; random per process when empty
+    # the reverse proxies whose X-Forwarded-For names the client (addresses or networks);
+    # none: the client is the peer of the connection
+    trusted_proxies: tuple[str, ...] = ()
+    login_workers: int = 1  # threads hashing and verifying passwords (argon2)
+    login_queue: int = 8  # sign-ins waiting for one of them; past that: 503, Retry-After
     network: NetworkKind = NetworkKind.SIMULATED  # the call engine's network adapter
     simulator: bool = False  # the demo's tools: /sim control of the network, SMSC simulator
     smpp_host: str = "127.0.0.1"  # the USSD gateway / SMSC the service binds to
@@ -54,6 +60,8 @@ class Settings:
     featurecodes_group_admin: str = "56"
     featurecodes_incoming_list: str = "57"
     featurecodes_menu: str = "*700#"
+    records_journal_dir: str = ""  # call-record journal; empty: beside the SQLite file, or ./
+    records_backlog_degraded: int = 1000  # /healthz says "degraded" past this many records
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -143,6 +151,25 @@ def _prefixes(value: Any) -> tuple[str, ...]:
     return cleaned
 
 
+def _networks(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    cleaned = tuple(str(p).strip() for p in items if str(p).strip())
+    try:
+        return tuple(str(ipaddress.ip_network(p, strict=False)) for p in cleaned)
+    except ValueError as exc:
+        raise ValueError("expected IP addresses or networks, e.g. 127.0.0.1,10.0.0.0/8") from exc
+
+
+def _count(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        number = _int(value)
+        if not low <= number <= high:
+            raise ValueError(f"expected {low}-{high}")
+        return number
+
+    return parse
+
+
 def _choice(*allowed: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = _text(value).lower()
@@ -173,6 +200,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "numbering_special_prefixes": _prefixes,
     "cookie_secure": _bool,
     "session_key": lambda v: str(v),
+    "trusted_proxies": _networks,
+    "login_workers": _count(1, 64),
+    "login_queue": _count(0, 10_000),
     "network": lambda v: NetworkKind(_choice(*(k.value for k in NetworkKind))(v)),
     "simulator": _bool,
     "smpp_host": _text,
@@ -184,6 +214,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "featurecodes_group_admin": _text,
     "featurecodes_incoming_list": _text,
     "featurecodes_menu": _text,
+    "records_journal_dir": lambda v: str(v).strip(),
+    "records_backlog_degraded": _count(1, 100_000_000),
 }
 
 

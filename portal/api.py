@@ -1,6 +1,7 @@
 """The REST API (JSON) for fleet managers, over the same services as the portal.
 
-Authentication: ``POST /api/login`` gives a bearer token (HMAC-signed account id and expiry).
+Authentication: ``POST /api/login`` gives a bearer token (HMAC-signed account id, session
+epoch and expiry); ``POST /api/logout`` ends every token and portal session of the account.
 Errors are ``application/problem+json`` with the domain error's code; this module holds the
 one table that maps domain error kinds to HTTP statuses."""
 
@@ -23,7 +24,7 @@ from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal.openapi import ID_MAX, OFFSET_MAX, document
 from portal.pages import SERVICES, fleet_id_of, group_of, line_in, line_of
-from portal.security import storable
+from portal.security import client_address, storable
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
 TOKEN_AGE = 3600
@@ -34,6 +35,7 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.UNAVAILABLE: 503,
 }
+CODE_STATUS: dict[ErrorCode, int] = {ErrorCode.LOGIN_THROTTLED: 429}  # over the kind's
 # aiohttp's own refusals (no route, method, body size), as problems
 HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
     404: ("not_found", "no such resource"),
@@ -81,8 +83,10 @@ async def problems(request: web.Request, handler: Any) -> web.StreamResponse:
         language = (
             Language.EN if "en" in request.headers.get("Accept-Language", "")[:2] else Language.FR
         )
+        status = CODE_STATUS.get(exc.code, STATUS[exc.kind])
+        retry = {"Retry-After": str(exc.params["seconds"])} if "seconds" in exc.params else None
         return problem_response(
-            Problem(STATUS[exc.kind], exc.code.value, exc.message(language), exc.field)
+            Problem(status, exc.code.value, exc.message(language), exc.field), retry
         )
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -95,37 +99,50 @@ async def problems(request: web.Request, handler: Any) -> web.StreamResponse:
 # -- tokens -----------------------------------------------------------------------------------
 
 
-def issue_token(key: bytes, account_id: int, now: float | None = None) -> str:
+def issue_token(key: bytes, account_id: int, epoch: str, now: float | None = None) -> str:
+    """``account.epoch.expiry.mac``: the epoch ties the token to the account's sessions (a
+    sign-out, a password change or the account disabled gives the account a new one)."""
     expires = int((now or time.time()) + TOKEN_AGE)
-    payload = f"{account_id}.{expires}"
+    payload = f"{account_id}.{epoch}.{expires}"
     mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
 
 
-def read_token(key: bytes, token: str, now: float | None = None) -> int | None:
+def read_token(key: bytes, token: str, now: float | None = None) -> tuple[int, str] | None:
+    """The account id and session epoch of a token signed with ``key`` and not expired."""
     try:
-        account, expires, mac = token.split(".")
-        expected = hmac.new(key, f"{account}.{expires}".encode(), hashlib.sha256).digest()
+        account, epoch, expires, mac = token.split(".")
+        expected = hmac.new(key, f"{account}.{epoch}.{expires}".encode(), hashlib.sha256)
         given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnicodeEncodeError):
         return None
-    if not hmac.compare_digest(expected, given) or int(expires) < (now or time.time()):
+    if not hmac.compare_digest(expected.digest(), given):
         return None
-    return int(account)
+    if not INTEGER.fullmatch(account) or int(expires) < (now or time.time()):
+        return None
+    return int(account), epoch
+
+
+def bearer(header: str) -> str | None:
+    """The credentials of an ``Authorization: Bearer …`` header; the scheme is matched
+    without regard to case (RFC 7235 §2.1)."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
 
 
 async def _manager(request: web.Request) -> model.Account:
-    header = request.headers.get("Authorization", "")
-    account_id = (
-        read_token(request.app[TOKEN_KEY], header[7:]) if header.startswith("Bearer ") else None
-    )
-    if account_id is None:
+    credentials = bearer(request.headers.get("Authorization", ""))
+    token = read_token(request.app[TOKEN_KEY], credentials) if credentials else None
+    if token is None:
         raise Problem(401, "unauthenticated", "a valid bearer token is required (POST /api/login)")
-    try:
-        account = await request.app[SERVICES].accounts.get(account_id)
-    except DomainError as exc:
-        raise Problem(401, "unauthenticated", "unknown account") from exc
-    if not account.active or account.role is not Role.MANAGER:
+    account = await request.app[SERVICES].accounts.signed_in(*token)
+    if account is None:
+        raise Problem(
+            401, "unauthenticated", "this token has ended (signed out, new password, disabled)"
+        )
+    if account.role is not Role.MANAGER:
         raise Problem(403, "forbidden", "fleet managers only")
     return account
 
@@ -268,14 +285,23 @@ def _group_json(group: model.CallGroup) -> dict[str, Any]:
 
 
 async def login(request: web.Request) -> web.Response:
+    """A token for a fleet manager; the same limits as the portal's sign-in (the login
+    guard, per source address and per account and address; the password pool)."""
     data = await _body(request)
-    account = await request.app[SERVICES].accounts.authenticate(
-        _string(data, "login"), _string(data, "password")
+    signed = await request.app[SERVICES].accounts.sign_in(
+        _string(data, "login"), _string(data, "password"), source=client_address(request)
     )
-    if account.role is not Role.MANAGER:
+    if signed.account.role is not Role.MANAGER:
         raise Problem(403, "forbidden", "fleet managers only")
-    token = issue_token(request.app[TOKEN_KEY], account.id)
+    token = issue_token(request.app[TOKEN_KEY], signed.account.id, signed.epoch)
     return web.json_response({"token": token, "expires_in": TOKEN_AGE})
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End every token and portal session of the manager at once."""
+    account = await _manager(request)
+    await request.app[SERVICES].accounts.sign_out(account.id)
+    return web.Response(status=204)
 
 
 async def fleets(request: web.Request) -> web.Response:
@@ -440,6 +466,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/api/login", login),
+    ("POST", "/api/logout", logout),
     ("GET", "/api/fleets", fleets),
     ("GET", "/api/fleets/{fleet_id}/lines", lines),
     ("GET", "/api/fleets/{fleet_id}/lines/{line_id}", line),

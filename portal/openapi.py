@@ -33,6 +33,25 @@ PROBLEM = {
     "description": "an error (application/problem+json, with the domain error code)",
     "content": {"application/problem+json": {"schema": _ref("Problem")}},
 }
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+# a sign-in refused unverified: too many attempts from the address (429), or too many
+# sign-ins under way (503)
+THROTTLED = {
+    **PROBLEM,
+    "description": "too many attempts from this address: try again after Retry-After",
+    "headers": RETRY_AFTER,
+}
+BUSY = {
+    **PROBLEM,
+    "description": "the database is unavailable, or too many sign-ins are under way "
+    "(then with Retry-After)",
+    "headers": RETRY_AFTER,
+}
 
 
 def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -74,6 +93,20 @@ def _op(
     return operation
 
 
+def _login() -> dict[str, Any]:
+    operation = _op(
+        "Get a bearer token. Limits: five wrong passwords for an account from an address "
+        "lock that address out of the account for 15 minutes (403 account_locked); past ten "
+        "wrong passwords from an address, each attempt from it waits a growing delay (429)",
+        _json(_ref("Token")),
+        params=[],
+        body="Credentials",
+        secure=False,
+    )
+    operation["responses"] |= {"429": THROTTLED, "503": BUSY}
+    return operation
+
+
 def document() -> dict[str, Any]:
     fleet, line, group = ["fleet_id"], ["fleet_id", "line_id"], ["fleet_id", "group_id"]
     return {
@@ -85,13 +118,13 @@ def document() -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
         "paths": {
-            "/api/login": {
+            "/api/login": {"post": _login()},
+            "/api/logout": {
                 "post": _op(
-                    "Get a bearer token",
-                    _json(_ref("Token")),
+                    "End every token and portal session of the account",
+                    {"description": "signed out"},
                     params=[],
-                    body="Credentials",
-                    secure=False,
+                    ok_status="204",
                 )
             },
             "/api/fleets": {

@@ -14,18 +14,18 @@ from aiohttp_session import get_session, new_session
 
 from callgroups import screens
 from fleet.core import model
-from fleet.core.errors import DomainError, ErrorKind
+from fleet.core.errors import DomainError, ErrorCode, ErrorKind
 from fleet.core.values import Actor, Channel, Language, Role
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from portal import calls_view
 from portal.i18n import translator
 from portal.openapi import ID_MAX
-from portal.security import check_csrf, csrf_token, storable
+from portal.security import check_csrf, client_address, csrf_token, storable
 
 SERVICES = web.AppKey("portal_services", Services)
 DIRECTORY = web.AppKey("portal_directory", CachedDirectory)  # the routing cache
-ACCOUNT_KEY = "account_id"
+ACCOUNT_KEY, EPOCH_KEY = "account_id", "epoch"  # the account, and its session epoch
 CALLS_PAGE = 20
 PAGE_LIMIT = 100_000
 ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
@@ -35,16 +35,19 @@ ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
 
 
 async def current(request: web.Request) -> model.Account | None:
+    """The signed-in account, while its session may act: the account exists, is active,
+    and its sessions have not been ended (sign-out, password, disabling) since this one
+    began; the session is ended otherwise."""
     session = await get_session(request)
-    account_id = session.get(ACCOUNT_KEY)
+    account_id, epoch = session.get(ACCOUNT_KEY), session.get(EPOCH_KEY)
     if not isinstance(account_id, int):
         return None
-    try:
-        account = await request.app[SERVICES].accounts.get(account_id)
-    except DomainError:
+    account = None
+    if isinstance(epoch, str):
+        account = await request.app[SERVICES].accounts.signed_in(account_id, epoch)
+    if account is None:
         session.invalidate()
-        return None
-    return account if account.active else None
+    return account
 
 
 async def signed_in(request: web.Request) -> model.Account:
@@ -199,31 +202,54 @@ async def login_page(request: web.Request) -> web.Response:
     return await render(request, "login.html", None, error=None, login="")
 
 
+def refusal(exc: DomainError) -> tuple[int, dict[str, str]]:
+    """The status (and headers) of a refused sign-in or password check."""
+    retry = {"Retry-After": str(exc.params["seconds"])} if "seconds" in exc.params else {}
+    if exc.code is ErrorCode.LOGIN_THROTTLED:
+        return 429, retry
+    if exc.kind is ErrorKind.UNAVAILABLE:
+        return 503, retry
+    return 401, retry
+
+
+async def start_session(request: web.Request, account_id: int, epoch: str) -> None:
+    session = await new_session(request)  # a new session at login: no fixation
+    session[ACCOUNT_KEY] = account_id
+    session[EPOCH_KEY] = epoch
+    session["sid"] = secrets.token_urlsafe(16)
+
+
 async def login(request: web.Request) -> web.Response:
     data = await form(request)
     try:
-        account = await request.app[SERVICES].accounts.authenticate(
-            data.get("login", ""), data.get("password", "")
+        signed = await request.app[SERVICES].accounts.sign_in(
+            data.get("login", ""), data.get("password", ""), source=client_address(request)
         )
     except DomainError as exc:
-        if exc.kind is not ErrorKind.FORBIDDEN:
+        if exc.kind not in (ErrorKind.FORBIDDEN, ErrorKind.UNAVAILABLE):
             raise
-        return await render(
+        status, headers = refusal(exc)
+        response = await render(
             request,
             "login.html",
             None,
             error=exc.message(Language.FR),
             login=data.get("login", ""),
-            status=401,
+            status=status,
         )
-    session = await new_session(request)  # a new session at login: no fixation
-    session[ACCOUNT_KEY] = account.id
-    session["sid"] = secrets.token_urlsafe(16)
-    raise web.HTTPFound("/portal/" if account.role is Role.MANAGER else "/portal/me")
+        response.headers.update(headers)
+        return response
+    await start_session(request, signed.account.id, signed.epoch)
+    manager = signed.account.role is Role.MANAGER
+    raise web.HTTPFound("/portal/" if manager else "/portal/me")
 
 
 async def logout(request: web.Request) -> web.Response:
+    """Sign out: every session and API token of the account ends, not only this one."""
     await form(request)
+    account = await current(request)
+    if account is not None:
+        await request.app[SERVICES].accounts.sign_out(account.id)
     session = await get_session(request)
     session.invalidate()
     raise web.HTTPFound("/portal/login")
@@ -280,23 +306,35 @@ async def password_page(request: web.Request) -> web.Response:
 
 
 async def change_password(request: web.Request) -> web.Response:
+    """Change one's password: every other session and API token of the account ends; this
+    one goes on, renewed with the account's new session epoch."""
     account = await signed_in(request)
     data = await form(request)
-    error = None
+    error: str | None = None
+    status, headers = 200, dict[str, str]()
     if data.get("new_password", "") != data.get("confirm", ""):
-        error = "confirm"
+        error, status = "confirm", 400
     else:
         try:
-            await request.app[SERVICES].accounts.change_password(
+            epoch = await request.app[SERVICES].accounts.change_password(
                 actor(account),
                 account.id,
                 old_password=data.get("old_password", ""),
                 new_password=data.get("new_password", ""),
+                source=client_address(request),
             )
         except DomainError as exc:
             error = exc.message(account.language)
+            status, headers = refusal(exc)
+            status = 400 if status == 401 else status
+        else:
+            acting = await get_session(request)
+            kept = {k: acting[k] for k in (ACTING_KEY, ACTING_LABEL) if k in acting}
+            await start_session(request, account.id, epoch)
+            (await get_session(request)).update(kept)
     response = await render(request, "password.html", account, error=error, done=error is None)
-    response.set_status(400 if error else 200)
+    response.set_status(status)
+    response.headers.update(headers)
     return response
 
 

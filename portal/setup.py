@@ -16,7 +16,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from portal import api, pages
-from portal.security import portal_input, security_headers
+from portal.security import TRUSTED_PROXIES, portal_input, security_headers, trusted_networks
 
 TEMPLATES = Path(__file__).with_name("templates")
 SESSION_AGE = 8 * 3600
@@ -33,7 +33,17 @@ def session_key(configured: str) -> bytes:
     return key
 
 
-def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
+def setup(
+    app: web.Application,
+    *,
+    key: bytes,
+    secure_cookies: bool,
+    trusted_proxies: tuple[str, ...] = (),
+) -> None:
+    """``secure_cookies``: the service is reached over HTTPS only (directly or through a
+    reverse proxy ending TLS): cookies are Secure and responses carry HSTS.
+    ``trusted_proxies``: the reverse proxies whose X-Forwarded-For names the client."""
+    app[TRUSTED_PROXIES] = trusted_networks(trusted_proxies)
     aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape()
     )
@@ -48,7 +58,7 @@ def setup(app: web.Application, *, key: bytes, secure_cookies: bool) -> None:
             max_age=SESSION_AGE,
         ),
     )
-    app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.append(security_headers(hsts=secure_cookies))
     app.middlewares.append(portal_input)
     pages.routes(app)
     api.setup(app, key=key)

@@ -14,7 +14,8 @@ from aiohttp import web
 from fleet.core.numbering import E164
 from simulators.handsets import HANDSET_ACTIONS, HandsetState
 from simulators.live import LiveSimulator
-from simulators.smsc import SmscSimulator
+from simulators.smppwire import MAX_PAYLOAD, encode_text
+from simulators.smsc import NoMenu, SmscSimulator, UssdRejected
 
 LIVE = web.AppKey("live_simulator", LiveSimulator)
 SMSC = web.AppKey("smsc_simulator", SmscSimulator)
@@ -51,7 +52,9 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _number(live: LiveSimulator, raw: object, field: str, *, known: bool = True) -> E164:
-    number = live.engine.policy.classify(str(raw or ""))[1]
+    if raw is None or raw == "":
+        raise BadRequest("missing_field", f"{field}: required (a phone number)")
+    number = live.engine.policy.classify(str(raw))[1]
     if number is None:
         raise BadRequest("invalid_number", f"{field}: {raw!r} is not a phone number")
     if known and number.value not in live.network.handsets:
@@ -152,15 +155,34 @@ def _international(number: E164) -> str:
     return number.value.lstrip("+")
 
 
+def _ussd_text(raw: object) -> str:
+    """What the handset dials: a string that SMPP can carry (up to ``message_payload``'s
+    64 KiB once encoded; more than ``short_message``'s 254 octets goes in it)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # a menu choice given as a number
+    if raw is None:
+        raise BadRequest("missing_field", "text: what the handset dials")
+    if not isinstance(raw, str):
+        raise BadRequest("invalid_field", "text: a string")
+    text = raw.strip()
+    if not text:
+        raise BadRequest("missing_field", "text: what the handset dials")
+    try:
+        _coding, encoded = encode_text(text)
+    except (UnicodeError, ValueError) as exc:
+        raise BadRequest("invalid_text", "text: characters SMPP cannot carry") from exc
+    if len(encoded) > MAX_PAYLOAD:
+        raise BadRequest("text_too_long", f"text: at most {MAX_PAYLOAD} octets once encoded")
+    return text
+
+
 async def ussd(request: web.Request) -> web.Response:
     """A handset dials a code (or answers the menu it shows); returns what it then shows."""
     live, smsc = request.app[LIVE], request.app[SMSC]
     try:
         data = await _body(request)
         number = _number(live, data.get("from"), "from", known=False)
-        text = str(data.get("text") or "").strip()
-        if not text:
-            raise BadRequest("missing_field", "text: what the handset dials")
+        text = _ussd_text(data.get("text"))
     except BadRequest as exc:
         return problem(exc)
     msisdn = _international(number)
@@ -169,6 +191,10 @@ async def ussd(request: web.Request) -> web.Response:
             answer = await smsc.reply(msisdn, text)
         else:
             answer = await smsc.ussd(msisdn, text)
+    except NoMenu as exc:
+        return problem(BadRequest("no_menu", str(exc), 409))
+    except UssdRejected as exc:
+        return problem(BadRequest("ussd_rejected", f"the service refused it: {exc}", 503))
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         return problem(BadRequest("ussd_failed", str(exc) or type(exc).__name__, 503))
     screens = smsc.screens.get(msisdn) or []

@@ -3,10 +3,10 @@
 The ESME under test binds to it as a transceiver. Simulated handsets dial USSD codes
 (:meth:`SmscSimulator.ussd`, then :meth:`SmscSimulator.reply` while a menu is shown); SMS that the
 ESME submits land in a per-MSISDN inbox. Named misbehaviours (:class:`Misbehaviour`) can be
-switched on and off at run time.
+switched on and off at run time; a destination can be refused (:meth:`SmscSimulator.refuse`).
 
-The PDUs are packed and parsed here with ``struct``, independently of the adapter's codec
-(aiosmpplib); only the GSM 03.38 character table is borrowed from aiosmpplib.
+The PDUs are packed and parsed with ``struct`` (``simulators.smppwire``), independently of the
+adapter's codec (aiosmpplib).
 """
 
 from __future__ import annotations
@@ -22,18 +22,40 @@ from enum import Enum
 from typing import Any
 
 import structlog
-from aiosmpplib import GSM7BitCodec
+
+from simulators.smppwire import (
+    BIND_TRANSCEIVER,
+    DELIVER_SM,
+    ENQUIRE_LINK,
+    ESME_RALYBND,
+    ESME_RINVBNDSTS,
+    ESME_RINVCMDID,
+    ESME_RINVDSTADR,
+    ESME_RINVPASWD,
+    ESME_RINVSYSID,
+    ESME_ROK,
+    GENERIC_NACK,
+    HEADER,
+    ITS_SESSION_INFO,
+    RESP,
+    SUBMIT_SM,
+    UNBIND,
+    USSD_SERVICE_OP,
+    Connection,
+    Pdu,
+    ShortMessage,
+    address,
+    c_string,
+    encode_text,
+    inbox_key,
+    malformed_pdu,
+    parse_short_message,
+    partial_pdu,
+    short_message_body,
+    tlv,
+)
 
 log = structlog.get_logger("simulators.smsc")
-
-RESP = GENERIC_NACK = 0x80000000  # the response bit; generic_nack is the bare response
-BIND_TRANSCEIVER, SUBMIT_SM, DELIVER_SM, UNBIND, ENQUIRE_LINK = 0x09, 0x04, 0x05, 0x06, 0x15
-ESME_ROK, ESME_RINVCMDID, ESME_RINVBNDSTS, ESME_RALYBND = 0x00, 0x03, 0x04, 0x05
-ESME_RINVPASWD, ESME_RINVSYSID = 0x0E, 0x0F
-USSD_SERVICE_OP, ITS_SESSION_INFO, MESSAGE_PAYLOAD = 0x0501, 0x1383, 0x0424
-TON_INTERNATIONAL, TON_NATIONAL = 1, 2
-_HEADER = struct.Struct("!IIII")
-_GSM = GSM7BitCodec()
 
 
 class Misbehaviour(Enum):
@@ -42,48 +64,21 @@ class Misbehaviour(Enum):
     SLOW_RESPONSE = "slow_response"  # submit_sm_resp after ``slow_delay`` seconds
     DROP_CONNECTION = "drop_connection"  # closes connections, and each new one at its bind
     MALFORMED_PDU = "malformed_pdu"  # sends corrupt PDUs before each deliver_sm
+    # before each deliver_sm: a header promising 200 octets, then 5 of them and nothing more
+    # on that connection; the deliver_sm goes once the ESME has bound again
+    PARTIAL_PDU = "partial_pdu"
 
 
 class UssdRejected(Exception):
     """The ESME refused a deliver_sm (``generic_nack`` or an error status)."""
 
-
-@dataclass(frozen=True, slots=True)
-class Pdu:
-    command_id: int
-    status: int
-    sequence: int
-    body: bytes = b""
-
-    def encode(self) -> bytes:
-        header = _HEADER.pack(16 + len(self.body), self.command_id, self.status, self.sequence)
-        return header + self.body
+    def __init__(self, command_id: int, status: int) -> None:
+        super().__init__(f"0x{command_id:08X} status 0x{status:02X}")
+        self.command_id, self.status = command_id, status
 
 
-@dataclass(frozen=True, slots=True)
-class ShortMessage:
-    """The fields of a submit_sm / deliver_sm that matter here."""
-
-    service_type: str
-    source: str
-    source_ton: int
-    destination: str
-    destination_ton: int
-    data_coding: int
-    text: str
-    tlvs: dict[int, bytes]
-
-    def _int(self, tag: int) -> int | None:
-        raw = self.tlvs.get(tag)
-        return int.from_bytes(raw, "big") if raw is not None else None
-
-    @property
-    def ussd_op(self) -> int | None:
-        return self._int(USSD_SERVICE_OP)
-
-    @property
-    def session_info(self) -> int | None:
-        return self._int(ITS_SESSION_INFO)
+class NoMenu(RuntimeError):
+    """A reply was sent from a handset that shows no menu."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,147 +97,6 @@ class _Dialogue:
     answer: asyncio.Future[Screen]
 
 
-def encode_text(text: str, data_coding: int | None = None) -> tuple[int, bytes]:
-    """GSM 03.38 (0, one septet an octet) when it fits, else UCS-2 (8); or as asked."""
-    if data_coding is None:
-        data_coding = 0 if GSM7BitCodec.is_gsm_text(text) else 8
-    if data_coding == 0:
-        encoded: bytes = _GSM.encode(text)[0]
-        return 0, encoded
-    return data_coding, text.encode({8: "utf-16-be", 1: "ascii"}.get(data_coding, "latin-1"))
-
-
-def decode_text(data_coding: int, raw: bytes) -> str:
-    if data_coding == 0:
-        decoded: str = _GSM.decode(raw)[0]
-        return decoded
-    return raw.decode({3: "latin-1", 8: "utf-16-be"}.get(data_coding, "ascii"), "replace")
-
-
-def address(msisdn: str) -> tuple[int, str]:
-    """``+33612345678`` → international ``33612345678``; anything else national, as is."""
-    return (TON_INTERNATIONAL, msisdn[1:]) if msisdn.startswith("+") else (TON_NATIONAL, msisdn)
-
-
-def _key(ton: int, number: str) -> str:
-    return f"+{number}" if ton == TON_INTERNATIONAL else number
-
-
-def _c(text: str) -> bytes:
-    return text.encode("ascii") + b"\x00"
-
-
-def tlv(tag: int, value: bytes) -> bytes:
-    return struct.pack("!HH", tag, len(value)) + value
-
-
-def short_message_body(
-    *,
-    source: tuple[int, str],
-    destination: tuple[int, str],
-    data_coding: int,
-    payload: bytes,
-    tlvs: bytes = b"",
-    service_type: str = "USSD",
-) -> bytes:
-    return (
-        _c(service_type)
-        + bytes([source[0], 1]) + _c(source[1])
-        + bytes([destination[0], 1]) + _c(destination[1])
-        + bytes([0, 0, 0]) + _c("") + _c("")
-        + bytes([0, 0, data_coding, 0, len(payload)]) + payload
-        + tlvs
-    )  # fmt: skip
-
-
-def parse_short_message(body: bytes) -> ShortMessage:
-    at = 0
-
-    def cstr() -> str:
-        nonlocal at
-        end = body.index(b"\x00", at)
-        value, at = body[at:end].decode("ascii"), end + 1
-        return value
-
-    def octets(count: int) -> bytes:
-        nonlocal at
-        if at + count > len(body):
-            raise ValueError("truncated")
-        value, at = body[at : at + count], at + count
-        return value
-
-    service_type = cstr()
-    source_ton, _npi = octets(2)
-    source = cstr()
-    destination_ton, _npi = octets(2)
-    destination = cstr()
-    octets(3)
-    cstr(), cstr()
-    _reg, _replace, data_coding, _default, length = octets(5)
-    payload = octets(length)
-    tlvs: dict[int, bytes] = {}
-    while at < len(body):
-        tag, size = struct.unpack("!HH", octets(4))
-        tlvs[tag] = octets(size)
-    if MESSAGE_PAYLOAD in tlvs:
-        payload = tlvs[MESSAGE_PAYLOAD]
-    text = decode_text(data_coding, payload)
-    return ShortMessage(
-        service_type, source, source_ton, destination, destination_ton, data_coding, text, tlvs
-    )
-
-
-MALFORMED = {
-    "truncated_deliver_sm": "a deliver_sm cut short after its destination address",
-    "unknown_command": "a command id that SMPP 3.4 does not define",
-    "bad_session_length": "its_session_info of one octet instead of two",
-    "tlv_overrun": "an optional parameter whose length runs past the PDU",
-}
-
-
-def malformed_pdu(kind: str) -> tuple[int, bytes]:
-    """The command id and body of a corrupt PDU of one of the :data:`MALFORMED` kinds."""
-    if kind == "truncated_deliver_sm":
-        return DELIVER_SM, b"USSD\x00\x01\x0133600000000\x00\x00\x01"
-    if kind == "unknown_command":
-        return 0x00000999, b"\x01\x02\x03"
-    bad = {
-        "bad_session_length": tlv(ITS_SESSION_INFO, b"\x01"),
-        "tlv_overrun": b"\x05\x01\x00\x09\x01",
-    }
-    body = short_message_body(
-        source=(TON_INTERNATIONAL, "33600000000"),
-        destination=(0, "*100#"),
-        data_coding=0,
-        payload=b"1",
-        tlvs=tlv(ITS_SESSION_INFO, b"\x90\x00") + bad[kind],
-    )
-    return DELIVER_SM, body
-
-
-class _Session:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.bound = False
-        self.pending: dict[int, asyncio.Future[Pdu]] = {}
-
-    async def write(self, pdu: Pdu) -> None:
-        await self.write_raw(pdu.encode())
-
-    async def write_raw(self, data: bytes) -> None:
-        if self.writer.is_closing():
-            raise ConnectionResetError("session closed")
-        self.writer.write(data)
-        await self.writer.drain()
-
-    def close(self) -> None:
-        self.bound = False
-        self.writer.close()
-        for future in self.pending.values():
-            if not future.done():
-                future.set_exception(ConnectionResetError("session closed"))
-
-
 class SmscSimulator:
     def __init__(
         self,
@@ -253,11 +107,13 @@ class SmscSimulator:
         port: int = 0,
         slow_delay: float = 0.5,
         answer_timeout: float = 5.0,
+        rebind_timeout: float = 30.0,
         ussd_address: str = "*100#",
     ) -> None:
         self.system_id, self.password = system_id, password
         self._host, self._port = host, port
         self.slow_delay, self.answer_timeout = slow_delay, answer_timeout
+        self.rebind_timeout = rebind_timeout  # PARTIAL_PDU: how long to wait for a new bind
         self.ussd_address = ussd_address
         self.misbehaviours: set[Misbehaviour] = set()
         self.binds = 0
@@ -268,8 +124,12 @@ class SmscSimulator:
         self.screens: defaultdict[str, list[Screen]] = defaultdict(list)
         self.responses: list[Pdu] = []  # what the ESME answered to our requests
         self.protocol_errors: list[str] = []
+        self.refused: dict[str, int] = {}  # destination -> the status its submit_sm gets
+        self.refused_submits: list[ShortMessage] = []
+        self.partial_pdus_sent = 0
+        self._bind_seen = asyncio.Event()
         self._dialogues: dict[str, _Dialogue] = {}
-        self._sessions: list[_Session] = []
+        self._sessions: list[Connection] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._sequence = itertools.count(1)
@@ -333,11 +193,33 @@ class SmscSimulator:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _session(self) -> _Session:
+    def refuse(self, msisdn: str, status: int = ESME_RINVDSTADR) -> None:
+        """Answer every submit_sm to ``msisdn`` (``+33…``: international) with ``status``
+        (by default ESME_RINVDSTADR, "invalid destination address")."""
+        self.refused[msisdn] = status
+
+    def _session(self) -> Connection:
         for session in reversed(self._sessions):
-            if session.bound:
+            if session.bound and not session.stalled:
                 return session
         raise ConnectionError("no ESME is bound")
+
+    async def _stall(self, session: Connection) -> Connection:
+        """PARTIAL_PDU: send the start of a PDU that never ends on ``session``, leave it, and
+        return the session of the ESME's next bind (within ``rebind_timeout``)."""
+        session.stalled = True
+        self.partial_pdus_sent += 1
+        await session.write_raw(partial_pdu())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.rebind_timeout
+        while True:
+            with contextlib.suppress(ConnectionError):
+                return self._session()
+            if loop.time() >= deadline:
+                raise ConnectionError("the ESME did not bind again after a partial PDU")
+            self._bind_seen.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._bind_seen.wait(), deadline - loop.time())
 
     # -- handsets -------------------------------------------------------------------------
 
@@ -351,7 +233,7 @@ class SmscSimulator:
         dialogue = self._dialogues.get(msisdn)
         screens = self.screens.get(msisdn)
         if dialogue is None or not screens or screens[-1].op != 2:
-            raise RuntimeError(f"no menu is shown on {msisdn}")
+            raise NoMenu(f"no menu is shown on {msisdn}")
         number, sequence = dialogue.session_info >> 8, (dialogue.session_info & 0xFE) >> 1
         session_info = number << 8 | ((sequence + 1) & 0x7F) << 1
         return await self._exchange(msisdn, text, 18, session_info, data_coding)
@@ -359,13 +241,9 @@ class SmscSimulator:
     async def _exchange(
         self, msisdn: str, text: str, op: int, session_info: int, data_coding: int | None
     ) -> str:
-        session = self._session()
-        if Misbehaviour.MALFORMED_PDU in self.misbehaviours:
-            for kind in ("truncated_deliver_sm", "unknown_command"):
-                await self.send_malformed(kind)
         coding, payload = encode_text(text, data_coding)
         ton, number = address(msisdn)
-        body = short_message_body(
+        body = short_message_body(  # long text goes as message_payload
             source=(ton, number),
             destination=(0, self.ussd_address),
             data_coding=coding,
@@ -373,6 +251,12 @@ class SmscSimulator:
             tlvs=tlv(USSD_SERVICE_OP, bytes([op]))
             + tlv(ITS_SESSION_INFO, session_info.to_bytes(2)),
         )
+        session = self._session()
+        if Misbehaviour.MALFORMED_PDU in self.misbehaviours:
+            for kind in ("truncated_deliver_sm", "unknown_command"):
+                await self.send_malformed(kind)
+        if Misbehaviour.PARTIAL_PDU in self.misbehaviours:
+            session = await self._stall(session)
         answer: asyncio.Future[Screen] = asyncio.get_running_loop().create_future()
         if op == 1:
             self._dialogues[msisdn] = _Dialogue(session_info, answer)
@@ -381,13 +265,13 @@ class SmscSimulator:
             self._dialogues[msisdn].answer = answer
         response = await self._request(session, DELIVER_SM, body)
         if response.command_id != DELIVER_SM | RESP or response.status != ESME_ROK:
-            raise UssdRejected(f"0x{response.command_id:08X} status 0x{response.status:02X}")
+            raise UssdRejected(response.command_id, response.status)
         screen = await asyncio.wait_for(answer, self.answer_timeout)
         return screen.text
 
     # -- requests to the ESME -------------------------------------------------------------
 
-    async def _request(self, session: _Session, command_id: int, body: bytes = b"") -> Pdu:
+    async def _request(self, session: Connection, command_id: int, body: bytes = b"") -> Pdu:
         sequence = next(self._sequence)
         future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
         session.pending[sequence] = future
@@ -418,7 +302,7 @@ class SmscSimulator:
     # -- the connection -------------------------------------------------------------------
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = _Session(reader, writer)
+        session = Connection(reader, writer)
         self._sessions.append(session)
         task = asyncio.current_task()
         if task is not None:
@@ -427,7 +311,7 @@ class SmscSimulator:
         try:
             while True:
                 head = await reader.readexactly(16)
-                length, command_id, status, sequence = _HEADER.unpack(head)
+                length, command_id, status, sequence = HEADER.unpack(head)
                 if not 16 <= length <= 70_000:
                     self.protocol_errors.append(f"command_length {length}")
                     break
@@ -453,7 +337,7 @@ class SmscSimulator:
             session.close()
             self._sessions.remove(session)
 
-    async def _handle(self, session: _Session, pdu: Pdu) -> bool:
+    async def _handle(self, session: Connection, pdu: Pdu) -> bool:
         """Answer one request from the ESME; ``False`` ends the connection."""
         seq = pdu.sequence
         if pdu.command_id == BIND_TRANSCEIVER:
@@ -470,10 +354,11 @@ class SmscSimulator:
                 status = ESME_RINVPASWD
             self.bind_attempts.append((system_id, password, status))
             log.info("smsc_bind", system_id=system_id, status=status)
-            await session.write(Pdu(pdu.command_id | RESP, status, seq, _c("smsc-sim")))
+            await session.write(Pdu(pdu.command_id | RESP, status, seq, c_string("smsc-sim")))
             if status == ESME_ROK and not session.bound:
                 session.bound = True
                 self.binds += 1
+                self._bind_seen.set()
             return True
         if pdu.command_id == ENQUIRE_LINK:
             self.enquire_links_received += 1
@@ -489,11 +374,16 @@ class SmscSimulator:
             await session.write(Pdu(SUBMIT_SM | RESP, ESME_RINVBNDSTS, seq, b"\x00"))
             return True
         message = parse_short_message(pdu.body)
+        refused = self.refused.get(inbox_key(message.destination_ton, message.destination))
+        if refused is not None:
+            self.refused_submits.append(message)
+            await session.write(Pdu(SUBMIT_SM | RESP, refused, seq))
+            return True
         if Misbehaviour.UNBIND_ON_SUBMIT in self.misbehaviours:
             self._spawn(self._unbind(session), "smsc-unbind")
             return True
         self._receive(message)
-        resp = Pdu(SUBMIT_SM | RESP, ESME_ROK, seq, _c(f"sim{seq}"))
+        resp = Pdu(SUBMIT_SM | RESP, ESME_ROK, seq, c_string(f"sim{seq}"))
         if Misbehaviour.BLACK_HOLE in self.misbehaviours:
             return True
         if Misbehaviour.SLOW_RESPONSE in self.misbehaviours:
@@ -504,7 +394,7 @@ class SmscSimulator:
 
     def _receive(self, message: ShortMessage) -> None:
         self.submits.append(message)
-        key = _key(message.destination_ton, message.destination)
+        key = inbox_key(message.destination_ton, message.destination)
         op = message.ussd_op
         if op is None:
             self.inbox[key].append(message)
@@ -523,12 +413,12 @@ class SmscSimulator:
         if op != 2:
             del self._dialogues[key]
 
-    async def _later(self, session: _Session, pdu: Pdu) -> None:
+    async def _later(self, session: Connection, pdu: Pdu) -> None:
         await asyncio.sleep(self.slow_delay)
         with contextlib.suppress(ConnectionError):
             await session.write(pdu)
 
-    async def _unbind(self, session: _Session) -> None:
+    async def _unbind(self, session: Connection) -> None:
         with contextlib.suppress(ConnectionError, TimeoutError):
             await self._request(session, UNBIND)
         session.close()

@@ -73,8 +73,8 @@ async def test_wrong_passwords_and_employees_get_no_token(rest: Api) -> None:
 
 
 async def test_tokens_expire() -> None:
-    token = api.issue_token(b"k" * 32, 7, now=1000.0)
-    assert api.read_token(b"k" * 32, token, now=1000.0 + api.TOKEN_AGE - 1) == 7
+    token = api.issue_token(b"k" * 32, 7, "epoch", now=1000.0)
+    assert api.read_token(b"k" * 32, token, now=1000.0 + api.TOKEN_AGE - 1) == (7, "epoch")
     assert api.read_token(b"k" * 32, token, now=1000.0 + api.TOKEN_AGE + 1) is None
     assert api.read_token(b"x" * 32, token, now=1000.0) is None
 

@@ -27,11 +27,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 from schemathesis import GenerationMode
+from sqlalchemy import select
 
 from fleet.app import ENGINE, SERVICES, build_app
 from fleet.config import load_settings
 from fleet.core.values import Actor, Channel
 from fleet.db.engine import create_engine
+from fleet.db.tables import AccountRow
+from portal import api
 from portal.openapi import document
 from tests.conftest import dump, wipe
 from tests.world import PASSWORD, Accounts, build_accounts
@@ -48,6 +51,7 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 LOGIN_EXAMPLES = 30  # each refused login costs an argon2 hash
+LOGOUT, LEAVING, AUTH = "/api/logout", "sortie", "Authorization"
 
 
 class LiveService:
@@ -59,6 +63,7 @@ class LiveService:
         self.thread = threading.Thread(target=self.loop.run_forever, name="api-fuzz", daemon=True)
         self.runner: web.AppRunner | None = None
         self.url = ""
+        self.leaving_id = 0
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(TIMEOUT)
@@ -80,7 +85,29 @@ class LiveService:
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
         host, port = self.runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
-        return await build_accounts(app[SERVICES], Actor(name="setup", channel=Channel.CLI))
+        actor = Actor(name="setup", channel=Channel.CLI)
+        accounts = await build_accounts(app[SERVICES], actor)
+        leaving = await app[SERVICES].accounts.create_manager(
+            actor,
+            login=LEAVING,
+            password=PASSWORD,
+            display_name="Signs out",
+            fleet_ids=[accounts.world.fleet.id],
+        )
+        self.leaving_id = leaving.id
+        return accounts
+
+    def leaving_token(self) -> str:
+        """A valid token of the manager who signs out (``POST /api/logout`` ends them all)."""
+        return self.run(self._leaving_token())
+
+    async def _leaving_token(self) -> str:
+        async with self.app[ENGINE].connect() as conn:
+            epoch = await conn.scalar(
+                select(AccountRow.session_epoch).where(AccountRow.id == self.leaving_id)
+            )
+        assert isinstance(epoch, str)
+        return f"Bearer {api.issue_token(self.app[api.TOKEN_KEY], self.leaving_id, epoch)}"
 
     async def _wipe(self) -> None:
         engine = create_engine(self.database_url)
@@ -185,9 +212,10 @@ def _config(live: Live) -> schemathesis.Config:
             },
             "checks": {
                 # a schema-valid request may still break a domain rule (422), name something
-                # that does not exist (404) or clash (409); never be refused as malformed (400)
+                # that does not exist (404) or clash (409), or come from an address with too
+                # many wrong passwords (429, a login); never be refused as malformed (400)
                 "positive_data_acceptance": {
-                    "expected-statuses": ["2xx", "401", "403", "404", "409", "422"]
+                    "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
                 },
             },
         }
@@ -277,7 +305,12 @@ def _fuzzed_cases(
 
 def _exchange(live: Live, case: Case) -> schemathesis.Response:
     """Send the case with every schemathesis check; a refusal must be a problem+json with its
-    own status and, but for a wrong password (a failure is counted), must write nothing."""
+    own status and, but for a wrong password (a failure is counted), must write nothing. A
+    sign-out is made by another manager, with a fresh token each time: the fleet manager's
+    token must outlive the run."""
+    headers: dict[str, Any] = dict(case.headers or {})
+    if case.operation.path == LOGOUT and headers.get("Authorization") == live.manager[AUTH]:
+        case.headers = CaseInsensitiveDict({**headers, AUTH: live.service.leaving_token()})
     writes = case.method.upper() not in ("GET", "HEAD", "OPTIONS")
     before = live.service.snapshot() if writes else None
     response = case.call_and_validate(session=live.http, timeout=TIMEOUT)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
+import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import structlog
@@ -27,8 +30,32 @@ async def test_healthz_is_ok_when_the_database_is_migrated(
     client = await aiohttp_client(app)
     response = await client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"status": "ok", "database": "ok", "schema": migrate.head()}
+    assert await response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema": migrate.head(),
+        "call_records": {"backlog": 0, "refused": 0, "writer": "ok", "journal": "ok"},
+    }
     assert app[SERVICES] is not None and app[ENGINE] is not None
+
+
+def readme_healthz_example() -> object:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"`GET /healthz` — 200 `(\{.*?\})`", readme, re.DOTALL)
+    assert found, "README: the /healthz example"
+    return json.loads(found.group(1))
+
+
+async def test_the_readmes_healthz_example_is_what_the_service_answers(
+    aiohttp_client: ClientFactory, database_url: str
+) -> None:
+    example = readme_healthz_example()
+    client = await aiohttp_client(
+        build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
+    )
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == example
 
 
 async def test_healthz_is_503_when_the_database_is_down(aiohttp_client: ClientFactory) -> None:

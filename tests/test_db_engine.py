@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fleet.db.engine import create_engine, is_sqlite
+from fleet.core.clock import ManualClock
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.numbering import NumberPolicy
+from fleet.db.engine import create_engine, is_sqlite, session_factory
+from fleet.services.base import ServiceContext
+from fleet.services.container import Services
 
 
 @pytest.fixture
@@ -61,5 +66,24 @@ async def test_a_connection_that_dies_in_use_fails_once_and_the_pool_reconnects(
             await _backend_pid(engine)  # recently used: not pinged, so this one fails
         assert caught.value.connection_invalidated
         assert await _backend_pid(engine) not in (0, first)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_that_cannot_serve_is_unavailable_not_a_fault(
+    postgres_url: str, policy: NumberPolicy
+) -> None:
+    # a server that answers but cannot serve this database (SQLSTATE 3D000; "starting up",
+    # "too many connections" come the same way): the services say "unavailable, try later"
+    missing = make_url(postgres_url).set(database="fleetpbx_no_such_database")
+    engine = create_engine(missing.render_as_string(hide_password=False), pool_size=1)
+    try:
+        context = ServiceContext(
+            sessions=session_factory(engine), clock=ManualClock(), policy=policy
+        )
+        services = Services.build(context=context)
+        with pytest.raises(DomainError) as caught:
+            await services.fleets.all()
+        assert caught.value.code is ErrorCode.DATABASE_UNAVAILABLE
     finally:
         await engine.dispose()

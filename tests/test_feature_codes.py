@@ -166,7 +166,8 @@ async def test_members_connect_and_disconnect_with_the_user_code(
     assert (await ussd("*#55#")).text == "Groupe Com : déconnecté."
     assert "code" in (await ussd("*55*2500#")).text
     assert (await ussd("*55*9999*1703#")).text == "Groupe inconnu : 9999."
-    assert "n'est pas membre" in (await ussd("*55*2500*1703#", line="0611000003")).text
+    outsider = (await ussd("*55*2500*1703#", line="0611000003")).text  # the right code
+    assert outsider == "Code incorrect (4 essai(s) restant(s))."  # as if it were wrong
 
 
 async def test_codes_lock_after_five_wrong_tries_in_fifteen_minutes(
@@ -175,13 +176,16 @@ async def test_codes_lock_after_five_wrong_tries_in_fifteen_minutes(
     answers = [(await ussd("*55*2500*0000#")).text for _ in range(4)]
     assert answers[0] == "Code incorrect (4 essai(s) restant(s))."
     assert answers[3] == "Code incorrect (1 essai(s) restant(s))."
-    assert "bloqués" in (await ussd("*56*2500*0000*2002#")).text  # the 5th, with the admin code
+    wrong_admin = (await ussd("*56*2500*0000*2002#")).text  # the administrative code: its own count
+    assert wrong_admin == "Code incorrect (4 essai(s) restant(s))."
+    assert "bloqués jusqu'à 09:15 UTC" in (await ussd("*55*2500*0000#")).text  # the 5th
     assert "bloqués" in (await ussd("*55*2500*1703#")).text  # even the right code
     journal = await services.audit.search(
         AuditFilter(entity="line", entity_id=str(world.line(0).id))
     )
     assert journal.items[0].after is not None and journal.items[0].after["wrong_codes"] == 5
     assert "bloqués" not in (await ussd("*55*2500*1703#", line="0611000002")).text  # per line
+    assert (await ussd("*#56*2500*2202#")).text.startswith("Groupe Com : ")  # per kind of code
     clock.advance(15 * 60 + 1)
     assert (await ussd("*55*2500*1703#")).text == "Connecté au groupe Com."
 
@@ -194,6 +198,8 @@ async def test_the_administrative_code_acts_on_other_members(
     assert (await ussd("#56*2500*2202#")).text == "Tous les membres du groupe Com sont déconnectés."
     assert (await ussd("*56*2500*1703*2002#")).text.startswith("Code incorrect")  # user code
     assert (await ussd("*56*2500*2202*2999#")).text == "Membre inconnu : 2999."
+    outside = (await ussd("*56*2500*2202*2003#")).text  # a line of the fleet, not a member
+    assert outside == "Salarié 3 n'est pas membre du groupe Com."
 
 
 async def test_the_incoming_list_is_switched_and_its_mode_chosen(

@@ -22,6 +22,7 @@ from fleet.core.changes import (
     LoginLocked,
     MemberChange,
     PasswordEvent,
+    SmsDeadLettered,
 )
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
 from fleet.services.journal import ENTITIES, entry, snapshot
@@ -154,7 +155,8 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "fixed_number",
         "account",
     }
-    assert {type(case[0]) for case in CASES} | {CodesLocked, LoginLocked} == set(ENTITIES)
+    notes = {CodesLocked, LoginLocked, SmsDeadLettered}
+    assert {type(case[0]) for case in CASES} | notes == set(ENTITIES)
 
 
 def test_a_view_is_journalled_as_plain_json() -> None:
@@ -206,3 +208,30 @@ def test_lock_outs_are_journalled_as_updates_of_the_line_or_the_account() -> Non
     login = entry(LoginLocked(fleet_id=None, account_id=5, until=UNTIL))
     assert (login.fleet_id, login.entity, login.entity_id) == (None, "account", "5")
     assert login.after == {"locked_until": "2024-05-01T09:30:00+00:00"}
+
+
+def test_an_sms_given_up_is_journalled_as_an_event_of_its_line() -> None:
+    row = entry(
+        SmsDeadLettered(
+            fleet_id=1,
+            line_id=2,
+            msisdn="+33611000002",
+            text="Votre gestionnaire vous a connecté au groupe Com.",
+            attempts=1,
+            error="submit_sm refused: ESME_RINVDSTADR",
+            permanent=True,
+        )
+    )
+    assert (row.fleet_id, row.entity, row.entity_id, row.action) == (
+        1,
+        "line",
+        "2",
+        AuditAction.UPDATE,
+    )
+    assert row.before is None and row.after == {
+        "sms_not_sent": "Votre gestionnaire vous a connecté au groupe Com.",
+        "to": "+33611000002",
+        "attempts": 1,
+        "error": "submit_sm refused: ESME_RINVDSTADR",
+        "refused_for_good": True,
+    }

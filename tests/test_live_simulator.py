@@ -153,3 +153,39 @@ async def test_a_call_dialled_with_hash_31_shows_numero_masque_on_the_live_hands
 
     await eventually(shows_the_caller, what="Monsieur C's handset showing the caller")
     await client.post("/sim/hang_up", json={"number": "0611000001"})
+
+
+async def test_the_ussd_route_carries_long_text_and_answers_bad_requests_with_a_problem(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    await seed_demo(aiohttp_client, database_url)
+    client = await _client(aiohttp_client, database_url)
+    gateway = client.app[GATEWAY]
+
+    async def bound() -> bool:
+        return gateway.bound
+
+    await eventually(bound)
+    # 300 octets: more than short_message holds, so it goes as message_payload
+    long_code = "*21*" + "1" * 295 + "#"
+    response = await client.post("/sim/ussd", json={"from": "0611000001", "text": long_code})
+    assert response.status == 200, await response.text()
+    assert (await response.json())[
+        "answer"
+    ] == "Code mal formé : *21*111111111111111111111111111111111111."
+    cases = [
+        ({"from": "0611000001"}, 400, "missing_field"),
+        ({"from": "0611000001", "text": ["*#21#"]}, 400, "invalid_field"),
+        ({"from": "0611000001", "text": "\ud800"}, 400, "invalid_text"),
+        ({"from": "0611000001", "text": "1" * 70_000}, 400, "text_too_long"),
+        ({"from": "nope", "text": "*#21#"}, 400, "invalid_number"),
+        ({"number": "0611000001", "text": "*#21#"}, 400, "missing_field"),
+        ({"from": "0611000001", "text": "1", "reply": True}, 409, "no_menu"),
+    ]
+    for body, status, code in cases:
+        response = await client.post("/sim/ussd", json=body)
+        assert response.status == status, (body, await response.text())
+        assert response.content_type == "application/problem+json"
+        assert (await response.json())["code"] == code
+    response = await client.post("/sim/ussd", data=b"[1, 2")
+    assert (response.status, (await response.json())["code"]) == (400, "invalid_json")

@@ -9,7 +9,7 @@ import pytest
 
 from featurecodes.notices import notices
 from featurecodes.notify import Notifier
-from featurecodes.ussd import Sms
+from featurecodes.ussd import Sms, SmsFailure, SmsNotSent
 from fleet.core.changes import ChangeEvent
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import Actor, Channel, ForwardingKind
@@ -31,7 +31,7 @@ class FakeSmsc:
         if self.hold is not None:
             await self.hold.wait()
         if not self.up:
-            raise ConnectionError("not bound")
+            raise SmsNotSent("not bound", SmsFailure.UNAVAILABLE)
         self.inbox.append(sms)
 
 

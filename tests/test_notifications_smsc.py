@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from featurecodes.notify import Notifier
+from fleet.core.clock import ManualClock
 from fleet.core.values import Actor, Channel
 from fleet.services.container import Services
 from simulators.smsc import Misbehaviour, SmscSimulator
@@ -31,7 +32,11 @@ async def smsc() -> AsyncIterator[SmscSimulator]:
 
 @pytest.mark.parametrize("misbehaviour", list(Misbehaviour))
 async def test_no_notification_is_lost_whatever_the_smsc_does(
-    misbehaviour: Misbehaviour, services: Services, world: World, smsc: SmscSimulator
+    misbehaviour: Misbehaviour,
+    services: Services,
+    world: World,
+    smsc: SmscSimulator,
+    clock: ManualClock,
 ) -> None:
     group = await code_group(
         services,
@@ -54,6 +59,8 @@ async def test_no_notification_is_lost_whatever_the_smsc_does(
             await eventually(lambda: gateway.bound, what="the bind restored")
 
             async def delivered() -> bool:
+                # a message that failed waits its own delay (in the services' time)
+                clock.advance(services.outbox.retry.longest.total_seconds())
                 await notifier.flush()
                 texts = [m.text for m in smsc.inbox[MEMBER]]
                 return texts[-2:] == [
@@ -61,8 +68,9 @@ async def test_no_notification_is_lost_whatever_the_smsc_does(
                     "Votre gestionnaire vous a déconnecté du groupe Com.",
                 ]
 
-            # the outbox is retried until the SMSC takes it
+            # the outbox is retried until the SMSC takes it, none given up
             await eventually(delivered, every=0.05, what="both SMS delivered")
             assert await services.outbox.count_pending() == 0
+            assert await services.outbox.count_dead() == 0
         finally:
             notifier.detach_from(services.changes)

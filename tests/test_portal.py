@@ -578,6 +578,7 @@ async def test_a_user_changes_its_password(site: Site) -> None:
         },
     )
     assert done.status == 200 and "Mot de passe changé." in await text(done)
-    assert (
-        await site.client.app[SERVICES].accounts.authenticate("salarie", "nouveau-secret")
-    ).login == "salarie"
+    signed = await site.client.app[SERVICES].accounts.sign_in(
+        "salarie", "nouveau-secret", source="192.0.2.1"
+    )
+    assert signed.account.login == "salarie"

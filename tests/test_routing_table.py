@@ -306,3 +306,39 @@ def test_a_fleet_put_again_replaces_what_was_held(table: RoutingTable) -> None:
     assert table.group(10) is None and table.short_number(1, "2100") is None
     assert table.line(C.id) is not None and table.line(A.id) is None
     assert table.short_number(2, "2001") == FOREIGN.msisdn  # the other fleet untouched
+
+
+def test_a_fleet_filled_again_is_built_aside_and_swapped_in_at_once() -> None:
+    """``fill_fleet`` yields between steps; until it is done the old view answers, then the
+    new one does, with the lines gone from it gone from every index."""
+    table = RoutingTable(policy=NumberPolicy())
+    fleet = model.Fleet(
+        id=7, name="Grande", short_number_length=6, language=Language.FR, timezone="Europe/Paris"
+    )
+
+    def line(i: int) -> model.Line:
+        return model.Line(
+            id=i,
+            fleet_id=7,
+            msisdn=E164(f"+3362{i:07d}"),
+            short_number=f"{100000 + i}",
+            employee_name=f"L{i}",
+            email=None,
+            language=Language.FR,
+            pabx_option=True,
+            call_waiting=True,
+            clir=False,
+        )
+
+    table.put_fleet(fleet, lines=[line(i) for i in range(1, 5_001)])
+    steps = 0
+    for _ in table.fill_fleet(fleet, lines=[line(i) for i in range(2, 5_002)], step=500):
+        steps += 1
+        assert isinstance(table.resolve(line(1).msisdn), LineTarget)  # the old view still
+        assert not isinstance(table.resolve(line(5_001).msisdn), LineTarget)
+    assert steps >= 20  # 5,000 lines built and the old keys read, 500 at a time
+    assert not isinstance(table.resolve(line(1).msisdn), LineTarget)  # gone from the new one
+    assert table.line(1) is None and table.short_number(7, "100001") is None
+    assert isinstance(table.resolve(line(5_001).msisdn), LineTarget)
+    assert table.short_number(7, "105001") == line(5_001).msisdn
+    assert len(table.all_lines()) == 5_000

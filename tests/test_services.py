@@ -27,11 +27,14 @@ from fleet.core.values import (
     RingMode,
 )
 from fleet.db.engine import create_engine, session_factory
-from fleet.db.tables import AccountRow
+from fleet.db.tables import AccountRow, LoginLockRow
 from fleet.services.audit import AuditFilter
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
+from fleet.services.loginguard import login_key
 from tests.world import World, build_world, code_group
+
+SOURCE = "192.0.2.1"  # the address the sign-ins come from
 
 
 @pytest.fixture
@@ -511,15 +514,19 @@ async def test_passwords_are_argon2_hashed_and_checked(
     async with session_factory(engine)() as session:
         row = await session.scalar(select(AccountRow).where(AccountRow.id == account.id))
         assert row is not None and row.password_hash.startswith("$argon2id$")
-    assert (await services.accounts.authenticate("CHEF.flotte", "un-mot-de-passe")).id == account.id
+    signed = await services.accounts.sign_in("CHEF.flotte", "un-mot-de-passe", source=SOURCE)
+    assert signed.account.id == account.id
     with pytest.raises(DomainError) as caught:
-        await services.accounts.authenticate("chef.flotte", "mauvais")
+        await services.accounts.sign_in("chef.flotte", "mauvais", source=SOURCE)
     assert caught.value.code is ErrorCode.PASSWORD_WRONG
     with pytest.raises(DomainError):
-        await services.accounts.authenticate("inconnu", "un-mot-de-passe")
+        await services.accounts.sign_in("inconnu", "un-mot-de-passe", source=SOURCE)
     async with session_factory(engine)() as session:
-        row = await session.scalar(select(AccountRow).where(AccountRow.id == account.id))
-        assert row is not None and row.failed_logins == 1
+        locks = (
+            await session.scalars(select(LoginLockRow).where(LoginLockRow.address == SOURCE))
+        ).all()
+        counted = {lock.login_key: lock.failures for lock in locks}
+        assert counted == {login_key("chef.flotte"): 1, login_key("inconnu"): 1}
     audit = await services.audit.search(AuditFilter(entity="account"))
     assert all("argon2" not in str(e.after) for e in audit.items)
 
@@ -537,12 +544,21 @@ async def test_employee_account_is_tied_to_one_line_and_changes_its_password(
     )
     with pytest.raises(DomainError):
         await services.accounts.change_password(
-            actor, account.id, old_password="faux-secret", new_password="second-secret"
+            actor,
+            account.id,
+            old_password="faux-secret",
+            new_password="second-secret",
+            source=SOURCE,
         )
     await services.accounts.change_password(
-        actor, account.id, old_password="premier-secret", new_password="second-secret"
+        actor,
+        account.id,
+        old_password="premier-secret",
+        new_password="second-secret",
+        source=SOURCE,
     )
-    assert (await services.accounts.authenticate("salarie1", "second-secret")).id == account.id
+    signed = await services.accounts.sign_in("salarie1", "second-secret", source=SOURCE)
+    assert signed.account.id == account.id
     assert [a.login for a in await services.accounts.in_fleet(world.fleet.id)] == ["salarie1"]
 
 
@@ -633,7 +649,7 @@ async def test_an_unreachable_database_is_a_domain_error(
         await engine.dispose()
 
 
-async def test_an_account_locks_after_five_wrong_passwords_for_fifteen_minutes(
+async def test_an_account_locks_after_five_wrong_passwords_from_an_address_for_fifteen_minutes(
     services: Services, actor: Actor, world: World, clock: ManualClock
 ) -> None:
     await services.accounts.create_employee(
@@ -641,15 +657,16 @@ async def test_an_account_locks_after_five_wrong_passwords_for_fifteen_minutes(
     )
     for _ in range(5):
         with pytest.raises(DomainError) as caught:
-            await services.accounts.authenticate("salarie1", "faux")
+            await services.accounts.sign_in("salarie1", "faux", source=SOURCE)
         assert caught.value.code is ErrorCode.PASSWORD_WRONG
     with pytest.raises(DomainError) as caught:
-        await services.accounts.authenticate("salarie1", "premier-secret")
+        await services.accounts.sign_in("salarie1", "premier-secret", source=SOURCE)
     assert caught.value.code is ErrorCode.ACCOUNT_LOCKED
     journal = await services.audit.search(AuditFilter(entity="account"))
     assert journal.items[0].after is not None and "locked_until" in journal.items[0].after
     clock.advance(15 * 60 + 1)
-    assert (await services.accounts.authenticate("salarie1", "premier-secret")).login == "salarie1"
+    signed = await services.accounts.sign_in("salarie1", "premier-secret", source=SOURCE)
+    assert signed.account.login == "salarie1"
 
 
 async def test_an_account_read_again_after_any_change_of_it_or_its_fleets(

@@ -20,7 +20,8 @@ from smpp34._smpp34 import TLV_ITS_SESSION_INFO, TLV_USSD_SERVICE_OP
 
 from featurecodes.smpp import Backoff, Timing, UssdGateway
 from featurecodes.ussd import UssdHandler
-from simulators.smsc import ESME_RINVCMDID, GENERIC_NACK, SmscSimulator
+from simulators.smppwire import ESME_RINVCMDID, GENERIC_NACK
+from simulators.smsc import SmscSimulator
 from tests.polling import eventually
 from tests.smpp_support import (
     CYRILLIC_ANSWER,

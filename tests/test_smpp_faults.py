@@ -12,7 +12,8 @@ import pytest
 from featurecodes.smpp import NotBound, SubmitTimeout, Timing, UssdGateway
 from featurecodes.ussd import Sms
 from fleet.core.numbering import E164
-from simulators.smsc import DELIVER_SM, GENERIC_NACK, MALFORMED, Misbehaviour, SmscSimulator
+from simulators.smppwire import DELIVER_SM, GENERIC_NACK, MALFORMED
+from simulators.smsc import Misbehaviour, SmscSimulator
 from tests.polling import eventually
 from tests.test_smpp_gateway import (
     MSISDN,

@@ -13,17 +13,17 @@ from featurecodes.smpp import Backoff, NotBound, Timing, UssdGateway
 from featurecodes.smpp.gateway import DEFAULT_ERROR_TEXT
 from featurecodes.ussd import Sms, UssdOp, UssdReply, UssdRequest
 from fleet.core.numbering import E164
-from simulators.smsc import (
+from simulators.smppwire import (
     DELIVER_SM,
     ENQUIRE_LINK,
     ITS_SESSION_INFO,
     RESP,
     USSD_SERVICE_OP,
-    SmscSimulator,
     address,
     short_message_body,
     tlv,
 )
+from simulators.smsc import SmscSimulator
 from tests.polling import eventually
 
 MSISDN = "+33612345678"

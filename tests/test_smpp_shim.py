@@ -27,7 +27,7 @@ from featurecodes.smpp.shim import (
     split_ussd_tlvs,
     ussd_params,
 )
-from simulators.smsc import (
+from simulators.smppwire import (
     DELIVER_SM,
     ITS_SESSION_INFO,
     USSD_SERVICE_OP,
@@ -230,3 +230,33 @@ def test_answers_use_gsm7_when_every_character_fits(text: str, encoding: str) ->
     message = parse_short_message(pdu[16:])
     assert message.data_coding == (0 if encoding == "gsm0338" else 8)
     assert message.text == text
+
+
+def test_aiosmpplib_refuses_a_deliver_sm_without_text() -> None:
+    with pytest.raises(ValueError, match="short_message or message_payload"):
+        library_params(deliver_sm("", tlvs=ussd_tlvs(1, 0x1200)))
+
+
+def test_a_deliver_sm_without_text_is_read_as_the_empty_string() -> None:
+    message, tlvs = decode_deliver_sm(deliver_sm("", tlvs=ussd_tlvs(1, 0x9000)))
+    assert (message.short_message, message.message_payload) == ("", "")
+    assert (tlvs.service_op, tlvs.session_info) == (1, 0x9000)
+    assert message.source.number == "33612345678"
+
+
+@pytest.mark.parametrize(("length", "in_payload"), [(254, False), (255, True), (4000, True)])
+def test_text_longer_than_short_message_goes_as_message_payload(
+    length: int, in_payload: bool
+) -> None:
+    text = "*" * length
+    pdu = deliver_sm(text, tlvs=ussd_tlvs(1, 0x9000))
+    parsed = parse_short_message(pdu[16:])
+    assert parsed.text == text and (0x0424 in parsed.tlvs) is in_payload
+    message, tlvs = decode_deliver_sm(pdu)  # the adapter reads it either way
+    assert (message.short_message or message.message_payload) == text
+    assert tlvs.service_op == 1
+
+
+def test_text_beyond_message_payload_is_refused_by_the_simulator() -> None:
+    with pytest.raises(ValueError, match="message_payload"):
+        deliver_sm("1" * 70_000)

@@ -5,7 +5,9 @@ turns each ``deliver_sm`` carrying ``ussd_service_op`` 1 (a request) or 18 (a re
 into a :class:`featurecodes.ussd.UssdRequest`, awaits the :class:`UssdHandler` and answers with a
 ``submit_sm`` to the same address: op 17 (final) or 2 (menu), ``its_session_info`` as received,
 text in GSM-7 when it fits, else UCS-2. Plain SMS go out through the same bind
-(:class:`SmppSmsSender`).
+(:class:`SmppSmsSender`); a refused one raises an error that says whether to try it again
+(``featurecodes.smpp.failures``). At most ``max_requests`` USSD requests are worked on at
+once: past that, a ``deliver_sm`` is answered ``ESME_RTHROTTLED`` and the SMSC tries later.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import structlog
 from aiosmpplib import TON, PhoneNumber
 
 from featurecodes.smpp import pdus
-from featurecodes.smpp.link import LinkClosed, Response, ResponseTimeout, SmppLink
+from featurecodes.smpp.failures import NotBound, SubmitRefused, SubmitTimeout
+from featurecodes.smpp.link import CloseCause, LinkClosed, Response, ResponseTimeout, SmppLink
 from featurecodes.smpp.pdus import Cmd, Header, Status
 from featurecodes.smpp.shim import MalformedPdu, UnprocessablePdu, decode_deliver_sm, ussd_params
+from featurecodes.smpp.timing import Backoff, Timing
 from featurecodes.ussd import MAX_GSM7, Sms, UssdHandler, UssdOp, UssdReply, UssdRequest
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 
@@ -29,23 +33,7 @@ DEFAULT_ERROR_TEXT = "Service momentanément indisponible. / Service temporarily
 _HANDLED_OPS = (UssdOp.PSSR_INDICATION, UssdOp.USSR_CONFIRM)
 _E164_KINDS = (NumberClass.NATIONAL, NumberClass.INTERNATIONAL)
 
-
-class GatewayError(Exception):
-    """An SMS could not be sent now."""
-
-
-class NotBound(GatewayError):
-    """No transceiver bind is up (or it went down before the SMSC answered)."""
-
-
-class SubmitTimeout(GatewayError):
-    """The SMSC did not acknowledge in time (it may still deliver: a retry can duplicate)."""
-
-
-class SubmitRefused(GatewayError):
-    def __init__(self, status: int) -> None:
-        super().__init__(f"submit_sm refused: {pdus.status_name(status)}")
-        self.status = status
+MAX_REQUESTS = 200  # USSD requests worked on at once (each waits for its handler)
 
 
 class BindRefused(ConnectionError):
@@ -55,41 +43,19 @@ class BindRefused(ConnectionError):
         self.status = header.status
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delays between connection attempts: ``initial * factor**(n-1)``, capped at ``maximum``.
-
-    A bind that stayed up ``reset_after`` seconds starts the sequence again.
-    """
-
-    initial: float = 1.0
-    factor: float = 2.0
-    maximum: float = 60.0
-    reset_after: float = 30.0
-
-    def delay(self, failures: int) -> float:
-        exponent = max(failures - 1, 0)
-        return float(min(self.maximum, self.initial * self.factor**exponent))
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    connect_timeout: float = 10.0
-    response_timeout: float = 10.0  # for any response, and for room in the window
-    enquire_link_interval: float = 30.0
-    handler_timeout: float = 20.0  # the USSD handler's time for one answer
-
-
 @dataclass(slots=True)
 class GatewayStats:
     binds: int = 0
     bind_failures: int = 0
     connection_losses: int = 0
+    rebinds_at_once: int = 0  # after a lost stream (partial PDU, impossible length)
+    last_loss: CloseCause | None = None  # why the last bind ended
     ussd_requests: int = 0
     ussd_answers: int = 0
     ussd_answers_lost: int = 0
     sms_sent: int = 0
     refused_pdus: int = 0  # answered with generic_nack or an error status
+    throttled: int = 0  # deliver_sm answered ESME_RTHROTTLED: too many requests in flight
 
 
 class UssdGateway:
@@ -104,6 +70,7 @@ class UssdGateway:
         system_type: str = "",
         number_policy: NumberPolicy | None = None,
         window: int = 10,
+        max_requests: int = MAX_REQUESTS,
         timing: Timing | None = None,
         backoff: Backoff | None = None,
         ussd_service_type: str = "USSD",
@@ -113,6 +80,8 @@ class UssdGateway:
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
+        if max_requests < 1:
+            raise ValueError("max_requests must be at least 1")
         # aiosmpplib checks the SMPP 3.4 sizes (system_id 15, password 8, system_type 12)
         pdus.bind_transceiver(1, system_id=system_id, password=password, system_type=system_type)
         self._host, self._port = host, port
@@ -120,6 +89,7 @@ class UssdGateway:
         self._handler = handler
         self._policy = number_policy or NumberPolicy()
         self._window = window
+        self._max_requests = max_requests
         self.timing = timing or Timing()
         self.backoff = backoff or Backoff()
         self._service_type = ussd_service_type
@@ -173,6 +143,11 @@ class UssdGateway:
         await self._bound.wait()
 
     @property
+    def requests_in_flight(self) -> int:
+        """USSD requests being worked on (at most ``max_requests``)."""
+        return len(self._requests)
+
+    @property
     def sms_sender(self) -> SmppSmsSender:
         return SmppSmsSender(self)
 
@@ -204,9 +179,17 @@ class UssdGateway:
                     if self._stop_requested():
                         break
                     self.stats.connection_losses += 1
+                    self.stats.last_loss = link.close_cause
                     self._log.warning("smpp_connection_lost", reason=link.close_reason)
                     if loop.time() - bound_at >= self.backoff.reset_after:
                         failures = 0
+                    cause = link.close_cause
+                    if cause is not None and cause.desynchronised and failures == 0:
+                        # the SMSC is there, only the stream was lost: bind again now (and
+                        # back off as usual if it happens again before ``reset_after``)
+                        failures = 1
+                        self.stats.rebinds_at_once += 1
+                        continue
                     failures += 1
                 if self._stop_requested():
                     break
@@ -234,6 +217,7 @@ class UssdGateway:
             window=self._window,
             response_timeout=timing.response_timeout,
             log=self._log,
+            pdu_timeout=timing.pdu_timeout,
         )
         link.start()
         try:
@@ -275,6 +259,10 @@ class UssdGateway:
         if op not in _HANDLED_OPS:
             self._log.info("ussd_op_acknowledged", op=op.name)
             return pdus.deliver_sm_resp(header.sequence)
+        if len(self._requests) >= self._max_requests:
+            self.stats.throttled += 1
+            reason = f"{len(self._requests)} requests in flight"
+            return self._refuse(header, pdus.deliver_sm_resp, Status.ESME_RTHROTTLED, reason)
         task = asyncio.create_task(self._serve(message, op, tlvs.session_info))
         self._requests.add(task)
         task.add_done_callback(self._requests.discard)

@@ -3,8 +3,9 @@ unacknowledged requests, and enquire_link both ways.
 
 Requests from the SMSC go to ``on_request``, which returns the PDU to answer with. Whatever
 arrives, the link answers or logs it and carries on; it ends only when the connection ends, the
-SMSC unbinds, a ``command_length`` makes the stream impossible to follow, or enquire_link gets
-no answer.
+SMSC unbinds, the stream cannot be followed (a ``command_length`` no PDU can have, or a PDU
+begun and not finished within ``pdu_timeout``), or enquire_link gets no answer. Why it ended
+is typed (:class:`CloseCause`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from featurecodes.smpp import pdus
@@ -21,6 +23,22 @@ from featurecodes.smpp.pdus import Cmd, Header, Status
 
 RequestHandler = Callable[[Header, bytes], Awaitable[bytes | None]]
 MAX_SEQUENCE = 0x7FFFFFFF
+
+
+class CloseCause(Enum):
+    """Why a link ended."""
+
+    CLOSED = "closed"  # by us (stop, unbind, a failed bind)
+    UNBOUND = "unbound by the SMSC"
+    CONNECTION_LOST = "connection lost"  # end of stream, reset, a failed write
+    BAD_LENGTH = "bad command_length"  # a header no SMPP 3.4 PDU can have
+    PARTIAL_PDU = "partial PDU"  # a PDU begun and not finished within the PDU timeout
+    NO_KEEPALIVE = "no enquire_link_resp"
+
+    @property
+    def desynchronised(self) -> bool:
+        """The stream could not be followed, but the SMSC was there: rebind at once."""
+        return self in (CloseCause.BAD_LENGTH, CloseCause.PARTIAL_PDU)
 
 
 class LinkClosed(ConnectionError):
@@ -51,6 +69,7 @@ class SmppLink:
         window: int,
         response_timeout: float,
         log: Any,
+        pdu_timeout: float = 5.0,
     ) -> None:
         if window < 1:
             raise ValueError("window must be at least 1")
@@ -59,12 +78,14 @@ class SmppLink:
         self._on_request = on_request
         self._window = asyncio.Semaphore(window)
         self._timeout = response_timeout
+        self._pdu_timeout = pdu_timeout
         self._log = log
         self._sequence = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Response]] = {}
         self._closed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.close_reason = ""
+        self.close_cause: CloseCause | None = None
 
     # -- life ---------------------------------------------------------------------------
 
@@ -89,20 +110,26 @@ class SmppLink:
     async def wait_closed(self) -> None:
         await self._closed.wait()
 
-    def _mark_closed(self, reason: str) -> None:
+    def _mark_closed(self, cause: CloseCause, reason: str = "") -> None:
         if self._closed.is_set():
             return
-        self.close_reason = reason
+        self.close_cause = cause
+        self.close_reason = reason or cause.value
         self._closed.set()
         waiting = [f for f in self._pending.values() if not f.done()]
-        self._log.info("smpp_link_closed", reason=reason, unanswered=len(waiting))
+        self._log.info(
+            "smpp_link_closed",
+            cause=cause.name,
+            reason=self.close_reason,
+            unanswered=len(waiting),
+        )
         for future in waiting:
             future.set_exception(LinkClosed(reason))
         self._window.release()  # wakes window waiters, who see the link closed
 
     async def close(self, reason: str = "closed") -> None:
         """Close the connection and end the link's tasks (not from inside them)."""
-        self._mark_closed(reason)
+        self._mark_closed(CloseCause.CLOSED, reason)
         tasks = [t for t in self._tasks if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
@@ -126,7 +153,7 @@ class SmppLink:
             self._writer.write(pdu)
             await self._writer.drain()
         except (ConnectionError, OSError) as error:
-            self._mark_closed(f"write failed: {error!r}")
+            self._mark_closed(CloseCause.CONNECTION_LOST, f"write failed: {error!r}")
             raise LinkClosed(self.close_reason) from error
 
     async def call(self, build: Callable[[int], bytes], *, windowed: bool = False) -> Response:
@@ -173,28 +200,43 @@ class SmppLink:
     # -- receiving ----------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
-        reason = "connection lost"
+        cause, reason = CloseCause.CONNECTION_LOST, ""
         try:
             while True:
-                head = await self._reader.readexactly(pdus.HEADER_SIZE)
-                header = Header.parse(head)
-                if not pdus.HEADER_SIZE <= header.length <= pdus.MAX_PDU_SIZE:
-                    self._log.warning("smpp_bad_command_length", length=header.length)
-                    await self.send(pdus.generic_nack(header.sequence, Status.ESME_RINVCMDLEN))
-                    reason = "bad command_length"
+                pdu = await self._read_pdu()
+                if pdu is None:
+                    cause = CloseCause.BAD_LENGTH
                     break
-                body = await self._reader.readexactly(header.length - pdus.HEADER_SIZE)
+                header, head, body = pdu
                 if header.is_response:
                     self._resolve(header, body)
                     continue
                 await self._answer(header, head + body)
                 if header.command_id == Cmd.UNBIND:
-                    reason = "unbound by the SMSC"
+                    cause = CloseCause.UNBOUND
                     break
+        except TimeoutError:
+            cause = CloseCause.PARTIAL_PDU
+            self._log.warning("smpp_partial_pdu", timeout=self._pdu_timeout)
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as error:
             reason = f"connection lost: {error!r}"
         finally:
-            self._mark_closed(reason)
+            self._mark_closed(cause, reason)
+
+    async def _read_pdu(self) -> tuple[Header, bytes, bytes] | None:
+        """The next PDU, whole. Waiting for its first octet has no limit (an idle link);
+        from there the rest must come within the PDU timeout (``TimeoutError``). ``None``
+        (after a ``generic_nack``) when its ``command_length`` cannot be an SMPP 3.4 PDU."""
+        first = await self._reader.readexactly(1)
+        async with asyncio.timeout(self._pdu_timeout):
+            head = first + await self._reader.readexactly(pdus.HEADER_SIZE - 1)
+            header = Header.parse(head)
+            if not pdus.HEADER_SIZE <= header.length <= pdus.MAX_PDU_SIZE:
+                self._log.warning("smpp_bad_command_length", length=header.length)
+                await self.send(pdus.generic_nack(header.sequence, Status.ESME_RINVCMDLEN))
+                return None
+            body = await self._reader.readexactly(header.length - pdus.HEADER_SIZE)
+        return header, head, body
 
     async def _answer(self, header: Header, pdu: bytes) -> None:
         if header.command_id == Cmd.ENQUIRE_LINK:
@@ -228,7 +270,7 @@ class SmppLink:
             try:
                 response = await self.call(pdus.enquire_link)
             except ResponseTimeout:
-                self._mark_closed("no enquire_link_resp")
+                self._mark_closed(CloseCause.NO_KEEPALIVE)
                 return
             except LinkClosed:
                 return

@@ -16,6 +16,11 @@ it big-endian on the tag's width; incoming, :func:`decode_deliver_sm` takes both
 raw PDU as integers *before* aiosmpplib parses the rest. The walk over the mandatory fields also
 checks the PDU's structure, because aiosmpplib raises ``struct.error`` (not ``ValueError``) on a
 truncated body.
+
+aiosmpplib 0.7 also refuses a message with no text at all (``short_message`` empty and no
+``message_payload``: "Either short_message or message_payload must be specified"), which is
+what a handset sends for an empty USSD string; :func:`decode_deliver_sm` parses with
+:class:`LenientDeliverSm`, which takes it with the text ``""``, so it is answered like any other.
 """
 
 from __future__ import annotations
@@ -54,6 +59,21 @@ class UnprocessablePdu(ValueError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class LenientDeliverSm(DeliverSm):  # type: ignore[misc]
+    """aiosmpplib's ``DeliverSm``, which also takes a message without text (an empty USSD
+    string) instead of raising."""
+
+    message_payload: str
+
+    def __post_init__(self) -> None:
+        textless = not self.short_message and not self.message_payload
+        if textless:
+            self.message_payload = " "  # passes the "some text" check, then taken out
+        super().__post_init__()
+        if textless:
+            self.message_payload = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +197,7 @@ def decode_deliver_sm(
     length, _command, _status, sequence = _HEADER.unpack_from(stripped)
     header = PduHeader(length, SmppCommand.DELIVER_SM, SmppCommandStatus.ESME_ROK, sequence)
     try:
-        message = DeliverSm.from_pdu(stripped, header, default_encoding, None)
+        message = LenientDeliverSm.from_pdu(stripped, header, default_encoding, None)
     except (ValueError, LookupError, struct.error, IndexError) as error:
         raise UnprocessablePdu(
             f"aiosmpplib cannot read the deliver_sm: {error}", _S.ESME_RX_P_APPN

@@ -9,7 +9,8 @@ listeners after the commit: the routing cache (``fleet.core.directory.RoutingTab
 the account cache and the SMS notifier, which dispatch on the type.
 
 A ``Note`` is journalled only: an event worth showing the fleet manager that changes no
-configuration (a line's group codes or an account locked out). It never reaches the hub.
+configuration (a line's group codes or an account locked out, an SMS to a line given up).
+It never reaches the hub.
 """
 
 from __future__ import annotations
@@ -171,7 +172,21 @@ class LoginLocked:
     until: datetime
 
 
-Note = CodesLocked | LoginLocked
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsDeadLettered:
+    """An SMS notification to a line that will not be sent: the SMSC refused it for good
+    (``permanent``), or it failed ``attempts`` times."""
+
+    fleet_id: int
+    line_id: int
+    msisdn: str  # E.164, as the message was addressed
+    text: str
+    attempts: int
+    error: str  # what the SMSC said last
+    permanent: bool
+
+
+Note = CodesLocked | LoginLocked | SmsDeadLettered
 """A journal entry that changes no configuration (never published on the hub)."""
 
 Journalled = Change | Note

@@ -11,9 +11,9 @@ numbers and names from their lines, so both views always agree with a fresh load
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import assert_never
+from typing import ClassVar, assert_never
 
 from fleet.core import model
 from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget, Target
@@ -29,6 +29,8 @@ from fleet.core.changes import (
     MemberChange,
 )
 from fleet.core.numbering import E164, NumberPolicy
+
+FILL_STEP = 500  # lines, groups... built between two yields of ``fill_fleet``
 
 
 @dataclass
@@ -67,18 +69,57 @@ class RoutingTable:
         """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
         fixed numbers and groups, in place of what was held of it. The lines' memberships
         are taken from the groups."""
-        self.drop_fleet(fleet.id)
-        snapshot = self._fleets[fleet.id] = FleetSnapshot(fleet=fleet)
-        for line in lines:
-            self._put_line(snapshot, line if isinstance(line, model.LineServices) else _bare(line))
+        for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups):
+            pass
+
+    def fill_fleet(
+        self,
+        fleet: model.Fleet,
+        *,
+        lines: Iterable[model.LineServices | model.Line] = (),
+        fixed: Iterable[model.FixedNumber] = (),
+        groups: Iterable[model.CallGroup] = (),
+        step: int = FILL_STEP,
+    ) -> Iterator[None]:
+        """``put_fleet`` a step at a time: the new view of the fleet is built aside (the
+        generator yields after every ``step`` items, so a caller on an event loop lets other
+        work run between steps), then put in place of the old one at once. Until then the
+        old view answers every lookup; no lookup ever finds the fleet missing."""
+        staging = RoutingTable(policy=self._policy)
+        snapshot = staging._fleets[fleet.id] = FleetSnapshot(fleet=fleet)
+        for count, line in enumerate(lines, start=1):
+            staging._put_line(
+                snapshot, line if isinstance(line, model.LineServices) else _bare(line)
+            )
+            if count % step == 0:
+                yield
         for number in fixed:
-            self._put_fixed(snapshot, number)
+            staging._put_fixed(snapshot, number)
         for group in groups:
             snapshot.groups[group.id] = group
-            self._index_group(snapshot, group)
+            staging._index_group(snapshot, group)
         members = snapshot.member_of.keys() | {i for i, s in snapshot.lines.items() if s.groups}
-        for line_id in members:
-            self._memberships(snapshot, line_id)
+        for count, line_id in enumerate(members, start=1):
+            staging._memberships(snapshot, line_id)
+            if count % step == 0:
+                yield
+        held = self._fleets.get(fleet.id)
+        stale = _Keys.EMPTY
+        if held is not None:
+            old = yield from _Keys.of(held, step=step)
+            stale = old.minus(staging)  # the keys the new view no longer has
+            yield
+        self._adopt(staging, fleet.id, stale)
+
+    def _adopt(self, staging: RoutingTable, fleet_id: int, stale: _Keys) -> None:
+        """Put the fleet built in ``staging`` in place of the one held (``stale``: its keys
+        the new view has not): the stale keys go, the new ones come, in one step."""
+        _swap_keys(self._lines, staging._lines, stale.lines, fleet_id)
+        _swap_keys(self._fixed, staging._fixed, stale.fixed, fleet_id)
+        _swap_keys(self._groups, staging._groups, stale.groups, fleet_id)
+        _swap_ids(self._line_ids, staging._line_ids, stale.line_ids, fleet_id)
+        _swap_ids(self._group_ids, staging._group_ids, stale.group_ids, fleet_id)
+        self._fleets[fleet_id] = staging._fleets[fleet_id]
 
     def drop_fleet(self, fleet_id: int) -> None:
         """Forget a fleet and everything in it."""
@@ -352,6 +393,73 @@ class RoutingTable:
 
     def all_fixed(self) -> list[model.FixedNumber]:
         return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The keys a fleet holds in the table's indexes."""
+
+    lines: frozenset[str]  # E.164 values
+    fixed: frozenset[str]
+    groups: frozenset[str]
+    line_ids: frozenset[int]
+    group_ids: frozenset[int]
+
+    EMPTY: ClassVar[_Keys]
+
+    @classmethod
+    def of(cls, snapshot: FleetSnapshot, *, step: int) -> Generator[None, None, _Keys]:
+        """The keys of ``snapshot``, a step at a time (it may change between steps: each
+        step reads from a copy taken at once)."""
+        lines = list(snapshot.lines.values())
+        numbers: set[str] = set()
+        ids: set[int] = set()
+        for count, services in enumerate(lines, start=1):
+            numbers.add(services.line.msisdn.value)
+            ids.add(services.line.id)
+            if count % step == 0:
+                yield
+        return cls(
+            lines=frozenset(numbers),
+            fixed=frozenset(f.number.value for f in list(snapshot.fixed.values())),
+            groups=frozenset(g.number.value for g in list(snapshot.groups.values())),
+            line_ids=frozenset(ids),
+            group_ids=frozenset(snapshot.groups),
+        )
+
+    def minus(self, table: RoutingTable) -> _Keys:
+        """These keys but those ``table`` holds."""
+        return _Keys(
+            lines=self.lines - table._lines.keys(),
+            fixed=self.fixed - table._fixed.keys(),
+            groups=self.groups - table._groups.keys(),
+            line_ids=self.line_ids - table._line_ids.keys(),
+            group_ids=self.group_ids - table._group_ids.keys(),
+        )
+
+
+_Keys.EMPTY = _Keys(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def _swap_keys(
+    index: dict[str, tuple[int, int]],
+    new: dict[str, tuple[int, int]],
+    stale: frozenset[str],
+    fleet_id: int,
+) -> None:
+    for key in stale:
+        if index.get(key, (None, None))[0] == fleet_id:
+            del index[key]
+    index.update(new)
+
+
+def _swap_ids(
+    index: dict[int, int], new: dict[int, int], stale: frozenset[int], fleet_id: int
+) -> None:
+    for key in stale:
+        if index.get(key) == fleet_id:
+            del index[key]
+    index.update(new)
 
 
 def _bare(line: model.Line) -> model.LineServices:

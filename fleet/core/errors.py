@@ -88,6 +88,8 @@ class ErrorCode(StrEnum):
     PASSWORD_TOO_WEAK = "password_too_weak"
     PASSWORD_WRONG = "password_wrong"
     ACCOUNT_LOCKED = "account_locked"
+    LOGIN_THROTTLED = "login_throttled"
+    LOGIN_BUSY = "login_busy"
     ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
     ACCOUNT_LINE_REQUIRED = "account_line_required"
     # generic
@@ -394,8 +396,18 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     ),
     ErrorCode.ACCOUNT_LOCKED: (
         _E.FORBIDDEN,
-        "Trop d'essais : compte bloqué jusqu'à {until}.",
-        "Too many attempts: account locked until {until}.",
+        "Trop d'essais : compte bloqué depuis cette adresse jusqu'à {until}.",
+        "Too many attempts: account locked from this address until {until}.",
+    ),
+    ErrorCode.LOGIN_THROTTLED: (
+        _E.FORBIDDEN,
+        "Trop d'essais depuis cette adresse : réessayez dans {seconds} s.",
+        "Too many attempts from this address: try again in {seconds} s.",
+    ),
+    ErrorCode.LOGIN_BUSY: (
+        _E.UNAVAILABLE,
+        "Trop de connexions en cours : réessayez dans {seconds} s.",
+        "Too many sign-ins under way: try again in {seconds} s.",
     ),
     ErrorCode.ACCOUNT_FLEETS_REQUIRED: (
         _E.INVALID,

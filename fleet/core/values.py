@@ -61,6 +61,13 @@ class Role(StrEnum):
     EMPLOYEE = "employee"  # one line
 
 
+class CodeKind(StrEnum):
+    """The two codes of a call group (DESIGN §5); wrong ones are counted per kind."""
+
+    USER = "user"  # code de connexion utilisateur: a member connects or disconnects itself
+    ADMIN = "admin"  # code administratif: acts on the group and its members
+
+
 class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -23,6 +24,7 @@ from fleet.core.values import (
     CallEventKind,
     CallOutcome,
     Channel,
+    CodeKind,
     DistributionMode,
     ForwardingKind,
     Language,
@@ -217,8 +219,9 @@ class AccountRow(Base):
         ForeignKey("lines.id", ondelete="CASCADE"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # every session and API token carries it; a new one ends them all (sign-out, password,
+    # disabling): random, so an account id reused after a deletion matches no old session
+    session_epoch: Mapped[str] = mapped_column(String(32))
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -239,30 +242,96 @@ class AccountFleetRow(Base):
     )
 
 
+class CodeGuardRow(Base):
+    """The lock-out's turnstile for one (line, group, kind of code): every check of such a
+    code takes this row first, with an upsert (a row lock on PostgreSQL, the database's
+    write lock on SQLite), so checks of the same code from the same line run one after the
+    other, in every process, and the count of failures they read is the true one."""
+
+    __tablename__ = "code_guards"
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("call_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[CodeKind] = mapped_column(enum_type(CodeKind), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginSourceRow(Base):
+    """Wrong passwords from one source address (any account, known or not): past a few,
+    each attempt from it must wait a growing delay (``not_before``)."""
+
+    __tablename__ = "login_sources"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)  # also the attempts being verified
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginLockRow(Base):
+    """Wrong passwords for one login from one source address: after five, that address is
+    locked out of that login (and only that one) for a while. Keyed by the login's digest
+    (``loginguard.login_key``), whether an account has that login or not, so an attacker
+    cannot tell a login that exists from one that does not by how it is refused."""
+
+    __tablename__ = "login_locks"
+
+    login_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)  # also the attempts being verified
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class CodeFailureRow(Base):
-    """A wrong connection or administrative code typed from a line (for the lock-out)."""
+    """A wrong code (or a right one from a line that may not use it) typed from a line for
+    one group's code of one kind (for the lock-out; kept while it lies in the window)."""
 
     __tablename__ = "code_failures"
-    __table_args__ = (Index("ix_code_failures_line_at", "line_id", "at"),)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["line_id", "group_id", "kind"],
+            ["code_guards.line_id", "code_guards.group_id", "code_guards.kind"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_code_failures_guard_at", "line_id", "group_id", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"))
+    line_id: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[CodeKind] = mapped_column(enum_type(CodeKind))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutboxRow(Base):
-    """An SMS to send; kept until the SMSC accepted it (survives outages and restarts)."""
+    """An SMS to send; kept until the SMSC accepted it (survives outages and restarts) or
+    it is given up (``dead_at``: refused for good, or failed too often). A sender claims
+    rows for a while (``claimed_until``) before sending them: no one else takes them then.
+    No foreign keys: a row outlives the line it was for."""
 
     __tablename__ = "sms_outbox"
-    __table_args__ = (Index("ix_sms_outbox_pending", "sent_at", "id"),)
+    __table_args__ = (
+        Index("ix_sms_outbox_pending", "sent_at", "id"),
+        Index("ix_sms_outbox_waiting_by_number", "msisdn", "sent_at", "dead_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fleet_id: Mapped[int | None] = mapped_column(Integer)
+    line_id: Mapped[int | None] = mapped_column(Integer)
     msisdn: Mapped[str] = mapped_column(String(NUMBER))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

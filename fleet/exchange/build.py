@@ -13,6 +13,7 @@ from fleet.core.calls.engine import Engine
 from fleet.core.calls.ports import Directory, EventLog, Limits, Recorder, TimeSource, no_log
 from fleet.core.calls.presence import Presence
 from fleet.core.numbering import NumberPolicy
+from fleet.exchange.ids import CallIds
 from simulators.network import SimulatedNetwork
 
 
@@ -38,7 +39,9 @@ def build_exchange(
     history: int = 50_000,
 ) -> Exchange:
     """The engine on the network adapter ``network``; ``seed`` drives random distribution,
-    ``history`` how many timeline entries the simulated network keeps."""
+    ``history`` how many timeline entries the simulated network keeps. Call and leg ids
+    come from ``new_id``, by default ids unique across restarts and processes
+    (``CallIds``): a call record is stored under its call's id."""
     presence = Presence()
     groups = GroupHunter(clock=time, timers=time, directory=directory, presence=presence, seed=seed)
     adapter = _network(network, time=time, history=history)
@@ -52,7 +55,7 @@ def build_exchange(
         groups=groups,
         presence=presence,
         limits=limits,
-        new_id=new_id,
+        new_id=new_id or CallIds(),
         log=log,
     )
     adapter.attach(engine)

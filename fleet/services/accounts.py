@@ -1,12 +1,10 @@
-"""Portal accounts: fleet managers (one or more fleets) and employees (one line)."""
+"""Portal accounts: fleet managers (one or more fleets) and employees (one line); signing
+in, and the session epoch that ends every session and token of an account at once."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -18,7 +16,6 @@ from fleet.core.changes import (
     ChangeEvent,
     FleetChange,
     LineChange,
-    LoginLocked,
     PasswordEvent,
 )
 from fleet.core.errors import DomainError, ErrorCode, not_found
@@ -26,29 +23,40 @@ from fleet.core.values import Actor, Language, Role
 from fleet.db.tables import AccountFleetRow, AccountRow, FleetRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service, ServiceContext
-
-MAX_LOGIN_FAILURES = 5
-LOCK_TIME = timedelta(minutes=15)
-
-
-CACHE_MAX = 10_000
+from fleet.services.loginguard import LoginLimits
+from fleet.services.logins import PasswordGate
+from fleet.services.passwords import PasswordPool
+from fleet.services.sessions import (
+    AccountCache,
+    CachedAccount,
+    SignedIn,
+    end_sessions_of_removed_fleets,
+    new_epoch,
+    same_epoch,
+)
 
 
 class AccountService(Service):
-    def __init__(self, *, context: ServiceContext, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        context: ServiceContext,
+        passwords: PasswordPool | None = None,
+        limits: LoginLimits | None = None,
+    ) -> None:
         super().__init__(context=context)
-        self._hasher = hasher or PasswordHasher()
-        # accounts by id, as every portal page and API call reads them; any committed change
-        # of an account, a fleet or a deleted line (which may change an account's fleets or
-        # line) forgets them all before the change returns
-        self._cache: dict[int, model.Account] = {}
-        self._generation = 0
+        self.passwords = passwords or PasswordPool()
+        self._gate = PasswordGate(context=context, passwords=self.passwords, limits=limits)
+        # accounts by id, as every portal page and API call reads them (with their session
+        # epoch); any committed change of an account, a fleet or a deleted line (which may
+        # change an account's fleets or line) forgets them all before the change returns
+        self._cache = AccountCache()
         context.changes.subscribe(self._forget)
+        context.changes.stage_with(end_sessions_of_removed_fleets)
 
     async def _forget(self, events: Sequence[ChangeEvent]) -> None:
         if any(_changes_accounts(event.change) for event in events):
-            self._cache.clear()
-            self._generation += 1
+            self._cache.forget()
 
     async def create_manager(
         self,
@@ -63,6 +71,7 @@ class AccountService(Service):
         ids = sorted(set(fleet_ids))
         if not ids:
             raise DomainError(ErrorCode.ACCOUNT_FLEETS_REQUIRED, field="fleet_ids")
+        password_hash = await self.passwords.hash(rules.password(password))
         async with self.write() as session:
             for fleet_id in ids:
                 if await session.get(FleetRow, fleet_id) is None:
@@ -70,7 +79,7 @@ class AccountService(Service):
             row = await self._new(
                 session,
                 login=login,
-                password=password,
+                password_hash=password_hash,
                 role=Role.MANAGER,
                 display_name=display_name,
                 language=language,
@@ -88,6 +97,7 @@ class AccountService(Service):
         line_id: int,
         display_name: str | None = None,
     ) -> model.Account:
+        password_hash = await self.passwords.hash(rules.password(password))
         async with self.write() as session:
             line = await session.get(LineRow, line_id)
             if line is None:
@@ -95,7 +105,7 @@ class AccountService(Service):
             row = await self._new(
                 session,
                 login=login,
-                password=password,
+                password_hash=password_hash,
                 role=Role.EMPLOYEE,
                 display_name=display_name or line.employee_name,
                 language=line.language,
@@ -104,65 +114,112 @@ class AccountService(Service):
             row.fleets = [AccountFleetRow(fleet_id=line.fleet_id)]
             return await self._created(session, actor, row, fleet_id=line.fleet_id)
 
-    async def authenticate(self, login: str, password: str) -> model.Account:
-        """The account when the password matches; ``PASSWORD_WRONG`` otherwise (also for an
-        unknown or disabled login, so logins cannot be probed). After 5 failures in a row
-        the account is locked for 15 minutes (``ACCOUNT_LOCKED``), written to the journal."""
-        now = self.now()
-        async with self.read() as session:
-            row = await session.scalar(
-                self._query().where(AccountRow.login == (login or "").strip().lower())
-            )
-            if row is None or not row.active:
-                self._burn(password)
+    # -- signing in ------------------------------------------------------------------
+
+    async def sign_in(self, login: str, password: str, *, source: str) -> SignedIn:
+        """The account and its session epoch when the password matches, tried from the
+        source address ``source``; ``PASSWORD_WRONG`` otherwise (also for an unknown or
+        disabled login, after the same work, so logins cannot be probed). The attempt goes
+        through the password gate (``fleet.services.logins``): ``ACCOUNT_LOCKED`` or
+        ``LOGIN_THROTTLED`` refuse it unverified, ``LOGIN_BUSY`` when too many are under
+        way."""
+        clean = (login or "").strip().lower()
+
+        async def find(session: AsyncSession) -> AccountRow | None:
+            row = await session.scalar(select(AccountRow).where(AccountRow.login == clean))
+            return row if row is not None and row.active else None
+
+        checked = await self._gate.check(
+            source=source, login=clean, find=find, password=password, field="password"
+        )
+        rehashed = None
+        if self.passwords.needs_rehash(checked.password_hash):
+            rehashed = await self.passwords.hash(password)
+        async with self.write() as session:
+            row = await self._load(session, checked.account_id)
+            if not row.active:  # disabled while its password was being checked
                 raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
-            if row.locked_until is not None and row.locked_until > now:
-                self._burn(password)
-                raise DomainError(
-                    ErrorCode.ACCOUNT_LOCKED,
-                    field="login",
-                    until=row.locked_until.strftime("%H:%M UTC"),
-                )
-            account_id = row.id
-            matches = self._verify(row.password_hash, password)
+            if rehashed is not None and row.password_hash == checked.password_hash:
+                row.password_hash = rehashed
+            return SignedIn(account=views.account(row), epoch=row.session_epoch)
+
+    async def signed_in(self, account_id: int, epoch: str) -> model.Account | None:
+        """The account of a session or token carrying ``epoch``, when it still may act: the
+        account exists, is active and its sessions have not been ended since. Checked on
+        every request, from this process's cache."""
+        try:
+            cached = await self._cached(account_id)
+            if not same_epoch(cached.epoch, epoch):
+                cached = await self._cached(account_id, fresh=True)  # another process's news
+        except DomainError as exc:
+            if exc.code is ErrorCode.NOT_FOUND:
+                return None
+            raise
+        if not same_epoch(cached.epoch, epoch) or not cached.account.active:
+            return None
+        return cached.account
+
+    async def sign_out(self, account_id: int) -> None:
+        """End every session and API token of the account (a sign-out from any of them)."""
         async with self.write() as session:
             row = await self._load(session, account_id)
-            if matches:
-                row.failed_logins = 0
-                row.locked_until = None
-                if self._hasher.check_needs_rehash(row.password_hash):
-                    row.password_hash = self._hasher.hash(password)
-            else:
-                row.failed_logins += 1
-                if row.failed_logins >= MAX_LOGIN_FAILURES:
-                    row.failed_logins = 0
-                    row.locked_until = now + LOCK_TIME
-                    locked = LoginLocked(
-                        fleet_id=row.fleets[0].fleet_id if row.fleets else None,
-                        account_id=row.id,
-                        until=row.locked_until,
-                    )
-                    self.record(session, Actor.system("login-guard"), locked)
-            view = views.account(row)
-        if not matches:
-            raise DomainError(ErrorCode.PASSWORD_WRONG, field="password")
-        return view
+            row.session_epoch = new_epoch()
+        self._cache.forget(account_id)  # also a read under way: it must not store the old
+
+    # -- passwords and status: each ends every session of the account ---------------
 
     async def change_password(
-        self, actor: Actor, account_id: int, *, old_password: str, new_password: str
-    ) -> None:
+        self,
+        actor: Actor,
+        account_id: int,
+        *,
+        old_password: str,
+        new_password: str,
+        source: str,
+    ) -> str:
+        """Replace the password of its owner, who gives the current one (checked as a
+        sign-in from ``source`` is: a wrong one counts against that address). Every session
+        and token of the account ends; returns the new session epoch (for the session that
+        made the change)."""
+        clean = rules.password(new_password)
+
+        async def find(session: AsyncSession) -> AccountRow | None:
+            return await self._load(session, account_id)
+
+        await self._gate.check(
+            source=source, login=None, find=find, password=old_password, field="old_password"
+        )
+        new_hash = await self.passwords.hash(clean)
         async with self.write() as session:
             row = await self._load(session, account_id)
-            if not self._verify(row.password_hash, old_password):
-                raise DomainError(ErrorCode.PASSWORD_WRONG, field="old_password")
-            self._set_password(row, new_password)
+            epoch = self._set_password(row, new_hash)
             self._password(session, actor, row, PasswordEvent.CHANGED)
+        return epoch
 
     async def reset_password(self, actor: Actor, account_id: int, new_password: str) -> None:
+        new_hash = await self.passwords.hash(rules.password(new_password))
         async with self.write() as session:
             row = await self._load(session, account_id)
-            self._set_password(row, new_password)
+            self._set_password(row, new_hash)
             self._password(session, actor, row, PasswordEvent.RESET)
+
+    async def set_active(self, actor: Actor, account_id: int, active: bool) -> model.Account:
+        """Enable or disable an account; disabling ends every session and token of it."""
+        async with self.write() as session:
+            row = await self._load(session, account_id)
+            before = views.account(row)
+            row.active = active
+            row.session_epoch = new_epoch()
+            row.updated_at = self.now()
+            after = views.account(row)
+            change = AccountChange(
+                fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
+                account_id=row.id,
+                before=before,
+                after=after,
+            )
+            self.record(session, actor, change)
+            return after
 
     async def set_fleets(
         self, actor: Actor, account_id: int, fleet_ids: Sequence[int]
@@ -186,17 +243,7 @@ class AccountService(Service):
             return after
 
     async def get(self, account_id: int) -> model.Account:
-        cached = self._cache.get(account_id)
-        if cached is not None:
-            return cached
-        generation = self._generation
-        async with self.read() as session:
-            account = views.account(await self._load(session, account_id))
-        if generation == self._generation:  # no change committed meanwhile
-            if len(self._cache) >= CACHE_MAX:
-                self._cache.clear()
-            self._cache[account_id] = account
-        return account
+        return (await self._cached(account_id)).account
 
     async def get_by_login(self, login: str) -> model.Account:
         async with self.read() as session:
@@ -232,6 +279,20 @@ class AccountService(Service):
 
     # -- helpers ---------------------------------------------------------------------
 
+    async def _cached(self, account_id: int, *, fresh: bool = False) -> CachedAccount:
+        now = self.now()
+        cached = None if fresh else self._cache.fresh(account_id, now)
+        if cached is not None:
+            return cached
+        generation = self._cache.generation
+        async with self.read() as session:
+            row = await self._load(session, account_id)
+            cached = CachedAccount(
+                account=views.account(row), epoch=row.session_epoch, loaded_at=now
+            )
+        self._cache.store(cached, account_id, generation)
+        return cached
+
     def _query(self) -> Select[AccountRow]:
         return select(AccountRow).options(selectinload(AccountRow.fleets))
 
@@ -246,7 +307,7 @@ class AccountService(Service):
         session: AsyncSession,
         *,
         login: str,
-        password: str,
+        password_hash: str,
         role: Role,
         display_name: str,
         language: str | Language,
@@ -258,13 +319,13 @@ class AccountService(Service):
         now = self.now()
         return AccountRow(
             login=clean_login,
-            password_hash=self._hasher.hash(rules.password(password)),
+            password_hash=password_hash,
             role=role,
             display_name=rules.employee_name(display_name),
             language=rules.language(language),
             line_id=line_id,
             active=True,
-            failed_logins=0,
+            session_epoch=new_epoch(),
             password_changed_at=now,
             created_at=now,
             updated_at=now,
@@ -281,20 +342,12 @@ class AccountService(Service):
         self.record(session, actor, change)
         return view
 
-    def _set_password(self, row: AccountRow, password: str) -> None:
-        row.password_hash = self._hasher.hash(rules.password(password))
+    def _set_password(self, row: AccountRow, password_hash: str) -> str:
+        row.password_hash = password_hash
         row.password_changed_at = self.now()
         row.updated_at = row.password_changed_at
-
-    def _verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return self._hasher.verify(password_hash, password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-
-    def _burn(self, password: str) -> None:
-        """Spend the time of a real verification so unknown logins answer as slowly."""
-        self._hasher.hash(password or "x")
+        row.session_epoch = new_epoch()
+        return row.session_epoch
 
     def _password(
         self, session: AsyncSession, actor: Actor, row: AccountRow, event: PasswordEvent

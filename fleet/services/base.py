@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fleet.core.changes import ChangeEvent, Journalled, Note
@@ -23,6 +23,23 @@ from fleet.services import journal
 from fleet.services.changes import ChangeHub
 
 T = TypeVar("T")
+
+# SQLSTATE classes that say the database cannot serve now, not that the request is wrong:
+# connection exceptions, insufficient resources (too many connections, disk full),
+# operator intervention (shutting down, starting up), and a database that does not exist
+UNAVAILABLE_STATES = ("08", "53", "57P", "3D000")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "the database is not there now" (retry later)."""
+    if isinstance(exc, (OperationalError, InterfaceError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return isinstance(state, str) and state.startswith(UNAVAILABLE_STATES)
+    return False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -62,7 +79,11 @@ class Service:
                     await session.execute(insert(AuditRow), entries)
         except IntegrityError as exc:
             raise DomainError(ErrorCode.CONFLICT) from exc
-        except (OperationalError, InterfaceError, OSError) as exc:
+        except DBAPIError as exc:
+            if unavailable(exc):
+                raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
+            raise
+        except OSError as exc:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
         await self._ctx.changes.publish(changes)
 
@@ -82,7 +103,11 @@ class Service:
         try:
             async with self._ctx.sessions() as session:
                 yield session
-        except (OperationalError, InterfaceError, OSError) as exc:
+        except DBAPIError as exc:
+            if unavailable(exc):
+                raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
+            raise
+        except OSError as exc:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE) from exc
 
     def record(self, session: AsyncSession, actor: Actor, change: Journalled) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, func, or_, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from fleet.core import model
@@ -12,44 +18,43 @@ from fleet.services import views
 from fleet.services.base import Service
 
 PAGE_MAX = 500
+# Core tables, not the ORM classes: an ORM bulk INSERT leaves out the keys whose value is
+# None and so splits a batch into one statement per shape of row
+RECORDS = cast(Table, CallRecordRow.__table__)
+EVENTS = cast(Table, CallEventRow.__table__)
 
 
 class CallRecordService(Service):
-    async def save(self, record: model.CallRecord) -> None:
-        """Insert or replace a record with its events (the engine writes it when the call ends)."""
+    async def save(self, record: model.CallRecord) -> bool:
+        """Store a record with its events unless a record with its call id is stored
+        already (then nothing changes); True when it was new."""
+        return await self.save_many([record]) == 1
+
+    async def save_many(self, records: Sequence[model.CallRecord]) -> int:
+        """Store, in one transaction, the records whose call id is not stored yet, with
+        their events (two multi-row INSERTs); a record already stored is left as it is:
+        delivering a record twice stores it once. Returns how many were new."""
+        first: dict[str, model.CallRecord] = {}
+        for record in records:
+            first.setdefault(record.call_id, record)
+        unique = list(first.values())
+        if not unique:
+            return 0
         async with self.write() as session:
-            row = await session.scalar(
-                select(CallRecordRow)
-                .where(CallRecordRow.call_id == record.call_id)
-                .options(selectinload(CallRecordRow.events))
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            statement = (
+                insert(RECORDS)
+                .on_conflict_do_nothing(index_elements=["call_id"])
+                .returning(RECORDS.c.id, RECORDS.c.call_id)
             )
-            if row is None:
-                row = CallRecordRow(call_id=record.call_id, events=[])
-                session.add(row)
-            row.fleet_id = record.fleet_id
-            row.caller = record.caller
-            row.called = record.called
-            row.offered_at = record.offered_at
-            row.answered_at = record.answered_at
-            row.released_at = record.released_at
-            row.outcome = record.outcome
-            row.cause = record.cause
-            row.events.clear()
-            await session.flush()
-            row.events.extend(
-                CallEventRow(
-                    seq=e.seq,
-                    at=e.at,
-                    kind=e.kind,
-                    forwarding_kind=e.forwarding_kind,
-                    from_number=e.from_number,
-                    to_number=e.to_number,
-                    group_id=e.group_id,
-                    member_line_id=e.member_line_id,
-                    detail=e.detail,
-                )
-                for e in record.events
-            )
+            stored = await session.execute(statement, [_record_row(r) for r in unique])
+            ids = {call_id: row_id for row_id, call_id in stored.all()}
+            events = [
+                _event_row(ids[r.call_id], e) for r in unique if r.call_id in ids for e in r.events
+            ]
+            if events:
+                await session.execute(sa_insert(EVENTS), events)
+            return len(ids)
 
     async def get(self, call_id: str) -> model.CallRecord:
         async with self.read() as session:
@@ -84,3 +89,37 @@ class CallRecordService(Service):
                 offset=offset,
                 limit=limit,
             )
+
+
+def _text(value: str | None, length: int) -> str | None:
+    """A text column's value as the database takes it: no NUL, at most ``length``."""
+    return None if value is None else value.replace("\x00", "")[:length]
+
+
+def _record_row(r: model.CallRecord) -> dict[str, Any]:
+    return {
+        "call_id": r.call_id,
+        "fleet_id": r.fleet_id,
+        "caller": _text(r.caller, 32),
+        "called": _text(r.called, 32),
+        "offered_at": r.offered_at,
+        "answered_at": r.answered_at,
+        "released_at": r.released_at,
+        "outcome": r.outcome,
+        "cause": _text(r.cause, 64),
+    }
+
+
+def _event_row(record_id: int, e: model.CallEvent) -> dict[str, Any]:
+    return {
+        "call_record_id": record_id,
+        "seq": e.seq,
+        "at": e.at,
+        "kind": e.kind,
+        "forwarding_kind": e.forwarding_kind,
+        "from_number": _text(e.from_number, 32),
+        "to_number": _text(e.to_number, 32),
+        "group_id": e.group_id,
+        "member_line_id": e.member_line_id,
+        "detail": e.detail,
+    }

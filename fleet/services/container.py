@@ -16,6 +16,7 @@ from fleet.services.forwarding import ForwardingService
 from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
+from fleet.services.passwords import PasswordPool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,14 +34,15 @@ class Services:
     changes: ChangeHub
 
     @classmethod
-    def build(cls, *, context: ServiceContext) -> Services:
+    def build(cls, *, context: ServiceContext, passwords: PasswordPool | None = None) -> Services:
+        """``passwords``: the pool that hashes and checks passwords (a small one if none)."""
         return cls(
             fleets=FleetService(context=context),
             lines=LineService(context=context),
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),
             groups=GroupService(context=context),
-            accounts=AccountService(context=context),
+            accounts=AccountService(context=context, passwords=passwords),
             audit=AuditService(context=context),
             calls=CallRecordService(context=context),
             codes=CodeGuard(context=context),

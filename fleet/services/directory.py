@@ -9,19 +9,25 @@ fleet is being read is applied again on top of what was read."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 
 from fleet.core import model
 from fleet.core.changes import Change, ChangeEvent
 from fleet.core.directory import RoutingTable
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.heap import HeapGuard
 from fleet.services.container import Services
 
 
 class CachedDirectory(RoutingTable):
-    def __init__(self, *, services: Services) -> None:
+    def __init__(self, *, services: Services, heap: HeapGuard | None = None) -> None:
+        """``heap``: keeps the garbage collector out of large reads (the service's; tests
+        and tools go without)."""
         super().__init__(policy=services.lines.policy)
         self._services = services
+        self._heap = heap
         self._reading: dict[int, list[list[Change]]] = {}  # fleet id -> changes seen per read
         self.reloads = 0
         self.fleet_loads = 0
@@ -44,14 +50,21 @@ class CachedDirectory(RoutingTable):
         self.loaded = True
 
     async def load_fleet(self, fleet_id: int) -> None:
-        """Read a fleet from the database, in place of what the table holds of it (calls go
-        on being routed with that meanwhile)."""
+        """Read a fleet from the database and put it in place of what the table holds of
+        it. The new view is built aside a step at a time, letting calls and feature codes
+        run between steps, and swapped in at once: they are routed with the old view
+        meanwhile, never with none."""
         self.reloads += 1
         self.fleet_loads += 1
         seen: list[Change] = []
         self._reading.setdefault(fleet_id, []).append(seen)
         try:
-            found = await self._read(fleet_id)
+            with self._heap.hold() if self._heap else contextlib.nullcontext():
+                found = await self._read(fleet_id)
+                if found is not None:
+                    fleet, lines, fixed, groups = found
+                    for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups):
+                        await asyncio.sleep(0)
         finally:
             reads = self._reading[fleet_id]
             reads.remove(seen)
@@ -60,8 +73,6 @@ class CachedDirectory(RoutingTable):
         if found is None:
             self.drop_fleet(fleet_id)
             return
-        fleet, lines, fixed, groups = found
-        self.put_fleet(fleet, lines=lines, fixed=fixed, groups=groups)
         # what was read may be older than the changes committed meanwhile: apply them again
         if not all([self.apply(change) for change in seen]):
             await self.load_fleet(fleet_id)

@@ -23,6 +23,7 @@ from fleet.core.changes import (
     MemberChange,
     Note,
     PasswordEvent,
+    SmsDeadLettered,
 )
 from fleet.core.numbering import E164
 from fleet.core.values import AuditAction
@@ -38,6 +39,7 @@ ENTITIES: dict[type[Journalled], str] = {
     AccountChange: "account",
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
+    SmsDeadLettered: "line",  # an event of the line the SMS was for
 }
 """The journal's entity of each kind of change (what the audit page shows and filters)."""
 
@@ -112,6 +114,15 @@ def _content(change: Journalled) -> tuple[object, object, object]:
                 "kind": "admin" if change.admin else "user",
             }
             return change.line_id, None, locked
+        case SmsDeadLettered():
+            given_up = {
+                "sms_not_sent": change.text,
+                "to": change.msisdn,
+                "attempts": change.attempts,
+                "error": change.error,
+                "refused_for_good": change.permanent,
+            }
+            return change.line_id, None, given_up
 
 
 def snapshot(value: Any) -> Any:
