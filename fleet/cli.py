@@ -23,6 +23,7 @@ from fleet.core.errors import DomainError
 from fleet.core.values import Language
 from fleet.db import migrate
 from fleet.db.engine import create_engine
+from fleet.eventloop import new_loop
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter
 
@@ -295,8 +296,9 @@ async def _prepare_demo(settings: Settings) -> None:
 
 def _serve(settings: Settings) -> None:
     app = build_app(settings=settings, settle_heap=True)
-    log.info("serving", host=settings.host, port=settings.port)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    loop, loop_name = new_loop()
+    log.info("serving", host=settings.host, port=settings.port, event_loop=loop_name)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=loop)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) 
     assert "gestionnaire" in out and "demo-gestionnaire" in out
     assert "madame.b" in out
     assert "heap_settled" in out + err  # the long-lived start-up heap is frozen
+    assert "event_loop=uvloop" in out + err  # uvloop is a dependency: the service runs on it
 
 
 def test_demo_seeds_once_and_a_second_start_finds_it(
