@@ -1,0 +1,274 @@
+"""The ordered header list of a message: canonical names (compact forms expanded, RFC 3261
+§7.3.3), case-insensitive look-up, several lines per name kept in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from fleet.sip.values import split_list
+
+_CANONICAL_NAMES = [
+    "Accept",
+    "Accept-Contact",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Accept-Resource-Priority",
+    "Alert-Info",
+    "Allow",
+    "Allow-Events",
+    "Authentication-Info",
+    "Authorization",
+    "Call-ID",
+    "Call-Info",
+    "Contact",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Language",
+    "Content-Length",
+    "Content-Type",
+    "CSeq",
+    "Date",
+    "Error-Info",
+    "Event",
+    "Expires",
+    "Feature-Caps",
+    "From",
+    "Geolocation",
+    "History-Info",
+    "Identity",
+    "Identity-Info",
+    "In-Reply-To",
+    "Join",
+    "Max-Breadth",
+    "Max-Forwards",
+    "MIME-Version",
+    "Min-Expires",
+    "Min-SE",
+    "Organization",
+    "P-Access-Network-Info",
+    "P-Asserted-Identity",
+    "P-Asserted-Service",
+    "P-Associated-URI",
+    "P-Called-Party-ID",
+    "P-Charging-Function-Addresses",
+    "P-Charging-Vector",
+    "P-Early-Media",
+    "P-Preferred-Identity",
+    "P-Preferred-Service",
+    "P-Served-User",
+    "P-Visited-Network-ID",
+    "Path",
+    "Priority",
+    "Privacy",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Require",
+    "RAck",
+    "Reason",
+    "Record-Route",
+    "Refer-To",
+    "Referred-By",
+    "Reject-Contact",
+    "Replaces",
+    "Reply-To",
+    "Request-Disposition",
+    "Require",
+    "Resource-Priority",
+    "Retry-After",
+    "Route",
+    "RSeq",
+    "Security-Client",
+    "Security-Server",
+    "Security-Verify",
+    "Server",
+    "Service-Route",
+    "Session-Expires",
+    "Session-ID",
+    "SIP-ETag",
+    "SIP-If-Match",
+    "Subject",
+    "Subscription-State",
+    "Supported",
+    "Target-Dialog",
+    "Timestamp",
+    "To",
+    "Unsupported",
+    "User-Agent",
+    "User-to-User",
+    "Via",
+    "Warning",
+    "WWW-Authenticate",
+]
+
+_COMPACT = {
+    "a": "Accept-Contact",
+    "b": "Referred-By",
+    "c": "Content-Type",
+    "d": "Request-Disposition",
+    "e": "Content-Encoding",
+    "f": "From",
+    "i": "Call-ID",
+    "j": "Reject-Contact",
+    "k": "Supported",
+    "l": "Content-Length",
+    "m": "Contact",
+    "o": "Event",
+    "r": "Refer-To",
+    "s": "Subject",
+    "t": "To",
+    "u": "Allow-Events",
+    "v": "Via",
+    "x": "Session-Expires",
+    "y": "Identity",
+}
+
+# lower-case name as received → canonical name
+CANONICAL: dict[str, str] = {name.lower(): name for name in _CANONICAL_NAMES}
+CANONICAL.update(_COMPACT)
+
+# Headers whose value is a comma-separated list (RFC 3261 §7.3.1); others are never split.
+LIST_HEADERS = frozenset(
+    name.lower()
+    for name in [
+        "Accept",
+        "Accept-Contact",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Alert-Info",
+        "Allow",
+        "Allow-Events",
+        "Call-Info",
+        "Contact",
+        "Content-Encoding",
+        "Content-Language",
+        "Error-Info",
+        "History-Info",
+        "In-Reply-To",
+        "P-Asserted-Identity",
+        "P-Associated-URI",
+        "P-Charging-Function-Addresses",
+        "P-Preferred-Identity",
+        "Path",
+        "Privacy",
+        "Proxy-Require",
+        "Reason",
+        "Record-Route",
+        "Reject-Contact",
+        "Request-Disposition",
+        "Require",
+        "Route",
+        "Security-Client",
+        "Security-Server",
+        "Security-Verify",
+        "Service-Route",
+        "Supported",
+        "Unsupported",
+        "Via",
+        "Warning",
+    ]
+)
+
+
+def canonical_name(name: str) -> str:
+    """The canonical spelling of a header name; unknown names are kept as given."""
+    return CANONICAL.get(name.lower(), name)
+
+
+class Headers:
+    """Header lines in order, each ``(canonical name, value)``; values are unfolded and stripped.
+
+    ``get`` / ``get_all`` give raw values; ``values`` splits list headers on commas (outside
+    quotes and ``<>``) across all their lines."""
+
+    __slots__ = ("_index", "_items")
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items: list[tuple[str, str]] = []
+        self._index: dict[str, list[str]] = {}
+        for name, value in items:
+            self.add(name, value)
+
+    @classmethod
+    def _trusted(cls, items: list[tuple[str, str]], index: dict[str, list[str]]) -> Headers:
+        headers = cls.__new__(cls)
+        headers._items = items
+        headers._index = index
+        return headers
+
+    def add(self, name: str, value: str) -> None:
+        name = canonical_name(name.strip())
+        self._items.append((name, value))
+        self._index.setdefault(name.lower(), []).append(value)
+
+    def get(self, name: str) -> str | None:
+        """The first value of ``name`` (any spelling, compact form included)."""
+        found = self._index.get(_key(name))
+        return found[0] if found else None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every line's value of ``name``, in order."""
+        return list(self._index.get(_key(name), ()))
+
+    def count(self, name: str) -> int:
+        return len(self._index.get(_key(name), ()))
+
+    def values(self, name: str) -> list[str]:
+        """All values of a list header, split on commas outside quotes and ``<>``."""
+        key = _key(name)
+        lines = self._index.get(key, ())
+        if key not in LIST_HEADERS:
+            return list(lines)
+        out: list[str] = []
+        header = canonical_name(name)
+        for line in lines:
+            out.extend(split_list(line, header))
+        return out
+
+    def set(self, name: str, value: str) -> None:
+        """Replace the first line of ``name`` in place, drop its other lines; append if absent."""
+        name = canonical_name(name.strip())
+        key = name.lower()
+        if key not in self._index:
+            self.add(name, value)
+            return
+        items: list[tuple[str, str]] = []
+        done = False
+        for item in self._items:
+            if item[0].lower() == key:
+                if not done:
+                    items.append((name, value))
+                    done = True
+            else:
+                items.append(item)
+        self._items = items
+        self._index[key] = [value]
+
+    def remove(self, name: str) -> None:
+        key = _key(name)
+        if self._index.pop(key, None) is not None:
+            self._items = [item for item in self._items if item[0].lower() != key]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _key(name) in self._index
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Headers):
+            return NotImplemented
+        return self._items == other._items
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+def _key(name: str) -> str:
+    lower = name.lower()
+    canonical = CANONICAL.get(lower)
+    return lower if canonical is None else canonical.lower()

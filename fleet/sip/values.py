@@ -1,0 +1,286 @@
+"""Typed header values, parsed on demand from the raw text the message keeps: Via, name-addr
+(From, To, Contact, Route …), CSeq, media types, token lists and bounded integers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fleet.sip.errors import HeaderValueError, SipParseError
+from fleet.sip.syntax import (
+    Params,
+    format_params,
+    is_token,
+    param,
+    parse_params,
+    quote,
+    quoted_string_end,
+    split_outside,
+    unquote,
+)
+from fleet.sip.uri import Uri, parse_port, parse_uri
+
+MAX_CSEQ = 2**31 - 1  # RFC 3261 §8.1.1.5
+MAGIC_COOKIE = "z9hG4bK"
+
+
+@dataclass(frozen=True, slots=True)
+class Via:
+    """One Via value (RFC 3261 §20.42, RFC 3581)."""
+
+    transport: str
+    host: str
+    port: int | None = None
+    params: Params = ()
+    protocol: str = "SIP"
+    version: str = "2.0"
+
+    def param(self, name: str) -> str | None:
+        return param(self.params, name)
+
+    @property
+    def branch(self) -> str | None:
+        return self.param("branch")
+
+    @property
+    def received(self) -> str | None:
+        return self.param("received")
+
+    @property
+    def maddr(self) -> str | None:
+        return self.param("maddr")
+
+    @property
+    def rport(self) -> int | None:
+        """The ``rport`` value filled in by a server; None when absent or still empty."""
+        value = self.param("rport")
+        return int(value) if value else None
+
+    @property
+    def wants_rport(self) -> bool:
+        return self.param("rport") is not None
+
+    @property
+    def ttl(self) -> int | None:
+        value = self.param("ttl")
+        return None if value is None else int(value)
+
+    @property
+    def is_rfc3261_branch(self) -> bool:
+        """The branch carries the magic cookie and something after it (RFC 3261 §8.1.1.7)."""
+        branch = self.branch
+        return branch is not None and branch.startswith(MAGIC_COOKIE) and len(branch) > 7
+
+    def __str__(self) -> str:
+        host = self.host if self.port is None else f"{self.host}:{self.port}"
+        proto = f"{self.protocol}/{self.version}/{self.transport}"
+        return f"{proto} {host}{format_params(self.params)}"
+
+
+_VIA = re.compile(
+    r"\s*([^\s/]+)\s*/\s*([^\s/]+)\s*/\s*([^\s/;]+)\s+([^;]+?)\s*(?:;(.*))?",
+    re.DOTALL,
+)
+
+
+def parse_via(text: str) -> Via:
+    match = _VIA.fullmatch(text)
+    if match is None:
+        raise HeaderValueError("Via", f"malformed value {text!r}")
+    protocol, version, transport, sent_by, param_text = match.groups()
+    if not (is_token(protocol) and is_token(version) and is_token(transport)):
+        raise HeaderValueError("Via", f"malformed sent-protocol {text!r}")
+    sent_by = sent_by.replace(" ", "").replace("\t", "")
+    try:
+        host, port = _sent_by(sent_by)
+        params = parse_params(param_text) if param_text is not None else ()
+    except (ValueError, SipParseError) as exc:
+        raise HeaderValueError("Via", str(exc)) from None
+    for name, value in params:
+        if name == "ttl" and (value is None or not value.isdigit() or int(value) > 255):
+            raise HeaderValueError("Via", f"bad ttl {value!r}")
+        if name == "rport" and value is not None and (not value.isdigit() or int(value) > 65535):
+            raise HeaderValueError("Via", f"bad rport {value!r}")
+        if name == "branch" and not value:
+            raise HeaderValueError("Via", "empty branch")
+    return Via(
+        transport=transport.upper(),
+        host=host,
+        port=port,
+        params=params,
+        protocol=protocol.upper(),
+        version=version,
+    )
+
+
+def _sent_by(sent_by: str) -> tuple[str, int | None]:
+    if sent_by.startswith("["):
+        end = sent_by.find("]")
+        if end < 0:
+            raise ValueError(f"bad sent-by {sent_by!r}")
+        host, rest = sent_by[: end + 1], sent_by[end + 1 :]
+        if not rest:
+            return host, None
+        if rest[0] != ":":
+            raise ValueError(f"bad sent-by {sent_by!r}")
+        return host, parse_port(rest[1:], sent_by)
+    host, colon, port = sent_by.partition(":")
+    if not is_token(host):
+        raise ValueError(f"bad sent-by {sent_by!r}")
+    return host, (parse_port(port, sent_by) if colon else None)
+
+
+@dataclass(frozen=True, slots=True)
+class NameAddr:
+    """A name-addr or addr-spec with header parameters (From, To, Contact, Route …)."""
+
+    uri: Uri
+    display_name: str | None = None
+    params: Params = ()
+
+    def param(self, name: str) -> str | None:
+        return param(self.params, name)
+
+    @property
+    def tag(self) -> str | None:
+        return self.param("tag")
+
+    def __str__(self) -> str:
+        name = "" if self.display_name is None else quote(self.display_name) + " "
+        return f"{name}<{self.uri}>{format_params(self.params)}"
+
+
+def parse_name_addr(text: str, header: str = "name-addr") -> NameAddr:
+    """Parse ``[display-name] <URI> *(;param)`` or ``addr-spec *(;param)``."""
+    try:
+        return _name_addr(text.strip())
+    except (ValueError, SipParseError) as exc:
+        detail = exc.reason if isinstance(exc, SipParseError) else str(exc)
+        raise HeaderValueError(header, detail) from None
+
+
+def _name_addr(text: str) -> NameAddr:
+    display: str | None = None
+    if text.startswith('"'):
+        end = quoted_string_end(text, 0)
+        display = unquote(text[:end])
+        rest = text[end:].lstrip(" \t")
+        if not rest.startswith("<"):
+            raise ValueError("quoted display name not followed by <URI>")
+        lt = 0
+        text = rest
+    else:
+        lt = text.find("<")
+    if lt >= 0:
+        if display is None:
+            name = text[:lt].strip()
+            if name:
+                if not all(is_token(word) for word in name.split()):
+                    raise ValueError(f"display name {name!r} must be quoted")
+                display = " ".join(name.split())
+        gt = text.find(">", lt)
+        if gt < 0:
+            raise ValueError("missing >")
+        uri = parse_uri(text[lt + 1 : gt])
+        tail = text[gt + 1 :].strip()
+    else:
+        spec, semi, tail = text.partition(";")
+        spec = spec.strip()
+        if "?" in spec or "," in spec:
+            raise ValueError("a URI with headers or commas must be enclosed in <>")
+        uri = parse_uri(spec)
+        tail = semi + tail
+    if not tail:
+        return NameAddr(uri=uri, display_name=display)
+    if not tail.startswith(";"):
+        raise ValueError(f"unexpected {tail!r} after the URI")
+    return NameAddr(uri=uri, display_name=display, params=parse_params(tail[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class CSeq:
+    number: int
+    method: str
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.method}"
+
+
+def parse_cseq(text: str) -> CSeq:
+    parts = text.split()
+    if len(parts) != 2:
+        raise HeaderValueError("CSeq", f"malformed value {text!r}")
+    number, method = parts
+    if not number.isdigit() or not number.isascii() or len(number) > 10:
+        raise HeaderValueError("CSeq", f"bad sequence number {number!r}")
+    value = int(number)
+    if value > MAX_CSEQ:
+        raise HeaderValueError("CSeq", f"sequence number {number} above 2**31-1")
+    if not is_token(method):
+        raise HeaderValueError("CSeq", f"bad method {method!r}")
+    return CSeq(value, method)
+
+
+def parse_bounded_int(text: str, header: str, maximum: int) -> int:
+    """A non-negative decimal integer no greater than ``maximum`` (Max-Forwards, Content-Length)."""
+    text = text.strip()
+    if not text.isdigit() or not text.isascii():
+        raise HeaderValueError(header, f"not a non-negative integer: {text!r}")
+    # leading zeros are allowed (RFC 4475 wsinv: Max-Forwards: 0068)
+    if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
+        raise HeaderValueError(header, f"{text} above {maximum}")
+    return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    """A media type or media range (Content-Type, Accept), type and subtype lower-cased."""
+
+    type: str
+    subtype: str
+    params: Params = ()
+
+    @property
+    def mime(self) -> str:
+        return f"{self.type}/{self.subtype}"
+
+    def matches(self, mime: str) -> bool:
+        """True when this range (``*/*``, ``type/*`` or exact) covers ``mime``."""
+        kind, _, sub = mime.partition("/")
+        return self.type == "*" or (self.type == kind and self.subtype in ("*", sub))
+
+    def __str__(self) -> str:
+        return f"{self.type}/{self.subtype}{format_params(self.params)}"
+
+
+def parse_media_type(text: str, header: str = "Content-Type") -> MediaType:
+    main, semi, rest = text.partition(";")
+    kind, slash, sub = main.strip().partition("/")
+    kind, sub = kind.strip(), sub.strip()
+    if not slash or not is_token(kind) or not is_token(sub):
+        raise HeaderValueError(header, f"bad media type {text!r}")
+    try:
+        params = parse_params(rest) if semi else ()
+    except ValueError as exc:
+        raise HeaderValueError(header, str(exc)) from None
+    return MediaType(kind.lower(), sub.lower(), params)
+
+
+def parse_token_list(values: list[str], header: str) -> tuple[str, ...]:
+    """Option tags or methods (Require, Supported, Allow …); empty items are skipped."""
+    out: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        if not is_token(value):
+            raise HeaderValueError(header, f"not a token: {value!r}")
+        out.append(value)
+    return tuple(out)
+
+
+def split_list(value: str, header: str) -> list[str]:
+    """A comma-separated header value split outside quotes and ``<>``."""
+    try:
+        return split_outside(value, ",")
+    except ValueError as exc:
+        raise HeaderValueError(header, str(exc)) from None
