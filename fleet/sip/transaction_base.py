@@ -1,0 +1,105 @@
+"""What every transaction shares: its wiring to the ports, its named timers and how it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from fleet.sip.message import Request, Response
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_ports import Scheduler, TimerHandle, TransactionUser, Transport
+from fleet.sip.transport_types import Peer
+
+
+class TimerName(Enum):
+    A = "A"
+    B = "B"
+    D = "D"
+    E = "E"
+    F = "F"
+    G = "G"
+    H = "H"
+    I = "I"  # noqa: E741 - the RFC's name
+    J = "J"
+    K = "K"
+    L = "L"
+    M = "M"
+    TRYING = "100 Trying"
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """The ports and timer values a transaction layer gives each of its transactions."""
+
+    scheduler: Scheduler
+    transport: Transport
+    tu: TransactionUser
+    timers: TimerConfig
+
+
+class TransactionBase:
+    """A transaction sends to one peer over one transport (RFC 3261 §17.1.1.3, §18.2.2: the
+    responses of a server transaction go where its request came from)."""
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        request: Request,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+    ) -> None:
+        self.request = request
+        self.peer = peer
+        self.reliable = peer.reliable
+        self._wiring = wiring
+        self._release = release
+        self._handles: dict[TimerName, TimerHandle] = {}
+
+    @property
+    def running_timers(self) -> frozenset[TimerName]:
+        return frozenset(self._handles)
+
+    def _start_timer(self, name: TimerName, delay: float, callback: Callable[[], None]) -> None:
+        self._stop_timer(name)
+
+        def fire() -> None:
+            self._handles.pop(name, None)
+            callback()
+
+        self._handles[name] = self._wiring.scheduler.call_later(delay, fire)
+
+    def _stop_timer(self, name: TimerName) -> None:
+        handle = self._handles.pop(name, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _wait_then_terminate(self, name: TimerName, delay: float) -> None:
+        """Timers D, I, J, K, L, M: zero (reliable transport) terminates at once."""
+        if delay <= 0:
+            self._terminate()
+        else:
+            self._start_timer(name, delay, self._terminate)
+
+    def _send(self, message: Request | Response) -> bool:
+        """Send; on a transport error terminate and tell the TU (RFC 3261 §17.1.4, §17.2.4)."""
+        try:
+            self._wiring.transport.send(message, self.peer)
+        except OSError:
+            self._terminate()
+            self._wiring.tu.on_transport_error(self)
+            return False
+        return True
+
+    def _time_out(self) -> None:
+        self._terminate()
+        self._wiring.tu.on_timeout(self)
+
+    def _finish(self) -> None:
+        for handle in self._handles.values():
+            handle.cancel()
+        self._handles.clear()
+        self._release(self)
+
+    def _terminate(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,136 @@
+"""Client transactions: INVITE (RFC 3261 §17.1.1 with the Accepted state of RFC 6026 §8.4) and
+non-INVITE (§17.1.2)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from fleet.sip.message import Request, Response
+from fleet.sip.transaction_base import TimerName, TransactionBase
+from fleet.sip.transaction_messages import build_ack
+
+
+class InviteClientState(Enum):
+    CALLING = "Calling"
+    PROCEEDING = "Proceeding"
+    COMPLETED = "Completed"
+    ACCEPTED = "Accepted"
+    TERMINATED = "Terminated"
+
+
+class NonInviteClientState(Enum):
+    TRYING = "Trying"
+    PROCEEDING = "Proceeding"
+    COMPLETED = "Completed"
+    TERMINATED = "Terminated"
+
+
+class InviteClientTransaction(TransactionBase):
+    """Calling: the INVITE is retransmitted on timer A (T1, doubling) until a response or
+    timer B (64*T1). A 1xx moves to Proceeding; a 300-699 to Completed, where the transaction
+    ACKs it (and each retransmission of it) until timer D; a 2xx to Accepted, where each 2xx
+    retransmission goes up to the TU, whose core sends the ACK, until timer M."""
+
+    state = InviteClientState.CALLING
+    ack: Request | None = None
+
+    def start(self) -> None:
+        if not self._send(self.request):
+            return
+        timers = self._wiring.timers
+        if not self.reliable:
+            self._start_timer(TimerName.A, timers.a, lambda: self._retransmit(timers.a))
+        self._start_timer(TimerName.B, timers.b, self._timer_b)
+
+    def _retransmit(self, interval: float) -> None:
+        if self.state is not InviteClientState.CALLING:
+            return
+        if self._send(self.request):
+            doubled = 2 * interval
+            self._start_timer(TimerName.A, doubled, lambda: self._retransmit(doubled))
+
+    def _timer_b(self) -> None:
+        if self.state is InviteClientState.CALLING:
+            self._time_out()
+
+    def receive_response(self, response: Response) -> None:
+        status = response.status
+        tu = self._wiring.tu
+        if self.state in (InviteClientState.CALLING, InviteClientState.PROCEEDING):
+            self._stop_timer(TimerName.A)
+            self._stop_timer(TimerName.B)
+            if status < 200:
+                self.state = InviteClientState.PROCEEDING
+                tu.on_response(self, response)
+            elif status < 300:
+                self.state = InviteClientState.ACCEPTED
+                self._start_timer(TimerName.M, self._wiring.timers.m, self._terminate)
+                tu.on_response(self, response)
+            else:
+                self.state = InviteClientState.COMPLETED
+                self.ack = build_ack(self.request, response)
+                tu.on_response(self, response)
+                if self._send(self.ack):
+                    self._wait_then_terminate(TimerName.D, self._wiring.timers.d(self.reliable))
+        elif self.state is InviteClientState.COMPLETED:
+            if status >= 300 and self.ack is not None:
+                self._send(self.ack)  # the ACK was lost: send it again, TU not told
+        elif self.state is InviteClientState.ACCEPTED and 200 <= status < 300:
+            tu.on_response(self, response)
+
+    def _terminate(self) -> None:
+        if self.state is not InviteClientState.TERMINATED:
+            self.state = InviteClientState.TERMINATED
+            self._finish()
+
+
+class NonInviteClientTransaction(TransactionBase):
+    """Trying: the request is retransmitted on timer E (T1, doubling up to T2), every T2 once
+    in Proceeding, until a final response or timer F (64*T1). Completed absorbs response
+    retransmissions until timer K."""
+
+    state = NonInviteClientState.TRYING
+
+    def start(self) -> None:
+        if not self._send(self.request):
+            return
+        timers = self._wiring.timers
+        if not self.reliable:
+            self._start_timer(TimerName.E, timers.e, lambda: self._retransmit(timers.e))
+        self._start_timer(TimerName.F, timers.f, self._timer_f)
+
+    def _retransmit(self, interval: float) -> None:
+        if self.state is NonInviteClientState.TRYING:
+            following = self._wiring.timers.doubled(interval)
+        elif self.state is NonInviteClientState.PROCEEDING:
+            following = self._wiring.timers.t2
+        else:
+            return
+        if self._send(self.request):
+            self._start_timer(TimerName.E, following, lambda: self._retransmit(following))
+
+    def _timer_f(self) -> None:
+        if self.state in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
+            self._time_out()
+
+    def receive_response(self, response: Response) -> None:
+        if self.state not in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
+            return  # Completed absorbs retransmitted final responses
+        if response.status < 200:
+            self.state = NonInviteClientState.PROCEEDING
+            self._wiring.tu.on_response(self, response)
+            return
+        self.state = NonInviteClientState.COMPLETED
+        self._stop_timer(TimerName.E)
+        self._stop_timer(TimerName.F)
+        self._wiring.tu.on_response(self, response)
+        if self.state is NonInviteClientState.COMPLETED:
+            self._wait_then_terminate(TimerName.K, self._wiring.timers.k(self.reliable))
+
+    def _terminate(self) -> None:
+        if self.state is not NonInviteClientState.TERMINATED:
+            self.state = NonInviteClientState.TERMINATED
+            self._finish()
+
+
+ClientTransaction = InviteClientTransaction | NonInviteClientTransaction

@@ -1,0 +1,204 @@
+"""The transaction layer (RFC 3261 §17): creates client transactions for the TU, matches each
+received message to its transaction and hands the rest to the TU.
+
+Matching: a response goes to the client transaction of its top-Via branch and CSeq method
+(§17.1.3). A request goes to the server transaction of its top-Via branch, sent-by and method,
+ACK counting as INVITE (§17.2.3); a request whose branch lacks the magic cookie ``z9hG4bK`` comes
+from an RFC 2543 element and is matched on Request-URI, To tag, From tag, Call-ID, CSeq number
+and top Via instead, an ACK on the To tag of the response the INVITE transaction sent. A CANCEL
+is a transaction of its own, given to the TU with the INVITE transaction it cancels (§9.2). A
+request without To tag whose From tag, Call-ID and CSeq are those of a live transaction but which
+does not match it was merged on its way (§8.2.2.2): the TU answers it 482.
+
+The layer is the transport's :class:`fleet.sip.transport_types.TransportUser`: the transport
+calls :meth:`on_request` and :meth:`on_response` for each message it received."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from fleet.sip.errors import SipParseError
+from fleet.sip.message import Request, Response
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_base import TransactionBase, Wiring
+from fleet.sip.transaction_client import (
+    ClientTransaction,
+    InviteClientTransaction,
+    NonInviteClientTransaction,
+)
+from fleet.sip.transaction_ports import Scheduler, TransactionUser, Transport
+from fleet.sip.transaction_server import (
+    InviteServerTransaction,
+    NonInviteServerTransaction,
+    ServerTransaction,
+)
+from fleet.sip.transport_types import Peer
+
+ServerKey = tuple[Hashable, ...]
+MergeKey = tuple[str | None, str | None, int, str]
+
+
+def server_key(request: Request, method: str) -> ServerKey:
+    """The key a request matches a server transaction by (``method``: INVITE for an ACK).
+
+    Raises :class:`SipParseError` when Via, From or CSeq is missing or malformed."""
+    via = request.top_via
+    if via is None:
+        raise SipParseError("No Via")
+    if via.is_rfc3261_branch:
+        return ("rfc3261", via.branch, via.host.lower(), via.port, method)
+    sender = request.from_
+    cseq = request.cseq
+    if sender is None or cseq is None:
+        raise SipParseError("No From or CSeq")
+    return ("rfc2543", request.request_uri, sender.tag, request.call_id, cseq.number, method, via)
+
+
+class TransactionLayer:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        transport: Transport,
+        tu: TransactionUser,
+        timers: TimerConfig | None = None,
+    ) -> None:
+        self._wiring = Wiring(scheduler, transport, tu, timers or TimerConfig())
+        self._clients: dict[tuple[str, str], ClientTransaction] = {}
+        self._servers: dict[ServerKey, ServerTransaction] = {}
+        self._merge: dict[MergeKey, ServerTransaction] = {}
+        self._keys: dict[TransactionBase, tuple[ServerKey, MergeKey | None]] = {}
+
+    def __len__(self) -> int:
+        """Transactions alive (not terminated)."""
+        return len(self._keys)
+
+    @property
+    def timers(self) -> TimerConfig:
+        return self._wiring.timers
+
+    # --- client side ---------------------------------------------------------------------
+
+    def send_request(self, request: Request, destination: Peer) -> ClientTransaction:
+        """Start a client transaction for ``request`` (not ACK: an ACK for a 2xx is sent by the
+        UAC core outside any transaction). Its top Via carries a fresh RFC 3261 branch
+        (:func:`fleet.sip.transaction_messages.new_branch`)."""
+        if request.method == "ACK":
+            raise ValueError("an ACK is not sent through a client transaction")
+        via = request.top_via
+        if via is None or not via.is_rfc3261_branch or via.branch is None:
+            raise ValueError("the top Via needs an RFC 3261 branch (z9hG4bK…)")
+        key = (via.branch, request.method)
+        if key in self._clients:
+            raise ValueError(f"branch {via.branch} already used by a live {request.method}")
+        transaction: ClientTransaction
+        if request.method == "INVITE":
+            transaction = InviteClientTransaction(self._wiring, request, destination, self._release)
+        else:
+            transaction = NonInviteClientTransaction(
+                self._wiring, request, destination, self._release
+            )
+        self._clients[key] = transaction
+        self._keys[transaction] = (key, None)
+        transaction.start()
+        return transaction
+
+    def on_response(self, response: Response, source: Peer | None = None) -> None:
+        """A response from the transport (``source`` is not used for matching)."""
+        try:
+            via = response.top_via
+            cseq = response.cseq
+        except SipParseError:
+            return  # a malformed response is dropped (RFC 4475 §3)
+        branch = via.branch if via is not None else None
+        found = None if branch is None or cseq is None else self._clients.get((branch, cseq.method))
+        if found is None:
+            self._wiring.tu.on_stray_response(response)
+        else:
+            found.receive_response(response)
+
+    # --- server side ---------------------------------------------------------------------
+
+    def on_request(self, request: Request, source: Peer) -> None:
+        """A request from the transport, already validated (malformed ones are dropped here)."""
+        method = request.method
+        try:
+            key = server_key(request, "INVITE" if method == "ACK" else method)
+            to = request.to
+            sender = request.from_
+            cseq = request.cseq
+        except SipParseError:
+            return
+        if to is None or sender is None or cseq is None:
+            return
+        found = self._find_server(key, request, to.tag)
+        tu = self._wiring.tu
+        if method == "ACK":
+            if isinstance(found, InviteServerTransaction):
+                found.receive_ack(request)
+            else:
+                tu.on_ack(request, None)
+            return
+        if found is not None:
+            found.receive_retransmission(request)
+            return
+        if method == "CANCEL":
+            cancel = NonInviteServerTransaction(self._wiring, request, source, self._release)
+            self._register(cancel, key, None)
+            invite = self._find_server(server_key(request, "INVITE"), request, to.tag)
+            cancelled = invite if isinstance(invite, InviteServerTransaction) else None
+            tu.on_cancel(cancel, request, cancelled)
+            return
+        transaction = self._new_server(request, source)
+        merge_key: MergeKey | None = None
+        if to.tag is None:
+            merge_key = (sender.tag, request.call_id, cseq.number, cseq.method)
+            if merge_key in self._merge:
+                self._register(transaction, key, None)
+                tu.on_merged_request(transaction, request)
+                return
+        self._register(transaction, key, merge_key)
+        tu.on_request(transaction, request)
+
+    def _new_server(self, request: Request, source: Peer) -> ServerTransaction:
+        transaction: ServerTransaction
+        if request.method == "INVITE":
+            transaction = InviteServerTransaction(self._wiring, request, source, self._release)
+        else:
+            transaction = NonInviteServerTransaction(self._wiring, request, source, self._release)
+        return transaction
+
+    def _register(
+        self, transaction: ServerTransaction, key: ServerKey, merge_key: MergeKey | None
+    ) -> None:
+        self._servers[key] = transaction
+        if merge_key is not None:
+            self._merge[merge_key] = transaction
+        self._keys[transaction] = (key, merge_key)
+        transaction.start()
+
+    def _find_server(
+        self, key: ServerKey, request: Request, to_tag: str | None
+    ) -> ServerTransaction | None:
+        found = self._servers.get(key)
+        if found is None or key[0] == "rfc3261":
+            return found
+        # RFC 2543: the To tag must match too, for an ACK the one of the response sent
+        if request.method == "ACK":
+            expected = found.to_tag if isinstance(found, InviteServerTransaction) else None
+        else:
+            to = found.request.to
+            expected = None if to is None else to.tag
+        return found if expected == to_tag else None
+
+    def _release(self, transaction: TransactionBase) -> None:
+        keys = self._keys.pop(transaction, None)
+        if keys is None:
+            return
+        key, merge_key = keys
+        client_key = (str(key[0]), str(key[1]))
+        if self._clients.get(client_key) is transaction:
+            del self._clients[client_key]
+        elif self._servers.get(key) is transaction:
+            del self._servers[key]
+        if merge_key is not None and self._merge.get(merge_key) is transaction:
+            del self._merge[merge_key]

@@ -1,0 +1,60 @@
+"""Messages the transaction layer and its TU build from a request: branch ids, responses
+(RFC 3261 §8.2.6) and the ACK of a non-2xx final response (§17.1.1.3)."""
+
+from __future__ import annotations
+
+import secrets
+
+from fleet.sip.headers import Headers
+from fleet.sip.message import Request, Response
+from fleet.sip.values import MAGIC_COOKIE
+
+_COPIED = ("Via", "From", "To", "Call-ID", "CSeq")
+
+
+def new_branch() -> str:
+    """A branch unique in space and time, with the RFC 3261 magic cookie (§8.1.1.7)."""
+    return MAGIC_COOKIE + secrets.token_hex(10)
+
+
+def new_tag() -> str:
+    return secrets.token_hex(6)
+
+
+def make_response(
+    request: Request, status: int, reason: str, to_tag: str | None = None
+) -> Response:
+    """A response with Via (all values, in order), From, To, Call-ID and CSeq copied, a tag
+    added to To when given and absent (RFC 3261 §8.2.6.2), and Timestamp echoed for 100."""
+    headers = Headers()
+    for name in _COPIED:
+        for value in request.headers.get_all(name):
+            if name == "To" and to_tag is not None and ";tag=" not in value.replace(" ", ""):
+                value = f"{value};tag={to_tag}"
+            headers.add(name, value)
+    if status == 100:
+        for value in request.headers.get_all("Timestamp"):
+            headers.add("Timestamp", value)
+    return Response(status, reason, headers)
+
+
+def make_trying(request: Request) -> Response:
+    return make_response(request, 100, "Trying")
+
+
+def build_ack(invite: Request, response: Response) -> Request:
+    """The ACK a client transaction sends for a 300-699 response (RFC 3261 §17.1.1.3): the
+    INVITE's Request-URI, Call-ID, From and top Via (alone), the response's To, the INVITE's CSeq
+    number with method ACK, its Route headers."""
+    headers = Headers()
+    headers.add("Via", invite.headers.values("Via")[0])
+    for value in invite.headers.get_all("Route"):
+        headers.add("Route", value)
+    headers.add("Max-Forwards", "70")
+    headers.add("From", invite.headers.get("From") or "")
+    headers.add("To", response.headers.get("To") or "")
+    headers.add("Call-ID", invite.call_id or "")
+    cseq = invite.cseq
+    number = cseq.number if cseq is not None else 0
+    headers.add("CSeq", f"{number} ACK")
+    return Request("ACK", invite.request_uri, headers)
