@@ -1,6 +1,6 @@
 """Every RFC 4475 torture message gets the outcome RFC 4475 §3 prescribes for a UAS / B2BUA.
 
-The files are the RFC's datagrams byte for byte (../shared/sip/rfc4475, see its README). The
+The files are the RFC's datagrams byte for byte (tests/sip/rfc4475, a copy of the shared data). The
 policy here is FleetPBX's default plus REGISTER and MESSAGE, so the registrar and MESSAGE cases
 are judged as the RFC describes them; with the default policy those methods get 405 (tested at
 the end). Where the RFC leaves a choice the table says so ("choice") and asserts ours."""
@@ -15,7 +15,8 @@ import pytest
 from fleet.sip.message import Request, Response, parse_message
 from fleet.sip.validate import Accept, Drop, Outcome, Reject, UasPolicy, check_datagram
 
-TORTURE_DIR = Path(__file__).resolve().parents[3] / "shared" / "sip" / "rfc4475"
+TORTURE_DIR = Path(__file__).resolve().parent / "rfc4475"  # a copy, see its README
+SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "sip" / "rfc4475"
 
 POLICY = UasPolicy(
     methods=UasPolicy().methods | {"REGISTER", "MESSAGE"},
@@ -209,3 +210,11 @@ def test_the_default_policy_answers_register_and_message_with_405_and_allow() ->
         assert ("Allow", "ACK, BYE, CANCEL, INFO, INVITE, OPTIONS, PRACK, UPDATE") in (
             outcome.headers
         )
+
+
+def test_the_copy_of_the_torture_files_is_the_shared_one() -> None:
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"no shared test data at {SHARED_DIR}")
+    shared = {p.name: p.read_bytes() for p in SHARED_DIR.glob("*.dat")}
+    copied = {p.name: p.read_bytes() for p in TORTURE_DIR.glob("*.dat")}
+    assert copied == shared

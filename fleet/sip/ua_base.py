@@ -1,0 +1,85 @@
+"""What the UAC and UAS cores share: the dialogs, the 2xx awaiting their ACK, the re-INVITEs
+pending, and ending a dialog (BYE)."""
+
+from __future__ import annotations
+
+import random as random_module
+from collections.abc import Callable
+
+from fleet.sip.dialog import Dialog, DialogId, DialogState
+from fleet.sip.message import Request
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_client import ClientTransaction
+from fleet.sip.transaction_layer import TransactionLayer
+from fleet.sip.transaction_messages import new_branch
+from fleet.sip.transaction_ports import Scheduler, Transport
+from fleet.sip.transport_types import Peer
+from fleet.sip.ua_addressing import contact_value
+from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, OutgoingCall, ReInvite
+
+AckKey = tuple[DialogId, int]
+
+
+class UaBase:
+    """One UA at ``address`` (its sent-by and Contact) as ``user``. ``random`` draws the §14.1
+    glare delays ([0, 1)). New incoming calls are appended to :attr:`incoming` and passed to
+    ``on_incoming`` when set; the application rings, answers or rejects them."""
+
+    layer: TransactionLayer
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        transport: Transport,
+        address: Peer,
+        user: str,
+        *,
+        timers: TimerConfig | None = None,
+        random: Callable[[], float] = random_module.random,
+        on_incoming: Callable[[IncomingCall], None] | None = None,
+    ) -> None:
+        self.address = address
+        self.user = user
+        self.contact = contact_value(user, address)
+        self.timer_config = timers or TimerConfig()
+        self.dialogs: dict[DialogId, Dialog] = {}
+        self.incoming: list[IncomingCall] = []
+        self.outgoing: list[OutgoingCall] = []
+        self.reinvites: list[ReInvite] = []
+        self.on_incoming = on_incoming
+        self._scheduler = scheduler
+        self._transport = transport
+        self._random = random
+        self._calls: dict[ClientTransaction, OutgoingCall | ReInvite] = {}
+        self._acks: dict[AckKey, tuple[Request, Peer]] = {}
+        self._waiting_ack: dict[AckKey, AnswerRetransmitter] = {}
+        self._pending: dict[DialogId, ReInvite] = {}
+
+    @property
+    def timers(self) -> TimerConfig:
+        return self.timer_config
+
+    def retransmitter(self, dialog: Dialog, cseq: int) -> AnswerRetransmitter | None:
+        return self._waiting_ack.get((dialog.id, cseq))
+
+    def bye(self, dialog: Dialog) -> None:
+        if dialog.state is DialogState.TERMINATED:
+            return
+        request, destination = dialog.create_request("BYE", self.address, branch=new_branch)
+        self._end(dialog)
+        self.layer.send_request(request, destination)
+
+    def send_in_dialog(self, request: Request, destination: Peer) -> ClientTransaction:
+        """A request built by the application from a dialog (e.g. with a chosen CSeq)."""
+        return self.layer.send_request(request, destination)
+
+    def _end(self, dialog: Dialog) -> None:
+        dialog.state = DialogState.TERMINATED
+        self.dialogs.pop(dialog.id, None)
+        self._pending.pop(dialog.id, None)
+        for key in [key for key in self._waiting_ack if key[0] == dialog.id]:
+            self._waiting_ack.pop(key).stop()
+
+    def _register(self, dialog: Dialog) -> Dialog:
+        self.dialogs[dialog.id] = dialog
+        return dialog

@@ -1,0 +1,126 @@
+"""What the UA cores keep per INVITE: the outgoing call (UAC), the incoming call (UAS), the
+re-INVITE in progress, and the UAS core's retransmission of a 2xx until its ACK (RFC 3261
+§13.3.1.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from fleet.sip.dialog import Dialog
+from fleet.sip.message import Request, Response
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_client import ClientTransaction
+from fleet.sip.transaction_ports import Scheduler, TimerHandle
+from fleet.sip.transaction_server import InviteServerTransaction
+
+
+class OutgoingState(Enum):
+    CALLING = "calling"
+    EARLY = "early"  # a provisional with a To tag arrived
+    CANCELLING = "cancelling"
+    CONFIRMED = "confirmed"
+    TERMINATED = "terminated"
+
+
+class IncomingState(Enum):
+    PROCEEDING = "proceeding"
+    EARLY = "early"  # we sent a provisional with our To tag
+    ANSWERED = "answered"  # 2xx sent, waiting for the ACK
+    CONFIRMED = "confirmed"  # ACK received
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    TERMINATED = "terminated"
+
+
+@dataclass(eq=False)
+class OutgoingCall:
+    """An INVITE we sent outside a dialog. ``cancel_wanted`` holds a CANCEL back until a
+    provisional arrives (§9.1)."""
+
+    invite: Request
+    transaction: ClientTransaction
+    state: OutgoingState = OutgoingState.CALLING
+    dialog: Dialog | None = None
+    final_status: int | None = None
+    cancel_wanted: bool = False
+    cancel_sent: bool = False
+    provisional_seen: bool = False
+
+
+@dataclass(eq=False)
+class IncomingCall:
+    """An INVITE we received outside a dialog; ``local_tag`` is the To tag of every response."""
+
+    invite: Request
+    transaction: InviteServerTransaction
+    local_tag: str
+    state: IncomingState = IncomingState.PROCEEDING
+    dialog: Dialog | None = None
+    final_status: int | None = None
+
+
+@dataclass(eq=False)
+class ReInvite:
+    """A re-INVITE of ours (§14.1): attempts counts the 491 retries."""
+
+    dialog: Dialog
+    body: bytes = b""
+    content_type: str | None = None
+    attempts: int = 0
+    transaction: ClientTransaction | None = None
+    retry_at: list[float] = field(default_factory=list)
+    final_status: int | None = None
+
+
+class RetransmitState(Enum):
+    WAITING = "waiting for ACK"
+    ACKNOWLEDGED = "acknowledged"
+    ABANDONED = "abandoned"
+
+
+class AnswerRetransmitter:
+    """§13.3.1.4: the UAS core sends its 2xx again after T1, doubling up to T2, until the ACK
+    (:meth:`acknowledge`) or 64*T1, when it gives up and ``give_up`` runs (the core BYEs)."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        timers: TimerConfig,
+        response: Response,
+        send: Callable[[Response], None],
+        give_up: Callable[[], None],
+    ) -> None:
+        self.state = RetransmitState.WAITING
+        self.response = response
+        self.sent_at: list[float] = [scheduler.now()]
+        self._scheduler = scheduler
+        self._timers = timers
+        self._send = send
+        self._give_up = give_up
+        self._deadline: TimerHandle = scheduler.call_later(64 * timers.t1, self._abandon)
+        self._next: TimerHandle = scheduler.call_later(timers.t1, lambda: self._fire(timers.t1))
+
+    def _fire(self, interval: float) -> None:
+        if self.state is not RetransmitState.WAITING:
+            return
+        self.sent_at.append(self._scheduler.now())
+        self._send(self.response)
+        following = self._timers.doubled(interval)
+        self._next = self._scheduler.call_later(following, lambda: self._fire(following))
+
+    def _abandon(self) -> None:
+        if self.state is RetransmitState.WAITING:
+            self.state = RetransmitState.ABANDONED
+            self._next.cancel()
+            self._give_up()
+
+    def acknowledge(self) -> None:
+        self.stop(RetransmitState.ACKNOWLEDGED)
+
+    def stop(self, state: RetransmitState = RetransmitState.ABANDONED) -> None:
+        if self.state is RetransmitState.WAITING:
+            self.state = state
+            self._next.cancel()
+            self._deadline.cancel()

@@ -1,0 +1,255 @@
+"""A user agent: the UAC core (RFC 3261 §8.1, §9.1, §12.1.2, §13.2, §14.1, §15) on top of the
+UAS core of :mod:`fleet.sip.ua_server`, as the transaction user of its own
+:class:`fleet.sip.transaction_layer.TransactionLayer`: pure code on the scheduler and transport
+ports, so it runs in virtual time.
+
+UAC core: ACK for every 2xx to an INVITE (retransmissions included, the same ACK each time,
+also after timer M while we remember it); CANCEL held back until a provisional arrives (§9.1);
+a 2xx after our CANCEL is ACKed and BYEd (§15), a second fork's 2xx too (§13.2.2.4); a 491 to
+our re-INVITE retried after the §14.1 delay; 408/481 to it ends the dialog."""
+
+from __future__ import annotations
+
+import contextlib
+import random as random_module
+from collections.abc import Callable
+
+from fleet.sip.dialog import Dialog, DialogId, DialogState, glare_retry_delay
+from fleet.sip.message import Response
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_base import TransactionBase
+from fleet.sip.transaction_client import (
+    ClientTransaction,
+    InviteClientTransaction,
+    NonInviteClientTransaction,
+)
+from fleet.sip.transaction_layer import TransactionLayer
+from fleet.sip.transaction_messages import new_branch, new_tag
+from fleet.sip.transaction_ports import Scheduler, Transport
+from fleet.sip.transport_types import Peer
+from fleet.sip.ua_addressing import contact_value, new_call_id, peer_for
+from fleet.sip.ua_base import AckKey
+from fleet.sip.ua_calls import IncomingCall, OutgoingCall, OutgoingState, ReInvite
+from fleet.sip.ua_messages import build_cancel, initial_invite
+from fleet.sip.ua_server import UasCore
+from fleet.sip.uri import parse_uri
+
+
+class UserAgent(UasCore):
+    """A UA with both cores; :attr:`layer` is what its transport delivers to."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        transport: Transport,
+        address: Peer,
+        user: str,
+        *,
+        timers: TimerConfig | None = None,
+        random: Callable[[], float] = random_module.random,
+        on_incoming: Callable[[IncomingCall], None] | None = None,
+    ) -> None:
+        super().__init__(
+            scheduler,
+            transport,
+            address,
+            user,
+            timers=timers,
+            random=random,
+            on_incoming=on_incoming,
+        )
+        self.layer = TransactionLayer(scheduler, transport, self, self.timer_config)
+
+    # --- UAC core: initiating --------------------------------------------------------------
+
+    def invite(
+        self,
+        uri: str,
+        destination: Peer | None = None,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+    ) -> OutgoingCall:
+        destination = destination or peer_for(parse_uri(uri))
+        request = initial_invite(
+            uri,
+            sent_by=self.address,
+            destination=destination,
+            local_party=f"<sip:{self.user}@{self.address.host}>;tag={new_tag()}",
+            contact=self.contact,
+            call_id=new_call_id(self.address.host),
+            branch=new_branch(),
+            body=body,
+            content_type=content_type,
+        )
+        transaction = self.layer.send_request(request, destination)
+        call = OutgoingCall(request, transaction)
+        self.outgoing.append(call)
+        self._calls[transaction] = call
+        return call
+
+    def cancel(self, call: OutgoingCall) -> None:
+        """§9.1: CANCEL a call not answered yet, once a provisional response has arrived."""
+        if call.state not in (OutgoingState.CALLING, OutgoingState.EARLY):
+            return
+        call.state = OutgoingState.CANCELLING
+        call.cancel_wanted = True
+        if call.provisional_seen:
+            self._send_cancel(call)
+
+    def _send_cancel(self, call: OutgoingCall) -> None:
+        if not call.cancel_sent:
+            call.cancel_sent = True
+            self.layer.send_request(build_cancel(call.invite), call.transaction.peer)
+
+    def reinvite(
+        self, dialog: Dialog, *, body: bytes = b"", content_type: str | None = None
+    ) -> ReInvite:
+        """§14.1: a re-INVITE, not while another INVITE of ours is pending in the dialog."""
+        if dialog.id in self._pending:
+            raise ValueError("a re-INVITE of ours is already pending in this dialog")
+        reinvite = ReInvite(dialog, body, content_type)
+        self.reinvites.append(reinvite)
+        self._send_reinvite(reinvite)
+        return reinvite
+
+    def _send_reinvite(self, reinvite: ReInvite) -> None:
+        dialog = reinvite.dialog
+        if dialog.state is DialogState.TERMINATED:
+            return
+        request, destination = dialog.create_request(
+            "INVITE",
+            self.address,
+            branch=new_branch,
+            body=reinvite.body,
+            content_type=reinvite.content_type,
+        )
+        reinvite.attempts += 1
+        reinvite.transaction = self.layer.send_request(request, destination)
+        self._pending[dialog.id] = reinvite
+        self._calls[reinvite.transaction] = reinvite
+
+    def move(self, dialog: Dialog, address: Peer) -> None:
+        """Our Contact in ``dialog`` changes; the next re-INVITE carries it (target refresh)."""
+        dialog.local_contact = contact_value(self.user, address)
+
+    # --- UAC core: responses ---------------------------------------------------------------
+
+    def on_response(self, transaction: ClientTransaction, response: Response) -> None:
+        call = self._calls.get(transaction)
+        if isinstance(call, OutgoingCall):
+            self._initial_response(call, response)
+        elif isinstance(call, ReInvite):
+            self._reinvite_response(call, response)
+
+    def _initial_response(self, call: OutgoingCall, response: Response) -> None:
+        status = response.status
+        dialog_id = DialogId.of_response(response)
+        if status < 200:
+            call.provisional_seen = True
+            if call.cancel_wanted:
+                self._send_cancel(call)
+            if status > 100 and dialog_id is not None and call.dialog is None:
+                call.dialog = self._register(Dialog.as_uac(call.invite, response))
+                if call.state is OutgoingState.CALLING:
+                    call.state = OutgoingState.EARLY
+            return
+        if status >= 300:
+            call.final_status = status
+            call.state = OutgoingState.TERMINATED
+            if call.dialog is not None:
+                self._end(call.dialog)
+            return
+        if dialog_id is None:
+            return
+        call.final_status = status
+        dialog = self.dialogs.get(dialog_id)
+        if dialog is None and (key := self._ack_key(response)) in self._acks:
+            self._send_ack(key)  # a 2xx retransmitted after we ended its dialog
+            return
+        if dialog is None:
+            dialog = self._register(Dialog.as_uac(call.invite, response))
+        dialog.confirm(response)
+        self._ack(dialog, response)
+        if call.cancel_wanted:
+            call.state = OutgoingState.TERMINATED
+            self.bye(dialog)  # §15: answered after our CANCEL
+        elif call.state is OutgoingState.CONFIRMED and call.dialog is not dialog:
+            self.bye(dialog)  # a second fork answered too (§13.2.2.4)
+        else:
+            if call.dialog is not None and call.dialog is not dialog:
+                self._end(call.dialog)  # the early dialog of another fork
+            call.dialog = dialog
+            call.state = OutgoingState.CONFIRMED
+
+    def _reinvite_response(self, reinvite: ReInvite, response: Response) -> None:
+        status = response.status
+        dialog = reinvite.dialog
+        if status < 200:
+            return
+        reinvite.final_status = status
+        if status < 300:
+            if self._pending.get(dialog.id) is reinvite:
+                del self._pending[dialog.id]
+                dialog.refresh_target(response)
+            self._ack(dialog, response)
+            return
+        if self._pending.get(dialog.id) is reinvite:
+            del self._pending[dialog.id]
+        if status == 491:
+            delay = glare_retry_delay(dialog.is_caller, self._random)
+            reinvite.retry_at.append(self._scheduler.now() + delay)
+            self._scheduler.call_later(delay, lambda: self._retry(reinvite))
+        elif status in (408, 481):
+            self.bye(dialog)  # §14.1: the dialog is gone
+
+    def _retry(self, reinvite: ReInvite) -> None:
+        if reinvite.dialog.id not in self._pending:
+            self._send_reinvite(reinvite)
+
+    def _ack(self, dialog: Dialog, response: Response) -> None:
+        """§13.2.2.4: the ACK of a 2xx, built once per INVITE and sent for each 2xx."""
+        key = self._ack_key(response)
+        if key not in self._acks:
+            self._acks[key] = dialog.create_request(
+                "ACK", self.address, cseq=key[1], branch=new_branch
+            )
+            self._scheduler.call_later(self.timers.m, lambda: self._acks.pop(key, None))
+        self._send_ack(key)
+
+    def _ack_key(self, response: Response) -> AckKey:
+        dialog_id = DialogId.of_response(response)
+        cseq = response.cseq
+        assert dialog_id is not None and cseq is not None
+        return (dialog_id, cseq.number)
+
+    def _send_ack(self, key: AckKey) -> None:
+        ack, destination = self._acks[key]
+        with contextlib.suppress(OSError):  # the 2xx will come again, and another try
+            self._transport.send(ack, destination)
+
+    def on_stray_response(self, response: Response) -> None:
+        """A 2xx to an INVITE after timer M: ACK it again if we still know it."""
+        cseq = response.cseq
+        if cseq is None or cseq.method != "INVITE" or not 200 <= response.status < 300:
+            return
+        if DialogId.of_response(response) is not None:
+            key = self._ack_key(response)
+            if key in self._acks:
+                self._send_ack(key)
+
+    def on_timeout(self, transaction: TransactionBase) -> None:
+        if not isinstance(transaction, InviteClientTransaction | NonInviteClientTransaction):
+            return
+        call = self._calls.get(transaction)
+        if isinstance(call, OutgoingCall):
+            call.state = OutgoingState.TERMINATED
+            call.final_status = call.final_status or 408
+            if call.dialog is not None and call.dialog.state is DialogState.EARLY:
+                self._end(call.dialog)
+        elif isinstance(call, ReInvite) and self._pending.get(call.dialog.id) is call:
+            del self._pending[call.dialog.id]
+            self.bye(call.dialog)
+
+    def on_transport_error(self, transaction: TransactionBase) -> None:
+        self.on_timeout(transaction)

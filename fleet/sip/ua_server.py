@@ -1,0 +1,172 @@
+"""The UAS core (RFC 3261 §8.2, §12.1.1, §12.2.2, §13.3, §9.2, §14.2): new INVITEs become
+:class:`IncomingCall` values the application rings, answers or rejects; the 2xx is
+retransmitted until its ACK and the dialog BYEd after 64*T1 without one (§13.3.1.4); CANCEL is
+answered 200 and an unanswered INVITE 487; in-dialog requests are checked against their dialog
+(481, CSeq lower: 500), a re-INVITE while ours is pending gets 491."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fleet.sip.dialog import Dialog, DialogId
+from fleet.sip.message import Request, Response
+from fleet.sip.transaction_messages import new_tag
+from fleet.sip.transaction_server import (
+    InviteServerState,
+    InviteServerTransaction,
+    NonInviteServerTransaction,
+    ServerTransaction,
+)
+from fleet.sip.ua_base import UaBase
+from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, IncomingState
+from fleet.sip.ua_messages import uas_response
+
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+
+
+class UasCore(UaBase):
+    def on_request(self, transaction: ServerTransaction, request: Request) -> None:
+        to = request.to
+        if to is not None and to.tag is not None:
+            self._in_dialog(transaction, request)
+        elif isinstance(transaction, InviteServerTransaction):
+            call = IncomingCall(request, transaction, new_tag())
+            self.incoming.append(call)
+            if self.on_incoming is not None:
+                self.on_incoming(call)
+        else:
+            status = 481 if request.method == "BYE" else 405
+            response = uas_response(request, status, local_tag=new_tag())
+            if status == 405:
+                response.headers.add("Allow", ALLOW)
+            transaction.respond(response)
+
+    def ring(self, call: IncomingCall, status: int = 180) -> None:
+        """A provisional with our To tag and Contact: the early dialog (§12.1.1)."""
+        if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
+            return
+        response = uas_response(call.invite, status, local_tag=call.local_tag, contact=self.contact)
+        if call.dialog is None:
+            call.dialog = self._register(Dialog.as_uas(call.invite, response))
+        call.state = IncomingState.EARLY
+        call.transaction.respond(response)
+
+    def answer(
+        self, call: IncomingCall, *, body: bytes = b"", content_type: str | None = None
+    ) -> None:
+        if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
+            return
+        response = uas_response(
+            call.invite,
+            200,
+            local_tag=call.local_tag,
+            contact=self.contact,
+            body=body,
+            content_type=content_type,
+        )
+        if call.dialog is None:
+            call.dialog = self._register(Dialog.as_uas(call.invite, response))
+        call.dialog.confirm(response)
+        call.state = IncomingState.ANSWERED
+        call.final_status = 200
+        self._send_2xx(call.dialog, call.transaction, response)
+
+    def reject(self, call: IncomingCall, status: int = 486) -> None:
+        if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
+            return
+        call.state = IncomingState.REJECTED
+        call.final_status = status
+        if call.dialog is not None:
+            self._end(call.dialog)
+        call.transaction.respond(uas_response(call.invite, status, local_tag=call.local_tag))
+
+    def _send_2xx(
+        self, dialog: Dialog, transaction: InviteServerTransaction, response: Response
+    ) -> None:
+        cseq = transaction.request.cseq
+        assert cseq is not None
+        key = (dialog.id, cseq.number)
+
+        def send(again: Response) -> None:
+            if transaction.state is InviteServerState.ACCEPTED:
+                transaction.respond(again)
+                return
+            with contextlib.suppress(OSError):
+                self._transport.send(again, transaction.peer)
+
+        def give_up() -> None:
+            self._waiting_ack.pop(key, None)
+            self.bye(dialog)  # §13.3.1.4: confirmed, but the session ends
+
+        transaction.respond(response)
+        self._waiting_ack[key] = AnswerRetransmitter(
+            self._scheduler, self.timers, response, send, give_up
+        )
+
+    def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
+        dialog_id = DialogId.of_received(request)
+        cseq = request.cseq
+        if dialog_id is None or cseq is None:
+            return
+        retransmitter = self._waiting_ack.pop((dialog_id, cseq.number), None)
+        if retransmitter is None:
+            return
+        retransmitter.acknowledge()
+        for call in self.incoming:
+            dialog = call.dialog
+            if (
+                dialog is not None
+                and dialog.id == dialog_id
+                and call.state is IncomingState.ANSWERED
+            ):
+                call.state = IncomingState.CONFIRMED
+
+    def on_cancel(
+        self,
+        transaction: NonInviteServerTransaction,
+        request: Request,
+        invite: InviteServerTransaction | None,
+    ) -> None:
+        """§9.2: 481 when the INVITE is unknown; else 200, and 487 to an unanswered INVITE."""
+        call = next((c for c in self.incoming if c.transaction is invite), None)
+        if invite is None or call is None:
+            transaction.respond(uas_response(request, 481, local_tag=new_tag()))
+            return
+        transaction.respond(uas_response(request, 200, local_tag=call.local_tag))
+        if invite.state is InviteServerState.PROCEEDING:
+            call.state = IncomingState.CANCELLED
+            call.final_status = 487
+            if call.dialog is not None:
+                self._end(call.dialog)
+            invite.respond(uas_response(call.invite, 487, local_tag=call.local_tag))
+
+    def on_merged_request(self, transaction: ServerTransaction, request: Request) -> None:
+        transaction.respond(uas_response(request, 482, local_tag=new_tag(), reason="Loop Detected"))
+
+    def _in_dialog(self, transaction: ServerTransaction, request: Request) -> None:
+        """§12.2.2: unknown dialog 481, lower CSeq 500; then by method."""
+        dialog_id = DialogId.of_received(request)
+        dialog = None if dialog_id is None else self.dialogs.get(dialog_id)
+        local_tag = None  # the request's To tag is ours already
+        if dialog is None:
+            transaction.respond(uas_response(request, 481, local_tag=local_tag))
+            return
+        if not dialog.accept_remote_cseq(request):
+            transaction.respond(uas_response(request, 500, local_tag=local_tag))
+            return
+        if isinstance(transaction, InviteServerTransaction):
+            if dialog.id in self._pending:  # §14.2: glare
+                transaction.respond(uas_response(request, 491, local_tag=local_tag))
+                return
+            dialog.refresh_target(request)
+            response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
+            self._send_2xx(dialog, transaction, response)
+        elif request.method == "BYE":
+            self._end(dialog)
+            transaction.respond(uas_response(request, 200, local_tag=local_tag))
+        elif request.method in ("INFO", "OPTIONS"):
+            transaction.respond(uas_response(request, 200, local_tag=local_tag))
+        else:
+            response = uas_response(request, 501, local_tag=local_tag)
+            response.headers.add("Allow", ALLOW)
+            transaction.respond(response)
