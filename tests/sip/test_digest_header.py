@@ -17,7 +17,7 @@ from fleet.sip.digest_header import (
 from fleet.sip.errors import HeaderValueError
 from fleet.sip.message import Request, parse_message
 
-TORTURE_DIR = Path(__file__).resolve().parents[3] / "shared" / "sip" / "rfc4475"
+TORTURE_DIR = Path(__file__).resolve().parent / "rfc4475"
 
 
 def test_escaped_quotes_and_commas_inside_quotes_stay_in_the_value() -> None:
