@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -30,6 +31,10 @@ from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
+from fleet.sip.stack import SipStack
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transport_types import EventKind, TransportConfig, TransportEvent
+from fleet.sip.validate import UasPolicy
 from portal import setup as portal_setup
 from simulators import http as sim_http
 from simulators.live import LiveSimulator
@@ -46,6 +51,7 @@ EXCHANGE = web.AppKey("exchange", Exchange)
 RECORDS = web.AppKey("call_records", CallRecords)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
+SIP_STACK = web.AppKey("sip_stack", SipStack)
 SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
 OUTBOX_INTERVAL = 10.0
 CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
@@ -76,6 +82,8 @@ def build_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_routing_cache)
     app.cleanup_ctx.append(_call_exchange)
+    if settings.sip_port is not None:
+        app.cleanup_ctx.append(_sip)
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
@@ -146,6 +154,57 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
         calls_up=exchange.engine.active_calls,
         records_left=records.writer.backlog,
     )
+
+
+def sip_transport_config(settings: Settings) -> TransportConfig:
+    """Where the SIP stack listens (``sip_port`` set), what it serves (the default policy)."""
+    assert settings.sip_port is not None
+    return TransportConfig(
+        host=settings.sip_host,
+        port=settings.sip_port,
+        tls_port=settings.sip_tls_port,
+        tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
+        tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
+        policy=UasPolicy(),
+    )
+
+
+_SIP_EVENT_LEVELS = {
+    EventKind.CALLBACK_ERROR: "warning",
+    EventKind.UDP_ERROR: "warning",
+    EventKind.FRAMING_ERROR: "info",
+    EventKind.DROPPED: "info",
+    EventKind.REJECTED: "info",
+}
+
+
+def log_sip_event(event: TransportEvent) -> None:
+    """The SIP transport's typed events as structlog events (``fleet.sip`` knows no
+    structlog): faults as warnings, refused or dropped messages as info, the rest debug."""
+    level = _SIP_EVENT_LEVELS.get(event.kind, "debug")
+    peer = event.peer
+    getattr(log, level)(
+        f"sip_transport_{event.kind.value}",
+        peer=None if peer is None else f"{peer.transport.value}:{peer.host}:{peer.port}",
+        detail=event.detail or None,
+        status=event.status,
+    )
+
+
+async def _sip(app: web.Application) -> AsyncIterator[None]:
+    """The SIP stack on ``sip_port`` (UDP and TCP; TLS on ``sip_tls_port``). Until the SIP
+    network adapter exists its transaction user answers OPTIONS and refuses the rest
+    (``fleet.sip.options``)."""
+    settings = app[SETTINGS]
+    timers = TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
+    stack = SipStack(sip_transport_config(settings), timers=timers, events=log_sip_event)
+    await stack.start()
+    app[SIP_STACK] = stack
+    port, tls_port = stack.listening
+    log.info("sip_listening", host=settings.sip_host, port=port, tls_port=tls_port)
+    yield
+    await stack.stop()
+    log.info("sip_stopped", transactions_left=len(stack.layer))
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument(
+        "--sip-port", dest="sip_port", type=int, help="SIP over UDP and TCP (0: a free port)"
+    )
+    serve.add_argument(
         "--migrate", action="store_true", help="upgrade the database schema before starting"
     )
 
@@ -59,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
+    demo.add_argument(
+        "--sip-port", dest="sip_port", type=int, help="SIP over UDP and TCP (0: a free port)"
+    )
 
     db = sub.add_parser("db", parents=[common], help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -103,6 +109,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "log_format": args.log_format,
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "sip_port": getattr(args, "sip_port", None),
     }
     return load_settings(cli=cli, config_file=args.config_file)
 

@@ -62,6 +62,15 @@ class Settings:
     featurecodes_menu: str = "*700#"
     records_journal_dir: str = ""  # call-record journal; empty: beside the SQLite file, or ./
     records_backlog_degraded: int = 1000  # /healthz says "degraded" past this many records
+    # SIP (fleet/sip): off unless sip_port is set; 0 picks a free port (UDP and TCP), logged
+    sip_host: str = "127.0.0.1"
+    sip_port: int | None = None
+    sip_tls_port: int | None = None  # needs sip_port, sip_tls_cert and sip_tls_key; 0: free
+    sip_tls_cert: str = ""  # PEM certificate chain of the TLS listener
+    sip_tls_key: str = ""  # PEM private key of the TLS listener
+    sip_t1: float = 0.5  # RFC 3261 timers, seconds: round-trip estimate
+    sip_t2: float = 4.0  # longest retransmission interval
+    sip_t4: float = 5.0  # longest time a message stays in the network
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -130,6 +139,19 @@ def _port(value: Any) -> int:
     if not 0 <= port <= 65535:
         raise ValueError("expected a port number 0-65535")
     return port
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected seconds")
+    seconds = float(value)
+    if not 0 < seconds <= 3600:
+        raise ValueError("expected seconds, more than 0 and at most 3600")
+    return seconds
+
+
+def _path(value: Any) -> str:
+    return str(value).strip()
 
 
 def _bool(value: Any) -> bool:
@@ -216,6 +238,14 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "featurecodes_menu": _text,
     "records_journal_dir": lambda v: str(v).strip(),
     "records_backlog_degraded": _count(1, 100_000_000),
+    "sip_host": _text,
+    "sip_port": _port,
+    "sip_tls_port": _port,
+    "sip_tls_cert": _path,
+    "sip_tls_key": _path,
+    "sip_t1": _seconds,
+    "sip_t2": _seconds,
+    "sip_t4": _seconds,
 }
 
 
@@ -300,6 +330,7 @@ def _check(settings: Settings) -> None:
         settings.catalogue()
     except CatalogueError as exc:
         raise ConfigError(f"featurecodes: {exc}") from exc
+    _check_sip(settings)
     if settings.session_key:
         import base64
         import binascii
@@ -310,3 +341,16 @@ def _check(settings: Settings) -> None:
             raise ConfigError("session_key: url-safe base64 of 32 bytes") from exc
         if len(key) != 32:
             raise ConfigError("session_key: url-safe base64 of 32 bytes")
+
+
+def _check_sip(settings: Settings) -> None:
+    if settings.sip_t1 > settings.sip_t2:
+        raise ConfigError("sip_t1 must not exceed sip_t2")
+    if settings.sip_tls_port is None:
+        return
+    if settings.sip_port is None:
+        raise ConfigError("sip_tls_port: SIP is off; set sip_port too")
+    if not settings.sip_tls_cert or not settings.sip_tls_key:
+        raise ConfigError("sip_tls_port needs sip_tls_cert and sip_tls_key (PEM files)")
+    if settings.sip_tls_port and settings.sip_tls_port == settings.sip_port:
+        raise ConfigError("sip_tls_port: TLS needs a port of its own (TCP has sip_port)")

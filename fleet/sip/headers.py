@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar, cast
 
 from fleet.sip.values import split_list
+
+T = TypeVar("T")
 
 _CANONICAL_NAMES = [
     "Accept",
@@ -178,13 +181,17 @@ class Headers:
     """Header lines in order, each ``(canonical name, value)``; values are unfolded and stripped.
 
     ``get`` / ``get_all`` give raw values; ``values`` splits list headers on commas (outside
-    quotes and ``<>``) across all their lines."""
+    quotes and ``<>``) across all their lines.
 
-    __slots__ = ("_index", "_items")
+    Typed values parsed from the lines (``message.via`` …) are kept by :meth:`cached` until
+    a line changes: ``add``, ``set`` and ``remove`` forget them."""
+
+    __slots__ = ("_index", "_items", "_typed")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = []
         self._index: dict[str, list[str]] = {}
+        self._typed: dict[str, object] = {}
         for name, value in items:
             self.add(name, value)
 
@@ -193,9 +200,22 @@ class Headers:
         headers = cls.__new__(cls)
         headers._items = items
         headers._index = index
+        headers._typed = {}
         return headers
 
+    def cached(self, key: str, make: Callable[[Headers], T]) -> T:
+        """``make(self)``, computed once until the lines change (a raised error is not kept).
+
+        ``key`` names what ``make`` computes; the value must be immutable or copied by the
+        caller, since later calls return the same object."""
+        typed = self._typed
+        if key in typed:
+            return cast(T, typed[key])
+        value = typed[key] = make(self)
+        return value
+
     def add(self, name: str, value: str) -> None:
+        self._typed.clear()
         name = canonical_name(name.strip())
         self._items.append((name, value))
         self._index.setdefault(name.lower(), []).append(value)
@@ -218,14 +238,16 @@ class Headers:
         lines = self._index.get(key, ())
         if key not in LIST_HEADERS:
             return list(lines)
+        if len(lines) == 1:
+            return split_list(lines[0], name, canonical_name)
         out: list[str] = []
-        header = canonical_name(name)
         for line in lines:
-            out.extend(split_list(line, header))
+            out.extend(split_list(line, name, canonical_name))
         return out
 
     def set(self, name: str, value: str) -> None:
         """Replace the first line of ``name`` in place, drop its other lines; append if absent."""
+        self._typed.clear()
         name = canonical_name(name.strip())
         key = name.lower()
         if key not in self._index:
@@ -244,6 +266,7 @@ class Headers:
         self._index[key] = [value]
 
     def remove(self, name: str) -> None:
+        self._typed.clear()
         key = _key(name)
         if self._index.pop(key, None) is not None:
             self._items = [item for item in self._items if item[0].lower() != key]
@@ -268,7 +291,18 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
+# any spelling asked for → its index key (names come from code: a few dozen; bounded all the same)
+_KEYS: dict[str, str] = {}
+_MAX_KEYS = 4096
+
+
 def _key(name: str) -> str:
+    key = _KEYS.get(name)
+    if key is not None:
+        return key
     lower = name.lower()
     canonical = CANONICAL.get(lower)
-    return lower if canonical is None else canonical.lower()
+    key = lower if canonical is None else canonical.lower()
+    if len(_KEYS) < _MAX_KEYS:
+        _KEYS[name] = key
+    return key

@@ -4,12 +4,14 @@ serializer.
 The parser accepts CRLF and bare LF line ends, unfolds continuation lines, expands compact header
 names and treats names case-insensitively. Header values are kept as text and parsed into typed
 values only when asked for (``message.via``, ``message.cseq`` …), so a message costs a split per
-line to read. For a datagram, ``Content-Length`` frames the body: octets after it are ignored
+line to read; a typed value is kept by the headers once parsed, until they change. For a
+datagram, ``Content-Length`` frames the body: octets after it are ignored
 (RFC 3261 §18.3, RFC 4475 ``dblreq``), a body shorter than it is an error, and without it the body
 is the rest of the datagram."""
 
 from __future__ import annotations
 
+from fleet.sip import typed
 from fleet.sip.errors import HeaderValueError, SipParseError
 from fleet.sip.headers import CANONICAL, Headers
 from fleet.sip.syntax import is_token
@@ -20,15 +22,10 @@ from fleet.sip.values import (
     NameAddr,
     Via,
     parse_bounded_int,
-    parse_cseq,
-    parse_media_type,
-    parse_name_addr,
-    parse_token_list,
-    parse_via,
 )
 
 SIP_VERSION = "SIP/2.0"
-MAX_CONTENT_LENGTH = 2**31 - 1
+MAX_CONTENT_LENGTH = typed.MAX_CONTENT_LENGTH
 
 # lower-case name → (canonical name, index key); unknown names are added as met
 # (canonical spellings are keys too, so the common case needs no lower())
@@ -46,24 +43,24 @@ class Message:
         self.body = body
         self.version = version
 
-    # typed header values, parsed on each access (keep the result when used twice)
+    # typed header values, parsed on first access and kept by the headers until a line changes
+    # (lists are returned as copies: the kept value is a tuple)
 
     @property
     def via(self) -> list[Via]:
-        return [parse_via(v) for v in self.headers.values("Via")]
+        return list(self.headers.cached("via", typed.vias))
 
     @property
     def top_via(self) -> Via | None:
-        values = self.headers.values("Via")
-        return parse_via(values[0]) if values else None
+        return self.headers.cached("top_via", typed.top_via)
 
     @property
     def from_(self) -> NameAddr | None:
-        return self._name_addr("From")
+        return self.headers.cached("from", typed.from_)
 
     @property
     def to(self) -> NameAddr | None:
-        return self._name_addr("To")
+        return self.headers.cached("to", typed.to)
 
     @property
     def call_id(self) -> str | None:
@@ -71,32 +68,24 @@ class Message:
 
     @property
     def cseq(self) -> CSeq | None:
-        value = self.headers.get("CSeq")
-        return None if value is None else parse_cseq(value)
+        return self.headers.cached("cseq", typed.cseq)
 
     @property
     def max_forwards(self) -> int | None:
-        value = self.headers.get("Max-Forwards")
-        return None if value is None else parse_bounded_int(value, "Max-Forwards", 255)
+        return self.headers.cached("max-forwards", typed.max_forwards)
 
     @property
     def content_length(self) -> int | None:
-        value = self.headers.get("Content-Length")
-        return (
-            None
-            if value is None
-            else parse_bounded_int(value, "Content-Length", MAX_CONTENT_LENGTH)
-        )
+        return self.headers.cached("content-length", typed.content_length)
 
     @property
     def content_type(self) -> MediaType | None:
-        value = self.headers.get("Content-Type")
-        return None if value is None else parse_media_type(value)
+        return self.headers.cached("content-type", typed.content_type)
 
     @property
     def contacts(self) -> list[NameAddr]:
         """Contact values; the REGISTER wildcard ``*`` is told by :attr:`contact_is_wildcard`."""
-        return [parse_name_addr(v, "Contact") for v in self.headers.values("Contact") if v != "*"]
+        return list(self.headers.cached("contact", typed.contacts))
 
     @property
     def contact_is_wildcard(self) -> bool:
@@ -104,35 +93,31 @@ class Message:
 
     @property
     def routes(self) -> list[NameAddr]:
-        return [parse_name_addr(v, "Route") for v in self.headers.values("Route")]
+        return list(self.headers.cached("route", typed.routes))
 
     @property
     def record_routes(self) -> list[NameAddr]:
-        return [parse_name_addr(v, "Record-Route") for v in self.headers.values("Record-Route")]
+        return list(self.headers.cached("record-route", typed.record_routes))
 
     @property
     def require(self) -> tuple[str, ...]:
-        return parse_token_list(self.headers.values("Require"), "Require")
+        return self.headers.cached("require", typed.require)
 
     @property
     def proxy_require(self) -> tuple[str, ...]:
-        return parse_token_list(self.headers.values("Proxy-Require"), "Proxy-Require")
+        return self.headers.cached("proxy-require", typed.proxy_require)
 
     @property
     def supported(self) -> tuple[str, ...]:
-        return parse_token_list(self.headers.values("Supported"), "Supported")
+        return self.headers.cached("supported", typed.supported)
 
     @property
     def allow(self) -> tuple[str, ...]:
-        return parse_token_list(self.headers.values("Allow"), "Allow")
+        return self.headers.cached("allow", typed.allow)
 
     @property
     def accept(self) -> list[MediaType]:
-        return [parse_media_type(v, "Accept") for v in self.headers.values("Accept") if v]
-
-    def _name_addr(self, name: str) -> NameAddr | None:
-        value = self.headers.get(name)
-        return None if value is None else parse_name_addr(value, name)
+        return list(self.headers.cached("accept", typed.accept))
 
     def _same(self, other: Message) -> bool:
         return (
@@ -143,7 +128,7 @@ class Message:
 
 
 class Request(Message):
-    __slots__ = ("method", "request_uri")
+    __slots__ = ("_uri", "method", "request_uri")
 
     def __init__(
         self,
@@ -156,11 +141,19 @@ class Request(Message):
         super().__init__(headers, body, version)
         self.method = method
         self.request_uri = str(uri)
+        self._uri: tuple[str, Uri] | None = None
 
     @property
     def uri(self) -> Uri:
-        """The Request-URI, parsed (raises :class:`fleet.sip.uri.UriError`)."""
-        return parse_uri(self.request_uri)
+        """The Request-URI, parsed (raises :class:`fleet.sip.uri.UriError`); kept until
+        ``request_uri`` is given another value."""
+        kept = self._uri
+        text = self.request_uri
+        if kept is not None and kept[0] is text:
+            return kept[1]
+        uri = parse_uri(text)
+        self._uri = (text, uri)
+        return uri
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Request):
@@ -232,6 +225,33 @@ def parse_message(data: bytes) -> Request | Response:
 
 
 def _parse(data: bytes, start: int, is_response: bool) -> Request | Response:
+    lines = _crlf_head(data, start)
+    if lines is not None:
+        head_lines, body_start = lines
+    else:
+        head_lines, body_start = _any_head(data, start)
+    headers = _headers(head_lines)
+    body = _body(data, body_start, headers)
+    first = head_lines[0].strip()
+    if is_response:
+        return _status_line(first, headers, body)
+    return _request_line(first, headers, body)
+
+
+def _crlf_head(data: bytes, start: int) -> tuple[list[str], int] | None:
+    """The common case in one search: CRLF line ends throughout the head (so no bare-LF empty
+    line can come before the first CRLF one); None otherwise."""
+    end = data.find(b"\n\r\n", start)
+    if end < 0:
+        return None
+    text = data[start:end].decode("utf-8", "surrogateescape")
+    lines = text.split("\r\n")
+    if len(lines) != text.count("\n") + 1 or text.endswith("\n"):
+        return None  # a bare LF somewhere, maybe a bare-LF empty line just before
+    return lines, end + 3
+
+
+def _any_head(data: bytes, start: int) -> tuple[list[str], int]:
     found = find_head_end(data, start)
     if found is None:
         if not data.endswith(b"\n"):
@@ -242,59 +262,65 @@ def _parse(data: bytes, start: int, is_response: bool) -> Request | Response:
     text = data[start:head_end].decode("utf-8", "surrogateescape")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    lines = text.split("\n")
-    headers = _headers(lines)
-    body = _body(data, body_start, headers)
-    first = lines[0].strip()
-    if is_response:
-        return _status_line(first, headers, body)
-    return _request_line(first, headers, body)
+    return text.split("\n"), body_start
 
 
 def _headers(lines: list[str]) -> Headers:
     items: list[tuple[str, str]] = []
     index: dict[str, list[str]] = {}
-    last: list[str] | None = None
     names = _NAMES
-    for line in lines[1:]:
-        if not line or line == "\r":
-            continue
-        if line[0] in " \t":
-            if last is None:
-                raise SipParseError("Continuation line before any header")
-            name, value = items[-1]
-            extra = line.strip()
-            if not extra:
-                continue
-            value = f"{value} {extra}" if value else extra
-            items[-1] = (name, value)
-            last[-1] = value
-            continue
+    lines_iter = iter(lines)
+    next(lines_iter)  # the start-line
+    for line in lines_iter:
         name, colon, value = line.partition(":")
-        if not colon:
-            raise SipParseError("Malformed header line")
         known = names.get(name)
-        if known is None:
-            name = name.rstrip(" \t")
-            lower = name.lower()
-            known = names.get(lower)
-            if known is None:
-                if not is_token(name):
-                    raise SipParseError("Malformed header name")
-                known = (name, lower)
+        if known is None or not colon:
+            # the rare cases: a name spelt otherwise, a continuation, an empty or bad line
+            if not line or line == "\r":
+                continue
+            if line[0] in " \t":
+                _unfold(line, items, index)
+                continue
+            known = _known_name(name, colon)
         canonical, key = known
         value = value.strip()
         items.append((canonical, value))
-        last = index.get(key)
-        if last is None:
-            last = index[key] = [value]
+        same = index.get(key)
+        if same is None:
+            index[key] = [value]
         else:
-            last.append(value)
+            same.append(value)
     return Headers._trusted(items, index)
 
 
+def _unfold(line: str, items: list[tuple[str, str]], index: dict[str, list[str]]) -> None:
+    if not items:
+        raise SipParseError("Continuation line before any header")
+    extra = line.strip()
+    if not extra:
+        return
+    name, value = items[-1]
+    value = f"{value} {extra}" if value else extra
+    items[-1] = (name, value)
+    index[name.lower()][-1] = value
+
+
+def _known_name(name: str, colon: str) -> tuple[str, str]:
+    if not colon:
+        raise SipParseError("Malformed header line")
+    names = _NAMES
+    name = name.rstrip(" \t")
+    lower = name.lower()
+    known = names.get(lower)
+    if known is None:
+        if not is_token(name):
+            raise SipParseError("Malformed header name")
+        known = (name, lower)
+    return known
+
+
 def _body(data: bytes, body_start: int, headers: Headers) -> bytes:
-    lengths = headers.get_all("Content-Length")
+    lengths = headers._index.get("content-length")
     if not lengths:
         return data[body_start:]
     if len(lengths) > 1:

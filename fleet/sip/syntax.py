@@ -3,6 +3,8 @@ quotes and angle brackets, generic parameters."""
 
 from __future__ import annotations
 
+import re
+
 TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
 _TOKEN_STRIP = "".join(sorted(TOKEN_CHARS))
 LWS = " \t"
@@ -18,11 +20,51 @@ def split_outside(text: str, sep: str) -> list[str]:
 
     Pieces are returned stripped of surrounding whitespace; an unterminated quoted string raises
     ``ValueError``."""
-    if '"' not in text and "<" not in text:
-        return [piece.strip() for piece in text.split(sep)]
-    if sep not in text:
-        _check_quotes(text)
-        return [text.strip()]
+    if '"' not in text:
+        if "<" not in text:
+            return [piece.strip() for piece in text.split(sep)]
+        if sep not in text:
+            return [text.strip()]
+    if "\\" in text:
+        return _split_by_char(text, sep)
+    # without quoted-pairs only the quotes, angle brackets and separators matter: visit those
+    parts: list[str] = []
+    start = 0
+    quoted = False
+    angle = 0
+    for match in _special(sep).finditer(text):
+        ch = match.group()
+        if quoted:
+            if ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "<":
+            angle += 1
+        elif ch == ">":
+            if angle:
+                angle -= 1
+        elif not angle:
+            i = match.start()
+            parts.append(text[start:i].strip())
+            start = i + 1
+    if quoted:
+        raise ValueError("unterminated quoted string")
+    parts.append(text[start:].strip())
+    return parts
+
+
+_SPECIALS: dict[str, re.Pattern[str]] = {}
+
+
+def _special(sep: str) -> re.Pattern[str]:
+    pattern = _SPECIALS.get(sep)
+    if pattern is None:
+        pattern = _SPECIALS[sep] = re.compile('["<>' + re.escape(sep) + "]")
+    return pattern
+
+
+def _split_by_char(text: str, sep: str) -> list[str]:
     parts: list[str] = []
     start = 0
     quoted = False
@@ -50,23 +92,6 @@ def split_outside(text: str, sep: str) -> list[str]:
         raise ValueError("unterminated quoted string")
     parts.append(text[start:].strip())
     return parts
-
-
-def _check_quotes(text: str) -> None:
-    quoted = False
-    escaped = False
-    for ch in text:
-        if quoted:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-    if quoted:
-        raise ValueError("unterminated quoted string")
 
 
 def quoted_string_end(text: str, start: int) -> int:

@@ -86,10 +86,15 @@ class TransactionBase:
         try:
             self._wiring.transport.send(message, self.peer)
         except OSError:
-            self._terminate()
-            self._wiring.tu.on_transport_error(self)
+            self.transport_failed()
             return False
         return True
+
+    def transport_failed(self) -> None:
+        """A message of this transaction could not be sent, at once or later (a connection to
+        open, a name to resolve): it terminates and tells the TU (RFC 3261 §17.1.4, §17.2.4)."""
+        self._terminate()
+        self._wiring.tu.on_transport_error(self)
 
     def _time_out(self) -> None:
         self._terminate()

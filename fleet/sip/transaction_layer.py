@@ -116,6 +116,32 @@ class TransactionLayer:
         else:
             found.receive_response(response)
 
+    def transport_failed(self, message: Request | Response) -> bool:
+        """A send that had to wait failed: the live transaction that sent ``message`` (a request
+        or the ACK of a client transaction, a response of a server transaction) ends as if the
+        send had failed at once. False when none did (ended already, or an ACK for a 2xx)."""
+        transaction = self._sender_of(message)
+        if transaction is None or transaction not in self._keys:
+            return False
+        transaction.transport_failed()
+        return True
+
+    def _sender_of(self, message: Request | Response) -> TransactionBase | None:
+        try:
+            via = message.top_via
+            cseq = message.cseq
+        except SipParseError:
+            return None
+        if via is None or cseq is None:
+            return None
+        if isinstance(message, Request):
+            method = "INVITE" if message.method == "ACK" else message.method
+            return None if via.branch is None else self._clients.get((via.branch, method))
+        if via.is_rfc3261_branch:
+            method = "INVITE" if cseq.method == "ACK" else cseq.method
+            return self._servers.get(("rfc3261", via.branch, via.host.lower(), via.port, method))
+        return next((t for t in self._servers.values() if t.last_response is message), None)
+
     # --- server side ---------------------------------------------------------------------
 
     def on_request(self, request: Request, source: Peer) -> None:

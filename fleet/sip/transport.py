@@ -198,6 +198,18 @@ class SipTransport:
             raise SendError(f"cannot route this response: {exc}", source) from exc
         return await self._send(serialize(response), target)
 
+    def send_response_now(self, response: Response, source: Peer | None = None) -> Peer | None:
+        """Send ``response`` without waiting when that is possible: over the connection its
+        request came on (or an open one to its Via), or by UDP to an IP address. Returns the
+        peer it went to, or None when a connection must be opened or a name resolved first
+        (then :meth:`send_response`); raises :class:`SendError` when it cannot be sent."""
+        try:
+            return self._send_response_now(serialize(response), response, source)
+        except SipParseError as exc:
+            raise SendError(f"cannot route this response: {exc}", source) from exc
+        except ConnectionError as exc:
+            raise SendError(f"connection to {source} broke: {exc}", source) from exc
+
     def _send_response_now(
         self, data: bytes, response: Response, source: Peer | None
     ) -> Peer | None:

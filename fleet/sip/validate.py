@@ -160,8 +160,8 @@ def _check_request(request: Request, policy: UasPolicy) -> Outcome:
     except UriError as exc:
         return Reject(400, "Bad Request-URI", request=request, detail=exc.reason)
     method = request.method
-    allow = (("Allow", policy.allow_header()),)
     if method not in policy.methods:
+        allow = (("Allow", policy.allow_header()),)
         if method in KNOWN_METHODS:
             return Reject(405, "Method Not Allowed", allow, request=request)
         return Reject(501, "Not Implemented", allow, request=request)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fleet.sip.errors import HeaderValueError, SipParseError
@@ -83,7 +84,31 @@ _VIA = re.compile(
 )
 
 
+# The common Via and name-addr in one match each (a subset of what the full parsers accept, with
+# the same result); anything else (spaces, quoted values, IPv6, bare addr-specs) takes those.
+_TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
+_PARAMS = rf"((?:;{_TOKEN}(?:=(?:[A-Za-z0-9\-.!%*_+`'~\[\]:]+|\"[^\"\\;]*\"))?)*)"
+_FAST_VIA = re.compile(rf"({_TOKEN})/({_TOKEN})/({_TOKEN}) ({_TOKEN})(?::([0-9]{{1,5}}))?{_PARAMS}")
+_FAST_NAME_ADDR = re.compile(rf"(?:\"([^\"\\]*)\" *)?<([^<>\s]+)>{_PARAMS}")
+
+
+def _fast_params(text: str) -> Params:
+    out: list[tuple[str, str | None]] = []
+    for piece in text[1:].split(";"):
+        name, eq, value = piece.partition("=")
+        out.append((name.lower(), value if eq else None))
+    return tuple(out)
+
+
 def parse_via(text: str) -> Via:
+    fast = _FAST_VIA.fullmatch(text)
+    if fast is not None:
+        protocol, version, transport, host, port_text, param_text = fast.groups()
+        port = None if port_text is None else int(port_text)
+        if port is None or port <= 65535:
+            params = _fast_params(param_text) if param_text else ()
+            _check_via_params(params)
+            return Via(transport.upper(), host, port, params, protocol.upper(), version)
     match = _VIA.fullmatch(text)
     if match is None:
         raise HeaderValueError("Via", f"malformed value {text!r}")
@@ -96,13 +121,7 @@ def parse_via(text: str) -> Via:
         params = parse_params(param_text) if param_text is not None else ()
     except (ValueError, SipParseError) as exc:
         raise HeaderValueError("Via", str(exc)) from None
-    for name, value in params:
-        if name == "ttl" and (value is None or not value.isdigit() or int(value) > 255):
-            raise HeaderValueError("Via", f"bad ttl {value!r}")
-        if name == "rport" and value is not None and (not value.isdigit() or int(value) > 65535):
-            raise HeaderValueError("Via", f"bad rport {value!r}")
-        if name == "branch" and not value:
-            raise HeaderValueError("Via", "empty branch")
+    _check_via_params(params)
     return Via(
         transport=transport.upper(),
         host=host,
@@ -111,6 +130,16 @@ def parse_via(text: str) -> Via:
         protocol=protocol.upper(),
         version=version,
     )
+
+
+def _check_via_params(params: Params) -> None:
+    for name, value in params:
+        if name == "ttl" and (value is None or not value.isdigit() or int(value) > 255):
+            raise HeaderValueError("Via", f"bad ttl {value!r}")
+        if name == "rport" and value is not None and (not value.isdigit() or int(value) > 65535):
+            raise HeaderValueError("Via", f"bad rport {value!r}")
+        if name == "branch" and not value:
+            raise HeaderValueError("Via", "empty branch")
 
 
 def _sent_by(sent_by: str) -> tuple[str, int | None]:
@@ -152,6 +181,14 @@ class NameAddr:
 
 def parse_name_addr(text: str, header: str = "name-addr") -> NameAddr:
     """Parse ``[display-name] <URI> *(;param)`` or ``addr-spec *(;param)``."""
+    fast = _FAST_NAME_ADDR.fullmatch(text)
+    if fast is not None:
+        display, uri_text, param_text = fast.groups()
+        try:
+            uri = parse_uri(uri_text)
+        except SipParseError as exc:
+            raise HeaderValueError(header, exc.reason) from None
+        return NameAddr(uri, display, _fast_params(param_text) if param_text else ())
     try:
         return _name_addr(text.strip())
     except (ValueError, SipParseError) as exc:
@@ -278,9 +315,11 @@ def parse_token_list(values: list[str], header: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def split_list(value: str, header: str) -> list[str]:
-    """A comma-separated header value split outside quotes and ``<>``."""
+def split_list(value: str, header: str, spelling: Callable[[str], str] | None = None) -> list[str]:
+    """A comma-separated header value split outside quotes and ``<>``; an error names the
+    header as ``spelling(header)`` when given (computed only then)."""
     try:
         return split_outside(value, ",")
     except ValueError as exc:
-        raise HeaderValueError(header, str(exc)) from None
+        name = header if spelling is None else spelling(header)
+        raise HeaderValueError(name, str(exc)) from None

@@ -1,0 +1,178 @@
+"""The SIP stack on the event loop: :class:`SipTransport` below, :class:`TransactionLayer` above
+it, a transaction user (TU) on top, joined by two adapters:
+
+- :class:`LoopScheduler`, the layer's scheduler port on the running loop's ``call_later`` and
+  ``time``; it remembers the timers it started, so stopping the stack cancels them all;
+- :class:`TransportPort`, the layer's synchronous ``send`` over the asynchronous transport: a
+  response goes out at once when its connection is open or it goes by UDP to an address; else
+  (a connection to open, a name to resolve, and every request) a task sends it, and a failure
+  is reported to the layer, which ends the transaction that sent it and tells the TU, as for a
+  send that failed at once (RFC 3261 §17.1.4, §17.2.4).
+
+:class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from fleet.sip.message import Request, Response
+from fleet.sip.options import OptionsResponder
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transaction_layer import TransactionLayer
+from fleet.sip.transaction_ports import TransactionUser
+from fleet.sip.transport import SipTransport
+from fleet.sip.transport_types import EventSink, Peer, SendError, TransportConfig
+
+log = logging.getLogger(__name__)
+
+
+class _LoopTimer:
+    __slots__ = ("_handle", "_owner")
+
+    def __init__(self, owner: LoopScheduler, handle: asyncio.TimerHandle) -> None:
+        self._owner = owner
+        self._handle = handle
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+        self._owner.forget(self)
+
+
+class LoopScheduler:
+    """The scheduler port on the running event loop."""
+
+    def __init__(self) -> None:
+        self._timers: set[_LoopTimer] = set()
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> _LoopTimer:
+        def fire() -> None:
+            self._timers.discard(timer)
+            callback()
+
+        timer = _LoopTimer(self, asyncio.get_running_loop().call_later(delay, fire))
+        self._timers.add(timer)
+        return timer
+
+    def forget(self, timer: _LoopTimer) -> None:
+        self._timers.discard(timer)
+
+    @property
+    def pending(self) -> int:
+        """Timers started and neither fired nor cancelled."""
+        return len(self._timers)
+
+    def cancel_all(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+
+
+SendFailed = Callable[[Request | Response, SendError], None]
+
+
+class TransportPort:
+    """The transaction layer's transport port over :class:`SipTransport`."""
+
+    def __init__(self, transport: SipTransport, failed: SendFailed) -> None:
+        self._transport = transport
+        self._failed = failed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.closed = False
+
+    def send(self, message: Request | Response, destination: Peer) -> None:
+        if self.closed:
+            raise SendError("the SIP stack is stopped", destination)
+        sending: Callable[[], Awaitable[Peer]]
+        transport = self._transport
+        if isinstance(message, Response):
+            if transport.send_response_now(message, destination) is not None:
+                return
+            sending = lambda: transport.send_response(message, destination)  # noqa: E731
+        else:
+            sending = lambda: transport.send_request(message, destination)  # noqa: E731
+        task = asyncio.get_running_loop().create_task(self._send_later(message, sending))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_later(
+        self, message: Request | Response, sending: Callable[[], Awaitable[Peer]]
+    ) -> None:
+        try:
+            await sending()
+        except SendError as exc:
+            self._failed(message, exc)
+        except OSError as exc:
+            self._failed(message, SendError(str(exc)))
+        except Exception as exc:  # a bug below: the transaction must not wait forever
+            log.exception("SIP send failed unexpectedly")
+            self._failed(message, SendError(repr(exc)))
+
+    @property
+    def in_flight(self) -> int:
+        """Sends waiting for a connection or a name."""
+        return len(self._tasks)
+
+    async def close(self) -> None:
+        """Refuse new sends; cancel those still waiting and wait for them."""
+        self.closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class SipStack:
+    """Transport, transaction layer and TU of one SIP endpoint. The TU defaults to the
+    :class:`OptionsResponder` for the transport's policy; any other TU can be given."""
+
+    def __init__(
+        self,
+        config: TransportConfig,
+        *,
+        tu: TransactionUser | None = None,
+        timers: TimerConfig | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        self.tu: TransactionUser = tu or OptionsResponder(
+            policy=config.policy or OptionsResponder().policy,
+            warn_agent=config.advertised_host or config.host,
+        )
+        self.scheduler = LoopScheduler()
+        self.transport = SipTransport(self, config, events)
+        self.port = TransportPort(self.transport, self._send_failed)
+        self.layer = TransactionLayer(self.scheduler, self.port, self.tu, timers)
+
+    async def start(self) -> None:
+        """Listen (UDP and TCP on ``config.port``, TLS on ``config.tls_port`` when set)."""
+        await self.transport.start()
+
+    async def stop(self) -> None:
+        """Stop listening, cancel waiting sends and every transaction timer, close every
+        connection. Transactions still alive end silently."""
+        await self.port.close()
+        self.scheduler.cancel_all()
+        await self.transport.close()
+
+    @property
+    def listening(self) -> tuple[int, int | None]:
+        """The UDP/TCP port and the TLS port (None without TLS), once started."""
+        return self.transport.port, self.transport.tls_port
+
+    # the transport's user: everything goes to the transaction layer
+
+    def on_request(self, request: Request, source: Peer) -> None:
+        self.layer.on_request(request, source)
+
+    def on_response(self, response: Response, source: Peer) -> None:
+        self.layer.on_response(response, source)
+
+    def _send_failed(self, message: Request | Response, error: SendError) -> None:
+        log.info("SIP send failed: %s", error.reason)
+        self.layer.transport_failed(message)
