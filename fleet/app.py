@@ -31,6 +31,7 @@ from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
+from fleet.sip.overload import Limits
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import EventKind, TransportConfig, TransportEvent
@@ -197,7 +198,14 @@ async def _sip(app: web.Application) -> AsyncIterator[None]:
     (``fleet.sip.options``)."""
     settings = app[SETTINGS]
     timers = TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
-    stack = SipStack(sip_transport_config(settings), timers=timers, events=log_sip_event)
+    limits = Limits(
+        max_transactions=settings.sip_max_transactions,
+        max_lag=settings.sip_max_lag,
+        retry_after=settings.sip_retry_after,
+    )
+    stack = SipStack(
+        sip_transport_config(settings), timers=timers, events=log_sip_event, limits=limits
+    )
     await stack.start()
     app[SIP_STACK] = stack
     port, tls_port = stack.listening

@@ -9,7 +9,11 @@ it, a transaction user (TU) on top, joined by two adapters:
   is reported to the layer, which ends the transaction that sent it and tells the TU, as for a
   send that failed at once (RFC 3261 §17.1.4, §17.2.4).
 
-:class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running)."""
+:class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running).
+Given :class:`fleet.sip.overload.Limits`, it puts a :class:`fleet.sip.overload.GuardedUser`
+between the layer and the TU, fed by the layer's live server transactions and a
+:class:`fleet.sip.loadwatch.LagMonitor` on the loop scheduler (started and stopped with the
+stack): past either limit, new INVITEs get 503 with Retry-After."""
 
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from fleet.sip.loadwatch import LagMonitor
 from fleet.sip.message import Request, Response
 from fleet.sip.options import OptionsResponder
+from fleet.sip.overload import GuardedUser, Limits, OverloadGuard
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_ports import TransactionUser
@@ -139,6 +145,7 @@ class SipStack:
         tu: TransactionUser | None = None,
         timers: TimerConfig | None = None,
         events: EventSink | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.tu: TransactionUser = tu or OptionsResponder(
             policy=config.policy or OptionsResponder().policy,
@@ -147,15 +154,26 @@ class SipStack:
         self.scheduler = LoopScheduler()
         self.transport = SipTransport(self, config, events)
         self.port = TransportPort(self.transport, self._send_failed)
-        self.layer = TransactionLayer(self.scheduler, self.port, self.tu, timers)
+        self.lag = LagMonitor(self.scheduler)
+        self.guard: OverloadGuard | None = None
+        layer_tu = self.tu
+        if limits is not None:
+            self.guard = OverloadGuard(
+                limits, lambda: self.layer.server_transactions, lambda: self.lag.lag
+            )
+            layer_tu = GuardedUser(self.tu, self.guard)
+        self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
 
     async def start(self) -> None:
         """Listen (UDP and TCP on ``config.port``, TLS on ``config.tls_port`` when set)."""
         await self.transport.start()
+        if self.guard is not None:
+            self.lag.start()
 
     async def stop(self) -> None:
         """Stop listening, cancel waiting sends and every transaction timer, close every
         connection. Transactions still alive end silently."""
+        self.lag.stop()
         await self.port.close()
         self.scheduler.cancel_all()
         await self.transport.close()

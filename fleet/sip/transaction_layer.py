@@ -73,6 +73,11 @@ class TransactionLayer:
         return len(self._keys)
 
     @property
+    def server_transactions(self) -> int:
+        """Server transactions alive (what overload control counts in flight)."""
+        return len(self._servers)
+
+    @property
     def timers(self) -> TimerConfig:
         return self._wiring.timers
 

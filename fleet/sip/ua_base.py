@@ -1,5 +1,5 @@
 """What the UAC and UAS cores share: the dialogs, the 2xx awaiting their ACK, the re-INVITEs
-pending, and ending a dialog (BYE)."""
+pending, the session timers (RFC 4028) and ending a dialog (BYE)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import random as random_module
 from collections.abc import Callable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState
+from fleet.sip.headers import Headers
 from fleet.sip.message import Request
+from fleet.sip.session_timer import (
+    TIMER,
+    Refresher,
+    SessionExpires,
+    SessionTimer,
+    SessionTimerConfig,
+)
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_layer import TransactionLayer
@@ -37,6 +45,7 @@ class UaBase:
         timers: TimerConfig | None = None,
         random: Callable[[], float] = random_module.random,
         on_incoming: Callable[[IncomingCall], None] | None = None,
+        session: SessionTimerConfig | None = None,
     ) -> None:
         self.address = address
         self.user = user
@@ -54,6 +63,8 @@ class UaBase:
         self._acks: dict[AckKey, tuple[Request, Peer]] = {}
         self._waiting_ack: dict[AckKey, AnswerRetransmitter] = {}
         self._pending: dict[DialogId, ReInvite] = {}
+        self.session_config = session
+        self.session_timers: dict[DialogId, SessionTimer] = {}
 
     @property
     def timers(self) -> TimerConfig:
@@ -73,10 +84,41 @@ class UaBase:
         """A request built by the application from a dialog (e.g. with a chosen CSeq)."""
         return self.layer.send_request(request, destination)
 
+    def _refresh_session(self, dialog: Dialog) -> None:
+        """The refresh of a session we refresh (RFC 4028 §10); the UAC core sends it."""
+        raise NotImplementedError
+
+    def _session_start(self, dialog: Dialog, expires: SessionExpires, *, we_sent: bool) -> None:
+        """RFC 4028 §7.2, §9: ``expires`` is the Session-Expires of a 2xx to a transaction we
+        sent (``we_sent``: we were its UAC) or answered; the refresher it names refreshes."""
+        timer = self.session_timers.get(dialog.id)
+        if timer is None:
+            timer = SessionTimer(
+                self._scheduler,
+                lambda: self._refresh_session(dialog),
+                lambda: self.bye(dialog),
+            )
+            self.session_timers[dialog.id] = timer
+        timer.restart(expires.interval, ((expires.refresher or "uas") == "uac") == we_sent)
+
+    def _session_headers(self, dialog: Dialog, headers: Headers) -> None:
+        """A re-INVITE or UPDATE of ours in a timed session carries it on (§7.4): the refresher
+        stays the side that refreshes (we are this transaction's UAC)."""
+        timer = self.session_timers.get(dialog.id)
+        if timer is None or self.session_config is None:
+            return
+        refresher: Refresher = "uac" if timer.we_refresh else "uas"
+        headers.add("Session-Expires", str(SessionExpires(timer.interval, refresher)))
+        headers.add("Min-SE", str(self.session_config.min_se))
+        headers.add("Supported", TIMER)
+
     def _end(self, dialog: Dialog) -> None:
         dialog.state = DialogState.TERMINATED
         self.dialogs.pop(dialog.id, None)
         self._pending.pop(dialog.id, None)
+        timer = self.session_timers.pop(dialog.id, None)
+        if timer is not None:
+            timer.stop()
         for key in [key for key in self._waiting_ack if key[0] == dialog.id]:
             self._waiting_ack.pop(key).stop()
 

@@ -1,6 +1,6 @@
 """What the UA cores keep per INVITE: the outgoing call (UAC), the incoming call (UAS), the
-re-INVITE in progress, and the UAS core's retransmission of a 2xx until its ACK (RFC 3261
-§13.3.1.4)."""
+re-INVITE or UPDATE (RFC 3311) in progress, and the UAS core's retransmission of a 2xx until
+its ACK (RFC 3261 §13.3.1.4)."""
 
 from __future__ import annotations
 
@@ -63,9 +63,11 @@ class IncomingCall:
 
 @dataclass(eq=False)
 class ReInvite:
-    """A re-INVITE of ours (§14.1): attempts counts the 491 retries."""
+    """A re-INVITE (§14.1) or an UPDATE (RFC 3311) of ours, by ``method``; attempts counts the
+    491 retries."""
 
     dialog: Dialog
+    method: str = "INVITE"
     body: bytes = b""
     content_type: str | None = None
     attempts: int = 0

@@ -6,7 +6,9 @@ ports, so it runs in virtual time.
 UAC core: ACK for every 2xx to an INVITE (retransmissions included, the same ACK each time,
 also after timer M while we remember it); CANCEL held back until a provisional arrives (§9.1);
 a 2xx after our CANCEL is ACKed and BYEd (§15), a second fork's 2xx too (§13.2.2.4); a 491 to
-our re-INVITE retried after the §14.1 delay; 408/481 to it ends the dialog."""
+our re-INVITE or UPDATE retried after the §14.1 delay; 408/481 to it ends the dialog. Session
+timers (RFC 4028): the INVITE asks for one, a 422 is retried with the Min-SE it names, the 2xx
+starts it and our refreshes (UPDATE or re-INVITE) restart it."""
 
 from __future__ import annotations
 
@@ -15,7 +17,15 @@ import random as random_module
 from collections.abc import Callable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState, glare_retry_delay
-from fleet.sip.message import Response
+from fleet.sip.headers import Headers
+from fleet.sip.message import Request, Response
+from fleet.sip.session_timer import (
+    TIMER,
+    SessionExpires,
+    SessionTimerConfig,
+    min_se_of,
+    session_expires_of,
+)
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_client import (
@@ -27,7 +37,7 @@ from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_messages import new_branch, new_tag
 from fleet.sip.transaction_ports import Scheduler, Transport
 from fleet.sip.transport_types import Peer
-from fleet.sip.ua_addressing import contact_value, new_call_id, peer_for
+from fleet.sip.ua_addressing import contact_value, new_call_id, peer_for, via_value
 from fleet.sip.ua_base import AckKey
 from fleet.sip.ua_calls import IncomingCall, OutgoingCall, OutgoingState, ReInvite
 from fleet.sip.ua_messages import build_cancel, initial_invite
@@ -48,6 +58,7 @@ class UserAgent(UasCore):
         timers: TimerConfig | None = None,
         random: Callable[[], float] = random_module.random,
         on_incoming: Callable[[IncomingCall], None] | None = None,
+        session: SessionTimerConfig | None = None,
     ) -> None:
         super().__init__(
             scheduler,
@@ -57,6 +68,7 @@ class UserAgent(UasCore):
             timers=timers,
             random=random,
             on_incoming=on_incoming,
+            session=session,
         )
         self.layer = TransactionLayer(scheduler, transport, self, self.timer_config)
 
@@ -82,6 +94,10 @@ class UserAgent(UasCore):
             body=body,
             content_type=content_type,
         )
+        if self.session_config is not None:  # RFC 4028 §7.1
+            request.headers.add("Session-Expires", str(self.session_config.expires))
+            request.headers.add("Min-SE", str(self.session_config.min_se))
+            request.headers.add("Supported", TIMER)
         transaction = self.layer.send_request(request, destination)
         call = OutgoingCall(request, transaction)
         self.outgoing.append(call)
@@ -107,27 +123,70 @@ class UserAgent(UasCore):
     ) -> ReInvite:
         """§14.1: a re-INVITE, not while another INVITE of ours is pending in the dialog."""
         if dialog.id in self._pending:
-            raise ValueError("a re-INVITE of ours is already pending in this dialog")
-        reinvite = ReInvite(dialog, body, content_type)
+            raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
+        reinvite = ReInvite(dialog, "INVITE", body, content_type)
         self.reinvites.append(reinvite)
         self._send_reinvite(reinvite)
         return reinvite
+
+    def update(
+        self, dialog: Dialog, *, body: bytes = b"", content_type: str | None = None
+    ) -> ReInvite:
+        """RFC 3311: an UPDATE in an early or confirmed dialog, a target refresh like a
+        re-INVITE without its three-way handshake; not while a re-INVITE or UPDATE of ours is
+        pending in the dialog, and retried after the §14.1 delay when it meets glare (491)."""
+        if dialog.id in self._pending:
+            raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
+        update = ReInvite(dialog, "UPDATE", body, content_type)
+        self.reinvites.append(update)
+        self._send_reinvite(update)
+        return update
 
     def _send_reinvite(self, reinvite: ReInvite) -> None:
         dialog = reinvite.dialog
         if dialog.state is DialogState.TERMINATED:
             return
         request, destination = dialog.create_request(
-            "INVITE",
+            reinvite.method,
             self.address,
             branch=new_branch,
             body=reinvite.body,
             content_type=reinvite.content_type,
         )
+        self._session_headers(dialog, request.headers)
         reinvite.attempts += 1
         reinvite.transaction = self.layer.send_request(request, destination)
         self._pending[dialog.id] = reinvite
         self._calls[reinvite.transaction] = reinvite
+
+    def _refresh_session(self, dialog: Dialog) -> None:
+        """RFC 4028 §10: at half the interval; a re-INVITE or UPDATE of ours already pending
+        carries the session on and its 2xx restarts the timer."""
+        if dialog.id in self._pending or self.session_config is None:
+            return
+        if self.session_config.refresh_method == "UPDATE":
+            self.update(dialog)
+        else:
+            self.reinvite(dialog)
+
+    def _retry_after_422(self, call: OutgoingCall, response: Response) -> bool:
+        """RFC 4028 §7.1: a 422 names the least interval the UAS accepts; the INVITE goes
+        again (next CSeq, new branch) asking for it, once per higher value."""
+        asked = session_expires_of(call.invite.headers)
+        wanted = min_se_of(response.headers)
+        cseq = call.invite.cseq
+        if asked is None or wanted <= asked.interval or cseq is None or call.cancel_wanted:
+            return False
+        headers = Headers(list(call.invite.headers))
+        peer = call.transaction.peer
+        headers.set("Via", via_value(self.address, peer, new_branch()))
+        headers.set("CSeq", f"{cseq.number + 1} INVITE")
+        headers.set("Session-Expires", str(SessionExpires(wanted)))
+        headers.set("Min-SE", str(wanted))
+        invite = Request("INVITE", call.invite.request_uri, headers, call.invite.body)
+        call.invite, call.transaction = invite, self.layer.send_request(invite, peer)
+        self._calls[call.transaction] = call
+        return True
 
     def move(self, dialog: Dialog, address: Peer) -> None:
         """Our Contact in ``dialog`` changes; the next re-INVITE carries it (target refresh)."""
@@ -153,6 +212,8 @@ class UserAgent(UasCore):
                 call.dialog = self._register(Dialog.as_uac(call.invite, response))
                 if call.state is OutgoingState.CALLING:
                     call.state = OutgoingState.EARLY
+            return
+        if status == 422 and self._retry_after_422(call, response):
             return
         if status >= 300:
             call.final_status = status
@@ -181,6 +242,9 @@ class UserAgent(UasCore):
                 self._end(call.dialog)  # the early dialog of another fork
             call.dialog = dialog
             call.state = OutgoingState.CONFIRMED
+            expires = session_expires_of(response.headers)
+            if expires is not None and dialog.id not in self.session_timers:
+                self._session_start(dialog, expires, we_sent=True)
 
     def _reinvite_response(self, reinvite: ReInvite, response: Response) -> None:
         status = response.status
@@ -192,7 +256,14 @@ class UserAgent(UasCore):
             if self._pending.get(dialog.id) is reinvite:
                 del self._pending[dialog.id]
                 dialog.refresh_target(response)
-            self._ack(dialog, response)
+                timer = self.session_timers.get(dialog.id)
+                expires = session_expires_of(response.headers)
+                if timer is not None and expires is None:  # a peer without timers: roles stay
+                    timer.restart(timer.interval, timer.we_refresh)
+                elif timer is not None and expires is not None:
+                    self._session_start(dialog, expires, we_sent=True)
+            if reinvite.method == "INVITE":
+                self._ack(dialog, response)
             return
         if self._pending.get(dialog.id) is reinvite:
             del self._pending[dialog.id]

@@ -56,6 +56,8 @@ REASONS = {
     180: "Ringing",
     183: "Session Progress",
     200: "OK",
+    400: "Bad Request",
+    422: "Session Interval Too Small",
     481: "Call/Transaction Does Not Exist",
     486: "Busy Here",
     487: "Request Terminated",

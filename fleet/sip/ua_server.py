@@ -2,7 +2,11 @@
 :class:`IncomingCall` values the application rings, answers or rejects; the 2xx is
 retransmitted until its ACK and the dialog BYEd after 64*T1 without one (§13.3.1.4); CANCEL is
 answered 200 and an unanswered INVITE 487; in-dialog requests are checked against their dialog
-(481, CSeq lower: 500), a re-INVITE while ours is pending gets 491."""
+(481, CSeq lower: 500), a re-INVITE while ours is pending gets 491; an UPDATE (RFC 3311) in an
+early or confirmed dialog refreshes the remote target and is answered 200, or 491 when a
+re-INVITE or UPDATE of ours is pending (§5.2). Session timers (RFC 4028 §9): an INVITE asking
+for less than our Min-SE gets 422, the 2xx names interval and refresher and starts the timer,
+a re-INVITE or UPDATE in the session restarts it."""
 
 from __future__ import annotations
 
@@ -10,6 +14,12 @@ import contextlib
 
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
+from fleet.sip.session_timer import (
+    TIMER,
+    SessionExpires,
+    session_expires_of,
+    supports_timer,
+)
 from fleet.sip.transaction_messages import new_tag
 from fleet.sip.transaction_server import (
     InviteServerState,
@@ -21,7 +31,7 @@ from fleet.sip.ua_base import UaBase
 from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, IncomingState
 from fleet.sip.ua_messages import uas_response
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
 
 
 class UasCore(UaBase):
@@ -30,6 +40,8 @@ class UasCore(UaBase):
         if to is not None and to.tag is not None:
             self._in_dialog(transaction, request)
         elif isinstance(transaction, InviteServerTransaction):
+            if self._refuse_session_interval(transaction, request):
+                return
             call = IncomingCall(request, transaction, new_tag())
             self.incoming.append(call)
             if self.on_incoming is not None:
@@ -40,6 +52,43 @@ class UasCore(UaBase):
             if status == 405:
                 response.headers.add("Allow", ALLOW)
             transaction.respond(response)
+
+    def _refuse_session_interval(
+        self, transaction: InviteServerTransaction, request: Request
+    ) -> bool:
+        """RFC 4028 §9: 400 for a Session-Expires that does not parse, 422 with our Min-SE
+        for one below it."""
+        config = self.session_config
+        if config is None:
+            return False
+        try:
+            asked = session_expires_of(request.headers)
+        except ValueError:
+            transaction.respond(uas_response(request, 400, local_tag=new_tag()))
+            return True
+        if not config.too_small(asked):
+            return False
+        response = uas_response(request, 422, local_tag=new_tag())
+        response.headers.add("Min-SE", str(config.min_se))
+        transaction.respond(response)
+        return True
+
+    def _session_answer(self, dialog: Dialog, request: Request, response: Response) -> None:
+        """The Session-Expires of our 2xx to an INVITE or UPDATE, and the timer (re)started."""
+        timer = self.session_timers.get(dialog.id)
+        if timer is None:
+            if self.session_config is None:
+                return
+            expires = self.session_config.answer(request.headers)
+        else:
+            asked = session_expires_of(request.headers)
+            if asked is None:  # a refresh that does not say: the roles stay
+                asked = SessionExpires(timer.interval, "uas" if timer.we_refresh else "uac")
+            expires = SessionExpires(asked.interval, asked.refresher or "uac")
+        response.headers.add("Session-Expires", str(expires))
+        if supports_timer(request.headers):
+            response.headers.add("Require", TIMER)
+        self._session_start(dialog, expires, we_sent=False)
 
     def ring(self, call: IncomingCall, status: int = 180) -> None:
         """A provisional with our To tag and Contact: the early dialog (§12.1.1)."""
@@ -67,6 +116,7 @@ class UasCore(UaBase):
         if call.dialog is None:
             call.dialog = self._register(Dialog.as_uas(call.invite, response))
         call.dialog.confirm(response)
+        self._session_answer(call.dialog, call.invite, response)
         call.state = IncomingState.ANSWERED
         call.final_status = 200
         self._send_2xx(call.dialog, call.transaction, response)
@@ -160,7 +210,18 @@ class UasCore(UaBase):
                 return
             dialog.refresh_target(request)
             response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
+            if dialog.id in self.session_timers:
+                self._session_answer(dialog, request, response)
             self._send_2xx(dialog, transaction, response)
+        elif request.method == "UPDATE":
+            if dialog.id in self._pending:  # RFC 3311 §5.2: glare, as §14.2
+                transaction.respond(uas_response(request, 491, local_tag=local_tag))
+                return
+            dialog.refresh_target(request)
+            response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
+            if dialog.id in self.session_timers:
+                self._session_answer(dialog, request, response)
+            transaction.respond(response)
         elif request.method == "BYE":
             self._end(dialog)
             transaction.respond(uas_response(request, 200, local_tag=local_tag))

@@ -12,6 +12,7 @@ from enum import Enum
 
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response, parse_message, serialize
+from fleet.sip.session_timer import SessionTimerConfig
 from fleet.sip.transport_types import UDP, Peer
 from fleet.sip.ua_calls import IncomingCall, OutgoingCall
 from fleet.sip.ua_core import UserAgent
@@ -66,11 +67,14 @@ def phones(
     *,
     random: Callable[[], float] = lambda: 0.5,
     record_route: tuple[str, ...] = (),
+    alice_session: SessionTimerConfig | None = None,
+    bob_session: SessionTimerConfig | None = None,
 ) -> tuple[Phone, Phone]:
     alice_link = RecordRoutingLink(clock, ALICE, record_route=list(record_route))
     bob_link = RecordRoutingLink(clock, BOB)
-    alice = Phone(UserAgent(clock, alice_link, ALICE, "alice", random=random), alice_link)
-    bob = Phone(UserAgent(clock, bob_link, BOB, "bob", random=random), bob_link)
+    alice_ua = UserAgent(clock, alice_link, ALICE, "alice", random=random, session=alice_session)
+    bob_ua = UserAgent(clock, bob_link, BOB, "bob", random=random, session=bob_session)
+    alice, bob = Phone(alice_ua, alice_link), Phone(bob_ua, bob_link)
     alice_link.receiver = bob.ua.layer
     bob_link.receiver = alice.ua.layer
     return alice, bob
