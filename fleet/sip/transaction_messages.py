@@ -46,15 +46,21 @@ def build_ack(invite: Request, response: Response) -> Request:
     """The ACK a client transaction sends for a 300-699 response (RFC 3261 §17.1.1.3): the
     INVITE's Request-URI, Call-ID, From and top Via (alone), the response's To, the INVITE's CSeq
     number with method ACK, its Route headers."""
+    return same_transaction(invite, "ACK", to=response.headers.get("To") or "")
+
+
+def same_transaction(invite: Request, method: str, *, to: str) -> Request:
+    """A request that belongs with ``invite``'s transaction (its ACK for a non-2xx, its CANCEL,
+    RFC 3261 §17.1.1.3 and §9.1): the INVITE's Request-URI, top Via alone (the same branch),
+    Routes, From, Call-ID and CSeq number, with ``method`` and the To given."""
     headers = Headers()
     headers.add("Via", invite.headers.values("Via")[0])
-    for value in invite.headers.get_all("Route"):
-        headers.add("Route", value)
+    for route in invite.headers.get_all("Route"):
+        headers.add("Route", route)
     headers.add("Max-Forwards", "70")
     headers.add("From", invite.headers.get("From") or "")
-    headers.add("To", response.headers.get("To") or "")
+    headers.add("To", to)
     headers.add("Call-ID", invite.call_id or "")
     cseq = invite.cseq
-    number = cseq.number if cseq is not None else 0
-    headers.add("CSeq", f"{number} ACK")
-    return Request("ACK", invite.request_uri, headers)
+    headers.add("CSeq", f"{0 if cseq is None else cseq.number} {method}")
+    return Request(method, invite.request_uri, headers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response
-from fleet.sip.transaction_messages import make_response
+from fleet.sip.transaction_messages import make_response, same_transaction
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import via_value
 
@@ -39,17 +39,7 @@ def initial_invite(
 def build_cancel(invite: Request) -> Request:
     """§9.1: the INVITE's Request-URI, Call-ID, To, From, CSeq number (method CANCEL), its top
     Via alone (same branch, so it matches the INVITE's server transaction) and its Routes."""
-    headers = Headers()
-    headers.add("Via", invite.headers.values("Via")[0])
-    for route in invite.headers.get_all("Route"):
-        headers.add("Route", route)
-    headers.add("Max-Forwards", "70")
-    headers.add("From", invite.headers.get("From") or "")
-    headers.add("To", invite.headers.get("To") or "")
-    headers.add("Call-ID", invite.call_id or "")
-    cseq = invite.cseq
-    headers.add("CSeq", f"{0 if cseq is None else cseq.number} CANCEL")
-    return Request("CANCEL", invite.request_uri, headers)
+    return same_transaction(invite, "CANCEL", to=invite.headers.get("To") or "")
 
 
 REASONS = {
