@@ -4,6 +4,7 @@ pending, the session timers (RFC 4028) and ending a dialog (BYE)."""
 from __future__ import annotations
 
 import random as random_module
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState
@@ -28,7 +29,7 @@ from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, OutgoingCall, 
 AckKey = tuple[DialogId, int]
 
 
-class UaBase:
+class UaBase(ABC):
     """One UA at ``address`` (its sent-by and Contact) as ``user``. ``random`` draws the §14.1
     glare delays ([0, 1)). New incoming calls are appended to :attr:`incoming` and passed to
     ``on_incoming`` when set; the application rings, answers or rejects them."""
@@ -84,9 +85,9 @@ class UaBase:
         """A request built by the application from a dialog (e.g. with a chosen CSeq)."""
         return self.layer.send_request(request, destination)
 
+    @abstractmethod
     def _refresh_session(self, dialog: Dialog) -> None:
         """The refresh of a session we refresh (RFC 4028 §10); the UAC core sends it."""
-        raise NotImplementedError
 
     def _session_start(self, dialog: Dialog, expires: SessionExpires, *, we_sent: bool) -> None:
         """RFC 4028 §7.2, §9: ``expires`` is the Session-Expires of a 2xx to a transaction we
