@@ -62,9 +62,14 @@ class FeatureCodeHandler:
 
     async def handle(self, request: UssdRequest) -> UssdReply:
         bound = log.bind(line=request.msisdn.value, op=int(request.op))
-        logged = self._loggable(request)
+        parsed = (  # classified once, for the answer and for the log; a menu reply is not
+            None
+            if request.op is UssdOp.USSR_CONFIRM
+            else grammar.classify(request.text, known_codes=self._catalogue.codes)
+        )
+        logged = self._loggable(request, parsed)
         try:
-            reply = await self._handle(request)
+            reply = await self._handle(request, parsed)
         except DomainError as exc:
             if exc.kind is ErrorKind.UNAVAILABLE:
                 bound.error("ussd_unavailable", code=exc.code.value)
@@ -72,7 +77,7 @@ class FeatureCodeHandler:
         bound.info("ussd", text=logged, final=reply.final)
         return reply
 
-    def _loggable(self, request: UssdRequest) -> str:
+    def _loggable(self, request: UssdRequest, parsed: grammar.Parsed | None) -> str:
         """What the log may say the handset typed: a group's code never reaches the logs,
         neither in a ``*55*group*code#`` string nor typed at the menu's code prompt."""
         if request.op is UssdOp.USSR_CONFIRM:
@@ -82,7 +87,6 @@ class FeatureCodeHandler:
                 if session is not None and isinstance(session.menu, GroupCodePrompt)
                 else request.text
             )
-        parsed = grammar.classify(request.text, known_codes=self._catalogue.codes)
         secret = (self._catalogue.group_member, self._catalogue.group_admin)
         if isinstance(parsed, grammar.ServiceRequest) and parsed.code in secret and parsed.sib:
             fields = [parsed.sia or "", MASK, parsed.sic or ""]
@@ -96,7 +100,8 @@ class FeatureCodeHandler:
         # its_session_info: the dialogue number in the high octet, a sequence below it
         return (request.msisdn.value, request.session >> 8 if request.session is not None else None)
 
-    async def _handle(self, request: UssdRequest) -> UssdReply:
+    async def _handle(self, request: UssdRequest, parsed: grammar.Parsed | None) -> UssdReply:
+        """``parsed``: the request classified, None for a reply to a menu."""
         if not self._view.loaded:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE)
         found = self._view.by_msisdn(request.msisdn)
@@ -108,13 +113,12 @@ class FeatureCodeHandler:
             return UssdReply(texts.text(lang, "unknown_line"))
         key = self._key(request)
         self._expire()
-        if request.op is UssdOp.USSR_CONFIRM:
+        if parsed is None:  # a reply to the menu: nothing to classify
             session = self._sessions.pop(key, None)
             if session is None:
                 return UssdReply(texts.text(lang, "menu_expired", menu=self._catalogue.menu))
             screen = await session.menu.reply(self._context(line), request.text.strip())
             return self._show(key, line, screen)
-        parsed = grammar.classify(request.text, known_codes=self._catalogue.codes)
         if isinstance(parsed, grammar.ServiceRequest):
             return UssdReply(await self._commands.run(line, parsed))
         if isinstance(parsed, grammar.UssdString):

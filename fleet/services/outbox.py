@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -209,16 +209,7 @@ class OutboxService(Service):
                 )
                 .execution_options(synchronize_session=False)
             )
-            claimed = [
-                PendingSms(
-                    id=r.id,
-                    msisdn=E164(r.msisdn),
-                    text=r.text,
-                    created_at=r.created_at,
-                    attempts=r.attempts,
-                )
-                for r in rows
-            ]
+            claimed = [_pending(r) for r in rows]
         return sorted(claimed, key=lambda sms: sms.id)
 
     async def settle(self, attempts: Sequence[Attempt]) -> Settled:
@@ -279,16 +270,7 @@ class OutboxService(Service):
             rows = await session.scalars(
                 select(OutboxRow).where(_waiting()).order_by(OutboxRow.id).limit(limit)
             )
-            return [
-                PendingSms(
-                    id=r.id,
-                    msisdn=E164(r.msisdn),
-                    text=r.text,
-                    created_at=r.created_at,
-                    attempts=r.attempts,
-                )
-                for r in rows.all()
-            ]
+            return [_pending(r) for r in rows.all()]
 
     async def count_pending(self) -> int:
         """Messages still waiting to be sent (not given up)."""
@@ -302,3 +284,14 @@ class OutboxService(Service):
         async with self.read() as session:
             count = await session.scalar(select(func.count()).select_from(OutboxRow).where(where))
             return int(count or 0)
+
+
+def _pending(row: Any) -> PendingSms:
+    """A waiting message as the sender sees it (from a row or a RETURNING row)."""
+    return PendingSms(
+        id=row.id,
+        msisdn=E164(row.msisdn),
+        text=row.text,
+        created_at=row.created_at,
+        attempts=row.attempts,
+    )

@@ -204,24 +204,19 @@ class UasCore(UaBase):
         if not dialog.accept_remote_cseq(request):
             transaction.respond(uas_response(request, 500, local_tag=local_tag))
             return
-        if isinstance(transaction, InviteServerTransaction):
-            if dialog.id in self._pending:  # §14.2: glare
+        reinvite = isinstance(transaction, InviteServerTransaction)
+        if reinvite or request.method == "UPDATE":  # target refreshes
+            if dialog.id in self._pending:  # §14.2 glare (RFC 3311 §5.2: UPDATE alike)
                 transaction.respond(uas_response(request, 491, local_tag=local_tag))
                 return
             dialog.refresh_target(request)
             response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
             if dialog.id in self.session_timers:
                 self._session_answer(dialog, request, response)
-            self._send_2xx(dialog, transaction, response)
-        elif request.method == "UPDATE":
-            if dialog.id in self._pending:  # RFC 3311 §5.2: glare, as §14.2
-                transaction.respond(uas_response(request, 491, local_tag=local_tag))
-                return
-            dialog.refresh_target(request)
-            response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
-            if dialog.id in self.session_timers:
-                self._session_answer(dialog, request, response)
-            transaction.respond(response)
+            if isinstance(transaction, InviteServerTransaction):
+                self._send_2xx(dialog, transaction, response)  # retransmitted until the ACK
+            else:
+                transaction.respond(response)
         elif request.method == "BYE":
             self._end(dialog)
             transaction.respond(uas_response(request, 200, local_tag=local_tag))
