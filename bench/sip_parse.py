@@ -9,7 +9,7 @@ is the best of ``--repeat`` timed loops of ``--number`` messages (garbage collec
 per message, with its ratio to the anchor of that message. Prints figures; it is a benchmark,
 not a test.
 
-    .venv/bin/python bench/sip_parse.py [--number N] [--repeat N]
+    .venv/bin/python bench/sip_parse.py [--number N] [--repeat N] [--runs N]
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import gc
 import os
+import statistics
 import time
 from collections.abc import Callable
 
+import _anchor
 from _report import out
 
 from fleet.sip.message import Request, Response, parse_message, serialize
@@ -128,22 +130,28 @@ def _typed(message: Request | Response) -> object:
     return found
 
 
-def _validate(policy: UasPolicy) -> Callable[[Request | Response], object]:
+def _validate(policy: UasPolicy, fast_path: bool = True) -> Callable[[Request | Response], object]:
+    """Validation as the transport runs it; ``fast_path=False``: every value parsed by the full
+    parsers (the path taken before the fast syntax checks, and still for unusual values)."""
+
     def act(message: Request | Response) -> object:
         if isinstance(message, Request):
-            return check_request(message, policy)
-        return check_response(message)
+            return check_request(message, policy, fast_path=fast_path)
+        return check_response(message, fast_path=fast_path)
 
     return act
 
 
-def measure(name: str, data: bytes, number: int, repeat: int, policy: UasPolicy) -> None:
+def measure(
+    name: str, data: bytes, number: int, repeat: int, policy: UasPolicy
+) -> dict[str, float]:
     anchor = best_us(lambda: bare(data), number, repeat)
     message = parse_message(data)
     figures = {
         "parse": best_us(lambda: parse_message(data), number, repeat),
         "serialize": best_us(lambda: serialize(message), number, repeat),
         "validate": best_fresh_us(data, _validate(policy), number, repeat),
+        "validate, full": best_fresh_us(data, _validate(policy, fast_path=False), number, repeat),
         "typed, 1st": best_fresh_us(data, _typed, number, repeat),
     }
     _typed(message)
@@ -155,6 +163,10 @@ def measure(name: str, data: bytes, number: int, repeat: int, policy: UasPolicy)
         validate(received)
         return _typed(received)
 
+    def receive() -> object:
+        return validate(parse_message(data))
+
+    figures["parse+validate"] = best_us(receive, number, repeat)
     figures["parse+validate+typed"] = best_us(whole, number, repeat)
     # the anchor again, the lower kept: a burst of other work during one of them is left out
     anchor = min(anchor, best_us(lambda: bare(data), number, repeat))
@@ -164,6 +176,22 @@ def measure(name: str, data: bytes, number: int, repeat: int, policy: UasPolicy)
     )
     for label, us in figures.items():
         out(f"  {label:<22} {us:7.2f} µs  {us / anchor:5.2f} × anchor")
+    return figures
+
+
+def _summary(runs: list[dict[str, dict[str, float]]], machine: _anchor.Anchor) -> None:
+    """Min and median over the runs of each message's parse + validate figures, and the median
+    parse + validate in thousandths of the machine's CPU anchor (``mAc``, bench/_anchor.py)."""
+    out(f"over {len(runs)} run(s) (min / median, µs):")
+    for name in runs[0]:
+        cells = []
+        for label in ("parse", "validate", "validate, full", "parse+validate"):
+            values = [run[name][label] for run in runs]
+            cells.append(f"{label} {min(values):.2f} / {statistics.median(values):.2f}")
+        median = statistics.median(run[name]["parse+validate"] for run in runs)
+        # µs over the CPU anchor's ms: thousandths of an anchor
+        cells.append(f"parse+validate {median / machine.cpu_ms:.2f} mAc")
+        out(f"  {name:<17} " + "; ".join(cells))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -172,9 +200,17 @@ def main(args: argparse.Namespace) -> int:
         f"machine: {os.cpu_count()} CPUs, load average "
         + " ".join(f"{v:.2f}" for v in os.getloadavg())
     )
+    first = _anchor.measure("before")
     policy = UasPolicy()
-    for name, data in MESSAGES.items():
-        measure(name, data, args.number, args.repeat, policy)
+    runs = []
+    for _ in range(args.runs):
+        runs.append(
+            {
+                name: measure(name, data, args.number, args.repeat, policy)
+                for name, data in MESSAGES.items()
+            }
+        )
+    _summary(runs, _anchor.mean(first, _anchor.measure("after")))
     return 0
 
 
@@ -182,9 +218,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--number", type=int, default=500, help="messages per timed loop")
     parser.add_argument("--repeat", type=int, default=25, help="timed loops; the best is kept")
+    parser.add_argument("--runs", type=int, default=1, help="whole runs; min and median printed")
     args = parser.parse_args(argv)
-    if args.number < 1 or args.repeat < 1:
-        parser.error("--number and --repeat must be 1 or more")
+    if args.number < 1 or args.repeat < 1 or args.runs < 1:
+        parser.error("--number, --repeat and --runs must be 1 or more")
     return args
 
 

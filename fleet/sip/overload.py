@@ -19,13 +19,20 @@ event loop's lag, a new INVITE is refused **503 Service Unavailable** with ``Ret
   would run each retransmission through the guard again, and one arriving after the load fell
   would reach the TU as a new call the peer already gave up on.
 
-Shed transactions count in flight while they live: under a flood the node stays shedding until
-the offered load itself falls below the low mark."""
+Shed transactions do **not** count in flight: a shed INVITE's transaction lives on (timer G/H
+until the ACK, then timer I, T4 over UDP) but holds no call, and counting it would make shedding
+feed itself: under a flood the 503s alone would keep the count above the low mark long after
+the accepted calls ended. :class:`GuardedUser` keeps the shed transactions still alive and the
+guard subtracts them (:meth:`OverloadGuard.discount`).
+
+The lag read is the :class:`fleet.sip.loadwatch.LagMonitor`'s smoothed one: one slow tick does
+not start shedding, a loop late wake-up after wake-up does."""
 
 from __future__ import annotations
 
 import logging
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -36,7 +43,9 @@ from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import make_response, new_tag
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transaction_server import (
+    InviteServerState,
     InviteServerTransaction,
+    NonInviteServerState,
     NonInviteServerTransaction,
     ServerTransaction,
 )
@@ -102,9 +111,14 @@ def is_new_call(request: Request) -> bool:
     return request.method == "INVITE" and (to is None or to.tag is None)
 
 
+def _no_discount() -> int:
+    return 0
+
+
 class OverloadGuard:
     """Judges new calls against :class:`Limits`; ``transactions`` and ``lag`` read the current
-    load each time a new INVITE is judged. ``shed`` counts the INVITEs refused."""
+    load each time a new INVITE is judged, less what :meth:`discount` names (the shed
+    transactions still alive). ``shed`` counts the INVITEs refused."""
 
     def __init__(
         self, limits: Limits, transactions: Callable[[], int], lag: Callable[[], float]
@@ -112,8 +126,18 @@ class OverloadGuard:
         self.limits = limits
         self._transactions = transactions
         self._lag = lag
+        self._discount: Callable[[], int] = _no_discount
         self._cause: Cause | None = None
         self.shed = 0
+
+    def discount(self, transactions: Callable[[], int]) -> None:
+        """Live transactions that are not load (the 503s' own): subtracted from the count."""
+        self._discount = transactions
+
+    @property
+    def in_flight(self) -> int:
+        """The server transactions the guard counts now."""
+        return max(0, self._transactions() - self._discount())
 
     @property
     def shedding(self) -> bool:
@@ -130,7 +154,7 @@ class OverloadGuard:
 
     def _update(self) -> None:
         limits = self.limits
-        transactions = self._transactions()
+        transactions = self.in_flight
         lag = self._lag()
         if self._cause is None:
             if transactions > limits.max_transactions:
@@ -160,6 +184,14 @@ def overload_response(request: Request, retry_after: int) -> Response:
     return response
 
 
+_SWEEP_MIN = 64
+_ENDED = (InviteServerState.TERMINATED, NonInviteServerState.TERMINATED)
+
+
+def _ended(transaction: ServerTransaction) -> bool:
+    return transaction.state in _ENDED
+
+
 class GuardedUser:
     """The TU the layer calls when overload control is on: a new INVITE the guard sheds is
     answered 503 through its server transaction; everything else goes to ``inner``, except the
@@ -169,11 +201,33 @@ class GuardedUser:
         self.inner = inner
         self.guard = guard
         self._shed: weakref.WeakSet[TransactionBase] = weakref.WeakSet()
+        self._alive: deque[ServerTransaction] = deque()  # shed, oldest first
+        self._sweep_at = _SWEEP_MIN
+        self._reads = 0
+        guard.discount(self.shed_alive)
+
+    def shed_alive(self) -> int:
+        """Shed transactions not known to have ended. They mostly end in the order they were
+        shed (ACK then timer I), so the ended ones are dropped from the front at each read; one
+        that ends before an older one (timer I before another's timer H) is dropped by a sweep
+        of the whole queue, made once it has doubled or been read as many times as it holds:
+        amortised constant time per read. Until then it still counts as shed, so the load read
+        is never more than the real one."""
+        alive = self._alive
+        while alive and _ended(alive[0]):
+            alive.popleft()
+        self._reads += 1
+        if len(alive) > self._sweep_at or self._reads >= len(alive):
+            alive = self._alive = deque(t for t in alive if not _ended(t))
+            self._sweep_at = max(_SWEEP_MIN, 2 * len(alive))
+            self._reads = 0
+        return len(alive)
 
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
         decision = self.guard.admit(request)
         if isinstance(decision, Shed):
             self._shed.add(transaction)
+            self._alive.append(transaction)
             transaction.respond(overload_response(request, decision.retry_after))
             return
         self.inner.on_request(transaction, request)

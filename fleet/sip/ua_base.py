@@ -1,5 +1,6 @@
 """What the UAC and UAS cores share: the dialogs, the 2xx awaiting their ACK, the re-INVITEs
-pending, the session timers (RFC 4028) and ending a dialog (BYE)."""
+pending, the session timers (RFC 4028), the reliable provisionals (RFC 3262) of the INVITEs we
+answer, the application's offer hook, and ending a dialog (BYE)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from fleet.sip.dialog import Dialog, DialogId, DialogState
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request
+from fleet.sip.reliable import Rel100, ReliableProvisionals
 from fleet.sip.session_timer import (
     TIMER,
     Refresher,
@@ -24,15 +26,24 @@ from fleet.sip.transaction_messages import new_branch
 from fleet.sip.transaction_ports import Scheduler, Transport
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import contact_value
-from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, OutgoingCall, ReInvite
+from fleet.sip.ua_calls import (
+    AnswerRetransmitter,
+    IncomingCall,
+    OfferHook,
+    OutgoingCall,
+    ReInvite,
+)
 
 AckKey = tuple[DialogId, int]
 
 
 class UaBase(ABC):
     """One UA at ``address`` (its sent-by and Contact) as ``user``. ``random`` draws the §14.1
-    glare delays ([0, 1)). New incoming calls are appended to :attr:`incoming` and passed to
-    ``on_incoming`` when set; the application rings, answers or rejects them."""
+    glare delays ([0, 1)) and the first RSeq of our reliable provisionals. New incoming calls
+    are appended to :attr:`incoming` and passed to ``on_incoming`` when set; the application
+    rings, answers or rejects them. ``on_offer`` answers the offers of received re-INVITEs,
+    UPDATEs and PRACKs (:data:`fleet.sip.ua_calls.OfferHook`); ``rel100`` is what our INVITEs
+    say about reliable provisionals (we always support them as UAS)."""
 
     layer: TransactionLayer
 
@@ -47,6 +58,8 @@ class UaBase(ABC):
         random: Callable[[], float] = random_module.random,
         on_incoming: Callable[[IncomingCall], None] | None = None,
         session: SessionTimerConfig | None = None,
+        on_offer: OfferHook | None = None,
+        rel100: Rel100 = Rel100.NONE,
     ) -> None:
         self.address = address
         self.user = user
@@ -66,6 +79,9 @@ class UaBase(ABC):
         self._pending: dict[DialogId, ReInvite] = {}
         self.session_config = session
         self.session_timers: dict[DialogId, SessionTimer] = {}
+        self.on_offer = on_offer
+        self.rel100 = rel100
+        self.reliable: dict[DialogId, ReliableProvisionals] = {}
 
     @property
     def timers(self) -> TimerConfig:
@@ -102,15 +118,19 @@ class UaBase(ABC):
             self.session_timers[dialog.id] = timer
         timer.restart(expires.interval, ((expires.refresher or "uas") == "uac") == we_sent)
 
-    def _session_headers(self, dialog: Dialog, headers: Headers) -> None:
+    def _session_headers(
+        self, dialog: Dialog, headers: Headers, interval: int | None = None
+    ) -> None:
         """A re-INVITE or UPDATE of ours in a timed session carries it on (§7.4): the refresher
-        stays the side that refreshes (we are this transaction's UAC)."""
+        stays the side that refreshes (we are this transaction's UAC). ``interval``: the one a
+        422 asked for, which is also the Min-SE of the retry (§7.1)."""
         timer = self.session_timers.get(dialog.id)
         if timer is None or self.session_config is None:
             return
         refresher: Refresher = "uac" if timer.we_refresh else "uas"
-        headers.add("Session-Expires", str(SessionExpires(timer.interval, refresher)))
-        headers.add("Min-SE", str(self.session_config.min_se))
+        asked = timer.interval if interval is None else interval
+        headers.add("Session-Expires", str(SessionExpires(asked, refresher)))
+        headers.add("Min-SE", str(max(self.session_config.min_se, interval or 0)))
         headers.add("Supported", TIMER)
 
     def _end(self, dialog: Dialog) -> None:
@@ -120,6 +140,9 @@ class UaBase(ABC):
         timer = self.session_timers.pop(dialog.id, None)
         if timer is not None:
             timer.stop()
+        provisionals = self.reliable.pop(dialog.id, None)
+        if provisionals is not None:
+            provisionals.finish()
         for key in [key for key in self._waiting_ack if key[0] == dialog.id]:
             self._waiting_ack.pop(key).stop()
 

@@ -1,6 +1,7 @@
 """What the UA cores keep per INVITE: the outgoing call (UAC), the incoming call (UAS), the
-re-INVITE or UPDATE (RFC 3311) in progress, and the UAS core's retransmission of a 2xx until
-its ACK (RFC 3261 §13.3.1.4)."""
+re-INVITE or UPDATE (RFC 3311) in progress, the UAS core's retransmission of a 2xx until
+its ACK (RFC 3261 §13.3.1.4), and what the application's offer hook returns for a received
+re-INVITE, UPDATE or PRACK (:class:`Answer`, :class:`Refusal`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from fleet.sip.dialog import Dialog
+from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_client import ClientTransaction
@@ -47,6 +48,8 @@ class OutgoingCall:
     cancel_wanted: bool = False
     cancel_sent: bool = False
     provisional_seen: bool = False
+    rseq: dict[DialogId, int] = field(default_factory=dict)  # last in-order RSeq per dialog
+    pracks: list[Request] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -64,7 +67,8 @@ class IncomingCall:
 @dataclass(eq=False)
 class ReInvite:
     """A re-INVITE (§14.1) or an UPDATE (RFC 3311) of ours, by ``method``; attempts counts the
-    491 retries."""
+    491 and 422 retries; ``interval`` is the Session-Expires a 422 made us ask for (RFC 4028
+    §7.4), None for the session's own."""
 
     dialog: Dialog
     method: str = "INVITE"
@@ -74,6 +78,28 @@ class ReInvite:
     transaction: ClientTransaction | None = None
     retry_at: list[float] = field(default_factory=list)
     final_status: int | None = None
+    interval: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The body of our 200 to a re-INVITE, UPDATE or PRACK (an SDP answer, or an offer when the
+    re-INVITE carried none)."""
+
+    body: bytes = b""
+    content_type: str | None = "application/sdp"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The offer is refused with ``status`` (488 Not Acceptable Here by default)."""
+
+    status: int = 488
+
+
+OfferHook = Callable[[Dialog, Request], Answer | Refusal | None]
+"""Called with the dialog and the received re-INVITE (always), UPDATE or PRACK (when they carry
+a body); None keeps the default: a 200 without a body."""
 
 
 class RetransmitState(Enum):

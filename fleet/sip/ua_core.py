@@ -8,7 +8,9 @@ also after timer M while we remember it); CANCEL held back until a provisional a
 a 2xx after our CANCEL is ACKed and BYEd (§15), a second fork's 2xx too (§13.2.2.4); a 491 to
 our re-INVITE or UPDATE retried after the §14.1 delay; 408/481 to it ends the dialog. Session
 timers (RFC 4028): the INVITE asks for one, a 422 is retried with the Min-SE it names, the 2xx
-starts it and our refreshes (UPDATE or re-INVITE) restart it."""
+starts it and our refreshes (UPDATE or re-INVITE) restart it. Reliable provisionals (RFC 3262
+§4, :mod:`fleet.sip.ua_reliable`): our INVITE says ``Supported`` or ``Require: 100rel`` as
+``rel100`` asks; each in-order reliable provisional is PRACKed in its (early) dialog, per fork."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from fleet.sip.dialog import Dialog, DialogId, DialogState, glare_retry_delay
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response
+from fleet.sip.reliable import REL100, Rel100, requires_100rel
 from fleet.sip.session_timer import (
     TIMER,
     SessionExpires,
@@ -39,7 +42,7 @@ from fleet.sip.transaction_ports import Scheduler, Transport
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import contact_value, new_call_id, peer_for, via_value
 from fleet.sip.ua_base import AckKey
-from fleet.sip.ua_calls import IncomingCall, OutgoingCall, OutgoingState, ReInvite
+from fleet.sip.ua_calls import IncomingCall, OfferHook, OutgoingCall, OutgoingState, ReInvite
 from fleet.sip.ua_messages import build_cancel, initial_invite
 from fleet.sip.ua_server import UasCore
 from fleet.sip.uri import parse_uri
@@ -59,6 +62,8 @@ class UserAgent(UasCore):
         random: Callable[[], float] = random_module.random,
         on_incoming: Callable[[IncomingCall], None] | None = None,
         session: SessionTimerConfig | None = None,
+        on_offer: OfferHook | None = None,
+        rel100: Rel100 = Rel100.NONE,
     ) -> None:
         super().__init__(
             scheduler,
@@ -69,6 +74,8 @@ class UserAgent(UasCore):
             random=random,
             on_incoming=on_incoming,
             session=session,
+            on_offer=on_offer,
+            rel100=rel100,
         )
         self.layer = TransactionLayer(scheduler, transport, self, self.timer_config)
 
@@ -98,6 +105,9 @@ class UserAgent(UasCore):
             request.headers.add("Session-Expires", str(self.session_config.expires))
             request.headers.add("Min-SE", str(self.session_config.min_se))
             request.headers.add("Supported", TIMER)
+        if self.rel100 is not Rel100.NONE:  # RFC 3262 §4
+            kind = "Require" if self.rel100 is Rel100.REQUIRED else "Supported"
+            request.headers.add(kind, REL100)
         transaction = self.layer.send_request(request, destination)
         call = OutgoingCall(request, transaction)
         self.outgoing.append(call)
@@ -153,7 +163,7 @@ class UserAgent(UasCore):
             body=reinvite.body,
             content_type=reinvite.content_type,
         )
-        self._session_headers(dialog, request.headers)
+        self._session_headers(dialog, request.headers, reinvite.interval)
         reinvite.attempts += 1
         reinvite.transaction = self.layer.send_request(request, destination)
         self._pending[dialog.id] = reinvite
@@ -212,6 +222,8 @@ class UserAgent(UasCore):
                 call.dialog = self._register(Dialog.as_uac(call.invite, response))
                 if call.state is OutgoingState.CALLING:
                     call.state = OutgoingState.EARLY
+            if status > 100 and dialog_id is not None and requires_100rel(response):
+                self._prack_provisional(call, response, dialog_id)
             return
         if status == 422 and self._retry_after_422(call, response):
             return
@@ -267,12 +279,28 @@ class UserAgent(UasCore):
             return
         if self._pending.get(dialog.id) is reinvite:
             del self._pending[dialog.id]
+        if status == 422 and self._retry_refresh_after_422(reinvite, response):
+            return
         if status == 491:
             delay = glare_retry_delay(dialog.is_caller, self._random)
             reinvite.retry_at.append(self._scheduler.now() + delay)
             self._scheduler.call_later(delay, lambda: self._retry(reinvite))
         elif status in (408, 481):
             self.bye(dialog)  # §14.1: the dialog is gone
+
+    def _retry_refresh_after_422(self, reinvite: ReInvite, response: Response) -> bool:
+        """RFC 4028 §7.4 with §7.1: a refresh refused 422 goes again at once asking for the
+        Min-SE the 422 names, once per higher value."""
+        timer = self.session_timers.get(reinvite.dialog.id)
+        if timer is None:
+            return False
+        asked = reinvite.interval or timer.interval
+        wanted = min_se_of(response.headers)
+        if wanted <= asked:
+            return False
+        reinvite.interval = wanted
+        self._send_reinvite(reinvite)
+        return True
 
     def _retry(self, reinvite: ReInvite) -> None:
         if reinvite.dialog.id not in self._pending:

@@ -51,9 +51,11 @@ REASONS = {
     481: "Call/Transaction Does Not Exist",
     486: "Busy Here",
     487: "Request Terminated",
+    488: "Not Acceptable Here",
     491: "Request Pending",
     500: "Server Internal Error",
     501: "Not Implemented",
+    504: "Server Time-out",
 }
 
 

@@ -6,7 +6,9 @@ answered 200 and an unanswered INVITE 487; in-dialog requests are checked agains
 early or confirmed dialog refreshes the remote target and is answered 200, or 491 when a
 re-INVITE or UPDATE of ours is pending (§5.2). Session timers (RFC 4028 §9): an INVITE asking
 for less than our Min-SE gets 422, the 2xx names interval and refresher and starts the timer,
-a re-INVITE or UPDATE in the session restarts it."""
+a re-INVITE or UPDATE in the session restarts it, one asking for less than our Min-SE gets 422
+too. Reliable provisionals and PRACK (RFC 3262), the offer hook for re-INVITE, UPDATE and PRACK
+(488 when it refuses): :mod:`fleet.sip.ua_reliable`."""
 
 from __future__ import annotations
 
@@ -27,14 +29,14 @@ from fleet.sip.transaction_server import (
     NonInviteServerTransaction,
     ServerTransaction,
 )
-from fleet.sip.ua_base import UaBase
-from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, IncomingState
+from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, IncomingState, Refusal
 from fleet.sip.ua_messages import uas_response
+from fleet.sip.ua_reliable import UaReliable
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
+ALLOW = "INVITE, ACK, CANCEL, BYE, PRACK, OPTIONS, INFO, UPDATE"
 
 
-class UasCore(UaBase):
+class UasCore(UaReliable):
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
         to = request.to
         if to is not None and to.tag is not None:
@@ -53,26 +55,6 @@ class UasCore(UaBase):
                 response.headers.add("Allow", ALLOW)
             transaction.respond(response)
 
-    def _refuse_session_interval(
-        self, transaction: InviteServerTransaction, request: Request
-    ) -> bool:
-        """RFC 4028 §9: 400 for a Session-Expires that does not parse, 422 with our Min-SE
-        for one below it."""
-        config = self.session_config
-        if config is None:
-            return False
-        try:
-            asked = session_expires_of(request.headers)
-        except ValueError:
-            transaction.respond(uas_response(request, 400, local_tag=new_tag()))
-            return True
-        if not config.too_small(asked):
-            return False
-        response = uas_response(request, 422, local_tag=new_tag())
-        response.headers.add("Min-SE", str(config.min_se))
-        transaction.respond(response)
-        return True
-
     def _session_answer(self, dialog: Dialog, request: Request, response: Response) -> None:
         """The Session-Expires of our 2xx to an INVITE or UPDATE, and the timer (re)started."""
         timer = self.session_timers.get(dialog.id)
@@ -90,20 +72,44 @@ class UasCore(UaBase):
             response.headers.add("Require", TIMER)
         self._session_start(dialog, expires, we_sent=False)
 
-    def ring(self, call: IncomingCall, status: int = 180) -> None:
-        """A provisional with our To tag and Contact: the early dialog (§12.1.1)."""
+    def ring(
+        self,
+        call: IncomingCall,
+        status: int = 180,
+        *,
+        reliable: bool = False,
+        body: bytes = b"",
+        content_type: str | None = None,
+    ) -> None:
+        """A provisional with our To tag and Contact: the early dialog (§12.1.1). It goes
+        reliably (RFC 3262) when the INVITE requires 100rel, or when ``reliable`` and the
+        INVITE supports it."""
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
             return
-        response = uas_response(call.invite, status, local_tag=call.local_tag, contact=self.contact)
+        response = uas_response(
+            call.invite,
+            status,
+            local_tag=call.local_tag,
+            contact=self.contact,
+            body=body,
+            content_type=content_type,
+        )
         if call.dialog is None:
             call.dialog = self._register(Dialog.as_uas(call.invite, response))
         call.state = IncomingState.EARLY
-        call.transaction.respond(response)
+        if self._goes_reliably(call, status, reliable):
+            self._send_reliably(call, call.dialog, response)
+        else:
+            call.transaction.respond(response)
 
     def answer(
         self, call: IncomingCall, *, body: bytes = b"", content_type: str | None = None
     ) -> None:
+        """The 2xx, or, while a reliable provisional with a session description waits for its
+        PRACK, the 2xx once it arrives (RFC 3262 §3)."""
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
+            return
+        if self._holds_2xx(call, lambda: self.answer(call, body=body, content_type=content_type)):
             return
         response = uas_response(
             call.invite,
@@ -119,6 +125,7 @@ class UasCore(UaBase):
         self._session_answer(call.dialog, call.invite, response)
         call.state = IncomingState.ANSWERED
         call.final_status = 200
+        self._final_sent(call)
         self._send_2xx(call.dialog, call.transaction, response)
 
     def reject(self, call: IncomingCall, status: int = 486) -> None:
@@ -126,6 +133,7 @@ class UasCore(UaBase):
             return
         call.state = IncomingState.REJECTED
         call.final_status = status
+        self._final_sent(call)
         if call.dialog is not None:
             self._end(call.dialog)
         call.transaction.respond(uas_response(call.invite, status, local_tag=call.local_tag))
@@ -186,6 +194,7 @@ class UasCore(UaBase):
         if invite.state is InviteServerState.PROCEEDING:
             call.state = IncomingState.CANCELLED
             call.final_status = 487
+            self._final_sent(call)
             if call.dialog is not None:
                 self._end(call.dialog)
             invite.respond(uas_response(call.invite, 487, local_tag=call.local_tag))
@@ -209,19 +218,31 @@ class UasCore(UaBase):
             if dialog.id in self._pending:  # §14.2 glare (RFC 3311 §5.2: UPDATE alike)
                 transaction.respond(uas_response(request, 491, local_tag=local_tag))
                 return
+            if self._refuse_session_interval(transaction, request):
+                return
+            outcome = self._offer_outcome(dialog, request)
+            if isinstance(outcome, Refusal):
+                transaction.respond(uas_response(request, outcome.status, local_tag=local_tag))
+                return
             dialog.refresh_target(request)
-            response = uas_response(request, 200, local_tag=local_tag, contact=dialog.local_contact)
+            response = self._ok(request, outcome, dialog.local_contact)
             if dialog.id in self.session_timers:
                 self._session_answer(dialog, request, response)
             if isinstance(transaction, InviteServerTransaction):
                 self._send_2xx(dialog, transaction, response)  # retransmitted until the ACK
             else:
                 transaction.respond(response)
+        elif request.method == "PRACK":
+            self._prack(dialog, transaction, request)
         elif request.method == "BYE":
             self._end(dialog)
             transaction.respond(uas_response(request, 200, local_tag=local_tag))
         elif request.method in ("INFO", "OPTIONS"):
-            transaction.respond(uas_response(request, 200, local_tag=local_tag))
+            response = uas_response(request, 200, local_tag=local_tag)
+            if request.method == "OPTIONS":
+                response.headers.add("Allow", ALLOW)
+                response.headers.add("Supported", self.supported_tags)
+            transaction.respond(response)
         else:
             response = uas_response(request, 501, local_tag=local_tag)
             response.headers.add("Allow", ALLOW)

@@ -19,6 +19,11 @@ The checks and their order follow RFC 3261 §8.2 and the outcomes RFC 4475 §3 p
 7. a body of a type not accepted → 415 with ``Accept``; a body without Content-Type → 400;
 8. an INVITE whose ``Accept`` admits no type the UAS answers with (SDP) → 406 (RFC 4475 ``sdp01``).
 
+The syntax of the values is checked on the raw text first (:mod:`fleet.sip.fast_syntax`: one
+precompiled regular expression per header, no typed value built; the stack builds those when it
+reads them); a value outside that common subset sends the message through the full parsers, in
+the order above, so the outcome and the header named are the same either way.
+
 Responses are dropped when malformed (RFC 4475 ``scalarlg``, ``bigcode``) or when they carry more
 than one Via value, which a UAC discards (RFC 3261 §8.1.3.3; RFC 4475 ``bcast``).
 """
@@ -27,9 +32,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fleet.sip import fast_syntax
 from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request, Response, parse_message
 from fleet.sip.uri import UriError
+from fleet.sip.values import covers
 
 # Methods defined by an RFC (IANA registry); others are unknown → 501.
 KNOWN_METHODS = frozenset(
@@ -51,8 +58,13 @@ KNOWN_METHODS = frozenset(
     ]
 )
 _NO_REQUIRE_CHECK = frozenset({"ACK", "CANCEL"})
-_SINGLE_HEADERS = ("To", "From", "Call-ID", "CSeq", "Max-Forwards", "Content-Type")
-_MANDATORY_HEADERS = ("To", "From", "Call-ID", "CSeq", "Via")
+_SINGLE_HEADERS = tuple(
+    (name, name.lower())
+    for name in ("To", "From", "Call-ID", "CSeq", "Max-Forwards", "Content-Type")
+)
+_MANDATORY_HEADERS = tuple(
+    (name, name.lower()) for name in ("To", "From", "Call-ID", "CSeq", "Via")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +124,13 @@ def check_datagram(data: bytes, policy: UasPolicy) -> Outcome:
     return check_request(message, policy)
 
 
-def check_response(response: Response) -> Outcome:
+def check_response(response: Response, *, fast_path: bool = True) -> Outcome:
+    """Accept or drop a response. ``fast_path=False`` parses every value with the full parsers
+    (the reference the fast path is tested against; the outcome is the same)."""
     try:
-        _check_common(response)
+        _check_presence(response)
+        if not fast_path or fast_syntax.message_facts(response) is None:
+            _check_values(response)
     except SipParseError as exc:
         return Drop(str(exc))
     if len(response.headers.values("Via")) != 1:
@@ -122,24 +138,31 @@ def check_response(response: Response) -> Outcome:
     return Accept(response)
 
 
-def check_request(request: Request, policy: UasPolicy) -> Outcome:
+def check_request(request: Request, policy: UasPolicy, *, fast_path: bool = True) -> Outcome:
+    """Accept a request or say how to refuse it. ``fast_path=False`` parses every value with the
+    full parsers (the reference the fast path is tested against; the outcome is the same)."""
     try:
-        return _check_request(request, policy)
+        return _check_request(request, policy, fast_path)
     except SipParseError as exc:
         return Reject(exc.status, exc.reason, request=request, detail=str(exc))
 
 
-def _check_common(message: Request | Response) -> None:
-    headers = message.headers
-    for name in _MANDATORY_HEADERS:
-        if name not in headers:
+def _check_presence(message: Request | Response) -> None:
+    index = message.headers._index
+    for name, key in _MANDATORY_HEADERS:
+        if key not in index:
             raise SipParseError(f"Missing {name} header", header=name)
-    for name in _SINGLE_HEADERS:
-        if headers.count(name) > 1:
+    for name, key in _SINGLE_HEADERS:
+        lines = index.get(key)
+        if lines is not None and len(lines) > 1:
             raise SipParseError(f"More than one {name} header", header=name)
-    if not headers.get("Call-ID"):
+    if not index["call-id"][0]:
         raise SipParseError("Empty Call-ID header", header="Call-ID")
-    # every value the stack reads is parsed once here, so later layers meet no syntax error
+
+
+def _check_values(message: Request | Response) -> None:
+    """Every value the stack reads parsed by the full parsers (and kept), so that later layers
+    meet no syntax error; the first malformed one raises."""
     message.via  # noqa: B018
     message.to  # noqa: B018
     message.from_  # noqa: B018
@@ -152,29 +175,41 @@ def _check_common(message: Request | Response) -> None:
     message.supported  # noqa: B018
 
 
-def _check_request(request: Request, policy: UasPolicy) -> Outcome:
-    _check_common(request)
+def _full_facts(request: Request) -> fast_syntax.RequestFacts | Reject:
+    _check_values(request)
     request.routes  # noqa: B018
     try:
         uri = request.uri
     except UriError as exc:
         return Reject(400, "Bad Request-URI", request=request, detail=exc.reason)
+    cseq = request.cseq
+    method = "" if cseq is None else cseq.method
+    return fast_syntax.RequestFacts(method, request.max_forwards, uri.scheme, bool(uri.headers))
+
+
+def _check_request(request: Request, policy: UasPolicy, fast_path: bool) -> Outcome:
+    _check_presence(request)
+    facts = fast_syntax.request_facts(request) if fast_path else None
+    if facts is None:
+        found = _full_facts(request)
+        if isinstance(found, Reject):
+            return found
+        facts = found
     method = request.method
     if method not in policy.methods:
         allow = (("Allow", policy.allow_header()),)
         if method in KNOWN_METHODS:
             return Reject(405, "Method Not Allowed", allow, request=request)
         return Reject(501, "Not Implemented", allow, request=request)
-    cseq = request.cseq
-    if cseq is None or cseq.method != method:
+    if facts.cseq_method != method:
         return Reject(400, "CSeq method does not match the Request-Line", request=request)
-    if uri.scheme not in policy.uri_schemes:
+    if facts.scheme not in policy.uri_schemes:
         return Reject(416, "Unsupported URI Scheme", request=request)
-    if uri.headers:
+    if facts.uri_headers:
         return Reject(400, "Headers in the Request-URI", request=request)
-    if request.max_forwards == 0 and method != "OPTIONS":
+    if facts.max_forwards == 0 and method != "OPTIONS":
         return Reject(483, "Too Many Hops", request=request)
-    if method not in _NO_REQUIRE_CHECK:
+    if method not in _NO_REQUIRE_CHECK and "require" in request.headers._index:
         unsupported = [tag for tag in request.require if tag not in policy.extensions]
         if unsupported:
             return Reject(
@@ -185,14 +220,23 @@ def _check_request(request: Request, policy: UasPolicy) -> Outcome:
         if to is None or not to.uri.is_sip:
             return Reject(400, "To of a REGISTER must be a SIP or SIPS URI", request=request)
     if request.body:
-        content_type = request.content_type
-        if content_type is None:
+        mime = fast_syntax.mime(request)
+        if mime is None:
             return Reject(400, "Missing Content-Type header for the body", request=request)
-        if content_type.mime not in policy.content_types:
+        if mime not in policy.content_types:
             accept = (("Accept", ", ".join(sorted(policy.content_types))),)
             return Reject(415, "Unsupported Media Type", accept, request=request)
-    if method == "INVITE" and "Accept" in request.headers:
-        ranges = request.accept
-        if ranges and not any(r.matches(t) for r in ranges for t in policy.answer_types):
+    if method == "INVITE" and "accept" in request.headers._index:
+        ranges = fast_syntax.accept_ranges(request)
+        if ranges and not _admits(ranges, policy.answer_types):
             return Reject(406, "Not Acceptable", request=request)
     return Accept(request)
+
+
+def _admits(ranges: list[tuple[str, str]], answer_types: frozenset[str]) -> bool:
+    """Some Accept range covers some type the UAS answers with."""
+    for kind, sub in ranges:
+        for answer in answer_types:
+            if covers(kind, sub, answer):
+                return True
+    return False

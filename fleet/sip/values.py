@@ -283,11 +283,17 @@ class MediaType:
 
     def matches(self, mime: str) -> bool:
         """True when this range (``*/*``, ``type/*`` or exact) covers ``mime``."""
-        kind, _, sub = mime.partition("/")
-        return self.type == "*" or (self.type == kind and self.subtype in ("*", sub))
+        return covers(self.type, self.subtype, mime)
 
     def __str__(self) -> str:
         return f"{self.type}/{self.subtype}{format_params(self.params)}"
+
+
+def covers(kind: str, subtype: str, mime: str) -> bool:
+    """True when the media range ``kind/subtype`` (``*/*``, ``type/*`` or exact, lower-case)
+    covers ``mime``."""
+    mime_kind, _, mime_sub = mime.partition("/")
+    return kind == "*" or (kind == mime_kind and subtype in ("*", mime_sub))
 
 
 def parse_media_type(text: str, header: str = "Content-Type") -> MediaType:

@@ -12,9 +12,10 @@ from enum import Enum
 
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response, parse_message, serialize
+from fleet.sip.reliable import Rel100
 from fleet.sip.session_timer import SessionTimerConfig
 from fleet.sip.transport_types import UDP, Peer
-from fleet.sip.ua_calls import IncomingCall, OutgoingCall
+from fleet.sip.ua_calls import IncomingCall, OfferHook, OutgoingCall
 from fleet.sip.ua_core import UserAgent
 from tests.sip.lossy import LossyLink, Sent
 from tests.sip.virtual import VirtualClock
@@ -69,11 +70,19 @@ def phones(
     record_route: tuple[str, ...] = (),
     alice_session: SessionTimerConfig | None = None,
     bob_session: SessionTimerConfig | None = None,
+    alice_rel100: Rel100 = Rel100.NONE,
+    bob_offer: OfferHook | None = None,
 ) -> tuple[Phone, Phone]:
+    """``alice_rel100``: what Alice's INVITEs say about 100rel; ``bob_offer``: Bob's offer
+    hook."""
     alice_link = RecordRoutingLink(clock, ALICE, record_route=list(record_route))
     bob_link = RecordRoutingLink(clock, BOB)
-    alice_ua = UserAgent(clock, alice_link, ALICE, "alice", random=random, session=alice_session)
-    bob_ua = UserAgent(clock, bob_link, BOB, "bob", random=random, session=bob_session)
+    alice_ua = UserAgent(
+        clock, alice_link, ALICE, "alice", random=random, session=alice_session, rel100=alice_rel100
+    )
+    bob_ua = UserAgent(
+        clock, bob_link, BOB, "bob", random=random, session=bob_session, on_offer=bob_offer
+    )
     alice, bob = Phone(alice_ua, alice_link), Phone(bob_ua, bob_link)
     alice_link.receiver = bob.ua.layer
     bob_link.receiver = alice.ua.layer

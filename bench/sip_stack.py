@@ -1,0 +1,282 @@
+"""sip_stack: the SIP stack as a UAS under SIPp on loopback — the highest call rate it takes with
+no failed call (the knee), its CPU per call, uvloop against asyncio, then twice the knee with
+overload control shedding.
+
+A call is SIPp's built-in ``uac``: INVITE, 200 with SDP, ACK, BYE, 200, no pause. The UAS is
+``_sip_uas.py`` in a process of its own (the UA core behind the overload guard, answering at
+once), so its CPU time (``time.process_time`` there) is the stack's alone.
+
+- **Knee**: rates double from ``--start`` until a run fails, then are bisected to within
+  ``--resolution``; each search step lasts ``--step`` seconds. A rate passes when SIPp reports no
+  failed call (exit code 0) and the run took no longer than its calls at that rate (+15 % and
+  2 s): the issue's criterion, the anchor's too. Printed beside it: the calls whose BYE never
+  reached the UAS ("not completed": the BYE was dropped and SIPp took a retransmitted 200 of the
+  INVITE for the BYE's, which its built-in ``uac`` does not tell apart) and the datagrams the
+  kernel dropped at the UAS's socket (``/proc/net/udp``). The knee found is then confirmed over
+  ``--seconds`` (30: the issue's figure), stepping down 10 % while it fails. CPU µs per call:
+  the UAS's CPU time over the confirmation divided by the calls it completed.
+- **2× the knee** (``bench/sipp/uac_shed.xml``: a 503 is acknowledged and ends the call):
+  completed calls per second (BYEs the UAS answered during the ``--seconds`` of the run) as a
+  share of the knee, target ≥ 90 %; the 503s; SIPp's failed calls and retransmissions.
+- **Anchor**: SIPp calling ``sipp -sn uas``, searched the same way (the SIPp ceiling of this
+  machine now), and the pure-Python anchor of ``_anchor.py``.
+
+The transaction bound of the guard is off for the knee (``--max-transactions``): every call
+leaves its INVITE (timer L) and BYE (timer J) transactions alive 64·T1 = 32 s, so live
+transactions run at 64 × the call rate and the service's default bound (2,000) would shed from
+about 31 calls/s. The lag bound (``--max-lag``) is what sheds at twice the knee.
+
+    .venv/bin/python bench/sip_stack.py [--quick] [--seconds 30] [--loops uvloop,asyncio]
+        [--profile]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import _anchor
+from _report import out
+from _sipp_run import Caller, SippCallee, SippRun, Uas, place
+
+NO_BOUND = 10**9
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    rate: float
+    run: SippRun
+    completed: int  # BYEs the UAS answered (the anchor: SIPp's successful calls)
+    cpu: float  # UAS CPU seconds (0 for the anchor)
+    drops: int = 0  # datagrams the kernel dropped at the UAS's socket
+
+    @property
+    def ok(self) -> bool:
+        run = self.run
+        on_time = run.seconds <= run.calls / self.rate * 1.15 + 2
+        return run.code == 0 and run.failed == 0 and on_time
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu / max(1, self.completed) * 1e6
+
+    def line(self, label: str) -> str:
+        run = self.run
+        verdict = "ok" if self.ok else "FAIL"
+        uas = f", {self.drops} dropped by the kernel" if self.cpu else ""
+        cpu = f", {self.cpu_us:.0f} µs CPU/call" if self.cpu else ""
+        return (
+            f"  {label} {self.rate:7.0f}/s × {run.calls:6d}: {verdict}: "
+            f"{self.completed} completed, {run.failed} failed, {run.calls - self.completed} "
+            f"not completed, "
+            f"{run.retransmissions} retransmissions{uas}, {run.seconds:.1f} s{cpu}"
+        )
+
+
+Trial = Callable[[float, float], Step]  # (rate, seconds) -> step
+
+
+class UasTrial:
+    """Steps against the bench's UAS on ``loop``; after a failed one the UAS is started
+    afresh, so the retransmissions and the backlog of that step do not weigh on the next."""
+
+    def __init__(self, loop: str, max_lag: float) -> None:
+        self.loop = loop
+        self.max_lag = max_lag
+        self.uas = Uas(loop, max_transactions=NO_BOUND, max_lag=max_lag)
+
+    def __call__(self, rate: float, seconds: float) -> Step:
+        uas = self.uas
+        before = uas.stats()
+        run = place(uas.port, rate, max(1, int(rate * seconds)))
+        after = uas.stats()
+        step = Step(
+            rate, run, after.byes - before.byes, after.cpu - before.cpu, after.drops - before.drops
+        )
+        if not step.ok:
+            uas.stop()
+            self.uas = Uas(self.loop, max_transactions=NO_BOUND, max_lag=self.max_lag)
+        return step
+
+
+def sipp_trial(port: int) -> Trial:
+    def trial(rate: float, seconds: float) -> Step:
+        run = place(port, rate, max(1, int(rate * seconds)))
+        return Step(rate, run, run.successful, 0.0)
+
+    return trial
+
+
+def search(trial: Trial, label: str, args: argparse.Namespace, start: float) -> float:
+    """The highest rate passing a ``--step`` run: doubling from ``start``, then bisecting."""
+    good, bad = 0.0, 0.0
+    rate = start
+    while rate <= args.ceiling:
+        step = trial(rate, args.step)
+        out(step.line(label))
+        if not step.ok:
+            bad = rate
+            break
+        good, rate = rate, rate * 2
+    if not bad:
+        return good
+    while good and bad / good > args.resolution:
+        rate = round((good * bad) ** 0.5)
+        step = trial(rate, args.step)
+        out(step.line(label))
+        good, bad = (rate, bad) if step.ok else (good, rate)
+    return good
+
+
+def confirm(trial: Trial, rate: float, label: str, seconds: float, tries: int) -> Step | None:
+    """The knee over ``seconds``: ``rate``, or 10 % less at a time."""
+    for _ in range(tries):
+        step = trial(rate, seconds)
+        out(step.line(label))
+        if step.ok:
+            return step
+        rate = round(rate * 0.9)
+    return None
+
+
+def overload(uas: Uas, knee: float, seconds: float) -> None:
+    rate = 2 * knee
+    before = uas.stats()
+    caller = Caller(uas.port, rate, int(rate * seconds), shed=True)
+    time.sleep(max(0.0, caller.started + seconds - time.perf_counter()))
+    during = uas.stats()
+    run = caller.wait()
+    after = uas.stats()
+    completed = during.byes - before.byes
+    per_second = completed / seconds
+    shed = after.shed - before.shed
+    out(
+        f"2× knee: {rate:.0f} calls/s offered for {seconds:g} s: {per_second:.0f} completed/s = "
+        f"{per_second / knee:.0%} of the knee (target ≥ 90 %); {shed} shed 503 "
+        f"({shed / max(1, run.calls):.0%} of the calls); {run.failed} failed; "
+        f"{run.retransmissions} SIPp retransmissions; {after.drops - before.drops} datagrams "
+        f"dropped by the kernel at the UAS; after the run "
+        f"{after.byes - before.byes} completed, {after.invites - before.invites} admitted; "
+        f"peak {during.max_transactions} live server transactions; lag worst "
+        f"{during.worst_lag * 1000:.0f} ms, smoothed {during.lag * 1000:.0f} ms at {seconds:g} s"
+    )
+
+
+def profile(loop: str, rate: float, seconds: float, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "uas.prof"
+        uas = Uas(loop, max_transactions=NO_BOUND, max_lag=args.max_lag, profile=path)
+        try:
+            before = uas.stats()
+            run = place(uas.port, rate, max(1, int(rate * seconds)))
+            after = uas.stats()
+            step = Step(rate, run, after.byes - before.byes, after.cpu - before.cpu)
+            out(step.line(f"profiled {loop}"))
+        finally:
+            uas.stop()
+        stats = pstats.Stats(str(path))
+        out(f"cProfile of the UAS ({loop}) at {rate:.0f}/s, top 15 by tottime:")
+        stats.sort_stats("tottime")
+        width = 0
+        rows = []
+        for func, (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+            name = f"{Path(func[0]).name}:{func[1]}({func[2]})"
+            width = max(width, len(name))
+            rows.append((tottime, cumtime, calls, name))
+        rows.sort(reverse=True)
+        total = sum(r[0] for r in rows)
+        for tottime, cumtime, calls, name in rows[:15]:
+            out(
+                f"  {tottime:7.3f} s {tottime / total:5.1%} cum {cumtime:7.3f} s "
+                f"{calls:9d} calls  {name}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 5 s, coarse search")
+    parser.add_argument("--seconds", type=float, default=30.0, help="confirmation and 2× runs")
+    parser.add_argument("--step", type=float, default=5.0, help="seconds per search step")
+    parser.add_argument("--start", type=float, default=100.0, help="first rate of the UAS")
+    parser.add_argument("--sipp-start", type=float, default=1000.0, help="first rate, anchor")
+    parser.add_argument("--tries", type=int, default=3, help="confirmations, 10 %% apart")
+    parser.add_argument("--ceiling", type=float, default=64000.0)
+    parser.add_argument("--resolution", type=float, default=1.1)
+    parser.add_argument("--loops", default="uvloop,asyncio")
+    parser.add_argument("--max-lag", type=float, default=0.5)
+    parser.add_argument("--profile", action="store_true", help="cProfile the UAS at the knee")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.step, args.resolution, args.tries = 5.0, 1.5, 1.5, 1
+        args.start, args.sipp_start = 300.0, 4000.0
+    anchor_before = _anchor.measure("before")
+    callee = SippCallee()
+    try:
+        out(f"SIPp uac → SIPp uas (the anchor's ceiling), {args.step:g} s steps:")
+        ceiling = search(sipp_trial(callee.port), "sipp", args, args.sipp_start)
+        held = confirm(
+            sipp_trial(callee.port),
+            ceiling,
+            "sipp",
+            args.seconds,
+            args.tries + (0 if args.quick else 2),
+        )
+    finally:
+        callee.stop()
+    if held is not None:
+        sipp_rate = held.rate
+        out(f"SIPp ceiling: {sipp_rate:.0f} calls/s with 0 failed over {args.seconds:g} s")
+    else:  # the ratio still needs an anchor: the search's, over shorter runs
+        sipp_rate = ceiling
+        out(
+            f"SIPp ceiling: none held over {args.seconds:g} s; {sipp_rate:.0f} calls/s over "
+            f"{args.step:g} s steps is the anchor"
+        )
+    knees: dict[str, Step] = {}
+    for loop in args.loops.split(","):
+        trial = UasTrial(loop, args.max_lag)
+        try:
+            out(f"SIPp uac → fleet.sip UAS on {loop}, {args.step:g} s steps:")
+            found = search(trial, loop, args, args.start)
+            knee = confirm(trial, found, loop, args.seconds, args.tries) if found else None
+            if knee is None:
+                out(f"{loop}: no rate held over {args.seconds:g} s")
+                continue
+            knees[loop] = knee
+            out(
+                f"{loop} knee: {knee.rate:.0f} calls/s with 0 failed over {args.seconds:g} s "
+                f"(target ≥ 3,000: {knee.rate / 3000:.0%}), {knee.cpu_us:.0f} µs CPU per call "
+                f"(target ≤ 80), {knee.rate / max(1.0, sipp_rate):.1%} of the SIPp ceiling"
+            )
+            if loop == args.loops.split(",")[0]:
+                overload(trial.uas, knee.rate, args.seconds)
+        finally:
+            trial.uas.stop()
+    anchor = _anchor.mean(anchor_before, _anchor.measure("after"))
+    if "uvloop" in knees and "asyncio" in knees:
+        fast, plain = knees["uvloop"], knees["asyncio"]
+        out(
+            f"uvloop / asyncio: knee {fast.rate / plain.rate:.2f}×, "
+            f"CPU per call {fast.cpu_us / plain.cpu_us:.2f}×"
+        )
+    for loop, knee in knees.items():
+        out(
+            f"{loop}: {knee.cpu_us:.0f} µs CPU/call = {anchor.cpu_ratio(knee.cpu_us / 1000)}; "
+            f"knee / SIPp ceiling = {knee.rate / max(1.0, sipp_rate):.3f}"
+        )
+    if args.profile and knees:
+        loop, knee = next(iter(knees.items()))
+        profile(loop, knee.rate, min(args.seconds, 10.0), args)
+
+
+if __name__ == "__main__":
+    main()
