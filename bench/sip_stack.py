@@ -201,6 +201,19 @@ def profile(loop: str, rate: float, seconds: float, args: argparse.Namespace) ->
             )
 
 
+def fixed_rate(args: argparse.Namespace) -> None:
+    """One ``--seconds`` run at ``--at`` calls/s per loop: the figure to compare two versions
+    of the stack by (CPU per call is the UAS's own CPU time, whatever else runs)."""
+    for loop in args.loops.split(","):
+        trial = UasTrial(loop, args.max_lag)
+        try:
+            out(trial(args.at, args.seconds).line(loop))
+        finally:
+            trial.uas.stop()
+        if args.profile:
+            profile(loop, args.at, args.seconds, args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: 5 s, coarse search")
@@ -214,7 +227,13 @@ def main() -> None:
     parser.add_argument("--loops", default="uvloop,asyncio")
     parser.add_argument("--max-lag", type=float, default=0.5)
     parser.add_argument("--profile", action="store_true", help="cProfile the UAS at the knee")
+    parser.add_argument(
+        "--at", type=float, help="no search: one run at this rate per loop (CPU per call)"
+    )
     args = parser.parse_args()
+    if args.at:
+        fixed_rate(args)
+        return
     if args.quick:
         args.seconds, args.step, args.resolution, args.tries = 5.0, 1.5, 1.5, 1
         args.start, args.sipp_start = 300.0, 4000.0
