@@ -3,7 +3,9 @@ is not in it): a :class:`fleet.sip.stack.SipStack` on 127.0.0.1 whose transactio
 UA core (:class:`fleet.sip.ua_core.UserAgent`) behind the overload guard
 (:class:`fleet.sip.overload.GuardedUser`). Each new INVITE is answered 200 with a small SDP at
 once; the caller's ACK confirms the call, its BYE ends it (the UA core answers 200). Past the
-guard's limits new INVITEs get 503 with Retry-After.
+guard's limits new INVITEs get 503 with Retry-After: statelessly while the guard sheds (the
+stack screens each request ahead of the layer below, :mod:`fleet.sip.overload_stateless`), and
+the stack itself watches its UDP receive queue.
 
 It prints ``ready <port>`` once listening, then answers each line read on stdin:
 ``stats`` with one JSON line of its counters and its CPU time so far (``time.process_time``),
@@ -35,7 +37,7 @@ from fleet.sip.stack import SipStack
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_server import InviteServerTransaction, ServerTransaction
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
-from fleet.sip.ua_calls import IncomingCall, IncomingState
+from fleet.sip.ua_calls import IncomingCall
 from fleet.sip.ua_core import UserAgent
 from fleet.sip.validate import UasPolicy
 
@@ -44,7 +46,6 @@ SDP = (
     "v=0\r\no=fleetpbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 ).encode("ascii")
-ENDED = (IncomingState.CONFIRMED, IncomingState.REJECTED, IncomingState.CANCELLED)
 
 
 @dataclass
@@ -92,9 +93,6 @@ class AnsweringUa(UserAgent):
     def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
         super().on_ack(request, invite)
         self.counters.acks += 1
-        # the UA core keeps every incoming call in ``incoming``: the application drops them
-        # once confirmed (a call only needs its dialog from then on)
-        self.incoming = [c for c in self.incoming if c.state not in ENDED]
 
 
 async def serve(args: argparse.Namespace, profile: cProfile.Profile | None) -> None:

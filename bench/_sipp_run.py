@@ -137,14 +137,21 @@ class UasStats:
 
 
 class Uas:
-    """The bench's UAS process on ``loop``; :meth:`stats` asks it for its counters."""
+    """The bench's UAS process on ``loop``; :meth:`stats` asks it for its counters. ``floor``:
+    the bare datagram answerer of ``_sip_floor.py`` instead of the stack."""
 
     def __init__(
-        self, loop: str, *, max_transactions: int, max_lag: float, profile: Path | None = None
+        self,
+        loop: str,
+        *,
+        max_transactions: int,
+        max_lag: float,
+        profile: Path | None = None,
+        floor: bool = False,
     ) -> None:
         command = [
             sys.executable,
-            str(HERE / "_sip_uas.py"),
+            str(HERE / ("_sip_floor.py" if floor else "_sip_uas.py")),
             "--loop",
             loop,
             "--max-transactions",

@@ -20,6 +20,11 @@ once), so its CPU time (``time.process_time`` there) is the stack's alone.
   share of the knee, target ≥ 90 %; the 503s; SIPp's failed calls and retransmissions.
 - **Anchor**: SIPp calling ``sipp -sn uas``, searched the same way (the SIPp ceiling of this
   machine now), and the pure-Python anchor of ``_anchor.py``.
+- **Floor**: ``_sip_floor.py`` on the same loop at the knee's rate — a datagram endpoint that
+  answers INVITE and BYE 200 by copying five header lines, no SIP stack at all: the least a
+  Python process on that loop pays per call for the sockets and the loop; the stack's CPU per
+  call is printed as a multiple of it. ``--at RATE`` skips the searches: one run of the floor
+  and one of the stack per loop at that rate (to compare two versions of the stack).
 
 The transaction bound of the guard is off for the knee (``--max-transactions``): every call
 leaves its INVITE (timer L) and BYE (timer J) transactions alive 64·T1 = 32 s, so live
@@ -27,7 +32,7 @@ transactions run at 64 × the call rate and the service's default bound (2,000) 
 about 31 calls/s. The lag bound (``--max-lag``) is what sheds at twice the knee.
 
     .venv/bin/python bench/sip_stack.py [--quick] [--seconds 30] [--loops uvloop,asyncio]
-        [--profile]
+        [--profile] [--at RATE]
 """
 
 from __future__ import annotations
@@ -89,10 +94,14 @@ class UasTrial:
     """Steps against the bench's UAS on ``loop``; after a failed one the UAS is started
     afresh, so the retransmissions and the backlog of that step do not weigh on the next."""
 
-    def __init__(self, loop: str, max_lag: float) -> None:
+    def __init__(self, loop: str, max_lag: float, *, floor: bool = False) -> None:
         self.loop = loop
         self.max_lag = max_lag
-        self.uas = Uas(loop, max_transactions=NO_BOUND, max_lag=max_lag)
+        self.floor = floor
+        self.uas = self._start()
+
+    def _start(self) -> Uas:
+        return Uas(self.loop, max_transactions=NO_BOUND, max_lag=self.max_lag, floor=self.floor)
 
     def __call__(self, rate: float, seconds: float) -> Step:
         uas = self.uas
@@ -104,7 +113,7 @@ class UasTrial:
         )
         if not step.ok:
             uas.stop()
-            self.uas = Uas(self.loop, max_transactions=NO_BOUND, max_lag=self.max_lag)
+            self.uas = self._start()
         return step
 
 
@@ -205,13 +214,21 @@ def fixed_rate(args: argparse.Namespace) -> None:
     """One ``--seconds`` run at ``--at`` calls/s per loop: the figure to compare two versions
     of the stack by (CPU per call is the UAS's own CPU time, whatever else runs)."""
     for loop in args.loops.split(","):
-        trial = UasTrial(loop, args.max_lag)
-        try:
-            out(trial(args.at, args.seconds).line(loop))
-        finally:
-            trial.uas.stop()
+        steps = {}
+        for floor in (True, False):
+            trial = UasTrial(loop, args.max_lag, floor=floor)
+            try:
+                steps[floor] = trial(args.at, args.seconds)
+                out(steps[floor].line(f"{loop} floor" if floor else loop))
+            finally:
+                trial.uas.stop()
+        out(f"  {loop}: the stack's CPU per call = {floor_ratio(steps[False], steps[True])}")
         if args.profile:
             profile(loop, args.at, args.seconds, args)
+
+
+def floor_ratio(stack: Step, floor: Step) -> str:
+    return f"{stack.cpu_us / max(1.0, floor.cpu_us):.1f} × the floor's ({floor.cpu_us:.0f} µs)"
 
 
 def main() -> None:
@@ -276,6 +293,13 @@ def main() -> None:
                 f"(target ≥ 3,000: {knee.rate / 3000:.0%}), {knee.cpu_us:.0f} µs CPU per call "
                 f"(target ≤ 80), {knee.rate / max(1.0, sipp_rate):.1%} of the SIPp ceiling"
             )
+            floor = UasTrial(loop, args.max_lag, floor=True)
+            try:
+                at_floor = floor(knee.rate, args.seconds)
+            finally:
+                floor.uas.stop()
+            out(at_floor.line(f"{loop} floor"))
+            out(f"  {loop} at the knee: the stack's CPU per call = {floor_ratio(knee, at_floor)}")
             if loop == args.loops.split(",")[0]:
                 overload(trial.uas, knee.rate, args.seconds)
         finally:

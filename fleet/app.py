@@ -167,6 +167,7 @@ def sip_transport_config(settings: Settings) -> TransportConfig:
         tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
         tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
         policy=UasPolicy(),
+        udp_receive_buffer=settings.sip_udp_receive_buffer or None,
     )
 
 
@@ -209,7 +210,13 @@ async def _sip(app: web.Application) -> AsyncIterator[None]:
     await stack.start()
     app[SIP_STACK] = stack
     port, tls_port = stack.listening
-    log.info("sip_listening", host=settings.sip_host, port=port, tls_port=tls_port)
+    log.info(
+        "sip_listening",
+        host=settings.sip_host,
+        port=port,
+        tls_port=tls_port,
+        udp_receive_buffer=stack.transport.udp_receive_buffer,
+    )
     yield
     await stack.stop()
     log.info("sip_stopped", transactions_left=len(stack.layer))

@@ -71,9 +71,10 @@ class Settings:
     sip_t1: float = 0.5  # RFC 3261 timers, seconds: round-trip estimate
     sip_t2: float = 4.0  # longest retransmission interval
     sip_t4: float = 5.0  # longest time a message stays in the network
-    sip_max_transactions: int = 2000  # overload: server transactions in flight, then 503
+    sip_max_transactions: int = 2000  # overload: server transactions not yet answered, then 503
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
+    sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -252,6 +253,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_max_transactions": _count(1, 1_000_000),
     "sip_max_lag": _seconds,
     "sip_retry_after": _count(0, 3600),
+    "sip_udp_receive_buffer": _count(0, 1 << 30),
 }
 
 

@@ -38,22 +38,24 @@ class DialogId:
     @classmethod
     def of_received(cls, request: Request) -> DialogId | None:
         """The dialog a received request belongs to: ours is its To tag, theirs its From tag."""
-        to, sender = request.to, request.from_
-        if request.call_id is None or to is None or sender is None:
+        to, sender, call_id = request.to, request.from_, request.call_id
+        if call_id is None or to is None or sender is None:
             return None
-        if to.tag is None or sender.tag is None:
+        local, remote = to.tag, sender.tag
+        if local is None or remote is None:
             return None
-        return cls(request.call_id, to.tag, sender.tag)
+        return cls(call_id, local, remote)
 
     @classmethod
     def of_response(cls, response: Response) -> DialogId | None:
         """The dialog of a response to a request we sent: ours is the From tag."""
-        to, sender = response.to, response.from_
-        if response.call_id is None or to is None or sender is None:
+        to, sender, call_id = response.to, response.from_, response.call_id
+        if call_id is None or to is None or sender is None:
             return None
-        if to.tag is None or sender.tag is None:
+        local, remote = sender.tag, to.tag
+        if local is None or remote is None:
             return None
-        return cls(response.call_id, sender.tag, to.tag)
+        return cls(call_id, local, remote)
 
 
 def _target(message: Message) -> str | None:
@@ -62,6 +64,8 @@ def _target(message: Message) -> str | None:
 
 
 def _routes(message: Message) -> list[str]:
+    if "Record-Route" not in message.headers:
+        return []  # most calls: nothing to parse
     return [str(route) for route in message.record_routes]
 
 
@@ -108,14 +112,18 @@ class Dialog:
         )
 
     @classmethod
-    def as_uas(cls, request: Request, response: Response) -> Dialog:
+    def as_uas(cls, request: Request, response: Response, local_tag: str | None = None) -> Dialog:
         """From the 1xx-with-tag or 2xx we send to an INVITE (§12.1.1): route set the
-        request's Record-Route in order, remote target its Contact."""
-        to, sender, cseq = response.to, request.from_, request.cseq
-        if request.call_id is None or to is None or to.tag is None or sender is None:
+        request's Record-Route in order, remote target its Contact. ``local_tag``: the To tag
+        we gave the response (read from it when not given)."""
+        if local_tag is None:
+            to = response.to
+            local_tag = None if to is None else to.tag
+        sender, cseq = request.from_, request.cseq
+        if request.call_id is None or local_tag is None or sender is None:
             raise ValueError("a dialog needs Call-ID and both tags")
         return cls(
-            id=DialogId(request.call_id, to.tag, sender.tag or ""),
+            id=DialogId(request.call_id, local_tag, sender.tag or ""),
             state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
             local_party=response.headers.get("To") or "",
             remote_party=request.headers.get("From") or "",

@@ -4,7 +4,7 @@ typed values (those are built when the stack reads them).
 Each check is one precompiled regular expression matching a *subset* of what the full parsers of
 :mod:`fleet.sip.values` and :mod:`fleet.sip.uri` accept: a value it matches is one they parse
 without error (tests compare the two on the RFC 4475 and IMS corpora). A value outside the subset
-(odd whitespace, an unquoted display name or a bare addr-spec, a port above 59999, escapes in
+(odd whitespace, a bare addr-spec other than a plain SIP URI, a port above 59999, escapes in
 quoted strings, parameters on a Content-Type, URI headers …) makes the check answer
 None, and :mod:`fleet.sip.validate` then takes the full parsers, which raise the error a UAS
 answers."""
@@ -38,7 +38,15 @@ _SIP_URI = (
 _OTHER_URI = (
     r"(?![sS][iI][pP][sS]?:)[A-Za-z][A-Za-z0-9+.-]*+:[A-Za-z0-9\-_.!~*'()%&=+$;?/:@#\[\]]++"
 )
-_NAME_ADDR = rf"(?:\"[^\"\\,]*\" *)?<(?:{_SIP_URI}|{_OTHER_URI})>{_PARAM}*"
+# display name: quoted, or tokens one space apart (SIPp's ``sipp <sip:…>``)
+_DISPLAY = rf"(?:\"[^\"\\,]*\" *|{_TOKEN}(?: {_TOKEN})*+ *)"
+# a bare SIP addr-spec (SIPp's ``Contact: sip:sipp@…``): no ``;`` ``?`` ``,`` in it, so the
+# parameters after it are the header's, as the full parser reads them
+_BARE_USER = r"[A-Za-z0-9\-_.!~*'()%&=+$]"
+_BARE_SIP = (
+    rf"[sS][iI][pP][sS]?:(?:{_BARE_USER}++(?::{_PASSWORD}*+)?@)?(?:[A-Za-z0-9.-]++|{_IPV6}){_PORT}"
+)
+_NAME_ADDR = rf"(?:{_DISPLAY}?<(?:{_SIP_URI}|{_OTHER_URI})>|{_BARE_SIP}){_PARAM}*"
 # Via parameters the full parser checks further: ``branch`` with a value, ``rport`` with a port
 # number or none, ``ttl`` with at most 255.
 _TTL = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5])"

@@ -184,7 +184,7 @@ class Headers:
     quotes and ``<>``) across all their lines.
 
     Typed values parsed from the lines (``message.via`` …) are kept by :meth:`cached` until
-    a line changes: ``add``, ``set`` and ``remove`` forget them."""
+    a line of their header changes: ``add``, ``set`` and ``remove`` forget those."""
 
     __slots__ = ("_index", "_items", "_typed")
 
@@ -206,19 +206,29 @@ class Headers:
     def cached(self, key: str, make: Callable[[Headers], T]) -> T:
         """``make(self)``, computed once until the lines change (a raised error is not kept).
 
-        ``key`` names what ``make`` computes; the value must be immutable or copied by the
-        caller, since later calls return the same object."""
+        ``key`` is the index key (lower-case canonical name) of the header ``make`` reads
+        (``top_via``: the top Via): a change to that header forgets it. The value must be
+        immutable or copied by the caller, since later calls return the same object."""
         typed = self._typed
         if key in typed:
             return cast(T, typed[key])
         value = typed[key] = make(self)
         return value
 
+    def _forget(self, key: str) -> None:
+        """Typed values read from the header of index key ``key`` are parsed again."""
+        typed = self._typed
+        if typed:
+            typed.pop(key, None)
+            if key == "via":
+                typed.pop("top_via", None)
+
     def add(self, name: str, value: str) -> None:
-        self._typed.clear()
         name = canonical_name(name.strip())
+        key = name.lower()
+        self._forget(key)
         self._items.append((name, value))
-        self._index.setdefault(name.lower(), []).append(value)
+        self._index.setdefault(key, []).append(value)
 
     def get(self, name: str) -> str | None:
         """The first value of ``name`` (any spelling, compact form included)."""
@@ -247,9 +257,9 @@ class Headers:
 
     def set(self, name: str, value: str) -> None:
         """Replace the first line of ``name`` in place, drop its other lines; append if absent."""
-        self._typed.clear()
         name = canonical_name(name.strip())
         key = name.lower()
+        self._forget(key)
         if key not in self._index:
             self.add(name, value)
             return
@@ -266,8 +276,8 @@ class Headers:
         self._index[key] = [value]
 
     def remove(self, name: str) -> None:
-        self._typed.clear()
         key = _key(name)
+        self._forget(key)
         if self._index.pop(key, None) is not None:
             self._items = [item for item in self._items if item[0].lower() != key]
 

@@ -1,32 +1,42 @@
-"""Overload control of the SIP stack: past a bound on server transactions in flight or on the
-event loop's lag, a new INVITE is refused **503 Service Unavailable** with ``Retry-After``
-(RFC 3261 §21.5.4) while the work already accepted completes.
+"""Overload control of the SIP stack: past a bound on server transactions in progress, on all
+live server transactions, on the event loop's lag or on the UDP receive backlog, a new INVITE is
+refused **503 Service Unavailable** with ``Retry-After`` (RFC 3261 §21.5.4) while the work
+already accepted completes.
 
-- :class:`OverloadGuard` decides, from the count of live server transactions (the transaction
-  layer's ``server_transactions``, the new INVITE's own included) and the latest lag measured
-  (:class:`fleet.sip.loadwatch.LagMonitor`). It starts shedding when either goes *above* its
-  limit and admits again only once both are back *at or below* ``resume_ratio`` of their limits,
-  so it does not flap around one mark.
-- Only a new call is judged: an INVITE without To tag. A retransmission never reaches the TU (its
-  transaction absorbs it), and ACK, CANCEL, BYE, OPTIONS, any other method and every in-dialog
-  request (To tag present, re-INVITE included) are admitted: they finish or probe work already
-  accepted, and OPTIONS keep telling a peer this node is alive.
-- :class:`GuardedUser` applies it where new requests reach the TU. The 503 is sent **through the
-  INVITE server transaction the layer already created**, not statelessly: over UDP the
-  transaction retransmits it until the ACK (timer G), answers each retransmission of the INVITE
-  with it again (one 503 per retransmission) without calling the TU, and absorbs the ACK; the
-  shed transaction lives T4 after that ACK over UDP and ends on it over TCP. A stateless 503
-  would run each retransmission through the guard again, and one arriving after the load fell
-  would reach the TU as a new call the peer already gave up on.
+- :class:`OverloadGuard` decides, from the server transactions **in progress** (not yet answered
+  with a final response, the new INVITE's own included: :class:`GuardedUser` keeps them), all
+  live server transactions (the transaction layer's ``server_transactions``: a memory bound,
+  much higher, since every completed call keeps its INVITE and BYE transactions 32 s for their
+  timers), the latest lag measured (:class:`fleet.sip.loadwatch.LagMonitor`) and, when watched,
+  the kernel's receive queue of the UDP socket (:class:`fleet.sip.loadwatch.UdpBacklog`: its
+  fill, and datagrams dropped since the previous sample). It starts shedding when one goes
+  *above* its limit (any drop counts) and admits again only once all are back *at or below*
+  ``resume_ratio`` of their limits, with no drop in the last sample, so it does not flap.
+- Only a new call is judged: an INVITE without To tag. ACK, CANCEL, BYE, OPTIONS, any other
+  method and every in-dialog request (To tag present, re-INVITE included) are admitted: they
+  finish or probe work already accepted, and OPTIONS keep telling a peer this node is alive.
+- Two places refuse. **While shedding**, the stack asks :meth:`OverloadGuard.judge_shedding`
+  for each new INVITE that matches no server transaction, before the transaction layer sees it,
+  and refuses it **statelessly** (:mod:`fleet.sip.overload_stateless`, RFC 3261 §8.2.7): no
+  transaction, no timer, no retransmission; its ACK is absorbed on its To tag. This is what a
+  503 must cost under a flood: a fraction of an accepted call. A retransmission of a shed INVITE
+  is judged again, which is harmless: the caller's transaction is Completed once it has the
+  503, and if the 503 was lost, admitting the retransmission later is what the caller wants.
+- :class:`GuardedUser` judges where new requests reach the TU: the INVITE that **starts** the
+  shedding (and every one when no stack screens ahead of the layer) is refused through the
+  INVITE server transaction the layer already created: it retransmits the 503 until the ACK
+  (timer G), answers each retransmission of the INVITE with it and absorbs the ACK.
 
-Shed transactions do **not** count in flight: a shed INVITE's transaction lives on (timer G/H
-until the ACK, then timer I, T4 over UDP) but holds no call, and counting it would make shedding
-feed itself: under a flood the 503s alone would keep the count above the low mark long after
-the accepted calls ended. :class:`GuardedUser` keeps the shed transactions still alive and the
-guard subtracts them (:meth:`OverloadGuard.discount`).
+Shed transactions do **not** count as live: a shed INVITE's transaction lives on (timer G/H
+until the ACK, then timer I) but holds no call, and counting it would make shedding feed
+itself. :class:`GuardedUser` keeps those still alive and the guard subtracts them
+(:meth:`OverloadGuard.discount`). ``shed`` counts every INVITE refused, ``stateless`` those
+refused without a transaction.
 
 The lag read is the :class:`fleet.sip.loadwatch.LagMonitor`'s smoothed one: one slow tick does
-not start shedding, a loop late wake-up after wake-up does."""
+not start shedding, a loop late wake-up after wake-up does. The UDP backlog is the transport's
+``udp_backlog``; :class:`fleet.sip.stack.SipStack` has the monitor sample it and the guard
+watch it (:meth:`OverloadGuard.watch_backlog`) when it starts."""
 
 from __future__ import annotations
 
@@ -36,6 +46,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from fleet.sip.message import Request, Response
 from fleet.sip.transaction_base import TransactionBase
@@ -55,18 +66,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """``max_transactions`` live server transactions (the new INVITE's included) and
-    ``max_lag`` seconds of event-loop lag before new INVITEs are shed; ``retry_after`` whole
-    seconds in the 503; ``resume_ratio`` of both limits to fall to before admitting again."""
+    """``max_transactions`` server transactions in progress (not answered yet, the new
+    INVITE's included), ``max_live_transactions`` live ones (answered ones waiting for their
+    timers included), ``max_lag`` seconds of event-loop lag and ``max_backlog`` of the UDP
+    receive buffer in use before new INVITEs are shed; ``retry_after`` whole seconds in the 503;
+    ``resume_ratio`` of the limits to fall to before admitting again."""
 
     max_transactions: int = 2000
     max_lag: float = 0.5
     retry_after: int = 5
     resume_ratio: float = 0.8
+    max_live_transactions: int = 500_000
+    max_backlog: float = 0.1
 
     def __post_init__(self) -> None:
         if self.max_transactions < 1:
             raise ValueError("max_transactions must be at least 1")
+        if self.max_live_transactions < 1:
+            raise ValueError("max_live_transactions must be at least 1")
+        if not 0 < self.max_backlog <= 1:
+            raise ValueError("max_backlog must be more than 0 and at most 1")
         if not self.max_lag > 0:
             raise ValueError("max_lag must be more than 0 seconds")
         if self.retry_after < 0:
@@ -82,10 +101,30 @@ class Limits:
     def resume_lag(self) -> float:
         return self.max_lag * self.resume_ratio
 
+    @property
+    def resume_live(self) -> int:
+        return int(self.max_live_transactions * self.resume_ratio)
+
+    @property
+    def resume_backlog(self) -> float:
+        return self.max_backlog * self.resume_ratio
+
 
 class Cause(Enum):
-    TRANSACTIONS = "transactions in flight"
+    TRANSACTIONS = "transactions in progress"
+    LIVE = "live transactions"
     LAG = "event-loop lag"
+    BACKLOG = "UDP receive backlog"
+
+
+class Backlog(Protocol):
+    """What the guard reads of a :class:`fleet.sip.loadwatch.UdpBacklog`."""
+
+    @property
+    def fill(self) -> float | None: ...
+
+    @property
+    def dropped(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +155,11 @@ def _no_discount() -> int:
 
 
 class OverloadGuard:
-    """Judges new calls against :class:`Limits`; ``transactions`` and ``lag`` read the current
-    load each time a new INVITE is judged, less what :meth:`discount` names (the shed
-    transactions still alive). ``shed`` counts the INVITEs refused."""
+    """Judges new calls against :class:`Limits`; ``transactions`` (live server transactions,
+    less what :meth:`discount` names: the shed ones still alive) and ``lag`` read the current
+    load each time a new INVITE is judged, as do the sources given to :meth:`count_pending`
+    and :meth:`watch_backlog`. Without a pending count the live count stands in for it.
+    ``shed`` counts the INVITEs refused."""
 
     def __init__(
         self, limits: Limits, transactions: Callable[[], int], lag: Callable[[], float]
@@ -127,17 +168,34 @@ class OverloadGuard:
         self._transactions = transactions
         self._lag = lag
         self._discount: Callable[[], int] = _no_discount
+        self._pending: Callable[[], int] | None = None
+        self._backlogs: list[Backlog] = []
         self._cause: Cause | None = None
         self.shed = 0
+        self.stateless = 0  # of ``shed``: refused without a transaction (while shedding)
 
     def discount(self, transactions: Callable[[], int]) -> None:
         """Live transactions that are not load (the 503s' own): subtracted from the count."""
         self._discount = transactions
 
+    def count_pending(self, transactions: Callable[[], int]) -> None:
+        """The server transactions in progress (what ``max_transactions`` bounds)."""
+        self._pending = transactions
+
+    def watch_backlog(self, backlog: Backlog) -> None:
+        """Shed also on ``backlog`` (its ``fill`` past ``max_backlog``, or any drop)."""
+        if backlog not in self._backlogs:
+            self._backlogs.append(backlog)
+
+    @property
+    def live(self) -> int:
+        """The live server transactions the guard counts now (shed ones left out)."""
+        return max(0, self._transactions() - self._discount())
+
     @property
     def in_flight(self) -> int:
-        """The server transactions the guard counts now."""
-        return max(0, self._transactions() - self._discount())
+        """The server transactions in progress now (the live ones without a pending count)."""
+        return self.live if self._pending is None else self._pending()
 
     @property
     def shedding(self) -> bool:
@@ -152,28 +210,68 @@ class OverloadGuard:
         self.shed += 1
         return Shed(self.limits.retry_after, self._cause)
 
+    def judge_shedding(self) -> Shed | None:
+        """For a new INVITE matching no transaction, asked ahead of the transaction layer: a
+        :class:`Shed` to refuse it statelessly when the guard is shedding and still is after
+        reading the load again (counted in ``shed`` and ``stateless``), else None: it goes on
+        to the layer, and to :meth:`admit` there."""
+        if not self.shedding:
+            return None
+        self._update()
+        cause = self._cause
+        if cause is None:
+            return None
+        self.shed += 1
+        self.stateless += 1
+        return Shed(self.limits.retry_after, cause)
+
+    def _backlog(self) -> tuple[float, int]:
+        fill, dropped = 0.0, 0
+        for backlog in self._backlogs:
+            fill = max(fill, backlog.fill or 0.0)
+            dropped += backlog.dropped
+        return fill, dropped
+
     def _update(self) -> None:
         limits = self.limits
-        transactions = self.in_flight
+        pending = self.in_flight
+        live = self.live if self._pending is not None else pending
         lag = self._lag()
+        fill, dropped = self._backlog()
         if self._cause is None:
-            if transactions > limits.max_transactions:
+            if pending > limits.max_transactions:
                 self._cause = Cause.TRANSACTIONS
+            elif live > limits.max_live_transactions:
+                self._cause = Cause.LIVE
             elif lag > limits.max_lag:
                 self._cause = Cause.LAG
+            elif fill > limits.max_backlog or dropped:
+                self._cause = Cause.BACKLOG
             if self._cause is not None:
                 log.warning(
-                    "SIP overload: shedding new INVITEs (%s; %d transactions, lag %.3f s)",
+                    "SIP overload: shedding new INVITEs (%s; %d in progress, %d live, lag %.3f s,"
+                    " UDP backlog %.0f %%, %d dropped)",
                     self._cause.value,
-                    transactions,
+                    pending,
+                    live,
                     lag,
+                    100 * fill,
+                    dropped,
                 )
-        elif transactions <= limits.resume_transactions and lag <= limits.resume_lag:
+        elif (
+            pending <= limits.resume_transactions
+            and live <= limits.resume_live
+            and lag <= limits.resume_lag
+            and fill <= limits.resume_backlog
+            and not dropped
+        ):
             log.warning(
-                "SIP overload over: admitting new INVITEs (%d transactions, lag %.3f s, %d shed)",
-                transactions,
+                "SIP overload over: admitting new INVITEs (%d in progress, lag %.3f s, %d shed,"
+                " %d of them statelessly)",
+                pending,
                 lag,
                 self.shed,
+                self.stateless,
             )
             self._cause = None
 
@@ -186,10 +284,45 @@ def overload_response(request: Request, retry_after: int) -> Response:
 
 _SWEEP_MIN = 64
 _ENDED = (InviteServerState.TERMINATED, NonInviteServerState.TERMINATED)
+_IN_PROGRESS = frozenset(
+    {InviteServerState.PROCEEDING, NonInviteServerState.TRYING, NonInviteServerState.PROCEEDING}
+)
+_EXACT_BELOW = 32
+_SWEEP_SHARE = 8
 
 
 def _ended(transaction: ServerTransaction) -> bool:
     return transaction.state in _ENDED
+
+
+def _answered(transaction: ServerTransaction) -> bool:
+    return transaction.state not in _IN_PROGRESS
+
+
+class InProgress:
+    """The server transactions handed to the TU and not yet answered with a final response.
+    Most are answered in the order they came, so the answered ones are dropped from the front
+    at each read; behind one still waiting (a call ringing) the rest are dropped by a sweep of
+    the queue, made at each read while it holds fewer than 32, else once reads since the last
+    sweep reach an eighth of its length (amortised constant time per read). So the count read
+    is exact or at most an eighth above the real one, never below."""
+
+    def __init__(self) -> None:
+        self._queue: deque[ServerTransaction] = deque()
+        self._reads = 0
+
+    def add(self, transaction: ServerTransaction) -> None:
+        self._queue.append(transaction)
+
+    def __len__(self) -> int:
+        queue = self._queue
+        while queue and _answered(queue[0]):
+            queue.popleft()
+        self._reads += 1
+        if len(queue) < _EXACT_BELOW or self._reads * _SWEEP_SHARE >= len(queue):
+            queue = self._queue = deque(t for t in queue if not _answered(t))
+            self._reads = 0
+        return len(queue)
 
 
 class GuardedUser:
@@ -204,7 +337,9 @@ class GuardedUser:
         self._alive: deque[ServerTransaction] = deque()  # shed, oldest first
         self._sweep_at = _SWEEP_MIN
         self._reads = 0
+        self.in_progress = InProgress()
         guard.discount(self.shed_alive)
+        guard.count_pending(self.in_progress.__len__)
 
     def shed_alive(self) -> int:
         """Shed transactions not known to have ended. They mostly end in the order they were
@@ -224,6 +359,7 @@ class GuardedUser:
         return len(alive)
 
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
+        self.in_progress.add(transaction)  # counted in progress while judged; a 503 answers it
         decision = self.guard.admit(request)
         if isinstance(decision, Shed):
             self._shed.add(transaction)

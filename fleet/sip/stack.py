@@ -1,8 +1,9 @@
 """The SIP stack on the event loop: :class:`SipTransport` below, :class:`TransactionLayer` above
 it, a transaction user (TU) on top, joined by two adapters:
 
-- :class:`LoopScheduler`, the layer's scheduler port on the running loop's ``call_later`` and
-  ``time``; it remembers the timers it started, so stopping the stack cancels them all;
+- :class:`LoopScheduler` (:mod:`fleet.sip.loop_scheduler`), the layer's scheduler port on the
+  running loop's ``call_later`` and ``time``, long timers on a coarse timer wheel; it remembers
+  the timers it started, so stopping the stack cancels them all;
 - :class:`TransportPort`, the layer's synchronous ``send`` over the asynchronous transport: a
   response goes out at once when its connection is open or it goes by UDP to an address; else
   (a connection to open, a name to resolve, and every request) a task sends it, and a failure
@@ -11,9 +12,13 @@ it, a transaction user (TU) on top, joined by two adapters:
 
 :class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running).
 Given :class:`fleet.sip.overload.Limits`, it puts a :class:`fleet.sip.overload.GuardedUser`
-between the layer and the TU, fed by the layer's live server transactions and a
+between the layer and the TU, fed by the layer's live server transactions, a
 :class:`fleet.sip.loadwatch.LagMonitor` on the loop scheduler (started and stopped with the
-stack): past either limit, new INVITEs get 503 with Retry-After."""
+stack) and, once started, the UDP socket's receive queue
+(:class:`fleet.sip.loadwatch.UdpBacklog`, sampled on the monitor's tick): past a limit, new
+INVITEs get 503 with Retry-After. While the guard is shedding, each request is first screened
+by a :class:`fleet.sip.overload_stateless.StatelessShedder`, so a new INVITE is refused
+statelessly before the layer sees it and the ACK of that 503 is dropped."""
 
 from __future__ import annotations
 
@@ -23,59 +28,20 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fleet.sip.loadwatch import LagMonitor
+from fleet.sip.loop_scheduler import LoopScheduler
 from fleet.sip.message import Request, Response
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import GuardedUser, Limits, OverloadGuard
+from fleet.sip.overload_stateless import StatelessShedder
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transport import SipTransport
 from fleet.sip.transport_types import EventSink, Peer, SendError, TransportConfig
 
+__all__ = ["LoopScheduler", "SipStack", "TransportPort"]
+
 log = logging.getLogger(__name__)
-
-
-class _LoopTimer:
-    __slots__ = ("_handle", "_owner")
-
-    def __init__(self, owner: LoopScheduler, handle: asyncio.TimerHandle) -> None:
-        self._owner = owner
-        self._handle = handle
-
-    def cancel(self) -> None:
-        self._handle.cancel()
-        self._owner.forget(self)
-
-
-class LoopScheduler:
-    """The scheduler port on the running event loop."""
-
-    def __init__(self) -> None:
-        self._timers: set[_LoopTimer] = set()
-
-    def now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    def call_later(self, delay: float, callback: Callable[[], object]) -> _LoopTimer:
-        def fire() -> None:
-            self._timers.discard(timer)
-            callback()
-
-        timer = _LoopTimer(self, asyncio.get_running_loop().call_later(delay, fire))
-        self._timers.add(timer)
-        return timer
-
-    def forget(self, timer: _LoopTimer) -> None:
-        self._timers.discard(timer)
-
-    @property
-    def pending(self) -> int:
-        """Timers started and neither fired nor cancelled."""
-        return len(self._timers)
-
-    def cancel_all(self) -> None:
-        for timer in list(self._timers):
-            timer.cancel()
 
 
 SendFailed = Callable[[Request | Response, SendError], None]
@@ -156,18 +122,26 @@ class SipStack:
         self.port = TransportPort(self.transport, self._send_failed)
         self.lag = LagMonitor(self.scheduler)
         self.guard: OverloadGuard | None = None
+        self.shedder: StatelessShedder | None = None
         layer_tu = self.tu
         if limits is not None:
             self.guard = OverloadGuard(
                 limits, lambda: self.layer.server_transactions, lambda: self.lag.lag
             )
             layer_tu = GuardedUser(self.tu, self.guard)
+            self.shedder = StatelessShedder(
+                self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
+            )
         self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
 
     async def start(self) -> None:
         """Listen (UDP and TCP on ``config.port``, TLS on ``config.tls_port`` when set)."""
         await self.transport.start()
         if self.guard is not None:
+            backlog = self.transport.udp_backlog
+            if backlog is not None:  # shed also on the kernel's UDP queue
+                self.lag.watch(backlog)
+                self.guard.watch_backlog(backlog)
             self.lag.start()
 
     async def stop(self) -> None:
@@ -186,7 +160,9 @@ class SipStack:
     # the transport's user: everything goes to the transaction layer
 
     def on_request(self, request: Request, source: Peer) -> None:
-        self.layer.on_request(request, source)
+        shedder = self.shedder
+        if shedder is None or not shedder.handled(request, source):
+            self.layer.on_request(request, source)
 
     def on_response(self, response: Response, source: Peer) -> None:
         self.layer.on_response(response, source)

@@ -66,7 +66,8 @@ class TransactionLayer:
         self._clients: dict[tuple[str, str], ClientTransaction] = {}
         self._servers: dict[ServerKey, ServerTransaction] = {}
         self._merge: dict[MergeKey, ServerTransaction] = {}
-        self._keys: dict[TransactionBase, tuple[ServerKey, MergeKey | None]] = {}
+        self._keys: dict[TransactionBase, tuple[ServerKey | None, MergeKey | None]] = {}
+        self._client_keys: dict[TransactionBase, tuple[str, str]] = {}
 
     def __len__(self) -> int:
         """Transactions alive (not terminated)."""
@@ -76,6 +77,16 @@ class TransactionLayer:
     def server_transactions(self) -> int:
         """Server transactions alive (what overload control counts in flight)."""
         return len(self._servers)
+
+    def has_server_transaction(self, request: Request) -> bool:
+        """Whether ``request`` (not an ACK) matches a live server transaction: read only, what
+        overload control asks before refusing a new INVITE statelessly. Raises
+        :class:`SipParseError` as :func:`server_key` does."""
+        key = server_key(request, request.method)
+        if key[0] == "rfc3261":
+            return key in self._servers
+        to = request.to
+        return self._find_server(key, request, None if to is None else to.tag) is not None
 
     @property
     def timers(self) -> TimerConfig:
@@ -103,7 +114,8 @@ class TransactionLayer:
                 self._wiring, request, destination, self._release
             )
         self._clients[key] = transaction
-        self._keys[transaction] = (key, None)
+        self._keys[transaction] = (None, None)
+        self._client_keys[transaction] = key
         transaction.start()
         return transaction
 
@@ -161,7 +173,10 @@ class TransactionLayer:
             return
         if to is None or sender is None or cseq is None:
             return
-        found = self._find_server(key, request, to.tag)
+        to_tag = to.tag
+        found = self._servers.get(key)
+        if found is not None and key[0] != "rfc3261":
+            found = self._rfc2543_match(found, request, to_tag)
         tu = self._wiring.tu
         if method == "ACK":
             if isinstance(found, InviteServerTransaction):
@@ -175,28 +190,31 @@ class TransactionLayer:
         if method == "CANCEL":
             cancel = NonInviteServerTransaction(self._wiring, request, source, self._release)
             self._register(cancel, key, None)
-            invite = self._find_server(server_key(request, "INVITE"), request, to.tag)
+            invite = self._find_server(server_key(request, "INVITE"), request, to_tag)
             cancelled = invite if isinstance(invite, InviteServerTransaction) else None
             tu.on_cancel(cancel, request, cancelled)
+            cancel.start()
             return
-        transaction = self._new_server(request, source)
-        merge_key: MergeKey | None = None
-        if to.tag is None:
-            merge_key = (sender.tag, request.call_id, cseq.number, cseq.method)
-            if merge_key in self._merge:
-                self._register(transaction, key, None)
-                tu.on_merged_request(transaction, request)
-                return
-        self._register(transaction, key, merge_key)
-        tu.on_request(transaction, request)
-
-    def _new_server(self, request: Request, source: Peer) -> ServerTransaction:
         transaction: ServerTransaction
-        if request.method == "INVITE":
+        if method == "INVITE":
             transaction = InviteServerTransaction(self._wiring, request, source, self._release)
         else:
             transaction = NonInviteServerTransaction(self._wiring, request, source, self._release)
-        return transaction
+        merge_key: MergeKey | None = None
+        if to_tag is None:
+            merge_key = (sender.tag, request.call_id, cseq.number, cseq.method)
+            if merge_key in self._merge:
+                self._register(transaction, key, None)
+                try:
+                    tu.on_merged_request(transaction, request)
+                finally:
+                    transaction.start()
+                return
+        self._register(transaction, key, merge_key)
+        try:
+            tu.on_request(transaction, request)
+        finally:
+            transaction.start()  # after the TU: no 100 Trying timer when it answered at once
 
     def _register(
         self, transaction: ServerTransaction, key: ServerKey, merge_key: MergeKey | None
@@ -205,7 +223,6 @@ class TransactionLayer:
         if merge_key is not None:
             self._merge[merge_key] = transaction
         self._keys[transaction] = (key, merge_key)
-        transaction.start()
 
     def _find_server(
         self, key: ServerKey, request: Request, to_tag: str | None
@@ -213,7 +230,13 @@ class TransactionLayer:
         found = self._servers.get(key)
         if found is None or key[0] == "rfc3261":
             return found
-        # RFC 2543: the To tag must match too, for an ACK the one of the response sent
+        return self._rfc2543_match(found, request, to_tag)
+
+    @staticmethod
+    def _rfc2543_match(
+        found: ServerTransaction, request: Request, to_tag: str | None
+    ) -> ServerTransaction | None:
+        """RFC 2543: the To tag must match too, for an ACK the one of the response sent."""
         if request.method == "ACK":
             expected = found.to_tag if isinstance(found, InviteServerTransaction) else None
         else:
@@ -226,9 +249,10 @@ class TransactionLayer:
         if keys is None:
             return
         key, merge_key = keys
-        client_key = (str(key[0]), str(key[1]))
-        if self._clients.get(client_key) is transaction:
-            del self._clients[client_key]
+        if key is None:
+            client_key = self._client_keys.pop(transaction)
+            if self._clients.get(client_key) is transaction:
+                del self._clients[client_key]
         elif self._servers.get(key) is transaction:
             del self._servers[key]
         if merge_key is not None and self._merge.get(merge_key) is transaction:

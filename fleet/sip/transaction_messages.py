@@ -7,9 +7,8 @@ import secrets
 
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response
+from fleet.sip.reply import response_for
 from fleet.sip.values import MAGIC_COOKIE
-
-_COPIED = ("Via", "From", "To", "Call-ID", "CSeq")
 
 
 def new_branch() -> str:
@@ -25,17 +24,9 @@ def make_response(
     request: Request, status: int, reason: str, to_tag: str | None = None
 ) -> Response:
     """A response with Via (all values, in order), From, To, Call-ID and CSeq copied, a tag
-    added to To when given and absent (RFC 3261 §8.2.6.2), and Timestamp echoed for 100."""
-    headers = Headers()
-    for name in _COPIED:
-        for value in request.headers.get_all(name):
-            if name == "To" and to_tag is not None and ";tag=" not in value.replace(" ", ""):
-                value = f"{value};tag={to_tag}"
-            headers.add(name, value)
-    if status == 100:
-        for value in request.headers.get_all("Timestamp"):
-            headers.add("Timestamp", value)
-    return Response(status, reason, headers)
+    added to To when given and absent (RFC 3261 §8.2.6.2), and Timestamp echoed for 100; the
+    typed values the request has parsed are handed on (:func:`fleet.sip.reply.response_for`)."""
+    return response_for(request, status, reason, to_tag)
 
 
 def make_trying(request: Request) -> Response:

@@ -9,6 +9,7 @@ from enum import Enum
 from fleet.sip.message import Request, Response
 from fleet.sip.transaction_base import TimerName, TransactionBase
 from fleet.sip.transaction_messages import make_trying
+from fleet.sip.values import parse_name_addr
 
 
 class InviteServerState(Enum):
@@ -35,9 +36,12 @@ class InviteServerTransaction(TransactionBase):
 
     state = InviteServerState.PROCEEDING
     last_response: Response | None = None
+    _accepted_to: str | None = None  # the To of our 2xx, once it is no longer kept
 
     def start(self) -> None:
-        self._start_timer(TimerName.TRYING, self._wiring.timers.trying_delay, self._send_trying)
+        """Called once the TU has seen the INVITE: the 100 Trying timer, unless it answered."""
+        if self.state is InviteServerState.PROCEEDING and self.last_response is None:
+            self._start_timer(TimerName.TRYING, self._wiring.timers.trying_delay, self._send_trying)
 
     def _send_trying(self) -> None:
         if self.state is InviteServerState.PROCEEDING and self.last_response is None:
@@ -48,7 +52,9 @@ class InviteServerTransaction(TransactionBase):
     def to_tag(self) -> str | None:
         """The To tag of the last response sent (what an RFC 2543 ACK must carry)."""
         if self.last_response is None:
-            return None
+            if self._accepted_to is None:
+                return None
+            return parse_name_addr(self._accepted_to).tag
         to = self.last_response.to
         return None if to is None else to.tag
 
@@ -59,7 +65,8 @@ class InviteServerTransaction(TransactionBase):
             return self._send(response)  # the UAS core retransmits its 2xx (RFC 6026 §8.7)
         if self.state is not InviteServerState.PROCEEDING:
             return False
-        self._stop_timer(TimerName.TRYING)
+        if self._handles:
+            self._stop_timer(TimerName.TRYING)
         self.last_response = response
         timers = self._wiring.timers
         if status < 200:
@@ -67,7 +74,13 @@ class InviteServerTransaction(TransactionBase):
         if status < 300:
             self.state = InviteServerState.ACCEPTED
             self._start_timer(TimerName.L, timers.l, self._terminate)
-            return self._send(response)
+            sent = self._send(response)
+            via = self.request.top_via
+            if via is not None and via.is_rfc3261_branch:
+                # nothing resends it or matches on it (RFC 2543 ACKs do): not kept for timer L
+                self._accepted_to = response.headers.get("To")
+                self.last_response = None
+            return sent
         self.state = InviteServerState.COMPLETED
         if not self._send(response):
             return False

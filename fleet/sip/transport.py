@@ -15,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import ssl
 from collections.abc import Callable
 from typing import Any
 
 from fleet.sip.errors import SipParseError
+from fleet.sip.loadwatch import UdpBacklog
 from fleet.sip.message import Request, Response, parse_message, serialize
 from fleet.sip.transport_connections import CLOSE_WAIT, Connections, resolve
 from fleet.sip.transport_stream import StreamConnection
+from fleet.sip.transport_tuning import buffer_size, receive_buffer
 from fleet.sip.transport_types import (
     TCP,
     TLS,
@@ -71,6 +74,8 @@ class SipTransport:
         self._connections = Connections(config, self._factory, self._emit)
         self.port = 0
         self.tls_port: int | None = None
+        self.udp_receive_buffer = 0  # bytes the kernel gives the UDP socket, once started
+        self.udp_backlog: UdpBacklog | None = None  # its receive queue, once started
 
     # lifecycle
 
@@ -101,7 +106,9 @@ class SipTransport:
                 await self.close()
                 raise
         self._emit(
-            EventKind.LISTENING, detail=f"{config.host} udp/tcp {self.port} tls {self.tls_port}"
+            EventKind.LISTENING,
+            detail=f"{config.host} udp/tcp {self.port} tls {self.tls_port}"
+            f" udp_receive_buffer {self.udp_receive_buffer}",
         )
 
     async def close(self) -> None:
@@ -141,6 +148,10 @@ class SipTransport:
             lambda: _UdpProtocol(self, closed), local_addr=(self.config.host, port)
         )
         self._udp, self._udp_closed = transport, closed
+        sock = transport.get_extra_info("socket")
+        wanted = self.config.udp_receive_buffer
+        self.udp_receive_buffer = receive_buffer(sock, wanted) if wanted else buffer_size(sock)
+        self.udp_backlog = UdpBacklog(os.fstat(sock.fileno()).st_ino, self.udp_receive_buffer)
 
     def _factory(self, name: Transport) -> Callable[[], StreamConnection]:
         config = self.config
@@ -187,7 +198,8 @@ class SipTransport:
         peer) when it is still open, else where its top Via says (RFC 3261 §18.2.2, RFC 3581 §4).
         Returns the peer it went to; raises :class:`SendError` when it could not be sent."""
         try:
-            sent = self._send_response_now(serialize(response), response, source)
+            data = serialize(response)
+            sent = self._send_response_now(data, response, source)
             if sent is not None:
                 return sent
             via = response.top_via
@@ -196,7 +208,7 @@ class SipTransport:
             target = response_target(via)
         except SipParseError as exc:
             raise SendError(f"cannot route this response: {exc}", source) from exc
-        return await self._send(serialize(response), target)
+        return await self._send(data, target)
 
     def send_response_now(self, response: Response, source: Peer | None = None) -> Peer | None:
         """Send ``response`` without waiting when that is possible: over the connection its
@@ -214,17 +226,21 @@ class SipTransport:
         self, data: bytes, response: Response, source: Peer | None
     ) -> Peer | None:
         """Send without waiting when possible: over an open connection, or by UDP to an IP
-        address. None when a connection must be opened or a name resolved first."""
+        address. None when a connection must be opened or a name resolved first. With no
+        connection open (UDP only) the connection table is not searched."""
         via = response.top_via
         if via is None:
             raise SipParseError("Missing Via header", header="Via")
-        connection = self._connections.get(source) or self._connections.get(connection_hint(via))
-        if connection is not None and connection.peer is not None:
-            connection.write(data)
-            return connection.peer
+        connections = self._connections
+        if len(connections):
+            connection = connections.get(source) or connections.get(connection_hint(via))
+            if connection is not None and connection.peer is not None:
+                connection.write(data)
+                return connection.peer
         target = response_target(via)
-        if target.transport == UDP and is_ip(target.host) and self._udp is not None:
-            self._udp.sendto(data, (target.host, target.port))
+        udp = self._udp
+        if udp is not None and target.transport is UDP and is_ip(target.host):
+            udp.sendto(data, (target.host, target.port))
             return target
         return None
 

@@ -30,6 +30,7 @@ class Transport(StrEnum):
 UDP, TCP, TLS = Transport.UDP, Transport.TCP, Transport.TLS
 RELIABLE = frozenset({TCP, TLS})
 DEFAULT_PORTS = {UDP: 5060, TCP: 5060, TLS: 5061}
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024  # bytes; the Linux default (208 KiB) overflows in bursts
 UDP_MAX_REQUEST = (
     1300  # RFC 3261 §18.1.1: larger requests go over a congestion-controlled transport
 )
@@ -108,7 +109,9 @@ class TransportConfig:
     system's when ``None``). ``policy`` set, received requests go through the whole UAS
     validation of :mod:`fleet.sip.validate`; ``None``, only the headers the stack routes on
     (Via, From, To, Call-ID, CSeq) must be present and well-formed. ``advertised_host`` is the
-    sent-by written in Via when the listening address (``0.0.0.0`` …) is not reachable as such."""
+    sent-by written in Via when the listening address (``0.0.0.0`` …) is not reachable as such.
+    ``udp_receive_buffer`` is the UDP socket's receive buffer asked for, in bytes (``None``: the
+    kernel's default), see :mod:`fleet.sip.transport_tuning`."""
 
     host: str = "127.0.0.1"
     port: int = 5060
@@ -122,6 +125,7 @@ class TransportConfig:
     policy: UasPolicy | None = None
     advertised_host: str | None = None
     udp_max_request: int = UDP_MAX_REQUEST
+    udp_receive_buffer: int | None = UDP_RECEIVE_BUFFER
 
 
 def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:

@@ -6,6 +6,7 @@ to a request the stack refuses — also when the request could only partly be re
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import ipaddress
 import re
@@ -18,24 +19,28 @@ from fleet.sip.transport_types import DEFAULT_PORTS, Peer, Transport
 from fleet.sip.values import Via, parse_cseq, parse_name_addr, parse_via, split_list
 
 ROUTING_HEADERS = ("Via", "From", "To", "Call-ID", "CSeq")
+_HOSTS_CACHED = 4096
 _SENT_PROTOCOL = re.compile(r"\s*SIP\s*/\s*2\.0\s*/\s*([^\s/;]+)\s*(.*)", re.DOTALL | re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=_HOSTS_CACHED)
+def _read_host(host: str) -> tuple[str, bool]:
+    """The socket spelling of ``host`` and whether it is an IP address. Cached: a node talks to
+    few peers, and every message would otherwise parse the same addresses several times."""
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return ipaddress.ip_address(bare).compressed, True
+    except ValueError:
+        return bare.lower(), False
 
 
 def normal_host(host: str) -> str:
     """A host as sockets spell it: IPv6 without brackets and compressed, names lower-cased."""
-    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        return ipaddress.ip_address(bare).compressed
-    except ValueError:
-        return bare.lower()
+    return _read_host(host)[0]
 
 
 def is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(normal_host(host))
-    except ValueError:
-        return False
-    return True
+    return _read_host(host)[1]
 
 
 def via_host(host: str) -> str:

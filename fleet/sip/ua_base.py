@@ -24,6 +24,7 @@ from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_messages import new_branch
 from fleet.sip.transaction_ports import Scheduler, Transport
+from fleet.sip.transaction_server import InviteServerTransaction
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import contact_value
 from fleet.sip.ua_calls import (
@@ -43,7 +44,12 @@ class UaBase(ABC):
     are appended to :attr:`incoming` and passed to ``on_incoming`` when set; the application
     rings, answers or rejects them. ``on_offer`` answers the offers of received re-INVITEs,
     UPDATEs and PRACKs (:data:`fleet.sip.ua_calls.OfferHook`); ``rel100`` is what our INVITEs
-    say about reliable provisionals (we always support them as UAS)."""
+    say about reliable provisionals (we always support them as UAS).
+
+    A call is forgotten once it is finished (rejected, cancelled, confirmed by its ACK or
+    given up); with ``keep_history`` every call, outgoing call and re-INVITE or UPDATE also
+    stays in :attr:`incoming`, :attr:`outgoing` and :attr:`reinvites` (for tests and tools:
+    they grow without end), otherwise those lists stay empty."""
 
     layer: TransactionLayer
 
@@ -60,6 +66,7 @@ class UaBase(ABC):
         session: SessionTimerConfig | None = None,
         on_offer: OfferHook | None = None,
         rel100: Rel100 = Rel100.NONE,
+        keep_history: bool = False,
     ) -> None:
         self.address = address
         self.user = user
@@ -69,13 +76,15 @@ class UaBase(ABC):
         self.incoming: list[IncomingCall] = []
         self.outgoing: list[OutgoingCall] = []
         self.reinvites: list[ReInvite] = []
+        self.keep_history = keep_history
+        self._unanswered: dict[InviteServerTransaction, IncomingCall] = {}  # not answered yet
         self.on_incoming = on_incoming
         self._scheduler = scheduler
         self._transport = transport
         self._random = random
         self._calls: dict[ClientTransaction, OutgoingCall | ReInvite] = {}
         self._acks: dict[AckKey, tuple[Request, Peer]] = {}
-        self._waiting_ack: dict[AckKey, AnswerRetransmitter] = {}
+        self._waiting_ack: dict[DialogId, dict[int, AnswerRetransmitter]] = {}
         self._pending: dict[DialogId, ReInvite] = {}
         self.session_config = session
         self.session_timers: dict[DialogId, SessionTimer] = {}
@@ -88,7 +97,23 @@ class UaBase(ABC):
         return self.timer_config
 
     def retransmitter(self, dialog: Dialog, cseq: int) -> AnswerRetransmitter | None:
-        return self._waiting_ack.get((dialog.id, cseq))
+        waiting = self._waiting_ack.get(dialog.id)
+        return None if waiting is None else waiting.get(cseq)
+
+    @property
+    def calls_held(self) -> int:
+        """Calls, dialogs, 2xx waiting for their ACK, ACKs remembered, client transactions
+        of ours and session timers this UA still holds (zero once everything has ended)."""
+        return (
+            len(self._unanswered)
+            + len(self.dialogs)
+            + len(self._waiting_ack)
+            + len(self._acks)
+            + len(self._calls)
+            + len(self._pending)
+            + len(self.session_timers)
+            + len(self.reliable)
+        )
 
     def bye(self, dialog: Dialog) -> None:
         if dialog.state is DialogState.TERMINATED:
@@ -143,8 +168,10 @@ class UaBase(ABC):
         provisionals = self.reliable.pop(dialog.id, None)
         if provisionals is not None:
             provisionals.finish()
-        for key in [key for key in self._waiting_ack if key[0] == dialog.id]:
-            self._waiting_ack.pop(key).stop()
+        waiting = self._waiting_ack.pop(dialog.id, None)
+        if waiting is not None:
+            for retransmitter in waiting.values():
+                retransmitter.stop()
 
     def _register(self, dialog: Dialog) -> Dialog:
         self.dialogs[dialog.id] = dialog

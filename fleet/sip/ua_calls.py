@@ -110,7 +110,24 @@ class RetransmitState(Enum):
 
 class AnswerRetransmitter:
     """§13.3.1.4: the UAS core sends its 2xx again after T1, doubling up to T2, until the ACK
-    (:meth:`acknowledge`) or 64*T1, when it gives up and ``give_up`` runs (the core BYEs)."""
+    (:meth:`acknowledge`) or 64*T1, when it gives up and ``give_up`` runs (the core BYEs).
+    One timer at a time: the next retransmission, or the deadline when that comes first.
+    ``call`` is the incoming call the 2xx answers (None for a re-INVITE's 2xx): its ACK
+    confirms it."""
+
+    __slots__ = (
+        "_deadline",
+        "_give_up",
+        "_handle",
+        "_interval",
+        "_scheduler",
+        "_send",
+        "_timers",
+        "call",
+        "response",
+        "sent_at",
+        "state",
+    )
 
     def __init__(
         self,
@@ -119,30 +136,34 @@ class AnswerRetransmitter:
         response: Response,
         send: Callable[[Response], None],
         give_up: Callable[[], None],
+        call: IncomingCall | None = None,
     ) -> None:
         self.state = RetransmitState.WAITING
         self.response = response
-        self.sent_at: list[float] = [scheduler.now()]
+        now = scheduler.now()
+        self.sent_at: list[float] = [now]
+        self.call = call
         self._scheduler = scheduler
         self._timers = timers
         self._send = send
         self._give_up = give_up
-        self._deadline: TimerHandle = scheduler.call_later(64 * timers.t1, self._abandon)
-        self._next: TimerHandle = scheduler.call_later(timers.t1, lambda: self._fire(timers.t1))
+        self._deadline = now + 64 * timers.t1
+        self._interval = timers.t1
+        self._handle: TimerHandle = scheduler.call_later(min(timers.t1, 64 * timers.t1), self._fire)
 
-    def _fire(self, interval: float) -> None:
+    def _fire(self) -> None:
         if self.state is not RetransmitState.WAITING:
             return
-        self.sent_at.append(self._scheduler.now())
-        self._send(self.response)
-        following = self._timers.doubled(interval)
-        self._next = self._scheduler.call_later(following, lambda: self._fire(following))
-
-    def _abandon(self) -> None:
-        if self.state is RetransmitState.WAITING:
+        now = self._scheduler.now()
+        if now >= self._deadline - 1e-9:
             self.state = RetransmitState.ABANDONED
-            self._next.cancel()
             self._give_up()
+            return
+        self.sent_at.append(now)
+        self._send(self.response)
+        self._interval = self._timers.doubled(self._interval)
+        delay = min(self._interval, self._deadline - now)
+        self._handle = self._scheduler.call_later(delay, self._fire)
 
     def acknowledge(self) -> None:
         self.stop(RetransmitState.ACKNOWLEDGED)
@@ -150,5 +171,4 @@ class AnswerRetransmitter:
     def stop(self, state: RetransmitState = RetransmitState.ABANDONED) -> None:
         if self.state is RetransmitState.WAITING:
             self.state = state
-            self._next.cancel()
-            self._deadline.cancel()
+            self._handle.cancel()

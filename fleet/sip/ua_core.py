@@ -64,6 +64,7 @@ class UserAgent(UasCore):
         session: SessionTimerConfig | None = None,
         on_offer: OfferHook | None = None,
         rel100: Rel100 = Rel100.NONE,
+        keep_history: bool = False,
     ) -> None:
         super().__init__(
             scheduler,
@@ -76,6 +77,7 @@ class UserAgent(UasCore):
             session=session,
             on_offer=on_offer,
             rel100=rel100,
+            keep_history=keep_history,
         )
         self.layer = TransactionLayer(scheduler, transport, self, self.timer_config)
 
@@ -110,7 +112,8 @@ class UserAgent(UasCore):
             request.headers.add(kind, REL100)
         transaction = self.layer.send_request(request, destination)
         call = OutgoingCall(request, transaction)
-        self.outgoing.append(call)
+        if self.keep_history:
+            self.outgoing.append(call)
         self._calls[transaction] = call
         return call
 
@@ -135,7 +138,8 @@ class UserAgent(UasCore):
         if dialog.id in self._pending:
             raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
         reinvite = ReInvite(dialog, "INVITE", body, content_type)
-        self.reinvites.append(reinvite)
+        if self.keep_history:
+            self.reinvites.append(reinvite)
         self._send_reinvite(reinvite)
         return reinvite
 
@@ -148,7 +152,8 @@ class UserAgent(UasCore):
         if dialog.id in self._pending:
             raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
         update = ReInvite(dialog, "UPDATE", body, content_type)
-        self.reinvites.append(update)
+        if self.keep_history:
+            self.reinvites.append(update)
         self._send_reinvite(update)
         return update
 
@@ -206,6 +211,11 @@ class UserAgent(UasCore):
 
     def on_response(self, transaction: ClientTransaction, response: Response) -> None:
         call = self._calls.get(transaction)
+        status = response.status
+        if status >= 200 and (
+            status >= 300 or not isinstance(transaction, InviteClientTransaction)
+        ):
+            self._calls.pop(transaction, None)  # final: no more responses go up (2xx: timer M)
         if isinstance(call, OutgoingCall):
             self._initial_response(call, response)
         elif isinstance(call, ReInvite):
@@ -243,7 +253,7 @@ class UserAgent(UasCore):
         if dialog is None:
             dialog = self._register(Dialog.as_uac(call.invite, response))
         dialog.confirm(response)
-        self._ack(dialog, response)
+        self._ack(dialog, response, call.transaction)
         if call.cancel_wanted:
             call.state = OutgoingState.TERMINATED
             self.bye(dialog)  # §15: answered after our CANCEL
@@ -275,7 +285,7 @@ class UserAgent(UasCore):
                 elif timer is not None and expires is not None:
                     self._session_start(dialog, expires, we_sent=True)
             if reinvite.method == "INVITE":
-                self._ack(dialog, response)
+                self._ack(dialog, response, reinvite.transaction)
             return
         if self._pending.get(dialog.id) is reinvite:
             del self._pending[dialog.id]
@@ -306,14 +316,23 @@ class UserAgent(UasCore):
         if reinvite.dialog.id not in self._pending:
             self._send_reinvite(reinvite)
 
-    def _ack(self, dialog: Dialog, response: Response) -> None:
-        """§13.2.2.4: the ACK of a 2xx, built once per INVITE and sent for each 2xx."""
+    def _ack(
+        self, dialog: Dialog, response: Response, transaction: ClientTransaction | None
+    ) -> None:
+        """§13.2.2.4: the ACK of a 2xx, built once per INVITE and sent for each 2xx; after
+        timer M both the ACK and the INVITE's call are forgotten."""
         key = self._ack_key(response)
         if key not in self._acks:
             self._acks[key] = dialog.create_request(
                 "ACK", self.address, cseq=key[1], branch=new_branch
             )
-            self._scheduler.call_later(self.timers.m, lambda: self._acks.pop(key, None))
+
+            def forget() -> None:
+                self._acks.pop(key, None)
+                if transaction is not None:
+                    self._calls.pop(transaction, None)
+
+            self._scheduler.call_later(self.timers.m, forget)
         self._send_ack(key)
 
     def _ack_key(self, response: Response) -> AckKey:
@@ -340,7 +359,7 @@ class UserAgent(UasCore):
     def on_timeout(self, transaction: TransactionBase) -> None:
         if not isinstance(transaction, InviteClientTransaction | NonInviteClientTransaction):
             return
-        call = self._calls.get(transaction)
+        call = self._calls.pop(transaction, None)
         if isinstance(call, OutgoingCall):
             call.state = OutgoingState.TERMINATED
             call.final_status = call.final_status or 408

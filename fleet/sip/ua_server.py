@@ -13,6 +13,7 @@ too. Reliable provisionals and PRACK (RFC 3262), the offer hook for re-INVITE, U
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
@@ -45,7 +46,9 @@ class UasCore(UaReliable):
             if self._refuse_session_interval(transaction, request):
                 return
             call = IncomingCall(request, transaction, new_tag())
-            self.incoming.append(call)
+            self._unanswered[transaction] = call
+            if self.keep_history:
+                self.incoming.append(call)
             if self.on_incoming is not None:
                 self.on_incoming(call)
         else:
@@ -95,7 +98,7 @@ class UasCore(UaReliable):
             content_type=content_type,
         )
         if call.dialog is None:
-            call.dialog = self._register(Dialog.as_uas(call.invite, response))
+            call.dialog = self._register(Dialog.as_uas(call.invite, response, call.local_tag))
         call.state = IncomingState.EARLY
         if self._goes_reliably(call, status, reliable):
             self._send_reliably(call, call.dialog, response)
@@ -120,64 +123,87 @@ class UasCore(UaReliable):
             content_type=content_type,
         )
         if call.dialog is None:
-            call.dialog = self._register(Dialog.as_uas(call.invite, response))
+            call.dialog = self._register(Dialog.as_uas(call.invite, response, call.local_tag))
         call.dialog.confirm(response)
         self._session_answer(call.dialog, call.invite, response)
         call.state = IncomingState.ANSWERED
         call.final_status = 200
+        self._unanswered.pop(call.transaction, None)
         self._final_sent(call)
-        self._send_2xx(call.dialog, call.transaction, response)
+        self._send_2xx(call.dialog, call.transaction, response, call)
 
     def reject(self, call: IncomingCall, status: int = 486) -> None:
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
             return
         call.state = IncomingState.REJECTED
         call.final_status = status
+        self._unanswered.pop(call.transaction, None)
         self._final_sent(call)
         if call.dialog is not None:
             self._end(call.dialog)
         call.transaction.respond(uas_response(call.invite, status, local_tag=call.local_tag))
 
     def _send_2xx(
-        self, dialog: Dialog, transaction: InviteServerTransaction, response: Response
+        self,
+        dialog: Dialog,
+        transaction: InviteServerTransaction,
+        response: Response,
+        call: IncomingCall | None = None,
     ) -> None:
         cseq = transaction.request.cseq
         assert cseq is not None
-        key = (dialog.id, cseq.number)
-
-        def send(again: Response) -> None:
-            if transaction.state is InviteServerState.ACCEPTED:
-                transaction.respond(again)
-                return
-            with contextlib.suppress(OSError):
-                self._transport.send(again, transaction.peer)
-
-        def give_up() -> None:
-            self._waiting_ack.pop(key, None)
-            self.bye(dialog)  # §13.3.1.4: confirmed, but the session ends
-
+        number = cseq.number
+        dialog_id = dialog.id
         transaction.respond(response)
-        self._waiting_ack[key] = AnswerRetransmitter(
-            self._scheduler, self.timers, response, send, give_up
+        retransmitter = AnswerRetransmitter(
+            self._scheduler,
+            self.timers,
+            response,
+            partial(self._resend_2xx, transaction),
+            partial(self._give_up_2xx, dialog, number),
+            call,
         )
+        waiting = self._waiting_ack.get(dialog_id)
+        if waiting is None:
+            self._waiting_ack[dialog_id] = {number: retransmitter}
+        else:
+            previous = waiting.get(number)
+            if previous is not None:
+                previous.stop()
+            waiting[number] = retransmitter
+
+    def _resend_2xx(self, transaction: InviteServerTransaction, again: Response) -> None:
+        if transaction.state is InviteServerState.ACCEPTED:
+            transaction.respond(again)
+            return
+        with contextlib.suppress(OSError):
+            self._transport.send(again, transaction.peer)
+
+    def _give_up_2xx(self, dialog: Dialog, number: int) -> None:
+        self._forget_waiting(dialog.id, number)
+        self.bye(dialog)  # §13.3.1.4: confirmed, but the session ends
+
+    def _forget_waiting(self, dialog_id: DialogId, number: int) -> AnswerRetransmitter | None:
+        waiting = self._waiting_ack.get(dialog_id)
+        if waiting is None:
+            return None
+        retransmitter = waiting.pop(number, None)
+        if not waiting:
+            del self._waiting_ack[dialog_id]
+        return retransmitter
 
     def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
         dialog_id = DialogId.of_received(request)
         cseq = request.cseq
         if dialog_id is None or cseq is None:
             return
-        retransmitter = self._waiting_ack.pop((dialog_id, cseq.number), None)
+        retransmitter = self._forget_waiting(dialog_id, cseq.number)
         if retransmitter is None:
             return
         retransmitter.acknowledge()
-        for call in self.incoming:
-            dialog = call.dialog
-            if (
-                dialog is not None
-                and dialog.id == dialog_id
-                and call.state is IncomingState.ANSWERED
-            ):
-                call.state = IncomingState.CONFIRMED
+        call = retransmitter.call
+        if call is not None and call.state is IncomingState.ANSWERED:
+            call.state = IncomingState.CONFIRMED
 
     def on_cancel(
         self,
@@ -186,12 +212,17 @@ class UasCore(UaReliable):
         invite: InviteServerTransaction | None,
     ) -> None:
         """§9.2: 481 when the INVITE is unknown; else 200, and 487 to an unanswered INVITE."""
-        call = next((c for c in self.incoming if c.transaction is invite), None)
-        if invite is None or call is None:
+        if invite is None:
             transaction.respond(uas_response(request, 481, local_tag=new_tag()))
+            return
+        call = self._unanswered.get(invite)
+        if call is None:  # answered or rejected already (or in a dialog): only the 200
+            tag = invite.to_tag or new_tag()
+            transaction.respond(uas_response(request, 200, local_tag=tag))
             return
         transaction.respond(uas_response(request, 200, local_tag=call.local_tag))
         if invite.state is InviteServerState.PROCEEDING:
+            del self._unanswered[invite]
             call.state = IncomingState.CANCELLED
             call.final_status = 487
             self._final_sent(call)

@@ -77,6 +77,22 @@ class Uri:
 def parse_uri(text: str) -> Uri:
     """Parse an absolute URI. Whitespace anywhere, a missing or malformed scheme, or (for SIP) a
     malformed host, port or parameter raises :class:`UriError`."""
+    kept = _KEPT.get(text)
+    if kept is not None:
+        return kept
+    uri = _parse_new(text)
+    if len(_KEPT) >= _MAX_KEPT:
+        _KEPT.clear()
+    _KEPT[text] = uri
+    return uri
+
+
+# URIs parsed lately, by text (immutable values, shared): a peer's URIs repeat in its messages
+_KEPT: dict[str, Uri] = {}
+_MAX_KEPT = 1024
+
+
+def _parse_new(text: str) -> Uri:
     fast = (_FAST_SIP_USER if "@" in text else _FAST_SIP_HOST).fullmatch(text)
     if fast is not None:
         scheme, user, password, host, port_text, param_text = fast.groups()

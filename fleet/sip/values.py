@@ -89,7 +89,15 @@ _VIA = re.compile(
 _TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
 _PARAMS = rf"((?:;{_TOKEN}(?:=(?:[A-Za-z0-9\-.!%*_+`'~\[\]:]+|\"[^\"\\;]*\"))?)*)"
 _FAST_VIA = re.compile(rf"({_TOKEN})/({_TOKEN})/({_TOKEN}) ({_TOKEN})(?::([0-9]{{1,5}}))?{_PARAMS}")
-_FAST_NAME_ADDR = re.compile(rf"(?:\"([^\"\\]*)\" *)?<([^<>\s]+)>{_PARAMS}")
+# display name: quoted (group 1) or tokens one space apart (group 2, SIPp's ``sipp <sip:…>``)
+_WORDS = r"[A-Za-z0-9\-.!%*_+`'~]++(?: [A-Za-z0-9\-.!%*_+`'~]++)*+"
+_FAST_NAME_ADDR = re.compile(rf"(?:\"([^\"\\]*)\" *|({_WORDS}) *)?<([^<>\s]+)>{_PARAMS}")
+
+
+# Via values of the common shape parsed lately, by text (immutable values, shared): a request's
+# top Via is read again from each response built for it, and from retransmissions
+_VIAS: dict[str, Via] = {}
+_MAX_KEPT = 512
 
 
 def _fast_params(text: str) -> Params:
@@ -101,6 +109,9 @@ def _fast_params(text: str) -> Params:
 
 
 def parse_via(text: str) -> Via:
+    kept = _VIAS.get(text)
+    if kept is not None:
+        return kept
     fast = _FAST_VIA.fullmatch(text)
     if fast is not None:
         protocol, version, transport, host, port_text, param_text = fast.groups()
@@ -108,7 +119,11 @@ def parse_via(text: str) -> Via:
         if port is None or port <= 65535:
             params = _fast_params(param_text) if param_text else ()
             _check_via_params(params)
-            return Via(transport.upper(), host, port, params, protocol.upper(), version)
+            via = _new_via(transport.upper(), host, port, params, protocol.upper(), version)
+            if len(_VIAS) >= _MAX_KEPT:
+                _VIAS.clear()
+            _VIAS[text] = via
+            return via
     match = _VIA.fullmatch(text)
     if match is None:
         raise HeaderValueError("Via", f"malformed value {text!r}")
@@ -179,21 +194,67 @@ class NameAddr:
         return f"{name}<{self.uri}>{format_params(self.params)}"
 
 
+# Frozen dataclasses set each field through object.__setattr__ in __init__; the common values are
+# built by the slots' own setters instead (the same object, the same fields, half the cost).
+_set_via = [
+    Via.__dict__[name].__set__
+    for name in ("transport", "host", "port", "params", "protocol", "version")
+]
+_set_name_addr = [NameAddr.__dict__[name].__set__ for name in ("uri", "display_name", "params")]
+
+
+def _new_via(
+    transport: str, host: str, port: int | None, params: Params, protocol: str, version: str
+) -> Via:
+    set_transport, set_host, set_port, set_params, set_protocol, set_version = _set_via
+    via: Via = object.__new__(Via)
+    set_transport(via, transport)
+    set_host(via, host)
+    set_port(via, port)
+    set_params(via, params)
+    set_protocol(via, protocol)
+    set_version(via, version)
+    return via
+
+
+def _new_name_addr(uri: Uri, display_name: str | None, params: Params) -> NameAddr:
+    set_uri, set_display_name, set_params = _set_name_addr
+    value: NameAddr = object.__new__(NameAddr)
+    set_uri(value, uri)
+    set_display_name(value, display_name)
+    set_params(value, params)
+    return value
+
+
+# name-addrs of the common shape parsed lately, by text (immutable values, shared): the Contact,
+# Route and Record-Route values of a peer repeat in every message of its dialogs
+_NAME_ADDRS: dict[str, NameAddr] = {}
+
+
 def parse_name_addr(text: str, header: str = "name-addr") -> NameAddr:
     """Parse ``[display-name] <URI> *(;param)`` or ``addr-spec *(;param)``."""
+    kept = _NAME_ADDRS.get(text)
+    if kept is not None:
+        return kept
     fast = _FAST_NAME_ADDR.fullmatch(text)
     if fast is not None:
-        display, uri_text, param_text = fast.groups()
+        quoted, words, uri_text, param_text = fast.groups()
         try:
             uri = parse_uri(uri_text)
         except SipParseError as exc:
             raise HeaderValueError(header, exc.reason) from None
-        return NameAddr(uri, display, _fast_params(param_text) if param_text else ())
-    try:
-        return _name_addr(text.strip())
-    except (ValueError, SipParseError) as exc:
-        detail = exc.reason if isinstance(exc, SipParseError) else str(exc)
-        raise HeaderValueError(header, detail) from None
+        params = _fast_params(param_text) if param_text else ()
+        value = _new_name_addr(uri, words if quoted is None else quoted, params)
+    else:
+        try:
+            value = _name_addr(text.strip())
+        except (ValueError, SipParseError) as exc:
+            detail = exc.reason if isinstance(exc, SipParseError) else str(exc)
+            raise HeaderValueError(header, detail) from None
+    if len(_NAME_ADDRS) >= _MAX_KEPT:
+        _NAME_ADDRS.clear()
+    _NAME_ADDRS[text] = value
+    return value
 
 
 def _name_addr(text: str) -> NameAddr:

@@ -78,10 +78,24 @@ def phones(
     alice_link = RecordRoutingLink(clock, ALICE, record_route=list(record_route))
     bob_link = RecordRoutingLink(clock, BOB)
     alice_ua = UserAgent(
-        clock, alice_link, ALICE, "alice", random=random, session=alice_session, rel100=alice_rel100
+        clock,
+        alice_link,
+        ALICE,
+        "alice",
+        random=random,
+        session=alice_session,
+        rel100=alice_rel100,
+        keep_history=True,
     )
     bob_ua = UserAgent(
-        clock, bob_link, BOB, "bob", random=random, session=bob_session, on_offer=bob_offer
+        clock,
+        bob_link,
+        BOB,
+        "bob",
+        random=random,
+        session=bob_session,
+        on_offer=bob_offer,
+        keep_history=True,
     )
     alice, bob = Phone(alice_ua, alice_link), Phone(bob_ua, bob_link)
     alice_link.receiver = bob.ua.layer

@@ -79,7 +79,9 @@ class SippApp(UserAgent):
 
     def __init__(self, stack: SipStack, script: Script) -> None:
         port = stack.listening[0]
-        super().__init__(stack.scheduler, stack.port, Peer(UDP, LOOPBACK, port), "fleetpbx")
+        super().__init__(
+            stack.scheduler, stack.port, Peer(UDP, LOOPBACK, port), "fleetpbx", keep_history=True
+        )
         self.script = script
         self.tally = Tally()
         self.options = OptionsResponder(policy=UasPolicy(), warn_agent=LOOPBACK)

@@ -70,7 +70,12 @@ class SippCaller(UserAgent):
     def __init__(self, stack: SipStack, script: CallerScript, random: Callable[[], float]) -> None:
         port = stack.listening[0]
         super().__init__(
-            stack.scheduler, stack.port, Peer(UDP, LOOPBACK, port), "fleetpbx", random=random
+            stack.scheduler,
+            stack.port,
+            Peer(UDP, LOOPBACK, port),
+            "fleetpbx",
+            random=random,
+            keep_history=True,
         )
         self.script = script
         self.tally = CallerTally()

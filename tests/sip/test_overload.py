@@ -341,7 +341,8 @@ def _udp_invite(port: int, call: str) -> Request:
 
 async def test_the_stack_sheds_a_second_invite_over_udp_and_stops_its_lag_monitor() -> None:
     config = TransportConfig(host=LOOPBACK, port=0, policy=UasPolicy())
-    stack = SipStack(config, limits=Limits(max_transactions=1, max_lag=60, retry_after=2))
+    limits = Limits(max_live_transactions=1, max_lag=60, retry_after=2)
+    stack = SipStack(config, limits=limits)
     await stack.start()
     monitoring = stack.lag.running
     try:
@@ -349,6 +350,7 @@ async def test_the_stack_sheds_a_second_invite_over_udp_and_stops_its_lag_monito
             phone.send(serialize(_udp_invite(phone.port, "first")), stack.listening[0])
             first = parse_message(await phone.receive())
             assert isinstance(first, Response) and first.status == 480  # the responder's
+            # its transaction waits for the ACK: live, no longer in progress
             phone.send(serialize(_udp_invite(phone.port, "second")), stack.listening[0])
             second = parse_message(await phone.receive())
             assert isinstance(second, Response) and second.status == 503
