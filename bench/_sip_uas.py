@@ -31,6 +31,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
+from fleet import heap
 from fleet.sip.message import Request
 from fleet.sip.overload import GuardedUser, Limits
 from fleet.sip.stack import SipStack
@@ -105,6 +106,7 @@ async def serve(args: argparse.Namespace, profile: cProfile.Profile | None) -> N
     ua = AnsweringUa(stack)
     ua.layer = TransactionLayer(stack.scheduler, stack.port, GuardedUser(ua, guard), ua.timers)
     stack.layer = ua.layer  # the transport delivers to the guarded layer
+    heap.settle()  # start-up's objects frozen, as ``fleetpbx serve`` does (fleet.heap)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -17,7 +16,8 @@ from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
 from fleet import heap
-from fleet.config import Settings
+from fleet.app_sip import build_sip_stack, sip_side
+from fleet.config import NetworkKind, Settings
 from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
@@ -31,14 +31,12 @@ from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
-from fleet.sip.overload import Limits
 from fleet.sip.stack import SipStack
-from fleet.sip.timers import TimerConfig
-from fleet.sip.transport_types import EventKind, TransportConfig, TransportEvent
-from fleet.sip.validate import UasPolicy
+from fleet.sipnet.network import SipNetwork
 from portal import setup as portal_setup
 from simulators import http as sim_http
 from simulators.live import LiveSimulator
+from simulators.network import SimulatedNetwork
 from simulators.smsc import SmscSimulator
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -48,7 +46,8 @@ SERVICES = web.AppKey("services", Services)
 DIRECTORY = web.AppKey("directory", CachedDirectory)
 CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
 HEAP = web.AppKey("heap_guard", heap.HeapGuard)
-EXCHANGE = web.AppKey("exchange", Exchange)
+EXCHANGE = web.AppKey("exchange", Exchange[SimulatedNetwork])  # on the simulated network
+SIP_EXCHANGE = web.AppKey("sip_exchange", Exchange[SipNetwork])  # on SIP (network sip)
 RECORDS = web.AppKey("call_records", CallRecords)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
@@ -82,9 +81,13 @@ def build_app(
     app[SCHEMA_HEAD] = migrate.head() or ""  # read once: /healthz compares with it
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_routing_cache)
-    app.cleanup_ctx.append(_call_exchange)
-    if settings.sip_port is not None:
+    if settings.network is NetworkKind.SIP:  # the stack first: the exchange's agent runs on it
         app.cleanup_ctx.append(_sip)
+        app.cleanup_ctx.append(_call_exchange)
+    else:
+        app.cleanup_ctx.append(_call_exchange)
+        if settings.sip_port is not None:
+            app.cleanup_ctx.append(_sip)
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
@@ -127,16 +130,27 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     ids = CallIds()  # unique across restarts: a record is stored once under its call's id
     records = open_call_records(settings=settings, calls=services.calls, owner=ids.prefix)
-    exchange = build_exchange(
-        network=settings.network,
-        time=LoopTime(),
-        directory=app[DIRECTORY],
-        recorder=records,
-        policy=settings.number_policy(),
-        log=StructlogEvents(),
-        new_id=ids,
-    )
-    app[EXCHANGE] = exchange
+    exchange: Exchange[SimulatedNetwork] | Exchange[SipNetwork]
+    if settings.network is NetworkKind.SIP:
+        exchange = app[SIP_EXCHANGE] = build_exchange(
+            network=NetworkKind.SIP,
+            sip=sip_side(settings, app[SIP_STACK]),
+            time=LoopTime(),
+            directory=app[DIRECTORY],
+            recorder=records,
+            policy=settings.number_policy(),
+            log=StructlogEvents(),
+            new_id=ids,
+        )
+    else:
+        exchange = app[EXCHANGE] = build_exchange(
+            time=LoopTime(),
+            directory=app[DIRECTORY],
+            recorder=records,
+            policy=settings.number_policy(),
+            log=StructlogEvents(),
+            new_id=ids,
+        )
     app[RECORDS] = records
 
     async def groups_changed(events: Sequence[ChangeEvent]) -> None:
@@ -157,56 +171,13 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     )
 
 
-def sip_transport_config(settings: Settings) -> TransportConfig:
-    """Where the SIP stack listens (``sip_port`` set), what it serves (the default policy)."""
-    assert settings.sip_port is not None
-    return TransportConfig(
-        host=settings.sip_host,
-        port=settings.sip_port,
-        tls_port=settings.sip_tls_port,
-        tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
-        tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
-        policy=UasPolicy(),
-        udp_receive_buffer=settings.sip_udp_receive_buffer or None,
-    )
-
-
-_SIP_EVENT_LEVELS = {
-    EventKind.CALLBACK_ERROR: "warning",
-    EventKind.UDP_ERROR: "warning",
-    EventKind.FRAMING_ERROR: "info",
-    EventKind.DROPPED: "info",
-    EventKind.REJECTED: "info",
-}
-
-
-def log_sip_event(event: TransportEvent) -> None:
-    """The SIP transport's typed events as structlog events (``fleet.sip`` knows no
-    structlog): faults as warnings, refused or dropped messages as info, the rest debug."""
-    level = _SIP_EVENT_LEVELS.get(event.kind, "debug")
-    peer = event.peer
-    getattr(log, level)(
-        f"sip_transport_{event.kind.value}",
-        peer=None if peer is None else f"{peer.transport.value}:{peer.host}:{peer.port}",
-        detail=event.detail or None,
-        status=event.status,
-    )
-
-
 async def _sip(app: web.Application) -> AsyncIterator[None]:
-    """The SIP stack on ``sip_port`` (UDP and TCP; TLS on ``sip_tls_port``). Until the SIP
-    network adapter exists its transaction user answers OPTIONS and refuses the rest
-    (``fleet.sip.options``)."""
+    """The SIP stack on ``sip_port`` (UDP and TCP; TLS on ``sip_tls_port``). On the SIP
+    network its transaction user is the adapter's edge (``fleet.sipnet.edge``: OPTIONS
+    answered here, calls to the adapter's user agent); otherwise it answers OPTIONS and
+    refuses the rest (``fleet.sip.options``)."""
     settings = app[SETTINGS]
-    timers = TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
-    limits = Limits(
-        max_transactions=settings.sip_max_transactions,
-        max_lag=settings.sip_max_lag,
-        retry_after=settings.sip_retry_after,
-    )
-    stack = SipStack(
-        sip_transport_config(settings), timers=timers, events=log_sip_event, limits=limits
-    )
+    stack = build_sip_stack(settings)
     await stack.start()
     app[SIP_STACK] = stack
     port, tls_port = stack.listening

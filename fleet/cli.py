@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         "--sip-port", dest="sip_port", type=int, help="SIP over UDP and TCP (0: a free port)"
     )
     serve.add_argument(
+        "--network", choices=["simulated", "sip"], help="the call engine's network (simulated)"
+    )
+    serve.add_argument(
+        "--sip-core", dest="sip_core", help="network sip: the core, host:port[;transport=tcp]"
+    )
+    serve.add_argument(
         "--migrate", action="store_true", help="upgrade the database schema before starting"
     )
 
@@ -110,6 +116,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "sip_port": getattr(args, "sip_port", None),
+        "network": getattr(args, "network", None),
+        "sip_core": getattr(args, "sip_core", None),
     }
     return load_settings(cli=cli, config_file=args.config_file)
 

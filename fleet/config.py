@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ class ConfigError(Exception):
 class NetworkKind(StrEnum):
     """The network adapter the call engine runs on."""
 
-    SIMULATED = "simulated"  # the in-process simulated mobile network (SIP: issue 12)
+    SIMULATED = "simulated"  # the in-process simulated mobile network
+    SIP = "sip"  # FleetPBX on SIP (fleet.sipnet): calls from and to the core at sip_core
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +77,8 @@ class Settings:
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
     sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
+    # network sip: where B-legs go (the S-CSCF / the core's entry), host:port[;transport=tcp]
+    sip_core: str = ""
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -143,6 +147,20 @@ def _port(value: Any) -> int:
     if not 0 <= port <= 65535:
         raise ValueError("expected a port number 0-65535")
     return port
+
+
+_SIP_CORE = re.compile(
+    r"(\[[0-9a-fA-F:.]+\]|[^:;\[\]\s]+)(:[0-9]{1,5})?(;transport=(udp|tcp|tls))?", re.I
+)
+
+
+def _sip_core(value: Any) -> str:
+    """The core's address, ``host[:port][;transport=udp|tcp|tls]`` (read by
+    ``fleet.sipnet.edge.core_peer``); empty: none."""
+    text = _text(value)
+    if text and not _SIP_CORE.fullmatch(text):
+        raise ValueError("expected host[:port][;transport=udp|tcp|tls], e.g. 10.0.0.5:5060")
+    return text
 
 
 def _seconds(value: Any) -> float:
@@ -254,6 +272,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_max_lag": _seconds,
     "sip_retry_after": _count(0, 3600),
     "sip_udp_receive_buffer": _count(0, 1 << 30),
+    "sip_core": _sip_core,
 }
 
 
@@ -354,6 +373,13 @@ def _check(settings: Settings) -> None:
 def _check_sip(settings: Settings) -> None:
     if settings.sip_t1 > settings.sip_t2:
         raise ConfigError("sip_t1 must not exceed sip_t2")
+    if settings.network is NetworkKind.SIP:
+        if settings.sip_port is None:
+            raise ConfigError("network sip: set sip_port too")
+        if not settings.sip_core:
+            raise ConfigError("network sip: set sip_core (host:port of the core)")
+        if settings.simulator:
+            raise ConfigError("network sip: the simulator runs on the simulated network only")
     if settings.sip_tls_port is None:
         return
     if settings.sip_port is None:

@@ -215,6 +215,12 @@ class Headers:
         value = typed[key] = make(self)
         return value
 
+    def forget_typed(self) -> None:
+        """Let go of every typed value kept (parsed again if asked for): for headers kept long
+        and seldom read, such as a final response waiting for retransmissions."""
+        if self._typed:
+            self._typed = {}
+
     def _forget(self, key: str) -> None:
         """Typed values read from the header of index key ``key`` are parsed again."""
         typed = self._typed

@@ -8,6 +8,15 @@ is judged again (another 503, or admitted once the load fell), and the ACK of th
 carries :data:`SHED_TAG`, is dropped on that string check alone, without reaching the layer or
 the TU. High-rate SIP servers refuse the same way (Kamailio's ``sl_send_reply``).
 
+The stack screens each request as the transport reads it (``SipTransport.screen``): once parsed
+and its Via stamped, **before** it is validated (:func:`fleet.sip.validate.check_request`), so a
+refusal costs no validation. The refusal needs only the lines it copies (Via, From, To, Call-ID,
+CSeq) and a To without tag; so while shedding, an INVITE that is malformed otherwise (a bad
+Request-URI, Max-Forwards, CSeq method, an unsupported Require …) may get the 503 instead of the
+400/420 validation would have given it — acceptable, as it would be refused either way, and it
+is answered again on retransmission once the load falls. A request lacking one of those lines,
+or whose To or top Via cannot be read, goes on to validation as before.
+
 A retransmission of an INVITE admitted before the shedding started matches its server
 transaction (``TransactionLayer.has_server_transaction``) and goes on to it, which answers it
 with its last response; so does every other request."""
@@ -73,6 +82,9 @@ class StatelessShedder:
             return False
         if method != "INVITE" or not self.guard.shedding:
             return False
+        index = request.headers._index
+        if not (index.get("from") and index.get("call-id") and index.get("cseq")):
+            return False  # validation answers it (400)
         to = request.to
         if to is None or to.tag is not None or self._known(request):
             return False

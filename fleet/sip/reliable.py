@@ -124,6 +124,7 @@ class ReliableProvisionals:
         self._scheduler = scheduler
         self._timers = timers
         self._transaction = transaction
+        self._cseq = transaction.request.cseq  # kept: the transaction lets go of its request
         self._give_up = give_up
         self._held_answer: Callable[[], None] | None = None
         self._handles: list[TimerHandle] = []
@@ -168,7 +169,7 @@ class ReliableProvisionals:
 
     def matches(self, rack: RAck) -> bool:
         """§3: the PRACK acknowledges the outstanding provisional of this INVITE."""
-        cseq = self._transaction.request.cseq
+        cseq = self._cseq
         unacked = self.unacked
         return (
             unacked is not None

@@ -17,8 +17,9 @@ between the layer and the TU, fed by the layer's live server transactions, a
 stack) and, once started, the UDP socket's receive queue
 (:class:`fleet.sip.loadwatch.UdpBacklog`, sampled on the monitor's tick): past a limit, new
 INVITEs get 503 with Retry-After. While the guard is shedding, each request is first screened
-by a :class:`fleet.sip.overload_stateless.StatelessShedder`, so a new INVITE is refused
-statelessly before the layer sees it and the ACK of that 503 is dropped."""
+by a :class:`fleet.sip.overload_stateless.StatelessShedder` (the transport's ``screen``: once
+parsed and its Via stamped, before it is validated), so a new INVITE is refused statelessly
+before validation and the layer see it, and the ACK of that 503 is dropped."""
 
 from __future__ import annotations
 
@@ -132,6 +133,7 @@ class SipStack:
             self.shedder = StatelessShedder(
                 self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
             )
+            self.transport.screen = self.shedder.handled
         self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
 
     async def start(self) -> None:
@@ -160,9 +162,7 @@ class SipStack:
     # the transport's user: everything goes to the transaction layer
 
     def on_request(self, request: Request, source: Peer) -> None:
-        shedder = self.shedder
-        if shedder is None or not shedder.handled(request, source):
-            self.layer.on_request(request, source)
+        self.layer.on_request(request, source)  # the shedder screened it (transport.screen)
 
     def on_response(self, response: Response, source: Peer) -> None:
         self.layer.on_response(response, source)

@@ -39,29 +39,41 @@ class Wiring:
 
 
 class _Fire:
-    """A transaction timer's callback: forgets its handle, then runs (one small object, where
-    a closure would take a function and three cells: many are alive, for up to 64*T1)."""
+    """A transaction timer's callback: forgets its handle, then runs ``callback``, or ends the
+    transaction when that is None (timers D, I, J, K, L, M). One small object where a closure
+    would take a function and three cells, or a bound method one more: many are alive, for up
+    to 64*T1."""
 
-    __slots__ = ("_callback", "_handles", "_name")
+    __slots__ = ("_callback", "_name", "_owner")
 
     def __init__(
-        self,
-        handles: dict[TimerName, TimerHandle],
-        name: TimerName,
-        callback: Callable[[], None],
+        self, owner: TransactionBase, name: TimerName, callback: Callable[[], None] | None
     ) -> None:
-        self._handles = handles
+        self._owner = owner
         self._name = name
         self._callback = callback
 
     def __call__(self) -> None:
-        self._handles.pop(self._name, None)
-        self._callback()
+        owner = self._owner
+        owner._handles.pop(self._name, None)
+        callback = self._callback
+        if callback is None:
+            owner._terminate()
+        else:
+            callback()
 
 
 class TransactionBase:
     """A transaction sends to one peer over one transport (RFC 3261 §17.1.1.3, §18.2.2: the
-    responses of a server transaction go where its request came from)."""
+    responses of a server transaction go where its request came from).
+
+    Slotted (thousands live for 64*T1 at a time: no ``__dict__`` each for the collector to
+    scan). A server transaction with an RFC 3261 branch lets go of its request once it has
+    sent its final response (:meth:`_let_go_of_request`): it is matched by its key from then
+    on and only resends its response, so the request's headers and parsed values are not kept
+    alive until its last timer; :attr:`request` is not to be read after that."""
+
+    __slots__ = ("__weakref__", "_handles", "_release", "_request", "_wiring", "peer", "reliable")
 
     def __init__(
         self,
@@ -70,7 +82,7 @@ class TransactionBase:
         peer: Peer,
         release: Callable[[TransactionBase], None],
     ) -> None:
-        self.request = request
+        self._request: Request | None = request
         self.peer = peer
         self.reliable = peer.reliable
         self._wiring = wiring
@@ -78,14 +90,35 @@ class TransactionBase:
         self._handles: dict[TimerName, TimerHandle] = {}
 
     @property
+    def request(self) -> Request:
+        """The request that started the transaction (a server transaction's, until it has sent
+        its final response: :meth:`_let_go_of_request`)."""
+        request = self._request
+        if request is None:
+            raise RuntimeError("this transaction no longer keeps its request")
+        return request
+
+    def _let_go_of_request(self) -> None:
+        """Drop the request when nothing needs it any more: a top Via with an RFC 3261 branch
+        (the transaction is matched by its key; RFC 2543 matching reads the request's To)."""
+        request = self._request
+        if request is not None:
+            via = request.top_via
+            if via is not None and via.is_rfc3261_branch:
+                self._request = None
+
+    @property
     def running_timers(self) -> frozenset[TimerName]:
         return frozenset(self._handles)
 
-    def _start_timer(self, name: TimerName, delay: float, callback: Callable[[], None]) -> None:
+    def _start_timer(
+        self, name: TimerName, delay: float, callback: Callable[[], None] | None
+    ) -> None:
+        """Start timer ``name``: ``callback`` when it fires, or the transaction ends (None)."""
         handles = self._handles
         if handles:
             self._stop_timer(name)
-        handles[name] = self._wiring.scheduler.call_later(delay, _Fire(handles, name, callback))
+        handles[name] = self._wiring.scheduler.call_later(delay, _Fire(self, name, callback))
 
     def _stop_timer(self, name: TimerName) -> None:
         handle = self._handles.pop(name, None)
@@ -97,7 +130,7 @@ class TransactionBase:
         if delay <= 0:
             self._terminate()
         else:
-            self._start_timer(name, delay, self._terminate)
+            self._start_timer(name, delay, None)
 
     def _send(self, message: Request | Response) -> bool:
         """Send; on a transport error terminate and tell the TU (RFC 3261 §17.1.4, §17.2.4)."""

@@ -15,7 +15,7 @@ calls :meth:`on_request` and :meth:`on_response` for each message it received.""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request, Response
@@ -68,6 +68,8 @@ class TransactionLayer:
         self._merge: dict[MergeKey, ServerTransaction] = {}
         self._keys: dict[TransactionBase, tuple[ServerKey | None, MergeKey | None]] = {}
         self._client_keys: dict[TransactionBase, tuple[str, str]] = {}
+        # one bound method shared by every transaction (not one more object each)
+        self._release_one: Callable[[TransactionBase], None] = self._release
 
     def __len__(self) -> int:
         """Transactions alive (not terminated)."""
@@ -108,10 +110,12 @@ class TransactionLayer:
             raise ValueError(f"branch {via.branch} already used by a live {request.method}")
         transaction: ClientTransaction
         if request.method == "INVITE":
-            transaction = InviteClientTransaction(self._wiring, request, destination, self._release)
+            transaction = InviteClientTransaction(
+                self._wiring, request, destination, self._release_one
+            )
         else:
             transaction = NonInviteClientTransaction(
-                self._wiring, request, destination, self._release
+                self._wiring, request, destination, self._release_one
             )
         self._clients[key] = transaction
         self._keys[transaction] = (None, None)
@@ -188,7 +192,7 @@ class TransactionLayer:
             found.receive_retransmission(request)
             return
         if method == "CANCEL":
-            cancel = NonInviteServerTransaction(self._wiring, request, source, self._release)
+            cancel = NonInviteServerTransaction(self._wiring, request, source, self._release_one)
             self._register(cancel, key, None)
             invite = self._find_server(server_key(request, "INVITE"), request, to_tag)
             cancelled = invite if isinstance(invite, InviteServerTransaction) else None
@@ -197,9 +201,11 @@ class TransactionLayer:
             return
         transaction: ServerTransaction
         if method == "INVITE":
-            transaction = InviteServerTransaction(self._wiring, request, source, self._release)
+            transaction = InviteServerTransaction(self._wiring, request, source, self._release_one)
         else:
-            transaction = NonInviteServerTransaction(self._wiring, request, source, self._release)
+            transaction = NonInviteServerTransaction(
+                self._wiring, request, source, self._release_one
+            )
         merge_key: MergeKey | None = None
         if to_tag is None:
             merge_key = (sender.tag, request.call_id, cseq.number, cseq.method)

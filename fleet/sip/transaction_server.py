@@ -4,11 +4,13 @@ retransmitted requests and ACKs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 from fleet.sip.message import Request, Response
-from fleet.sip.transaction_base import TimerName, TransactionBase
+from fleet.sip.transaction_base import TimerName, TransactionBase, Wiring
 from fleet.sip.transaction_messages import make_trying
+from fleet.sip.transport_types import Peer
 from fleet.sip.values import parse_name_addr
 
 
@@ -34,9 +36,19 @@ class InviteServerTransaction(TransactionBase):
     Completed, where it is retransmitted on timer G (T1 doubling up to T2) and on each INVITE
     retransmission until the ACK (then Confirmed, absorbing ACKs until timer I) or timer H."""
 
-    state = InviteServerState.PROCEEDING
-    last_response: Response | None = None
-    _accepted_to: str | None = None  # the To of our 2xx, once it is no longer kept
+    __slots__ = ("_accepted_to", "last_response", "state")
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        request: Request,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+    ) -> None:
+        super().__init__(wiring, request, peer, release)
+        self.state = InviteServerState.PROCEEDING
+        self.last_response: Response | None = None
+        self._accepted_to: str | None = None  # the To of our 2xx, once it is no longer kept
 
     def start(self) -> None:
         """Called once the TU has seen the INVITE: the 100 Trying timer, unless it answered."""
@@ -73,10 +85,10 @@ class InviteServerTransaction(TransactionBase):
             return self._send(response)
         if status < 300:
             self.state = InviteServerState.ACCEPTED
-            self._start_timer(TimerName.L, timers.l, self._terminate)
+            self._start_timer(TimerName.L, timers.l, None)  # then it ends
             sent = self._send(response)
-            via = self.request.top_via
-            if via is not None and via.is_rfc3261_branch:
+            self._let_go_of_request()
+            if self._request is None:
                 # nothing resends it or matches on it (RFC 2543 ACKs do): not kept for timer L
                 self._accepted_to = response.headers.get("To")
                 self.last_response = None
@@ -84,6 +96,7 @@ class InviteServerTransaction(TransactionBase):
         self.state = InviteServerState.COMPLETED
         if not self._send(response):
             return False
+        self._let_go_of_request()
         if not self.reliable:
             self._start_timer(TimerName.G, timers.g, lambda: self._retransmit(timers.g))
         self._start_timer(TimerName.H, timers.h, self._timer_h)
@@ -131,8 +144,18 @@ class NonInviteServerTransaction(TransactionBase):
     """Trying absorbs retransmitted requests; Proceeding answers them with the last provisional,
     Completed with the final response until timer J (64*T1, zero when reliable)."""
 
-    state = NonInviteServerState.TRYING
-    last_response: Response | None = None
+    __slots__ = ("last_response", "state")
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        request: Request,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+    ) -> None:
+        super().__init__(wiring, request, peer, release)
+        self.state = NonInviteServerState.TRYING
+        self.last_response: Response | None = None
 
     def start(self) -> None:
         """Nothing to do before the TU answers (the layer's start protocol)."""
@@ -147,6 +170,9 @@ class NonInviteServerTransaction(TransactionBase):
         self.state = NonInviteServerState.COMPLETED
         if not self._send(response):
             return False
+        self._let_go_of_request()
+        if self._request is None:  # kept for timer J only to be resent, seldom: unparsed
+            response.headers.forget_typed()
         self._wait_then_terminate(TimerName.J, self._wiring.timers.j(self.reliable))
         return True
 

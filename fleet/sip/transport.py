@@ -3,12 +3,13 @@ to the transaction layer through :class:`TransportUser`, messages out by :meth:`
 :meth:`send_response`.
 
 Received requests get ``received``/``rport`` stamped in their top Via (RFC 3581) before anyone
-sees them; one the stack cannot take is answered here, statelessly, when enough of it was read to
-route an answer (Via, From, To, Call-ID, CSeq), and dropped otherwise; malformed responses are
-dropped. TCP and TLS connections, accepted or opened, are kept in one table keyed by the remote
-:class:`Peer`, so a response goes back over the connection its request came on and a request to
-a peer reuses an open connection. Nothing here runs a task of its own: the event loop calls the
-protocols as packets arrive, and sending runs in the caller's task."""
+sees them, then go to :attr:`SipTransport.screen` (when set: overload control refuses new
+INVITEs there, unvalidated); one the stack cannot take is answered here, statelessly, when
+enough of it was read to route an answer (Via, From, To, Call-ID, CSeq), and dropped otherwise;
+malformed responses are dropped. TCP and TLS connections, accepted or opened, are kept in one
+table keyed by the remote :class:`Peer`, so a response goes back over the connection its request
+came on and a request to a peer reuses an open connection. Nothing here runs a task of its own:
+the event loop calls the protocols as packets arrive, and sending runs in the caller's task."""
 
 from __future__ import annotations
 
@@ -42,10 +43,10 @@ from fleet.sip.transport_types import (
     server_tls_context,
 )
 from fleet.sip.transport_via import (
+    UdpPeers,
     connection_hint,
     error_response,
     is_ip,
-    normal_host,
     response_target,
     routing_error,
     salvage_headers,
@@ -76,6 +77,8 @@ class SipTransport:
         self.tls_port: int | None = None
         self.udp_receive_buffer = 0  # bytes the kernel gives the UDP socket, once started
         self.udp_backlog: UdpBacklog | None = None  # its receive queue, once started
+        self.screen: Callable[[Request, Peer], bool] | None = None
+        self._udp_peer = UdpPeers()
 
     # lifecycle
 
@@ -264,7 +267,7 @@ class SipTransport:
     # receiving (called by the protocols)
 
     def datagram(self, data: bytes, address: tuple[str, int]) -> None:
-        peer = Peer(UDP, normal_host(address[0]), int(address[1]))
+        peer = self._udp_peer(address)
         if not data.strip(b"\r\n"):
             self._emit(EventKind.KEEPALIVE, peer)  # a CRLF ping over UDP needs no answer
             return
@@ -302,6 +305,8 @@ class SipTransport:
             stamp_received(message, peer)
         except SipParseError as exc:
             self._emit(EventKind.DROPPED, peer, f"request with no usable Via: {exc}")
+            return
+        if self.screen is not None and self.screen(message, peer):
             return
         policy = self.config.policy
         if policy is not None:
@@ -367,8 +372,7 @@ class SipTransport:
         self, connection: StreamConnection, message: Request | Response | SipParseError
     ) -> None:
         assert connection.peer is not None
-        if isinstance(message, SipParseError):
-            # the framer keeps no copy of the frame, so there is nothing to answer from
+        if isinstance(message, SipParseError):  # the framer keeps no frame to answer from
             self._emit(
                 EventKind.DROPPED, connection.peer, f"malformed message on a stream: {message}"
             )

@@ -15,7 +15,7 @@ from fleet.sip.errors import SipParseError
 from fleet.sip.headers import Headers, canonical_name
 from fleet.sip.message import Request, Response, find_head_end
 from fleet.sip.syntax import Params
-from fleet.sip.transport_types import DEFAULT_PORTS, Peer, Transport
+from fleet.sip.transport_types import DEFAULT_PORTS, UDP, Peer, Transport
 from fleet.sip.values import Via, parse_cseq, parse_name_addr, parse_via, split_list
 
 ROUTING_HEADERS = ("Via", "From", "To", "Call-ID", "CSeq")
@@ -225,3 +225,24 @@ def error_response(
         *extra,
     ]
     return Response(status, reason, Headers(items))
+
+
+class UdpPeers:
+    """The :class:`Peer` of a UDP source address, one per address rather than one per datagram
+    (every transaction keeps its peer for up to 64*T1); at most ``kept`` addresses are
+    remembered, the table emptied when full."""
+
+    __slots__ = ("_kept", "_peers")
+
+    def __init__(self, kept: int = 4096) -> None:
+        self._kept = kept
+        self._peers: dict[tuple[str, int], Peer] = {}
+
+    def __call__(self, address: tuple[str, int]) -> Peer:
+        peers = self._peers
+        peer = peers.get(address)
+        if peer is None:
+            if len(peers) >= self._kept:
+                peers.clear()
+            peer = peers[address] = Peer(UDP, normal_host(address[0]), int(address[1]))
+        return peer

@@ -1,0 +1,95 @@
+"""The SIP side of the composition root (``fleet.app``): the stack as the settings ask for it,
+its transport events in the structured log, and, on the SIP network (``network = sip``), the
+network adapter's user agent on it (``fleet.sipnet``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from fleet.config import NetworkKind, Settings
+from fleet.sip.options import OptionsResponder
+from fleet.sip.overload import Limits
+from fleet.sip.stack import SipStack
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transport_types import UDP, EventKind, Peer, TransportConfig, TransportEvent
+from fleet.sip.validate import UasPolicy
+from fleet.sipnet.edge import SipEdge, core_peer
+from fleet.sipnet.onstack import SipSide, agent_on_stack
+
+log = structlog.get_logger("fleet.app")
+
+
+def sip_transport_config(settings: Settings) -> TransportConfig:
+    """Where the SIP stack listens (``sip_port`` set), what it serves (the default policy)."""
+    assert settings.sip_port is not None
+    return TransportConfig(
+        host=settings.sip_host,
+        port=settings.sip_port,
+        tls_port=settings.sip_tls_port,
+        tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
+        tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
+        policy=UasPolicy(),
+        udp_receive_buffer=settings.sip_udp_receive_buffer or None,
+    )
+
+
+_SIP_EVENT_LEVELS = {
+    EventKind.CALLBACK_ERROR: "warning",
+    EventKind.UDP_ERROR: "warning",
+    EventKind.FRAMING_ERROR: "info",
+    EventKind.DROPPED: "info",
+    EventKind.REJECTED: "info",
+}
+
+
+def log_sip_event(event: TransportEvent) -> None:
+    """The SIP transport's typed events as structlog events (``fleet.sip`` knows no
+    structlog): faults as warnings, refused or dropped messages as info, the rest debug."""
+    level = _SIP_EVENT_LEVELS.get(event.kind, "debug")
+    peer = event.peer
+    getattr(log, level)(
+        f"sip_transport_{event.kind.value}",
+        peer=None if peer is None else f"{peer.transport.value}:{peer.host}:{peer.port}",
+        detail=event.detail or None,
+        status=event.status,
+    )
+
+
+def _timers(settings: Settings) -> TimerConfig:
+    return TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
+
+
+def build_sip_stack(settings: Settings) -> SipStack:
+    """The stack on ``sip_port`` (UDP and TCP; TLS on ``sip_tls_port``), not started. On the
+    SIP network its transaction user is the adapter's edge (``fleet.sipnet.edge``: OPTIONS
+    answered there, calls to the adapter's user agent once :func:`sip_side` made it);
+    otherwise it answers OPTIONS and refuses the rest (``fleet.sip.options``)."""
+    edge: SipEdge | None = None
+    if settings.network is NetworkKind.SIP:
+        host = settings.sip_host
+        edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent=host))
+    limits = Limits(
+        max_transactions=settings.sip_max_transactions,
+        max_lag=settings.sip_max_lag,
+        retry_after=settings.sip_retry_after,
+    )
+    return SipStack(
+        sip_transport_config(settings),
+        tu=edge,
+        timers=_timers(settings),
+        events=log_sip_event,
+        limits=limits,
+    )
+
+
+def sip_side(settings: Settings, stack: SipStack) -> SipSide:
+    """The SIP network adapter's user agent on the started ``stack`` (built by
+    :func:`build_sip_stack` for ``network = sip``), and the core's address."""
+    edge = stack.tu
+    assert isinstance(edge, SipEdge), "the stack was not built for the SIP network"
+    config = sip_transport_config(settings)
+    address = Peer(UDP, config.advertised_host or config.host, stack.listening[0])
+    agent = agent_on_stack(stack, edge, address, _timers(settings))
+    return SipSide(agent=agent, core=core_peer(settings.sip_core))

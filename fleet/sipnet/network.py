@@ -1,0 +1,243 @@
+"""The engine's :class:`fleet.core.calls.ports.Network` over SIP: a B2BUA in front of the
+mobile core (DESIGN §8, ISC profile, terminating case).
+
+- An INVITE from the core is a caller's leg (A): the engine hears ``incoming_call``; the INVITE
+  stays unanswered (100 Trying from the transaction layer) while callees ring, and each
+  callee's 180/183 is relayed to it.
+- ``originate`` is an INVITE back to the core (``core``) carrying the A-leg's offer; its
+  responses become leg events (:mod:`fleet.sipnet.causes`); ``bridge`` answers the A-leg 200
+  with the answered B-leg's SDP answer.
+- ``cancel`` CANCELs a ringing B-leg (held by the UA core until a provisional); ``release``
+  BYEs an answered leg, CANCELs an unanswered B-leg and answers an unanswered A-leg with the
+  cause's final response (:func:`fleet.sipnet.causes.final_status`).
+- A BYE from either side, the caller's CANCEL, and a dialog the UA core ends by itself are
+  ``LegReleased`` to the engine.
+
+Not yet (issue 12, next): announcements (``play`` is logged; the engine's release that
+follows gives the caller the cause's response), conferences and a bridge of legs already
+answered (re-INVITE: logged, nothing sent), 181 + History-Info on forwarding, PRACK/UPDATE
+relayed between legs, the originating case.
+
+Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
+adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
+user agent is asked to end it, so what the agent reports back about it is ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleet.core.calls.engine import Engine
+from fleet.core.calls.events import (
+    Announcement,
+    LegAlerting,
+    LegAnswered,
+    LegReleased,
+    LegUnreachable,
+    ReleaseCause,
+)
+from fleet.core.calls.ports import EventLog, LegRequest, no_log
+from fleet.sip.dialog import Dialog, DialogId
+from fleet.sip.message import Response
+from fleet.sip.transport_types import Peer
+from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, OutgoingState
+from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.causes import failure_event, final_status
+from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of
+
+UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
+RELAYED = (180, 183)
+
+
+@dataclass(eq=False)
+class BLeg:
+    id: str
+    call: OutgoingCall
+    a_leg: str | None
+    alerted: bool = False
+    answered: bool = False
+    answer: bytes = b""
+    answer_type: str | None = None
+
+
+class SipNetwork:
+    """The adapter; ``core`` is where B-legs go (the S-CSCF or the core's entry point)."""
+
+    def __init__(self, agent: FleetAgent, core: Peer, *, log: EventLog = no_log) -> None:
+        self.agent = agent
+        self.core = core
+        self.log = log
+        self._engine: Engine | None = None
+        self._a: dict[str, IncomingCall] = {}
+        self._a_ids: dict[IncomingCall, str] = {}
+        self._b: dict[str, BLeg] = {}
+        self._b_ids: dict[OutgoingCall, str] = {}
+        self._dialogs: dict[DialogId, str] = {}
+
+    def attach(self, engine: Engine) -> None:
+        self._engine = engine
+        self.agent.attach(self)
+
+    @property
+    def engine(self) -> Engine:
+        assert self._engine is not None, "attach the engine first"
+        return self._engine
+
+    @property
+    def legs(self) -> int:
+        """Legs this adapter still tracks (zero once every call has ended)."""
+        return len(self._a) + len(self._b) + len(self._dialogs)
+
+    # -- the Network port ------------------------------------------------------------------
+
+    def originate(self, request: LegRequest) -> None:
+        call = self.engine.call(request.call_id)
+        a_leg = call.a_leg.id if call is not None else None
+        offer = self._a.get(a_leg) if a_leg is not None else None
+        local_party, headers = b_leg_identity(request.caller, request.presentation, request.call_id)
+        outgoing = self.agent.invite_with(
+            f"tel:{request.number.value}",
+            self.core,
+            local_party=local_party,
+            headers=headers,
+            body=offer.invite.body if offer is not None else b"",
+            content_type=offer.invite.headers.get("Content-Type") if offer is not None else None,
+        )
+        self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
+        self._b_ids[outgoing] = request.leg_id
+        self.log(
+            "sip_leg_originated",
+            leg=request.leg_id,
+            call_id=request.call_id,
+            sip_call_id=outgoing.invite.call_id,
+            number=request.number.value,
+        )
+
+    def cancel(self, leg_id: str) -> None:
+        leg = self._forget_b(leg_id)
+        if leg is not None:
+            self._drop_b(leg)
+
+    def bridge(self, a_leg: str, b_leg: str) -> None:
+        caller = self._a.get(a_leg)
+        callee = self._b.get(b_leg)
+        if caller is None or callee is None or caller.state not in UNANSWERED:
+            self.log("sip_bridge_unsupported", a_leg=a_leg, b_leg=b_leg)  # re-INVITE: next
+            return
+        self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
+        if caller.dialog is not None:
+            self._dialogs[caller.dialog.id] = a_leg
+
+    def release(self, leg_id: str, cause: ReleaseCause) -> None:
+        caller = self._forget_a(leg_id)
+        if caller is not None:
+            if caller.state in UNANSWERED:
+                self.agent.reject(caller, final_status(cause))
+            elif caller.dialog is not None:
+                self._dialogs.pop(caller.dialog.id, None)
+                self.agent.bye(caller.dialog)
+            return
+        callee = self._forget_b(leg_id)
+        if callee is not None:
+            self._drop_b(callee)
+
+    def play(self, leg_id: str, announcement: Announcement) -> None:
+        self.log("sip_announcement_not_played", leg=leg_id, announcement=announcement.value)
+
+    def conference(self, conference_id: str, leg_ids: list[str]) -> None:
+        self.log("sip_conference_unsupported", conference_id=conference_id, legs=leg_ids)
+
+    # -- what the user agent reports -------------------------------------------------------
+
+    def incoming(self, call: IncomingCall) -> None:
+        dialled = dialled_of(call.invite)
+        if not dialled:
+            self.agent.reject(call, 404)
+            return
+        leg_id = self.engine.new_id()
+        self._a[leg_id] = call
+        self._a_ids[call] = leg_id
+        caller = caller_of(call.invite, self.engine.policy)
+        self.log(
+            "sip_call_offered",
+            leg=leg_id,
+            sip_call_id=call.invite.call_id,
+            caller=caller.value if caller else None,
+            dialled=dialled,
+        )
+        self.engine.incoming_call(leg_id=leg_id, caller=caller, dialled=dialled)
+
+    def incoming_ended(self, call: IncomingCall) -> None:
+        leg_id = self._a_ids.get(call)
+        if leg_id is not None:
+            self._forget_a(leg_id)
+            self.engine.handle(LegReleased(leg_id, ReleaseCause.CALLER_HUNG_UP))
+
+    def progress(self, call: OutgoingCall, response: Response) -> None:
+        leg_id = self._b_ids.get(call)
+        if leg_id is None:
+            return
+        leg = self._b[leg_id]
+        status = response.status
+        if status < 200:
+            if status in RELAYED:
+                self._relay(leg, response)
+            if status > 100 and not leg.alerted:
+                leg.alerted = True
+                self.engine.handle(LegAlerting(leg_id))
+        elif status < 300:
+            if leg.answered:
+                return  # a retransmission
+            leg.answered = True
+            leg.answer = response.body
+            leg.answer_type = response.headers.get("Content-Type")
+            if call.dialog is not None:
+                self._dialogs[call.dialog.id] = leg_id
+            self.engine.handle(LegAnswered(leg_id))
+        else:
+            self._forget_b(leg_id)
+            event = failure_event(status, response.headers.get_all("Reason"))
+            self.engine.handle(event(leg_id))
+
+    def failed(self, call: OutgoingCall) -> None:
+        leg_id = self._b_ids.get(call)
+        if leg_id is not None:
+            self._forget_b(leg_id)
+            self.engine.handle(LegUnreachable(leg_id))
+
+    def dialog_ended(self, dialog: Dialog) -> None:
+        leg_id = self._dialogs.pop(dialog.id, None)
+        if leg_id is None:
+            return
+        self._forget_a(leg_id)
+        self._forget_b(leg_id)
+        self.engine.handle(LegReleased(leg_id))
+
+    # -- the legs ----------------------------------------------------------------------------
+
+    def _relay(self, leg: BLeg, response: Response) -> None:
+        caller = self._a.get(leg.a_leg) if leg.a_leg is not None else None
+        if caller is None or caller.state not in UNANSWERED:
+            return
+        body = response.body if response.status == 183 else b""
+        content_type = response.headers.get("Content-Type") if body else None
+        self.agent.ring(caller, response.status, body=body, content_type=content_type)
+
+    def _drop_b(self, leg: BLeg) -> None:
+        call = leg.call
+        if call.state is OutgoingState.CONFIRMED and call.dialog is not None:
+            self._dialogs.pop(call.dialog.id, None)
+            self.agent.bye(call.dialog)
+        else:
+            self.agent.cancel(call)
+
+    def _forget_a(self, leg_id: str) -> IncomingCall | None:
+        call = self._a.pop(leg_id, None)
+        if call is not None:
+            self._a_ids.pop(call, None)
+        return call
+
+    def _forget_b(self, leg_id: str) -> BLeg | None:
+        leg = self._b.pop(leg_id, None)
+        if leg is not None:
+            self._b_ids.pop(leg.call, None)
+        return leg

@@ -1,0 +1,33 @@
+"""The adapter's user agent on the service's :class:`fleet.sip.stack.SipStack`: the stack's
+transaction layer delivers to a :class:`fleet.sipnet.edge.SipEdge`, which hands the agent
+every request but out-of-dialog OPTIONS; the agent sends through the stack's layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleet.sip.stack import SipStack
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transport_types import Peer
+from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.edge import SipEdge
+
+AGENT_USER = "fleetpbx"
+
+
+@dataclass(frozen=True, slots=True)
+class SipSide:
+    """What the exchange needs to run on SIP: the agent and where B-legs go."""
+
+    agent: FleetAgent
+    core: Peer
+
+
+def agent_on_stack(
+    stack: SipStack, edge: SipEdge, address: Peer, timers: TimerConfig | None = None
+) -> FleetAgent:
+    """A started ``stack`` whose TU is ``edge``; ``address`` is our sent-by and Contact."""
+    agent = FleetAgent(stack.scheduler, stack.port, address, AGENT_USER, timers=timers)
+    agent.layer = stack.layer  # the stack's layer, not the agent's own, sends and delivers
+    edge.user = agent
+    return agent

@@ -1,0 +1,70 @@
+"""Who calls and who is called, read from an INVITE of the core (ISC terminating case), and the
+identity headers of a B-leg INVITE (DESIGN §8).
+
+Incoming: the dialled number is the Request-URI's (``tel:+33611000001`` or its user part,
+``sip:+33611000001@host;user=phone``); the caller is the P-Asserted-Identity's number, else
+From's user part. Outgoing: Request-URI ``tel:+E164``; From the caller's ``tel:`` URI, or
+anonymous with ``Privacy: id`` and no P-Asserted-Identity when the caller is hidden; the
+engine's call id in ``X-FleetPBX-Call``, so the legs of one call can be told from the core's
+side."""
+
+from __future__ import annotations
+
+from fleet.core.dialling import Presentation
+from fleet.core.numbering import E164, NumberPolicy
+from fleet.sip.message import Request
+from fleet.sip.uri import Uri, UriError
+from fleet.sip.values import parse_name_addr
+
+CORRELATION_HEADER = "X-FleetPBX-Call"
+ANONYMOUS = '"Anonymous" <sip:anonymous@anonymous.invalid>'
+
+
+def uri_number(uri: Uri) -> str | None:
+    """The telephone number of a ``tel:`` URI or the user part of a SIP URI, without its
+    parameters (``;phone-context``, ``;npdi``…)."""
+    text = uri.opaque if uri.scheme == "tel" else uri.user
+    if not text:
+        return None
+    return text.split(";", 1)[0]
+
+
+def dialled_of(invite: Request) -> str | None:
+    try:
+        return uri_number(invite.uri)
+    except UriError:
+        return None
+
+
+def caller_of(invite: Request, policy: NumberPolicy) -> E164 | None:
+    """P-Asserted-Identity (its first number) first, then From; None when neither names a
+    number the policy reads."""
+    candidates: list[Uri] = []
+    for value in invite.headers.get_all("P-Asserted-Identity"):
+        for part in value.split(","):
+            try:
+                candidates.append(parse_name_addr(part.strip(), "P-Asserted-Identity").uri)
+            except ValueError:
+                continue
+    from_ = invite.from_
+    if from_ is not None:
+        candidates.append(from_.uri)
+    for uri in candidates:
+        text = uri_number(uri)
+        if text:
+            number = policy.classify(policy.clean(text))[1]
+            if number is not None:
+                return number
+    return None
+
+
+def b_leg_identity(
+    caller: E164 | None, presentation: Presentation, call_id: str
+) -> tuple[str, list[tuple[str, str]]]:
+    """The From value (without tag) and the extra headers of a B-leg INVITE."""
+    headers = [(CORRELATION_HEADER, call_id)]
+    if caller is None or presentation is not Presentation.ALLOWED:
+        headers.append(("Privacy", "id"))
+        return ANONYMOUS, headers
+    headers.append(("P-Asserted-Identity", f"<tel:{caller.value}>"))
+    return f"<tel:{caller.value}>", headers
