@@ -63,6 +63,7 @@ class Step:
     completed: int  # BYEs the UAS answered (the anchor: SIPp's successful calls)
     cpu: float  # UAS CPU seconds (0 for the anchor)
     drops: int = 0  # datagrams the kernel dropped at the UAS's socket
+    shed: int = 0  # new INVITEs the UAS's guard refused 503 (SIPp's uac counts them failed)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +78,7 @@ class Step:
     def line(self, label: str) -> str:
         run = self.run
         verdict = "ok" if self.ok else "FAIL"
-        uas = f", {self.drops} dropped by the kernel" if self.cpu else ""
+        uas = f", {self.shed} shed 503, {self.drops} dropped by the kernel" if self.cpu else ""
         cpu = f", {self.cpu_us:.0f} µs CPU/call" if self.cpu else ""
         return (
             f"  {label} {self.rate:7.0f}/s × {run.calls:6d}: {verdict}: "
@@ -109,7 +110,12 @@ class UasTrial:
         run = place(uas.port, rate, max(1, int(rate * seconds)))
         after = uas.stats()
         step = Step(
-            rate, run, after.byes - before.byes, after.cpu - before.cpu, after.drops - before.drops
+            rate,
+            run,
+            after.byes - before.byes,
+            after.cpu - before.cpu,
+            after.drops - before.drops,
+            after.shed - before.shed,
         )
         if not step.ok:
             uas.stop()
