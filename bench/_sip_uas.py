@@ -33,9 +33,8 @@ from dataclasses import asdict, dataclass
 
 from fleet import heap
 from fleet.sip.message import Request
-from fleet.sip.overload import GuardedUser, Limits
+from fleet.sip.overload import Limits
 from fleet.sip.stack import SipStack
-from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_server import InviteServerTransaction, ServerTransaction
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
 from fleet.sip.ua_calls import IncomingCall
@@ -104,8 +103,7 @@ async def serve(args: argparse.Namespace, profile: cProfile.Profile | None) -> N
     guard = stack.guard
     assert guard is not None
     ua = AnsweringUa(stack)
-    ua.layer = TransactionLayer(stack.scheduler, stack.port, GuardedUser(ua, guard), ua.timers)
-    stack.layer = ua.layer  # the transport delivers to the guarded layer
+    stack.attach(ua)  # behind the stack's overload guard
     heap.settle()  # start-up's objects frozen, as ``fleetpbx serve`` does (fleet.heap)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()

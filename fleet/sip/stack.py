@@ -10,7 +10,9 @@ it, a transaction user (TU) on top, joined by two adapters:
   is reported to the layer, which ends the transaction that sent it and tells the TU, as for a
   send that failed at once (RFC 3261 §17.1.4, §17.2.4).
 
-:class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running).
+:class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running);
+``attach(ua)`` runs a :class:`fleet.sip.ua_core.UserAgent` on it (the UA's TU, or a TU in front
+of it, takes what the layer delivers; the UA sends through the stack's layer).
 Given :class:`fleet.sip.overload.Limits`, it puts a :class:`fleet.sip.overload.GuardedUser`
 between the layer and the TU, fed by the layer's live server transactions, a
 :class:`fleet.sip.loadwatch.LagMonitor` on the loop scheduler (started and stopped with the
@@ -39,6 +41,7 @@ from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transport import SipTransport
 from fleet.sip.transport_types import EventSink, Peer, SendError, TransportConfig
+from fleet.sip.ua_core import UserAgent
 
 __all__ = ["LoopScheduler", "SipStack", "TransportPort"]
 
@@ -124,17 +127,35 @@ class SipStack:
         self.lag = LagMonitor(self.scheduler)
         self.guard: OverloadGuard | None = None
         self.shedder: StatelessShedder | None = None
+        self._timers = timers
+        self._guarded: GuardedUser | None = None
         layer_tu = self.tu
         if limits is not None:
             self.guard = OverloadGuard(
                 limits, lambda: self.layer.server_transactions, lambda: self.lag.lag
             )
-            layer_tu = GuardedUser(self.tu, self.guard)
+            layer_tu = self._guarded = GuardedUser(self.tu, self.guard)
             self.shedder = StatelessShedder(
                 self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
             )
             self.transport.screen = self.shedder.handled
         self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
+
+    def attach(self, ua: UserAgent, *, tu: TransactionUser | None = None) -> None:
+        """Run the user agent ``ua`` (built on :attr:`scheduler` and :attr:`port`) on this
+        stack: it sends through :attr:`layer`, and what the layer delivers goes to ``tu``, by
+        default ``ua`` itself, else a TU in front of it (one answering OPTIONS and passing the
+        rest to ``ua``, say), behind the overload guard when the stack has limits. Attach
+        before traffic: a new TU without a guard gets a new layer, and the transactions of the
+        old one are dropped."""
+        user = tu or ua
+        if user is not self.tu:
+            self.tu = user
+            if self._guarded is not None:
+                self._guarded.inner = user
+            else:
+                self.layer = TransactionLayer(self.scheduler, self.port, user, self._timers)
+        ua.use_layer(self.layer)
 
     async def start(self) -> None:
         """Listen (UDP and TCP on ``config.port``, TLS on ``config.tls_port`` when set)."""

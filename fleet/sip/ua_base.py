@@ -34,6 +34,7 @@ from fleet.sip.ua_calls import (
     OutgoingCall,
     ReInvite,
 )
+from fleet.sip.ua_listener import UaListener
 
 AckKey = tuple[DialogId, int]
 
@@ -44,7 +45,9 @@ class UaBase(ABC):
     are appended to :attr:`incoming` and passed to ``on_incoming`` when set; the application
     rings, answers or rejects them. ``on_offer`` answers the offers of received re-INVITEs,
     UPDATEs and PRACKs (:data:`fleet.sip.ua_calls.OfferHook`); ``rel100`` is what our INVITEs
-    say about reliable provisionals (we always support them as UAS).
+    say about reliable provisionals (we always support them as UAS). ``listener``
+    (:class:`fleet.sip.ua_listener.UaListener`, also settable later) hears what happens to
+    calls and dialogs.
 
     A call is forgotten once it is finished (rejected, cancelled, confirmed by its ACK or
     given up); with ``keep_history`` every call, outgoing call and re-INVITE or UPDATE also
@@ -67,7 +70,9 @@ class UaBase(ABC):
         on_offer: OfferHook | None = None,
         rel100: Rel100 = Rel100.NONE,
         keep_history: bool = False,
+        listener: UaListener | None = None,
     ) -> None:
+        self.listener = listener
         self.address = address
         self.user = user
         self.contact = contact_value(user, address)
@@ -115,12 +120,21 @@ class UaBase(ABC):
             + len(self.reliable)
         )
 
+    def use_layer(self, layer: TransactionLayer) -> None:
+        """Send through ``layer`` (a :class:`fleet.sip.stack.SipStack`'s, see its ``attach``)
+        instead of the UA's own; ``layer`` must deliver to this UA, directly or through a TU
+        in front of it."""
+        self.layer = layer
+
     def bye(self, dialog: Dialog) -> None:
+        """A BYE ends ``dialog`` (nothing when it has ended already); the listener hears."""
         if dialog.state is DialogState.TERMINATED:
             return
         request, destination = dialog.create_request("BYE", self.address, branch=new_branch)
         self._end(dialog)
         self.layer.send_request(request, destination)
+        if self.listener is not None:
+            self.listener.dialog_ended(dialog)
 
     def send_in_dialog(self, request: Request, destination: Peer) -> ClientTransaction:
         """A request built by the application from a dialog (e.g. with a chosen CSeq)."""

@@ -38,13 +38,15 @@ class IncomingState(Enum):
 @dataclass(eq=False)
 class OutgoingCall:
     """An INVITE we sent outside a dialog. ``cancel_wanted`` holds a CANCEL back until a
-    provisional arrives (§9.1)."""
+    provisional arrives (§9.1); ``answer`` is the 2xx that confirmed :attr:`dialog` (its
+    session description)."""
 
     invite: Request
     transaction: ClientTransaction
     state: OutgoingState = OutgoingState.CALLING
     dialog: Dialog | None = None
     final_status: int | None = None
+    answer: Response | None = None
     cancel_wanted: bool = False
     cancel_sent: bool = False
     provisional_seen: bool = False

@@ -10,13 +10,15 @@ our re-INVITE or UPDATE retried after the §14.1 delay; 408/481 to it ends the d
 timers (RFC 4028): the INVITE asks for one, a 422 is retried with the Min-SE it names, the 2xx
 starts it and our refreshes (UPDATE or re-INVITE) restart it. Reliable provisionals (RFC 3262
 §4, :mod:`fleet.sip.ua_reliable`): our INVITE says ``Supported`` or ``Require: 100rel`` as
-``rel100`` asks; each in-order reliable provisional is PRACKed in its (early) dialog, per fork."""
+``rel100`` asks; each in-order reliable provisional is PRACKed in its (early) dialog, per fork.
+The application picks the INVITE's From and extra headers, keeps the 2xx (``answer``) and hears
+responses, failures and ended dialogs through the UA's listener (:mod:`fleet.sip.ua_listener`);
+the 2xx's ACKs are :mod:`fleet.sip.ua_acks`'s."""
 
 from __future__ import annotations
 
-import contextlib
 import random as random_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState, glare_retry_delay
 from fleet.sip.headers import Headers
@@ -33,6 +35,7 @@ from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_client import (
     ClientTransaction,
+    InviteClientState,
     InviteClientTransaction,
     NonInviteClientTransaction,
 )
@@ -40,15 +43,15 @@ from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_messages import new_branch, new_tag
 from fleet.sip.transaction_ports import Scheduler, Transport
 from fleet.sip.transport_types import Peer
+from fleet.sip.ua_acks import UacAcks
 from fleet.sip.ua_addressing import contact_value, new_call_id, peer_for, via_value
-from fleet.sip.ua_base import AckKey
 from fleet.sip.ua_calls import IncomingCall, OfferHook, OutgoingCall, OutgoingState, ReInvite
+from fleet.sip.ua_listener import UaListener
 from fleet.sip.ua_messages import build_cancel, initial_invite
-from fleet.sip.ua_server import UasCore
 from fleet.sip.uri import parse_uri
 
 
-class UserAgent(UasCore):
+class UserAgent(UacAcks):
     """A UA with both cores; :attr:`layer` is what its transport delivers to."""
 
     def __init__(
@@ -65,6 +68,7 @@ class UserAgent(UasCore):
         on_offer: OfferHook | None = None,
         rel100: Rel100 = Rel100.NONE,
         keep_history: bool = False,
+        listener: UaListener | None = None,
     ) -> None:
         super().__init__(
             scheduler,
@@ -78,6 +82,7 @@ class UserAgent(UasCore):
             on_offer=on_offer,
             rel100=rel100,
             keep_history=keep_history,
+            listener=listener,
         )
         self.layer = TransactionLayer(scheduler, transport, self, self.timer_config)
 
@@ -90,13 +95,20 @@ class UserAgent(UasCore):
         *,
         body: bytes = b"",
         content_type: str | None = None,
+        local_party: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
     ) -> OutgoingCall:
+        """An initial INVITE to ``uri`` (sent to ``destination``, by default where the URI
+        leads). From is ``local_party`` (a From value without tag, ours is added; by default
+        ``<sip:user@host>``), ``headers`` are added after ours (P-Asserted-Identity, Privacy…);
+        it asks for a session timer and 100rel as the UA's configuration says."""
         destination = destination or peer_for(parse_uri(uri))
+        party = local_party or f"<sip:{self.user}@{self.address.host}>"
         request = initial_invite(
             uri,
             sent_by=self.address,
             destination=destination,
-            local_party=f"<sip:{self.user}@{self.address.host}>;tag={new_tag()}",
+            local_party=f"{party};tag={new_tag()}",
             contact=self.contact,
             call_id=new_call_id(self.address.host),
             branch=new_branch(),
@@ -110,11 +122,15 @@ class UserAgent(UasCore):
         if self.rel100 is not Rel100.NONE:  # RFC 3262 §4
             kind = "Require" if self.rel100 is Rel100.REQUIRED else "Supported"
             request.headers.add(kind, REL100)
+        for name, value in headers:
+            request.headers.add(name, value)
         transaction = self.layer.send_request(request, destination)
         call = OutgoingCall(request, transaction)
         if self.keep_history:
             self.outgoing.append(call)
         self._calls[transaction] = call
+        if transaction.state is InviteClientState.TERMINATED:  # its first send failed (§17.1.4)
+            self._scheduler.call_later(0, lambda: self.on_transport_error(transaction))
         return call
 
     def cancel(self, call: OutgoingCall) -> None:
@@ -218,6 +234,9 @@ class UserAgent(UasCore):
             self._calls.pop(transaction, None)  # final: no more responses go up (2xx: timer M)
         if isinstance(call, OutgoingCall):
             self._initial_response(call, response)
+            retried = status >= 300 and call.state is not OutgoingState.TERMINATED  # 422
+            if self.listener is not None and not retried:
+                self.listener.progress(call, response)
         elif isinstance(call, ReInvite):
             self._reinvite_response(call, response)
 
@@ -263,6 +282,7 @@ class UserAgent(UasCore):
             if call.dialog is not None and call.dialog is not dialog:
                 self._end(call.dialog)  # the early dialog of another fork
             call.dialog = dialog
+            call.answer = call.answer if call.state is OutgoingState.CONFIRMED else response
             call.state = OutgoingState.CONFIRMED
             expires = session_expires_of(response.headers)
             if expires is not None and dialog.id not in self.session_timers:
@@ -316,46 +336,6 @@ class UserAgent(UasCore):
         if reinvite.dialog.id not in self._pending:
             self._send_reinvite(reinvite)
 
-    def _ack(
-        self, dialog: Dialog, response: Response, transaction: ClientTransaction | None
-    ) -> None:
-        """§13.2.2.4: the ACK of a 2xx, built once per INVITE and sent for each 2xx; after
-        timer M both the ACK and the INVITE's call are forgotten."""
-        key = self._ack_key(response)
-        if key not in self._acks:
-            self._acks[key] = dialog.create_request(
-                "ACK", self.address, cseq=key[1], branch=new_branch
-            )
-
-            def forget() -> None:
-                self._acks.pop(key, None)
-                if transaction is not None:
-                    self._calls.pop(transaction, None)
-
-            self._scheduler.call_later(self.timers.m, forget)
-        self._send_ack(key)
-
-    def _ack_key(self, response: Response) -> AckKey:
-        dialog_id = DialogId.of_response(response)
-        cseq = response.cseq
-        assert dialog_id is not None and cseq is not None
-        return (dialog_id, cseq.number)
-
-    def _send_ack(self, key: AckKey) -> None:
-        ack, destination = self._acks[key]
-        with contextlib.suppress(OSError):  # the 2xx will come again, and another try
-            self._transport.send(ack, destination)
-
-    def on_stray_response(self, response: Response) -> None:
-        """A 2xx to an INVITE after timer M: ACK it again if we still know it."""
-        cseq = response.cseq
-        if cseq is None or cseq.method != "INVITE" or not 200 <= response.status < 300:
-            return
-        if DialogId.of_response(response) is not None:
-            key = self._ack_key(response)
-            if key in self._acks:
-                self._send_ack(key)
-
     def on_timeout(self, transaction: TransactionBase) -> None:
         if not isinstance(transaction, InviteClientTransaction | NonInviteClientTransaction):
             return
@@ -365,6 +345,8 @@ class UserAgent(UasCore):
             call.final_status = call.final_status or 408
             if call.dialog is not None and call.dialog.state is DialogState.EARLY:
                 self._end(call.dialog)
+            if self.listener is not None:
+                self.listener.failed(call)
         elif isinstance(call, ReInvite) and self._pending.get(call.dialog.id) is call:
             del self._pending[call.dialog.id]
             self.bye(call.dialog)

@@ -40,8 +40,8 @@ RELIABLE_TIMEOUT_STATUS = 504  # §3: "SHOULD reject the original request with a
 
 class UaReliable(UaBase):
     @abstractmethod
-    def reject(self, call: IncomingCall, status: int = 486) -> None:
-        """A final non-2xx to an incoming INVITE (the UAS core)."""
+    def _refuse(self, call: IncomingCall, status: int) -> None:
+        """The UA's own final non-2xx to an incoming INVITE (the UAS core)."""
 
     @property
     def supported_tags(self) -> str:
@@ -62,7 +62,7 @@ class UaReliable(UaBase):
                 self.timers,
                 call.transaction,
                 first_rseq(self._random),
-                lambda: self.reject(call, RELIABLE_TIMEOUT_STATUS),
+                lambda: self._refuse(call, RELIABLE_TIMEOUT_STATUS),
             )
             self.reliable[dialog.id] = provisionals
         provisionals.send(response)

@@ -13,6 +13,7 @@ too. Reliable provisionals and PRACK (RFC 3262), the offer hook for re-INVITE, U
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from functools import partial
 
 from fleet.sip.dialog import Dialog, DialogId
@@ -51,6 +52,8 @@ class UasCore(UaReliable):
                 self.incoming.append(call)
             if self.on_incoming is not None:
                 self.on_incoming(call)
+            if self.listener is not None:
+                self.listener.incoming(call)
         else:
             status = 481 if request.method == "BYE" else 405
             response = uas_response(request, status, local_tag=new_tag())
@@ -83,10 +86,11 @@ class UasCore(UaReliable):
         reliable: bool = False,
         body: bytes = b"",
         content_type: str | None = None,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """A provisional with our To tag and Contact: the early dialog (§12.1.1). It goes
-        reliably (RFC 3262) when the INVITE requires 100rel, or when ``reliable`` and the
-        INVITE supports it."""
+        """A provisional with our To tag and Contact (and ``headers``, e.g. History-Info on a
+        181): the early dialog (§12.1.1). It goes reliably (RFC 3262) when the INVITE requires
+        100rel, or when ``reliable`` and the INVITE supports it."""
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
             return
         response = uas_response(
@@ -97,6 +101,8 @@ class UasCore(UaReliable):
             body=body,
             content_type=content_type,
         )
+        for name, value in headers:
+            response.headers.add(name, value)
         if call.dialog is None:
             call.dialog = self._register(Dialog.as_uas(call.invite, response, call.local_tag))
         call.state = IncomingState.EARLY
@@ -132,7 +138,8 @@ class UasCore(UaReliable):
         self._final_sent(call)
         self._send_2xx(call.dialog, call.transaction, response, call)
 
-    def reject(self, call: IncomingCall, status: int = 486) -> None:
+    def reject(self, call: IncomingCall, status: int = 486, *, reason: str | None = None) -> None:
+        """A final non-2xx with ``reason``, by default the status's standard phrase."""
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
             return
         call.state = IncomingState.REJECTED
@@ -141,7 +148,16 @@ class UasCore(UaReliable):
         self._final_sent(call)
         if call.dialog is not None:
             self._end(call.dialog)
-        call.transaction.respond(uas_response(call.invite, status, local_tag=call.local_tag))
+        response = uas_response(call.invite, status, local_tag=call.local_tag, reason=reason)
+        call.transaction.respond(response)
+
+    def _refuse(self, call: IncomingCall, status: int) -> None:
+        """The UA rejects ``call`` on its own; the listener hears it ended."""
+        if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
+            return
+        self.reject(call, status)
+        if self.listener is not None:
+            self.listener.incoming_ended(call)
 
     def _send_2xx(
         self,
@@ -229,9 +245,11 @@ class UasCore(UaReliable):
             if call.dialog is not None:
                 self._end(call.dialog)
             invite.respond(uas_response(call.invite, 487, local_tag=call.local_tag))
+            if self.listener is not None:
+                self.listener.incoming_ended(call)
 
     def on_merged_request(self, transaction: ServerTransaction, request: Request) -> None:
-        transaction.respond(uas_response(request, 482, local_tag=new_tag(), reason="Loop Detected"))
+        transaction.respond(uas_response(request, 482, local_tag=new_tag()))
 
     def _in_dialog(self, transaction: ServerTransaction, request: Request) -> None:
         """§12.2.2: unknown dialog 481, lower CSeq 500; then by method."""
@@ -268,6 +286,8 @@ class UasCore(UaReliable):
         elif request.method == "BYE":
             self._end(dialog)
             transaction.respond(uas_response(request, 200, local_tag=local_tag))
+            if self.listener is not None:
+                self.listener.dialog_ended(dialog)
         elif request.method in ("INFO", "OPTIONS"):
             response = uas_response(request, 200, local_tag=local_tag)
             if request.method == "OPTIONS":

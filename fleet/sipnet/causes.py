@@ -55,18 +55,6 @@ CAUSE_STATUS: dict[ReleaseCause, int] = {
     ReleaseCause.CALLER_HUNG_UP: 487,
 }
 
-REASON_PHRASES: dict[int, str] = {
-    403: "Forbidden",
-    404: "Not Found",
-    480: "Temporarily Unavailable",
-    482: "Loop Detected",
-    483: "Too Many Hops",
-    486: "Busy Here",
-    487: "Request Terminated",
-    500: "Server Internal Error",
-    603: "Decline",
-}
-
 _Q850 = re.compile(r"^\s*Q\.850\s*;(?:.*;)?\s*cause\s*=\s*(\d+)", re.IGNORECASE)
 
 

@@ -15,8 +15,12 @@ mobile core (DESIGN §8, ISC profile, terminating case).
 
 Not yet (issue 12, next): announcements (``play`` is logged; the engine's release that
 follows gives the caller the cause's response), conferences and a bridge of legs already
-answered (re-INVITE: logged, nothing sent), 181 + History-Info on forwarding, PRACK/UPDATE
-relayed between legs, the originating case.
+answered (re-INVITE: logged, nothing sent), PRACK/UPDATE relayed between legs, the originating
+case, History-Info on the 181 itself (the UA's ``ring`` takes no headers yet).
+
+Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
+History-Info and Diversion; each new hop is told to the caller, while its INVITE is
+unanswered, by a 181 Call Is Being Forwarded.
 
 Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
 adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
@@ -24,8 +28,10 @@ user agent is asked to end it, so what the agent reports back about it is ignore
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
     Announcement,
@@ -42,10 +48,12 @@ from fleet.sip.transport_types import Peer
 from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, OutgoingState
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
+from fleet.sipnet.history import diversion_headers, history_info
 from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of
 
 UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
 RELAYED = (180, 183)
+FORWARDED = 181
 
 
 @dataclass(eq=False)
@@ -72,6 +80,7 @@ class SipNetwork:
         self._b: dict[str, BLeg] = {}
         self._b_ids: dict[OutgoingCall, str] = {}
         self._dialogs: dict[DialogId, str] = {}
+        self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
 
     def attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -94,6 +103,9 @@ class SipNetwork:
         a_leg = call.a_leg.id if call is not None else None
         offer = self._a.get(a_leg) if a_leg is not None else None
         local_party, headers = b_leg_identity(request.caller, request.presentation, request.call_id)
+        headers += diversion_headers(request.diversions, request.number)
+        if a_leg is not None and offer is not None:
+            self._tell_forwarding(a_leg, offer, request.diversions)
         outgoing = self.agent.invite_with(
             f"tel:{request.number.value}",
             self.core,
@@ -222,6 +234,22 @@ class SipNetwork:
         content_type = response.headers.get("Content-Type") if body else None
         self.agent.ring(caller, response.status, body=body, content_type=content_type)
 
+    def _tell_forwarding(
+        self, a_leg: str, caller: IncomingCall, diversions: Sequence[Diversion]
+    ) -> None:
+        """A 181 for each forwarding hop the caller has not heard of yet, with the History-Info
+        of the call up to that hop (RFC 7044)."""
+        told = self._hops_told.get(a_leg, 0)
+        hops = len(diversions)
+        if hops <= told:
+            return
+        self._hops_told[a_leg] = hops
+        for hop in range(told + 1, hops + 1):
+            if caller.state in UNANSWERED:
+                so_far = diversions[:hop]
+                history = [("History-Info", v) for v in history_info(so_far, so_far[-1].to)]
+                self.agent.ring(caller, FORWARDED, headers=history)
+
     def _drop_b(self, leg: BLeg) -> None:
         call = leg.call
         if call.state is OutgoingState.CONFIRMED and call.dialog is not None:
@@ -232,6 +260,7 @@ class SipNetwork:
 
     def _forget_a(self, leg_id: str) -> IncomingCall | None:
         call = self._a.pop(leg_id, None)
+        self._hops_told.pop(leg_id, None)
         if call is not None:
             self._a_ids.pop(call, None)
         return call

@@ -1,6 +1,7 @@
-"""The adapter's user agent on the service's :class:`fleet.sip.stack.SipStack`: the stack's
-transaction layer delivers to a :class:`fleet.sipnet.edge.SipEdge`, which hands the agent
-every request but out-of-dialog OPTIONS; the agent sends through the stack's layer."""
+"""The adapter's user agent on the service's :class:`fleet.sip.stack.SipStack`
+(``SipStack.attach``): the stack's transaction layer delivers to a
+:class:`fleet.sipnet.edge.SipEdge`, which hands the agent every request but out-of-dialog
+OPTIONS; the agent sends through the stack's layer."""
 
 from __future__ import annotations
 
@@ -28,6 +29,6 @@ def agent_on_stack(
 ) -> FleetAgent:
     """A started ``stack`` whose TU is ``edge``; ``address`` is our sent-by and Contact."""
     agent = FleetAgent(stack.scheduler, stack.port, address, AGENT_USER, timers=timers)
-    agent.layer = stack.layer  # the stack's layer, not the agent's own, sends and delivers
     edge.user = agent
+    stack.attach(agent, tu=edge)
     return agent

@@ -169,8 +169,7 @@ async def sipp_app(script: Script) -> AsyncIterator[SippApp]:
     await stack.start()
     try:
         app = SippApp(stack, script)
-        stack.tu = app
-        stack.layer = app.layer  # the UA core's layer takes what the transport delivers
+        stack.attach(app)
         yield app
     finally:
         await stack.stop()

@@ -145,8 +145,7 @@ async def sipp_caller(
     await stack.start()
     try:
         caller = SippCaller(stack, script, random)
-        stack.tu = caller
-        stack.layer = caller.layer  # the UA core's layer takes what the transport delivers
+        stack.attach(caller)
         yield caller
     finally:
         await stack.stop()

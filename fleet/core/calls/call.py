@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from fleet.core.calls.diversion import Diversion, DiversionReason
 from fleet.core.calls.events import (
     Announcement,
     CallState,
@@ -93,6 +94,7 @@ class Call:
         self.groups_seen: set[int] = set()
         self.queued_at: datetime | None = None  # first time it waited in a group queue
         self.hops = 0
+        self.diversions: list[Diversion] = []  # the forwarding hops so far, in order
         self.b_leg: Leg | None = None
         self.phase: Phase | None = None
         self.record = RecordBuilder(
@@ -179,6 +181,7 @@ class Call:
                 presentation=self.presentation,
                 call_waiting=call_waiting,
                 trunk=trunk,
+                diversions=tuple(self.diversions),
             )
         )
         return leg
@@ -274,6 +277,7 @@ class Call:
         if self.hops > self.limits.max_hops:
             self.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LIMIT)
             return
+        self.diversions.append(Diversion(DiversionReason.of(kind), source, destination))
         self.deliver(destination)
 
     # -- the end ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
@@ -31,6 +32,7 @@ class LegRequest:
     presentation: Presentation = Presentation.ALLOWED  # may the callee see ``caller``?
     call_waiting: bool = False  # the line accepts a waiting call when already in one
     trunk: str | None = None  # a fixed number of the fleet, reached over this SIP trunk
+    diversions: tuple[Diversion, ...] = ()  # the forwarding hops before this leg, in order
 
 
 class Network(Protocol):
