@@ -205,8 +205,9 @@ class SimulatedNetwork:
 
     # -- handset actions ----------------------------------------------------------------
 
-    def dial(self, caller: E164 | None, dialled: str) -> str:
-        """A handset (or an outside caller when not registered) dials; returns the call id."""
+    def dial(self, caller: E164 | None, dialled: str, *, restricted: bool = False) -> str:
+        """A handset (or an outside caller when not registered) dials; returns the call id.
+        ``restricted``: the caller's network withholds its identity."""
         assert self.engine is not None, "attach the engine first"
         leg_id = f"a{next(self._ids)}"
         handset = self.handsets.get(caller.value) if caller else None
@@ -215,7 +216,10 @@ class SimulatedNetwork:
             self._leg_owner[leg_id] = handset
         who = handset.name if handset else (caller.national() if caller else "anonymous")
         self.say(f"{who} dials {dialled}")
-        return self.engine.incoming_call(leg_id=leg_id, caller=caller, dialled=dialled).id
+        call = self.engine.incoming_call(
+            leg_id=leg_id, caller=caller, dialled=dialled, restricted=restricted
+        )
+        return call.id
 
     def hang_up(self, number: E164) -> None:
         handset = self.handset(number)

@@ -1,5 +1,6 @@
-"""The diversion history each leg carries after forwarding (issue 12: History-Info and
-Diversion on SIP), with the simulated network in virtual time."""
+"""What each leg carries from the call (issue 12): the diversion history after forwarding
+(History-Info and Diversion on SIP) and the caller's presentation when its network withholds
+it (Privacy: id on SIP), with the simulated network in virtual time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from fleet.core.calls.diversion import Diversion, DiversionReason
 from fleet.core.calls.ports import LegRequest
+from fleet.core.dialling import Presentation
 from fleet.core.values import ForwardingKind
 from simulators.handsets import Behaviour
 from tests.exchange import Exchange, make_exchange, n
@@ -105,3 +107,13 @@ def test_each_forwarding_kind_has_its_reason_and_a_group_rule_its_own() -> None:
         DiversionReason.NOT_REACHABLE,
     ]
     assert DiversionReason.of(None) is DiversionReason.GROUP_NO_ANSWER
+
+
+def test_a_caller_the_network_withholds_stays_hidden_whatever_it_dialled(
+    ex: Exchange, requests: list[LegRequest]
+) -> None:
+    ex.behave("0611000002", answer_after=1)
+    ex.network.dial(n(OUTSIDE), "*31#0611000002", restricted=True)
+    ex.advance(2)
+    assert [r.presentation for r in requests] == [Presentation.RESTRICTED]
+    ex.hang_up("0611000002")

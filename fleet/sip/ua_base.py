@@ -31,10 +31,13 @@ from fleet.sip.ua_calls import (
     AnswerRetransmitter,
     IncomingCall,
     OfferHook,
+    OfferState,
     OutgoingCall,
+    PendingOffer,
     ReInvite,
 )
 from fleet.sip.ua_listener import UaListener
+from fleet.sip.ua_messages import uas_response
 
 AckKey = tuple[DialogId, int]
 
@@ -91,6 +94,7 @@ class UaBase(ABC):
         self._acks: dict[AckKey, tuple[Request, Peer]] = {}
         self._waiting_ack: dict[DialogId, dict[int, AnswerRetransmitter]] = {}
         self._pending: dict[DialogId, ReInvite] = {}
+        self._offers: dict[DialogId, PendingOffer] = {}  # the peer's, answer deferred
         self.session_config = session
         self.session_timers: dict[DialogId, SessionTimer] = {}
         self.on_offer = on_offer
@@ -116,6 +120,7 @@ class UaBase(ABC):
             + len(self._acks)
             + len(self._calls)
             + len(self._pending)
+            + len(self._offers)
             + len(self.session_timers)
             + len(self.reliable)
         )
@@ -176,6 +181,10 @@ class UaBase(ABC):
         dialog.state = DialogState.TERMINATED
         self.dialogs.pop(dialog.id, None)
         self._pending.pop(dialog.id, None)
+        offer = self._offers.pop(dialog.id, None)
+        if offer is not None:  # §15.1.2: a request pending in the dialog gets 487
+            offer.state = OfferState.ENDED
+            offer.transaction.respond(uas_response(offer.request, 487, local_tag=None))
         timer = self.session_timers.pop(dialog.id, None)
         if timer is not None:
             timer.stop()

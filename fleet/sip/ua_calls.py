@@ -14,7 +14,7 @@ from fleet.sip.message import Request, Response
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
-from fleet.sip.transaction_server import InviteServerTransaction
+from fleet.sip.transaction_server import InviteServerTransaction, NonInviteServerTransaction
 
 
 class OutgoingState(Enum):
@@ -81,6 +81,8 @@ class ReInvite:
     retry_at: list[float] = field(default_factory=list)
     final_status: int | None = None
     interval: int | None = None
+    retry_glare: bool = True  # False: a 491 is final (a B2BUA relays it to its offerer)
+    on_final: Callable[[ReInvite, Response | None], None] | None = None  # None: timed out
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +101,34 @@ class Refusal:
     status: int = 488
 
 
-OfferHook = Callable[[Dialog, Request], Answer | Refusal | None]
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """The application answers later (:meth:`fleet.sip.ua_server.UasCore.answer_offer`); only
+    for a re-INVITE or UPDATE (a PRACK's offer deferred is refused 500)."""
+
+
+DEFER = Deferred()
+
+OfferHook = Callable[[Dialog, Request], Answer | Refusal | Deferred | None]
 """Called with the dialog and the received re-INVITE (always), UPDATE or PRACK (when they carry
 a body); None keeps the default: a 200 without a body."""
+
+
+class OfferState(Enum):
+    WAITING = "waiting for the application"
+    ANSWERED = "answered"
+    ENDED = "ended"  # CANCELled (487) or the dialog ended (487): a later answer is ignored
+
+
+@dataclass(eq=False)
+class PendingOffer:
+    """A received re-INVITE or UPDATE whose answer the application deferred; its server
+    transaction stays open (an INVITE's retransmissions get the 100 Trying again)."""
+
+    dialog: Dialog
+    request: Request
+    transaction: InviteServerTransaction | NonInviteServerTransaction
+    state: OfferState = OfferState.WAITING
 
 
 class RetransmitState(Enum):

@@ -148,30 +148,54 @@ class UserAgent(UacAcks):
             self.layer.send_request(build_cancel(call.invite), call.transaction.peer)
 
     def reinvite(
-        self, dialog: Dialog, *, body: bytes = b"", content_type: str | None = None
+        self,
+        dialog: Dialog,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        retry_glare: bool = True,
+        on_final: Callable[[ReInvite, Response | None], None] | None = None,
     ) -> ReInvite:
-        """§14.1: a re-INVITE, not while another INVITE of ours is pending in the dialog."""
-        if dialog.id in self._pending:
-            raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
-        reinvite = ReInvite(dialog, "INVITE", body, content_type)
+        """§14.1: a re-INVITE, not while another INVITE of ours, or an offer of the peer we
+        have not answered yet (:mod:`fleet.sip.ua_deferred`), is pending in the dialog
+        (ValueError). ``on_final`` hears its final response (None: it timed out); with
+        ``retry_glare`` False a 491 is final rather than retried."""
+        self._check_free(dialog)
+        reinvite = ReInvite(
+            dialog, "INVITE", body, content_type, retry_glare=retry_glare, on_final=on_final
+        )
         if self.keep_history:
             self.reinvites.append(reinvite)
         self._send_reinvite(reinvite)
         return reinvite
 
     def update(
-        self, dialog: Dialog, *, body: bytes = b"", content_type: str | None = None
+        self,
+        dialog: Dialog,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        retry_glare: bool = True,
+        on_final: Callable[[ReInvite, Response | None], None] | None = None,
     ) -> ReInvite:
         """RFC 3311: an UPDATE in an early or confirmed dialog, a target refresh like a
         re-INVITE without its three-way handshake; not while a re-INVITE or UPDATE of ours is
-        pending in the dialog, and retried after the §14.1 delay when it meets glare (491)."""
-        if dialog.id in self._pending:
-            raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
-        update = ReInvite(dialog, "UPDATE", body, content_type)
+        pending in the dialog, and retried after the §14.1 delay when it meets glare (491);
+        ``retry_glare`` and ``on_final`` as for :meth:`reinvite`."""
+        self._check_free(dialog)
+        update = ReInvite(
+            dialog, "UPDATE", body, content_type, retry_glare=retry_glare, on_final=on_final
+        )
         if self.keep_history:
             self.reinvites.append(update)
         self._send_reinvite(update)
         return update
+
+    def _check_free(self, dialog: Dialog) -> None:
+        if dialog.id in self._pending:
+            raise ValueError("a re-INVITE or UPDATE of ours is already pending in this dialog")
+        if dialog.id in self._offers:
+            raise ValueError("the peer's offer in this dialog waits for our answer")
 
     def _send_reinvite(self, reinvite: ReInvite) -> None:
         dialog = reinvite.dialog
@@ -193,7 +217,7 @@ class UserAgent(UacAcks):
     def _refresh_session(self, dialog: Dialog) -> None:
         """RFC 4028 §10: at half the interval; a re-INVITE or UPDATE of ours already pending
         carries the session on and its 2xx restarts the timer."""
-        if dialog.id in self._pending or self.session_config is None:
+        if dialog.id in self._pending or dialog.id in self._offers or self.session_config is None:
             return
         if self.session_config.refresh_method == "UPDATE":
             self.update(dialog)
@@ -293,6 +317,7 @@ class UserAgent(UacAcks):
         dialog = reinvite.dialog
         if status < 200:
             return
+        answered_before = reinvite.final_status is not None and reinvite.final_status < 300
         reinvite.final_status = status
         if status < 300:
             if self._pending.get(dialog.id) is reinvite:
@@ -306,16 +331,21 @@ class UserAgent(UacAcks):
                     self._session_start(dialog, expires, we_sent=True)
             if reinvite.method == "INVITE":
                 self._ack(dialog, response, reinvite.transaction)
+            if reinvite.on_final is not None and not answered_before:  # not a retransmission
+                reinvite.on_final(reinvite, response)
             return
         if self._pending.get(dialog.id) is reinvite:
             del self._pending[dialog.id]
         if status == 422 and self._retry_refresh_after_422(reinvite, response):
             return
-        if status == 491:
+        if status == 491 and reinvite.retry_glare:
             delay = glare_retry_delay(dialog.is_caller, self._random)
             reinvite.retry_at.append(self._scheduler.now() + delay)
             self._scheduler.call_later(delay, lambda: self._retry(reinvite))
-        elif status in (408, 481):
+            return
+        if reinvite.on_final is not None:
+            reinvite.on_final(reinvite, response)
+        if status in (408, 481):
             self.bye(dialog)  # §14.1: the dialog is gone
 
     def _retry_refresh_after_422(self, reinvite: ReInvite, response: Response) -> bool:
@@ -333,7 +363,11 @@ class UserAgent(UacAcks):
         return True
 
     def _retry(self, reinvite: ReInvite) -> None:
-        if reinvite.dialog.id not in self._pending:
+        dialog = reinvite.dialog
+        if dialog.id in self._offers:  # the peer's offer first; then ours, after a new delay
+            delay = glare_retry_delay(dialog.is_caller, self._random)
+            self._scheduler.call_later(delay, lambda: self._retry(reinvite))
+        elif dialog.id not in self._pending:
             self._send_reinvite(reinvite)
 
     def on_timeout(self, transaction: TransactionBase) -> None:
@@ -349,6 +383,8 @@ class UserAgent(UacAcks):
                 self.listener.failed(call)
         elif isinstance(call, ReInvite) and self._pending.get(call.dialog.id) is call:
             del self._pending[call.dialog.id]
+            if call.on_final is not None:
+                call.on_final(call, None)
             self.bye(call.dialog)
 
     def on_transport_error(self, transaction: TransactionBase) -> None:

@@ -32,7 +32,7 @@ from fleet.sip.session_timer import TIMER, session_expires_of
 from fleet.sip.transaction_messages import new_branch, new_tag
 from fleet.sip.transaction_server import ServerTransaction
 from fleet.sip.ua_base import UaBase
-from fleet.sip.ua_calls import Answer, IncomingCall, OutgoingCall, Refusal
+from fleet.sip.ua_calls import Answer, Deferred, IncomingCall, OutgoingCall, Refusal
 from fleet.sip.ua_messages import uas_response
 
 RELIABLE_TIMEOUT_STATUS = 504  # §3: "SHOULD reject the original request with a 5xx"
@@ -88,7 +88,9 @@ class UaReliable(UaBase):
             transaction.respond(uas_response(request, 481, local_tag=None))
             return
         outcome = self._offer_outcome(dialog, request) if request.body else None
-        if isinstance(outcome, Refusal):
+        if isinstance(outcome, Deferred):  # a PRACK's offer cannot wait
+            transaction.respond(uas_response(request, 500, local_tag=None))
+        elif isinstance(outcome, Refusal):
             transaction.respond(uas_response(request, outcome.status, local_tag=None))
         else:
             transaction.respond(self._ok(request, outcome))
@@ -96,7 +98,9 @@ class UaReliable(UaBase):
 
     # --- offers and refreshes -------------------------------------------------------------
 
-    def _offer_outcome(self, dialog: Dialog, request: Request) -> Answer | Refusal | None:
+    def _offer_outcome(
+        self, dialog: Dialog, request: Request
+    ) -> Answer | Refusal | Deferred | None:
         """The application's answer: every re-INVITE (one without an offer asks for ours), an
         UPDATE or PRACK with a body."""
         if self.on_offer is None:

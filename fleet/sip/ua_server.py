@@ -8,7 +8,8 @@ re-INVITE or UPDATE of ours is pending (§5.2). Session timers (RFC 4028 §9): a
 for less than our Min-SE gets 422, the 2xx names interval and refresher and starts the timer,
 a re-INVITE or UPDATE in the session restarts it, one asking for less than our Min-SE gets 422
 too. Reliable provisionals and PRACK (RFC 3262), the offer hook for re-INVITE, UPDATE and PRACK
-(488 when it refuses): :mod:`fleet.sip.ua_reliable`."""
+(488 when it refuses): :mod:`fleet.sip.ua_reliable`; offers answered later (a B2BUA relaying
+them): :mod:`fleet.sip.ua_deferred`."""
 
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ from fleet.sip.transaction_server import (
     NonInviteServerTransaction,
     ServerTransaction,
 )
-from fleet.sip.ua_calls import AnswerRetransmitter, IncomingCall, IncomingState, Refusal
+from fleet.sip.ua_calls import AnswerRetransmitter, Deferred, IncomingCall, IncomingState
+from fleet.sip.ua_deferred import UaOffers
 from fleet.sip.ua_messages import uas_response
-from fleet.sip.ua_reliable import UaReliable
 
 ALLOW = "INVITE, ACK, CANCEL, BYE, PRACK, OPTIONS, INFO, UPDATE"
 
 
-class UasCore(UaReliable):
+class UasCore(UaOffers):
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
         to = request.to
         if to is not None and to.tag is not None:
@@ -233,6 +234,9 @@ class UasCore(UaReliable):
             return
         call = self._unanswered.get(invite)
         if call is None:  # answered or rejected already (or in a dialog): only the 200
+            if self._cancel_offer(request, invite):
+                transaction.respond(uas_response(request, 200, local_tag=None))
+                return
             tag = invite.to_tag or new_tag()
             transaction.respond(uas_response(request, 200, local_tag=tag))
             return
@@ -267,20 +271,15 @@ class UasCore(UaReliable):
             if dialog.id in self._pending:  # §14.2 glare (RFC 3311 §5.2: UPDATE alike)
                 transaction.respond(uas_response(request, 491, local_tag=local_tag))
                 return
+            if self._refuse_while_deferred(dialog, transaction, request):
+                return
             if self._refuse_session_interval(transaction, request):
                 return
             outcome = self._offer_outcome(dialog, request)
-            if isinstance(outcome, Refusal):
-                transaction.respond(uas_response(request, outcome.status, local_tag=local_tag))
-                return
-            dialog.refresh_target(request)
-            response = self._ok(request, outcome, dialog.local_contact)
-            if dialog.id in self.session_timers:
-                self._session_answer(dialog, request, response)
-            if isinstance(transaction, InviteServerTransaction):
-                self._send_2xx(dialog, transaction, response)  # retransmitted until the ACK
+            if isinstance(outcome, Deferred):
+                self._defer(dialog, transaction, request)
             else:
-                transaction.respond(response)
+                self._complete_offer(dialog, transaction, request, outcome)
         elif request.method == "PRACK":
             self._prack(dialog, transaction, request)
         elif request.method == "BYE":

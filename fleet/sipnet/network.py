@@ -13,10 +13,14 @@ mobile core (DESIGN §8, ISC profile, terminating case).
 - A BYE from either side, the caller's CANCEL, and a dialog the UA core ends by itself are
   ``LegReleased`` to the engine.
 
+After ``bridge``, a re-INVITE or UPDATE with an offer from either side (hold, retrieve) is
+relayed to the other leg with its SDP unchanged and the other's answer or refusal returned
+(:mod:`fleet.sipnet.relay`); before it, such an offer is refused 491.
+
 Not yet (issue 12, next): announcements (``play`` is logged; the engine's release that
 follows gives the caller the cause's response), conferences and a bridge of legs already
-answered (re-INVITE: logged, nothing sent), PRACK/UPDATE relayed between legs, the originating
-case, History-Info on the 181 itself (the UA's ``ring`` takes no headers yet).
+answered (re-INVITE: logged, nothing sent), PRACK relayed between legs (early offers), the
+originating case, History-Info on the 181 itself (the UA's ``ring`` takes no headers yet).
 
 Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
 History-Info and Diversion; each new hop is told to the caller, while its INVITE is
@@ -49,7 +53,8 @@ from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, Outgoi
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.history import diversion_headers, history_info
-from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of
+from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of, identity_withheld
+from fleet.sipnet.relay import OfferRelay, Side
 
 UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
 RELAYED = (180, 183)
@@ -81,6 +86,8 @@ class SipNetwork:
         self._b_ids: dict[OutgoingCall, str] = {}
         self._dialogs: dict[DialogId, str] = {}
         self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
+        self.relay = OfferRelay(agent)
+        agent.on_offer = self.relay
 
     def attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -94,7 +101,7 @@ class SipNetwork:
     @property
     def legs(self) -> int:
         """Legs this adapter still tracks (zero once every call has ended)."""
-        return len(self._a) + len(self._b) + len(self._dialogs)
+        return len(self._a) + len(self._b) + len(self._dialogs) + len(self.relay)
 
     # -- the Network port ------------------------------------------------------------------
 
@@ -138,6 +145,12 @@ class SipNetwork:
         self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
         if caller.dialog is not None:
             self._dialogs[caller.dialog.id] = a_leg
+            if callee.call.dialog is not None:
+                offer = caller.invite
+                self.relay.join(
+                    Side(caller.dialog, callee.answer, callee.answer_type),
+                    Side(callee.call.dialog, offer.body, offer.headers.get("Content-Type")),
+                )
 
     def release(self, leg_id: str, cause: ReleaseCause) -> None:
         caller = self._forget_a(leg_id)
@@ -146,6 +159,7 @@ class SipNetwork:
                 self.agent.reject(caller, final_status(cause))
             elif caller.dialog is not None:
                 self._dialogs.pop(caller.dialog.id, None)
+                self.relay.part(caller.dialog)
                 self.agent.bye(caller.dialog)
             return
         callee = self._forget_b(leg_id)
@@ -176,7 +190,12 @@ class SipNetwork:
             caller=caller.value if caller else None,
             dialled=dialled,
         )
-        self.engine.incoming_call(leg_id=leg_id, caller=caller, dialled=dialled)
+        self.engine.incoming_call(
+            leg_id=leg_id,
+            caller=caller,
+            dialled=dialled,
+            restricted=identity_withheld(call.invite),
+        )
 
     def incoming_ended(self, call: IncomingCall) -> None:
         leg_id = self._a_ids.get(call)
@@ -217,6 +236,7 @@ class SipNetwork:
             self.engine.handle(LegUnreachable(leg_id))
 
     def dialog_ended(self, dialog: Dialog) -> None:
+        self.relay.part(dialog)
         leg_id = self._dialogs.pop(dialog.id, None)
         if leg_id is None:
             return
@@ -254,6 +274,7 @@ class SipNetwork:
         call = leg.call
         if call.state is OutgoingState.CONFIRMED and call.dialog is not None:
             self._dialogs.pop(call.dialog.id, None)
+            self.relay.part(call.dialog)
             self.agent.bye(call.dialog)
         else:
             self.agent.cancel(call)

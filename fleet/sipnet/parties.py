@@ -13,7 +13,7 @@ from __future__ import annotations
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.sip.message import Request
-from fleet.sip.uri import Uri, UriError
+from fleet.sip.uri import Uri, UriError, unescape
 from fleet.sip.values import parse_name_addr
 
 CORRELATION_HEADER = "X-FleetPBX-Call"
@@ -22,11 +22,12 @@ ANONYMOUS = '"Anonymous" <sip:anonymous@anonymous.invalid>'
 
 def uri_number(uri: Uri) -> str | None:
     """The telephone number of a ``tel:`` URI or the user part of a SIP URI, without its
-    parameters (``;phone-context``, ``;npdi``…)."""
+    parameters (``;phone-context``, ``;npdi``…), its escapes resolved (a per-call prefix
+    dialled as ``#31#`` arrives as ``%2331%23``)."""
     text = uri.opaque if uri.scheme == "tel" else uri.user
     if not text:
         return None
-    return text.split(";", 1)[0]
+    return unescape(text.split(";", 1)[0])  # ``%23`` of a ``#31#`` prefix is a ``#``
 
 
 def dialled_of(invite: Request) -> str | None:
@@ -34,6 +35,16 @@ def dialled_of(invite: Request) -> str | None:
         return uri_number(invite.uri)
     except UriError:
         return None
+
+
+def identity_withheld(invite: Request) -> bool:
+    """The core asks that the caller's identity be withheld (RFC 3323 ``Privacy: id``, or
+    ``header`` / ``user``, which withhold it too; ``none`` and ``session`` do not)."""
+    for value in invite.headers.get_all("Privacy"):
+        for token in value.replace(",", ";").split(";"):
+            if token.strip().lower() in ("id", "header", "user"):
+                return True
+    return False
 
 
 def caller_of(invite: Request, policy: NumberPolicy) -> E164 | None:

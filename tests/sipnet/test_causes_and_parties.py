@@ -11,7 +11,13 @@ from fleet.sip.message import Request, parse_message
 from fleet.sip.transport_types import TCP, UDP, Peer
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.edge import core_peer
-from fleet.sipnet.parties import CORRELATION_HEADER, b_leg_identity, caller_of, dialled_of
+from fleet.sipnet.parties import (
+    CORRELATION_HEADER,
+    b_leg_identity,
+    caller_of,
+    dialled_of,
+    identity_withheld,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,6 +87,22 @@ def test_the_dialled_number_is_the_request_uris_and_the_caller_the_asserted_one(
     )
     assert dialled_of(request) == "+33611000001"
     assert caller_of(request, NumberPolicy()) == E164("+33611000007")
+
+
+def test_a_per_call_prefix_escaped_in_the_request_uri_is_dialled_as_a_hash() -> None:
+    request = invite("sip:%2331%23+33611000003@ims.example;user=phone", "")
+    assert dialled_of(request) == "#31#+33611000003"
+
+
+@pytest.mark.parametrize(
+    ("privacy", "withheld"),
+    [("id", True), ("header;id", True), ("user", True), ("none", False), ("session", False)],
+)
+def test_the_cores_privacy_request_withholds_the_callers_identity(
+    privacy: str, withheld: bool
+) -> None:
+    request = invite("tel:+33611000001", f"Privacy: {privacy}\r\n")
+    assert identity_withheld(request) is withheld
 
 
 def test_without_asserted_identity_the_caller_is_froms_user() -> None:

@@ -35,7 +35,7 @@ from fleet.core.calls.ports import (
 from fleet.core.calls.presence import Presence
 from fleet.core.calls.router import Router
 from fleet.core.clock import Clock
-from fleet.core.dialling import Dialled
+from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.values import CallOutcome
@@ -88,10 +88,14 @@ class Engine:
 
     # -- what the network tells the engine ---------------------------------------------
 
-    def incoming_call(self, *, leg_id: str, caller: E164 | None, dialled: str) -> Call:
+    def incoming_call(
+        self, *, leg_id: str, caller: E164 | None, dialled: str, restricted: bool = False
+    ) -> Call:
         """A caller's leg reached the service: resolve what was dialled and route it.
         ``dialled`` may carry a per-call caller-id prefix (``#31#N`` hides the caller's
-        number for this call, ``*31#N`` shows it)."""
+        number for this call, ``*31#N`` shows it); ``restricted``: the network already
+        withholds the caller's identity (SIP: ``Privacy: id`` from the core), which nothing
+        here lifts."""
         what = Dialled.parse(dialled)
         own_line = self.directory.by_msisdn(caller) if caller else None
         caller_fleet = own_line.line.fleet_id if own_line else None
@@ -112,9 +116,9 @@ class Engine:
             called=number,
             a_leg=a_leg,
             fleet_id=fleet_id,
-            presentation=what.presentation(
-                hidden_by_default=bool(own_line and CLIR.of(own_line.line))
-            ),
+            presentation=Presentation.RESTRICTED
+            if restricted
+            else what.presentation(hidden_by_default=bool(own_line and CLIR.of(own_line.line))),
         )
         if number is None:
             call.record.called = digits or dialled
