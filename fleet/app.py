@@ -22,7 +22,7 @@ from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
 from fleet.db.engine import create_engine, ping, session_factory
-from fleet.exchange import Exchange, build_exchange
+from fleet.exchange import Exchange, build_exchange, build_sip_exchange
 from fleet.exchange.eventlog import StructlogEvents
 from fleet.exchange.ids import CallIds
 from fleet.exchange.looptime import LoopTime
@@ -132,8 +132,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     records = open_call_records(settings=settings, calls=services.calls, owner=ids.prefix)
     exchange: Exchange[SimulatedNetwork] | Exchange[SipNetwork]
     if settings.network is NetworkKind.SIP:
-        exchange = app[SIP_EXCHANGE] = build_exchange(
-            network=NetworkKind.SIP,
+        exchange = app[SIP_EXCHANGE] = build_sip_exchange(
             sip=sip_side(settings, app[SIP_STACK]),
             time=LoopTime(),
             directory=app[DIRECTORY],

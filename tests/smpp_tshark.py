@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self
 
 import pytest
 
@@ -246,20 +246,30 @@ async def not_smpp(binary: str, path: Path, port: int) -> list[int]:
     return await frames(binary, path, port, "tcp.len > 0 && !smpp && !tcp.reassembled_in")
 
 
-class LoopbackCapture:
-    """``tshark -i lo -f "tcp port N" -w FILE`` for the length of an ``async with``.
+class TsharkCapture:
+    """``tshark -i lo -f FILTER -w FILE`` for the length of an ``async with``; ``decode_as``
+    are the ``-d`` options reading the file back (``wait_for``).
 
     Entering returns once dumpcap captures (tshark says "Capturing on", then dumpcap writes the
     file's header: it does so after opening the interface with its filter). Leaving stops tshark
     with SIGINT and waits for it; it is killed if it does not stop in time.
     """
 
-    def __init__(self, binary: str, *, port: int, path: Path, interface: str = "lo") -> None:
-        self.binary, self.port, self.path, self.interface = binary, port, path, interface
+    def __init__(
+        self,
+        binary: str,
+        *,
+        path: Path,
+        capture_filter: str,
+        decode_as: tuple[str, ...],
+        interface: str = "lo",
+    ) -> None:
+        self.binary, self.path, self.interface = binary, path, interface
+        self.capture_filter, self.decode_as = capture_filter, decode_as
         self.stderr: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
 
-    async def __aenter__(self) -> LoopbackCapture:
+    async def __aenter__(self) -> Self:
         try:
             await self.start()
         except BaseException:
@@ -288,7 +298,7 @@ class LoopbackCapture:
             "-i",
             self.interface,
             "-f",
-            f"tcp port {self.port}",
+            self.capture_filter,
             "-w",
             str(self.path),
             stdin=asyncio.subprocess.DEVNULL,
@@ -296,21 +306,18 @@ class LoopbackCapture:
             stderr=asyncio.subprocess.PIPE,
         )
         assert process.stderr is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_TIMEOUT
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout(START_TIMEOUT):
                 while not any("Capturing on" in line for line in self.stderr):
                     line = await process.stderr.readline()
                     if not line:
+                        self._refused()
                         raise CaptureError(f"tshark ended before capturing: {self._said()}")
                     self.stderr.append(line.decode(errors="replace").rstrip())
                 while not (self.path.exists() and self.path.stat().st_size > 0):
                     if process.returncode is not None:
                         self.stderr.extend((await process.stderr.read()).decode().splitlines())
-                        for said in self.stderr:
-                            if "permission to capture" in said:
-                                _unable(f"{NOT_PERMITTED}: {said.strip()}")
+                        self._refused()
                         raise CaptureError(f"tshark exited {process.returncode}: {self._said()}")
                     await asyncio.sleep(0.01)
         except TimeoutError:
@@ -318,11 +325,17 @@ class LoopbackCapture:
                 f"tshark not capturing after {START_TIMEOUT} s: {self._said()}"
             ) from None
 
-    async def wait_for(self, display_filter: str, *, within: float = WITHIN) -> None:
-        """Wait until the file being written holds a packet matching ``display_filter``.
+    def _refused(self) -> None:
+        for said in self.stderr:
+            if "permission to capture" in said or "Operation not permitted" in said:
+                _unable(f"{NOT_PERMITTED}: {said.strip()}")
 
-        dumpcap reads packets in blocks and flushes the file every half second or so: waiting
-        for the last expected packet before stopping keeps the end of the session in the file.
+    async def wait_for(
+        self, display_filter: str, *, count: int = 1, within: float = WITHIN
+    ) -> None:
+        """Wait until the file being written holds ``count`` packets matching
+        ``display_filter``: dumpcap flushes the file in blocks (every half second or so) and
+        writes packets in order, so once the last expected one is there the whole session is.
         """
 
         async def matched() -> bool:
@@ -330,8 +343,7 @@ class LoopbackCapture:
                 self.binary,
                 "-r",
                 str(self.path),
-                "-d",
-                f"tcp.port=={self.port},smpp",
+                *self.decode_as,
                 "-Y",
                 display_filter,
                 "-T",
@@ -340,9 +352,11 @@ class LoopbackCapture:
                 "frame.number",
                 live=True,
             )
-            return bool(out.strip())
+            return len(out.split()) >= count
 
-        await eventually(matched, within=within, every=0.1, what=f"a packet {display_filter!r}")
+        await eventually(
+            matched, within=within, every=0.1, what=f"{count} packet(s) {display_filter!r}"
+        )
 
     async def stop(self) -> None:
         process, self._process = self._process, None
@@ -364,3 +378,17 @@ class LoopbackCapture:
 
     def _said(self) -> str:
         return " / ".join(line for line in self.stderr if "Running as user" not in line) or "-"
+
+
+class LoopbackCapture(TsharkCapture):
+    """The SMPP session on TCP ``port``, read back by the SMPP dissector."""
+
+    def __init__(self, binary: str, *, port: int, path: Path, interface: str = "lo") -> None:
+        super().__init__(
+            binary,
+            path=path,
+            capture_filter=f"tcp port {port}",
+            decode_as=("-d", f"tcp.port=={port},smpp"),
+            interface=interface,
+        )
+        self.port = port

@@ -3,7 +3,7 @@ adapter, timers, directory, recorder, event log) and the call groups it reaches,
 ``serve``, ``demo``, ``simulate``, the tests and the benches; real time on the event loop
 and the structlog event sink of production."""
 
-from fleet.exchange.build import Exchange, build_exchange
+from fleet.exchange.build import Exchange, build_exchange, build_sip_exchange
 from fleet.exchange.scenarios import play_scenario
 
-__all__ = ["Exchange", "build_exchange", "play_scenario"]
+__all__ = ["Exchange", "build_exchange", "build_sip_exchange", "play_scenario"]

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar, overload
+from typing import Generic, TypeVar
 
 from callgroups.hunt import GroupHunter
-from fleet.config import NetworkKind
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.ports import (
     Directory,
@@ -41,90 +40,48 @@ class Exchange(Generic[N]):
     time: TimeSource
 
 
-@overload
 def build_exchange(
     *,
     time: TimeSource,
     directory: Directory,
     recorder: Recorder,
     policy: NumberPolicy,
-    network: Literal[NetworkKind.SIMULATED] = ...,
-    sip: None = None,
-    log: EventLog = ...,
-    limits: Limits | None = ...,
-    new_id: Callable[[], str] | None = ...,
-    seed: int = ...,
-    history: int = ...,
-) -> Exchange[SimulatedNetwork]: ...
-
-
-@overload
-def build_exchange(
-    *,
-    time: TimeSource,
-    directory: Directory,
-    recorder: Recorder,
-    policy: NumberPolicy,
-    network: Literal[NetworkKind.SIP],
-    sip: SipSide,
-    log: EventLog = ...,
-    limits: Limits | None = ...,
-    new_id: Callable[[], str] | None = ...,
-    seed: int = ...,
-    history: int = ...,
-) -> Exchange[SipNetwork]: ...
-
-
-@overload
-def build_exchange(
-    *,
-    time: TimeSource,
-    directory: Directory,
-    recorder: Recorder,
-    policy: NumberPolicy,
-    network: NetworkKind,
-    sip: SipSide | None = None,
-    log: EventLog = ...,
-    limits: Limits | None = ...,
-    new_id: Callable[[], str] | None = ...,
-    seed: int = ...,
-    history: int = ...,
-) -> Exchange[SimulatedNetwork] | Exchange[SipNetwork]: ...
-
-
-def build_exchange(
-    *,
-    time: TimeSource,
-    directory: Directory,
-    recorder: Recorder,
-    policy: NumberPolicy,
-    network: NetworkKind = NetworkKind.SIMULATED,
-    sip: SipSide | None = None,
     log: EventLog = no_log,
     limits: Limits | None = None,
     new_id: Callable[[], str] | None = None,
     seed: int = 0,
     history: int = 50_000,
-) -> Exchange[SimulatedNetwork] | Exchange[SipNetwork]:
-    """The engine on the network adapter ``network`` (SIP needs ``sip``: the agent on the
-    stack and the core's address; its setup guard is timer B unless ``limits`` say).
-    ``seed`` drives random distribution, ``history`` how many timeline entries the simulated
-    network keeps. Call and leg ids come from ``new_id``, by default ids unique across
-    restarts and processes (``CallIds``): a call record is stored under its call's id."""
-    if network is NetworkKind.SIMULATED:
-        simulated = SimulatedNetwork(time=time, history=history)
-        engine = _engine(simulated, time, directory, recorder, policy, log, limits, new_id, seed)
-        simulated.attach(engine.engine)
-        return Exchange(engine=engine.engine, groups=engine.groups, network=simulated, time=time)
-    if network is NetworkKind.SIP:
-        if sip is None:
-            raise ValueError("a SIP network needs the SIP side (agent and core address)")
-        adapter = SipNetwork(sip.agent, sip.core, log=log)
-        limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
-        engine = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)
-        adapter.attach(engine.engine)
-        return Exchange(engine=engine.engine, groups=engine.groups, network=adapter, time=time)
-    raise ValueError(f"no network adapter {network!r}")  # pragma: no cover - enum exhausted
+) -> Exchange[SimulatedNetwork]:
+    """The engine on the simulated network (the demo's, scenarios', tests'). ``seed`` drives
+    random distribution, ``history`` how many timeline entries the network keeps. Call and
+    leg ids come from ``new_id``, by default ids unique across restarts and processes
+    (``CallIds``): a call record is stored under its call's id."""
+    simulated = SimulatedNetwork(time=time, history=history)
+    built = _engine(simulated, time, directory, recorder, policy, log, limits, new_id, seed)
+    simulated.attach(built.engine)
+    return Exchange(engine=built.engine, groups=built.groups, network=simulated, time=time)
+
+
+def build_sip_exchange(
+    *,
+    sip: SipSide,
+    time: TimeSource,
+    directory: Directory,
+    recorder: Recorder,
+    policy: NumberPolicy,
+    log: EventLog = no_log,
+    limits: Limits | None = None,
+    new_id: Callable[[], str] | None = None,
+    seed: int = 0,
+) -> Exchange[SipNetwork]:
+    """The engine on SIP: the adapter of ``fleet.sipnet`` on the agent the composition root
+    made on its stack (``sip``: the agent and the core's address); the setup guard is timer B
+    unless ``limits`` say otherwise. The rest as :func:`build_exchange`."""
+    adapter = SipNetwork(sip.agent, sip.core, log=log)
+    limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
+    built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)
+    adapter.attach(built.engine)
+    return Exchange(engine=built.engine, groups=built.groups, network=adapter, time=time)
 
 
 @dataclass(frozen=True)

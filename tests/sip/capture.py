@@ -7,22 +7,15 @@ The generic parts (finding tshark, running it, skipping or failing under
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import signal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from tests.polling import WITHIN, eventually
-from tests.smpp_tshark import NOT_PERMITTED, CaptureError, _unable, run_tshark
+from tests.smpp_tshark import TsharkCapture, run_tshark
 
-START_TIMEOUT = 30.0  # tshark loads every dissector before it starts dumpcap
-STOP_TIMEOUT = 20.0
 # Wireshark's expert severities (epan/proto.h): PI_CHAT, PI_NOTE, PI_WARN, PI_ERROR
 CHAT, NOTE, WARNING, ERROR = 0x00200000, 0x00400000, 0x00600000, 0x00800000
 
@@ -201,126 +194,19 @@ async def expert_infos(binary: str, path: Path, ports: tuple[int, ...]) -> list[
     return infos
 
 
-class SipCapture:
-    """``tshark -i lo -f "udp port N or tcp port N or ..." -w FILE`` for an ``async with``.
-
-    Entering returns once dumpcap captures: tshark says "Capturing on", then dumpcap writes the
-    file's header, which it does after opening the interface with its filter. Leaving stops
-    tshark with SIGINT and waits for it (killed if it does not stop in time).
-    """
+class SipCapture(TsharkCapture):
+    """UDP and TCP on each of ``ports``, read back by the SIP dissector (:func:`decoding`)."""
 
     def __init__(
         self, binary: str, *, ports: tuple[int, ...], path: Path, interface: str = "lo"
     ) -> None:
-        self.binary, self.ports, self.path, self.interface = binary, ports, path, interface
-        self.stderr: list[str] = []
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def __aenter__(self) -> SipCapture:
-        try:
-            await self._start()
-        except BaseException:
-            with contextlib.suppress(CaptureError):
-                await self._stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            await self._stop()
-            return
-        with contextlib.suppress(CaptureError):  # keep the error that ended the session
-            await self._stop()
-
-    async def _start(self) -> None:
-        if self.path.exists():
-            raise CaptureError(f"{self.path} exists: the capture would not be fresh")
-        self._process = process = await asyncio.create_subprocess_exec(
-            self.binary,
-            "-i",
-            self.interface,
-            "-f",
-            " or ".join(f"{proto} port {port}" for port in self.ports for proto in ("udp", "tcp")),
-            "-w",
-            str(self.path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+        super().__init__(
+            binary,
+            path=path,
+            capture_filter=" or ".join(
+                f"{proto} port {port}" for port in ports for proto in ("udp", "tcp")
+            ),
+            decode_as=decoding(ports),
+            interface=interface,
         )
-        assert process.stderr is not None
-        try:
-            async with asyncio.timeout(START_TIMEOUT):
-                while not any("Capturing on" in line for line in self.stderr):
-                    line = await process.stderr.readline()
-                    if not line:
-                        self._refused()
-                        raise CaptureError(f"tshark ended before capturing: {self._said()}")
-                    self.stderr.append(line.decode(errors="replace").rstrip())
-                while not (self.path.exists() and self.path.stat().st_size > 0):
-                    if process.returncode is not None:
-                        self.stderr.extend((await process.stderr.read()).decode().splitlines())
-                        self._refused()
-                        raise CaptureError(f"tshark exited {process.returncode}: {self._said()}")
-                    await asyncio.sleep(0.01)
-        except TimeoutError:
-            raise CaptureError(
-                f"tshark not capturing after {START_TIMEOUT} s: {self._said()}"
-            ) from None
-
-    def _refused(self) -> None:
-        for said in self.stderr:
-            if "permission to capture" in said or "Operation not permitted" in said:
-                _unable(f"{NOT_PERMITTED}: {said.strip()}")
-
-    async def wait_for(
-        self, display_filter: str, *, count: int = 1, within: float = WITHIN
-    ) -> None:
-        """Wait until the file being written holds ``count`` packets matching
-        ``display_filter``: dumpcap flushes the file in blocks, and packets are written in
-        order, so once the last expected one is there the whole session is."""
-
-        async def matched() -> bool:
-            out = await run_tshark(
-                self.binary,
-                "-r",
-                str(self.path),
-                *decoding(self.ports),
-                "-Y",
-                display_filter,
-                "-T",
-                "fields",
-                "-e",
-                "frame.number",
-                live=True,
-            )
-            return len(out.split()) >= count
-
-        await eventually(
-            matched, within=within, every=0.1, what=f"{count} packet(s) {display_filter!r}"
-        )
-
-    async def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            if process.returncode is None:
-                process.send_signal(signal.SIGINT)
-            async with asyncio.timeout(STOP_TIMEOUT):
-                _, err = await process.communicate()
-            self.stderr.extend(err.decode(errors="replace").splitlines())
-        finally:
-            if process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.communicate()
-        if process.returncode != 0:
-            raise CaptureError(f"tshark exited {process.returncode}: {self._said()}")
-
-    def _said(self) -> str:
-        return " / ".join(line for line in self.stderr if "Running as user" not in line) or "-"
+        self.ports = ports

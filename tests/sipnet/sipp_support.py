@@ -1,6 +1,6 @@
 """FleetPBX on SIP for the SIPp tests: the adapter on a :class:`SipStack` built as ``fleet.app``
 builds it for ``network = sip`` (the edge as TU, the agent on the stack, the exchange by
-``build_exchange``), listening on a free UDP port of 127.0.0.1, its callee legs going to
+``build_sip_exchange``), listening on a free UDP port of 127.0.0.1, its callee legs going to
 SIPp playing the core's side of the handsets."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fleet.config import NetworkKind
 from fleet.core.numbering import NumberPolicy
-from fleet.exchange import Exchange, build_exchange
+from fleet.exchange import Exchange, build_sip_exchange
 from fleet.exchange.looptime import LoopTime
 from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
@@ -36,8 +35,7 @@ async def fleetpbx(
     try:
         port = stack.listening[0]
         agent = agent_on_stack(stack, edge, Peer(UDP, "127.0.0.1", port))
-        exchange = build_exchange(
-            network=NetworkKind.SIP,
+        exchange = build_sip_exchange(
             sip=SipSide(agent=agent, core=core_peer(core)),
             time=LoopTime(),
             directory=directory,

@@ -1,5 +1,5 @@
 """FleetPBX on SIP in virtual time, without sockets: the exchange built on the SIP network
-(``build_exchange``) with its agent at 192.0.2.10, and two user agents playing the core over
+(``build_sip_exchange``) with its agent at 192.0.2.10, and two user agents playing the core over
 the lossy link simulator: the S-CSCF sending callers' INVITEs (192.0.2.1) and the core's
 side of the callees' handsets, where B-legs go (192.0.2.2), answering each number as told."""
 
@@ -9,11 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from fleet.config import NetworkKind
 from fleet.core.calls.engine import Engine
 from fleet.core.model import CallRecord
 from fleet.core.numbering import NumberPolicy
-from fleet.exchange import build_exchange
+from fleet.exchange import build_sip_exchange
 from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import UDP, Peer
 from fleet.sip.ua_calls import IncomingCall, OutgoingCall
@@ -166,8 +165,7 @@ def core(world: World | None = None) -> Core:
     to_scscf.receiver = scscf.layer
     to_handsets.receiver = handsets.layer
     records = Records()
-    built = build_exchange(
-        network=NetworkKind.SIP,
+    built = build_sip_exchange(
         sip=SipSide(agent=agent, core=HANDSETS),
         time=ClockTime(clock),
         directory=world.fleets.table,
