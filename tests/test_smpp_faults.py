@@ -90,9 +90,15 @@ async def test_a_black_hole_holds_only_the_window_and_only_until_the_timeout(
             for i in range(3)
         ]
         await eventually(lambda: len(smsc.submits) == 2)
+        loop = asyncio.get_running_loop()
+        submitted = loop.time()
         assert not sends[2].done() and len(smsc.submits) == 2  # the third waits for room
-        # other traffic goes on while the window is full: enquire_link, and a USSD request
+        # other traffic goes on while the window is full: enquire_link, and a USSD request.
+        # The request comes a second after the submits, so its answer's wait for room ends a
+        # second after they time out and free the window: right behind them, the two
+        # deadlines were milliseconds apart and a loaded loop could fire them together.
         await smsc.enquire_link()
+        await eventually(lambda: loop.time() >= submitted + 1.0)
         answer = asyncio.create_task(smsc.ussd(MSISDN, "*#21#"))
         await eventually(lambda: len(handler.requests) == 1)
         assert not sends[0].done()  # answered before the black-holed submits timed out
