@@ -203,17 +203,26 @@ async def frames(binary: str, path: Path, port: int, display_filter: str) -> lis
     return [int(line) for line in out.split()]
 
 
-async def dissection_problems(binary: str, path: Path, port: int) -> list[str]:
-    """Malformed packets and expert infos of severity error, as ``frame N: message`` lines."""
-    malformed = await frames(binary, path, port, "_ws.malformed")
-    problems = [f"frame {frame}: malformed packet" for frame in malformed]
-    expert = await run_tshark(
+@dataclass(frozen=True, slots=True)
+class ExpertInfo:
+    """One expert info of a dissected frame (Wireshark's severity: chat, note, warning, error)."""
+
+    frame: int
+    severity: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"frame {self.frame}: [{self.severity:#x}] {self.message}"
+
+
+async def read_expert_infos(binary: str, path: Path, options: tuple[str, ...]) -> list[ExpertInfo]:
+    """Every expert info of the capture at ``path`` (any severity), in frame order, read with
+    the dissector ``options`` (``-d`` decode-as, ``-o`` preferences)."""
+    out = await run_tshark(
         binary,
         "-r",
         str(path),
-        "-d",
-        f"tcp.port=={port},smpp",
-        *SMPP_PREFERENCES,
+        *options,
         "-Y",
         "_ws.expert",
         "-T",
@@ -229,13 +238,25 @@ async def dissection_problems(binary: str, path: Path, port: int) -> list[str]:
         "-e",
         "_ws.expert.message",
     )
-    for line in expert.splitlines():
+    infos: list[ExpertInfo] = []
+    for line in out.splitlines():
         frame, severities, messages = [*line.split("\t"), "", ""][:3]
         for severity, message in zip(
             severities.split("\x1f"), messages.split("\x1f"), strict=False
         ):
-            if severity and int(severity, 0) >= ERROR_SEVERITY:
-                problems.append(f"frame {frame}: {message}")
+            if severity:
+                infos.append(ExpertInfo(int(frame), int(severity, 0), message))
+    return infos
+
+
+async def dissection_problems(binary: str, path: Path, port: int) -> list[str]:
+    """Malformed packets and expert infos of severity error, as ``frame N: message`` lines."""
+    malformed = await frames(binary, path, port, "_ws.malformed")
+    problems = [f"frame {frame}: malformed packet" for frame in malformed]
+    options = ("-d", f"tcp.port=={port},smpp", *SMPP_PREFERENCES)
+    for info in await read_expert_infos(binary, path, options):
+        if info.severity >= ERROR_SEVERITY:
+            problems.append(f"frame {info.frame}: {info.message}")
     return problems
 
 

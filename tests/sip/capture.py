@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from tests.smpp_tshark import TsharkCapture, run_tshark
+from tests.smpp_tshark import ExpertInfo, TsharkCapture, read_expert_infos, run_tshark
 
 # Wireshark's expert severities (epan/proto.h): PI_CHAT, PI_NOTE, PI_WARN, PI_ERROR
 CHAT, NOTE, WARNING, ERROR = 0x00200000, 0x00400000, 0x00600000, 0x00800000
@@ -69,16 +69,6 @@ class SipMessage:
         first = self.method if self.method is not None else f"{self.status} ({self.cseq_method})"
         ports = f":{self.src_port}->:{self.dst_port}"
         return f"#{self.frame} {self.transport.value} {ports} {first}"
-
-
-@dataclass(frozen=True, slots=True)
-class ExpertInfo:
-    frame: int
-    severity: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"frame {self.frame}: [{self.severity:#x}] {self.message}"
 
 
 def _leaves(tree: Any, into: dict[str, list[str]]) -> None:
@@ -163,35 +153,7 @@ async def malformed(binary: str, path: Path, ports: tuple[int, ...]) -> list[int
 
 async def expert_infos(binary: str, path: Path, ports: tuple[int, ...]) -> list[ExpertInfo]:
     """Every expert info of the capture (any severity), in frame order."""
-    out = await run_tshark(
-        binary,
-        "-r",
-        str(path),
-        *decoding(ports),
-        "-Y",
-        "_ws.expert",
-        "-T",
-        "fields",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=\x1f",
-        "-e",
-        "frame.number",
-        "-e",
-        "_ws.expert.severity",
-        "-e",
-        "_ws.expert.message",
-    )
-    infos: list[ExpertInfo] = []
-    for line in out.splitlines():
-        frame, severities, messages = [*line.split("\t"), "", ""][:3]
-        for severity, message in zip(
-            severities.split("\x1f"), messages.split("\x1f"), strict=False
-        ):
-            if severity:
-                infos.append(ExpertInfo(int(frame), int(severity, 0), message))
-    return infos
+    return await read_expert_infos(binary, path, decoding(ports))
 
 
 class SipCapture(TsharkCapture):

@@ -35,7 +35,9 @@ USERNAME = "alice"
 PASSWORD = "wonderland"
 
 
-def sdp_answer(port: int) -> bytes:
+def sdp(port: int) -> bytes:
+    """A small audio session description on loopback (the offer of our caller, the answer of
+    our callee)."""
     lines = [
         "v=0",
         f"o=fleetpbx 1 1 IN IP4 {LOOPBACK}",
@@ -114,9 +116,7 @@ class SippApp(UserAgent):
         if script.ring:
             self.ring(call)
         if script.answer:
-            self.answer(
-                call, body=sdp_answer(self.address.port + 2), content_type="application/sdp"
-            )
+            self.answer(call, body=sdp(self.address.port + 2), content_type="application/sdp")
             self.tally.answered += 1
 
     def _authenticated(self, call: IncomingCall) -> bool:

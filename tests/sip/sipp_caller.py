@@ -25,21 +25,7 @@ from fleet.sip.transport_types import UDP, Peer, Transport, TransportConfig
 from fleet.sip.ua_calls import OutgoingCall, OutgoingState, ReInvite
 from fleet.sip.ua_core import UserAgent
 from fleet.sip.validate import UasPolicy
-
-LOOPBACK = "127.0.0.1"
-
-
-def sdp_offer(port: int) -> bytes:
-    lines = [
-        "v=0",
-        f"o=fleetpbx 1 1 IN IP4 {LOOPBACK}",
-        "s=-",
-        f"c=IN IP4 {LOOPBACK}",
-        "t=0 0",
-        f"m=audio {port} RTP/AVP 0",
-        "a=rtpmap:0 PCMU/8000",
-    ]
-    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+from tests.sip.sipp_app import LOOPBACK, sdp
 
 
 @dataclass
@@ -87,7 +73,7 @@ class SippCaller(UserAgent):
         return self.invite(
             f"sip:{service}@{LOOPBACK}:{port}",
             Peer(transport, LOOPBACK, port),
-            body=sdp_offer(self.address.port + 2),
+            body=sdp(self.address.port + 2),
             content_type="application/sdp",
         )
 
@@ -132,7 +118,7 @@ class SippCaller(UserAgent):
             self.bye(reinvite.dialog)
 
     def _offer(self) -> bytes:
-        return sdp_offer(self.address.port + 2)
+        return sdp(self.address.port + 2)
 
 
 @asynccontextmanager
