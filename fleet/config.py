@@ -79,6 +79,11 @@ class Settings:
     sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
     # network sip: where B-legs go (the S-CSCF / the core's entry), host:port[;transport=tcp]
     sip_core: str = ""
+    # the media server (MRF): announcements (RFC 4240 annc), queue music, conferences;
+    # host[:port][;transport=...]; empty: none (announcements are then skipped)
+    sip_media_server: str = ""
+    # key encrypting the SIP trunks' Digest secrets at rest (32 bytes, url-safe base64)
+    sip_trunk_secret_key: str = ""
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -107,7 +112,7 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url":
                 value = _mask_password(value)
-            if f.name in ("smpp_password", "session_key") and value:
+            if f.name in ("smpp_password", "session_key", "sip_trunk_secret_key") and value:
                 value = "***"
             out[f.name] = value
         return out
@@ -273,6 +278,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_retry_after": _count(0, 3600),
     "sip_udp_receive_buffer": _count(0, 1 << 30),
     "sip_core": _sip_core,
+    "sip_media_server": _sip_core,
+    "sip_trunk_secret_key": _text,
 }
 
 
