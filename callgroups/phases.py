@@ -189,9 +189,8 @@ def no_answer(call: Call, group: CallGroup, hunter: GroupHunter, *, reason: NoAn
     if destination is not None:
         call.forward(destination, source=group.number, group_id=group.id, detail=detail)
         return
-    call.announce(Announcement.GROUP_NO_ANSWER)
     cause = {
         NoAnswerReason.QUEUE_FULL: ReleaseCause.QUEUE_FULL,
         NoAnswerReason.QUEUE_TIMEOUT: ReleaseCause.QUEUE_TIMEOUT,
     }.get(reason, ReleaseCause.NO_ANSWER)
-    call.finish(CallOutcome.NO_ANSWER, cause)
+    call.finish(CallOutcome.NO_ANSWER, cause, announcement=Announcement.GROUP_NO_ANSWER)

@@ -86,10 +86,12 @@ def build_sip_stack(settings: Settings) -> SipStack:
 
 def sip_side(settings: Settings, stack: SipStack) -> SipSide:
     """The SIP network adapter's user agent on the started ``stack`` (built by
-    :func:`build_sip_stack` for ``network = sip``), and the core's address."""
+    :func:`build_sip_stack` for ``network = sip``), the core's address and the media
+    server's (``sip_media_server``, same syntax; empty: none)."""
     edge = stack.tu
     assert isinstance(edge, SipEdge), "the stack was not built for the SIP network"
     config = sip_transport_config(settings)
     address = Peer(UDP, config.advertised_host or config.host, stack.listening[0])
     agent = agent_on_stack(stack, edge, address, _timers(settings))
-    return SipSide(agent=agent, core=core_peer(settings.sip_core))
+    media_server = core_peer(settings.sip_media_server) if settings.sip_media_server else None
+    return SipSide(agent=agent, core=core_peer(settings.sip_core), media_server=media_server)

@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sip-core", dest="sip_core", help="network sip: the core, host:port[;transport=tcp]"
     )
     serve.add_argument(
+        "--sip-media-server",
+        dest="sip_media_server",
+        help="network sip: the media server playing announcements, host:port[;transport=tcp]",
+    )
+    serve.add_argument(
         "--migrate", action="store_true", help="upgrade the database schema before starting"
     )
 
@@ -118,6 +123,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "sip_port": getattr(args, "sip_port", None),
         "network": getattr(args, "network", None),
         "sip_core": getattr(args, "sip_core", None),
+        "sip_media_server": getattr(args, "sip_media_server", None),
     }
     return load_settings(cli=cli, config_file=args.config_file)
 

@@ -183,7 +183,13 @@ class SimulatedNetwork:
         b = self._leg_owner.get(b_leg)
         self.say(f"{a.name if a else 'caller'} and {b.name if b else 'callee'} are connected")
 
-    def release(self, leg_id: str, cause: ReleaseCause) -> None:
+    def release(
+        self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
+    ) -> None:
+        """With ``announcement``: the leg hears it, then is released (the simulated
+        announcement takes no time)."""
+        if announcement is not None:
+            self.play(leg_id, announcement)
         handset = self._leg_owner.get(leg_id)
         if handset is not None:
             handset.legs.discard(leg_id)

@@ -305,6 +305,9 @@ def test_an_unknown_short_number_is_rejected_with_an_announcement(ex: Exchange) 
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.REJECTED, "unknown_number")
     assert any(a is Announcement.NUMBER_UNKNOWN for _, a in ex.network.played)
+    texts = [line.text for line in ex.network.timeline]
+    heard = texts.index("Salarié 1 hears 'number_unknown'")
+    assert texts[heard + 1] == "Salarié 1 is released (unknown_number)", "heard, then released"
 
 
 def test_short_numbers_mean_nothing_from_outside_the_fleet(ex: Exchange) -> None:

@@ -44,7 +44,9 @@ class Recorded:
     def bridge(self, a_leg: str, b_leg: str) -> None:
         pass
 
-    def release(self, leg_id: str, cause: ReleaseCause) -> None:
+    def release(
+        self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
+    ) -> None:
         pass
 
     def play(self, leg_id: str, announcement: Announcement) -> None:

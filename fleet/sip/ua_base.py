@@ -105,6 +105,11 @@ class UaBase(ABC):
     def timers(self) -> TimerConfig:
         return self.timer_config
 
+    @property
+    def scheduler(self) -> Scheduler:
+        """The scheduler the UA runs on (an application's timers for its calls use it too)."""
+        return self._scheduler
+
     def retransmitter(self, dialog: Dialog, cseq: int) -> AnswerRetransmitter | None:
         waiting = self._waiting_ack.get(dialog.id)
         return None if waiting is None else waiting.get(cseq)

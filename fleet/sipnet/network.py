@@ -17,10 +17,15 @@ After ``bridge``, a re-INVITE or UPDATE with an offer from either side (hold, re
 relayed to the other leg with its SDP unchanged and the other's answer or refusal returned
 (:mod:`fleet.sipnet.relay`); before it, such an offer is refused 491.
 
-Not yet (issue 12, next): announcements (``play`` is logged; the engine's release that
-follows gives the caller the cause's response), conferences and a bridge of legs already
-answered (re-INVITE: logged, nothing sent), PRACK relayed between legs (early offers), the
-originating case, History-Info on the 181 itself (the UA's ``ring`` takes no headers yet).
+Announcements and the queue's music (:mod:`fleet.sipnet.media`): ``release`` with an
+announcement plays it to the unanswered caller from the media server as early media and gives
+the cause's final response once it is over; ``play`` (a queued caller) lasts until ``bridge``,
+the caller's CANCEL or ``release``.
+
+Not yet (issue 12, next): announcements to an answered leg (logged), conferences and a bridge
+of legs already answered (re-INVITE: logged, nothing sent), PRACK relayed between legs (early
+offers), the originating case, History-Info on the 181 itself (the UA's ``ring`` takes no
+headers yet).
 
 Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
 History-Info and Diversion; each new hop is told to the caller, while its INVITE is
@@ -53,6 +58,7 @@ from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, Outgoi
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.history import diversion_headers, history_info
+from fleet.sipnet.media import MediaPlayer
 from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of, identity_withheld
 from fleet.sipnet.relay import OfferRelay, Side
 
@@ -75,10 +81,18 @@ class BLeg:
 class SipNetwork:
     """The adapter; ``core`` is where B-legs go (the S-CSCF or the core's entry point)."""
 
-    def __init__(self, agent: FleetAgent, core: Peer, *, log: EventLog = no_log) -> None:
+    def __init__(
+        self,
+        agent: FleetAgent,
+        core: Peer,
+        *,
+        media_server: Peer | None = None,
+        log: EventLog = no_log,
+    ) -> None:
         self.agent = agent
         self.core = core
         self.log = log
+        self.media = MediaPlayer(agent, media_server, scheduler=agent.scheduler, log=log)
         self._engine: Engine | None = None
         self._a: dict[str, IncomingCall] = {}
         self._a_ids: dict[IncomingCall, str] = {}
@@ -101,7 +115,7 @@ class SipNetwork:
     @property
     def legs(self) -> int:
         """Legs this adapter still tracks (zero once every call has ended)."""
-        return len(self._a) + len(self._b) + len(self._dialogs) + len(self.relay)
+        return len(self._a) + len(self._b) + len(self._dialogs) + len(self.relay) + len(self.media)
 
     # -- the Network port ------------------------------------------------------------------
 
@@ -142,6 +156,7 @@ class SipNetwork:
         if caller is None or callee is None or caller.state not in UNANSWERED:
             self.log("sip_bridge_unsupported", a_leg=a_leg, b_leg=b_leg)  # re-INVITE: next
             return
+        self.media.stop(caller)  # the queue's music, BYEd before the 200
         self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
         if caller.dialog is not None:
             self._dialogs[caller.dialog.id] = a_leg
@@ -152,10 +167,15 @@ class SipNetwork:
                     Side(callee.call.dialog, offer.body, offer.headers.get("Content-Type")),
                 )
 
-    def release(self, leg_id: str, cause: ReleaseCause) -> None:
+    def release(
+        self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
+    ) -> None:
         caller = self._forget_a(leg_id)
         if caller is not None:
-            if caller.state in UNANSWERED:
+            self.media.stop(caller)
+            if caller.state in UNANSWERED and announcement is not None:
+                self.media.announce(leg_id, caller, announcement, final_status(cause))
+            elif caller.state in UNANSWERED:
                 self.agent.reject(caller, final_status(cause))
             elif caller.dialog is not None:
                 self._dialogs.pop(caller.dialog.id, None)
@@ -167,7 +187,11 @@ class SipNetwork:
             self._drop_b(callee)
 
     def play(self, leg_id: str, announcement: Announcement) -> None:
-        self.log("sip_announcement_not_played", leg=leg_id, announcement=announcement.value)
+        caller = self._a.get(leg_id)
+        if caller is None or caller.state not in UNANSWERED:
+            self.log("sip_announcement_not_played", leg=leg_id, announcement=announcement.value)
+            return
+        self.media.play(leg_id, caller, announcement)
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         self.log("sip_conference_unsupported", conference_id=conference_id, legs=leg_ids)
@@ -198,12 +222,15 @@ class SipNetwork:
         )
 
     def incoming_ended(self, call: IncomingCall) -> None:
+        self.media.stop(call)
         leg_id = self._a_ids.get(call)
         if leg_id is not None:
             self._forget_a(leg_id)
             self.engine.handle(LegReleased(leg_id, ReleaseCause.CALLER_HUNG_UP))
 
     def progress(self, call: OutgoingCall, response: Response) -> None:
+        if self.media.progress(call, response):
+            return
         leg_id = self._b_ids.get(call)
         if leg_id is None:
             return
@@ -230,12 +257,16 @@ class SipNetwork:
             self.engine.handle(event(leg_id))
 
     def failed(self, call: OutgoingCall) -> None:
+        if self.media.failed(call):
+            return
         leg_id = self._b_ids.get(call)
         if leg_id is not None:
             self._forget_b(leg_id)
             self.engine.handle(LegUnreachable(leg_id))
 
     def dialog_ended(self, dialog: Dialog) -> None:
+        if self.media.dialog_ended(dialog):
+            return
         self.relay.part(dialog)
         leg_id = self._dialogs.pop(dialog.id, None)
         if leg_id is None:

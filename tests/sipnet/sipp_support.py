@@ -24,10 +24,11 @@ from tests.sipnet.support import Records
 
 @asynccontextmanager
 async def fleetpbx(
-    core: str, records: Records, world: World | None = None
+    core: str, records: Records, world: World | None = None, *, media: str | None = None
 ) -> AsyncIterator[tuple[int, Exchange[SipNetwork]]]:
     """FleetPBX serving ``world``'s directory (:func:`memory_world` by default), its B-legs to
-    ``core`` (``host:port``); yields its port and the exchange."""
+    ``core`` (``host:port``), its announcements from the media server ``media`` (none by
+    default); yields its port and the exchange."""
     directory = (world or memory_world()).fleets.table
     edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent="127.0.0.1"))
     stack = SipStack(TransportConfig(host="127.0.0.1", port=0, policy=UasPolicy()), tu=edge)
@@ -36,7 +37,11 @@ async def fleetpbx(
         port = stack.listening[0]
         agent = agent_on_stack(stack, edge, Peer(UDP, "127.0.0.1", port))
         exchange = build_sip_exchange(
-            sip=SipSide(agent=agent, core=core_peer(core)),
+            sip=SipSide(
+                agent=agent,
+                core=core_peer(core),
+                media_server=core_peer(media) if media is not None else None,
+            ),
             time=LoopTime(),
             directory=directory,
             recorder=records,

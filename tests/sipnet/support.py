@@ -1,7 +1,8 @@
 """FleetPBX on SIP in virtual time, without sockets: the exchange built on the SIP network
 (``build_sip_exchange``) with its agent at 192.0.2.10, and two user agents playing the core over
 the lossy link simulator: the S-CSCF sending callers' INVITEs (192.0.2.1) and the core's
-side of the callees' handsets, where B-legs go (192.0.2.2), answering each number as told."""
+side of the callees' handsets, where B-legs go (192.0.2.2), answering each number as told; with
+``core(media=True)`` a third plays the media server (192.0.2.3, :class:`MediaServer`)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from tests.sip.virtual import VirtualClock, VirtualHandle
 FLEETPBX = Peer(UDP, "192.0.2.10", 5060)
 SCSCF = Peer(UDP, "192.0.2.1", 5060)
 HANDSETS = Peer(UDP, "192.0.2.2", 5060)
+MEDIA = Peer(UDP, "192.0.2.3", 5060)
 CALLER = "+33699000009"  # outside the fleet
 OFFER = b"v=0\r\no=caller 1 1 IN IP4 192.0.2.50\r\ns=-\r\nc=IN IP4 192.0.2.50\r\nt=0 0\r\n"
 ANSWER = b"v=0\r\no=callee 1 1 IN IP4 192.0.2.60\r\ns=-\r\nc=IN IP4 192.0.2.60\r\nt=0 0\r\n"
+MEDIA_SDP = b"v=0\r\no=mrf 1 1 IN IP4 192.0.2.70\r\ns=-\r\nc=IN IP4 192.0.2.70\r\nt=0 0\r\n"
 
 Behaviour = Callable[[UserAgent, IncomingCall], None]
 
@@ -68,6 +71,49 @@ class Records:
 
 
 @dataclass
+class MediaServer:
+    """The media server's behaviour: an INVITE answered 200 with :data:`MEDIA_SDP` (or
+    refused ``refuse``, or left unanswered with ``silent``); an announcement (no
+    ``repeat=forever``) BYEd ``plays`` seconds after its ACK (None: never)."""
+
+    ua: UserAgent
+    clock: VirtualClock
+    link: LossyLink  # what FleetPBX sent the media server
+    plays: float | None = 5.0
+    refuse: int | None = None
+    silent: bool = False
+
+    def incoming(self, call: IncomingCall) -> None:
+        if self.silent:
+            return
+        if self.refuse is not None:
+            self.ua.reject(call, self.refuse)
+            return
+        self.ua.answer(call, body=MEDIA_SDP, content_type="application/sdp")
+        once = "repeat=forever" not in str(call.invite.request_uri)
+        if once and self.plays is not None:
+            self.clock.call_later(self.plays, lambda: self._played(call))
+
+    def _played(self, call: IncomingCall) -> None:
+        if call.dialog is not None and call.dialog.id in self.ua.dialogs:
+            self.ua.bye(call.dialog)
+
+    def invites(self) -> list[Request]:
+        return [
+            s.message
+            for s in self.link.sent
+            if isinstance(s.message, Request) and _initial_invite(s)
+        ]
+
+    def byes(self) -> list[Request]:
+        return [
+            s.message
+            for s in self.link.sent
+            if isinstance(s.message, Request) and s.message.method == "BYE"
+        ]
+
+
+@dataclass
 class Core:
     """Two UAs playing the core, FleetPBX between them; ``answers`` says what the handset of
     each dialled E.164 number does with its INVITE (nothing by default: it rings)."""
@@ -82,6 +128,7 @@ class Core:
     to_scscf: LossyLink  # what FleetPBX sent the S-CSCF (A-legs)
     to_handsets: LossyLink  # what FleetPBX sent the handsets (B-legs)
     answers: dict[str, Behaviour] = field(default_factory=dict)
+    media: MediaServer | None = None
 
     def call(self, number: str, *, caller: UserAgent | None = None) -> OutgoingCall:
         """The S-CSCF sends FleetPBX an INVITE for ``number`` (terminating case)."""
@@ -144,16 +191,18 @@ def refuse(status: int, *, ring_first: bool = True) -> Behaviour:
     return behave
 
 
-def core(world: World | None = None) -> Core:
+def core(world: World | None = None, *, media: bool = False) -> Core:
     clock = VirtualClock()
     world = world or memory_world()
     scscf_link = LossyLink(clock, SCSCF)
     handset_link = LossyLink(clock, HANDSETS)
     to_scscf = LossyLink(clock, FLEETPBX)
     to_handsets = LossyLink(clock, FLEETPBX)
+    media_link = LossyLink(clock, MEDIA)
+    to_media = LossyLink(clock, FLEETPBX)
     agent = FleetAgent(
         clock,
-        Fabric({SCSCF.host: to_scscf, HANDSETS.host: to_handsets}),
+        Fabric({SCSCF.host: to_scscf, HANDSETS.host: to_handsets, MEDIA.host: to_media}),
         FLEETPBX,
         "fleetpbx",
         keep_history=True,
@@ -164,9 +213,13 @@ def core(world: World | None = None) -> Core:
     handset_link.receiver = agent.layer
     to_scscf.receiver = scscf.layer
     to_handsets.receiver = handsets.layer
+    server = MediaServer(UserAgent(clock, media_link, MEDIA, "mrf"), clock, to_media)
+    media_link.receiver = agent.layer
+    to_media.receiver = server.ua.layer
+    server.ua.on_incoming = server.incoming
     records = Records()
     built = build_sip_exchange(
-        sip=SipSide(agent=agent, core=HANDSETS),
+        sip=SipSide(agent=agent, core=HANDSETS, media_server=MEDIA if media else None),
         time=ClockTime(clock),
         directory=world.fleets.table,
         recorder=records,
@@ -182,6 +235,7 @@ def core(world: World | None = None) -> Core:
         handsets=handsets,
         to_scscf=to_scscf,
         to_handsets=to_handsets,
+        media=server if media else None,
     )
     handsets.on_incoming = result._incoming
     return result

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from fleet.app_sip import build_sip_stack, sip_side
 from fleet.cli import _parser, _settings
 from fleet.config import ConfigError, NetworkKind, load_settings
+from fleet.sip.transport_types import TCP, UDP, Peer
+from fleet.sipnet.edge import core_peer
 
 
 def test_the_sip_network_needs_a_sip_port_and_the_cores_address() -> None:
@@ -39,3 +42,37 @@ def test_serve_takes_the_network_and_the_core_from_its_flags() -> None:
         5070,
         "10.0.0.5:5060",
     )
+
+
+def test_serve_takes_the_media_server_from_its_flag_with_the_cores_syntax() -> None:
+    args = _parser().parse_args(
+        [
+            "serve",
+            "--network",
+            "sip",
+            "--sip-port",
+            "5070",
+            "--sip-core",
+            "10.0.0.5:5060",
+            "--sip-media-server",
+            "10.0.0.9:5070;transport=tcp",
+        ]
+    )
+    settings = _settings(args)
+    assert settings.sip_media_server == "10.0.0.9:5070;transport=tcp"
+    assert core_peer(settings.sip_media_server) == Peer(TCP, "10.0.0.9", 5070)
+    with pytest.raises(ConfigError):
+        load_settings(cli={"sip_media_server": "10.0.0.9;transport=sctp"}, env={})
+
+
+async def test_the_sip_side_of_the_service_carries_the_media_server_or_none() -> None:
+    for media, expected in ((None, None), ("10.0.0.9:5070", Peer(UDP, "10.0.0.9", 5070))):
+        cli: dict[str, object] = {"network": "sip", "sip_port": 0, "sip_core": "10.0.0.5"}
+        settings = load_settings(cli=cli | {"sip_media_server": media}, env={})
+        stack = build_sip_stack(settings)
+        await stack.start()
+        try:
+            side = sip_side(settings, stack)
+        finally:
+            await stack.stop()
+        assert side.media_server == expected

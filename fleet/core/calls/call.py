@@ -197,7 +197,9 @@ class Call:
         leg.release()
 
     def announce(self, announcement: Announcement) -> None:
-        """Play a recorded message to the caller."""
+        """Play a recorded message to the caller while the call goes on (stopped by the
+        bridge or the release); to announce and then end the call, :meth:`finish` with
+        ``announcement``."""
         self.ports.network.play(self.a_leg.id, announcement)
 
     def connect(
@@ -282,15 +284,23 @@ class Call:
 
     # -- the end ------------------------------------------------------------------------
 
-    def finish(self, outcome: CallOutcome, cause: ReleaseCause) -> None:
-        """Release every leg, cancel every timer, write the record. Idempotent."""
+    def finish(
+        self,
+        outcome: CallOutcome,
+        cause: ReleaseCause,
+        *,
+        announcement: Announcement | None = None,
+    ) -> None:
+        """Release every leg, cancel every timer, write the record. Idempotent. With
+        ``announcement`` the caller hears it before its leg is released (the network's
+        release with announcement)."""
         if self.released:
             return
         self.cancel_timers()
         for leg in list(self.legs.values()):
             if leg is self.a_leg:
                 if leg.live:
-                    self.ports.network.release(leg.id, cause)
+                    self.ports.network.release(leg.id, cause, announcement=announcement)
                     leg.release()
             else:
                 answered = leg.state is LegState.ANSWERED

@@ -142,8 +142,11 @@ class Engine:
         return call
 
     def _unknown_number(self, call: Call) -> None:
-        call.announce(Announcement.NUMBER_UNKNOWN)
-        call.finish(CallOutcome.REJECTED, ReleaseCause.UNKNOWN_NUMBER)
+        call.finish(
+            CallOutcome.REJECTED,
+            ReleaseCause.UNKNOWN_NUMBER,
+            announcement=Announcement.NUMBER_UNKNOWN,
+        )
 
     def handle(self, event: LegEvent) -> None:
         call = self._legs.get(event.leg_id)

@@ -42,9 +42,18 @@ class Network(Protocol):
 
     def bridge(self, a_leg: str, b_leg: str) -> None: ...
 
-    def release(self, leg_id: str, cause: ReleaseCause) -> None: ...
+    def release(
+        self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
+    ) -> None:
+        """End the leg with ``cause``. With ``announcement`` the network first plays it to the
+        leg and releases it once it is over (the engine has forgotten the leg by then: an
+        announcement completes before the release, whatever the engine does meanwhile)."""
+        ...
 
-    def play(self, leg_id: str, announcement: Announcement) -> None: ...
+    def play(self, leg_id: str, announcement: Announcement) -> None:
+        """Play to a leg while the call goes on (a queued caller's music): it stops when the
+        leg is bridged, cancelled or released."""
+        ...
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         """Mix these legs together (replaces any earlier mix of this conference)."""
