@@ -5,10 +5,13 @@ aside, records waiting on disk when memory is full (issue 10, defect 1)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.model import CallEvent, CallRecord
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 from fleet.exchange.ids import CallIds
 from fleet.services import record_codec
 from fleet.services.record_journal import (
@@ -122,6 +125,42 @@ def test_a_journal_line_reads_back_as_the_same_record_and_a_cut_line_is_refused(
         record_codec.decode(line[: len(line) // 2])
     with pytest.raises(record_codec.CorruptLine):
         record_codec.decode(line.replace(b"+33699000001", b"+33699000002"))
+
+
+def test_a_visits_session_case_correlation_and_leg_ids_read_back_from_the_journal() -> None:
+    record = replace(
+        a_record("0vx3k2m7q4-18"),
+        session_case=SessionCase.ORIGINATING,
+        correlation_id="icid-4711",
+        caller_network_id="a84b4c76e66710@pc33.example.net",
+        callee_network_id="b-leg-1@192.0.2.10",
+    )
+    assert record_codec.decode(record_codec.encode(record)) == record
+
+
+def test_a_journal_line_written_before_visits_were_recorded_reads_as_a_terminating_visit() -> None:
+    body = json.dumps(
+        {
+            "id": "0vx3k2m7q4-19",
+            "fleet": 1,
+            "caller": "+33699000001",
+            "called": "+33611000004",
+            "offered": T0.isoformat(),
+            "answered": None,
+            "released": T0.isoformat(),
+            "outcome": "busy",
+            "cause": "busy",
+            "events": [],
+        }
+    ).encode()
+    record = record_codec.decode(b"%08x %s\n" % (zlib.crc32(body), body))
+    assert record.outcome is CallOutcome.BUSY
+    assert record.session_case is SessionCase.TERMINATING
+    assert (record.correlation_id, record.caller_network_id, record.callee_network_id) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_the_journal_lives_beside_the_sqlite_file_by_default(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from fleet.core.values import (
     ForwardingKind,
     Language,
     RingMode,
+    SessionCase,
 )
 from fleet.db.engine import create_engine, session_factory
 from fleet.db.tables import AccountRow, LoginLockRow
@@ -633,6 +634,44 @@ async def test_call_records_round_trip_with_events_and_aware_times(
     log = await services.calls.search(fleet_id=world.fleet.id, number="+33611000004")
     assert [r.call_id for r in log.items] == ["call-1"]
     assert (await services.calls.search(fleet_id=world.fleet.id)).items[0].call_id == "call-2"
+
+
+async def test_each_visit_of_a_call_is_stored_and_each_line_logs_the_call_once(
+    services: Services, world: World, clock: ManualClock
+) -> None:
+    start = clock.now()
+    a, b = "+33611000001", "+33611000002"
+
+    def visit(call_id: str, case: SessionCase, correlation: str | None) -> model.CallRecord:
+        return model.CallRecord(
+            call_id=call_id,
+            fleet_id=world.fleet.id,
+            caller=a,
+            called=b,
+            offered_at=start + timedelta(seconds=len(call_id)),
+            outcome=CallOutcome.ANSWERED,
+            session_case=case,
+            correlation_id=correlation,
+            caller_network_id=f"{call_id}-a@192.0.2.1",
+            callee_network_id=f"{call_id}-b@192.0.2.10",
+        )
+
+    orig = visit("orig", SessionCase.ORIGINATING, "icid-1")
+    term = visit("term", SessionCase.TERMINATING, "icid-1")
+    alone = visit("orig-alone", SessionCase.ORIGINATING, "icid-2")  # B's visit never came
+    old = visit("old-terminating", SessionCase.TERMINATING, None)  # before SIP: no twin
+    assert await services.calls.save_many([orig, term, alone, old]) == 4
+    assert await services.calls.get("orig") == orig
+    assert await services.calls.get("term") == term
+
+    def logged(page: model.Page[model.CallRecord]) -> set[str]:
+        return {r.call_id for r in page.items}
+
+    a_log = await services.calls.search(fleet_id=world.fleet.id, number=a)
+    b_log = await services.calls.search(fleet_id=world.fleet.id, number=b)
+    assert logged(a_log) == {"orig", "orig-alone", "old-terminating"}
+    assert logged(b_log) == {"term", "orig-alone", "old-terminating"}
+    assert (a_log.total, b_log.total) == (3, 3)
 
 
 async def test_an_unreachable_database_is_a_domain_error(

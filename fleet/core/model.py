@@ -22,6 +22,7 @@ from fleet.core.values import (
     NoAnswerAction,
     RingMode,
     Role,
+    SessionCase,
 )
 
 T = TypeVar("T")
@@ -203,6 +204,12 @@ class CallRecord:
     outcome: CallOutcome | None = None
     cause: str | None = None
     events: tuple[CallEvent, ...] = field(default=())
+    # which visit this record is of: a call between two fleet lines through the mobile core
+    # visits twice (originating, then terminating) and leaves one record per visit
+    session_case: SessionCase = SessionCase.TERMINATING
+    correlation_id: str | None = None  # the same on every visit of one call (SIP: the ICID)
+    caller_network_id: str | None = None  # the caller's leg in the network (SIP: Call-ID)
+    callee_network_id: str | None = None  # the answered, else the last, callee leg's
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,16 @@ class CallOutcome(StrEnum):
     ABANDONED = "abandoned"
 
 
+class SessionCase(StrEnum):
+    """Which side of a call a visit serves (3GPP TS 24.229 session case): the served
+    user's outgoing call (originating: short numbers translated, caller identity and
+    presentation set, no callee services) or a call to the served user (terminating: the
+    callee's services of DESIGN §4 and §5)."""
+
+    ORIGINATING = "originating"
+    TERMINATING = "terminating"
+
+
 class CallEventKind(StrEnum):
     OFFERED = "offered"
     FORWARDED = "forwarded"

@@ -31,6 +31,7 @@ from fleet.core.values import (
     NoAnswerAction,
     RingMode,
     Role,
+    SessionCase,
 )
 from fleet.db.types import UTCDateTime, enum_type
 
@@ -355,7 +356,10 @@ class AuditRow(Base):
 
 class CallRecordRow(Base):
     __tablename__ = "call_records"
-    __table_args__ = (Index("ix_call_records_fleet_offered", "fleet_id", "offered_at"),)
+    __table_args__ = (
+        Index("ix_call_records_fleet_offered", "fleet_id", "offered_at"),
+        Index("ix_call_records_correlation", "correlation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -367,6 +371,14 @@ class CallRecordRow(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[CallOutcome | None] = mapped_column(enum_type(CallOutcome))
     cause: Mapped[str | None] = mapped_column(String(64))
+    session_case: Mapped[SessionCase] = mapped_column(
+        enum_type(SessionCase),
+        default=SessionCase.TERMINATING,
+        server_default=SessionCase.TERMINATING.value,
+    )
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
+    caller_network_id: Mapped[str | None] = mapped_column(String(255))
+    callee_network_id: Mapped[str | None] = mapped_column(String(255))
 
     events: Mapped[list[CallEventRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="CallEventRow.seq"

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from fleet.core import model
 from fleet.core.errors import not_found
+from fleet.core.values import SessionCase
 from fleet.db.tables import CallEventRow, CallRecordRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -70,11 +71,12 @@ class CallRecordService(Service):
     async def search(
         self, *, fleet_id: int, number: str | None = None, offset: int = 0, limit: int = 50
     ) -> model.Page[model.CallRecord]:
-        """A fleet's call log, newest first; ``number`` (E.164) keeps one party's calls."""
+        """A fleet's call log, newest first; ``number`` (E.164) keeps one party's calls,
+        each once (:func:`_one_visit_per_call`)."""
         offset, limit = max(0, offset), max(1, min(limit, PAGE_MAX))
         query = select(CallRecordRow).where(CallRecordRow.fleet_id == fleet_id)
         if number:
-            query = query.where(or_(CallRecordRow.caller == number, CallRecordRow.called == number))
+            query = query.where(_one_visit_per_call(number))
         async with self.read() as session:
             total = await session.scalar(select(func.count()).select_from(query.subquery()))
             rows = await session.scalars(
@@ -89,6 +91,36 @@ class CallRecordService(Service):
                 offset=offset,
                 limit=limit,
             )
+
+
+def _one_visit_per_call(number: str) -> ColumnElement[bool]:
+    """The records of ``number``'s calls, one per call: a call between two fleet lines
+    through the mobile core leaves a record per visit (originating, terminating) with one
+    correlation id. The caller's log shows its originating visit, the callee's its
+    terminating one; the other visit only when that one is missing."""
+    twin = aliased(CallRecordRow)
+    record = CallRecordRow
+
+    def has_twin(case: SessionCase, party: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(
+            twin.correlation_id == record.correlation_id, twin.session_case == case, party
+        )
+
+    as_caller = and_(
+        record.caller == number,
+        or_(
+            record.session_case == SessionCase.ORIGINATING,
+            ~has_twin(SessionCase.ORIGINATING, twin.caller == number),
+        ),
+    )
+    as_callee = and_(
+        record.called == number,
+        or_(
+            record.session_case == SessionCase.TERMINATING,
+            ~has_twin(SessionCase.TERMINATING, twin.called == number),
+        ),
+    )
+    return or_(as_caller, as_callee)
 
 
 def _text(value: str | None, length: int) -> str | None:
@@ -107,6 +139,10 @@ def _record_row(r: model.CallRecord) -> dict[str, Any]:
         "released_at": r.released_at,
         "outcome": r.outcome,
         "cause": _text(r.cause, 64),
+        "session_case": r.session_case,
+        "correlation_id": _text(r.correlation_id, 128),
+        "caller_network_id": _text(r.caller_network_id, 255),
+        "callee_network_id": _text(r.callee_network_id, 255),
     }
 
 

@@ -2,7 +2,9 @@
 
 The checksum (CRC-32 of the JSON, eight hex digits) tells a whole line from one cut short
 by a power failure or a full disk: such a line is refused (``CorruptLine``), never half
-read."""
+read. The visit's fields (``case``, ``corr``, ``legs``: the caller's and the callee's
+network ids) are written only when they say something, and a line without them — all lines
+written before they existed — reads as a terminating visit without correlation or leg ids."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from fleet.core.model import CallEvent, CallRecord
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
 class CorruptLine(ValueError):
@@ -46,6 +48,21 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _record(r: CallRecord) -> dict[str, Any]:
+    return _basics(r) | _visit(r)
+
+
+def _visit(r: CallRecord) -> dict[str, Any]:
+    visit: dict[str, Any] = {}
+    if r.session_case is not SessionCase.TERMINATING:
+        visit["case"] = r.session_case.value
+    if r.correlation_id is not None:
+        visit["corr"] = r.correlation_id
+    if r.caller_network_id is not None or r.callee_network_id is not None:
+        visit["legs"] = [r.caller_network_id, r.callee_network_id]
+    return visit
+
+
+def _basics(r: CallRecord) -> dict[str, Any]:
     return {
         "id": r.call_id,
         "fleet": r.fleet_id,
@@ -77,7 +94,12 @@ def _from(data: dict[str, Any]) -> CallRecord:
     offered = _parse_time(data["offered"])
     if offered is None:
         raise CorruptLine("a call record without its offer time")
+    caller_network_id, callee_network_id = data.get("legs", (None, None))
     return CallRecord(
+        session_case=SessionCase(data.get("case", SessionCase.TERMINATING.value)),
+        correlation_id=data.get("corr"),
+        caller_network_id=caller_network_id,
+        callee_network_id=callee_network_id,
         call_id=str(data["id"]),
         fleet_id=data["fleet"],
         caller=data["caller"],

@@ -185,4 +185,8 @@ def call_record(row: CallRecordRow) -> model.CallRecord:
         outcome=row.outcome,
         cause=row.cause,
         events=tuple(call_event(e) for e in row.events),
+        session_case=row.session_case,
+        correlation_id=row.correlation_id,
+        caller_network_id=row.caller_network_id,
+        callee_network_id=row.callee_network_id,
     )

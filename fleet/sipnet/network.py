@@ -31,6 +31,11 @@ Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding ca
 History-Info and Diversion; each new hop is told to the caller, while its INVITE is
 unanswered, by a 181 Call Is Being Forwarded.
 
+The session case (:mod:`fleet.sipnet.served`): an INVITE with ``P-Served-User;sescase=orig``
+or a topmost Route with ``orig`` is the served line's own call (the engine's
+``originating_call``); its B-leg asserts the line, carries ``Privacy: id`` when hidden, the
+P-Served-User, the P-Charging-Vector and the S-CSCF's remaining routes.
+
 Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
 adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
 user agent is asked to end it, so what the agent reports back about it is ignored."""
@@ -59,8 +64,15 @@ from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.history import diversion_headers, history_info
 from fleet.sipnet.media import MediaPlayer
-from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of, identity_withheld
+from fleet.sipnet.parties import (
+    b_leg_identity,
+    caller_of,
+    dialled_of,
+    identity_withheld,
+    originating_identity,
+)
 from fleet.sipnet.relay import OfferRelay, Side
+from fleet.sipnet.served import ServedUserError, Visit, visit_of
 
 UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
 RELAYED = (180, 183)
@@ -100,6 +112,7 @@ class SipNetwork:
         self._b_ids: dict[OutgoingCall, str] = {}
         self._dialogs: dict[DialogId, str] = {}
         self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
+        self._visits: dict[str, Visit] = {}  # A-leg -> its session case, served user, ICID
         self.relay = OfferRelay(agent)
         agent.on_offer = self.relay
 
@@ -123,8 +136,17 @@ class SipNetwork:
         call = self.engine.call(request.call_id)
         a_leg = call.a_leg.id if call is not None else None
         offer = self._a.get(a_leg) if a_leg is not None else None
-        local_party, headers = b_leg_identity(request.caller, request.presentation, request.call_id)
+        visit = self._visits.get(a_leg) if a_leg is not None else None
+        if visit is not None and visit.originating and request.caller is not None:
+            local_party, headers = originating_identity(
+                request.caller, request.presentation, request.call_id
+            )
+        else:
+            local_party, headers = b_leg_identity(
+                request.caller, request.presentation, request.call_id
+            )
         headers += diversion_headers(request.diversions, request.number)
+        headers += visit.onward_headers() if visit is not None else []
         if a_leg is not None and offer is not None:
             self._tell_forwarding(a_leg, offer, request.diversions)
         outgoing = self.agent.invite_with(
@@ -137,6 +159,8 @@ class SipNetwork:
         )
         self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
         self._b_ids[outgoing] = request.leg_id
+        if outgoing.invite.call_id:
+            self.engine.leg_reference(request.leg_id, outgoing.invite.call_id)
         self.log(
             "sip_leg_originated",
             leg=request.leg_id,
@@ -203,22 +227,44 @@ class SipNetwork:
         if not dialled:
             self.agent.reject(call, 404)
             return
+        try:
+            visit = visit_of(call.invite, self.engine.policy)
+        except ServedUserError as exc:
+            self.log("sip_served_user_refused", sip_call_id=call.invite.call_id, error=str(exc))
+            self.agent.reject(call, 400, reason="Bad P-Served-User")
+            return
         leg_id = self.engine.new_id()
         self._a[leg_id] = call
         self._a_ids[call] = leg_id
-        caller = caller_of(call.invite, self.engine.policy)
+        self._visits[leg_id] = visit
+        caller = visit.served if visit.originating else caller_of(call.invite, self.engine.policy)
         self.log(
             "sip_call_offered",
             leg=leg_id,
             sip_call_id=call.invite.call_id,
             caller=caller.value if caller else None,
             dialled=dialled,
+            session_case=visit.case.value,
+            correlation=visit.correlation,
         )
+        restricted = identity_withheld(call.invite)
+        if visit.originating:
+            self.engine.originating_call(
+                leg_id=leg_id,
+                served=caller,
+                dialled=dialled,
+                restricted=restricted,
+                network_id=call.invite.call_id,
+                correlation_id=visit.correlation,
+            )
+            return
         self.engine.incoming_call(
             leg_id=leg_id,
             caller=caller,
             dialled=dialled,
-            restricted=identity_withheld(call.invite),
+            restricted=restricted,
+            network_id=call.invite.call_id,
+            correlation_id=visit.correlation,
         )
 
     def incoming_ended(self, call: IncomingCall) -> None:
@@ -313,6 +359,7 @@ class SipNetwork:
     def _forget_a(self, leg_id: str) -> IncomingCall | None:
         call = self._a.pop(leg_id, None)
         self._hops_told.pop(leg_id, None)
+        self._visits.pop(leg_id, None)
         if call is not None:
             self._a_ids.pop(call, None)
         return call

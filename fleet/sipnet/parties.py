@@ -79,3 +79,16 @@ def b_leg_identity(
         return ANONYMOUS, headers
     headers.append(("P-Asserted-Identity", f"<tel:{caller.value}>"))
     return f"<tel:{caller.value}>", headers
+
+
+def originating_identity(
+    caller: E164, presentation: Presentation, call_id: str
+) -> tuple[str, list[tuple[str, str]]]:
+    """The From value and identity headers of an originating visit's B-leg: the served line
+    is asserted (P-Asserted-Identity, the core is trusted), and when its number is hidden the
+    From is anonymous and ``Privacy: id`` asks the core to withhold it from the callee."""
+    headers = [(CORRELATION_HEADER, call_id), ("P-Asserted-Identity", f"<tel:{caller.value}>")]
+    if presentation is not Presentation.ALLOWED:
+        headers.append(("Privacy", "id"))
+        return ANONYMOUS, headers
+    return f"<tel:{caller.value}>", headers

@@ -3,7 +3,7 @@ FleetPBX rings it back through the core, and what the callee does reaches the ca
 
 from __future__ import annotations
 
-from fleet.core.values import CallOutcome, ForwardingKind
+from fleet.core.values import CallOutcome, ForwardingKind, SessionCase
 from fleet.sip.ua_calls import OutgoingState
 from fleet.sipnet.parties import CORRELATION_HEADER
 from tests.sipnet.support import ANSWER, CALLER, OFFER, Core, answer_after, core, refuse
@@ -45,6 +45,10 @@ def test_a_call_to_a_fleet_line_is_answered_with_the_callees_sdp_and_hung_up_by_
     assert c.to_caller("BYE"), "the callee's BYE is relayed to the caller"
     (record,) = c.records.items
     assert record.outcome == CallOutcome.ANSWERED
+    assert record.session_case is SessionCase.TERMINATING
+    assert record.caller_network_id == call.invite.call_id
+    assert record.callee_network_id == b_invite.call_id
+    assert record.correlation_id == call.invite.call_id, "no ICID: the caller's Call-ID"
     finished(c)
 
 
@@ -65,14 +69,20 @@ def test_a_busy_line_forwards_on_busy_to_another_number_on_a_second_b_leg() -> N
     c.world.fleets.forward(first.id, ForwardingKind.BUSY, "0611000002")
     c.answers[LINE] = refuse(486)
     c.answers[OTHER] = answer_after(1.0, c.clock)
-    c.call(LINE)
+    call = c.call(LINE)
     c.advance(3.0)
     assert [i.request_uri for i in c.b_invites()] == [f"tel:{LINE}", f"tel:{OTHER}"]
     (ok,) = [s.message for s in c.to_caller("200")]
     assert ok.body == ANSWER
     c.scscf.bye(next(iter(c.scscf.dialogs.values())))
     finished(c)
-    assert c.records.items[0].outcome == CallOutcome.ANSWERED
+    (record,) = c.records.items
+    assert record.outcome == CallOutcome.ANSWERED
+    answered = c.b_invites()[1]
+    assert (record.caller_network_id, record.callee_network_id) == (
+        call.invite.call_id,
+        answered.call_id,
+    ), "the answered leg's Call-ID, not the busy one's"
 
 
 def test_the_callers_cancel_while_the_line_rings_cancels_the_b_leg_and_ends_in_487() -> None:
@@ -109,7 +119,13 @@ def test_an_unreachable_line_without_forwarding_is_answered_480() -> None:
     call = c.call(LINE)
     c.advance(3.0)
     assert call.final_status == 480
-    assert c.records.items[0].outcome == CallOutcome.UNREACHABLE
+    (record,) = c.records.items
+    assert record.outcome == CallOutcome.UNREACHABLE
+    (b_invite,) = c.b_invites()
+    assert (record.caller_network_id, record.callee_network_id) == (
+        call.invite.call_id,
+        b_invite.call_id,
+    ), "the last leg's Call-ID when none answered"
     finished(c)
 
 

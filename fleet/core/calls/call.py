@@ -26,7 +26,7 @@ from fleet.core.calls.record import RecordBuilder
 from fleet.core.clock import Clock
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
 class Phase(Protocol):
@@ -79,6 +79,8 @@ class Call:
         a_leg: Leg,
         fleet_id: int | None,
         presentation: Presentation = Presentation.ALLOWED,
+        session_case: SessionCase = SessionCase.TERMINATING,
+        correlation_id: str | None = None,
     ) -> None:
         self.host = host
         self.ports = ports
@@ -96,6 +98,8 @@ class Call:
         self.hops = 0
         self.diversions: list[Diversion] = []  # the forwarding hops so far, in order
         self.b_leg: Leg | None = None
+        self.last_leg: Leg | None = None  # the callee leg originated last
+        self.session_case = session_case
         self.phase: Phase | None = None
         self.record = RecordBuilder(
             call_id=call_id,
@@ -103,7 +107,9 @@ class Call:
             caller=caller.value if caller else "anonymous",
             called=called.value if called else "unknown",
             at=ports.clock.now(),
+            session_case=session_case,
         )
+        self.record.correlation_id = correlation_id
 
     # -- state --------------------------------------------------------------------------
 
@@ -170,6 +176,7 @@ class Call:
     ) -> Leg:
         leg = Leg(id=self.host.new_id(), number=number)
         self.legs[leg.id] = leg
+        self.last_leg = leg
         self.host.leg_added(leg, self)
         leg.move(LegState.OFFERED)
         self.ports.network.originate(
@@ -308,6 +315,9 @@ class Call:
         self.record.outcome = outcome
         self.record.cause = cause.value
         self.record.released_at = self.now()
+        self.record.caller_network_id = self.a_leg.network_id
+        callee = self.b_leg or self.last_leg
+        self.record.callee_network_id = callee.network_id if callee else None
         self.note(CallEventKind.RELEASED, detail={"cause": cause.value})
         self.enter(Released())
         self.host.ended(self)

@@ -23,6 +23,7 @@ from fleet.core.calls.events import (
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.incall import InCallServices
 from fleet.core.calls.legs import Leg
+from fleet.core.calls.originating import RingOnward, onward
 from fleet.core.calls.ports import (
     Directory,
     EventLog,
@@ -38,7 +39,7 @@ from fleet.core.clock import Clock
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
-from fleet.core.values import CallOutcome
+from fleet.core.values import CallOutcome, SessionCase
 
 __all__ = ["Engine", "Limits", "counter_ids"]
 
@@ -89,13 +90,22 @@ class Engine:
     # -- what the network tells the engine ---------------------------------------------
 
     def incoming_call(
-        self, *, leg_id: str, caller: E164 | None, dialled: str, restricted: bool = False
+        self,
+        *,
+        leg_id: str,
+        caller: E164 | None,
+        dialled: str,
+        restricted: bool = False,
+        network_id: str | None = None,
+        correlation_id: str | None = None,
     ) -> Call:
         """A caller's leg reached the service: resolve what was dialled and route it.
         ``dialled`` may carry a per-call caller-id prefix (``#31#N`` hides the caller's
         number for this call, ``*31#N`` shows it); ``restricted``: the network already
         withholds the caller's identity (SIP: ``Privacy: id`` from the core), which nothing
-        here lifts."""
+        here lifts. ``network_id``: the network's id of the caller's leg (SIP: Call-ID);
+        ``correlation_id``: the same for every visit of one call (SIP: the ICID), both for
+        the record."""
         what = Dialled.parse(dialled)
         own_line = self.directory.by_msisdn(caller) if caller else None
         caller_fleet = own_line.line.fleet_id if own_line else None
@@ -105,8 +115,7 @@ class Engine:
         kind, number = self.policy.classify(digits)
         if kind is NumberClass.SHORT and caller_fleet is not None:
             number = self.directory.short_number(caller_fleet, digits)
-        a_leg = Leg(id=leg_id, number=caller, state=LegState.CREATED)
-        a_leg.move(LegState.ANSWERED)
+        a_leg = self._caller_leg(leg_id, caller, network_id)
         fleet_id = (self.directory.fleet_of(number) if number else None) or caller_fleet
         call = Call(
             host=self,
@@ -119,27 +128,94 @@ class Engine:
             presentation=Presentation.RESTRICTED
             if restricted
             else what.presentation(hidden_by_default=bool(own_line and CLIR.of(own_line.line))),
+            correlation_id=correlation_id,
         )
         if number is None:
             call.record.called = digits or dialled
-        self._calls[call.id] = call
-        self._legs[leg_id] = call
-        if caller is not None:
-            self.presence.up(a_leg)
-        self.log(
-            "call_offered",
-            call_id=call.id,
-            fleet_id=fleet_id,
-            caller=call.record.caller,
-            called=call.record.called,
-            presentation=call.presentation.value,
-        )
+        self._admit(call)
         if number is None or kind is NumberClass.INVALID:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
             target = number
             self.guarded(call, lambda: call.deliver(target))
         return call
+
+    def originating_call(
+        self,
+        *,
+        leg_id: str,
+        served: E164 | None,
+        dialled: str,
+        restricted: bool = False,
+        network_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Call:
+        """The served user's own outgoing call reached the service (originating session
+        case, :mod:`fleet.core.calls.originating`): a short number of its fleet translated,
+        its presentation set, one leg on to the number. A served user that is no fleet line
+        is not the service's to serve: the call is refused (not allowed)."""
+        own_line = self.directory.by_msisdn(served) if served else None
+        plan = (
+            onward(
+                own_line,
+                dialled,
+                policy=self.policy,
+                directory=self.directory,
+                restricted=restricted,
+            )
+            if own_line is not None
+            else None
+        )
+        call = Call(
+            host=self,
+            ports=self._ports,
+            call_id=self._new_id(),
+            caller=served,
+            called=plan.number if plan else None,
+            a_leg=self._caller_leg(leg_id, served, network_id),
+            fleet_id=own_line.line.fleet_id if own_line else None,
+            presentation=plan.presentation if plan else Presentation.ALLOWED,
+            session_case=SessionCase.ORIGINATING,
+            correlation_id=correlation_id,
+        )
+        if plan is None or plan.number is None:
+            call.record.called = plan.digits if plan else dialled
+        self._admit(call)
+        if plan is None:
+            self.guarded(call, lambda: call.finish(CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED))
+        elif plan.number is None:
+            self.guarded(call, lambda: self._unknown_number(call))
+        else:
+            target = plan.number
+            self.guarded(call, lambda: call.enter(RingOnward(number=target)))
+        return call
+
+    def _caller_leg(self, leg_id: str, caller: E164 | None, network_id: str | None) -> Leg:
+        a_leg = Leg(id=leg_id, number=caller, state=LegState.CREATED, network_id=network_id)
+        a_leg.move(LegState.ANSWERED)
+        return a_leg
+
+    def _admit(self, call: Call) -> None:
+        self._calls[call.id] = call
+        self._legs[call.a_leg.id] = call
+        if call.caller is not None:
+            self.presence.up(call.a_leg)
+        self.log(
+            "call_offered",
+            call_id=call.id,
+            fleet_id=call.fleet_id,
+            caller=call.record.caller,
+            called=call.record.called,
+            presentation=call.presentation.value,
+            session_case=call.session_case.value,
+        )
+
+    def leg_reference(self, leg_id: str, network_id: str) -> None:
+        """The network tells the id it gave a leg the engine asked for (SIP: its Call-ID),
+        for the call record."""
+        call = self._legs.get(leg_id)
+        if call is not None and leg_id in call.legs:
+            call.legs[leg_id].network_id = network_id
 
     def _unknown_number(self, call: Call) -> None:
         call.finish(

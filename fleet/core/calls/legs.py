@@ -27,6 +27,7 @@ class Leg:
     number: E164 | None  # None: an anonymous caller
     state: LegState = LegState.CREATED
     waiting: bool = False  # alerted as a waiting call (call waiting)
+    network_id: str | None = None  # the network's id of this leg (SIP: its Call-ID)
 
     def move(self, new: LegState) -> None:
         if new not in _ALLOWED[self.state]:

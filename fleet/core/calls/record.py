@@ -6,12 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from fleet.core.model import CallEvent, CallRecord
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
 class RecordBuilder:
     def __init__(
-        self, *, call_id: str, fleet_id: int | None, caller: str, called: str, at: datetime
+        self,
+        *,
+        call_id: str,
+        fleet_id: int | None,
+        caller: str,
+        called: str,
+        at: datetime,
+        session_case: SessionCase = SessionCase.TERMINATING,
     ) -> None:
         self.call_id = call_id
         self.fleet_id = fleet_id
@@ -23,6 +30,10 @@ class RecordBuilder:
         self.outcome: CallOutcome | None = None
         self.cause: str | None = None
         self.events: list[CallEvent] = []
+        self.session_case = session_case
+        self.correlation_id: str | None = None
+        self.caller_network_id: str | None = None
+        self.callee_network_id: str | None = None
 
     def event(
         self,
@@ -62,4 +73,8 @@ class RecordBuilder:
             outcome=self.outcome,
             cause=self.cause,
             events=tuple(self.events),
+            session_case=self.session_case,
+            correlation_id=self.correlation_id,
+            caller_network_id=self.caller_network_id,
+            callee_network_id=self.callee_network_id,
         )

@@ -1,0 +1,115 @@
+"""The originating visit of a call (session case ``originating``): a fleet line's own
+outgoing call, seen before the mobile core routes it on.
+
+What the service does for the caller here: a short number of the caller's fleet becomes
+the E.164 number it stands for, a per-call ``#31#`` / ``*31#`` prefix or the line's
+default caller-id restriction sets the presentation, and one leg goes on to that number.
+Nothing of the callee's side happens on this visit — no forwarding, incoming-call list or
+group: those are the terminating visit's, when the core sends the call back to the service
+for a fleet callee."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fleet.core.calls.call import Call
+from fleet.core.calls.events import (
+    CallState,
+    LegAlerting,
+    LegAnswered,
+    LegBusy,
+    LegEvent,
+    LegRejected,
+    ReleaseCause,
+)
+from fleet.core.calls.legs import Leg
+from fleet.core.calls.ports import Directory, TimerHandle
+from fleet.core.dialling import Dialled, Presentation
+from fleet.core.linesettings import CLIR
+from fleet.core.model import LineServices
+from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from fleet.core.values import CallEventKind, CallOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class Onward:
+    """Where an originating call goes and how the caller is presented: ``number`` None
+    when what was dialled names no number (``digits``: what was dialled, cleaned)."""
+
+    number: E164 | None
+    digits: str
+    presentation: Presentation
+
+
+def onward(
+    line: LineServices,
+    dialled: str,
+    *,
+    policy: NumberPolicy,
+    directory: Directory,
+    restricted: bool = False,
+) -> Onward:
+    """Translate what the served ``line`` dialled. ``restricted``: the network already
+    withholds the caller's identity, which no ``*31#`` prefix lifts."""
+    what = Dialled.parse(dialled)
+    digits = policy.clean(what.number)
+    kind, number = policy.classify(digits)
+    if kind is NumberClass.SHORT:
+        number = directory.short_number(line.line.fleet_id, digits)
+    elif kind is NumberClass.INVALID:
+        number = None
+    presentation = (
+        Presentation.RESTRICTED
+        if restricted
+        else what.presentation(hidden_by_default=CLIR.of(line.line))
+    )
+    return Onward(number=number, digits=digits or dialled, presentation=presentation)
+
+
+@dataclass
+class RingOnward:
+    """The originating visit's one leg to the translated number. The network decides how
+    long it rings (the callee's services run on its own visit), so there is no ring limit:
+    only the setup guard until the leg is heard of. The leg's failure ends the call with its
+    own cause, passed back to the caller."""
+
+    number: E164
+    state: CallState = CallState.RINGING
+    leg: Leg | None = None
+    guard: TimerHandle | None = None
+    _call: Call = field(init=False, repr=False)
+
+    def enter(self, call: Call) -> None:
+        self._call = call
+        call.note(CallEventKind.OFFERED, to_number=self.number.value, detail=_shown(call))
+        self.leg = call.originate(self.number)
+        self.guard = call.after(call.limits.setup_timeout, self._never_heard_of)
+
+    def _never_heard_of(self) -> None:
+        assert self.leg is not None
+        self._call.cancel(self.leg)
+        self._call.finish(CallOutcome.UNREACHABLE, ReleaseCause.UNREACHABLE)
+
+    def on_leg_event(self, call: Call, leg: Leg, event: LegEvent) -> None:
+        if leg is not self.leg:
+            return
+        call.stop(self.guard)
+        if isinstance(event, LegAlerting):
+            return
+        if isinstance(event, LegAnswered):
+            call.connect(leg)
+        elif isinstance(event, LegBusy):
+            call.finish(CallOutcome.BUSY, ReleaseCause.BUSY)
+        elif isinstance(event, LegRejected):
+            call.finish(CallOutcome.REJECTED, ReleaseCause.REJECTED)
+        else:
+            call.finish(CallOutcome.UNREACHABLE, ReleaseCause.UNREACHABLE)
+
+    def on_caller_gone(self, call: Call) -> None:
+        call.finish(CallOutcome.ABANDONED, ReleaseCause.CALLER_HUNG_UP)
+
+
+def _shown(call: Call) -> dict[str, object] | None:
+    if call.presentation is Presentation.RESTRICTED:
+        return {"presentation": Presentation.RESTRICTED.value}
+    return None
