@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fleet.app_sip import sip_policy
 from fleet.cli import _parser, _settings
 from fleet.config import ConfigError, NetworkKind, load_settings
 
@@ -39,3 +40,10 @@ def test_serve_takes_the_network_and_the_core_from_its_flags() -> None:
         5070,
         "10.0.0.5:5060",
     )
+
+
+def test_the_sip_network_serves_register_for_the_trunks_and_the_simulated_one_does_not() -> None:
+    sip = load_settings(cli={"network": "sip", "sip_port": 5070, "sip_core": "10.0.0.5"}, env={})
+    simulated = load_settings(cli={"sip_port": 5070}, env={})
+    assert "REGISTER" in sip_policy(sip).methods
+    assert "REGISTER" not in sip_policy(simulated).methods
