@@ -141,6 +141,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
             log=StructlogEvents(),
             new_id=ids,
         )
+        exchange.network.trunks.start()  # the trunks' OPTIONS keepalive
     else:
         exchange = app[EXCHANGE] = build_exchange(
             time=LoopTime(),
@@ -162,6 +163,8 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     log.info("call_engine_started", network=settings.network.value)
     yield
     services.changes.unsubscribe(groups_changed)
+    if isinstance(exchange.network, SipNetwork):
+        exchange.network.trunks.stop()
     await records.close()  # what the database did not take waits in the journal
     log.info(
         "call_engine_stopped",

@@ -4,6 +4,7 @@ network adapter's user agent on it (``fleet.sipnet``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
@@ -17,12 +18,22 @@ from fleet.sip.transport_types import UDP, EventKind, Peer, TransportConfig, Tra
 from fleet.sip.validate import UasPolicy
 from fleet.sipnet.edge import SipEdge, core_peer
 from fleet.sipnet.onstack import SipSide, agent_on_stack
+from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 
 log = structlog.get_logger("fleet.app")
 
 
+def sip_policy(settings: Settings) -> UasPolicy:
+    """What the stack serves: the default policy, and REGISTER on the SIP network (the
+    registration-mode trunks' PBXs register to FleetPBX: ``fleet.sipnet.trunk_gate``)."""
+    policy = UasPolicy()
+    if settings.network is NetworkKind.SIP:
+        return replace(policy, methods=policy.methods | {"REGISTER"})
+    return policy
+
+
 def sip_transport_config(settings: Settings) -> TransportConfig:
-    """Where the SIP stack listens (``sip_port`` set), what it serves (the default policy)."""
+    """Where the SIP stack listens (``sip_port`` set), what it serves (:func:`sip_policy`)."""
     assert settings.sip_port is not None
     return TransportConfig(
         host=settings.sip_host,
@@ -30,7 +41,7 @@ def sip_transport_config(settings: Settings) -> TransportConfig:
         tls_port=settings.sip_tls_port,
         tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
         tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
-        policy=UasPolicy(),
+        policy=sip_policy(settings),
         udp_receive_buffer=settings.sip_udp_receive_buffer or None,
     )
 
@@ -69,7 +80,7 @@ def build_sip_stack(settings: Settings) -> SipStack:
     edge: SipEdge | None = None
     if settings.network is NetworkKind.SIP:
         host = settings.sip_host
-        edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent=host))
+        edge = SipEdge(options=OptionsResponder(policy=sip_policy(settings), warn_agent=host))
     limits = Limits(
         max_transactions=settings.sip_max_transactions,
         max_lag=settings.sip_max_lag,
@@ -84,14 +95,20 @@ def build_sip_stack(settings: Settings) -> SipStack:
     )
 
 
-def sip_side(settings: Settings, stack: SipStack) -> SipSide:
+def sip_side(settings: Settings, stack: SipStack, trunks: TrunkBook | None = None) -> SipSide:
     """The SIP network adapter's user agent on the started ``stack`` (built by
-    :func:`build_sip_stack` for ``network = sip``), the core's address and the media
-    server's (``sip_media_server``, same syntax; empty: none)."""
+    :func:`build_sip_stack` for ``network = sip``), the core's address, the media server's
+    (``sip_media_server``, same syntax; empty: none) and the trunks' book (none when not
+    given)."""
     edge = stack.tu
     assert isinstance(edge, SipEdge), "the stack was not built for the SIP network"
     config = sip_transport_config(settings)
     address = Peer(UDP, config.advertised_host or config.host, stack.listening[0])
     agent = agent_on_stack(stack, edge, address, _timers(settings))
     media_server = core_peer(settings.sip_media_server) if settings.sip_media_server else None
-    return SipSide(agent=agent, core=core_peer(settings.sip_core), media_server=media_server)
+    return SipSide(
+        agent=agent,
+        core=core_peer(settings.sip_core),
+        media_server=media_server,
+        trunks=trunks or NoTrunks(),
+    )

@@ -35,6 +35,9 @@ The session case (:mod:`fleet.sipnet.served`): an INVITE with ``P-Served-User;se
 or a topmost Route with ``orig`` is the served line's own call (the engine's
 ``originating_call``); its B-leg asserts the line, carries ``Privacy: id`` when hidden, the
 P-Served-User, the P-Charging-Vector and the S-CSCF's remaining routes.
+Trunks (:mod:`fleet.sipnet.trunks`): a B-leg to a fixed number goes to its trunk's PBX, with
+the history the trunk wants; a trunk out of reach makes it not reachable; the PBXs' REGISTERs
+and challenged INVITEs are the agent's gate's.
 
 Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
 adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
@@ -73,6 +76,9 @@ from fleet.sipnet.parties import (
 )
 from fleet.sipnet.relay import OfferRelay, Side
 from fleet.sipnet.served import ServedUserError, Visit, visit_of
+from fleet.sipnet.trunk_state import Background, Spawn
+from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
+from fleet.sipnet.trunks import SipTrunks
 
 UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
 RELAYED = (180, 183)
@@ -91,7 +97,9 @@ class BLeg:
 
 
 class SipNetwork:
-    """The adapter; ``core`` is where B-legs go (the S-CSCF or the core's entry point)."""
+    """The adapter; ``core`` is where B-legs go (the S-CSCF or the core's entry point), but
+    those to a fixed number, which go over its trunk (:mod:`fleet.sipnet.trunks`: ``trunks``
+    the book of the trunks, ``spawn`` how their state writes run)."""
 
     def __init__(
         self,
@@ -100,11 +108,21 @@ class SipNetwork:
         *,
         media_server: Peer | None = None,
         log: EventLog = no_log,
+        trunks: TrunkBook | None = None,
+        spawn: Spawn | None = None,
     ) -> None:
         self.agent = agent
         self.core = core
         self.log = log
         self.media = MediaPlayer(agent, media_server, scheduler=agent.scheduler, log=log)
+        self.trunks = SipTrunks(
+            agent=agent,
+            book=trunks or NoTrunks(),
+            scheduler=agent.scheduler,
+            spawn=spawn or Background(log=log),
+            log=log,
+        )
+        self._unplaced: set[str] = set()  # trunk legs not sent, told unreachable next
         self._engine: Engine | None = None
         self._a: dict[str, IncomingCall] = {}
         self._a_ids: dict[IncomingCall, str] = {}
@@ -128,7 +146,14 @@ class SipNetwork:
     @property
     def legs(self) -> int:
         """Legs this adapter still tracks (zero once every call has ended)."""
-        return len(self._a) + len(self._b) + len(self._dialogs) + len(self.relay) + len(self.media)
+        return (
+            len(self._a)
+            + len(self._b)
+            + len(self._dialogs)
+            + len(self.relay)
+            + len(self.media)
+            + len(self._unplaced)
+        )
 
     # -- the Network port ------------------------------------------------------------------
 
@@ -145,18 +170,30 @@ class SipNetwork:
             local_party, headers = b_leg_identity(
                 request.caller, request.presentation, request.call_id
             )
-        headers += diversion_headers(request.diversions, request.number)
-        headers += visit.onward_headers() if visit is not None else []
+        uri, destination = f"tel:{request.number.value}", self.core
+        route = None
+        if request.trunk is None:
+            headers += diversion_headers(request.diversions, request.number)
+            headers += visit.onward_headers() if visit is not None else []
+        else:  # a fixed number: to its trunk's PBX
+            route = self.trunks.router.route(request, call.fleet_id if call else None)
+            if route is None:
+                self._not_placed(request)
+                return
+            uri, destination = route.uri, route.destination
+            headers += route.history
         if a_leg is not None and offer is not None:
             self._tell_forwarding(a_leg, offer, request.diversions)
         outgoing = self.agent.invite_with(
-            f"tel:{request.number.value}",
-            self.core,
+            uri,
+            destination,
             local_party=local_party,
             headers=headers,
             body=offer.invite.body if offer is not None else b"",
             content_type=offer.invite.headers.get("Content-Type") if offer is not None else None,
         )
+        if route is not None:
+            self.trunks.router.placed(outgoing, route.trunk)
         self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
         self._b_ids[outgoing] = request.leg_id
         if outgoing.invite.call_id:
@@ -167,9 +204,25 @@ class SipNetwork:
             call_id=request.call_id,
             sip_call_id=outgoing.invite.call_id,
             number=request.number.value,
+            trunk=request.trunk,
         )
 
+    def _not_placed(self, request: LegRequest) -> None:
+        """A leg over a trunk out of service, unknown or unregistered: not reachable (told
+        after ``originate`` returns, unless the engine cancels it first)."""
+        leg_id = request.leg_id
+        self._unplaced.add(leg_id)
+        self.log("sip_trunk_unreachable", leg=leg_id, trunk=request.trunk)
+
+        def tell() -> None:
+            if leg_id in self._unplaced:
+                self._unplaced.discard(leg_id)
+                self.engine.handle(LegUnreachable(leg_id))
+
+        self.agent.later(0, tell)
+
     def cancel(self, leg_id: str) -> None:
+        self._unplaced.discard(leg_id)
         leg = self._forget_b(leg_id)
         if leg is not None:
             self._drop_b(leg)
@@ -194,6 +247,7 @@ class SipNetwork:
     def release(
         self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
     ) -> None:
+        self._unplaced.discard(leg_id)
         caller = self._forget_a(leg_id)
         if caller is not None:
             self.media.stop(caller)

@@ -5,25 +5,31 @@ OPTIONS; the agent sends through the stack's layer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import Peer
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SipEdge
+from fleet.sipnet.trunk_state import Spawn
+from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 
 AGENT_USER = "fleetpbx"
 
 
 @dataclass(frozen=True, slots=True)
 class SipSide:
-    """What the exchange needs to run on SIP: the agent, where B-legs go and the media
-    server playing announcements (None: none, callers get their final response at once)."""
+    """What the exchange needs to run on SIP: the agent, where B-legs go, the media server
+    playing announcements (None: none, callers get their final response at once), the trunks
+    to the companies' PBXs (none by default) and how their state writes run (by default tasks
+    on the running loop: :class:`fleet.sipnet.trunk_state.Background`)."""
 
     agent: FleetAgent
     core: Peer
     media_server: Peer | None = None
+    trunks: TrunkBook = field(default_factory=NoTrunks)
+    spawn: Spawn | None = None
 
 
 def agent_on_stack(

@@ -39,3 +39,25 @@ class TrunkBook(Protocol):
     def set_state(self, trunk_id: int, state: TrunkState) -> Awaitable[None]:
         """Record what the keepalive found (no-op when unchanged)."""
         ...
+
+
+class NoTrunks:
+    """The book of an exchange without trunks (today's callers of ``build_sip_exchange``)."""
+
+    def trunks(self) -> Iterable[Trunk]:
+        return ()
+
+    def by_name(self, fleet_id: int, name: str) -> Trunk | None:
+        return None
+
+    def by_peer(self, host: str, port: int) -> Trunk | None:
+        return None
+
+    def by_username(self, username: str) -> Trunk | None:
+        return None
+
+    def secret(self, trunk_id: int) -> str | None:
+        return None
+
+    async def set_state(self, trunk_id: int, state: TrunkState) -> None:
+        return None

@@ -13,34 +13,45 @@ from fleet.exchange import Exchange, build_sip_exchange
 from fleet.exchange.looptime import LoopTime
 from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
+from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
 from fleet.sip.validate import UasPolicy
 from fleet.sipnet.edge import SipEdge, core_peer
 from fleet.sipnet.network import SipNetwork
 from fleet.sipnet.onstack import SipSide, agent_on_stack
+from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from tests.memory import World, memory_world
 from tests.sipnet.support import Records
 
 
 @asynccontextmanager
 async def fleetpbx(
-    core: str, records: Records, world: World | None = None, *, media: str | None = None
+    core: str,
+    records: Records,
+    world: World | None = None,
+    *,
+    media: str | None = None,
+    trunks: TrunkBook | None = None,
+    timers: TimerConfig | None = None,
 ) -> AsyncIterator[tuple[int, Exchange[SipNetwork]]]:
     """FleetPBX serving ``world``'s directory (:func:`memory_world` by default), its B-legs to
-    ``core`` (``host:port``), its announcements from the media server ``media`` (none by
+    ``core`` (``host:port``) but those to fixed numbers, which go over ``trunks`` (none by
     default); yields its port and the exchange."""
     directory = (world or memory_world()).fleets.table
     edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent="127.0.0.1"))
-    stack = SipStack(TransportConfig(host="127.0.0.1", port=0, policy=UasPolicy()), tu=edge)
+    stack = SipStack(
+        TransportConfig(host="127.0.0.1", port=0, policy=UasPolicy()), tu=edge, timers=timers
+    )
     await stack.start()
     try:
         port = stack.listening[0]
-        agent = agent_on_stack(stack, edge, Peer(UDP, "127.0.0.1", port))
+        agent = agent_on_stack(stack, edge, Peer(UDP, "127.0.0.1", port), timers)
         exchange = build_sip_exchange(
             sip=SipSide(
                 agent=agent,
                 core=core_peer(core),
                 media_server=core_peer(media) if media is not None else None,
+                trunks=trunks or NoTrunks(),
             ),
             time=LoopTime(),
             directory=directory,

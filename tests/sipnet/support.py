@@ -1,8 +1,10 @@
 """FleetPBX on SIP in virtual time, without sockets: the exchange built on the SIP network
 (``build_sip_exchange``) with its agent at 192.0.2.10, and two user agents playing the core over
 the lossy link simulator: the S-CSCF sending callers' INVITEs (192.0.2.1) and the core's
-side of the callees' handsets, where B-legs go (192.0.2.2), answering each number as told; with
-``core(media=True)`` a third plays the media server (192.0.2.3, :class:`MediaServer`)."""
+side of the callees' handsets, where B-legs go (192.0.2.2), answering each number as told; a
+company's PBX behind a trunk (192.0.2.3, :class:`tests.sipnet.pbx.Pbx`), the trunks in an
+in-memory book (:class:`tests.sipnet.trunkbook_memory.MemoryTrunkBook`); with
+``core(media=True)`` a fourth plays the media server (192.0.2.5, :class:`MediaServer`)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,14 @@ from fleet.sipnet.onstack import SipSide
 from tests.memory import World, memory_world
 from tests.sip.lossy import LossyLink, Sent
 from tests.sip.virtual import VirtualClock, VirtualHandle
+from tests.sipnet.pbx import Pbx
+from tests.sipnet.trunkbook_memory import MemoryTrunkBook, run_now
 
 FLEETPBX = Peer(UDP, "192.0.2.10", 5060)
 SCSCF = Peer(UDP, "192.0.2.1", 5060)
 HANDSETS = Peer(UDP, "192.0.2.2", 5060)
-MEDIA = Peer(UDP, "192.0.2.3", 5060)
+PBX = Peer(UDP, "192.0.2.3", 5060)
+MEDIA = Peer(UDP, "192.0.2.5", 5060)
 CALLER = "+33699000009"  # outside the fleet
 OFFER = b"v=0\r\no=caller 1 1 IN IP4 192.0.2.50\r\ns=-\r\nc=IN IP4 192.0.2.50\r\nt=0 0\r\n"
 ANSWER = b"v=0\r\no=callee 1 1 IN IP4 192.0.2.60\r\ns=-\r\nc=IN IP4 192.0.2.60\r\nt=0 0\r\n"
@@ -127,6 +132,9 @@ class Core:
     handsets: UserAgent
     to_scscf: LossyLink  # what FleetPBX sent the S-CSCF (A-legs)
     to_handsets: LossyLink  # what FleetPBX sent the handsets (B-legs)
+    pbx: Pbx
+    to_pbx: LossyLink  # what FleetPBX sent the PBX (trunk legs, OPTIONS, REGISTER answers)
+    trunks: MemoryTrunkBook
     answers: dict[str, Behaviour] = field(default_factory=dict)
     media: MediaServer | None = None
 
@@ -150,6 +158,14 @@ class Core:
         return [
             s.message
             for s in self.to_handsets.sent
+            if isinstance(s.message, Request) and _initial_invite(s)
+        ]
+
+    def pbx_invites(self) -> list[Request]:
+        """The initial INVITEs FleetPBX sent the PBX (a retry with credentials included)."""
+        return [
+            s.message
+            for s in self.to_pbx.sent
             if isinstance(s.message, Request) and _initial_invite(s)
         ]
 
@@ -191,8 +207,11 @@ def refuse(status: int, *, ring_first: bool = True) -> Behaviour:
     return behave
 
 
-def core(world: World | None = None, *, media: bool = False) -> Core:
+def core(
+    world: World | None = None, trunks: MemoryTrunkBook | None = None, *, media: bool = False
+) -> Core:
     clock = VirtualClock()
+    trunks = trunks or MemoryTrunkBook()
     world = world or memory_world()
     scscf_link = LossyLink(clock, SCSCF)
     handset_link = LossyLink(clock, HANDSETS)
@@ -200,17 +219,30 @@ def core(world: World | None = None, *, media: bool = False) -> Core:
     to_handsets = LossyLink(clock, FLEETPBX)
     media_link = LossyLink(clock, MEDIA)
     to_media = LossyLink(clock, FLEETPBX)
+    pbx_link = LossyLink(clock, PBX)
+    to_pbx = LossyLink(clock, FLEETPBX)
     agent = FleetAgent(
         clock,
-        Fabric({SCSCF.host: to_scscf, HANDSETS.host: to_handsets, MEDIA.host: to_media}),
+        Fabric(
+            {
+                SCSCF.host: to_scscf,
+                HANDSETS.host: to_handsets,
+                PBX.host: to_pbx,
+                MEDIA.host: to_media,
+            }
+        ),
         FLEETPBX,
         "fleetpbx",
         keep_history=True,
     )
     scscf = UserAgent(clock, scscf_link, SCSCF, CALLER, keep_history=True)
     handsets = UserAgent(clock, handset_link, HANDSETS, "handsets", keep_history=True)
+    pbx = Pbx(clock, pbx_link, PBX, "pbx", keep_history=True)
+    pbx.setup(clock.now, FLEETPBX)
     scscf_link.receiver = agent.layer
     handset_link.receiver = agent.layer
+    pbx_link.receiver = agent.layer
+    to_pbx.receiver = pbx.layer
     to_scscf.receiver = scscf.layer
     to_handsets.receiver = handsets.layer
     server = MediaServer(UserAgent(clock, media_link, MEDIA, "mrf"), clock, to_media)
@@ -219,7 +251,13 @@ def core(world: World | None = None, *, media: bool = False) -> Core:
     server.ua.on_incoming = server.incoming
     records = Records()
     built = build_sip_exchange(
-        sip=SipSide(agent=agent, core=HANDSETS, media_server=MEDIA if media else None),
+        sip=SipSide(
+            agent=agent,
+            core=HANDSETS,
+            media_server=MEDIA if media else None,
+            trunks=trunks,
+            spawn=run_now,
+        ),
         time=ClockTime(clock),
         directory=world.fleets.table,
         recorder=records,
@@ -236,6 +274,9 @@ def core(world: World | None = None, *, media: bool = False) -> Core:
         to_scscf=to_scscf,
         to_handsets=to_handsets,
         media=server if media else None,
+        pbx=pbx,
+        to_pbx=to_pbx,
+        trunks=trunks,
     )
     handsets.on_incoming = result._incoming
     return result

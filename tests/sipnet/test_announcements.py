@@ -46,7 +46,7 @@ def test_an_unknown_number_hears_the_announcement_from_the_media_server_then_get
     c.advance(1.0)
     (invite,) = server(c).invites()
     assert invite.request_uri == (
-        "sip:annc@192.0.2.3:5060;play=file:///announcements/"
+        "sip:annc@192.0.2.5:5060;play=file:///announcements/"
         f"{Announcement.NUMBER_UNKNOWN.value}.wav"
     )
     assert invite.body == OFFER

@@ -73,7 +73,7 @@ def test_a_queued_caller_hears_the_music_refreshed_then_the_member_answers_with_
     busy, waiting = queued(c)
     (invite,) = server(c).invites()
     assert invite.request_uri == (
-        "sip:annc@192.0.2.3:5060;play=file:///announcements/"
+        "sip:annc@192.0.2.5:5060;play=file:///announcements/"
         f"{Announcement.PLEASE_HOLD.value}.wav;repeat=forever"
     )
     assert invite.body == OFFER

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet.app_sip import build_sip_stack, sip_side
+from fleet.app_sip import build_sip_stack, sip_policy, sip_side
 from fleet.cli import _parser, _settings
 from fleet.config import ConfigError, NetworkKind, load_settings
 from fleet.sip.transport_types import TCP, UDP, Peer
@@ -76,3 +76,10 @@ async def test_the_sip_side_of_the_service_carries_the_media_server_or_none() ->
         finally:
             await stack.stop()
         assert side.media_server == expected
+
+
+def test_the_sip_network_serves_register_for_the_trunks_and_the_simulated_one_does_not() -> None:
+    sip = load_settings(cli={"network": "sip", "sip_port": 5070, "sip_core": "10.0.0.5"}, env={})
+    simulated = load_settings(cli={"sip_port": 5070}, env={})
+    assert "REGISTER" in sip_policy(sip).methods
+    assert "REGISTER" not in sip_policy(simulated).methods
