@@ -43,6 +43,15 @@ TCP_NOTES = {  # TCP's notes on its connections
     "This frame undergoes the connection closing",
 }
 TCP_CHATS = ("Connection establish", "Connection finish", *TCP_NOTES)
+# what the kernel's TCP does on a loaded machine (a segment sent again, a duplicate SACK): TCP's
+# analysis, not the SIP dissector's; the SIP in those segments is checked like any other
+TCP_UNDER_LOAD = (
+    "D-SACK Sequence",
+    "Duplicate ACK",
+    "This frame is a (suspected) retransmission",
+    "This frame is a (suspected) spurious retransmission",
+    "This frame is a (suspected) fast retransmission",
+)
 SIPP_LOG_LINE = re.compile(r"(UDP|TCP) message (sent|received)\b")
 OPTIONS_ANSWERED = 'sip.Status-Code == 200 && sip.CSeq.method == "OPTIONS"'
 
@@ -144,7 +153,11 @@ async def test_sipp_sessions_with_our_stack_are_well_formed_sip_for_wireshark(
     messages = await read_sip(tshark, pcap, ports)
     shown = listing(messages)
     assert await malformed(tshark, pcap, ports) == [], shown
-    infos = await expert_infos(tshark, pcap, ports)
+    infos = [
+        info
+        for info in await expert_infos(tshark, pcap, ports)
+        if not info.message.startswith(TCP_UNDER_LOAD)
+    ]
     assert [str(info) for info in infos if info.severity >= WARNING] == [], shown
     assert await not_sip(tshark, pcap, ports) == [], shown  # every payload octet is SIP
     # below warning, only TCP's notes and chats on connections: none from the SIP dissector
