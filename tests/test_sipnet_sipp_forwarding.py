@@ -18,9 +18,6 @@ SIPp calls hide the caller the other ways a core does: ``Privacy: id`` from the 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -31,13 +28,13 @@ from tests.polling import eventually
 from tests.sip.capture import (
     WARNING,
     SipCapture,
-    SipMessage,
     expert_infos,
     malformed,
     not_sip,
     read_sip,
 )
 from tests.sip.sipp_runner import SippRun, free_port, run_sipp, sipp_binary, start_sipp_uas
+from tests.sipnet.sipp_dialogs import b_leg_invites, dialogs, listing
 from tests.sipnet.sipp_support import fleetpbx
 from tests.sipnet.support import Records
 from tests.smpp_tshark import tshark_binary
@@ -65,59 +62,6 @@ def busy_forwarding_world() -> World:
 
 def succeeded(run: SippRun, calls: int = 1) -> bool:
     return run.exit_code == 0 and (run.successful, run.failed) == (calls, 0)
-
-
-@dataclass
-class Dialog:
-    """What the capture shows of one Call-ID."""
-
-    invites: int = 0
-    finals: list[int] = field(default_factory=list)  # final responses to INVITE
-    acks: int = 0
-    byes: int = 0
-    bye_ok: int = 0
-
-    @property
-    def confirmed(self) -> bool:
-        return any(200 <= status < 300 for status in self.finals)
-
-    def problems(self) -> list[str]:
-        found = []
-        if self.invites and not self.finals:
-            found.append("INVITE without final response")
-        if self.confirmed and not self.acks:
-            found.append("2xx to INVITE never ACKed")
-        if self.confirmed and not (self.byes and self.bye_ok):
-            found.append("confirmed dialog not ended by a BYE answered 200")
-        return found
-
-
-def dialogs(messages: Sequence[SipMessage]) -> dict[str, Dialog]:
-    by_call: dict[str, Dialog] = defaultdict(Dialog)
-    for message in messages:
-        call_id = message.value("sip.Call-ID")
-        assert call_id is not None, f"no Call-ID in {message}"
-        dialog = by_call[call_id]
-        method, status = message.method, message.status
-        if method == "INVITE":
-            dialog.invites += 1
-        elif method == "ACK":
-            dialog.acks += 1
-        elif method == "BYE":
-            dialog.byes += 1
-        elif status is not None and status >= 200 and message.cseq_method == "INVITE":
-            dialog.finals.append(status)
-        elif status == 200 and message.cseq_method == "BYE":
-            dialog.bye_ok += 1
-    return dict(by_call)
-
-
-def listing(messages: Sequence[SipMessage]) -> str:
-    return "\n".join(f"{m} {m.value('sip.r-uri') or ''}" for m in messages)
-
-
-def b_leg_invites(messages: Sequence[SipMessage], handsets: int) -> list[SipMessage]:
-    return [m for m in messages if m.method == "INVITE" and m.dst_port == handsets]
 
 
 async def test_sipp_core_gets_404_busy_forwarding_with_history_and_a_hidden_caller_cleanly(

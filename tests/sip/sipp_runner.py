@@ -219,7 +219,13 @@ class SippServer:
 
 
 async def _start_uas(
-    binary: str, scenario: str, workdir: Path, calls: int, transport: SippTransport, port: int
+    binary: str,
+    scenario: str,
+    workdir: Path,
+    calls: int,
+    transport: SippTransport,
+    port: int,
+    extra: tuple[str, ...],
 ) -> SippServer | str:
     """SIPp listening, or why it exited before (e.g. the port was taken meanwhile)."""
     process = await asyncio.create_subprocess_exec(
@@ -237,6 +243,7 @@ async def _start_uas(
         "-t",
         transport.value,
         *_trace_options(workdir, scenario),
+        *extra,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -262,13 +269,15 @@ async def start_sipp_uas(
     *,
     calls: int = 1,
     transport: SippTransport = SippTransport.UDP,
+    extra: tuple[str, ...] = (),
 ) -> SippServer:
     """Start ``tests/sipp/<scenario>.xml`` as UAS on a free port of 127.0.0.1 (tried again
     once on another port when the bind fails), exiting after ``calls`` calls; returns once it
-    listens. Wait for its verdict with :meth:`SippServer.finished`."""
+    listens (``extra``: more SIPp options, an injection file…). Wait for its verdict with
+    :meth:`SippServer.finished`."""
     why = ""
     for _ in range(2):
-        started = await _start_uas(binary, scenario, workdir, calls, transport, free_port())
+        started = await _start_uas(binary, scenario, workdir, calls, transport, free_port(), extra)
         if isinstance(started, SippServer):
             return started
         why = started
