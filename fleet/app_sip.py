@@ -15,7 +15,7 @@ from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, EventKind, Peer, TransportConfig, TransportEvent
 from fleet.sip.validate import UasPolicy
-from fleet.sipnet.edge import SipEdge, core_peer
+from fleet.sipnet.edge import SIPNET_POLICY, SipEdge, core_peer
 from fleet.sipnet.onstack import SipSide, agent_on_stack
 
 log = structlog.get_logger("fleet.app")
@@ -30,7 +30,7 @@ def sip_transport_config(settings: Settings) -> TransportConfig:
         tls_port=settings.sip_tls_port,
         tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
         tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
-        policy=UasPolicy(),
+        policy=SIPNET_POLICY if settings.network is NetworkKind.SIP else UasPolicy(),
         udp_receive_buffer=settings.sip_udp_receive_buffer or None,
     )
 
@@ -69,7 +69,7 @@ def build_sip_stack(settings: Settings) -> SipStack:
     edge: SipEdge | None = None
     if settings.network is NetworkKind.SIP:
         host = settings.sip_host
-        edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent=host))
+        edge = SipEdge(options=OptionsResponder(policy=SIPNET_POLICY, warn_agent=host))
     limits = Limits(
         max_transactions=settings.sip_max_transactions,
         max_lag=settings.sip_max_lag,
@@ -92,4 +92,5 @@ def sip_side(settings: Settings, stack: SipStack) -> SipSide:
     config = sip_transport_config(settings)
     address = Peer(UDP, config.advertised_host or config.host, stack.listening[0])
     agent = agent_on_stack(stack, edge, address, _timers(settings))
-    return SipSide(agent=agent, core=core_peer(settings.sip_core))
+    media_server = core_peer(settings.sip_media_server) if settings.sip_media_server else None
+    return SipSide(agent=agent, core=core_peer(settings.sip_core), media_server=media_server)

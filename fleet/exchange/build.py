@@ -77,7 +77,7 @@ def build_sip_exchange(
     """The engine on SIP: the adapter of ``fleet.sipnet`` on the agent the composition root
     made on its stack (``sip``: the agent and the core's address); the setup guard is timer B
     unless ``limits`` say otherwise. The rest as :func:`build_exchange`."""
-    adapter = SipNetwork(sip.agent, sip.core, log=log)
+    adapter = SipNetwork(sip.agent, sip.core, media_server=sip.media_server, log=log)
     limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
     built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)
     adapter.attach(built.engine)

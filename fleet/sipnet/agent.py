@@ -7,8 +7,10 @@ reason phrases (:data:`fleet.sip.ua_messages.REASON_PHRASES`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from fleet.sip.dialog import Dialog, glare_retry_delay
+from fleet.sip.transaction_ports import TimerHandle
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_calls import OutgoingCall
 from fleet.sip.ua_core import UserAgent
@@ -43,3 +45,13 @@ class FleetAgent(UserAgent):
             body=body,
             content_type=content_type,
         )
+
+    def later(self, delay: float, callback: Callable[[], object]) -> TimerHandle:
+        """``callback`` on the agent's scheduler after ``delay`` seconds (0: once the current
+        message has been handled)."""
+        return self._scheduler.call_later(delay, callback)
+
+    def glare_delay(self, dialog: Dialog) -> float:
+        """RFC 3261 §14.1: how long to wait before a request of ours refused 491 in
+        ``dialog`` goes again."""
+        return glare_retry_delay(dialog.is_caller, self._random)

@@ -17,9 +17,15 @@ After ``bridge``, a re-INVITE or UPDATE with an offer from either side (hold, re
 relayed to the other leg with its SDP unchanged and the other's answer or refusal returned
 (:mod:`fleet.sipnet.relay`); before it, such an offer is refused 491.
 
+In-call services: INFO keys and REFER from a handset reach the engine's transfer and
+conference key (:mod:`fleet.sipnet.incall`); a relayed offer with ``a=sendonly``/``inactive``
+holds the offerer's leg in the engine. A ``bridge`` of two answered legs (a transfer) is done by
+third-party call control (:mod:`fleet.sipnet.transfer`, :mod:`fleet.sipnet.threepcc`), a
+``conference`` by moving each leg onto the media server's conference URI
+(:mod:`fleet.sipnet.conference`); a failure reaches the engine as ``BridgeFailed``.
+
 Not yet (issue 12, next): announcements (``play`` is logged; the engine's release that
-follows gives the caller the cause's response), conferences and a bridge of legs already
-answered (re-INVITE: logged, nothing sent), PRACK relayed between legs (early offers), the
+follows gives the caller the cause's response), PRACK relayed between legs (early offers), the
 originating case, History-Info on the 181 itself (the UA's ``ring`` takes no headers yet).
 
 Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
@@ -39,6 +45,7 @@ from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
     Announcement,
+    BridgeFailed,
     LegAlerting,
     LegAnswered,
     LegReleased,
@@ -47,14 +54,26 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.ports import EventLog, LegRequest, no_log
 from fleet.sip.dialog import Dialog, DialogId
-from fleet.sip.message import Response
+from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
-from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, OutgoingState
+from fleet.sip.ua_calls import (
+    DEFER,
+    Answer,
+    Deferred,
+    IncomingCall,
+    IncomingState,
+    OutgoingCall,
+    OutgoingState,
+    Refusal,
+)
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
+from fleet.sipnet.conference import Rooms
 from fleet.sipnet.history import diversion_headers, history_info
+from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.parties import b_leg_identity, caller_of, dialled_of, identity_withheld
 from fleet.sipnet.relay import OfferRelay, Side
+from fleet.sipnet.transfer import Transfers
 
 UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
 RELAYED = (180, 183)
@@ -75,7 +94,14 @@ class BLeg:
 class SipNetwork:
     """The adapter; ``core`` is where B-legs go (the S-CSCF or the core's entry point)."""
 
-    def __init__(self, agent: FleetAgent, core: Peer, *, log: EventLog = no_log) -> None:
+    def __init__(
+        self,
+        agent: FleetAgent,
+        core: Peer,
+        *,
+        media_server: Peer | None = None,
+        log: EventLog = no_log,
+    ) -> None:
         self.agent = agent
         self.core = core
         self.log = log
@@ -87,7 +113,11 @@ class SipNetwork:
         self._dialogs: dict[DialogId, str] = {}
         self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
         self.relay = OfferRelay(agent)
-        agent.on_offer = self.relay
+        agent.on_offer = self._offer
+        self.transfers = Transfers(agent, self.relay, report=self._bridge_failed, log=log)
+        self.rooms = Rooms(agent, self.relay, media_server, report=self._bridge_failed, log=log)
+        self.keys = InCallKeys(agent, engine=lambda: self.engine, leg_of=self._dialogs.get)
+        agent.on_in_dialog = self.keys
 
     def attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -101,7 +131,14 @@ class SipNetwork:
     @property
     def legs(self) -> int:
         """Legs this adapter still tracks (zero once every call has ended)."""
-        return len(self._a) + len(self._b) + len(self._dialogs) + len(self.relay)
+        return (
+            len(self._a)
+            + len(self._b)
+            + len(self._dialogs)
+            + len(self.relay)
+            + len(self.transfers)
+            + len(self.rooms)
+        )
 
     # -- the Network port ------------------------------------------------------------------
 
@@ -140,7 +177,11 @@ class SipNetwork:
         caller = self._a.get(a_leg)
         callee = self._b.get(b_leg)
         if caller is None or callee is None or caller.state not in UNANSWERED:
-            self.log("sip_bridge_unsupported", a_leg=a_leg, b_leg=b_leg)  # re-INVITE: next
+            first, second = self._dialog_of(a_leg), self._dialog_of(b_leg)
+            if first is not None and second is not None:  # both answered: a transfer
+                self.transfers.bridge(a_leg, first, b_leg, second)
+            else:
+                self.log("sip_bridge_impossible", a_leg=a_leg, b_leg=b_leg)
             return
         self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
         if caller.dialog is not None:
@@ -153,6 +194,8 @@ class SipNetwork:
                 )
 
     def release(self, leg_id: str, cause: ReleaseCause) -> None:
+        self.transfers.leave(leg_id)
+        self.rooms.leave(leg_id)
         caller = self._forget_a(leg_id)
         if caller is not None:
             if caller.state in UNANSWERED:
@@ -170,7 +213,8 @@ class SipNetwork:
         self.log("sip_announcement_not_played", leg=leg_id, announcement=announcement.value)
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
-        self.log("sip_conference_unsupported", conference_id=conference_id, legs=leg_ids)
+        legs = [(leg_id, d) for leg_id in leg_ids if (d := self._dialog_of(leg_id)) is not None]
+        self.rooms.conference(conference_id, legs)
 
     # -- what the user agent reports -------------------------------------------------------
 
@@ -204,6 +248,8 @@ class SipNetwork:
             self.engine.handle(LegReleased(leg_id, ReleaseCause.CALLER_HUNG_UP))
 
     def progress(self, call: OutgoingCall, response: Response) -> None:
+        if self.rooms.progress(call, response):
+            return
         leg_id = self._b_ids.get(call)
         if leg_id is None:
             return
@@ -230,6 +276,8 @@ class SipNetwork:
             self.engine.handle(event(leg_id))
 
     def failed(self, call: OutgoingCall) -> None:
+        if self.rooms.failed(call):
+            return
         leg_id = self._b_ids.get(call)
         if leg_id is not None:
             self._forget_b(leg_id)
@@ -237,12 +285,38 @@ class SipNetwork:
 
     def dialog_ended(self, dialog: Dialog) -> None:
         self.relay.part(dialog)
+        self.keys.forget(dialog)
+        participant = self.rooms.ended(dialog)
+        if participant is not None:  # the media server ended a participant's dialog
+            self.agent.bye(participant)
         leg_id = self._dialogs.pop(dialog.id, None)
         if leg_id is None:
             return
+        self.transfers.leave(leg_id)
+        self.rooms.leave(leg_id)
         self._forget_a(leg_id)
         self._forget_b(leg_id)
         self.engine.handle(LegReleased(leg_id))
+
+    # -- in-call services -----------------------------------------------------------------
+
+    def _offer(self, dialog: Dialog, request: Request) -> Answer | Refusal | Deferred | None:
+        outcome = self.relay(dialog, request)
+        if outcome is DEFER:
+            self.keys.offered(dialog, request.body)
+        return outcome
+
+    def _bridge_failed(self, event: BridgeFailed) -> None:
+        self.engine.bridge_failed(event)
+
+    def _dialog_of(self, leg_id: str) -> Dialog | None:
+        caller = self._a.get(leg_id)
+        if caller is not None:
+            return caller.dialog if caller.state not in UNANSWERED else None
+        callee = self._b.get(leg_id)
+        if callee is not None and callee.answered:
+            return callee.call.dialog
+        return None
 
     # -- the legs ----------------------------------------------------------------------------
 

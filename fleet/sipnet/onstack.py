@@ -18,10 +18,12 @@ AGENT_USER = "fleetpbx"
 
 @dataclass(frozen=True, slots=True)
 class SipSide:
-    """What the exchange needs to run on SIP: the agent and where B-legs go."""
+    """What the exchange needs to run on SIP: the agent, where B-legs go and the media server
+    (conferences; None: not configured)."""
 
     agent: FleetAgent
     core: Peer
+    media_server: Peer | None = None
 
 
 def agent_on_stack(

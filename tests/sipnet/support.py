@@ -81,6 +81,7 @@ class Core:
     handsets: UserAgent
     to_scscf: LossyLink  # what FleetPBX sent the S-CSCF (A-legs)
     to_handsets: LossyLink  # what FleetPBX sent the handsets (B-legs)
+    fabric: Fabric
     answers: dict[str, Behaviour] = field(default_factory=dict)
 
     def call(self, number: str, *, caller: UserAgent | None = None) -> OutgoingCall:
@@ -144,16 +145,17 @@ def refuse(status: int, *, ring_first: bool = True) -> Behaviour:
     return behave
 
 
-def core(world: World | None = None) -> Core:
+def core(world: World | None = None, *, media_server: Peer | None = None) -> Core:
     clock = VirtualClock()
     world = world or memory_world()
     scscf_link = LossyLink(clock, SCSCF)
     handset_link = LossyLink(clock, HANDSETS)
     to_scscf = LossyLink(clock, FLEETPBX)
     to_handsets = LossyLink(clock, FLEETPBX)
+    fabric = Fabric({SCSCF.host: to_scscf, HANDSETS.host: to_handsets})
     agent = FleetAgent(
         clock,
-        Fabric({SCSCF.host: to_scscf, HANDSETS.host: to_handsets}),
+        fabric,
         FLEETPBX,
         "fleetpbx",
         keep_history=True,
@@ -166,7 +168,7 @@ def core(world: World | None = None) -> Core:
     to_handsets.receiver = handsets.layer
     records = Records()
     built = build_sip_exchange(
-        sip=SipSide(agent=agent, core=HANDSETS),
+        sip=SipSide(agent=agent, core=HANDSETS, media_server=media_server),
         time=ClockTime(clock),
         directory=world.fleets.table,
         recorder=records,
@@ -182,6 +184,7 @@ def core(world: World | None = None) -> Core:
         handsets=handsets,
         to_scscf=to_scscf,
         to_handsets=to_handsets,
+        fabric=fabric,
     )
     handsets.on_incoming = result._incoming
     return result

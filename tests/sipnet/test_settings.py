@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fleet.app_sip import sip_transport_config
 from fleet.cli import _parser, _settings
 from fleet.config import ConfigError, NetworkKind, load_settings
 
@@ -39,3 +40,13 @@ def test_serve_takes_the_network_and_the_core_from_its_flags() -> None:
         5070,
         "10.0.0.5:5060",
     )
+
+
+def test_the_sip_network_serves_refer_notify_and_dtmf_info_bodies() -> None:
+    sip = load_settings(cli={"network": "sip", "sip_port": 5070, "sip_core": "10.0.0.5"}, env={})
+    policy = sip_transport_config(sip).policy
+    assert policy is not None and {"REFER", "NOTIFY", "INFO"} <= policy.methods
+    assert {"application/dtmf-relay", "application/dtmf"} <= policy.content_types
+    plain = load_settings(cli={"sip_port": 5070}, env={})
+    plain_policy = sip_transport_config(plain).policy
+    assert plain_policy is not None and "REFER" not in plain_policy.methods
