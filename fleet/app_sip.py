@@ -4,7 +4,6 @@ network adapter's user agent on it (``fleet.sipnet``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import structlog
@@ -16,7 +15,7 @@ from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, EventKind, Peer, TransportConfig, TransportEvent
 from fleet.sip.validate import UasPolicy
-from fleet.sipnet.edge import SipEdge, core_peer
+from fleet.sipnet.edge import SIPNET_POLICY, SipEdge, core_peer
 from fleet.sipnet.onstack import SipSide, agent_on_stack
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 
@@ -24,12 +23,9 @@ log = structlog.get_logger("fleet.app")
 
 
 def sip_policy(settings: Settings) -> UasPolicy:
-    """What the stack serves: the default policy, and REGISTER on the SIP network (the
-    registration-mode trunks' PBXs register to FleetPBX: ``fleet.sipnet.trunk_gate``)."""
-    policy = UasPolicy()
-    if settings.network is NetworkKind.SIP:
-        return replace(policy, methods=policy.methods | {"REGISTER"})
-    return policy
+    """What the stack serves: the default policy, or on the SIP network the adapter's
+    (``SIPNET_POLICY``: REGISTER, REFER, NOTIFY, the DTMF bodies of INFO)."""
+    return SIPNET_POLICY if settings.network is NetworkKind.SIP else UasPolicy()
 
 
 def sip_transport_config(settings: Settings) -> TransportConfig:

@@ -23,10 +23,10 @@ from tests.memory import World, memory_world
 from tests.polling import eventually
 from tests.sip.capture import WARNING, SipCapture, expert_infos, malformed, not_sip, read_sip
 from tests.sip.sipp_runner import SippRun, free_port, run_sipp, sipp_binary, start_sipp_uas
+from tests.sipnet.sipp_dialogs import dialogs, listing
 from tests.sipnet.sipp_support import fleetpbx
 from tests.sipnet.support import Records
 from tests.smpp_tshark import tshark_binary
-from tests.test_sipnet_sipp_forwarding import dialogs, listing
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,8 @@
 """The UAC core's ACKs of 2xx responses to its INVITEs (RFC 3261 §13.2.2.4): one ACK built per
 INVITE and sent for each 2xx (retransmissions and forks included), remembered for timer M, and
-sent again for a 2xx that arrives after its transaction ended."""
+sent again for a 2xx that arrives after its transaction ended. A re-INVITE sent without an offer
+(``ack_later``, third-party call control, RFC 3725) gets its 2xx's offer answered in the ACK: the
+2xx waits, unacknowledged (its retransmissions ignored), until :meth:`UacAcks.ack_answer`."""
 
 from __future__ import annotations
 
@@ -11,19 +13,31 @@ from fleet.sip.message import Response
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import new_branch
 from fleet.sip.ua_base import AckKey
+from fleet.sip.ua_calls import ReInvite
 from fleet.sip.ua_server import UasCore
 
 
 class UacAcks(UasCore):
     def _ack(
-        self, dialog: Dialog, response: Response, transaction: ClientTransaction | None
+        self,
+        dialog: Dialog,
+        response: Response,
+        transaction: ClientTransaction | None,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
     ) -> None:
         """§13.2.2.4: the ACK of a 2xx, built once per INVITE and sent for each 2xx; after
         timer M both the ACK and the INVITE's call are forgotten."""
         key = self._ack_key(response)
         if key not in self._acks:
             self._acks[key] = dialog.create_request(
-                "ACK", self.address, cseq=key[1], branch=new_branch
+                "ACK",
+                self.address,
+                cseq=key[1],
+                branch=new_branch,
+                body=body,
+                content_type=content_type,
             )
 
             def forget() -> None:
@@ -33,6 +47,28 @@ class UacAcks(UasCore):
 
             self._scheduler.call_later(self.timers.m, forget)
         self._send_ack(key)
+
+    def _ack_waits(self, reinvite: ReInvite, response: Response) -> bool:
+        """The 2xx of an offerless re-INVITE waits for the application's answer (a 2xx
+        retransmitted once the ACK went is ACKed again as usual)."""
+        if not reinvite.ack_later or self._ack_key(response) in self._acks:
+            return False
+        reinvite.offered = response
+        return True
+
+    def ack_answer(
+        self, reinvite: ReInvite, body: bytes, content_type: str | None = "application/sdp"
+    ) -> bool:
+        """The ACK of ``reinvite``'s 2xx carrying ``body``, the answer to the 2xx's offer
+        (RFC 3261 §13.2.2.4, RFC 3725); False when no 2xx waits for it."""
+        response = reinvite.offered
+        if response is None or reinvite.transaction is None:
+            return False
+        reinvite.offered = None
+        self._ack(
+            reinvite.dialog, response, reinvite.transaction, body=body, content_type=content_type
+        )
+        return True
 
     def _ack_key(self, response: Response) -> AckKey:
         dialog_id = DialogId.of_response(response)

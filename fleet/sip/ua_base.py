@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random as random_module
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState
 from fleet.sip.headers import Headers
@@ -30,6 +30,7 @@ from fleet.sip.ua_addressing import contact_value
 from fleet.sip.ua_calls import (
     AnswerRetransmitter,
     IncomingCall,
+    InDialogHook,
     OfferHook,
     OfferState,
     OutgoingCall,
@@ -98,6 +99,7 @@ class UaBase(ABC):
         self.session_config = session
         self.session_timers: dict[DialogId, SessionTimer] = {}
         self.on_offer = on_offer
+        self.on_in_dialog: InDialogHook | None = None
         self.rel100 = rel100
         self.reliable: dict[DialogId, ReliableProvisionals] = {}
 
@@ -148,6 +150,26 @@ class UaBase(ABC):
 
     def send_in_dialog(self, request: Request, destination: Peer) -> ClientTransaction:
         """A request built by the application from a dialog (e.g. with a chosen CSeq)."""
+        return self.layer.send_request(request, destination)
+
+    def request_in(
+        self,
+        dialog: Dialog,
+        method: str,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> ClientTransaction | None:
+        """A non-INVITE request in ``dialog`` (INFO, REFER, NOTIFY …: its responses are not
+        followed); None once the dialog has ended."""
+        if dialog.state is DialogState.TERMINATED:
+            return None
+        request, destination = dialog.create_request(
+            method, self.address, branch=new_branch, body=body, content_type=content_type
+        )
+        for name, value in headers:
+            request.headers.add(name, value)
         return self.layer.send_request(request, destination)
 
     @abstractmethod

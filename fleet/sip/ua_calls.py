@@ -83,6 +83,8 @@ class ReInvite:
     interval: int | None = None
     retry_glare: bool = True  # False: a 491 is final (a B2BUA relays it to its offerer)
     on_final: Callable[[ReInvite, Response | None], None] | None = None  # None: timed out
+    ack_later: bool = False  # no offer sent: the 2xx's offer is answered in the ACK (ack_answer)
+    offered: Response | None = None  # that 2xx, until the application gives its answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,11 @@ DEFER = Deferred()
 OfferHook = Callable[[Dialog, Request], Answer | Refusal | Deferred | None]
 """Called with the dialog and the received re-INVITE (always), UPDATE or PRACK (when they carry
 a body); None keeps the default: a 200 without a body."""
+
+
+InDialogHook = Callable[[Dialog, Request], int]
+"""Called with the dialog and a received INFO, REFER or NOTIFY; returns the status to answer
+(the application sends what follows, e.g. a REFER's NOTIFYs). Unset: INFO 200, the others 501."""
 
 
 class OfferState(Enum):

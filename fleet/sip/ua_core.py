@@ -155,15 +155,18 @@ class UserAgent(UacAcks):
         content_type: str | None = None,
         retry_glare: bool = True,
         on_final: Callable[[ReInvite, Response | None], None] | None = None,
+        ack_later: bool = False,
     ) -> ReInvite:
         """§14.1: a re-INVITE, not while another INVITE of ours, or an offer of the peer we
         have not answered yet (:mod:`fleet.sip.ua_deferred`), is pending in the dialog
         (ValueError). ``on_final`` hears its final response (None: it timed out); with
-        ``retry_glare`` False a 491 is final rather than retried."""
+        ``retry_glare`` False a 491 is final rather than retried; with ``ack_later`` (sent
+        without an offer) the 2xx's ACK waits for the answer (:meth:`ack_answer`)."""
         self._check_free(dialog)
         reinvite = ReInvite(
             dialog, "INVITE", body, content_type, retry_glare=retry_glare, on_final=on_final
         )
+        reinvite.ack_later = ack_later
         if self.keep_history:
             self.reinvites.append(reinvite)
         self._send_reinvite(reinvite)
@@ -329,7 +332,7 @@ class UserAgent(UacAcks):
                     timer.restart(timer.interval, timer.we_refresh)
                 elif timer is not None and expires is not None:
                     self._session_start(dialog, expires, we_sent=True)
-            if reinvite.method == "INVITE":
+            if reinvite.method == "INVITE" and not self._ack_waits(reinvite, response):
                 self._ack(dialog, response, reinvite.transaction)
             if reinvite.on_final is not None and not answered_before:  # not a retransmission
                 reinvite.on_final(reinvite, response)

@@ -287,6 +287,9 @@ class UasCore(UaOffers):
             transaction.respond(uas_response(request, 200, local_tag=local_tag))
             if self.listener is not None:
                 self.listener.dialog_ended(dialog)
+        elif request.method in ("INFO", "REFER", "NOTIFY") and self.on_in_dialog is not None:
+            status = self.on_in_dialog(dialog, request)
+            transaction.respond(uas_response(request, status, local_tag=local_tag))
         elif request.method in ("INFO", "OPTIONS"):
             response = uas_response(request, 200, local_tag=local_tag)
             if request.method == "OPTIONS":

@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from fleet.sip.dialog import Dialog, glare_retry_delay
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_client import ClientTransaction, NonInviteClientState
 from fleet.sip.transaction_messages import new_branch, new_tag
-from fleet.sip.transaction_ports import Scheduler
+from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from fleet.sip.transaction_server import ServerTransaction
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import new_call_id, via_value
@@ -62,9 +63,6 @@ class FleetAgent(UserAgent):
     def scheduler(self) -> Scheduler:
         return self._scheduler
 
-    def later(self, delay: float, callback: Callable[[], object]) -> None:
-        self._scheduler.call_later(delay, callback)
-
     def invite_with(
         self,
         uri: str,
@@ -85,6 +83,16 @@ class FleetAgent(UserAgent):
             body=body,
             content_type=content_type,
         )
+
+    def later(self, delay: float, callback: Callable[[], object]) -> TimerHandle:
+        """``callback`` on the agent's scheduler after ``delay`` seconds (0: once the current
+        message has been handled)."""
+        return self._scheduler.call_later(delay, callback)
+
+    def glare_delay(self, dialog: Dialog) -> float:
+        """RFC 3261 §14.1: how long to wait before a request of ours refused 491 in
+        ``dialog`` goes again."""
+        return glare_retry_delay(dialog.is_caller, self._random)
 
     # -- OPTIONS probes ----------------------------------------------------------------------
 

@@ -18,6 +18,15 @@ from fleet.sip.transaction_server import (
     ServerTransaction,
 )
 from fleet.sip.transport_types import DEFAULT_PORTS, UDP, Peer, Transport
+from fleet.sip.validate import UasPolicy
+
+SIPNET_POLICY = UasPolicy(
+    methods=UasPolicy().methods | {"REFER", "NOTIFY", "REGISTER"},
+    content_types=UasPolicy().content_types | {"application/dtmf-relay", "application/dtmf"},
+)
+"""What the SIP network adapter serves: the default, with REFER and NOTIFY (transfer and
+conference, :mod:`fleet.sipnet.incall`), REGISTER (registration-mode trunks' PBXs:
+:mod:`fleet.sipnet.trunk_gate`) and the DTMF bodies of INFO."""
 
 
 def core_peer(text: str) -> Peer:

@@ -22,10 +22,15 @@ announcement plays it to the unanswered caller from the media server as early me
 the cause's final response once it is over; ``play`` (a queued caller) lasts until ``bridge``,
 the caller's CANCEL or ``release``.
 
-Not yet (issue 12, next): announcements to an answered leg (logged), conferences and a bridge
-of legs already answered (re-INVITE: logged, nothing sent), PRACK relayed between legs (early
-offers), the originating case, History-Info on the 181 itself (the UA's ``ring`` takes no
-headers yet).
+In-call services: INFO keys and REFER from a handset reach the engine's transfer and
+conference key (:mod:`fleet.sipnet.incall`); a relayed offer with ``a=sendonly``/``inactive``
+holds the offerer's leg in the engine. A ``bridge`` of two answered legs (a transfer) is done by
+third-party call control (:mod:`fleet.sipnet.transfer`, :mod:`fleet.sipnet.threepcc`), a
+``conference`` by moving each leg onto the media server's conference URI
+(:mod:`fleet.sipnet.conference`); a failure reaches the engine as ``BridgeFailed``.
+
+Not yet (issue 12, next): announcements to an answered leg (logged), PRACK relayed between
+legs (early offers).
 
 Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
 History-Info and Diversion; each new hop is told to the caller, while its INVITE is
@@ -52,6 +57,7 @@ from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
     Announcement,
+    BridgeFailed,
     LegAlerting,
     LegAnswered,
     LegReleased,
@@ -60,12 +66,23 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.ports import EventLog, LegRequest, no_log
 from fleet.sip.dialog import Dialog, DialogId
-from fleet.sip.message import Response
+from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
-from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, OutgoingState
+from fleet.sip.ua_calls import (
+    DEFER,
+    Answer,
+    Deferred,
+    IncomingCall,
+    IncomingState,
+    OutgoingCall,
+    OutgoingState,
+    Refusal,
+)
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.causes import failure_event, final_status
+from fleet.sipnet.conference import Rooms
 from fleet.sipnet.history import diversion_headers, history_info
+from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.media import MediaPlayer
 from fleet.sipnet.parties import (
     b_leg_identity,
@@ -76,6 +93,7 @@ from fleet.sipnet.parties import (
 )
 from fleet.sipnet.relay import OfferRelay, Side
 from fleet.sipnet.served import ServedUserError, Visit, visit_of
+from fleet.sipnet.transfer import Transfers
 from fleet.sipnet.trunk_state import Background, Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from fleet.sipnet.trunks import SipTrunks
@@ -132,7 +150,11 @@ class SipNetwork:
         self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
         self._visits: dict[str, Visit] = {}  # A-leg -> its session case, served user, ICID
         self.relay = OfferRelay(agent)
-        agent.on_offer = self.relay
+        agent.on_offer = self._offer
+        self.transfers = Transfers(agent, self.relay, report=self._bridge_failed, log=log)
+        self.rooms = Rooms(agent, self.relay, media_server, report=self._bridge_failed, log=log)
+        self.keys = InCallKeys(agent, engine=lambda: self.engine, leg_of=self._dialogs.get)
+        agent.on_in_dialog = self.keys
 
     def attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -153,6 +175,8 @@ class SipNetwork:
             + len(self.relay)
             + len(self.media)
             + len(self._unplaced)
+            + len(self.transfers)
+            + len(self.rooms)
         )
 
     # -- the Network port ------------------------------------------------------------------
@@ -231,7 +255,11 @@ class SipNetwork:
         caller = self._a.get(a_leg)
         callee = self._b.get(b_leg)
         if caller is None or callee is None or caller.state not in UNANSWERED:
-            self.log("sip_bridge_unsupported", a_leg=a_leg, b_leg=b_leg)  # re-INVITE: next
+            first, second = self._dialog_of(a_leg), self._dialog_of(b_leg)
+            if first is not None and second is not None:  # both answered: a transfer
+                self.transfers.bridge(a_leg, first, b_leg, second)
+            else:
+                self.log("sip_bridge_impossible", a_leg=a_leg, b_leg=b_leg)
             return
         self.media.stop(caller)  # the queue's music, BYEd before the 200
         self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
@@ -248,6 +276,8 @@ class SipNetwork:
         self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
     ) -> None:
         self._unplaced.discard(leg_id)
+        self.transfers.leave(leg_id)
+        self.rooms.leave(leg_id)
         caller = self._forget_a(leg_id)
         if caller is not None:
             self.media.stop(caller)
@@ -272,7 +302,8 @@ class SipNetwork:
         self.media.play(leg_id, caller, announcement)
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
-        self.log("sip_conference_unsupported", conference_id=conference_id, legs=leg_ids)
+        legs = [(leg_id, d) for leg_id in leg_ids if (d := self._dialog_of(leg_id)) is not None]
+        self.rooms.conference(conference_id, legs)
 
     # -- what the user agent reports -------------------------------------------------------
 
@@ -329,7 +360,7 @@ class SipNetwork:
             self.engine.handle(LegReleased(leg_id, ReleaseCause.CALLER_HUNG_UP))
 
     def progress(self, call: OutgoingCall, response: Response) -> None:
-        if self.media.progress(call, response):
+        if self.media.progress(call, response) or self.rooms.progress(call, response):
             return
         leg_id = self._b_ids.get(call)
         if leg_id is None:
@@ -357,7 +388,7 @@ class SipNetwork:
             self.engine.handle(event(leg_id))
 
     def failed(self, call: OutgoingCall) -> None:
-        if self.media.failed(call):
+        if self.media.failed(call) or self.rooms.failed(call):
             return
         leg_id = self._b_ids.get(call)
         if leg_id is not None:
@@ -368,12 +399,38 @@ class SipNetwork:
         if self.media.dialog_ended(dialog):
             return
         self.relay.part(dialog)
+        self.keys.forget(dialog)
+        participant = self.rooms.ended(dialog)
+        if participant is not None:  # the media server ended a participant's dialog
+            self.agent.bye(participant)
         leg_id = self._dialogs.pop(dialog.id, None)
         if leg_id is None:
             return
+        self.transfers.leave(leg_id)
+        self.rooms.leave(leg_id)
         self._forget_a(leg_id)
         self._forget_b(leg_id)
         self.engine.handle(LegReleased(leg_id))
+
+    # -- in-call services -----------------------------------------------------------------
+
+    def _offer(self, dialog: Dialog, request: Request) -> Answer | Refusal | Deferred | None:
+        outcome = self.relay(dialog, request)
+        if outcome is DEFER:
+            self.keys.offered(dialog, request.body)
+        return outcome
+
+    def _bridge_failed(self, event: BridgeFailed) -> None:
+        self.engine.bridge_failed(event)
+
+    def _dialog_of(self, leg_id: str) -> Dialog | None:
+        caller = self._a.get(leg_id)
+        if caller is not None:
+            return caller.dialog if caller.state not in UNANSWERED else None
+        callee = self._b.get(leg_id)
+        if callee is not None and callee.answered:
+            return callee.call.dialog
+        return None
 
     # -- the legs ----------------------------------------------------------------------------
 

@@ -64,6 +64,11 @@ class OfferRelay:
         self._sides[caller.dialog.id] = (caller, callee)
         self._sides[callee.dialog.id] = (callee, caller)
 
+    def side(self, dialog: Dialog) -> Side | None:
+        """``dialog``'s side while it is bridged (what we last gave it)."""
+        sides = self._sides.get(dialog.id)
+        return None if sides is None else sides[0]
+
     def part(self, dialog: Dialog) -> None:
         """Either leg ended: the bridge is gone (an offer pending ends with its dialog)."""
         sides = self._sides.pop(dialog.id, None)

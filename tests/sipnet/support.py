@@ -135,6 +135,7 @@ class Core:
     pbx: Pbx
     to_pbx: LossyLink  # what FleetPBX sent the PBX (trunk legs, OPTIONS, REGISTER answers)
     trunks: MemoryTrunkBook
+    fabric: Fabric
     answers: dict[str, Behaviour] = field(default_factory=dict)
     media: MediaServer | None = None
 
@@ -208,8 +209,14 @@ def refuse(status: int, *, ring_first: bool = True) -> Behaviour:
 
 
 def core(
-    world: World | None = None, trunks: MemoryTrunkBook | None = None, *, media: bool = False
+    world: World | None = None,
+    trunks: MemoryTrunkBook | None = None,
+    *,
+    media: bool = False,
+    media_server: Peer | None = None,
 ) -> Core:
+    """``media``: the :class:`MediaServer` of this support plays the media server; else
+    ``media_server`` names one the test attaches itself (through ``Core.fabric``)."""
     clock = VirtualClock()
     trunks = trunks or MemoryTrunkBook()
     world = world or memory_world()
@@ -221,16 +228,17 @@ def core(
     to_media = LossyLink(clock, FLEETPBX)
     pbx_link = LossyLink(clock, PBX)
     to_pbx = LossyLink(clock, FLEETPBX)
+    fabric = Fabric(
+        {
+            SCSCF.host: to_scscf,
+            HANDSETS.host: to_handsets,
+            PBX.host: to_pbx,
+            MEDIA.host: to_media,
+        }
+    )
     agent = FleetAgent(
         clock,
-        Fabric(
-            {
-                SCSCF.host: to_scscf,
-                HANDSETS.host: to_handsets,
-                PBX.host: to_pbx,
-                MEDIA.host: to_media,
-            }
-        ),
+        fabric,
         FLEETPBX,
         "fleetpbx",
         keep_history=True,
@@ -254,7 +262,7 @@ def core(
         sip=SipSide(
             agent=agent,
             core=HANDSETS,
-            media_server=MEDIA if media else None,
+            media_server=MEDIA if media else media_server,
             trunks=trunks,
             spawn=run_now,
         ),
@@ -277,6 +285,7 @@ def core(
         pbx=pbx,
         to_pbx=to_pbx,
         trunks=trunks,
+        fabric=fabric,
     )
     handsets.on_incoming = result._incoming
     return result

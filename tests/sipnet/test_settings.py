@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet.app_sip import build_sip_stack, sip_policy, sip_side
+from fleet.app_sip import build_sip_stack, sip_policy, sip_side, sip_transport_config
 from fleet.cli import _parser, _settings
 from fleet.config import ConfigError, NetworkKind, load_settings
 from fleet.sip.transport_types import TCP, UDP, Peer
@@ -83,3 +83,13 @@ def test_the_sip_network_serves_register_for_the_trunks_and_the_simulated_one_do
     simulated = load_settings(cli={"sip_port": 5070}, env={})
     assert "REGISTER" in sip_policy(sip).methods
     assert "REGISTER" not in sip_policy(simulated).methods
+
+
+def test_the_sip_network_serves_refer_notify_and_dtmf_info_bodies() -> None:
+    sip = load_settings(cli={"network": "sip", "sip_port": 5070, "sip_core": "10.0.0.5"}, env={})
+    policy = sip_transport_config(sip).policy
+    assert policy is not None and {"REFER", "NOTIFY", "INFO"} <= policy.methods
+    assert {"application/dtmf-relay", "application/dtmf"} <= policy.content_types
+    plain = load_settings(cli={"sip_port": 5070}, env={})
+    plain_policy = sip_transport_config(plain).policy
+    assert plain_policy is not None and "REFER" not in plain_policy.methods

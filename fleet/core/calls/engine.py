@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from fleet.core.calls.call import Call, CallPorts
 from fleet.core.calls.events import (
     Announcement,
+    BridgeFailed,
     LegAlerting,
     LegAnswered,
     LegEvent,
@@ -21,7 +22,7 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.hunting import GroupHunting
-from fleet.core.calls.incall import InCallServices
+from fleet.core.calls.incall import InCallServices, InConference
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.originating import RingOnward, onward
 from fleet.core.calls.ports import (
@@ -254,6 +255,23 @@ class Engine:
             return
         if call.phase is not None:
             call.phase.on_leg_event(call, leg, event)
+
+    def bridge_failed(self, event: BridgeFailed) -> None:
+        """The network could not connect the legs of a transfer or move them to a conference:
+        the call is released (a conference: every call in it, the initiator told it failed)."""
+        call = self._legs.get(event.leg_id)
+        if call is None:
+            self.log("bridge_failed_for_unknown_leg", leg=event.leg_id)
+            return
+        self.guarded(call, lambda: self._bridge_failed(call, event))
+
+    def _bridge_failed(self, call: Call, event: BridgeFailed) -> None:
+        self.log("bridge_failed", call_id=call.id, leg=event.leg_id, reason=event.reason.value)
+        phase = call.phase
+        if isinstance(phase, InConference):
+            self.incall.conference_failed(phase.conference)
+        else:
+            call.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
 
     # -- the Host of calls ---------------------------------------------------------------
 

@@ -88,4 +88,22 @@ class LegReleased:
     cause: ReleaseCause = ReleaseCause.NORMAL
 
 
+class BridgeFailure(StrEnum):
+    """Why the network could not connect answered legs."""
+
+    REFUSED = "refused"  # a party refused the new session (e.g. its media)
+    GLARE = "glare"  # the party was changing its session too, again after one retry
+    NO_ANSWER = "no_answer"  # a party did not answer, or its dialog was gone
+    NO_MEDIA_SERVER = "no_media_server"  # no conference bridge is configured
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeFailed:
+    """The network could not carry out a ``bridge`` of answered legs (a transfer) or a
+    ``conference``; ``leg_id`` is one of the legs it was asked to connect."""
+
+    leg_id: str
+    reason: BridgeFailure
+
+
 LegEvent = LegAlerting | LegAnswered | LegBusy | LegUnreachable | LegRejected | LegReleased

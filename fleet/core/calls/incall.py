@@ -53,6 +53,12 @@ _ANNOUNCE = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    why: Refusal
+    leg: Leg | None
+
+
 @dataclass(eq=False)
 class Conference:
     id: str
@@ -128,12 +134,27 @@ class InCallServices:
 
     def transfer(self, number: E164, location: Location = Location.HOME) -> Refusal | None:
         """Connect the held party with the active or alerting one; the user leaves."""
+        found = self._transfer_legs(number, location)
+        if isinstance(found, _Refused):
+            return self._refuse(number, found.leg, found.why)
+        first, second, my_first, my_second, party = found
+        second.run(lambda: self._join(first, second, my_first, my_second, party))
+        return None
+
+    def transfer_refusal(self, number: E164, location: Location = Location.HOME) -> Refusal | None:
+        """Why :meth:`transfer` would refuse now (nothing played, nothing changed), or None."""
+        found = self._transfer_legs(number, location)
+        return found.why if isinstance(found, _Refused) else None
+
+    def _transfer_legs(
+        self, number: E164, location: Location
+    ) -> _Refused | tuple[Call, Call, Leg, Leg, Leg]:
         mine = self._calls_of(number)
         any_leg = mine[0][1] if mine else None
         if location is Location.ABROAD:
-            return self._refuse(number, any_leg, Refusal.ABROAD)
+            return _Refused(Refusal.ABROAD, any_leg)
         if location is Location.WHITE_ZONE:
-            return self._refuse(number, any_leg, Refusal.WHITE_ZONE)
+            return _Refused(Refusal.WHITE_ZONE, any_leg)
         held = [(c, leg) for c, leg in mine if leg.state is LegState.HELD]
         active = [
             (c, leg)
@@ -144,18 +165,17 @@ class InCallServices:
             )
         ]
         if not held:
-            return self._refuse(number, any_leg, Refusal.NO_HELD_CALL)
+            return _Refused(Refusal.NO_HELD_CALL, any_leg)
         if not active:
-            return self._refuse(number, any_leg, Refusal.NO_ACTIVE_CALL)
+            return _Refused(Refusal.NO_ACTIVE_CALL, any_leg)
         (first, my_first), (second, my_second) = held[0], active[-1]
         if self._policy.classify(second.called.value if second.called else "")[0] is (
             NumberClass.SPECIAL
         ):
-            return self._refuse(number, my_second, Refusal.SPECIAL_NUMBER)
+            return _Refused(Refusal.SPECIAL_NUMBER, my_second)
         party = first.b_leg if first.a_leg is my_first else first.a_leg
         assert party is not None
-        second.run(lambda: self._join(first, second, my_first, my_second, party))
-        return None
+        return first, second, my_first, my_second, party
 
     def _join(self, first: Call, second: Call, my_first: Leg, my_second: Leg, party: Leg) -> None:
         # the held party moves to the second call, in place of the user
@@ -224,6 +244,20 @@ class InCallServices:
         for call in conference.calls:
             legs += [leg.id for leg in (call.a_leg, call.b_leg) if leg is not None and leg.live]
         self._network.conference(conference.id, legs)
+
+    def conference_failed(self, conference: Conference) -> None:
+        """The network could not mix the conference: the initiator hears it was not possible
+        and every call in it is released."""
+        self.conferences.pop(conference.id, None)
+        calls, conference.calls = list(conference.calls), []
+        for call in calls:
+            phase = call.phase
+            if isinstance(phase, InConference) and phase.initiator_leg.live:
+                self._network.play(phase.initiator_leg.id, Announcement.SERVICE_NOT_POSSIBLE)
+                break
+        for call in calls:
+            call.note(CallEventKind.CONFERENCE_LEFT, detail={"conference": conference.id})
+            call.finish(CallOutcome.ANSWERED, ReleaseCause.NORMAL)
 
     def left(self, conference: Conference, call: Call) -> None:
         if call in conference.calls:

@@ -1,0 +1,179 @@
+"""In-call services asked from the handset over SIP (DESIGN §4), told to the engine as the
+simulated network tells it a key was pressed (``engine.incall``):
+
+- **keys in INFO** (one digit per INFO): ``application/dtmf-relay`` (``Signal=#`` …, the
+  ``Duration`` ignored) or ``application/dtmf`` (the digit alone). Digits are collected per
+  dialog from a ``#``: ``#1`` is the transfer, ``#3`` the conference key (``#3`` after
+  3GPP TS 22.030's "3 SEND", multiparty); any other sequence is dropped. INFO gets 200, the
+  service runs right after; a refusal is the engine's announcement. INFO with another body
+  type: 415.
+- **REFER** (3GPP TS 24.629 ECT; RFC 3515): Refer-To the other party's URI → the transfer;
+  Refer-To ``sip:conference@…`` or a conference URI of ours (``sip:conf-…``) → the conference
+  key. A transfer the engine refuses (DESIGN §4: abroad, white zone, a special number such as
+  08…; no held or no active call) is answered **403** and the engine plays its announcement;
+  otherwise **202**, then a NOTIFY (``Event: refer``, ``message/sipfrag`` ``SIP/2.0 200 OK``,
+  subscription terminated) before the service runs — a transfer BYEs the transferring user's
+  dialogs at once, so the NOTIFY reports the engine taking the transfer, not the later
+  re-INVITEs (their failure releases the call). The conference key by REFER is answered 202
+  and its NOTIFY carries the engine's verdict (``200 OK``, or ``403 Forbidden`` with the
+  engine's announcement: no held call, a full conference). A REFER without Refer-To: 400.
+- **hold / retrieve**: an offer relayed after the bridge (:mod:`.relay`) with ``a=sendonly`` or
+  ``a=inactive`` puts the offerer's leg on hold in the engine; ``a=sendrecv`` (or no direction)
+  retrieves it (a transfer needs the held call).
+
+Where the handset is (abroad, white zone) is not known from SIP yet: ``locate`` answers
+:attr:`Location.HOME` unless given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from fleet.core.calls.engine import Engine
+from fleet.core.calls.incall import Location, Refusal
+from fleet.core.numbering import E164
+from fleet.sip.dialog import Dialog, DialogId
+from fleet.sip.errors import SipParseError
+from fleet.sip.message import Request
+from fleet.sip.values import parse_name_addr
+from fleet.sipnet.agent import FleetAgent
+
+DTMF_RELAY = "application/dtmf-relay"
+DTMF = "application/dtmf"
+TRANSFER_KEYS = "#1"
+CONFERENCE_KEYS = "#3"
+SIPFRAG = "message/sipfrag;version=2.0"
+NOTIFY_HEADERS = (("Event", "refer"), ("Subscription-State", "terminated;reason=noresource"))
+HOLDING = (b"a=sendonly", b"a=inactive")
+
+
+def digit_of(request: Request) -> str | None:
+    """The key an INFO carries, or None (no body, or a body of another type)."""
+    content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    text = request.body.decode("utf-8", "replace")
+    if content_type == DTMF_RELAY:
+        for line in text.splitlines():
+            name, _, value = line.partition("=")
+            if name.strip().lower() == "signal" and value.strip():
+                return value.strip()[0]
+        return None
+    if content_type == DTMF and text.strip():
+        return text.strip()[0]
+    return None
+
+
+def holds(body: bytes) -> bool:
+    """An SDP offer putting the other side on hold (RFC 3264 §8.4)."""
+    return any(mark in body for mark in HOLDING)
+
+
+def is_conference_uri(refer_to: str) -> bool:
+    user = parse_name_addr(refer_to, "Refer-To").uri.user or ""
+    return user == "conference" or user.startswith("conf-")
+
+
+class InCallKeys:
+    """The agent's in-dialog hook (:data:`fleet.sip.ua_calls.InDialogHook`) for INFO and REFER;
+    ``leg_of`` names the engine's leg of a dialog."""
+
+    def __init__(
+        self,
+        agent: FleetAgent,
+        *,
+        engine: Callable[[], Engine],
+        leg_of: Callable[[DialogId], str | None],
+        locate: Callable[[E164], Location] = lambda number: Location.HOME,
+    ) -> None:
+        self.agent = agent
+        self._engine = engine
+        self._leg_of = leg_of
+        self._locate = locate
+        self._keys: dict[DialogId, str] = {}
+
+    def forget(self, dialog: Dialog) -> None:
+        self._keys.pop(dialog.id, None)
+
+    def __call__(self, dialog: Dialog, request: Request) -> int:
+        if request.method == "INFO":
+            return self._info(dialog, request)
+        if request.method == "REFER":
+            return self._refer(dialog, request)
+        return 489  # RFC 6665: NOTIFY for no subscription of ours
+
+    def offered(self, dialog: Dialog, body: bytes) -> None:
+        """A re-INVITE or UPDATE with ``body`` from ``dialog``'s side is being relayed."""
+        leg_id = self._leg_of(dialog.id)
+        if leg_id is None or not body:
+            return
+        if holds(body):
+            self._engine().incall.hold(leg_id)
+        else:
+            self._engine().incall.retrieve(leg_id)
+
+    # -- INFO ------------------------------------------------------------------------------
+
+    def _info(self, dialog: Dialog, request: Request) -> int:
+        if not request.body:
+            return 200
+        digit = digit_of(request)
+        if digit is None:
+            return 415
+        keys = digit if digit == "#" else self._keys.get(dialog.id, "") + digit
+        self._keys.pop(dialog.id, None)
+        if keys in (TRANSFER_KEYS, CONFERENCE_KEYS):
+            number = self._number(dialog)
+            if number is not None:
+                self.agent.later(0, partial(self._press, keys, number))
+        elif keys.startswith("#") and len(keys) < len(TRANSFER_KEYS):
+            self._keys[dialog.id] = keys
+        return 200
+
+    def _press(self, keys: str, number: E164) -> Refusal | None:
+        incall = self._engine().incall
+        if keys == TRANSFER_KEYS:
+            return incall.transfer(number, self._locate(number))
+        return incall.conference(number)
+
+    # -- REFER -----------------------------------------------------------------------------
+
+    def _refer(self, dialog: Dialog, request: Request) -> int:
+        refer_to = request.headers.get("Refer-To")
+        if not refer_to:
+            return 400
+        try:
+            conference = is_conference_uri(refer_to)
+        except SipParseError:
+            return 400
+        number = self._number(dialog)
+        if number is None:
+            return 403
+        keys = CONFERENCE_KEYS if conference else TRANSFER_KEYS
+        incall = self._engine().incall
+        if not conference and incall.transfer_refusal(number, self._locate(number)) is not None:
+            self._press(keys, number)  # the engine refuses it and plays the announcement
+            return 403
+        self.agent.later(0, partial(self._referred, dialog, keys, number))
+        return 202
+
+    def _referred(self, dialog: Dialog, keys: str, number: E164) -> None:
+        if keys == TRANSFER_KEYS:
+            self._notify(dialog, "200 OK")
+            self._press(keys, number)
+            return
+        refusal = self._press(keys, number)
+        self._notify(dialog, "200 OK" if refusal is None else "403 Forbidden")
+
+    def _notify(self, dialog: Dialog, status: str) -> None:
+        self.agent.request_in(
+            dialog,
+            "NOTIFY",
+            body=f"SIP/2.0 {status}\r\n".encode(),
+            content_type=SIPFRAG,
+            headers=NOTIFY_HEADERS,
+        )
+
+    def _number(self, dialog: Dialog) -> E164 | None:
+        leg_id = self._leg_of(dialog.id)
+        call = self._engine().call_of_leg(leg_id) if leg_id is not None else None
+        leg = call.legs.get(leg_id) if call is not None and leg_id is not None else None
+        return leg.number if leg is not None else None
