@@ -5,14 +5,17 @@ file read back) or as the anchor's callee (``-sn uas``), and the bench's own UAS
 from __future__ import annotations
 
 import csv
+import io
 import json
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 LOOPBACK = "127.0.0.1"
@@ -39,16 +42,34 @@ class SippRun:
 
 class Caller:
     """SIPp placing ``calls`` calls at ``rate`` per second to ``port``; :meth:`wait` reads its
-    statistics once it exits."""
+    statistics once it exits. ``scenario``: an XML scenario instead of the built-in ``uac``
+    (``shed``: ``uac_shed.xml``); ``limit``: the calls in progress at most (twice the rate, or
+    200, by default); ``extra``: more SIPp arguments; ``rtt``: every response time sample
+    written to ``rtt_file`` (``-trace_rtt``, read back with :func:`read_rtt`)."""
 
-    def __init__(self, port: int, rate: float, calls: int, *, shed: bool = False) -> None:
+    def __init__(
+        self,
+        port: int,
+        rate: float,
+        calls: int,
+        *,
+        shed: bool = False,
+        scenario: Path | None = None,
+        limit: int | None = None,
+        extra: Sequence[str] = (),
+        rtt: bool = False,
+    ) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="sip_stack_")
         self._stats = Path(self._dir.name) / "stats.csv"
-        scenario = ["-sf", str(SHED_SCENARIO)] if shed else ["-sn", "uac"]
+        if scenario is None and shed:
+            scenario = SHED_SCENARIO
+        flags = ["-sf", str(scenario)] if scenario is not None else ["-sn", "uac"]
+        if rtt:
+            flags += ["-trace_rtt", "-rtt_freq", "1"]
         command = [
             "sipp",
             f"{LOOPBACK}:{port}",
-            *scenario,
+            *flags,
             "-i",
             LOOPBACK,
             "-p",
@@ -60,7 +81,7 @@ class Caller:
             "-m",
             str(calls),
             "-l",
-            str(max(200, int(rate * 2))),
+            str(limit if limit is not None else max(200, int(rate * 2))),
             "-recv_timeout",
             "4000",
             "-timeout",
@@ -71,8 +92,10 @@ class Caller:
             str(self._stats),
             "-fd",
             "1",
+            *extra,
         ]
         self.calls = calls
+        self.rtt: dict[int, list[Sample]] = {}
         self.started = time.perf_counter()
         self._process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self._dir.name
@@ -81,23 +104,52 @@ class Caller:
     def wait(self) -> SippRun:
         code = self._process.wait()
         seconds = time.perf_counter() - self.started
-        with self._stats.open(newline="") as file:
-            rows = list(csv.DictReader(file, delimiter=";"))
+        last = read_stats(self._stats.read_text() if self._stats.exists() else "")
+        files = sorted(Path(self._dir.name).glob("*_rtt.csv"))
+        self.rtt = read_rtt(files[0].read_text()) if files else {}
         self._dir.cleanup()
-        last = rows[-1] if rows else {}
-
-        def column(name: str) -> int:
-            value = last.get(f"{name}(C)", "0") or "0"
-            return int(value)
-
         return SippRun(
             self.calls,
-            column("SuccessfulCall"),
-            column("FailedCall"),
-            column("Retransmissions"),
+            last.get("SuccessfulCall", 0),
+            last.get("FailedCall", 0),
+            last.get("Retransmissions", 0),
             seconds,
             code,
         )
+
+
+def read_stats(text: str) -> dict[str, int]:
+    """The cumulative counters (the ``(C)`` columns, their names without it) of the last row of
+    a SIPp statistics file (``-trace_stat``, ``;``-separated); empty when it has no row."""
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    if not rows:
+        return {}
+    counters: dict[str, int] = {}
+    for name, value in rows[-1].items():
+        if name and name.endswith("(C)") and value and value.strip().isdigit():
+            counters[name[: -len("(C)")]] = int(value)
+    return counters
+
+
+class Sample(NamedTuple):
+    at_ms: float  # since SIPp started
+    ms: float  # the response time
+
+
+def read_rtt(text: str) -> dict[int, list[Sample]]:
+    """A SIPp response-time trace (``-trace_rtt``: ``date_ms;response_time_ms;rtd_no`` lines
+    after a header) as the samples of each rtd, by its number."""
+    samples: dict[int, list[Sample]] = {}
+    for row in text.splitlines():
+        fields = row.strip().rstrip(";").split(";")
+        if len(fields) < 3:
+            continue
+        try:
+            sample, rtd = Sample(float(fields[0]), float(fields[1])), int(fields[2])
+        except ValueError:  # the header
+            continue
+        samples.setdefault(rtd, []).append(sample)
+    return samples
 
 
 def place(port: int, rate: float, calls: int) -> SippRun:
@@ -105,12 +157,14 @@ def place(port: int, rate: float, calls: int) -> SippRun:
 
 
 class SippCallee:
-    """``sipp -sn uas`` on a free port of loopback: the anchor's callee."""
+    """``sipp -sn uas`` (or the UAS ``scenario``) on a free port of loopback: the anchor's
+    callee, or the core's side of the handsets."""
 
-    def __init__(self) -> None:
+    def __init__(self, scenario: Path | None = None) -> None:
         self.port = free_port()
+        flags = ["-sf", str(scenario)] if scenario is not None else ["-sn", "uas"]
         self._process = subprocess.Popen(
-            ["sipp", "-sn", "uas", "-i", LOOPBACK, "-p", str(self.port), "-nostdin"],
+            ["sipp", *flags, "-i", LOOPBACK, "-p", str(self.port), "-nostdin"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=tempfile.gettempdir(),

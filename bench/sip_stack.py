@@ -46,51 +46,15 @@ import argparse
 import pstats
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import _anchor
+from _knee import Step, Trial, confirm, search
 from _report import out
-from _sipp_run import Caller, SippCallee, SippRun, Uas, place
+from _sipp_run import Caller, SippCallee, Uas, place
 
 from fleet.sip.overload import Limits
 
 BOUND = Limits().max_transactions  # the service's default: transactions not yet answered
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    rate: float
-    run: SippRun
-    completed: int  # BYEs the UAS answered (the anchor: SIPp's successful calls)
-    cpu: float  # UAS CPU seconds (0 for the anchor)
-    drops: int = 0  # datagrams the kernel dropped at the UAS's socket
-    shed: int = 0  # new INVITEs the UAS's guard refused 503 (SIPp's uac counts them failed)
-
-    @property
-    def ok(self) -> bool:
-        run = self.run
-        on_time = run.seconds <= run.calls / self.rate * 1.15 + 2
-        return run.code == 0 and run.failed == 0 and on_time
-
-    @property
-    def cpu_us(self) -> float:
-        return self.cpu / max(1, self.completed) * 1e6
-
-    def line(self, label: str) -> str:
-        run = self.run
-        verdict = "ok" if self.ok else "FAIL"
-        uas = f", {self.shed} shed 503, {self.drops} dropped by the kernel" if self.cpu else ""
-        cpu = f", {self.cpu_us:.0f} µs CPU/call" if self.cpu else ""
-        return (
-            f"  {label} {self.rate:7.0f}/s × {run.calls:6d}: {verdict}: "
-            f"{self.completed} completed, {run.failed} failed, {run.calls - self.completed} "
-            f"not completed, "
-            f"{run.retransmissions} retransmissions{uas}, {run.seconds:.1f} s{cpu}"
-        )
-
-
-Trial = Callable[[float, float], Step]  # (rate, seconds) -> step
 
 
 class UasTrial:
@@ -131,38 +95,6 @@ def sipp_trial(port: int) -> Trial:
         return Step(rate, run, run.successful, 0.0)
 
     return trial
-
-
-def search(trial: Trial, label: str, args: argparse.Namespace, start: float) -> float:
-    """The highest rate passing a ``--step`` run: doubling from ``start``, then bisecting."""
-    good, bad = 0.0, 0.0
-    rate = start
-    while rate <= args.ceiling:
-        step = trial(rate, args.step)
-        out(step.line(label))
-        if not step.ok:
-            bad = rate
-            break
-        good, rate = rate, rate * 2
-    if not bad:
-        return good
-    while good and bad / good > args.resolution:
-        rate = round((good * bad) ** 0.5)
-        step = trial(rate, args.step)
-        out(step.line(label))
-        good, bad = (rate, bad) if step.ok else (good, rate)
-    return good
-
-
-def confirm(trial: Trial, rate: float, label: str, seconds: float, tries: int) -> Step | None:
-    """The knee over ``seconds``: ``rate``, or 10 % less at a time."""
-    for _ in range(tries):
-        step = trial(rate, seconds)
-        out(step.line(label))
-        if step.ok:
-            return step
-        rate = round(rate * 0.9)
-    return None
 
 
 def overload(uas: Uas, knee: float, seconds: float) -> None:
