@@ -13,36 +13,17 @@ mobile core (DESIGN §8, ISC profile, terminating case).
 - A BYE from either side, the caller's CANCEL, and a dialog the UA core ends by itself are
   ``LegReleased`` to the engine.
 
-After ``bridge``, a re-INVITE or UPDATE with an offer from either side (hold, retrieve) is
-relayed to the other leg with its SDP unchanged and the other's answer or refusal returned
-(:mod:`fleet.sipnet.relay`); before it, such an offer is refused 491.
-
-Announcements and the queue's music (:mod:`fleet.sipnet.media`): ``release`` with an
-announcement plays it to the unanswered caller from the media server as early media and gives
-the cause's final response once it is over; ``play`` (a queued caller) lasts until ``bridge``,
-the caller's CANCEL or ``release``.
-
-In-call services: INFO keys and REFER from a handset reach the engine's transfer and
-conference key (:mod:`fleet.sipnet.incall`); a relayed offer with ``a=sendonly``/``inactive``
-holds the offerer's leg in the engine. A ``bridge`` of two answered legs (a transfer) is done by
-third-party call control (:mod:`fleet.sipnet.transfer`, :mod:`fleet.sipnet.threepcc`), a
-``conference`` by moving each leg onto the media server's conference URI
-(:mod:`fleet.sipnet.conference`); a failure reaches the engine as ``BridgeFailed``.
+The rest is in the modules this one drives: offers relayed after ``bridge`` (hold, retrieve:
+:mod:`fleet.sipnet.relay`), where a B-leg goes and what it carries (:mod:`fleet.sipnet.placing`:
+the core, a trunk's PBX, the diversion history, the session case's onward headers), what an
+unanswered caller hears (:mod:`fleet.sipnet.early`: 180/183 relayed, a 181 per forwarding hop),
+announcements and the queue's music from the media server (:mod:`fleet.sipnet.media`), the
+session case (:mod:`fleet.sipnet.served`), in-call keys and REFER (:mod:`fleet.sipnet.incall`),
+transfer by third-party call control (:mod:`fleet.sipnet.transfer`), conferences on the media
+server (:mod:`fleet.sipnet.conference`), trunks (:mod:`fleet.sipnet.trunks`).
 
 Not yet (issue 12, next): announcements to an answered leg (logged), PRACK relayed between
 legs (early offers).
-
-Forwarding (:mod:`fleet.sipnet.history`): a B-leg originated after forwarding carries
-History-Info and Diversion; each new hop is told to the caller, while its INVITE is
-unanswered, by a 181 Call Is Being Forwarded.
-
-The session case (:mod:`fleet.sipnet.served`): an INVITE with ``P-Served-User;sescase=orig``
-or a topmost Route with ``orig`` is the served line's own call (the engine's
-``originating_call``); its B-leg asserts the line, carries ``Privacy: id`` when hidden, the
-P-Served-User, the P-Charging-Vector and the S-CSCF's remaining routes.
-Trunks (:mod:`fleet.sipnet.trunks`): a B-leg to a fixed number goes to its trunk's PBX, with
-the history the trunk wants; a trunk out of reach makes it not reachable; the PBXs' REGISTERs
-and challenged INVITEs are the agent's gate's.
 
 Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
 adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
@@ -50,10 +31,8 @@ user agent is asked to end it, so what the agent reports back about it is ignore
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
     Announcement,
@@ -73,34 +52,27 @@ from fleet.sip.ua_calls import (
     Answer,
     Deferred,
     IncomingCall,
-    IncomingState,
     OutgoingCall,
     OutgoingState,
     Refusal,
 )
 from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.arrival import hand_to_engine
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.conference import Rooms
-from fleet.sipnet.history import diversion_headers, history_info
+from fleet.sipnet.early import UNANSWERED, EarlyNews
 from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.media import MediaPlayer
 from fleet.sipnet.parties import (
-    b_leg_identity,
-    caller_of,
     dialled_of,
-    identity_withheld,
-    originating_identity,
 )
+from fleet.sipnet.placing import placement
 from fleet.sipnet.relay import OfferRelay, Side
 from fleet.sipnet.served import ServedUserError, Visit, visit_of
 from fleet.sipnet.transfer import Transfers
 from fleet.sipnet.trunk_state import Background, Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from fleet.sipnet.trunks import SipTrunks
-
-UNANSWERED = (IncomingState.PROCEEDING, IncomingState.EARLY)
-RELAYED = (180, 183)
-FORWARDED = 181
 
 
 @dataclass(eq=False)
@@ -147,7 +119,7 @@ class SipNetwork:
         self._b: dict[str, BLeg] = {}
         self._b_ids: dict[OutgoingCall, str] = {}
         self._dialogs: dict[DialogId, str] = {}
-        self._hops_told: dict[str, int] = {}  # A-leg -> forwarding hops the caller heard of
+        self.early = EarlyNews(agent)
         self._visits: dict[str, Visit] = {}  # A-leg -> its session case, served user, ICID
         self.relay = OfferRelay(agent)
         agent.on_offer = self._offer
@@ -185,39 +157,28 @@ class SipNetwork:
         call = self.engine.call(request.call_id)
         a_leg = call.a_leg.id if call is not None else None
         offer = self._a.get(a_leg) if a_leg is not None else None
-        visit = self._visits.get(a_leg) if a_leg is not None else None
-        if visit is not None and visit.originating and request.caller is not None:
-            local_party, headers = originating_identity(
-                request.caller, request.presentation, request.call_id
-            )
-        else:
-            local_party, headers = b_leg_identity(
-                request.caller, request.presentation, request.call_id
-            )
-        uri, destination = f"tel:{request.number.value}", self.core
-        route = None
-        if request.trunk is None:
-            headers += diversion_headers(request.diversions, request.number)
-            headers += visit.onward_headers() if visit is not None else []
-        else:  # a fixed number: to its trunk's PBX
-            route = self.trunks.router.route(request, call.fleet_id if call else None)
-            if route is None:
-                self._not_placed(request)
-                return
-            uri, destination = route.uri, route.destination
-            headers += route.history
+        place = placement(
+            request,
+            visit=self._visits.get(a_leg) if a_leg is not None else None,
+            fleet_id=call.fleet_id if call is not None else None,
+            core=self.core,
+            trunks=self.trunks.router,
+        )
+        if place is None:
+            self._not_placed(request)
+            return
         if a_leg is not None and offer is not None:
-            self._tell_forwarding(a_leg, offer, request.diversions)
+            self.early.forwarded(a_leg, offer, request.diversions)
         outgoing = self.agent.invite_with(
-            uri,
-            destination,
-            local_party=local_party,
-            headers=headers,
+            place.uri,
+            place.destination,
+            local_party=place.local_party,
+            headers=place.headers,
             body=offer.invite.body if offer is not None else b"",
             content_type=offer.invite.headers.get("Content-Type") if offer is not None else None,
         )
-        if route is not None:
-            self.trunks.router.placed(outgoing, route.trunk)
+        if place.trunk is not None:
+            self.trunks.router.placed(outgoing, place.trunk)
         self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
         self._b_ids[outgoing] = request.leg_id
         if outgoing.invite.call_id:
@@ -322,35 +283,7 @@ class SipNetwork:
         self._a[leg_id] = call
         self._a_ids[call] = leg_id
         self._visits[leg_id] = visit
-        caller = visit.served if visit.originating else caller_of(call.invite, self.engine.policy)
-        self.log(
-            "sip_call_offered",
-            leg=leg_id,
-            sip_call_id=call.invite.call_id,
-            caller=caller.value if caller else None,
-            dialled=dialled,
-            session_case=visit.case.value,
-            correlation=visit.correlation,
-        )
-        restricted = identity_withheld(call.invite)
-        if visit.originating:
-            self.engine.originating_call(
-                leg_id=leg_id,
-                served=caller,
-                dialled=dialled,
-                restricted=restricted,
-                network_id=call.invite.call_id,
-                correlation_id=visit.correlation,
-            )
-            return
-        self.engine.incoming_call(
-            leg_id=leg_id,
-            caller=caller,
-            dialled=dialled,
-            restricted=restricted,
-            network_id=call.invite.call_id,
-            correlation_id=visit.correlation,
-        )
+        hand_to_engine(self.engine, leg_id, call, visit, dialled, self.log)
 
     def incoming_ended(self, call: IncomingCall) -> None:
         self.media.stop(call)
@@ -368,8 +301,9 @@ class SipNetwork:
         leg = self._b[leg_id]
         status = response.status
         if status < 200:
-            if status in RELAYED:
-                self._relay(leg, response)
+            caller = self._a.get(leg.a_leg) if leg.a_leg is not None else None
+            if caller is not None:
+                self.early.relay(caller, response)
             if status > 100 and not leg.alerted:
                 leg.alerted = True
                 self.engine.handle(LegAlerting(leg_id))
@@ -434,30 +368,6 @@ class SipNetwork:
 
     # -- the legs ----------------------------------------------------------------------------
 
-    def _relay(self, leg: BLeg, response: Response) -> None:
-        caller = self._a.get(leg.a_leg) if leg.a_leg is not None else None
-        if caller is None or caller.state not in UNANSWERED:
-            return
-        body = response.body if response.status == 183 else b""
-        content_type = response.headers.get("Content-Type") if body else None
-        self.agent.ring(caller, response.status, body=body, content_type=content_type)
-
-    def _tell_forwarding(
-        self, a_leg: str, caller: IncomingCall, diversions: Sequence[Diversion]
-    ) -> None:
-        """A 181 for each forwarding hop the caller has not heard of yet, with the History-Info
-        of the call up to that hop (RFC 7044)."""
-        told = self._hops_told.get(a_leg, 0)
-        hops = len(diversions)
-        if hops <= told:
-            return
-        self._hops_told[a_leg] = hops
-        for hop in range(told + 1, hops + 1):
-            if caller.state in UNANSWERED:
-                so_far = diversions[:hop]
-                history = [("History-Info", v) for v in history_info(so_far, so_far[-1].to)]
-                self.agent.ring(caller, FORWARDED, headers=history)
-
     def _drop_b(self, leg: BLeg) -> None:
         call = leg.call
         if call.state is OutgoingState.CONFIRMED and call.dialog is not None:
@@ -469,7 +379,7 @@ class SipNetwork:
 
     def _forget_a(self, leg_id: str) -> IncomingCall | None:
         call = self._a.pop(leg_id, None)
-        self._hops_told.pop(leg_id, None)
+        self.early.forget(leg_id)
         self._visits.pop(leg_id, None)
         if call is not None:
             self._a_ids.pop(call, None)
