@@ -31,6 +31,8 @@ from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
+from fleet.services.trunkbook import CachedTrunkBook, open_trunk_book
+from fleet.services.trunksecrets import SecretBox
 from fleet.sip.stack import SipStack
 from fleet.sipnet.network import SipNetwork
 from portal import setup as portal_setup
@@ -52,6 +54,7 @@ RECORDS = web.AppKey("call_records", CallRecords)
 GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
 SIP_STACK = web.AppKey("sip_stack", SipStack)
+TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
 SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
 OUTBOX_INTERVAL = 10.0
 CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
@@ -66,7 +69,8 @@ def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> 
         sessions=session_factory(engine), clock=clock, policy=settings.number_policy()
     )
     passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
-    return Services.build(context=context, passwords=passwords)
+    secrets = SecretBox(key=settings.sip_trunk_secret_key)
+    return Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
 
 
 def build_app(
@@ -82,6 +86,7 @@ def build_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_routing_cache)
     if settings.network is NetworkKind.SIP:  # the stack first: the exchange's agent runs on it
+        app.cleanup_ctx.append(_trunk_book)
         app.cleanup_ctx.append(_sip)
         app.cleanup_ctx.append(_call_exchange)
     else:
@@ -133,7 +138,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     exchange: Exchange[SimulatedNetwork] | Exchange[SipNetwork]
     if settings.network is NetworkKind.SIP:
         exchange = app[SIP_EXCHANGE] = build_sip_exchange(
-            sip=sip_side(settings, app[SIP_STACK]),
+            sip=sip_side(settings, app[SIP_STACK], trunks=app[TRUNK_BOOK]),
             time=LoopTime(),
             directory=app[DIRECTORY],
             recorder=records,
@@ -241,6 +246,13 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     stop.set()
     await loader  # an attempt under way ends first: a query is never cut off mid-way
     directory.close()
+
+
+async def _trunk_book(app: web.Application) -> AsyncIterator[None]:
+    """The SIP trunks in memory for the SIP adapter (secrets decrypted in memory only)."""
+    async with open_trunk_book(services=app[SERVICES]) as book:
+        app[TRUNK_BOOK] = book
+        yield
 
 
 async def _load_routing_cache(

@@ -1,4 +1,4 @@
-"""The ``fleetpbx`` command: serve, demo, db, seed, check-config."""
+"""The ``fleetpbx`` command: serve, demo, db, seed, trunk, check-config."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import logs
+from fleet import cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.config import ConfigError, Settings, load_settings
 from fleet.core.clock import SystemClock
@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     handset.add_argument("replies", nargs="*", help="answers to the menu, in order")
     handset.add_argument("--url", help="the demo service (default http://HOST:PORT)")
 
+    cli_trunks.add_parser(sub, common)
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -153,6 +154,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db(args, settings))
     if command == "seed":
         return asyncio.run(_seed(args, settings))
+    if command == "trunk":
+        return asyncio.run(cli_trunks.run(args, settings))
     if command == "simulate":
         return _simulate(args, settings)
     if command == "handset":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import ipaddress
 import os
@@ -168,6 +169,18 @@ def _sip_core(value: Any) -> str:
     return text
 
 
+def _fernet_key(value: Any) -> str:
+    """32 bytes in url-safe base64, as ``cryptography``'s Fernet takes them."""
+    text = _text(value)
+    try:
+        raw = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError("expected 32 bytes in url-safe base64 (a Fernet key)") from exc
+    if len(raw) != 32:
+        raise ValueError("expected 32 bytes in url-safe base64 (a Fernet key)")
+    return text
+
+
 def _seconds(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected seconds")
@@ -279,7 +292,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_udp_receive_buffer": _count(0, 1 << 30),
     "sip_core": _sip_core,
     "sip_media_server": _sip_core,
-    "sip_trunk_secret_key": _text,
+    "sip_trunk_secret_key": _fernet_key,
 }
 
 

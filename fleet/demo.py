@@ -32,7 +32,9 @@ LINES = [
     ("0611000013", "2013", "Chauffeur 3"),
     ("0611000014", "2014", "Chauffeur 4"),
 ]
-TRUNK = "trunk-siege"  # the company PBX's SIP trunk
+TRUNK = "trunk-siege"  # the company PBX's SIP trunk (static: the PBX at a fixed address)
+TRUNK_HOST = "pbx.siege.example"
+TRUNK_PORT = 5060
 FIXED = [
     ("0145678910", "2101", "Fixe de Monsieur A"),
     ("0145678911", "2102", "Fixe de Madame B"),
@@ -149,6 +151,7 @@ async def ensure_demo(services: Services) -> DemoInfo:
         [NewLine(msisdn=m, short_number=s, employee_name=n) for m, s, n in LINES],
     )
     by_name = {line.employee_name: line for line in lines}
+    await services.trunks.add(actor, fleet.id, name=TRUNK, host=TRUNK_HOST, port=TRUNK_PORT)
     for number, short, label in FIXED:
         await services.fleets.add_fixed_number(
             actor, fleet.id, number=number, label=label, trunk=TRUNK, short_number=short

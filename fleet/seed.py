@@ -19,6 +19,7 @@ from fleet.services.lines import NewLine
 
 SEED_ACTOR = Actor(name="seed", channel=Channel.SEED)
 BATCH = 1000
+TRUNK = "trunk-siege"  # each fleet's trunk to its PBX
 
 
 @dataclass
@@ -104,6 +105,7 @@ async def _seed_fleet(
     report.fleet_ids.append(fleet.id)
     first_short = 10 ** (short_length - 1)
 
+    trunk = await services.trunks.add(actor, fleet.id, name=TRUNK, host=f"pbx.{domain}")
     fixed = []
     for index in range(max(1, line_count // 50)):
         fixed.append(
@@ -112,7 +114,7 @@ async def _seed_fleet(
                 fleet.id,
                 number=mint.fixed(),
                 label=f"Poste fixe {index + 1}",
-                trunk="trunk-siege",
+                trunk=trunk.trunk.name,
             )
         )
     report.fixed_numbers += len(fixed)

@@ -61,12 +61,15 @@ async def fixed_numbers(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     services = request.app[SERVICES]
+    trunks = await services.trunks.in_fleet(fleet_id)
     return await render(
         request,
         "fixed.html",
         account,
         fleet=await services.fleets.get(fleet_id),
         numbers=await services.fleets.fixed_numbers(fleet_id),
+        trunks=trunks,
+        states={view.trunk.name: view.trunk.state.value for view in trunks},
     )
 
 

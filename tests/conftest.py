@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +24,7 @@ from fleet.db.engine import create_engine, is_sqlite, session_factory
 from fleet.db.tables import Base
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
+from fleet.services.trunksecrets import SecretBox
 
 ENV_URL = "FLEETPBX_TEST_DATABASE_URL"
 
@@ -56,6 +58,9 @@ async def wipe(engine: AsyncEngine) -> None:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
 
 
+TRUNK_SECRET_KEY = Fernet.generate_key().decode()  # the trunks' secrets in the tests
+
+
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     eng = create_engine(database_url, pool_size=5)
@@ -78,7 +83,7 @@ def policy() -> NumberPolicy:
 @pytest.fixture
 def services(engine: AsyncEngine, clock: ManualClock, policy: NumberPolicy) -> Services:
     context = ServiceContext(sessions=session_factory(engine), clock=clock, policy=policy)
-    return Services.build(context=context)
+    return Services.build(context=context, trunk_secrets=SecretBox(key=TRUNK_SECRET_KEY))
 
 
 @pytest.fixture

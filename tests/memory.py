@@ -23,10 +23,12 @@ from fleet.core.changes import (
     IncomingListChange,
     LineChange,
     MemberChange,
+    TrunkChange,
 )
 from fleet.core.directory import RoutingTable
 from fleet.core.linesettings import PABX_OPTION, LineSetting, defaults
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.trunks import Trunk, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     DistributionMode,
     ForwardingKind,
@@ -127,6 +129,29 @@ class MemoryFleets:
             FixedNumberChange(fleet_id=fleet_id, fixed_id=fixed.id, before=None, after=fixed)
         )
         return fixed
+
+    def trunk(self, fleet_id: int, name: str, *, state: TrunkState = TrunkState.UNKNOWN) -> Trunk:
+        """Add a static trunk of the fleet, or set the state of the one with that name."""
+        held = self.table.trunks.trunk(fleet_id, name)
+        if held is not None:
+            after = replace(held, state=state)
+        else:
+            after = Trunk(
+                id=next(self._ids),
+                fleet_id=fleet_id,
+                name=name,
+                mode=TrunkMode.STATIC,
+                host="pbx.example.com",
+                port=5060,
+                transport=TrunkTransport.UDP,
+                username=None,
+                realm=None,
+                state=state,
+            )
+        before = model.TrunkView(held, has_secret=False, state_since=None) if held else None
+        view = model.TrunkView(after, has_secret=False, state_since=None)
+        self._apply(TrunkChange(fleet_id=fleet_id, trunk_id=after.id, before=before, after=view))
+        return after
 
     # -- a line's services ------------------------------------------------------------------
 
@@ -306,6 +331,7 @@ def memory_world(fleets: MemoryFleets | None = None) -> World:
     plain = fleets.add_line(fleet.id, "0611000050", "Sans option", settings={PABX_OPTION: False})
     foreign = fleets.add_line(other.id, "0622000001", "Ailleurs", short_number="2001")
     fixed = fleets.add_fixed(fleet.id, "01 45 67 89 10", "Accueil", trunk="trunk-siege")
+    fleets.trunk(fleet.id, "trunk-siege")
     return World(
         fleets=fleets,
         fleet=fleet,
@@ -348,4 +374,5 @@ def demo_fleets(fleets: MemoryFleets | None = None) -> MemoryFleets:
             connected=[by_name[name].id for name in spec.connected],
             **spec.fields(),
         )
+    fleets.trunk(fleet.id, demo.TRUNK)
     return fleets

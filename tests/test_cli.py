@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from fleet.app import build_services
 from fleet.cli import main
@@ -191,3 +193,38 @@ def test_bad_configuration_exits_2_with_a_clear_message(
     monkeypatch.setenv("FLEETPBX_PORT", "not-a-port")
     assert main(["check-config"]) == 2
     assert "port" in capsys.readouterr().err
+
+
+def test_trunk_commands_add_list_show_change_and_remove_a_trunk(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'trunks.db'}"
+    assert main(["seed", "--fleets", "1", "--lines", "5", "--database-url", url]) == 0
+    capsys.readouterr()
+    db = ["--database-url", url]
+    add = ["trunk", "add", "1", "trunk-lyon", "--mode", "registration", "--username", "lyon"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    refused = main([*add, "--realm", "fleet.example", "--secret-stdin", *db])
+    assert refused == 1 and "sip_trunk_secret_key" in capsys.readouterr().err  # no key: no secret
+    monkeypatch.setenv("FLEETPBX_SIP_TRUNK_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    assert main([*add, "--realm", "fleet.example", "--secret-stdin", *db]) == 0
+    added = capsys.readouterr().out
+    assert "trunk-lyon\tregistration\t(registers)\tudp\tunknown\tsecret" in added
+    trunk_id = added.split("\t")[0]
+    assert main(["trunk", "list", "1", *db]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [row.split("\t")[1] for row in listed] == ["trunk-lyon", "trunk-siege"]
+    assert main(["trunk", "set", trunk_id, "--history", "diversion", "--realm", "pbx", *db]) == 0
+    capsys.readouterr()
+    assert main(["trunk", "show", trunk_id, *db]) == 0
+    shown = capsys.readouterr().out
+    assert "history = diversion" in shown and "realm = pbx" in shown
+    assert "has_secret = True" in shown and "s3cret" not in shown
+    siege = listed[1].split("\t")[0]
+    assert main(["trunk", "remove", siege, *db]) == 1
+    assert "trunk_in_use" in capsys.readouterr().err
+    assert main(["trunk", "remove", trunk_id, *db]) == 0
+    assert main(["trunk", "show", trunk_id, *db]) == 1

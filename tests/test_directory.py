@@ -228,6 +228,7 @@ class Walk:
             admin_code="2202",
             members=[line.id],
         )
+        await self.s.trunks.add(self.actor, fleet.id, name="t1", host="192.0.2.1")
         return await self.s.fleets.add_fixed_number(
             self.actor, fleet.id, number=f"014700{self.serial:04d}", label="A", trunk="t1"
         )

@@ -23,6 +23,7 @@ from fleet.core.changes import (
     MemberChange,
     PasswordEvent,
     SmsDeadLettered,
+    TrunkChange,
 )
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
 from fleet.services.journal import ENTITIES, entry, snapshot
@@ -153,10 +154,12 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "incoming_list",
         "call_group",
         "fixed_number",
+        "trunk",
         "account",
     }
     notes = {CodesLocked, LoginLocked, SmsDeadLettered}
-    assert {type(case[0]) for case in CASES} | notes == set(ENTITIES)
+    flattened = {TrunkChange}  # journalled flat (tests/test_trunks.py)
+    assert {type(case[0]) for case in CASES} | notes | flattened == set(ENTITIES)
 
 
 def test_a_view_is_journalled_as_plain_json() -> None:

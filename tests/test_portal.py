@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.app import SERVICES, build_app
 from fleet.config import load_settings
+from fleet.core.trunks import TrunkState
 from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
+from fleet.services.container import Services
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
@@ -492,6 +494,24 @@ async def test_the_fleet_fixed_numbers_are_listed(site: Site) -> None:
     assert (
         await site.client.get(f"/portal/fleets/{site.world.other_fleet.id}/fixed")
     ).status == 404
+
+
+async def test_the_fixed_numbers_page_shows_each_trunks_state_in_french_and_english(
+    site: Site, services: Services
+) -> None:
+    actor = Actor(name="setup", channel=Channel.CLI)
+    fleet = site.world.fleet.id
+    siege = (await services.trunks.in_fleet(fleet))[0]
+    await services.trunks.set_state(siege.trunk.id, TrunkState.OUT_OF_SERVICE)
+    await services.trunks.add(actor, fleet, name="trunk-lyon", host="192.0.2.4", port=5080)
+    await sign_in(site.client)
+    url = f"/portal/fleets/{fleet}/fixed"
+    french = await text(await site.client.get(url))
+    row = french[french.index("01 45 67 89 10") :].split("</tr>")[0]
+    assert "trunk-siege" in row and "hors service" in row
+    assert "trunk-lyon" in french and "pas encore vérifié" in french and "192.0.2.4:5080" in french
+    english = await text(await site.client.get(url + "?lang=en"))
+    assert "out of service" in english and "not checked yet" in english
 
 
 async def test_an_employee_changes_its_own_list_forwarding_and_groups(

@@ -217,14 +217,14 @@ CASES: list[Case] = [
     Case(
         "fixed-number-accepted",
         lambda s, a, w, _: s.fleets.add_fixed_number(
-            a, w.fleet.id, number="0478123456", label="Lyon", trunk="t1"
+            a, w.fleet.id, number="0478123456", label="Lyon", trunk="trunk-siege"
         ),
         None,
     ),
     Case(
         "fixed-number-mobile-rejected",
         lambda s, a, w, _: s.fleets.add_fixed_number(
-            a, w.fleet.id, number="0699887766", label="x", trunk="t1"
+            a, w.fleet.id, number="0699887766", label="x", trunk="trunk-siege"
         ),
         E.NUMBER_NOT_FIXED,
     ),
@@ -241,6 +241,18 @@ CASES: list[Case] = [
             a, w.fleet.id, number="0478123456", label="x", trunk="a b"
         ),
         E.TRUNK_NAME_INVALID,
+    ),
+    Case(
+        "fixed-number-trunk-of-another-fleet-rejected",
+        lambda s, a, w, _: s.fleets.add_fixed_number(
+            a, w.other_fleet.id, number="0478123456", label="x", trunk="trunk-siege"
+        ),
+        E.TRUNK_UNKNOWN,
+    ),
+    Case(
+        "fixed-number-moved-to-unknown-trunk-rejected",
+        lambda s, a, w, _: s.fleets.update_fixed_number(a, w.fixed.id, trunk="trunk-lyon"),
+        E.TRUNK_UNKNOWN,
     ),
     # fleets
     Case(

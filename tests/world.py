@@ -48,6 +48,7 @@ async def build_world(services: Services, actor: Actor) -> World:
     foreign = await services.lines.create(
         actor, other.id, msisdn="0622000001", short_number="2001", employee_name="Ailleurs"
     )
+    await services.trunks.add(actor, fleet.id, name="trunk-siege", host="pbx.taxis.example")
     fixed = await services.fleets.add_fixed_number(
         actor, fleet.id, number="01 45 67 89 10", label="Accueil", trunk="trunk-siege"
     )

@@ -118,6 +118,19 @@ class FixedNumberChange:
     after: model.FixedNumber | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrunkChange:
+    """A SIP trunk added, changed (its settings, or its state as the keepalive found it) or
+    removed. ``secret_changed``: its Digest secret was set, replaced or cleared (the views
+    never carry it)."""
+
+    fleet_id: int
+    trunk_id: int
+    before: model.TrunkView | None
+    after: model.TrunkView | None
+    secret_changed: bool = False
+
+
 class PasswordEvent(StrEnum):
     """How an account's password was replaced (written as such in the journal)."""
 
@@ -146,6 +159,7 @@ Change = (
     | GroupChange
     | MemberChange
     | FixedNumberChange
+    | TrunkChange
     | AccountChange
 )
 """Any change of the configuration."""

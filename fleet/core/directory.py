@@ -27,8 +27,11 @@ from fleet.core.changes import (
     IncomingListChange,
     LineChange,
     MemberChange,
+    TrunkChange,
 )
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.trunks import Trunk
+from fleet.core.trunkstates import TrunkStates
 
 FILL_STEP = 500  # lines, groups... built between two yields of ``fill_fleet``
 
@@ -54,6 +57,7 @@ class RoutingTable:
         self._groups: dict[str, tuple[int, int]] = {}  # E.164 -> (fleet id, group id)
         self._group_ids: dict[int, int] = {}  # group id -> fleet id
         self._line_ids: dict[int, int] = {}  # line id -> fleet id
+        self.trunks = TrunkStates()  # each fleet's trunks, with their state
         self.loaded = True  # every fleet is in (a table filled from a database says when)
 
     # -- filling ----------------------------------------------------------------------
@@ -65,11 +69,12 @@ class RoutingTable:
         lines: Iterable[model.LineServices | model.Line] = (),
         fixed: Iterable[model.FixedNumber] = (),
         groups: Iterable[model.CallGroup] = (),
+        trunks: Iterable[Trunk] = (),
     ) -> None:
         """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
-        fixed numbers and groups, in place of what was held of it. The lines' memberships
-        are taken from the groups."""
-        for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups):
+        fixed numbers, groups and trunks, in place of what was held of it. The lines'
+        memberships are taken from the groups."""
+        for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks):
             pass
 
     def fill_fleet(
@@ -79,6 +84,7 @@ class RoutingTable:
         lines: Iterable[model.LineServices | model.Line] = (),
         fixed: Iterable[model.FixedNumber] = (),
         groups: Iterable[model.CallGroup] = (),
+        trunks: Iterable[Trunk] = (),
         step: int = FILL_STEP,
     ) -> Iterator[None]:
         """``put_fleet`` a step at a time: the new view of the fleet is built aside (the
@@ -110,6 +116,7 @@ class RoutingTable:
             stale = old.minus(staging)  # the keys the new view no longer has
             yield
         self._adopt(staging, fleet.id, stale)
+        self.trunks.put_fleet(fleet.id, trunks)
 
     def _adopt(self, staging: RoutingTable, fleet_id: int, stale: _Keys) -> None:
         """Put the fleet built in ``staging`` in place of the one held (``stale``: its keys
@@ -123,6 +130,7 @@ class RoutingTable:
 
     def drop_fleet(self, fleet_id: int) -> None:
         """Forget a fleet and everything in it."""
+        self.trunks.drop_fleet(fleet_id)
         snapshot = self._fleets.pop(fleet_id, None)
         if snapshot is None:
             return
@@ -172,6 +180,9 @@ class RoutingTable:
                     self._remove_fixed(snapshot, change.fixed_id)
                 else:
                     self._put_fixed(snapshot, change.after)
+                return True
+            case TrunkChange():
+                self.trunks.apply(change)
                 return True
             case _:
                 assert_never(change)
@@ -333,7 +344,8 @@ class RoutingTable:
                 return LineTarget(services)
         if key in self._fixed:
             fleet_id, fixed_id = self._fixed[key]
-            return FixedTarget(self._fleets[fleet_id].fixed[fixed_id])
+            fixed = self._fleets[fleet_id].fixed[fixed_id]
+            return FixedTarget(fixed, trunk_state=self.trunks.state(fleet_id, fixed.trunk))
         return ExternalTarget(number)
 
     def short_number(self, fleet_id: int, digits: str) -> E164 | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from fleet.core.numbering import E164
+from fleet.core.trunks import Trunk
 from fleet.core.values import (
     AuditAction,
     CallEventKind,
@@ -62,6 +63,16 @@ class FixedNumber:
     label: str
     trunk: str
     short_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkView:
+    """A SIP trunk as the services show it: its settings and state, whether it has a Digest
+    secret (never the secret), and since when it is in its state."""
+
+    trunk: Trunk
+    has_secret: bool
+    state_since: datetime | None  # None: never probed
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from fleet.core.trunks import HistoryStyle, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     AuditAction,
     CallEventKind,
@@ -103,6 +104,29 @@ class FixedNumberRow(Base):
     label: Mapped[str] = mapped_column(String(100))
     trunk: Mapped[str] = mapped_column(String(64))
     short_number: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrunkRow(Base):
+    """A SIP trunk to a company's PBX; its Digest secret is stored encrypted (Fernet)."""
+
+    __tablename__ = "trunks"
+    __table_args__ = (UniqueConstraint("fleet_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fleet_id: Mapped[int] = mapped_column(ForeignKey("fleets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[TrunkMode] = mapped_column(enum_type(TrunkMode))
+    host: Mapped[str | None] = mapped_column(String(253))
+    port: Mapped[int | None] = mapped_column(Integer)
+    transport: Mapped[TrunkTransport] = mapped_column(enum_type(TrunkTransport))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    realm: Mapped[str | None] = mapped_column(String(64))
+    secret: Mapped[str | None] = mapped_column(String(512))  # Fernet token
+    history: Mapped[HistoryStyle] = mapped_column(enum_type(HistoryStyle))
+    state: Mapped[TrunkState] = mapped_column(enum_type(TrunkState))
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

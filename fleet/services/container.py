@@ -17,11 +17,14 @@ from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
 from fleet.services.passwords import PasswordPool
+from fleet.services.trunks import TrunkService
+from fleet.services.trunksecrets import SecretBox
 
 
 @dataclass(frozen=True, kw_only=True)
 class Services:
     fleets: FleetService
+    trunks: TrunkService
     lines: LineService
     forwarding: ForwardingService
     incoming: IncomingListService
@@ -34,10 +37,18 @@ class Services:
     changes: ChangeHub
 
     @classmethod
-    def build(cls, *, context: ServiceContext, passwords: PasswordPool | None = None) -> Services:
-        """``passwords``: the pool that hashes and checks passwords (a small one if none)."""
+    def build(
+        cls,
+        *,
+        context: ServiceContext,
+        passwords: PasswordPool | None = None,
+        trunk_secrets: SecretBox | None = None,
+    ) -> Services:
+        """``passwords``: the pool that hashes and checks passwords (a small one if none);
+        ``trunk_secrets``: what encrypts the trunks' secrets (none: storing one is refused)."""
         return cls(
             fleets=FleetService(context=context),
+            trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
             lines=LineService(context=context),
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),

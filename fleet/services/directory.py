@@ -17,6 +17,7 @@ from fleet.core import model
 from fleet.core.changes import Change, ChangeEvent
 from fleet.core.directory import RoutingTable
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.trunks import Trunk
 from fleet.heap import HeapGuard
 from fleet.services.container import Services
 
@@ -62,8 +63,11 @@ class CachedDirectory(RoutingTable):
             with self._heap.hold() if self._heap else contextlib.nullcontext():
                 found = await self._read(fleet_id)
                 if found is not None:
-                    fleet, lines, fixed, groups = found
-                    for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups):
+                    fleet, lines, fixed, groups, trunks = found
+                    filling = self.fill_fleet(
+                        fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks
+                    )
+                    for _ in filling:
                         await asyncio.sleep(0)
         finally:
             reads = self._reading[fleet_id]
@@ -85,6 +89,7 @@ class CachedDirectory(RoutingTable):
             list[model.LineServices],
             list[model.FixedNumber],
             list[model.CallGroup],
+            list[Trunk],
         ]
         | None
     ):
@@ -93,11 +98,12 @@ class CachedDirectory(RoutingTable):
             lines = await self._services.lines.services_in_fleet(fleet_id)
             fixed = await self._services.fleets.fixed_numbers(fleet_id)
             groups = await self._services.groups.in_fleet(fleet_id)
+            trunks = [view.trunk for view in await self._services.trunks.in_fleet(fleet_id)]
         except DomainError as exc:
             if exc.code is ErrorCode.NOT_FOUND:  # the fleet was deleted
                 return None
             raise
-        return fleet, lines, fixed, groups
+        return fleet, lines, fixed, groups, trunks
 
     async def changed(self, events: Sequence[ChangeEvent]) -> None:
         """Apply committed changes (subscribed to the services' ``ChangeHub``); read again

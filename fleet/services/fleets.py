@@ -20,6 +20,7 @@ from fleet.services.lookups import (
     ensure_short_number_free,
     load_fleet,
 )
+from fleet.services.trunks import require_trunk
 
 
 class FleetService(Service):
@@ -140,6 +141,7 @@ class FleetService(Service):
             await ensure_number_free(session, e164, field="number")
             if short:
                 await ensure_short_number_free(session, fleet_id, short)
+            await require_trunk(session, fleet_id, clean_trunk)
             now = self.now()
             row = FixedNumberRow(
                 fleet_id=fleet_id,
@@ -175,6 +177,7 @@ class FleetService(Service):
                 row.label = rules.label(label)
             if not isinstance(trunk, Unset):
                 row.trunk = rules.trunk_name(trunk)
+                await require_trunk(session, row.fleet_id, row.trunk)
             if not isinstance(short_number, Unset):
                 fleet = await load_fleet(session, row.fleet_id)
                 short = _short(short_number, fleet.short_number_length)

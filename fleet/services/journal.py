@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
     CodesLocked,
@@ -24,6 +25,7 @@ from fleet.core.changes import (
     Note,
     PasswordEvent,
     SmsDeadLettered,
+    TrunkChange,
 )
 from fleet.core.numbering import E164
 from fleet.core.values import AuditAction
@@ -36,6 +38,7 @@ ENTITIES: dict[type[Journalled], str] = {
     GroupChange: "call_group",
     MemberChange: "call_group",
     FixedNumberChange: "fixed_number",
+    TrunkChange: "trunk",
     AccountChange: "account",
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
@@ -100,6 +103,8 @@ def _content(change: Journalled) -> tuple[object, object, object]:
             return change.group_id, change.before, change.after
         case FixedNumberChange():
             return change.fixed_id, change.before, change.after
+        case TrunkChange():
+            return change.trunk_id, _trunk(change, change.before), _trunk(change, change.after)
         case AccountChange(password=PasswordEvent() as password):  # the event, not the view
             return change.account_id, None, {"change": password.value}
         case AccountChange():
@@ -123,6 +128,17 @@ def _content(change: Journalled) -> tuple[object, object, object]:
                 "refused_for_good": change.permanent,
             }
             return change.line_id, None, given_up
+
+
+def _trunk(change: TrunkChange, view: object) -> object:
+    """A trunk's view, flat, saying when its secret changed (never the secret)."""
+    if view is None:
+        return None
+    assert isinstance(view, model.TrunkView)
+    shown = {**snapshot(view.trunk), "has_secret": view.has_secret}
+    if change.secret_changed and change.before is not None and view is change.after:
+        shown["secret"] = "changed"
+    return shown
 
 
 def snapshot(value: Any) -> Any:

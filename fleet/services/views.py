@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from fleet.core import model
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
+from fleet.core.trunks import Trunk
 from fleet.core.values import Language
 from fleet.db.tables import (
     AccountRow,
@@ -19,6 +20,7 @@ from fleet.db.tables import (
     GroupRow,
     IncomingListRow,
     MemberRow,
+    TrunkRow,
 )
 
 
@@ -71,6 +73,26 @@ def fixed_number(row: FixedNumberRow) -> model.FixedNumber:
         label=row.label,
         trunk=row.trunk,
         short_number=row.short_number,
+    )
+
+
+def trunk(row: TrunkRow) -> model.TrunkView:
+    return model.TrunkView(
+        trunk=Trunk(
+            id=row.id,
+            fleet_id=row.fleet_id,
+            name=row.name,
+            mode=row.mode,
+            host=row.host,
+            port=row.port,
+            transport=row.transport,
+            username=row.username,
+            realm=row.realm,
+            history=row.history,
+            state=row.state,
+        ),
+        has_secret=row.secret is not None,
+        state_since=row.state_since,
     )
 
 

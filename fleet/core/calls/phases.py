@@ -22,6 +22,7 @@ from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHand
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.model import IncomingList, LineServices
 from fleet.core.numbering import E164
+from fleet.core.trunks import TrunkState
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
 
 DEFAULT_NO_REPLY_TIMER = 20  # seconds (DESIGN §4 step 4)
@@ -60,14 +61,25 @@ def forward_or_finish(
         call.finish(outcome, cause)
 
 
+def _trunk_down(call: Call, number: E164, trunk: str | None) -> None:
+    """The record says a fixed number was not rung: its trunk is out of service."""
+    call.note(
+        CallEventKind.OFFERED,
+        to_number=number.value,
+        detail={"trunk": trunk, "trunk_state": TrunkState.OUT_OF_SERVICE.value},
+    )
+
+
 @dataclass
 class RingLine:
     """Ring one number. ``services`` is None for a number outside the fleet, a fixed
-    number, or a line whose forwarding must not apply (no PABX option)."""
+    number, or a line whose forwarding must not apply (no PABX option). A fixed number
+    whose trunk is out of service (``reachable`` False) is not rung: it is not reachable."""
 
     number: E164
     services: LineServices | None
     trunk: str | None = None
+    reachable: bool = True
     state: CallState = CallState.RINGING
     leg: Leg | None = None
     guard: TimerHandle | None = None
@@ -76,6 +88,10 @@ class RingLine:
 
     def enter(self, call: Call) -> None:
         self._call = call
+        if not self.reachable:
+            _trunk_down(call, self.number, self.trunk)
+            self._not_reachable(call)
+            return
         waiting = bool(self.services and CALL_WAITING.of(self.services.line))
         self.leg = call.originate(self.number, call_waiting=waiting, trunk=self.trunk)
         self.guard = call.after(call.limits.setup_timeout, self._never_answered)
@@ -156,14 +172,18 @@ class RingList:
     def enter(self, call: Call) -> None:
         self._call = call
         if self.plan.mode is RingMode.SIMULTANEOUS:
-            for number in self.plan.entries:
-                self._ring(call, number)
+            rung = [self._ring(call, number) for number in self.plan.entries]
+            if not any(rung):
+                self._exhausted()
+                return
             limit = no_reply_timer(self.owner) or call.limits.ring_limit
             self.timer = call.after(limit, self._exhausted)
         else:
             self._next_step(call)
 
-    def _ring(self, call: Call, number: E164) -> None:
+    def _ring(self, call: Call, number: E164) -> bool:
+        """Ring one entry; False when it cannot be (a fixed number whose trunk is out of
+        service)."""
         call.note(
             CallEventKind.LIST_RING,
             from_number=self.owner.line.msisdn.value,
@@ -172,8 +192,12 @@ class RingList:
         )
         target = self.directory.resolve(number)
         trunk = target.fixed.trunk if isinstance(target, FixedTarget) else None
+        if isinstance(target, FixedTarget) and not target.trunk_state.reachable:
+            _trunk_down(call, number, trunk)
+            return False
         waiting = isinstance(target, LineTarget) and CALL_WAITING.of(target.services.line)
         self.legs.append(call.originate(number, call_waiting=waiting, trunk=trunk))
+        return True
 
     def _next_step(self, call: Call) -> None:
         call.stop(self.timer)
@@ -182,7 +206,9 @@ class RingList:
             return
         number = self.plan.entries[self.step]
         self.step += 1
-        self._ring(call, number)
+        if not self._ring(call, number):
+            self._next_step(call)
+            return
         self.timer = call.after(self.plan.ring_time, self._step_timeout)
 
     def _step_timeout(self) -> None:

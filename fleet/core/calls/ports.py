@@ -12,6 +12,7 @@ from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
+from fleet.core.trunks import TrunkState
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class GroupTarget:
 @dataclass(frozen=True, slots=True)
 class FixedTarget:
     fixed: FixedNumber
+    trunk_state: TrunkState = TrunkState.UNKNOWN  # of the trunk that reaches it
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ class Router:
         elif isinstance(target, GroupTarget):
             self._groups.hunt(call, target.group)
         elif isinstance(target, FixedTarget):
-            call.enter(RingLine(number=number, services=None, trunk=target.fixed.trunk))
+            trunk, reachable = target.fixed.trunk, target.trunk_state.reachable
+            call.enter(RingLine(number=number, services=None, trunk=trunk, reachable=reachable))
         else:
             assert isinstance(target, ExternalTarget)
             call.enter(RingLine(number=number, services=None))
