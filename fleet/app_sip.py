@@ -38,6 +38,7 @@ def sip_transport_config(settings: Settings) -> TransportConfig:
         tls_cert=Path(settings.sip_tls_cert) if settings.sip_tls_cert else None,
         tls_key=Path(settings.sip_tls_key) if settings.sip_tls_key else None,
         policy=sip_policy(settings),
+        advertised_host=settings.sip_advertised_host or None,
         udp_receive_buffer=settings.sip_udp_receive_buffer or None,
     )
 

@@ -22,6 +22,9 @@ ENV_PREFIX = "FLEETPBX_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///fleetpbx.db"
 
 
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})
+
+
 class ConfigError(Exception):
     """A configuration value is missing, unknown or malformed."""
 
@@ -67,6 +70,9 @@ class Settings:
     records_backlog_degraded: int = 1000  # /healthz says "degraded" past this many records
     # SIP (fleet/sip): off unless sip_port is set; 0 picks a free port (UDP and TCP), logged
     sip_host: str = "127.0.0.1"
+    # the host written in Via and Contact (the address peers reach); empty: sip_host, which
+    # must then not be a wildcard (0.0.0.0, ::)
+    sip_advertised_host: str = ""
     sip_port: int | None = None
     sip_tls_port: int | None = None  # needs sip_port, sip_tls_cert and sip_tls_key; 0: free
     sip_tls_cert: str = ""  # PEM certificate chain of the TLS listener
@@ -279,6 +285,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "records_journal_dir": lambda v: str(v).strip(),
     "records_backlog_degraded": _count(1, 100_000_000),
     "sip_host": _text,
+    "sip_advertised_host": _text,
     "sip_port": _port,
     "sip_tls_port": _port,
     "sip_tls_cert": _path,
@@ -398,6 +405,11 @@ def _check_sip(settings: Settings) -> None:
             raise ConfigError("network sip: set sip_port too")
         if not settings.sip_core:
             raise ConfigError("network sip: set sip_core (host:port of the core)")
+        if not settings.sip_advertised_host and settings.sip_host in WILDCARD_HOSTS:
+            raise ConfigError(
+                f"network sip: sip_host {settings.sip_host} listens on every address; set "
+                "sip_advertised_host to the one peers reach (written in Via and Contact)"
+            )
         if settings.simulator:
             raise ConfigError("network sip: the simulator runs on the simulated network only")
     if settings.sip_tls_port is None:

@@ -93,3 +93,37 @@ def test_the_sip_network_serves_refer_notify_and_dtmf_info_bodies() -> None:
     plain = load_settings(cli={"sip_port": 5070}, env={})
     plain_policy = sip_transport_config(plain).policy
     assert plain_policy is not None and "REFER" not in plain_policy.methods
+
+
+def test_listening_on_every_address_needs_the_advertised_host() -> None:
+    cli: dict[str, object] = {"network": "sip", "sip_port": 5070, "sip_core": "10.0.0.5"}
+    for wildcard in ("0.0.0.0", "::"):
+        with pytest.raises(ConfigError, match="sip_advertised_host"):
+            load_settings(cli=cli | {"sip_host": wildcard}, env={})
+    settings = load_settings(
+        cli=cli | {"sip_host": "0.0.0.0", "sip_advertised_host": "10.20.0.15"}, env={}
+    )
+    assert sip_transport_config(settings).advertised_host == "10.20.0.15"
+
+
+async def test_the_agent_writes_the_advertised_host_in_via_and_contact() -> None:
+    cli: dict[str, object] = {"network": "sip", "sip_port": 0, "sip_core": "10.0.0.5"}
+    settings = load_settings(cli=cli | {"sip_advertised_host": "fleetpbx.example.net"}, env={})
+    stack = build_sip_stack(settings)
+    await stack.start()
+    try:
+        side = sip_side(settings, stack)
+        call = side.agent.invite_with(
+            "tel:+33612345678",
+            side.core,
+            local_party="<sip:fleetpbx@fleetpbx.example.net>",
+            headers=[],
+        )
+        sent_by = call.invite.headers.get("Via") or ""
+        contact = call.invite.headers.get("Contact") or ""
+        side.agent.cancel(call)
+    finally:
+        await stack.stop()
+    assert "fleetpbx.example.net" in sent_by
+    assert "@fleetpbx.example.net" in contact
+    assert "127.0.0.1" not in contact
