@@ -16,24 +16,40 @@ from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
 from fleet import heap
+from fleet.app_health import healthz, index
+from fleet.app_keys import (
+    CACHE_LOADED,
+    CLOCK,
+    DIRECTORY,
+    ENGINE,
+    GATEWAY,
+    HEAP,
+    NOTIFIER,
+    RECORDS,
+    SCHEMA_HEAD,
+    SERVICES,
+    SETTINGS,
+    SIP_EXCHANGE,
+    SIP_STACK,
+    TRUNK_BOOK,
+)
 from fleet.app_sip import build_sip_stack, sip_side
 from fleet.config import NetworkKind, Settings
 from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
-from fleet.db.engine import create_engine, ping, session_factory
+from fleet.db.engine import create_engine, session_factory
 from fleet.exchange import Exchange, build_exchange, build_sip_exchange
 from fleet.exchange.eventlog import StructlogEvents
 from fleet.exchange.ids import CallIds
 from fleet.exchange.looptime import LoopTime
-from fleet.exchange.records import CallRecords, open_call_records
+from fleet.exchange.records import open_call_records
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
-from fleet.services.trunkbook import CachedTrunkBook, open_trunk_book
+from fleet.services.trunkbook import open_trunk_book
 from fleet.services.trunksecrets import SecretBox
-from fleet.sip.stack import SipStack
 from fleet.sipnet.network import SipNetwork
 from portal import setup as portal_setup
 from simulators import http as sim_http
@@ -41,27 +57,35 @@ from simulators.live import LiveSimulator
 from simulators.network import SimulatedNetwork
 from simulators.smsc import SmscSimulator
 
-SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Clock)
-ENGINE = web.AppKey("engine", AsyncEngine)
-SERVICES = web.AppKey("services", Services)
-DIRECTORY = web.AppKey("directory", CachedDirectory)
-CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
-HEAP = web.AppKey("heap_guard", heap.HeapGuard)
-EXCHANGE = web.AppKey("exchange", Exchange[SimulatedNetwork])  # on the simulated network
-SIP_EXCHANGE = web.AppKey("sip_exchange", Exchange[SipNetwork])  # on SIP (network sip)
-RECORDS = web.AppKey("call_records", CallRecords)
-GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
-NOTIFIER = web.AppKey("notifier", Notifier)
-SIP_STACK = web.AppKey("sip_stack", SipStack)
-TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
-SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
 OUTBOX_INTERVAL = 10.0
 CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
 
-HEALTH_TIMEOUT = 2.0
+# the exchange on the simulated network (only the composition root imports the simulators)
+EXCHANGE = web.AppKey("exchange", Exchange[SimulatedNetwork])
 
 log = structlog.get_logger("fleet.app")
+
+__all__ = [  # the application keys are read here too (the tests, the CLI)
+    "CACHE_LOADED",
+    "CLOCK",
+    "DIRECTORY",
+    "ENGINE",
+    "EXCHANGE",
+    "GATEWAY",
+    "HEAP",
+    "NOTIFIER",
+    "RECORDS",
+    "SCHEMA_HEAD",
+    "SERVICES",
+    "SETTINGS",
+    "SIP_EXCHANGE",
+    "SIP_STACK",
+    "TRUNK_BOOK",
+    "build_app",
+    "build_services",
+    "healthz",
+    "index",
+]
 
 
 def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> Services:
@@ -336,75 +360,3 @@ async def _flush_outbox(gateway: UssdGateway, notifier: Notifier) -> None:
         except Exception as exc:  # the database may be away: try again later
             log.warning("outbox_flush_failed", error=repr(exc))
         await asyncio.sleep(OUTBOX_INTERVAL)
-
-
-async def index(request: web.Request) -> web.Response:
-    endpoints = {"health": "/healthz", "portal": "/portal/login"}
-    if request.app[SETTINGS].simulator:
-        endpoints |= {
-            "simulator": "/sim",
-            "dial": "POST /sim/dial",
-            "handset actions": "POST /sim/{answer,hang_up,hold,retrieve,transfer,conference}",
-            "handset state": "POST /sim/state",
-            "timeline": "/sim/timeline",
-            "handset USSD": "POST /sim/ussd",
-            "handset SMS": "/sim/sms?number=",
-        }
-    return web.json_response({"service": "fleetpbx", "endpoints": endpoints})
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """503 "down" when the database does not answer or its schema is not current; else 200,
-    "ok", or "degraded" when call records wait to be written (more than
-    ``records_backlog_degraded``), their writer's last attempt failed, or their journal
-    cannot be written. The body always shows the call records' backlog."""
-    engine = request.app[ENGINE]
-    records, degraded = _records_health(request.app)
-    try:
-        await asyncio.wait_for(ping(engine), HEALTH_TIMEOUT)
-    except Exception as exc:  # any failure of the database is "down" here
-        log.warning("health_database_down", error=repr(exc))
-        return web.json_response(
-            {"status": "down", "database": "down", "call_records": records}, status=503
-        )
-    revision = await migrate.revision_of(engine)
-    expected = request.app[SCHEMA_HEAD]
-    if revision != expected:
-        return web.json_response(
-            {
-                "status": "down",
-                "database": "ok",
-                "schema": revision,
-                "expected": expected,
-                "call_records": records,
-            },
-            status=503,
-        )
-    return web.json_response(
-        {
-            "status": "degraded" if degraded else "ok",
-            "database": "ok",
-            "schema": revision,
-            "call_records": records,
-        }
-    )
-
-
-def _records_health(app: web.Application) -> tuple[dict[str, object], bool]:
-    """The call records' part of /healthz, and whether it makes the service degraded."""
-    records = app.get(RECORDS)
-    if records is None:
-        return {}, False
-    health = records.writer.health()
-    writer = "failing" if health.failing or health.parked else "ok"
-    journal = "failing" if health.journal_failing else "ok"
-    degraded = (
-        health.backlog > app[SETTINGS].records_backlog_degraded or writer != "ok" or journal != "ok"
-    )
-    body: dict[str, object] = {
-        "backlog": health.backlog,
-        "refused": health.parked,
-        "writer": writer,
-        "journal": journal,
-    }
-    return body, degraded

@@ -1,0 +1,37 @@
+"""The typed keys of the service's aiohttp application (what the composition root in
+:mod:`fleet.app` puts there, what the handlers read)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from featurecodes.notify import Notifier
+from featurecodes.smpp import UssdGateway
+from fleet import heap
+from fleet.config import Settings
+from fleet.core.clock import Clock
+from fleet.exchange import Exchange
+from fleet.exchange.records import CallRecords
+from fleet.services.container import Services
+from fleet.services.directory import CachedDirectory
+from fleet.services.trunkbook import CachedTrunkBook
+from fleet.sip.stack import SipStack
+from fleet.sipnet.network import SipNetwork
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SERVICES = web.AppKey("services", Services)
+DIRECTORY = web.AppKey("directory", CachedDirectory)
+CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
+HEAP = web.AppKey("heap_guard", heap.HeapGuard)
+SIP_EXCHANGE = web.AppKey("sip_exchange", Exchange[SipNetwork])  # on SIP (network sip)
+RECORDS = web.AppKey("call_records", CallRecords)
+GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
+NOTIFIER = web.AppKey("notifier", Notifier)
+SIP_STACK = web.AppKey("sip_stack", SipStack)
+TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
+SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
