@@ -18,6 +18,7 @@ from fleet.sip.validate import UasPolicy
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge, core_peer
 from fleet.sipnet.onstack import SipSide, agent_on_stack
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
+from fleet.sipnet.whereabouts import Whereabouts
 
 log = structlog.get_logger("fleet.app")
 
@@ -108,4 +109,7 @@ def sip_side(settings: Settings, stack: SipStack, trunks: TrunkBook | None = Non
         core=core_peer(settings.sip_core),
         media_server=media_server,
         trunks=trunks or NoTrunks(),
+        whereabouts=Whereabouts(
+            home_mcc=settings.sip_home_mcc, white_zone_cells=settings.sip_white_zone_cells
+        ),
     )

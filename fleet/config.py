@@ -89,6 +89,10 @@ class Settings:
     # the media server (MRF): announcements (RFC 4240 annc), queue music, conferences;
     # host[:port][;transport=...]; empty: none (announcements are then skipped)
     sip_media_server: str = ""
+    # where a handset is, from P-Access-Network-Info (fleet.sipnet.whereabouts): the home
+    # mobile country code (another one: abroad) and the white zone's cell-id prefixes (hex)
+    sip_home_mcc: str = "208"
+    sip_white_zone_cells: tuple[str, ...] = ()
     # key encrypting the SIP trunks' Digest secrets at rest (32 bytes, url-safe base64)
     sip_trunk_secret_key: str = ""
     config_file: str | None = None
@@ -211,6 +215,21 @@ def _bool(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _mcc(value: Any) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"[0-9]{3}", text):
+        raise ValueError("expected a mobile country code of three digits, e.g. 208")
+    return text
+
+
+def _cells(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    cleaned = tuple(str(c).strip().lower() for c in items if str(c).strip())
+    if not all(re.fullmatch(r"[0-9a-f]+", c) for c in cleaned):
+        raise ValueError("expected cell-id prefixes in hex digits, e.g. 20801a1b,20801a2")
+    return cleaned
+
+
 def _prefixes(value: Any) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else list(value)
     cleaned = tuple(str(p).strip() for p in items if str(p).strip())
@@ -299,6 +318,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_udp_receive_buffer": _count(0, 1 << 30),
     "sip_core": _sip_core,
     "sip_media_server": _sip_core,
+    "sip_home_mcc": _mcc,
+    "sip_white_zone_cells": _cells,
     "sip_trunk_secret_key": _fernet_key,
 }
 

@@ -125,15 +125,40 @@ def test_conference_of_a_b_and_c(ex: Exchange) -> None:
     assert ex.network.press_conference(n(A)) is None
     (mix,) = ex.network.conferences.values()
     assert len(mix) == 4  # A's two legs, B and C
-    assert ex.engine.incall.conferences["conf1"].participants == 3
+    (conference,) = ex.engine.incall.conferences.values()
+    assert conference.participants == 3
     ex.hang_up(B)  # a participant leaves: only that one
     assert ex.in_call(A) and ex.in_call(C)
-    assert ex.engine.incall.conferences["conf1"].participants == 2
+    assert conference.participants == 2
     ex.hang_up(A)  # the initiator hangs up: everyone is released
     assert not ex.in_call(C)
     for call in (first, second):
         assert CallEventKind.CONFERENCE_JOINED in kinds(ex, call)
         assert CallEventKind.CONFERENCE_LEFT in kinds(ex, call)
+
+
+def conference_id(ex: Exchange) -> str:
+    call_b_then_hold_and_dial(ex, C)
+    assert ex.network.press_conference(n(A)) is None
+    (conference,) = ex.engine.incall.conferences.values()
+    ex.hang_up(A)
+    ex.settle()
+    assert not ex.engine.incall.conferences
+    return conference.id
+
+
+def test_conference_ids_never_repeat_within_a_process_or_across_restarts(
+    ex: Exchange, world: World
+) -> None:
+    first, second = conference_id(ex), conference_id(ex)
+    restarted = make_exchange(world.fleets.table, world)  # another process, the same fleet
+    after_restart = conference_id(restarted)
+    restarted.settle()
+    restarted.assert_clean()
+    assert len({first, second, after_restart}) == 3, (first, second, after_restart)
+    # the engine's id source (``fleet.exchange.ids.CallIds``): the process's prefix in each
+    assert first.startswith("conf-") and first.split("-")[1] == second.split("-")[1]
+    assert after_restart.split("-")[1] != first.split("-")[1]
 
 
 def test_conference_takes_up_to_six_participants_and_refuses_a_seventh(ex: Exchange) -> None:
@@ -144,7 +169,8 @@ def test_conference_takes_up_to_six_participants_and_refuses_a_seventh(ex: Excha
         ex.dial(A, extra)
         ex.advance(3)
         assert ex.network.press_conference(n(A)) is None
-    assert ex.engine.incall.conferences["conf1"].participants == 6
+    (conference,) = ex.engine.incall.conferences.values()
+    assert conference.participants == 6
     ex.behave(OUTSIDERS[5], answer_after=1)
     seventh = ex.dial(A, OUTSIDERS[5])
     ex.advance(3)

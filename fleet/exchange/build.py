@@ -85,6 +85,7 @@ def build_sip_exchange(
         log=log,
         trunks=sip.trunks,
         spawn=sip.spawn,
+        whereabouts=sip.whereabouts,
     )
     limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
     built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)

@@ -21,8 +21,8 @@ simulated network tells it a key was pressed (``engine.incall``):
   ``a=inactive`` puts the offerer's leg on hold in the engine; ``a=sendrecv`` (or no direction)
   retrieves it (a transfer needs the held call).
 
-Where the handset is (abroad, white zone) is not known from SIP yet: ``locate`` answers
-:attr:`Location.HOME` unless given."""
+Where the handset is (abroad, white zone: a transfer refused) comes from the requests'
+P-Access-Network-Info (:mod:`.whereabouts`)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request
 from fleet.sip.values import parse_name_addr
 from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.whereabouts import Whereabouts
 
 DTMF_RELAY = "application/dtmf-relay"
 DTMF = "application/dtmf"
@@ -82,16 +83,17 @@ class InCallKeys:
         *,
         engine: Callable[[], Engine],
         leg_of: Callable[[DialogId], str | None],
-        locate: Callable[[E164], Location] = lambda number: Location.HOME,
+        whereabouts: Whereabouts | None = None,
     ) -> None:
         self.agent = agent
         self._engine = engine
         self._leg_of = leg_of
-        self._locate = locate
+        self.whereabouts = whereabouts if whereabouts is not None else Whereabouts()
         self._keys: dict[DialogId, str] = {}
 
     def forget(self, dialog: Dialog) -> None:
         self._keys.pop(dialog.id, None)
+        self.whereabouts.forget(dialog.id)
 
     def __call__(self, dialog: Dialog, request: Request) -> int:
         if request.method == "INFO":
@@ -118,20 +120,21 @@ class InCallKeys:
         digit = digit_of(request)
         if digit is None:
             return 415
+        location = self.whereabouts.of(dialog.id, request)
         keys = digit if digit == "#" else self._keys.get(dialog.id, "") + digit
         self._keys.pop(dialog.id, None)
         if keys in (TRANSFER_KEYS, CONFERENCE_KEYS):
             number = self._number(dialog)
             if number is not None:
-                self.agent.later(0, partial(self._press, keys, number))
+                self.agent.later(0, partial(self._press, keys, number, location))
         elif keys.startswith("#") and len(keys) < len(TRANSFER_KEYS):
             self._keys[dialog.id] = keys
         return 200
 
-    def _press(self, keys: str, number: E164) -> Refusal | None:
+    def _press(self, keys: str, number: E164, location: Location) -> Refusal | None:
         incall = self._engine().incall
         if keys == TRANSFER_KEYS:
-            return incall.transfer(number, self._locate(number))
+            return incall.transfer(number, location)
         return incall.conference(number)
 
     # -- REFER -----------------------------------------------------------------------------
@@ -149,18 +152,19 @@ class InCallKeys:
             return 403
         keys = CONFERENCE_KEYS if conference else TRANSFER_KEYS
         incall = self._engine().incall
-        if not conference and incall.transfer_refusal(number, self._locate(number)) is not None:
-            self._press(keys, number)  # the engine refuses it and plays the announcement
+        location = self.whereabouts.of(dialog.id, request)
+        if not conference and incall.transfer_refusal(number, location) is not None:
+            self._press(keys, number, location)  # the engine refuses it, plays its announcement
             return 403
-        self.agent.later(0, partial(self._referred, dialog, keys, number))
+        self.agent.later(0, partial(self._referred, dialog, keys, number, location))
         return 202
 
-    def _referred(self, dialog: Dialog, keys: str, number: E164) -> None:
+    def _referred(self, dialog: Dialog, keys: str, number: E164, location: Location) -> None:
         if keys == TRANSFER_KEYS:
             self._notify(dialog, "200 OK")
-            self._press(keys, number)
+            self._press(keys, number, location)
             return
-        refusal = self._press(keys, number)
+        refusal = self._press(keys, number, location)
         self._notify(dialog, "200 OK" if refusal is None else "403 Forbidden")
 
     def _notify(self, dialog: Dialog, status: str) -> None:

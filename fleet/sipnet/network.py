@@ -73,6 +73,7 @@ from fleet.sipnet.transfer import Transfers
 from fleet.sipnet.trunk_state import Background, Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from fleet.sipnet.trunks import SipTrunks
+from fleet.sipnet.whereabouts import Whereabouts
 
 
 @dataclass(eq=False)
@@ -100,6 +101,7 @@ class SipNetwork:
         log: EventLog = no_log,
         trunks: TrunkBook | None = None,
         spawn: Spawn | None = None,
+        whereabouts: Whereabouts | None = None,
     ) -> None:
         self.agent = agent
         self.core = core
@@ -125,7 +127,9 @@ class SipNetwork:
         agent.on_offer = self._offer
         self.transfers = Transfers(agent, self.relay, report=self._bridge_failed, log=log)
         self.rooms = Rooms(agent, self.relay, media_server, report=self._bridge_failed, log=log)
-        self.keys = InCallKeys(agent, engine=lambda: self.engine, leg_of=self._dialogs.get)
+        self.keys = InCallKeys(
+            agent, engine=lambda: self.engine, leg_of=self._dialogs.get, whereabouts=whereabouts
+        )
         agent.on_in_dialog = self.keys
 
     def attach(self, engine: Engine) -> None:

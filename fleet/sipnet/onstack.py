@@ -14,6 +14,7 @@ from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SipEdge
 from fleet.sipnet.trunk_state import Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
+from fleet.sipnet.whereabouts import Whereabouts
 
 AGENT_USER = "fleetpbx"
 
@@ -30,6 +31,8 @@ class SipSide:
     media_server: Peer | None = None
     trunks: TrunkBook = field(default_factory=NoTrunks)
     spawn: Spawn | None = None
+    # where handsets are (abroad, white zone), from P-Access-Network-Info; home by default
+    whereabouts: Whereabouts = field(default_factory=Whereabouts)
 
 
 def agent_on_stack(

@@ -15,8 +15,7 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
-from fleet.sip.validate import UasPolicy
-from fleet.sipnet.edge import SipEdge, core_peer
+from fleet.sipnet.edge import SIPNET_POLICY, SipEdge, core_peer
 from fleet.sipnet.network import SipNetwork
 from fleet.sipnet.onstack import SipSide, agent_on_stack
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
@@ -38,9 +37,9 @@ async def fleetpbx(
     ``core`` (``host:port``) but those to fixed numbers, which go over ``trunks`` (none by
     default); yields its port and the exchange."""
     directory = (world or memory_world()).fleets.table
-    edge = SipEdge(options=OptionsResponder(policy=UasPolicy(), warn_agent="127.0.0.1"))
+    edge = SipEdge(options=OptionsResponder(policy=SIPNET_POLICY, warn_agent="127.0.0.1"))
     stack = SipStack(
-        TransportConfig(host="127.0.0.1", port=0, policy=UasPolicy()), tu=edge, timers=timers
+        TransportConfig(host="127.0.0.1", port=0, policy=SIPNET_POLICY), tu=edge, timers=timers
     )
     await stack.start()
     try:

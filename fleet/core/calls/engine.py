@@ -81,7 +81,12 @@ class Engine:
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(
-            calls=self, network=network, presence=presence, policy=policy, log=log
+            calls=self,
+            network=network,
+            presence=presence,
+            policy=policy,
+            new_id=self.new_id,
+            log=log,
         )
         self._calls: dict[str, Call] = {}
         self._legs: dict[str, Call] = {}

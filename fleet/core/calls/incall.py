@@ -3,7 +3,7 @@ dialling #1, and the conference key, up to 6 participants including the initiato
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
@@ -88,6 +88,7 @@ class InCallServices:
         network: Network,
         presence: Presence,
         policy: NumberPolicy,
+        new_id: Callable[[], str],
         log: EventLog,
     ) -> None:
         self._calls = calls
@@ -95,7 +96,7 @@ class InCallServices:
         self._presence = presence
         self._policy = policy
         self._log = log
-        self._ids = itertools.count(1)
+        self._new_id = new_id  # the engine's: conference ids never repeat across processes
         self.conferences: dict[str, Conference] = {}
 
     # -- finding the handset's calls ------------------------------------------------------
@@ -225,7 +226,7 @@ class InCallServices:
         if size > MAX_PARTICIPANTS:
             return self._refuse(number, any_leg, Refusal.CONFERENCE_FULL)
         if conference is None:
-            conference = Conference(id=f"conf{next(self._ids)}", initiator=number)
+            conference = Conference(id=f"conf-{self._new_id()}", initiator=number)
             self.conferences[conference.id] = conference
         for call, leg in joining:
             if leg.state is LegState.HELD:
