@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import ipaddress
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from featurecodes.catalogue import Catalogue
+from fleet import config_values as parse
 from fleet.core.numbering import NumberPolicy
 
 ENV_PREFIX = "FLEETPBX_"
@@ -139,188 +137,53 @@ def _mask_password(url: str) -> str:
     return f"{scheme}://{creds}@{host}"
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a non-empty string")
-    return value.strip()
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("expected an integer")
-    return int(value)
-
-
-def _pool_size(value: Any) -> int:
-    size = _int(value)
-    if not 1 <= size <= 500:
-        raise ValueError("expected a pool size 1-500")
-    return size
-
-
-def _port(value: Any) -> int:
-    port = _int(value)
-    if not 0 <= port <= 65535:
-        raise ValueError("expected a port number 0-65535")
-    return port
-
-
-_SIP_CORE = re.compile(
-    r"(\[[0-9a-fA-F:.]+\]|[^:;\[\]\s]+)(:[0-9]{1,5})?(;transport=(udp|tcp|tls))?", re.I
-)
-
-
-def _sip_core(value: Any) -> str:
-    """The core's address, ``host[:port][;transport=udp|tcp|tls]`` (read by
-    ``fleet.sipnet.edge.core_peer``); empty: none."""
-    text = _text(value)
-    if text and not _SIP_CORE.fullmatch(text):
-        raise ValueError("expected host[:port][;transport=udp|tcp|tls], e.g. 10.0.0.5:5060")
-    return text
-
-
-def _fernet_key(value: Any) -> str:
-    """32 bytes in url-safe base64, as ``cryptography``'s Fernet takes them."""
-    text = _text(value)
-    try:
-        raw = base64.urlsafe_b64decode(text.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise ValueError("expected 32 bytes in url-safe base64 (a Fernet key)") from exc
-    if len(raw) != 32:
-        raise ValueError("expected 32 bytes in url-safe base64 (a Fernet key)")
-    return text
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("expected seconds")
-    seconds = float(value)
-    if not 0 < seconds <= 3600:
-        raise ValueError("expected seconds, more than 0 and at most 3600")
-    return seconds
-
-
-def _path(value: Any) -> str:
-    return str(value).strip()
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("expected true or false")
-
-
-def _mcc(value: Any) -> str:
-    text = _text(value)
-    if not re.fullmatch(r"[0-9]{3}", text):
-        raise ValueError("expected a mobile country code of three digits, e.g. 208")
-    return text
-
-
-def _cells(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    cleaned = tuple(str(c).strip().lower() for c in items if str(c).strip())
-    if not all(re.fullmatch(r"[0-9a-f]+", c) for c in cleaned):
-        raise ValueError("expected cell-id prefixes in hex digits, e.g. 20801a1b,20801a2")
-    return cleaned
-
-
-def _prefixes(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    cleaned = tuple(str(p).strip() for p in items if str(p).strip())
-    if not all(p.isdigit() for p in cleaned):
-        raise ValueError("expected digit prefixes, e.g. 01,02,06")
-    return cleaned
-
-
-def _networks(value: Any) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    cleaned = tuple(str(p).strip() for p in items if str(p).strip())
-    try:
-        return tuple(str(ipaddress.ip_network(p, strict=False)) for p in cleaned)
-    except ValueError as exc:
-        raise ValueError("expected IP addresses or networks, e.g. 127.0.0.1,10.0.0.0/8") from exc
-
-
-def _count(low: int, high: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        number = _int(value)
-        if not low <= number <= high:
-            raise ValueError(f"expected {low}-{high}")
-        return number
-
-    return parse
-
-
-def _choice(*allowed: str) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        text = _text(value).lower()
-        if text not in allowed:
-            raise ValueError(f"expected one of {', '.join(allowed)}")
-        return text
-
-    return parse
-
-
-def _url(value: Any) -> str:
-    url = _text(value)
-    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        raise ValueError("expected a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
-    return url
-
-
 PARSERS: dict[str, Callable[[Any], Any]] = {
-    "database_url": _url,
-    "database_pool_size": _pool_size,
-    "host": _text,
-    "port": _port,
-    "log_level": _choice("debug", "info", "warning", "error"),
-    "log_format": _choice("console", "json"),
-    "numbering_region": lambda v: _text(v).upper(),
-    "numbering_national_length": _int,
-    "numbering_allowed_prefixes": _prefixes,
-    "numbering_special_prefixes": _prefixes,
-    "cookie_secure": _bool,
+    "database_url": parse.as_url,
+    "database_pool_size": parse.as_pool_size,
+    "host": parse.as_text,
+    "port": parse.as_port,
+    "log_level": parse.as_choice("debug", "info", "warning", "error"),
+    "log_format": parse.as_choice("console", "json"),
+    "numbering_region": lambda v: parse.as_text(v).upper(),
+    "numbering_national_length": parse.as_int,
+    "numbering_allowed_prefixes": parse.as_prefixes,
+    "numbering_special_prefixes": parse.as_prefixes,
+    "cookie_secure": parse.as_bool,
     "session_key": lambda v: str(v),
-    "trusted_proxies": _networks,
-    "login_workers": _count(1, 64),
-    "login_queue": _count(0, 10_000),
-    "network": lambda v: NetworkKind(_choice(*(k.value for k in NetworkKind))(v)),
-    "simulator": _bool,
-    "smpp_host": _text,
-    "smpp_port": _port,
-    "smpp_system_id": _text,
+    "trusted_proxies": parse.as_networks,
+    "login_workers": parse.as_count(1, 64),
+    "login_queue": parse.as_count(0, 10_000),
+    "network": lambda v: NetworkKind(parse.as_choice(*(k.value for k in NetworkKind))(v)),
+    "simulator": parse.as_bool,
+    "smpp_host": parse.as_text,
+    "smpp_port": parse.as_port,
+    "smpp_system_id": parse.as_text,
     "smpp_password": lambda v: str(v),
     "smpp_system_type": lambda v: str(v),
-    "featurecodes_group_member": _text,
-    "featurecodes_group_admin": _text,
-    "featurecodes_incoming_list": _text,
-    "featurecodes_menu": _text,
+    "featurecodes_group_member": parse.as_text,
+    "featurecodes_group_admin": parse.as_text,
+    "featurecodes_incoming_list": parse.as_text,
+    "featurecodes_menu": parse.as_text,
     "records_journal_dir": lambda v: str(v).strip(),
-    "records_backlog_degraded": _count(1, 100_000_000),
-    "sip_host": _text,
-    "sip_advertised_host": _text,
-    "sip_port": _port,
-    "sip_tls_port": _port,
-    "sip_tls_cert": _path,
-    "sip_tls_key": _path,
-    "sip_t1": _seconds,
-    "sip_t2": _seconds,
-    "sip_t4": _seconds,
-    "sip_max_transactions": _count(1, 1_000_000),
-    "sip_max_lag": _seconds,
-    "sip_retry_after": _count(0, 3600),
-    "sip_udp_receive_buffer": _count(0, 1 << 30),
-    "sip_core": _sip_core,
-    "sip_media_server": _sip_core,
-    "sip_home_mcc": _mcc,
-    "sip_white_zone_cells": _cells,
-    "sip_trunk_secret_key": _fernet_key,
+    "records_backlog_degraded": parse.as_count(1, 100_000_000),
+    "sip_host": parse.as_text,
+    "sip_advertised_host": parse.as_text,
+    "sip_port": parse.as_port,
+    "sip_tls_port": parse.as_port,
+    "sip_tls_cert": parse.as_path,
+    "sip_tls_key": parse.as_path,
+    "sip_t1": parse.as_seconds,
+    "sip_t2": parse.as_seconds,
+    "sip_t4": parse.as_seconds,
+    "sip_max_transactions": parse.as_count(1, 1_000_000),
+    "sip_max_lag": parse.as_seconds,
+    "sip_retry_after": parse.as_count(0, 3600),
+    "sip_udp_receive_buffer": parse.as_count(0, 1 << 30),
+    "sip_core": parse.as_sip_core,
+    "sip_media_server": parse.as_sip_core,
+    "sip_home_mcc": parse.as_mcc,
+    "sip_white_zone_cells": parse.as_cells,
+    "sip_trunk_secret_key": parse.as_fernet_key,
 }
 
 
