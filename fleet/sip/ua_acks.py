@@ -2,7 +2,9 @@
 INVITE and sent for each 2xx (retransmissions and forks included), remembered for timer M, and
 sent again for a 2xx that arrives after its transaction ended. A re-INVITE sent without an offer
 (``ack_later``, third-party call control, RFC 3725) gets its 2xx's offer answered in the ACK: the
-2xx waits, unacknowledged (its retransmissions ignored), until :meth:`UacAcks.ack_answer`."""
+2xx waits, unacknowledged (its retransmissions ignored), until :meth:`UacAcks.ack_answer`; an
+initial INVITE sent without an offer and marked ``ack_later`` alike, until
+:meth:`UacAcks.ack_offer` (a B2BUA passing its caller's answer on, late offer)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from fleet.sip.message import Response
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import new_branch
 from fleet.sip.ua_base import AckKey
-from fleet.sip.ua_calls import ReInvite
+from fleet.sip.ua_calls import OutgoingCall, ReInvite
 from fleet.sip.ua_server import UasCore
 
 
@@ -68,6 +70,27 @@ class UacAcks(UasCore):
         self._ack(
             reinvite.dialog, response, reinvite.transaction, body=body, content_type=content_type
         )
+        return True
+
+    def _initial_ack_waits(self, call: OutgoingCall, response: Response) -> bool:
+        """The 2xx of an ``ack_later`` INVITE waits for :meth:`ack_offer`, its retransmissions
+        ignored until then (not after our CANCEL: that one is ACKed and BYEd at once)."""
+        if not call.ack_later or call.cancel_wanted or self._ack_key(response) in self._acks:
+            return False
+        if call.offered is None:
+            call.offered = response
+        return True
+
+    def ack_offer(
+        self, call: OutgoingCall, body: bytes, content_type: str | None = "application/sdp"
+    ) -> bool:
+        """The ACK of ``call``'s waiting 2xx with ``body``, the answer to its offer; False when
+        no 2xx waits."""
+        response, dialog = call.offered, call.dialog
+        if response is None or dialog is None:
+            return False
+        call.offered = None
+        self._ack(dialog, response, call.transaction, body=body, content_type=content_type)
         return True
 
     def _ack_key(self, response: Response) -> AckKey:

@@ -11,6 +11,7 @@ from enum import Enum
 
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
+from fleet.sip.reliable import RAck
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
@@ -39,7 +40,9 @@ class IncomingState(Enum):
 class OutgoingCall:
     """An INVITE we sent outside a dialog. ``cancel_wanted`` holds a CANCEL back until a
     provisional arrives (§9.1); ``answer`` is the 2xx that confirmed :attr:`dialog` (its
-    session description)."""
+    session description). ``on_reliable`` set: the application PRACKs each in-order reliable
+    provisional itself (a B2BUA relaying its caller's PRACK); ``ack_later`` (sent without an
+    offer): the 2xx's offer is answered in the ACK, ``offered`` that 2xx until then."""
 
     invite: Request
     transaction: ClientTransaction
@@ -52,6 +55,9 @@ class OutgoingCall:
     provisional_seen: bool = False
     rseq: dict[DialogId, int] = field(default_factory=dict)  # last in-order RSeq per dialog
     pracks: list[Request] = field(default_factory=list)
+    on_reliable: Callable[[Dialog, RAck], None] | None = None
+    ack_later: bool = False
+    offered: Response | None = None
 
 
 @dataclass(eq=False)
@@ -105,15 +111,16 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class Deferred:
-    """The application answers later (:meth:`fleet.sip.ua_server.UasCore.answer_offer`); only
-    for a re-INVITE or UPDATE (a PRACK's offer deferred is refused 500)."""
+    """The application answers later (:meth:`fleet.sip.ua_server.UasCore.answer_offer`): a
+    re-INVITE, UPDATE or PRACK (its reliable provisional is acknowledged once answered)."""
 
 
 DEFER = Deferred()
 
 OfferHook = Callable[[Dialog, Request], Answer | Refusal | Deferred | None]
 """Called with the dialog and the received re-INVITE (always), UPDATE or PRACK (when they carry
-a body); None keeps the default: a 200 without a body."""
+a body; every matching PRACK when the UA's ``hooks_every_prack``); None keeps the default: a
+200 without a body."""
 
 
 InDialogHook = Callable[[Dialog, Request], int]

@@ -10,7 +10,8 @@ our re-INVITE or UPDATE retried after the §14.1 delay; 408/481 to it ends the d
 timers (RFC 4028): the INVITE asks for one, a 422 is retried with the Min-SE it names, the 2xx
 starts it and our refreshes (UPDATE or re-INVITE) restart it. Reliable provisionals (RFC 3262
 §4, :mod:`fleet.sip.ua_reliable`): our INVITE says ``Supported`` or ``Require: 100rel`` as
-``rel100`` asks; each in-order reliable provisional is PRACKed in its (early) dialog, per fork.
+``rel100`` asks; each in-order reliable provisional is PRACKed in its (early) dialog, per fork
+(by the application when the call has ``on_reliable``); ``ack_later``: :mod:`fleet.sip.ua_acks`.
 The application picks the INVITE's From and extra headers, keeps the 2xx (``answer``) and hears
 responses, failures and ended dialogs through the UA's listener (:mod:`fleet.sip.ua_listener`);
 the 2xx's ACKs are :mod:`fleet.sip.ua_acks`'s."""
@@ -299,7 +300,8 @@ class UserAgent(UacAcks):
         if dialog is None:
             dialog = self._register(Dialog.as_uac(call.invite, response))
         dialog.confirm(response)
-        self._ack(dialog, response, call.transaction)
+        if not self._initial_ack_waits(call, response):
+            self._ack(dialog, response, call.transaction)
         if call.cancel_wanted:
             call.state = OutgoingState.TERMINATED
             self.bye(dialog)  # §15: answered after our CANCEL

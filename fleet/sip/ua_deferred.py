@@ -1,6 +1,7 @@
 """Offers answered later (RFC 3261 §14.2, RFC 3311 §5.2): the application's offer hook may
-return :data:`fleet.sip.ua_calls.DEFER` for a received re-INVITE or UPDATE, e.g. a B2BUA that
-relays the offer to its other leg. The server transaction stays open (an INVITE has had its 100
+return :data:`fleet.sip.ua_calls.DEFER` for a received re-INVITE, UPDATE or PRACK, e.g. a B2BUA
+that relays the offer to its other leg (a PRACK's reliable provisional is acknowledged when it is
+answered). The server transaction stays open (an INVITE has had its 100
 Trying from the transaction layer, which also absorbs retransmissions); the application later
 calls :meth:`UaOffers.answer_offer` with an :class:`Answer` (200 with its body, a re-INVITE's
 retransmitted until the ACK) or a :class:`Refusal` (its status).
@@ -54,6 +55,8 @@ class UaOffers(UaReliable):
         if self._offers.get(pending.dialog.id) is pending:
             del self._offers[pending.dialog.id]
         self._complete_offer(pending.dialog, pending.transaction, pending.request, outcome)
+        if pending.request.method == "PRACK":
+            self._prack_answered(pending.dialog)
         return True
 
     def _defer(self, dialog: Dialog, transaction: ServerTransaction, request: Request) -> None:

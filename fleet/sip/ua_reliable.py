@@ -6,11 +6,14 @@ sending); a PRACK matching the outstanding one gets 200, any other 481; 64*T1 wi
 rejects the INVITE with 504. UAC (§4): a reliable provisional is PRACKed (``RAck: RSeq
 CSeq-number INVITE``) in its early dialog when it is the first of that dialog or the next in
 order; a retransmission or one out of order is not (the PRACK's own client transaction
-retransmits it when it is lost). Each fork's dialog keeps its own sequence.
+retransmits it when it is lost). Each fork's dialog keeps its own sequence. A call with
+``on_reliable`` hands each such provisional to the application, which PRACKs it itself
+(:meth:`_send_prack`, a B2BUA relaying its caller's PRACK).
 
 Offers: the application's offer hook gives the body of our 200 to a re-INVITE, UPDATE or PRACK,
-or refuses the offer (488); a re-INVITE or UPDATE asking for a Session-Expires below our Min-SE
-is refused 422 with it (RFC 4028 §9 applies to refreshes too)."""
+refuses the offer (488), or defers it (a PRACK's provisional is acknowledged once answered);
+a re-INVITE or UPDATE asking for a Session-Expires below our Min-SE is refused 422 with it
+(RFC 4028 §9 applies to refreshes too)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from fleet.sip.dialog import Dialog, DialogId, DialogState
 from fleet.sip.message import Request, Response
 from fleet.sip.reliable import (
     REL100,
+    RAck,
     ReliableProvisionals,
     allows_100rel,
     first_rseq,
@@ -29,6 +33,7 @@ from fleet.sip.reliable import (
     rseq_of,
 )
 from fleet.sip.session_timer import TIMER, session_expires_of
+from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import new_branch, new_tag
 from fleet.sip.transaction_server import ServerTransaction
 from fleet.sip.ua_base import UaBase
@@ -39,6 +44,12 @@ RELIABLE_TIMEOUT_STATUS = 504  # §3: "SHOULD reject the original request with a
 
 
 class UaReliable(UaBase):
+    hooks_every_prack = False  # True: the offer hook hears PRACKs without a body too
+
+    @abstractmethod
+    def _defer(self, dialog: Dialog, transaction: ServerTransaction, request: Request) -> None:
+        """The application answers ``request`` later (:mod:`fleet.sip.ua_deferred`)."""
+
     @abstractmethod
     def _refuse(self, call: IncomingCall, status: int) -> None:
         """The UA's own final non-2xx to an incoming INVITE (the UAS core)."""
@@ -87,14 +98,22 @@ class UaReliable(UaBase):
         if provisionals is None or rack is None or not provisionals.matches(rack):
             transaction.respond(uas_response(request, 481, local_tag=None))
             return
-        outcome = self._offer_outcome(dialog, request) if request.body else None
-        if isinstance(outcome, Deferred):  # a PRACK's offer cannot wait
-            transaction.respond(uas_response(request, 500, local_tag=None))
-        elif isinstance(outcome, Refusal):
+        asks = self.on_offer is not None and (bool(request.body) or self.hooks_every_prack)
+        outcome = self.on_offer(dialog, request) if asks and self.on_offer is not None else None
+        if isinstance(outcome, Deferred):  # acknowledged once answered (_prack_answered)
+            self._defer(dialog, transaction, request)
+            return
+        if isinstance(outcome, Refusal):
             transaction.respond(uas_response(request, outcome.status, local_tag=None))
         else:
             transaction.respond(self._ok(request, outcome))
         provisionals.acknowledge()
+
+    def _prack_answered(self, dialog: Dialog) -> None:
+        """A deferred PRACK was answered: its reliable provisional is acknowledged."""
+        provisionals = self.reliable.get(dialog.id)
+        if provisionals is not None:
+            provisionals.acknowledge()
 
     # --- offers and refreshes -------------------------------------------------------------
 
@@ -156,7 +175,24 @@ class UaReliable(UaBase):
         if dialog.state is DialogState.TERMINATED:
             return
         call.rseq[dialog_id] = rseq
-        request, destination = dialog.create_request("PRACK", self.address, branch=new_branch)
-        request.headers.add("RAck", f"{rseq} {cseq.number} {cseq.method}")
+        rack = RAck(rseq, cseq.number, cseq.method)
+        if call.on_reliable is not None:
+            call.on_reliable(dialog, rack)
+        else:
+            self._send_prack(call, dialog, rack)
+
+    def _send_prack(
+        self,
+        call: OutgoingCall,
+        dialog: Dialog,
+        rack: RAck,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+    ) -> ClientTransaction:
+        request, destination = dialog.create_request(
+            "PRACK", self.address, branch=new_branch, body=body, content_type=content_type
+        )
+        request.headers.add("RAck", str(rack))
         call.pracks.append(request)
-        self.layer.send_request(request, destination)
+        return self.layer.send_request(request, destination)

@@ -10,7 +10,12 @@ first and may answer it itself (REGISTER, a PBX's INVITE challenged or refused);
 an initial INVITE is answered once with the lines ``credentials`` gives (the INVITE goes again,
 next CSeq, new branch, and the listener hears only the retried INVITE's responses); ``probe``
 sends an out-of-dialog OPTIONS and reports its final response, or None on timer F or a
-transport error."""
+transport error.
+
+For offers relayed before the answer (:mod:`fleet.sipnet.early_offers`): the offer hook hears
+every PRACK (``hooks_every_prack``), ``prack`` sends a PRACK of the adapter's and reports its
+final response (None: timed out), and ``on_ack`` hears each ACK received (its answer, late
+offer)."""
 
 from __future__ import annotations
 
@@ -20,11 +25,12 @@ from typing import Any, Protocol
 from fleet.sip.dialog import Dialog, glare_retry_delay
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response
+from fleet.sip.reliable import RAck
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_client import ClientTransaction, NonInviteClientState
 from fleet.sip.transaction_messages import new_branch, new_tag
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
-from fleet.sip.transaction_server import ServerTransaction
+from fleet.sip.transaction_server import InviteServerTransaction, ServerTransaction
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import new_call_id, via_value
 from fleet.sip.ua_calls import OutgoingCall
@@ -38,7 +44,7 @@ Credentials = Callable[[OutgoingCall, Response], list[tuple[str, str]] | None]
 """The authorization lines answering a 401/407 to this call's INVITE, None when it has none."""
 
 Probed = Callable[[Response | None], None]
-"""An OPTIONS probe's final response, or None (timer F, transport error)."""
+"""An OPTIONS probe's final response, or None (timer F, transport error); a PRACK's too."""
 
 
 class RequestGate(Protocol):
@@ -50,8 +56,11 @@ class RequestGate(Protocol):
 class FleetAgent(UserAgent):
     """A :class:`UserAgent` reporting to its listener, set once the adapter exists."""
 
+    hooks_every_prack = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.on_acked: Callable[[Request], None] | None = None
         self.gate: RequestGate | None = None
         self.credentials: Credentials | None = None
         self._probes: dict[TransactionBase, Probed] = {}
@@ -112,7 +121,29 @@ class FleetAgent(UserAgent):
         if transaction.state is NonInviteClientState.TERMINATED:  # its first send failed
             self.later(0, lambda: self.on_timeout(transaction))
 
+    def prack(
+        self,
+        call: OutgoingCall,
+        dialog: Dialog,
+        rack: RAck,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        on_final: Probed,
+    ) -> None:
+        """A PRACK of ``call``'s reliable provisional ``rack`` in its early ``dialog`` (the
+        call's ``on_reliable`` handed it over); ``on_final`` hears its final response."""
+        transaction = self._send_prack(call, dialog, rack, body=body, content_type=content_type)
+        self._probes[transaction] = on_final
+        if transaction.state is NonInviteClientState.TERMINATED:  # its first send failed
+            self.later(0, lambda: self.on_timeout(transaction))
+
     # -- the UA core, with the gate, the probes and the credentials ---------------------------
+
+    def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
+        super().on_ack(request, invite)
+        if self.on_acked is not None:
+            self.on_acked(request)
 
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
         to = request.to

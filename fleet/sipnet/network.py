@@ -1,12 +1,9 @@
 """The engine's :class:`fleet.core.calls.ports.Network` over SIP: a B2BUA in front of the
 mobile core (DESIGN §8, ISC profile, terminating case).
 
-- An INVITE from the core is a caller's leg (A): the engine hears ``incoming_call``; the INVITE
-  stays unanswered (100 Trying from the transaction layer) while callees ring, and each
-  callee's 180/183 is relayed to it.
-- ``originate`` is an INVITE back to the core (``core``) carrying the A-leg's offer; its
-  responses become leg events (:mod:`fleet.sipnet.causes`); ``bridge`` answers the A-leg 200
-  with the answered B-leg's SDP answer.
+- An INVITE from the core is a caller's leg (A), unanswered while callees ring.
+- ``originate`` is an INVITE carrying the A-leg's offer; its responses become leg events
+  (:mod:`fleet.sipnet.causes`); ``bridge`` answers the A-leg 200 with the B-leg's answer.
 - ``cancel`` CANCELs a ringing B-leg (held by the UA core until a provisional); ``release``
   BYEs an answered leg, CANCELs an unanswered B-leg and answers an unanswered A-leg with the
   cause's final response (:func:`fleet.sipnet.causes.final_status`).
@@ -20,10 +17,10 @@ unanswered caller hears (:mod:`fleet.sipnet.early`: 180/183 relayed, a 181 per f
 announcements and the queue's music from the media server (:mod:`fleet.sipnet.media`), the
 session case (:mod:`fleet.sipnet.served`), in-call keys and REFER (:mod:`fleet.sipnet.incall`),
 transfer by third-party call control (:mod:`fleet.sipnet.transfer`), conferences on the media
-server (:mod:`fleet.sipnet.conference`), trunks (:mod:`fleet.sipnet.trunks`).
+server (:mod:`fleet.sipnet.conference`), trunks (:mod:`fleet.sipnet.trunks`), offers before the
+answer: 100rel end to end, PRACK and UPDATE relayed, late offer (:mod:`fleet.sipnet.early_offers`).
 
-Not yet (issue 12, next): announcements to an answered leg (logged), PRACK relayed between
-legs (early offers).
+Not yet (issue 12, next): announcements to an answered leg (logged).
 
 Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
 adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
@@ -61,11 +58,10 @@ from fleet.sipnet.arrival import hand_to_engine
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.conference import Rooms
 from fleet.sipnet.early import UNANSWERED, EarlyNews
+from fleet.sipnet.early_offers import EarlyOffers
 from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.media import MediaPlayer
-from fleet.sipnet.parties import (
-    dialled_of,
-)
+from fleet.sipnet.parties import dialled_of
 from fleet.sipnet.placing import placement
 from fleet.sipnet.relay import OfferRelay, Side
 from fleet.sipnet.served import ServedUserError, Visit, visit_of
@@ -124,6 +120,7 @@ class SipNetwork:
         self.early = EarlyNews(agent)
         self._visits: dict[str, Visit] = {}  # A-leg -> its session case, served user, ICID
         self.relay = OfferRelay(agent)
+        self.early_offers = EarlyOffers(agent, self.relay)
         agent.on_offer = self._offer
         self.transfers = Transfers(agent, self.relay, report=self._bridge_failed, log=log)
         self.rooms = Rooms(agent, self.relay, media_server, report=self._bridge_failed, log=log)
@@ -153,6 +150,7 @@ class SipNetwork:
             + len(self._unplaced)
             + len(self.transfers)
             + len(self.rooms)
+            + len(self.early_offers)
         )
 
     # -- the Network port ------------------------------------------------------------------
@@ -177,10 +175,11 @@ class SipNetwork:
             place.uri,
             place.destination,
             local_party=place.local_party,
-            headers=place.headers,
+            headers=place.headers + self.early_offers.headers(offer),
             body=offer.invite.body if offer is not None else b"",
             content_type=offer.invite.headers.get("Content-Type") if offer is not None else None,
         )
+        self.early_offers.placed(outgoing, offer)
         if place.trunk is not None:
             self.trunks.router.placed(outgoing, place.trunk)
         self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
@@ -230,7 +229,8 @@ class SipNetwork:
         self.agent.answer(caller, body=callee.answer, content_type=callee.answer_type)
         if caller.dialog is not None:
             self._dialogs[caller.dialog.id] = a_leg
-            if callee.call.dialog is not None:
+            joined = self.early_offers.bridging(a_leg, caller, callee.call)
+            if callee.call.dialog is not None and not joined:
                 offer = caller.invite
                 self.relay.join(
                     Side(caller.dialog, callee.answer, callee.answer_type),
@@ -306,7 +306,7 @@ class SipNetwork:
         status = response.status
         if status < 200:
             caller = self._a.get(leg.a_leg) if leg.a_leg is not None else None
-            if caller is not None:
+            if not self.early_offers.relay(leg.a_leg, caller, call, response) and caller:
                 self.early.relay(caller, response)
             if status > 100 and not leg.alerted:
                 leg.alerted = True
@@ -353,6 +353,8 @@ class SipNetwork:
     # -- in-call services -----------------------------------------------------------------
 
     def _offer(self, dialog: Dialog, request: Request) -> Answer | Refusal | Deferred | None:
+        if request.method == "PRACK":
+            return self.early_offers.prack(dialog, request)
         outcome = self.relay(dialog, request)
         if outcome is DEFER:
             self.keys.offered(dialog, request.body)
@@ -384,6 +386,7 @@ class SipNetwork:
     def _forget_a(self, leg_id: str) -> IncomingCall | None:
         call = self._a.pop(leg_id, None)
         self.early.forget(leg_id)
+        self.early_offers.forget_a(leg_id, call)
         self._visits.pop(leg_id, None)
         if call is not None:
             self._a_ids.pop(call, None)
@@ -393,4 +396,5 @@ class SipNetwork:
         leg = self._b.pop(leg_id, None)
         if leg is not None:
             self._b_ids.pop(leg.call, None)
+            self.early_offers.forget_b(leg.call)
         return leg

@@ -11,7 +11,8 @@ call and the offerer's leg is BYEd too); 3xx/401/407 (meaningless across the B2B
 any other error (488, 403, 5xx, 6xx) as itself. ACKs of each side are the UA core's.
 
 Refused at once, without relaying: an offer while the other leg has one in progress (491,
-§14.2 / RFC 3311 §5.2: the same as glare), and an offer in a call not bridged yet (491: the
+§14.2 / RFC 3311 §5.2: the same as glare), and an offer in a call not bridged nor joined
+early (:mod:`fleet.sipnet.early_offers` joins the first early dialog with SDP) yet (491: the
 call's initial INVITE transaction is still in progress, and §14.1 forbids a new offer until
 it completes; 491 makes the offerer retry after its glare delay; strictly §14.2 asks a 500
 with Retry-After of the side whose own INVITE we have not answered yet). A re-INVITE without
