@@ -20,11 +20,9 @@ transfer by third-party call control (:mod:`fleet.sipnet.transfer`), conferences
 server (:mod:`fleet.sipnet.conference`), trunks (:mod:`fleet.sipnet.trunks`), offers before the
 answer: 100rel end to end, PRACK and UPDATE relayed, late offer (:mod:`fleet.sipnet.early_offers`).
 
-Not yet (issue 12, next): announcements to an answered leg (logged).
-
-Everything runs on the stack's event loop: the engine calls this adapter synchronously and the
-adapter calls the engine from the user agent's callbacks. A leg's entry is removed before the
-user agent is asked to end it, so what the agent reports back about it is ignored."""
+Not yet (issue 12, next): announcements to an answered leg (logged). All on the stack's event
+loop; a leg's entry is removed before the agent is asked to end it, so what the agent reports
+back about it is ignored."""
 
 from __future__ import annotations
 
@@ -282,6 +280,9 @@ class SipNetwork:
         except ServedUserError as exc:
             self.log("sip_served_user_refused", sip_call_id=call.invite.call_id, error=str(exc))
             self.agent.reject(call, 400, reason="Bad P-Served-User")
+            return
+        if self.trunks.refuses_caller(call, self.engine.policy, self.engine.directory):
+            self.agent.reject(call, 403, reason="Caller Not On This Trunk")
             return
         leg_id = self.engine.new_id()
         self._a[leg_id] = call

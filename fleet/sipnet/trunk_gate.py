@@ -42,6 +42,7 @@ DEFAULT_REALM = "fleetpbx"
 DEFAULT_EXPIRES = 3600
 MAX_EXPIRES = 3600
 MIN_EXPIRES = 60
+MAX_ADMITTED = 10_000
 
 
 class Check(Enum):
@@ -76,6 +77,8 @@ class TrunkGate:
         self._key = random_bytes(32)
         self.log = log
         self._servers: dict[tuple[str, bool], DigestServer] = {}
+        # INVITEs let through from a trunk, until the adapter takes them (``admitted``)
+        self._admitted: dict[ServerTransaction, Trunk] = {}
 
     def screen(self, transaction: ServerTransaction, request: Request) -> bool:
         if request.method == "REGISTER":
@@ -84,17 +87,30 @@ class TrunkGate:
         if request.method != "INVITE":
             return False
         trunk = self._trunk_of(transaction, request)
-        if trunk is None or not self._guarded(trunk):
+        if trunk is None:
+            return False
+        if not self._guarded(trunk):
+            self._admit(transaction, trunk)
             return False
         server = self._server(trunk, proxy=True)
         check = self._verify(server, trunk, request)
         if check is Check.AUTHENTICATED:
             self.log("sip_trunk_call_admitted", trunk=trunk.id, sip_call_id=request.call_id)
+            self._admit(transaction, trunk)
             return False
         self._refuse(transaction, request, check, server, trunk)
         return True
 
+    def admitted(self, transaction: ServerTransaction) -> Trunk | None:
+        """The trunk whose PBX sent the INVITE of ``transaction`` (once: it is forgotten)."""
+        return self._admitted.pop(transaction, None)
+
     # -- INVITE -------------------------------------------------------------------------------
+
+    def _admit(self, transaction: ServerTransaction, trunk: Trunk) -> None:
+        if len(self._admitted) >= MAX_ADMITTED:  # INVITEs the UA core refused: the oldest go
+            del self._admitted[next(iter(self._admitted))]
+        self._admitted[transaction] = trunk
 
     def _trunk_of(self, transaction: ServerTransaction, request: Request) -> Trunk | None:
         peer = transaction.peer

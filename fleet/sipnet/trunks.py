@@ -20,17 +20,19 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fleet.core.calls.ports import EventLog, LegRequest, no_log
+from fleet.core.calls.ports import Directory, EventLog, LegRequest, no_log
+from fleet.core.numbering import NumberPolicy
 from fleet.core.trunks import Trunk, TrunkMode, TrunkState
 from fleet.sip.digest_client import DigestClient, UserSecret
 from fleet.sip.message import Response
 from fleet.sip.transaction_ports import Scheduler
 from fleet.sip.transport_types import DEFAULT_PORTS, Peer, Transport
-from fleet.sip.ua_calls import OutgoingCall
+from fleet.sip.ua_calls import IncomingCall, OutgoingCall
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.history import DIVERSION, HISTORY_INFO, diversion_headers
 from fleet.sipnet.keepalive import TrunkKeepalive
 from fleet.sipnet.registrations import Registrations
+from fleet.sipnet.trunk_callers import may_present
 from fleet.sipnet.trunk_gate import TrunkGate
 from fleet.sipnet.trunk_state import Spawn, TrunkStates
 from fleet.sipnet.trunkbook import TrunkBook
@@ -165,9 +167,21 @@ class SipTrunks:
         )
         agent.gate = self.gate
         agent.credentials = self.router.credentials
+        self.log = log
 
     def start(self) -> None:
         self.keepalive.start()
 
     def stop(self) -> None:
         self.keepalive.stop()
+
+    def refuses_caller(
+        self, call: IncomingCall, policy: NumberPolicy, directory: Directory
+    ) -> bool:
+        """An INVITE from a trunk's PBX presenting someone it may not (logged)
+        (:func:`fleet.sipnet.trunk_callers.may_present`)."""
+        trunk = self.gate.admitted(call.transaction)
+        if trunk is None or may_present(call.invite, trunk, policy, directory):
+            return False
+        self.log("sip_trunk_caller_refused", trunk=trunk.id, sip_call_id=call.invite.call_id)
+        return True

@@ -81,3 +81,34 @@ def test_an_invite_from_nowhere_known_keeps_the_core_handling() -> None:
     c.advance(1)
     assert 407 not in [r.status for r in responses(c)]
     assert [i.request_uri for i in c.b_invites()] == [f"tel:{LINE}"]
+
+
+def test_the_pbx_presenting_a_number_not_on_its_trunk_is_refused() -> None:
+    for identity in ("+33611000002", "+33699000009"):  # a fleet's mobile, an outsider
+        c = with_trunk(secret=None, username=None)
+        call = pbx_calls(c, "2001", identity=identity)
+        c.advance(1)
+        assert call.final_status == 403
+        assert c.b_invites() == []
+        assert c.network.legs == 0
+
+
+def test_a_call_the_pbx_forwards_keeps_its_original_caller_when_a_diversion_names_the_desk() -> (
+    None
+):
+    c = with_trunk(secret=None, username=None)
+    c.pbx.invite(  # the mobile's number: its short number is for callers of its fleet
+        f"sip:{LINE}@{FLEETPBX.host}",
+        FLEETPBX,
+        body=OFFER,
+        content_type="application/sdp",
+        local_party="<sip:+33699000009@192.0.2.3>",
+        headers=[
+            ("P-Asserted-Identity", "<sip:+33699000009@192.0.2.3;user=phone>"),
+            ("Diversion", f"<sip:{FIXED}@192.0.2.3>;reason=unconditional;counter=1"),
+        ],
+    )
+    c.advance(1)
+    (leg,) = c.b_invites()
+    assert leg.request_uri == f"tel:{LINE}"
+    assert leg.headers.get("P-Asserted-Identity") == "<tel:+33699000009>"
