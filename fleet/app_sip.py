@@ -8,7 +8,7 @@ from pathlib import Path
 
 import structlog
 
-from fleet.config import NetworkKind, Settings
+from fleet.config import ConfigError, NetworkKind, Settings
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits
 from fleet.sip.stack import SipStack
@@ -18,6 +18,7 @@ from fleet.sip.validate import UasPolicy
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge, core_peer
 from fleet.sipnet.onstack import SipSide, agent_on_stack
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
+from fleet.sipnet.trusted import TrustedPeers
 from fleet.sipnet.whereabouts import Whereabouts
 
 log = structlog.get_logger("fleet.app")
@@ -93,6 +94,19 @@ def build_sip_stack(settings: Settings) -> SipStack:
     )
 
 
+def trusted_peers(settings: Settings, core: Peer) -> TrustedPeers:
+    """Who may send calls in as the core: ``sip_trusted_peers``, else the addresses the core's
+    host resolves to (at start; a name that does not resolve stops the start, named)."""
+    if settings.sip_trusted_peers:
+        return TrustedPeers.of(settings.sip_trusted_peers)
+    try:
+        return TrustedPeers.of_host(core.host)
+    except OSError as exc:
+        raise ConfigError(
+            f"sip_core: {core.host} does not resolve ({exc}); set sip_trusted_peers"
+        ) from exc
+
+
 def sip_side(settings: Settings, stack: SipStack, trunks: TrunkBook | None = None) -> SipSide:
     """The SIP network adapter's user agent on the started ``stack`` (built by
     :func:`build_sip_stack` for ``network = sip``), the core's address, the media server's
@@ -104,9 +118,11 @@ def sip_side(settings: Settings, stack: SipStack, trunks: TrunkBook | None = Non
     address = Peer(UDP, config.advertised_host or config.host, stack.listening[0])
     agent = agent_on_stack(stack, edge, address, _timers(settings))
     media_server = core_peer(settings.sip_media_server) if settings.sip_media_server else None
+    core = core_peer(settings.sip_core)
     return SipSide(
         agent=agent,
-        core=core_peer(settings.sip_core),
+        core=core,
+        trusted=trusted_peers(settings, core),
         media_server=media_server,
         trunks=trunks or NoTrunks(),
         whereabouts=Whereabouts(

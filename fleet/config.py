@@ -91,6 +91,9 @@ class Settings:
     # mobile country code (another one: abroad) and the white zone's cell-id prefixes (hex)
     sip_home_mcc: str = "208"
     sip_white_zone_cells: tuple[str, ...] = ()
+    # addresses or networks the core's INVITEs may come from (the S-CSCFs); empty: the
+    # addresses sip_core resolves to. Other sources are refused 403, the trunks' PBXs aside
+    sip_trusted_peers: tuple[str, ...] = ()
     # key encrypting the SIP trunks' Digest secrets at rest (32 bytes, url-safe base64)
     sip_trunk_secret_key: str = ""
     config_file: str | None = None
@@ -183,6 +186,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_media_server": parse.as_sip_core,
     "sip_home_mcc": parse.as_mcc,
     "sip_white_zone_cells": parse.as_cells,
+    "sip_trusted_peers": parse.as_networks,
     "sip_trunk_secret_key": parse.as_fernet_key,
 }
 

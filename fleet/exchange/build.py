@@ -86,6 +86,7 @@ def build_sip_exchange(
         trunks=sip.trunks,
         spawn=sip.spawn,
         whereabouts=sip.whereabouts,
+        trusted=sip.trusted,
     )
     limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
     built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)

@@ -66,7 +66,8 @@ from fleet.sipnet.served import ServedUserError, Visit, visit_of
 from fleet.sipnet.transfer import Transfers
 from fleet.sipnet.trunk_state import Background, Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
-from fleet.sipnet.trunks import SipTrunks
+from fleet.sipnet.trunks import Admission, SipTrunks
+from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
 from fleet.sipnet.whereabouts import Whereabouts
 
 
@@ -96,8 +97,10 @@ class SipNetwork:
         trunks: TrunkBook | None = None,
         spawn: Spawn | None = None,
         whereabouts: Whereabouts | None = None,
+        trusted: TrustedPeers = TRUST_EVERYONE,
     ) -> None:
         self.agent = agent
+        self.trusted = trusted
         self.core = core
         self.log = log
         self.media = MediaPlayer(agent, media_server, scheduler=agent.scheduler, log=log)
@@ -281,8 +284,12 @@ class SipNetwork:
             self.log("sip_served_user_refused", sip_call_id=call.invite.call_id, error=str(exc))
             self.agent.reject(call, 400, reason="Bad P-Served-User")
             return
-        if self.trunks.refuses_caller(call, self.engine.policy, self.engine.directory):
-            self.agent.reject(call, 403, reason="Caller Not On This Trunk")
+        admission = self.trunks.admission(call, self.engine.policy, self.engine.directory)
+        if admission is Admission.REFUSED or (
+            admission is Admission.NOT_A_TRUNK and not self.trusted(call.transaction.peer)
+        ):
+            self.log("sip_call_refused", sip_call_id=call.invite.call_id, why=admission.value)
+            self.agent.reject(call, 403)
             return
         leg_id = self.engine.new_id()
         self._a[leg_id] = call

@@ -14,6 +14,7 @@ from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SipEdge
 from fleet.sipnet.trunk_state import Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
+from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
 from fleet.sipnet.whereabouts import Whereabouts
 
 AGENT_USER = "fleetpbx"
@@ -33,6 +34,8 @@ class SipSide:
     spawn: Spawn | None = None
     # where handsets are (abroad, white zone), from P-Access-Network-Info; home by default
     whereabouts: Whereabouts = field(default_factory=Whereabouts)
+    # who may send calls in as the core (the trunks' PBXs are the trunks'); anyone by default
+    trusted: TrustedPeers = TRUST_EVERYONE
 
 
 def agent_on_stack(

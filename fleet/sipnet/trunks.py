@@ -19,6 +19,7 @@ import os
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from fleet.core.calls.ports import Directory, EventLog, LegRequest, no_log
 from fleet.core.numbering import NumberPolicy
@@ -131,6 +132,12 @@ class TrunkRouter:
         return client.answer(call.invite, response)
 
 
+class Admission(Enum):
+    NOT_A_TRUNK = "not_a_trunk"  # the core's, if it comes from a trusted peer
+    TRUNK = "trunk"
+    REFUSED = "caller_not_on_trunk"
+
+
 class SipTrunks:
     """The trunks on the adapter's agent; ``start`` runs the keepalive, ``stop`` ends it."""
 
@@ -175,13 +182,15 @@ class SipTrunks:
     def stop(self) -> None:
         self.keepalive.stop()
 
-    def refuses_caller(
+    def admission(
         self, call: IncomingCall, policy: NumberPolicy, directory: Directory
-    ) -> bool:
-        """An INVITE from a trunk's PBX presenting someone it may not (logged)
-        (:func:`fleet.sipnet.trunk_callers.may_present`)."""
+    ) -> Admission:
+        """Whether an INVITE came from a trunk's PBX, and if so whether it presents someone
+        it may (:func:`fleet.sipnet.trunk_callers.may_present`; a refusal is logged)."""
         trunk = self.gate.admitted(call.transaction)
-        if trunk is None or may_present(call.invite, trunk, policy, directory):
-            return False
+        if trunk is None:
+            return Admission.NOT_A_TRUNK
+        if may_present(call.invite, trunk, policy, directory):
+            return Admission.TRUNK
         self.log("sip_trunk_caller_refused", trunk=trunk.id, sip_call_id=call.invite.call_id)
-        return True
+        return Admission.REFUSED

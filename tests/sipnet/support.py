@@ -23,6 +23,7 @@ from fleet.sip.ua_core import UserAgent
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.network import SipNetwork
 from fleet.sipnet.onstack import SipSide
+from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
 from tests.memory import World, memory_world
 from tests.sip.lossy import LossyLink, Sent
 from tests.sip.virtual import VirtualClock, VirtualHandle
@@ -214,6 +215,7 @@ def core(
     *,
     media: bool = False,
     media_server: Peer | None = None,
+    trusted: TrustedPeers = TRUST_EVERYONE,
 ) -> Core:
     """``media``: the :class:`MediaServer` of this support plays the media server; else
     ``media_server`` names one the test attaches itself (through ``Core.fabric``)."""
@@ -265,6 +267,7 @@ def core(
             media_server=MEDIA if media else media_server,
             trunks=trunks,
             spawn=run_now,
+            trusted=trusted,
         ),
         time=ClockTime(clock),
         directory=world.fleets.table,
