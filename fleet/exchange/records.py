@@ -14,7 +14,7 @@ import structlog
 from fleet.config import Settings
 from fleet.core.model import CallRecord
 from fleet.services.record_journal import RecordJournal, database_identity, default_directory
-from fleet.services.recording import RecordStore, RecordWriter
+from fleet.services.recording import LINGER, RecordStore, RecordWriter
 
 log = structlog.get_logger("fleet.records")
 
@@ -68,7 +68,11 @@ def open_call_records(
         log.error("call_record_journal_failed", directory=str(directory), error=repr(exc))
 
     writer = RecordWriter(
-        calls=calls, on_error=failed, journal=journal, on_journal_error=journal_failed
+        calls=calls,
+        on_error=failed,
+        journal=journal,
+        on_journal_error=journal_failed,
+        linger=LINGER,
     )
     writer.open()
     log.info(

@@ -32,6 +32,7 @@ from fleet.services.record_journal import RecordJournal, SegmentId
 
 BATCH = 500
 RETRY_FIRST, RETRY_MAX = 0.1, 5.0
+LINGER = 0.05  # s a small batch waits for the next records (the service's writer)
 MEMORY_RECORDS = 20_000
 
 
@@ -81,7 +82,11 @@ class RecordWriter:
         retry_first: float = RETRY_FIRST,
         retry_max: float = RETRY_MAX,
         memory_records: int = MEMORY_RECORDS,
+        linger: float = 0.0,
     ) -> None:
+        """``linger``: seconds a batch smaller than ``batch`` waits for more records before it
+        is written (one transaction for many calls rather than one per call under load);
+        :meth:`flush` and :meth:`close` do not wait for it."""
         self._calls = calls
         self._on_error = on_error
         self._journal = journal
@@ -89,6 +94,9 @@ class RecordWriter:
         self._batch = batch
         self._retry_first, self._retry_max = retry_first, retry_max
         self._memory_records = memory_records
+        self._linger = linger
+        self._flushing = 0  # flush() calls waiting: no lingering meanwhile
+        self._hurry = asyncio.Event()  # set while flushing: a lingering batch goes at once
         self._queue: deque[_Item | _OnDisk] = deque()
         self._in_memory = 0
         self._on_disk = 0
@@ -185,10 +193,17 @@ class RecordWriter:
         """Wait until every record handed over so far is written (True), or until an
         attempt fails (False: the rest stay queued and are retried in the background)."""
         failures = self._failures
-        while self.backlog and self._failures == failures:
-            progress = self._progress
-            self._wake()
-            await progress.wait()
+        self._flushing += 1
+        self._hurry.set()
+        try:
+            while self.backlog and self._failures == failures:
+                progress = self._progress
+                self._wake()
+                await progress.wait()
+        finally:
+            self._flushing -= 1
+            if not self._flushing:
+                self._hurry = asyncio.Event()
         return self.backlog == 0
 
     async def close(self) -> None:
@@ -222,6 +237,8 @@ class RecordWriter:
             if isinstance(head, _OnDisk):
                 await self._read_back(head)
                 continue
+            if self._linger and not self._flushing and len(self._queue) < limit:
+                await self._let_batch_fill()
             batch = self._take(limit)
             try:
                 new = await self._calls.save_many([record for record, _ in batch])
@@ -246,6 +263,12 @@ class RecordWriter:
             self._succeeded(batch, new)
             limit, delay, failed_last = self._batch, self._retry_first, False
             await self._retry_parked()
+
+    async def _let_batch_fill(self) -> None:
+        """Wait ``linger`` for the calls ending meanwhile to join the batch (less if a flush
+        begins)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._hurry.wait(), self._linger)
 
     def _take(self, limit: int) -> list[_Item]:
         batch: list[_Item] = []
