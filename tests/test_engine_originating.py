@@ -196,3 +196,15 @@ def test_a_served_user_that_is_no_fleet_line_is_not_allowed(
     assert bench.wire.legs == []
     assert bench.wire.released == [("a", ReleaseCause.NOT_ALLOWED)]
     assert bench.records.items[0].outcome is CallOutcome.REJECTED
+
+
+def test_a_fixed_number_of_the_callers_fleet_goes_on_over_its_trunk(bench: Bench) -> None:
+    bench.call("0145678910")
+    (leg,) = bench.wire.legs
+    assert (leg.number.value, leg.trunk) == ("+33145678910", "trunk-siege")
+
+
+def test_another_number_goes_on_to_the_core_not_over_a_trunk(bench: Bench) -> None:
+    bench.call("0699000009")
+    (leg,) = bench.wire.legs
+    assert leg.trunk is None

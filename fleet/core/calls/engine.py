@@ -192,8 +192,8 @@ class Engine:
         elif plan.number is None:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
-            target = plan.number
-            self.guarded(call, lambda: call.enter(RingOnward(number=target)))
+            target, trunk = plan.number, plan.trunk
+            self.guarded(call, lambda: call.enter(RingOnward(number=target, trunk=trunk)))
         return call
 
     def _caller_leg(self, leg_id: str, caller: E164 | None, network_id: str | None) -> Leg:

@@ -23,7 +23,7 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import Directory, TimerHandle
+from fleet.core.calls.ports import Directory, FixedTarget, TimerHandle
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.model import LineServices
@@ -39,6 +39,7 @@ class Onward:
     number: E164 | None
     digits: str
     presentation: Presentation
+    trunk: str | None = None  # a fixed number of the caller's fleet: its trunk, not the core
 
 
 def onward(
@@ -63,7 +64,13 @@ def onward(
         if restricted
         else what.presentation(hidden_by_default=CLIR.of(line.line))
     )
-    return Onward(number=number, digits=digits or dialled, presentation=presentation)
+    target = directory.resolve(number) if number is not None else None
+    trunk = (
+        target.fixed.trunk
+        if isinstance(target, FixedTarget) and target.fixed.fleet_id == line.line.fleet_id
+        else None
+    )
+    return Onward(number=number, digits=digits or dialled, presentation=presentation, trunk=trunk)
 
 
 @dataclass
@@ -74,6 +81,7 @@ class RingOnward:
     own cause, passed back to the caller."""
 
     number: E164
+    trunk: str | None = None  # a fixed number of the caller's fleet, reached over its trunk
     state: CallState = CallState.RINGING
     leg: Leg | None = None
     guard: TimerHandle | None = None
@@ -82,7 +90,7 @@ class RingOnward:
     def enter(self, call: Call) -> None:
         self._call = call
         call.note(CallEventKind.OFFERED, to_number=self.number.value, detail=_shown(call))
-        self.leg = call.originate(self.number)
+        self.leg = call.originate(self.number, trunk=self.trunk)
         self.guard = call.after(call.limits.setup_timeout, self._never_heard_of)
 
     def _never_heard_of(self) -> None:
