@@ -64,6 +64,11 @@ class SippRun:
             f" {self.created} created\n{self.logs}"
         )
 
+    def passed(self, calls: int) -> bool:
+        """Exit 0 with ``calls`` successful and none failed (assert it: the message says
+        why not, ``explain``)."""
+        return self.exit_code == 0 and (self.successful, self.failed) == (calls, 0)
+
 
 def _last_stats(path: Path) -> dict[str, str]:
     with path.open(newline="") as stats:

@@ -292,3 +292,17 @@ def core(
     )
     handsets.on_incoming = result._incoming
     return result
+
+
+def settled(c: Core) -> None:
+    """Every timer runs out; nothing is left in the engine, the adapter or any user agent
+    (the core's, the PBX, the media server)."""
+    c.advance(64)
+    assert c.engine.active_calls == 0
+    assert c.network.legs == 0
+    assert c.network.agent.calls_held == 0
+    assert c.scscf.calls_held == 0
+    assert c.handsets.calls_held == 0
+    assert c.pbx.calls_held == 0
+    if c.media is not None:
+        assert c.media.ua.calls_held == 0

@@ -10,6 +10,7 @@ from fleet.sip.message import Response
 from fleet.sip.ua_calls import OutgoingCall, OutgoingState
 from fleet.sipnet.media import ANNOUNCEMENT_CAP
 from tests.sipnet.support import MEDIA_SDP, OFFER, Core, MediaServer, core
+from tests.sipnet.support import settled as finished
 
 GROUP = "+33609182236"
 
@@ -22,18 +23,6 @@ def unanswered(call: OutgoingCall) -> bool:
 def server(c: Core) -> MediaServer:
     assert c.media is not None, "core(media=True)"
     return c.media
-
-
-def finished(c: Core) -> None:
-    """Every timer runs out; nothing is left in the engine, the adapter or any user agent."""
-    c.advance(64)
-    assert c.engine.active_calls == 0
-    assert c.network.legs == 0
-    assert c.network.agent.calls_held == 0
-    assert c.scscf.calls_held == 0
-    assert c.handsets.calls_held == 0
-    if c.media is not None:
-        assert c.media.ua.calls_held == 0
 
 
 def early_media(c: Core) -> list[Response]:

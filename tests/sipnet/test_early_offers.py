@@ -15,6 +15,7 @@ from fleet.sip.reliable import RAck, Rel100, requires_100rel, rseq_of
 from fleet.sip.ua_calls import Answer, IncomingCall, OutgoingCall, Refusal
 from fleet.sip.ua_core import UserAgent
 from tests.sipnet.support import ANSWER, FLEETPBX, OFFER, Core, core
+from tests.sipnet.support import settled as ended
 
 LINE = "+33611000001"
 SDP = "application/sdp"
@@ -72,13 +73,6 @@ def responses(sent: list[Request | Response], method: str) -> list[Response]:
 def early_dialog(ua: UserAgent) -> Dialog:
     (dialog,) = ua.dialogs.values()
     return dialog
-
-
-def ended(c: Core) -> None:
-    c.advance(64)
-    assert c.engine.active_calls == 0 and c.network.legs == 0
-    assert c.network.agent.calls_held == 0
-    assert c.scscf.calls_held == 0 and c.handsets.calls_held == 0
 
 
 def test_a_precondition_call_relays_the_reliable_183_the_prack_and_updates_both_ways() -> None:

@@ -19,6 +19,7 @@ from tests.sipnet.support import (
     core,
     refuse,
 )
+from tests.sipnet.support import settled as finished
 
 LINE = "+33611000001"  # short number 2001
 COLLEAGUE = "+33611000002"  # short number 2002
@@ -49,15 +50,6 @@ def from_line(
         local_party=f"<tel:{LINE}>",
         headers=headers + (extra or []),
     )
-
-
-def finished(c: Core) -> None:
-    c.advance(64)
-    assert c.engine.active_calls == 0
-    assert c.network.legs == 0
-    assert c.network.agent.calls_held == 0
-    assert c.scscf.calls_held == 0
-    assert c.handsets.calls_held == 0
 
 
 def test_a_colleagues_short_number_goes_back_to_the_core_as_e164_asserting_the_line() -> None:

@@ -6,20 +6,11 @@ from __future__ import annotations
 from fleet.core.values import CallOutcome, ForwardingKind, SessionCase
 from fleet.sip.ua_calls import OutgoingState
 from fleet.sipnet.parties import CORRELATION_HEADER
-from tests.sipnet.support import ANSWER, CALLER, OFFER, Core, answer_after, core, refuse
+from tests.sipnet.support import ANSWER, CALLER, OFFER, answer_after, core, refuse
+from tests.sipnet.support import settled as finished
 
 LINE = "+33611000001"
 OTHER = "+33611000002"
-
-
-def finished(c: Core) -> None:
-    """Every timer runs out; nothing is left in the engine, the adapter or the user agents."""
-    c.advance(64)
-    assert c.engine.active_calls == 0
-    assert c.network.legs == 0
-    assert c.network.agent.calls_held == 0
-    assert c.scscf.calls_held == 0
-    assert c.handsets.calls_held == 0
 
 
 def test_a_call_to_a_fleet_line_is_answered_with_the_callees_sdp_and_hung_up_by_the_callee() -> (
