@@ -142,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         sys.stderr.write(f"fleetpbx: {exc.code.value}: {exc.message(Language.EN)}\n")
         return 1
+    except ConfigError as exc:  # found while starting (a name that does not resolve…)
+        sys.stderr.write(f"fleetpbx: configuration error: {exc}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -228,3 +228,23 @@ def test_trunk_commands_add_list_show_change_and_remove_a_trunk(
     assert "trunk_in_use" in capsys.readouterr().err
     assert main(["trunk", "remove", trunk_id, *db]) == 0
     assert main(["trunk", "show", trunk_id, *db]) == 1
+
+
+def test_serve_on_sip_with_a_core_name_that_does_not_resolve_says_which_setting(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "FLEETPBX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sip.db'}"}
+    done = subprocess.run(
+        [
+            *(FLEETPBX, "serve", "--migrate", "--port", str(_free_port())),
+            *("--network", "sip", "--sip-port", "0", "--sip-core", "nowhere.invalid:5060"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "configuration error" in done.stderr and "sip_trusted_peers" in done.stderr
+    assert "Traceback" not in done.stderr
