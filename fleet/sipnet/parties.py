@@ -10,6 +10,8 @@ side."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.sip.message import Request
@@ -50,23 +52,26 @@ def identity_withheld(invite: Request) -> bool:
 def caller_of(invite: Request, policy: NumberPolicy) -> E164 | None:
     """P-Asserted-Identity (its first number) first, then From; None when neither names a
     number the policy reads."""
-    candidates: list[Uri] = []
-    for value in invite.headers.get_all("P-Asserted-Identity"):
+    for number in numbers_in(invite, "P-Asserted-Identity", policy):
+        return number
+    from_ = invite.from_
+    text = uri_number(from_.uri) if from_ is not None else None
+    return policy.classify(policy.clean(text))[1] if text else None
+
+
+def numbers_in(invite: Request, header: str, policy: NumberPolicy) -> Iterator[E164]:
+    """The numbers the policy reads in the name-addr entries of ``header`` (every occurrence,
+    comma-separated entries; entries that do not parse or name no number are skipped)."""
+    for value in invite.headers.get_all(header):
         for part in value.split(","):
             try:
-                candidates.append(parse_name_addr(part.strip(), "P-Asserted-Identity").uri)
+                uri = parse_name_addr(part.strip(), header).uri
             except ValueError:
                 continue
-    from_ = invite.from_
-    if from_ is not None:
-        candidates.append(from_.uri)
-    for uri in candidates:
-        text = uri_number(uri)
-        if text:
-            number = policy.classify(policy.clean(text))[1]
+            text = uri_number(uri)
+            number = policy.classify(policy.clean(text))[1] if text else None
             if number is not None:
-                return number
-    return None
+                yield number
 
 
 def b_leg_identity(
