@@ -17,7 +17,8 @@ from aiohttp import web
 
 from fleet import cli_trunks, logs
 from fleet.app import build_app, build_services
-from fleet.config import ConfigError, Settings, load_settings
+from fleet.app_sip import trusted_peers
+from fleet.config import ConfigError, NetworkKind, Settings, load_settings
 from fleet.core.clock import SystemClock
 from fleet.core.errors import DomainError
 from fleet.core.values import Language
@@ -26,6 +27,7 @@ from fleet.db.engine import create_engine
 from fleet.eventloop import new_loop
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter
+from fleet.sipnet.edge import core_peer
 
 log = structlog.get_logger("fleet.cli")
 
@@ -322,6 +324,8 @@ async def _prepare_demo(settings: Settings) -> None:
 
 
 def _serve(settings: Settings) -> None:
+    if settings.network is NetworkKind.SIP:  # before anything starts: said, nothing to undo
+        trusted_peers(settings, core_peer(settings.sip_core))
     app = build_app(settings=settings, settle_heap=True)
     loop, loop_name = new_loop()
     log.info("serving", host=settings.host, port=settings.port, event_loop=loop_name)
