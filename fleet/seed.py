@@ -86,6 +86,14 @@ async def seed(
     return report
 
 
+def _short_length(numbers: int) -> int:
+    """The shortest plan that holds ``numbers`` short numbers from 10…0 up, with room left."""
+    for length in (4, 5):
+        if numbers <= 8 * 10 ** (length - 1):
+            return length
+    return 6
+
+
 async def _seed_fleet(
     services: Services,
     faker: Faker,
@@ -96,7 +104,7 @@ async def _seed_fleet(
     actor: Actor,
     report: SeedReport,
 ) -> None:
-    short_length = 4 if line_count + group_count <= 8000 else 5
+    short_length = _short_length(line_count + group_count)
     company = faker.company()
     domain = f"{_slug(company).replace('.', '-')[:40] or 'entreprise'}.fr"
     fleet = await services.fleets.create(

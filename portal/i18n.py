@@ -53,6 +53,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "page": ("Page", "Page"),
     "previous": ("Précédente", "Previous"),
     "next": ("Suivante", "Next"),
+    "first_page": ("Première", "First"),
+    "more_than": ("plus de", "more than"),
     "short_number": ("N° court", "Short number"),
     "employee": ("Collaborateur", "Employee"),
     "yes": ("oui", "yes"),

@@ -12,6 +12,7 @@ from aiohttp import web
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import Actor, ForwardingKind, RingMode
+from fleet.services.linebrowse import Cursor
 from portal.pages import (
     SERVICES,
     actor,
@@ -20,7 +21,6 @@ from portal.pages import (
     line_of,
     manager,
     own_line,
-    page_number,
     render,
 )
 
@@ -79,25 +79,36 @@ async def _form(
 
 
 async def lines(request: web.Request) -> web.Response:
+    """The fleet's lines by name, 25 a page after (or before) a cursor: keyset paging, so the
+    last page of a 100,000-line fleet costs what the first does."""
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     services = request.app[SERVICES]
-    page = page_number(request, "page")
     query = request.query.get("q", "")[:100]
-    found = await services.lines.search(
-        fleet_id, search=query, offset=(page - 1) * PAGE, limit=PAGE
+    error: str | None = None
+    try:
+        after, before = _cursor(request, "after"), _cursor(request, "before")
+    except DomainError as exc:  # a paging link not ours: the first page, and why
+        after = before = None
+        error = exc.message(account.language)
+    found = await services.lines.browse(
+        fleet_id, search=query, after=after, before=before, limit=PAGE
     )
-    pages = max(1, -(-found.total // PAGE))
     return await render(
         request,
         "lines.html",
         account,
+        status=400 if error else 200,
         fleet=await services.fleets.get(fleet_id),
         found=found,
         q=query,
-        page=page,
-        pages=pages,
+        error=error,
     )
+
+
+def _cursor(request: web.Request, name: str) -> Cursor | None:
+    text = request.query.get(name, "")
+    return Cursor.decode(text[:400], field=name) if text else None
 
 
 async def forwarding(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from fleet.core.trunks import TrunkState
 from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
+from portal import line_pages
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
@@ -230,9 +231,41 @@ async def test_lines_are_searched_and_paged(site: Site) -> None:
     await sign_in(site.client)
     base = f"/portal/fleets/{site.world.fleet.id}/lines"
     page = await text(await site.client.get(base))
-    assert "13 lignes" in page and "Page 1 / 1" in page
+    assert "13 lignes" in page and 'rel="next"' not in page and 'rel="prev"' not in page
     found = await text(await site.client.get(base, params={"q": "2012"}))
     assert "1 lignes" in found and "06 11 00 00 12" in found
+
+
+async def test_the_lines_page_walks_on_and_back_by_its_links(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line_pages, "PAGE", 5)
+    await sign_in(site.client)
+    base = f"/portal/fleets/{site.world.fleet.id}/lines"
+    url, pages = base, []
+    while url:
+        page = await text(await site.client.get(url))
+        pages.append(page)
+        link = re.search(r'href="(\?[^"]*)" rel="next"', page)
+        url = base + html.unescape(link.group(1)) if link else ""
+    assert len(pages) == 3 and 'rel="prev"' in pages[-1] and 'rel="prev"' not in pages[0]
+    back = re.search(r'href="(\?[^"]*)" rel="prev"', pages[-1])
+    assert back is not None
+    middle = await text(await site.client.get(base + html.unescape(back.group(1))))
+    assert _rows(middle) == _rows(pages[1])
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr><td><a href="[^"]+">([^<]+)</a>', page)
+
+
+async def test_a_paging_link_not_ours_shows_the_first_page_and_why(site: Site) -> None:
+    await sign_in(site.client)
+    base = f"/portal/fleets/{site.world.fleet.id}/lines"
+    response = await site.client.get(base, params={"after": "bm90IG91cnM"})
+    page = await text(response)
+    assert response.status == 400 and "lien de pagination invalide" in page
+    assert "13 lignes" in page
 
 
 async def test_a_manager_sets_a_busy_forwarding(site: Site) -> None:

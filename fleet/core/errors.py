@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     SHORT_NUMBER_IN_USE = "short_number_in_use"
     # fleet
     FLEET_NAME_INVALID = "fleet_name_invalid"
+    CURSOR_INVALID = "cursor_invalid"  # a page cursor (lines page, API) not one we gave
     SHORT_NUMBER_LENGTH_INVALID = "short_number_length_invalid"
     SHORT_NUMBER_LENGTH_LOCKED = "short_number_length_locked"
     TIMEZONE_INVALID = "timezone_invalid"
@@ -175,6 +176,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.INVALID,
         "Le nom de la flotte doit compter de 1 à {max} caractères.",
         "The fleet name must be 1 to {max} characters long.",
+    ),
+    ErrorCode.CURSOR_INVALID: (
+        _E.INVALID,
+        "Cette page n'existe pas (lien de pagination invalide).",
+        "This page does not exist (invalid paging link).",
     ),
     ErrorCode.SHORT_NUMBER_LENGTH_INVALID: (
         _E.INVALID,

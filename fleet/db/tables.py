@@ -68,6 +68,16 @@ class LineRow(Base):
     __table_args__ = (
         UniqueConstraint("fleet_id", "short_number"),
         Index("ix_lines_fleet_name", "fleet_id", "employee_name", "id"),  # the lines page
+        # the lines page's search, "…term…" anywhere (PostgreSQL's pg_trgm; migration 0010)
+        *(
+            Index(
+                f"ix_lines_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("employee_name", "msisdn", "short_number")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
@@ -16,7 +16,7 @@ from fleet.core.numbering import E164, NumberClass
 from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, Language, Unset
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow
-from fleet.services import linequery, views
+from fleet.services import linebrowse, linequery, views
 from fleet.services.base import Service
 from fleet.services.lookups import (
     Owner,
@@ -191,39 +191,43 @@ class LineService(Service):
     async def search(
         self, fleet_id: int, *, search: str | None = None, offset: int = 0, limit: int = 50
     ) -> model.Page[model.Line]:
+        """Lines by name, ``offset`` of them skipped (the API's offset paging; the lines page
+        uses :meth:`browse`, whose cost does not grow with the page's position)."""
         offset = max(0, offset)
         limit = max(1, min(limit, PAGE_MAX))
-        query = select(LineRow).where(LineRow.fleet_id == fleet_id)
         term = (search or "").strip()
-        if term:
-            like = f"%{_escape_like(term.lower())}%"
-            digits = "".join(ch for ch in term if ch.isdigit())
-            conditions = [func.lower(LineRow.employee_name).like(like, escape="\\")]
-            if digits:
-                conditions.append(LineRow.short_number.like(f"{digits}%"))
-                national = digits[1:] if digits.startswith("0") else digits
-                conditions.append(LineRow.msisdn.like(f"%{national}%"))
-            query = query.where(or_(*conditions))
+        query = linebrowse.matching(fleet_id, term)
         page = query.order_by(LineRow.employee_name, LineRow.id).offset(offset).limit(limit)
-        count = select(func.count()).select_from(query.subquery())
         async with self.read() as session:
-            total: int | None = None
-            if term:  # one scan of the fleet: the matches are counted as the page is picked
-                found = (await session.execute(page.add_columns(func.count().over()))).all()
-                rows = [row for row, _ in found]
-                total = found[0][1] if found else None
-            else:  # a plain count: the window would buffer every line of the fleet
-                total = await session.scalar(count)
-                rows = list((await session.scalars(page)).all()) if total else []
-            if not rows:  # an unknown fleet is "not found"; else no match or past the end
+            rows = list((await session.scalars(page)).all())
+            total, _ = await linebrowse.count(session, query, capped=False)
+            if not total:  # an unknown fleet is "not found"; else no match
                 await load_fleet(session, fleet_id)
-                if total is None:
-                    total = await session.scalar(count)
             return model.Page(
                 items=tuple(views.line(r) for r in rows),
-                total=int(total or 0),
+                total=total,
                 offset=offset,
                 limit=limit,
+            )
+
+    async def browse(
+        self,
+        fleet_id: int,
+        *,
+        search: str | None = None,
+        after: linebrowse.Cursor | None = None,
+        before: linebrowse.Cursor | None = None,
+        limit: int = 50,
+    ) -> linebrowse.LineSlice:
+        """A page of lines by name after (or before) a cursor: keyset paging."""
+        async with self.read() as session:
+            return await linebrowse.browse(
+                session,
+                fleet_id,
+                search=search or "",
+                after=after,
+                before=before,
+                limit=max(1, min(limit, PAGE_MAX)),
             )
 
     async def update(
@@ -335,10 +339,6 @@ async def _load(session: AsyncSession, line_id: int) -> LineRow:
     if row is None:
         raise not_found("line", line_id)
     return row
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
