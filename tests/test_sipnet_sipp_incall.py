@@ -1,6 +1,7 @@
 """In-call services through FleetPBX on SIP (DESIGN §4, issue 12) with SIPp as the S-CSCF, as
 the core's side of the handsets and as the media server, under a tshark capture: hold and
-retrieve, the transfer by REFER (#1) and the conference of three.
+retrieve, the transfer by REFER (#1), the conference of three, and a refused #1 heard on the
+answered leg (moved onto the media server's announcement and back).
 
 The scene of :mod:`tests.sipnet.incall_support`, on the wire: the outside caller A calls the
 fleet line B (SIPp S-CSCF), B's handset (SIPp handsets) answers and holds A (a re-INVITE with
@@ -230,3 +231,43 @@ async def test_sipp_conference_key_moves_the_four_legs_onto_the_media_servers_co
     (uri,) = {m.value("sip.r-uri") for m in to_mix}
     assert uri is not None and uri.startswith("sip:conf-conf-"), shown
     assert len(to_mix) == 4, shown
+
+
+async def test_sipp_a_refused_hash_one_is_heard_on_the_answered_leg_then_it_returns_to_a(
+    tmp_path: Path,
+) -> None:
+    mrf = await start_sipp_uas(sipp_binary(), "mrf_announcement", tmp_path, calls=1)
+    try:
+        async with scene(tmp_path, "isc_handset_refused_transfer", calls=1, media=mrf) as s:
+            caller = await s.scscf("isc_scscf_refusal_heard", B)
+            assert succeeded(caller), caller.explain()
+            await s.ended(dialogs=3)
+            for server in (s.handsets, mrf):
+                run = await server.finished()
+                assert succeeded(run), run.explain()
+            ports = (s.port, s.handsets.port, mrf.port)
+    finally:
+        await mrf.stop()
+    seen = await read(tmp_path, ports)
+    shown = seen.shown()
+    assert len(seen.calls) == 3, shown  # A → B, its B-leg, the media server's
+    messages = seen.messages
+    (annc,) = [m for m in messages if m.method == "INVITE" and m.dst_port == mrf.port]
+    uri = annc.value("sip.r-uri") or ""
+    assert uri.startswith("sip:annc@") and uri.endswith(
+        ";play=file:///announcements/service_not_possible.wav"
+    ), shown
+    infos = [m for m in messages if m.method == "INFO"]
+    (played,) = [m for m in messages if m.method == "BYE" and m.src_port == mrf.port]
+    moves = reinvites(messages, s.handsets.port)
+    assert len(moves) == 2, shown  # onto the media server, and back
+    assert all(m.value("sip.Content-Length") == "0" for m in moves), shown
+    assert infos[-1].frame < moves[0].frame < annc.frame < played.frame < moves[1].frame, shown
+    to_a = [
+        m
+        for m in messages
+        if m.method == "INVITE"
+        and m.value("sip.to.tag") is not None
+        and m.dst_port not in (s.handsets.port, mrf.port)
+    ]
+    assert to_a == [], "A's session is left alone"

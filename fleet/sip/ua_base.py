@@ -138,11 +138,14 @@ class UaBase(ABC):
         in front of it."""
         self.layer = layer
 
-    def bye(self, dialog: Dialog) -> None:
-        """A BYE ends ``dialog`` (nothing when it has ended already); the listener hears."""
+    def bye(self, dialog: Dialog, *, headers: Iterable[tuple[str, str]] = ()) -> None:
+        """A BYE ends ``dialog`` (nothing when it has ended already), with extra ``headers``
+        (a Reason); the listener hears."""
         if dialog.state is DialogState.TERMINATED:
             return
         request, destination = dialog.create_request("BYE", self.address, branch=new_branch)
+        for name, value in headers:
+            request.headers.add(name, value)
         self._end(dialog)
         self.layer.send_request(request, destination)
         if self.listener is not None:

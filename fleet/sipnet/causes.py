@@ -55,6 +55,22 @@ CAUSE_STATUS: dict[ReleaseCause, int] = {
     ReleaseCause.CALLER_HUNG_UP: 487,
 }
 
+# the Q.850 cause of a BYE ending an answered leg with a release cause (RFC 3326 Reason)
+CAUSE_Q850: dict[ReleaseCause, tuple[int, str]] = {
+    ReleaseCause.NORMAL: (16, "Normal call clearing"),
+    ReleaseCause.BUSY: (17, "User busy"),
+    ReleaseCause.NO_ANSWER: (19, "No answer from user"),
+    ReleaseCause.UNREACHABLE: (20, "Subscriber absent"),
+    ReleaseCause.REJECTED: (21, "Call rejected"),
+    ReleaseCause.NOT_ALLOWED: (21, "Call rejected"),
+    ReleaseCause.UNKNOWN_NUMBER: (1, "Unallocated number"),
+    ReleaseCause.FORWARDING_LOOP: (25, "Exchange routing error"),
+    ReleaseCause.FORWARDING_LIMIT: (25, "Exchange routing error"),
+    ReleaseCause.QUEUE_FULL: (34, "No circuit/channel available"),
+    ReleaseCause.QUEUE_TIMEOUT: (19, "No answer from user"),
+    ReleaseCause.INTERNAL_ERROR: (41, "Temporary failure"),
+}
+
 _Q850 = re.compile(r"^\s*Q\.850\s*;(?:.*;)?\s*cause\s*=\s*(\d+)", re.IGNORECASE)
 
 
@@ -81,3 +97,9 @@ def final_status(cause: ReleaseCause) -> int:
     """The final response of an unanswered caller released with ``cause`` (normal: 480,
     the call ended without anyone to reach)."""
     return CAUSE_STATUS.get(cause, 480)
+
+
+def reason_of(cause: ReleaseCause) -> str:
+    """The Reason header value (RFC 3326) of a BYE releasing an answered leg with ``cause``."""
+    value, text = CAUSE_Q850.get(cause, (16, "Normal call clearing"))
+    return f'Q.850;cause={value};text="{text}"'

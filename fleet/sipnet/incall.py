@@ -5,12 +5,14 @@ simulated network tells it a key was pressed (``engine.incall``):
   ``Duration`` ignored) or ``application/dtmf`` (the digit alone). Digits are collected per
   dialog from a ``#``: ``#1`` is the transfer, ``#3`` the conference key (``#3`` after
   3GPP TS 22.030's "3 SEND", multiparty); any other sequence is dropped. INFO gets 200, the
-  service runs right after; a refusal is the engine's announcement. INFO with another body
+  service runs right after; a refusal is the engine's announcement, heard on the answered leg
+  (moved onto the media server and back: :mod:`.announce_answered`). INFO with another body
   type: 415.
 - **REFER** (3GPP TS 24.629 ECT; RFC 3515): Refer-To the other party's URI → the transfer;
   Refer-To ``sip:conference@…`` or a conference URI of ours (``sip:conf-…``) → the conference
   key. A transfer the engine refuses (DESIGN §4: abroad, white zone, a special number such as
-  08…; no held or no active call) is answered **403** and the engine plays its announcement;
+  08…; no held or no active call) is answered **403** and the engine plays its announcement
+  (the leg moved onto the media server once the 403 is sent);
   otherwise **202**, then a NOTIFY (``Event: refer``, ``message/sipfrag`` ``SIP/2.0 200 OK``,
   subscription terminated) before the service runs — a transfer BYEs the transferring user's
   dialogs at once, so the NOTIFY reports the engine taking the transfer, not the later

@@ -22,9 +22,11 @@ unanswered INVITE as early media.
   RFC 3261 §13.3.1.1 asks for a provisional every minute, and proxies' timer C runs out
   after three without one). Without a media server the queued caller waits in silence.
 
-Not yet: the 183 goes unreliably even when the caller's INVITE requires 100rel, and the media
-server's early dialog is not one of the user agent's (a request the caller sends in it — UPDATE,
-PRACK — gets 481); a caller without an offer, or already answered, hears nothing (logged)."""
+An answered leg hears its announcements by third-party call control instead
+(:mod:`fleet.sipnet.announce_answered`). Not yet: the 183 goes unreliably even when the caller's
+INVITE requires 100rel, and the media server's early dialog is not one of the user agent's (a
+request the caller sends in it — UPDATE, PRACK — gets 481); a caller without an offer hears
+nothing (logged)."""
 
 from __future__ import annotations
 
@@ -208,7 +210,7 @@ class MediaPlayer:
         elif not caller.invite.body:
             why = "no_offer"  # an offer in our ACK to the media server: not yet
         elif caller.state not in UNANSWERED:
-            why = "caller_answered"  # a re-INVITE to the media server: not yet
+            why = "caller_answered"  # the adapter sends those to announce_answered
         if why is not None or self.server is None:
             self.log(
                 "sip_announcement_not_played",

@@ -10,23 +10,16 @@ mobile core (DESIGN §8, ISC profile, terminating case).
 - A BYE from either side, the caller's CANCEL, and a dialog the UA core ends by itself are
   ``LegReleased`` to the engine.
 
-The rest is in the modules this one drives: offers relayed after ``bridge`` (hold, retrieve:
-:mod:`fleet.sipnet.relay`), where a B-leg goes and what it carries (:mod:`fleet.sipnet.placing`:
-the core, a trunk's PBX, the diversion history, the session case's onward headers), what an
-unanswered caller hears (:mod:`fleet.sipnet.early`: 180/183 relayed, a 181 per forwarding hop),
-announcements and the queue's music from the media server (:mod:`fleet.sipnet.media`), the
-session case (:mod:`fleet.sipnet.served`), in-call keys and REFER (:mod:`fleet.sipnet.incall`),
-transfer by third-party call control (:mod:`fleet.sipnet.transfer`), conferences on the media
-server (:mod:`fleet.sipnet.conference`), trunks (:mod:`fleet.sipnet.trunks`), offers before the
-answer: 100rel end to end, PRACK and UPDATE relayed, late offer (:mod:`fleet.sipnet.early_offers`).
-
-Not yet (issue 12, next): announcements to an answered leg (logged). All on the stack's event
-loop; a leg's entry is removed before the agent is asked to end it, so what the agent reports
-back about it is ignored."""
+The rest is in the modules this one drives: :mod:`.relay` (offers relayed after ``bridge``:
+hold, retrieve), :mod:`.placing` (where a B-leg goes and what it carries), :mod:`.early` (what an
+unanswered caller hears: 180/183, a 181 per hop), :mod:`.media` (announcements and the queue's
+music before the answer), :mod:`.announce_answered` (announcements after it), :mod:`.served`
+(the session case), :mod:`.incall` (keys, REFER), :mod:`.transfer`, :mod:`.conference`,
+:mod:`.trunks`, :mod:`.early_offers` (100rel end to end, PRACK and UPDATE relayed, late offer).
+All on the stack's event loop; a leg's entry is removed before the agent is asked to end it, so
+what the agent reports back about it is ignored."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from fleet.core.calls.engine import Engine
 from fleet.core.calls.events import (
@@ -52,6 +45,7 @@ from fleet.sip.ua_calls import (
     Refusal,
 )
 from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.announce_answered import AnsweredAnnouncements
 from fleet.sipnet.arrival import hand_to_engine
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.conference import Rooms
@@ -60,7 +54,7 @@ from fleet.sipnet.early_offers import EarlyOffers
 from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.media import MediaPlayer
 from fleet.sipnet.parties import dialled_of
-from fleet.sipnet.placing import placement
+from fleet.sipnet.placing import BLeg, placement
 from fleet.sipnet.relay import OfferRelay, Side
 from fleet.sipnet.served import ServedUserError, Visit, visit_of
 from fleet.sipnet.transfer import Transfers
@@ -69,17 +63,6 @@ from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from fleet.sipnet.trunks import Admission, SipTrunks
 from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
 from fleet.sipnet.whereabouts import Whereabouts
-
-
-@dataclass(eq=False)
-class BLeg:
-    id: str
-    call: OutgoingCall
-    a_leg: str | None
-    alerted: bool = False
-    answered: bool = False
-    answer: bytes = b""
-    answer_type: str | None = None
 
 
 class SipNetwork:
@@ -125,6 +108,9 @@ class SipNetwork:
         agent.on_offer = self._offer
         self.transfers = Transfers(agent, self.relay, report=self._bridge_failed, log=log)
         self.rooms = Rooms(agent, self.relay, media_server, report=self._bridge_failed, log=log)
+        self.spoken = AnsweredAnnouncements(
+            agent, self.relay, media_server, report=self._bridge_failed, log=log
+        )
         self.keys = InCallKeys(
             agent, engine=lambda: self.engine, leg_of=self._dialogs.get, whereabouts=whereabouts
         )
@@ -152,6 +138,7 @@ class SipNetwork:
             + len(self.transfers)
             + len(self.rooms)
             + len(self.early_offers)
+            + len(self.spoken)
         )
 
     # -- the Network port ------------------------------------------------------------------
@@ -222,6 +209,7 @@ class SipNetwork:
         if caller is None or callee is None or caller.state not in UNANSWERED:
             first, second = self._dialog_of(a_leg), self._dialog_of(b_leg)
             if first is not None and second is not None:  # both answered: a transfer
+                self.spoken.leave(a_leg, b_leg)
                 self.transfers.bridge(a_leg, first, b_leg, second)
             else:
                 self.log("sip_bridge_impossible", a_leg=a_leg, b_leg=b_leg)
@@ -244,6 +232,14 @@ class SipNetwork:
         self._unplaced.discard(leg_id)
         self.transfers.leave(leg_id)
         self.rooms.leave(leg_id)
+        answered = self._dialog_of(leg_id)
+        if answered is not None and announcement is not None:
+            self._dialogs.pop(answered.id, None)
+            self._forget_a(leg_id)
+            self._forget_b(leg_id)
+            self.spoken.play(leg_id, answered, announcement, cause=cause)
+            return
+        self.spoken.leave(leg_id)
         caller = self._forget_a(leg_id)
         if caller is not None:
             self.media.stop(caller)
@@ -261,14 +257,17 @@ class SipNetwork:
             self._drop_b(callee)
 
     def play(self, leg_id: str, announcement: Announcement) -> None:
-        caller = self._a.get(leg_id)
-        if caller is None or caller.state not in UNANSWERED:
+        caller, answered = self._a.get(leg_id), self._dialog_of(leg_id)
+        if answered is not None:
+            self.spoken.play(leg_id, answered, announcement)
+        elif caller is None or caller.state not in UNANSWERED:
             self.log("sip_announcement_not_played", leg=leg_id, announcement=announcement.value)
-            return
-        self.media.play(leg_id, caller, announcement)
+        else:
+            self.media.play(leg_id, caller, announcement)
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         legs = [(leg_id, d) for leg_id in leg_ids if (d := self._dialog_of(leg_id)) is not None]
+        self.spoken.leave(*leg_ids)
         self.rooms.conference(conference_id, legs)
 
     # -- what the user agent reports -------------------------------------------------------
@@ -305,7 +304,7 @@ class SipNetwork:
             self.engine.handle(LegReleased(leg_id, ReleaseCause.CALLER_HUNG_UP))
 
     def progress(self, call: OutgoingCall, response: Response) -> None:
-        if self.media.progress(call, response) or self.rooms.progress(call, response):
+        if any(part.progress(call, response) for part in (self.media, self.rooms, self.spoken)):
             return
         leg_id = self._b_ids.get(call)
         if leg_id is None:
@@ -334,7 +333,7 @@ class SipNetwork:
             self.engine.handle(event(leg_id))
 
     def failed(self, call: OutgoingCall) -> None:
-        if self.media.failed(call) or self.rooms.failed(call):
+        if self.media.failed(call) or self.rooms.failed(call) or self.spoken.failed(call):
             return
         leg_id = self._b_ids.get(call)
         if leg_id is not None:
@@ -342,7 +341,7 @@ class SipNetwork:
             self.engine.handle(LegUnreachable(leg_id))
 
     def dialog_ended(self, dialog: Dialog) -> None:
-        if self.media.dialog_ended(dialog):
+        if self.media.dialog_ended(dialog) or self.spoken.dialog_ended(dialog):
             return
         self.relay.part(dialog)
         self.keys.forget(dialog)

@@ -10,10 +10,24 @@ from dataclasses import dataclass
 from fleet.core.calls.ports import LegRequest
 from fleet.core.trunks import Trunk
 from fleet.sip.transport_types import Peer
+from fleet.sip.ua_calls import OutgoingCall
 from fleet.sipnet.history import diversion_headers
 from fleet.sipnet.parties import b_leg_identity, originating_identity
 from fleet.sipnet.served import Visit
 from fleet.sipnet.trunks import TrunkRouter
+
+
+@dataclass(eq=False)
+class BLeg:
+    """A B-leg placed: its INVITE, the caller's leg, what it answered."""
+
+    id: str
+    call: OutgoingCall
+    a_leg: str | None
+    alerted: bool = False
+    answered: bool = False
+    answer: bytes = b""
+    answer_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

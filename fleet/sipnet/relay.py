@@ -70,6 +70,10 @@ class OfferRelay:
         sides = self._sides.get(dialog.id)
         return None if sides is None else sides[0]
 
+    def pair(self, dialog: Dialog) -> tuple[Side, Side] | None:
+        """``dialog``'s side and the other while it is bridged."""
+        return self._sides.get(dialog.id)
+
     def part(self, dialog: Dialog) -> None:
         """Either leg ended: the bridge is gone (an offer pending ends with its dialog)."""
         sides = self._sides.pop(dialog.id, None)

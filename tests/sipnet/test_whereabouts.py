@@ -55,7 +55,7 @@ def refused_and_unchanged(scene: Scene, logged: Logged, announcement: Announceme
 def test_a_refer_from_a_cell_abroad_is_refused_403_with_the_engines_abroad_refusal() -> None:
     scene = held_and_second_call()
     logged = Logged()
-    scene.c.network.log = logged
+    scene.c.network.log = scene.c.network.spoken.log = logged
     refer_from(scene, f"{SPAIN}; network-provided")
     scene.c.advance(1.0)
     refused_and_unchanged(scene, logged, Announcement.TRANSFER_REFUSED_ABROAD)
@@ -64,7 +64,7 @@ def test_a_refer_from_a_cell_abroad_is_refused_403_with_the_engines_abroad_refus
 def test_a_transfer_by_keys_in_a_configured_white_zone_cell_is_refused() -> None:
     scene = held_and_second_call()
     logged = Logged()
-    scene.c.network.log = logged
+    scene.c.network.log = scene.c.network.spoken.log = logged
     scene.c.network.keys.whereabouts = Whereabouts(white_zone_cells=[WHITE_ZONE.upper()])
     scene.c.scscf.request_in(
         scene.b_active,
