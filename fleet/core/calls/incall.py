@@ -109,6 +109,13 @@ class InCallServices:
                     found.append((call, leg))
         return found
 
+    @staticmethod
+    def _heard_on(mine: list[tuple[Call, Leg]]) -> Leg | None:
+        """The leg a refusal is announced on: the handset's active call (the one it is talking
+        on, not one it holds), else any of its calls."""
+        active = [leg for _, leg in mine if leg.state is LegState.ANSWERED]
+        return active[-1] if active else (mine[0][1] if mine else None)
+
     def _refuse(self, number: E164, leg: Leg | None, why: Refusal) -> Refusal:
         self._log("in_call_refused", line=number.value, reason=why.value)
         if leg is not None:
@@ -151,7 +158,7 @@ class InCallServices:
         self, number: E164, location: Location
     ) -> _Refused | tuple[Call, Call, Leg, Leg, Leg]:
         mine = self._calls_of(number)
-        any_leg = mine[0][1] if mine else None
+        any_leg = self._heard_on(mine)
         if location is Location.ABROAD:
             return _Refused(Refusal.ABROAD, any_leg)
         if location is Location.WHITE_ZONE:
@@ -208,7 +215,7 @@ class InCallServices:
     def conference(self, number: E164) -> Refusal | None:
         """The conference key: join the held call(s) and the active call."""
         mine = self._calls_of(number)
-        any_leg = mine[0][1] if mine else None
+        any_leg = self._heard_on(mine)
         conference = next((c for c in self.conferences.values() if c.initiator == number), None)
         joining = [
             (c, leg)
