@@ -65,6 +65,8 @@ class SimulatedNetwork:
         self.timeline: deque[Line] = deque(maxlen=history)  # the latest entries
         self.bridges: dict[str, str] = {}
         self.played: deque[tuple[str, Announcement]] = deque(maxlen=history)
+        # the legs released by the engine: with the cause and the announcement heard first
+        self.releases: deque[tuple[str, ReleaseCause, Announcement | None]] = deque(maxlen=history)
         self.conferences: dict[str, list[str]] = {}
         self.refusals: list[tuple[str, Refusal]] = []
         self._leg_owner: dict[str, Handset] = {}
@@ -188,6 +190,7 @@ class SimulatedNetwork:
     ) -> None:
         """With ``announcement``: the leg hears it, then is released (the simulated
         announcement takes no time)."""
+        self.releases.append((leg_id, cause, announcement))
         if announcement is not None:
             self.play(leg_id, announcement)
         handset = self._leg_owner.get(leg_id)

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from fleet.core.calls.events import Announcement, CallState
+from fleet.core.calls.events import (
+    Announcement,
+    BridgeFailed,
+    BridgeFailure,
+    CallState,
+    ReleaseCause,
+)
 from fleet.core.calls.incall import Refusal
 from fleet.core.values import CallEventKind, CallOutcome
 from simulators.handsets import Behaviour, HandsetState
@@ -137,6 +143,39 @@ def test_conference_of_a_b_and_c(ex: Exchange) -> None:
     for call in (first, second):
         assert CallEventKind.CONFERENCE_JOINED in kinds(ex, call)
         assert CallEventKind.CONFERENCE_LEFT in kinds(ex, call)
+
+
+def test_a_conference_the_network_cannot_mix_is_announced_to_its_initiator_then_released(
+    ex: Exchange,
+) -> None:
+    first, second = call_b_then_hold_and_dial(ex, C)
+    assert ex.network.press_conference(n(A)) is None
+    (conference,) = ex.engine.incall.conferences.values()
+    calls = [ex.engine.call(c) for c in (first, second)]
+    mine = {
+        leg.id
+        for call in calls
+        if call
+        for leg in (call.a_leg, call.b_leg)
+        if leg and leg.number == n(A)
+    }
+    ex.engine.bridge_failed(BridgeFailed(min(mine), BridgeFailure.NO_MEDIA_SERVER))
+    told = [r[2] for r in ex.network.releases if r[0] in mine]  # A: on one of its two legs
+    assert sorted(told, key=str) == [None, Announcement.SERVICE_NOT_POSSIBLE]
+    assert not (ex.in_call(A) or ex.in_call(B) or ex.in_call(C))
+    assert conference.id not in ex.engine.incall.conferences
+    for call in (first, second):
+        assert CallEventKind.CONFERENCE_LEFT in kinds(ex, call)
+
+
+def test_a_transfer_the_network_cannot_bridge_releases_the_call(ex: Exchange) -> None:
+    _, second = call_b_then_hold_and_dial(ex, C)
+    assert ex.network.press_transfer(n(A)) is None
+    c_leg = ex.engine.call(second).b_leg  # type: ignore[union-attr]
+    assert c_leg is not None
+    ex.engine.bridge_failed(BridgeFailed(c_leg.id, BridgeFailure.GLARE))
+    assert not (ex.in_call(B) or ex.in_call(C))
+    assert ex.record(second).outcome is CallOutcome.ANSWERED
 
 
 def conference_id(ex: Exchange) -> str:

@@ -261,7 +261,11 @@ class InCallServices:
         for call in calls:
             phase = call.phase
             if isinstance(phase, InConference) and phase.initiator_leg.live:
-                self._network.play(phase.initiator_leg.id, Announcement.SERVICE_NOT_POSSIBLE)
+                leg = phase.initiator_leg  # told, then released (not cut off by the release)
+                self._network.release(
+                    leg.id, ReleaseCause.NORMAL, announcement=Announcement.SERVICE_NOT_POSSIBLE
+                )
+                leg.release()
                 break
         for call in calls:
             call.note(CallEventKind.CONFERENCE_LEFT, detail={"conference": conference.id})
