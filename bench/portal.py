@@ -63,6 +63,7 @@ from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.db import migrate
 from fleet.db.engine import create_engine
 from fleet.services.container import Services
+from fleet.services.linebrowse import Cursor
 from portal.line_pages import PAGE as LINES_PER_PAGE
 
 LOGIN, PASSWORD = "bench.manager", "bench-password-42"
@@ -93,6 +94,8 @@ class Term:
     kind: str  # browse, name, short, number
     text: str
     pages: int  # pages of results for this term (1 when none match)
+    # where each page starts: the keyset cursor of the line before it ("" for the first page)
+    cursors: tuple[str, ...] = ("",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,7 @@ async def seed_fleet(url: str, args: argparse.Namespace) -> Fleet:
         )
         lines = await collect_lines(services, fleet_id)
         terms = await search_terms(services, fleet_id, lines, random.Random(args.seed))
+        await services.lines.analyze()
     finally:
         await engine.dispose()
     if len(lines) != report.lines:
@@ -204,12 +208,34 @@ def draw_terms(lines: list[LineInfo], rng: random.Random) -> list[tuple[str, str
 async def search_terms(
     services: Services, fleet_id: int, lines: list[LineInfo], rng: random.Random
 ) -> tuple[Term, ...]:
-    """The terms with the number of result pages each gives (page numbers are drawn in it)."""
+    """The terms with where each of their pages of results starts (pages are drawn in it)."""
     counted: list[Term] = []
+    starts: dict[str, tuple[str, ...]] = {}
     for kind, term in draw_terms(lines, rng):
-        found = await services.lines.search(fleet_id, search=term, limit=1)
-        counted.append(Term(kind, term, max(1, -(-found.total // LINES_PER_PAGE))))
+        if term not in starts:
+            starts[term] = await page_starts(services, fleet_id, term, lines)
+        counted.append(Term(kind, term, len(starts[term]), starts[term]))
     return tuple(counted)
+
+
+async def page_starts(
+    services: Services, fleet_id: int, term: str, lines: list[LineInfo]
+) -> tuple[str, ...]:
+    """The cursors the lines page's "next" links carry for ``term``, the first page's ""."""
+    if term:
+        found: list[model.Line] = []
+        while True:
+            page = await services.lines.search(
+                fleet_id, search=term, offset=len(found), limit=COLLECT_PAGE
+            )
+            found.extend(page.items)
+            if not page.items or len(found) >= page.total:
+                break
+        keys = [(line.employee_name, line.id) for line in found]
+    else:  # browsing: every line, in the order they were collected (the pages' order)
+        keys = [(line.name, line.id) for line in lines]
+    ends = range(LINES_PER_PAGE, len(keys), LINES_PER_PAGE)
+    return ("", *(Cursor(*keys[end - 1]).encode() for end in ends))
 
 
 # -- the service process ----------------------------------------------------------------------
@@ -281,9 +307,10 @@ async def fetch_page(
 def lines_call(base: str) -> Call:
     async def call(client: Client, fleet: Fleet) -> str | None:
         term = client.rng.choice(fleet.terms)
-        page = client.rng.randint(1, term.pages)
+        after = client.rng.choice(term.cursors)
         url = f"{base}/portal/fleets/{fleet.id}/lines"
-        return await fetch_page(client, url, 'id="lines"', {"q": term.text, "page": str(page)})
+        query = {"q": term.text, "after": after} if after else {"q": term.text}
+        return await fetch_page(client, url, 'id="lines"', query)
 
     return call
 
@@ -366,7 +393,7 @@ def endpoints(base: str, fleet: Fleet, line_page: bool, clients: int) -> list[En
     return [
         Endpoint(
             "lines",
-            f"GET /portal/fleets/{f}/lines?q=…&page=… (search term and page drawn at random)",
+            f"GET /portal/fleets/{f}/lines?q=…&after=… (search term and page drawn at random)",
             TARGET_PAGE_P95_MS,
             lines_call(base),
         ),

@@ -83,6 +83,8 @@ async def seed(
     group_count = max(1, lines // 20) if groups is None else groups
     for _ in range(fleets):
         await _seed_fleet(services, faker, rng, mint, lines, group_count, actor, report)
+    if fleets and lines:
+        await services.lines.analyze()  # the planner sees the fleets just made
     return report
 
 

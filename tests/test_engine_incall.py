@@ -11,7 +11,6 @@ from fleet.core.calls.events import (
     BridgeFailed,
     BridgeFailure,
     CallState,
-    ReleaseCause,
 )
 from fleet.core.calls.incall import Refusal
 from fleet.core.values import CallEventKind, CallOutcome

@@ -4,7 +4,10 @@ whatever the page's position; a search's count stops at a cap; a cursor not ours
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fleet import seed as seed_module
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import Actor
 from fleet.services import linebrowse
@@ -123,3 +126,28 @@ def test_a_cursor_not_ours_is_refused(text: str) -> None:
 def test_a_cursor_survives_its_text_form() -> None:
     cursor = Cursor("Émilie d'Artagnan", 42)
     assert Cursor.decode(cursor.encode()) == cursor
+
+
+async def test_statistics_are_refreshed_after_a_bulk_load(
+    services: Services, actor: Actor, engine: AsyncEngine
+) -> None:
+    await _fleet(services, actor, NAMES)
+    await services.lines.analyze()
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            analyzed = await conn.scalar(
+                text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'lines'")
+            )
+            assert analyzed is not None
+        else:
+            stats = await conn.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'lines'"))
+            assert stats
+
+
+@pytest.mark.parametrize(
+    ("numbers", "length"), [(13, 4), (8000, 4), (8001, 5), (80_000, 5), (80_001, 6), (200_200, 6)]
+)
+def test_the_seeder_plans_short_numbers_long_enough_for_the_fleet(
+    numbers: int, length: int
+) -> None:
+    assert seed_module._short_length(numbers) == length

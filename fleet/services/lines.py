@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
@@ -15,7 +15,15 @@ from fleet.core.linesettings import PABX_OPTION, LineSetting, checked, defaults
 from fleet.core.numbering import E164, NumberClass
 from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, Language, Unset
-from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow
+from fleet.db.tables import (
+    FixedNumberRow,
+    ForwardingRow,
+    GroupRow,
+    IncomingEntryRow,
+    IncomingListRow,
+    LineRow,
+    MemberRow,
+)
 from fleet.services import linebrowse, linequery, views
 from fleet.services.base import Service
 from fleet.services.lookups import (
@@ -27,6 +35,8 @@ from fleet.services.lookups import (
 )
 
 PAGE_MAX = 500
+# what a bulk load fills, analyzed after it
+ANALYZED = (LineRow, ForwardingRow, IncomingListRow, IncomingEntryRow, MemberRow, GroupRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +219,17 @@ class LineService(Service):
                 offset=offset,
                 limit=limit,
             )
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics of the lines and what hangs off them, after a
+        bulk load (seeding, an import): PostgreSQL's autovacuum would only catch up later."""
+        async with self.write() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(
+                    text(f"ANALYZE {', '.join(row.__tablename__ for row in ANALYZED)}")
+                )
+            else:
+                await session.execute(text("ANALYZE"))
 
     async def browse(
         self,
