@@ -20,7 +20,7 @@ P = Procedure
 
 
 def actor_for(line: model.Line) -> Actor:
-    return Actor(name=line.msisdn.national_digits(), channel=Channel.USSD)
+    return Actor(name=line.msisdn.national_digits(), channel=Channel.USSD, line_id=line.id)
 
 
 class Commands:
@@ -38,11 +38,16 @@ class Commands:
 
     async def run(self, line: model.Line, request: ServiceRequest) -> str:
         """Carry out one request from ``line``; domain refusals become their message."""
+        return (await self.attempt(line, request))[0]
+
+    async def attempt(self, line: model.Line, request: ServiceRequest) -> tuple[str, bool]:
+        """Carry out one request from ``line``: the text to show, and whether the service
+        refused it (a domain refusal: its message)."""
         lang = line.language
         try:
-            return await self._dispatch(line, request, lang)
+            return await self._dispatch(line, request, lang), False
         except DomainError as exc:
-            return texts.refusal(lang, exc)
+            return texts.refusal(lang, exc), True
 
     async def _dispatch(self, line: model.Line, request: ServiceRequest, lang: Language) -> str:
         feature = self._catalogue.feature(request.code)

@@ -73,7 +73,7 @@ class FeatureCodeHandler:
         except DomainError as exc:
             if exc.kind is ErrorKind.UNAVAILABLE:
                 bound.error("ussd_unavailable", code=exc.code.value)
-            reply = UssdReply(texts.refusal(Language.FR, exc))
+            reply = UssdReply(texts.refusal(Language.FR, exc), refused=True)
         bound.info("ussd", text=logged, final=reply.final)
         return reply
 
@@ -106,32 +106,37 @@ class FeatureCodeHandler:
             raise DomainError(ErrorCode.DATABASE_UNAVAILABLE)
         found = self._view.by_msisdn(request.msisdn)
         if found is None:
-            return UssdReply(texts.text(Language.FR, "unknown_line"))
+            return UssdReply(texts.text(Language.FR, "unknown_line"), refused=True)
         line = found.line
         lang = line.language
         if not line.pabx_option:
-            return UssdReply(texts.text(lang, "unknown_line"))
+            return UssdReply(texts.text(lang, "unknown_line"), refused=True)
         key = self._key(request)
         self._expire()
         if parsed is None:  # a reply to the menu: nothing to classify
             session = self._sessions.pop(key, None)
             if session is None:
-                return UssdReply(texts.text(lang, "menu_expired", menu=self._catalogue.menu))
+                return UssdReply(
+                    texts.text(lang, "menu_expired", menu=self._catalogue.menu), refused=True
+                )
             screen = await session.menu.reply(self._context(line), request.text.strip())
             return self._show(key, line, screen)
         if isinstance(parsed, grammar.ServiceRequest):
-            return UssdReply(await self._commands.run(line, parsed))
+            answer, refused = await self._commands.attempt(line, parsed)
+            return UssdReply(answer, refused=refused)
         if isinstance(parsed, grammar.UssdString):
             if parsed.text == self._catalogue.menu:
                 return self._show(key, line, await top(self._context(line)))
             return UssdReply(
-                texts.text(lang, "unknown_code", text=parsed.text, menu=self._catalogue.menu)
+                texts.text(lang, "unknown_code", text=parsed.text, menu=self._catalogue.menu),
+                refused=True,
             )
         if isinstance(parsed, grammar.PlainCall):
-            return UssdReply(texts.text(lang, "plain_call"))
+            return UssdReply(texts.text(lang, "plain_call"), refused=True)
         if parsed.reason is grammar.GrammarReason.EMPTY:  # sent with nothing typed
-            return UssdReply(texts.text(lang, "empty_code", menu=self._catalogue.menu))
-        return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]))
+            empty = texts.text(lang, "empty_code", menu=self._catalogue.menu)
+            return UssdReply(empty, refused=True)
+        return UssdReply(texts.text(lang, "malformed", text=parsed.text[:40]), refused=True)
 
     def _context(self, line: model.Line) -> MenuContext:
         return MenuContext(

@@ -12,7 +12,7 @@ from featurecodes.commands import Commands, actor_for
 from featurecodes.ports import ConfigView
 from fleet.core import model
 from fleet.core.errors import DomainError
-from fleet.core.values import Language, RingMode
+from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.container import Services
 
 
@@ -60,13 +60,18 @@ class TopMenu:
 class ForwardingMenu:
     @staticmethod
     async def show(ctx: MenuContext) -> Screen:
+        """Each of the four types by name, with its destination when on, "inactif" when off."""
         rules = {r.kind: r for r in ctx.commands.current(ctx.line).forwardings}
         status = []
-        for kind, rule in sorted(rules.items(), key=lambda item: item[0].value):
+        for kind in ForwardingKind:
+            rule = rules.get(kind)
             name = texts.kind_name(ctx.lang, kind, short=True)
-            if rule.active and rule.destination:
-                status.append(f"{name}: {rule.destination.national_digits()}")
-        summary = "\n".join(status) or texts.text(ctx.lang, "fwd_status_off", kind="-")
+            if rule is not None and rule.active and rule.destination:
+                number = rule.destination.national()
+                status.append(texts.text(ctx.lang, "fwd_status_short", kind=name, number=number))
+            else:
+                status.append(texts.text(ctx.lang, "fwd_status_off", kind=name))
+        summary = "\n".join(status)
         return Screen(texts.text(ctx.lang, "menu_fwd", status=summary), ForwardingMenu())
 
     async def reply(self, ctx: MenuContext, choice: str) -> Screen:

@@ -1,31 +1,55 @@
-"""Which SMS a change sends (pure): a fleet manager's change to a line — not the user's own —
-is told to that line. A member connected to or disconnected from a group hears of it; a
-line whose forwarding changed gets its new state. Each notice is written in the line's
-language when it is staged (``fleet.services.outbox.OutboxService.stager``)."""
+"""Which SMS a change sends (pure): a change to a line made by someone else than its own user
+is told to that line, saying who acted — the fleet manager (portal, API, command line, also
+when acting as the line), or another member with the group's administrative code (USSD). A
+line's own user (``Actor.line_id``: the employee in the user portal, the handset) hears
+nothing of its own changes, whatever the channel. A member connected to or disconnected from
+a group hears of it; a line whose forwarding changed gets its new state. Each notice is
+written in the line's language when it is staged
+(``fleet.services.outbox.OutboxService.stager``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from featurecodes import texts
 from fleet.core.changes import ChangeEvent, ForwardingChange, MemberChange
 from fleet.core.numbering import E164
-from fleet.core.values import Channel, ForwardingKind, Language
+from fleet.core.values import Actor, Channel, ForwardingKind, Language
 
 MANAGER_CHANNELS = frozenset({Channel.PORTAL, Channel.API, Channel.CLI})
 
 
+class By(StrEnum):
+    """Who changed a line that is not its own."""
+
+    MANAGER = "manager"
+    ADMIN_CODE = "admin_code"  # another line's user, with the group's administrative code
+
+
+def _by(actor: Actor, line_id: int) -> By | None:
+    """Who, telling ``line_id`` of a change ``actor`` made; None: nothing to tell (the
+    line's own user, or the system and the seeders)."""
+    if actor.line_id is not None:
+        return None if actor.line_id == line_id else By.ADMIN_CODE
+    return By.MANAGER if actor.channel in MANAGER_CHANNELS else None
+
+
 @dataclass(frozen=True, slots=True)
 class MemberNotice:
-    """The manager connected the line to a group, or disconnected it."""
+    """The manager, or another member with the admin code, connected the line to a group
+    or disconnected it."""
 
     line_id: int
     group: str
     connected: bool
+    by: By = By.MANAGER
 
     def text(self, language: Language) -> str:
         key = "sms_member_connected" if self.connected else "sms_member_disconnected"
+        if self.by is By.ADMIN_CODE:
+            key += "_admin"
         return texts.text(language, key, group=self.group)
 
 
@@ -54,17 +78,16 @@ def notices(events: Sequence[ChangeEvent]) -> list[Notice]:
     """The SMS these changes send, in the order of the changes."""
     found: list[Notice] = []
     for event in events:
-        if event.actor.channel not in MANAGER_CHANNELS:
-            continue
         match event.change:
             case MemberChange() as change:
-                found += [
-                    MemberNotice(line_id=m.line_id, group=change.after.name, connected=m.connected)
-                    for m in change.switched
-                ]
+                for m in change.switched:
+                    by = _by(event.actor, m.line_id)
+                    if by is not None:
+                        found.append(MemberNotice(m.line_id, change.after.name, m.connected, by=by))
             case ForwardingChange(line_id=line_id, kind=kind, after=after):
-                destination = after.destination if after is not None and after.active else None
-                found.append(ForwardingNotice(line_id=line_id, kind=kind, destination=destination))
+                if _by(event.actor, line_id) is By.MANAGER:
+                    destination = after.destination if after is not None and after.active else None
+                    found.append(ForwardingNotice(line_id, kind, destination))
             case _:
                 pass
     return found

@@ -48,6 +48,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "fwd_erased": ("{kind} effacé.", "{kind} erased."),
     "fwd_status_on": ("{kind} : actif vers {number}", "{kind}: on, to {number}"),
     "fwd_status_off": ("{kind} : inactif", "{kind}: off"),
+    "fwd_status_short": ("{kind} : {number}", "{kind}: {number}"),
     "group_unknown": ("Groupe inconnu : {group}.", "Unknown group: {group}."),
     "group_code_missing": (
         "Saisissez le code du groupe : {example}",
@@ -120,6 +121,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "sms_member_connected": (
         "Votre gestionnaire vous a connecté au groupe {group}.",
         "Your fleet manager connected you to group {group}.",
+    ),
+    "sms_member_disconnected_admin": (
+        "Vous avez été déconnecté du groupe {group} avec son code administratif.",
+        "You were disconnected from group {group} with its administrative code.",
+    ),
+    "sms_member_connected_admin": (
+        "Vous avez été connecté au groupe {group} avec son code administratif.",
+        "You were connected to group {group} with its administrative code.",
     ),
     "sms_forwarding_changed": (
         "Votre gestionnaire a modifié vos renvois : {summary}",

@@ -37,6 +37,7 @@ class UssdRequest:
 class UssdReply:
     text: str
     op: UssdOp = UssdOp.PSSR_RESPONSE  # final answer; USSR_REQUEST for a menu
+    refused: bool = False  # the service refused what was dialled (the text says why)
 
     @property
     def final(self) -> bool:

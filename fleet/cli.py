@@ -242,6 +242,8 @@ def _handset(args: argparse.Namespace, settings: Settings) -> int:
             sys.stderr.write(f"fleetpbx: no demo at {base} ({exc}); start it with: fleetpbx demo\n")
             return 2
         _out(shown["answer"])
+        if shown.get("refused"):
+            return 3  # the service refused the code: what it said is printed above
         if not shown["menu"]:
             break
     return 0

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from fleet.sipnet.cells import WHITE_ZONE_ENTRY
+
 
 def as_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -95,11 +97,16 @@ def as_mcc(value: Any) -> str:
 
 
 def as_cells(value: Any) -> tuple[str, ...]:
+    """White-zone cells (:func:`fleet.sipnet.cells.white_zone_cell`): hex prefixes of cell
+    ids, each optionally for one radio (``nr:…``)."""
     items = value.split(",") if isinstance(value, str) else list(value)
-    cleaned = tuple(str(c).strip().lower() for c in items if str(c).strip())
-    if not all(re.fullmatch(r"[0-9a-f]+", c) for c in cleaned):
-        raise ValueError("expected cell-id prefixes in hex digits, e.g. 20801a1b,20801a2")
-    return cleaned
+    cleaned = [str(c).strip().lower() for c in items if str(c).strip()]
+    if not all(WHITE_ZONE_ENTRY.fullmatch(c) for c in cleaned):
+        raise ValueError(
+            "expected cell-id prefixes in hex digits, each optionally after a radio "
+            "(geran:, utran:, e-utran:, nr:), e.g. 20801a1b,nr:20801000a2"
+        )
+    return tuple(cleaned)
 
 
 def as_prefixes(value: Any) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """A line's call records as the portals show them: when (in the fleet's time zone), which
-way, the other party, the outcome, how long, and what happened on the way."""
+way, the other party, the outcome, how long, what happened on the way, and which visit to
+FleetPBX it was (session case) with the network's ids of the call when it had them (SIP)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ class CallRow:
     outcome: str  # a CallOutcome value, or "" while the call is not over
     duration: str  # "m:ss" of conversation, "" when not answered
     events: tuple[str, ...]  # CallEventKind values, in order, without repeats
+    session_case: str  # a SessionCase value: the visit this record is of
+    network: NetworkIds | None  # the call's ids in the network; None when it had none
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkIds:
+    """What ties a record to the network's signalling (SIP): the correlation id shared by
+    the visits of one call (the ICID) and the Call-IDs of the caller's and callee's legs;
+    each "" when not recorded."""
+
+    correlation_id: str
+    caller_leg: str
+    callee_leg: str
 
 
 def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
@@ -58,7 +72,19 @@ def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
         outcome=record.outcome.value if record.outcome else "",
         duration=duration,
         events=tuple(events),
+        session_case=record.session_case.value,
+        network=_network(record),
     )
+
+
+def _network(record: model.CallRecord) -> NetworkIds | None:
+    """The record's network ids, or None when it has none (a simulated-network call)."""
+    ids = NetworkIds(
+        correlation_id=record.correlation_id or "",
+        caller_leg=record.caller_network_id or "",
+        callee_leg=record.callee_network_id or "",
+    )
+    return ids if any((ids.correlation_id, ids.caller_leg, ids.callee_leg)) else None
 
 
 def _hidden_from(record: model.CallRecord, line: model.Line) -> bool:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from callgroups import screens
 from fleet.core import model
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import DomainError, not_found
 from portal.pages import (
     SERVICES,
     actor,
@@ -18,6 +18,7 @@ from portal.pages import (
     group_of,
     manager,
     own_line,
+    page_language,
     page_number,
     path_id,
     render,
@@ -49,6 +50,7 @@ async def _members_page(
     *,
     member_error: str | None = None,
     member_typed: str = "",
+    members_error: str | None = None,
     status: int = 200,
 ) -> web.Response:
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
@@ -60,6 +62,7 @@ async def _members_page(
         group=screens.group_members(group),
         member_error=member_error,
         member_typed=member_typed,
+        members_error=members_error,
         status=status,
     )
 
@@ -198,7 +201,7 @@ async def add_member(request: web.Request) -> web.Response:
     line = await services.lines.find_in_fleet(fleet_id, typed) if typed else None
     error = None
     if line is None:
-        error = DomainError(ErrorCode.NOT_FOUND, field="member", entity="ligne / line", key=typed)
+        error = not_found("line", typed, field="member")
     else:
         try:
             await services.groups.add_member(actor(account), group.id, line.id)
@@ -210,7 +213,7 @@ async def add_member(request: web.Request) -> web.Response:
             account,
             fleet_id,
             group,
-            member_error=error.message(account.language),
+            member_error=error.message(page_language(request, account)),
             member_typed=typed,
             status=400,
         )
@@ -226,8 +229,11 @@ async def remove_member(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     try:
         await request.app[SERVICES].groups.remove_member(actor(account), group.id, line_id)
-    except DomainError as exc:
-        raise web.HTTPConflict(text=exc.message(account.language)) from exc
+    except DomainError as exc:  # the group's page again, the reason above its members
+        message = exc.message(page_language(request, account))
+        return await _members_page(
+            request, account, fleet_id, group, members_error=message, status=409
+        )
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{group.id}")
 
 

@@ -132,7 +132,8 @@ def actor(account: model.Account, acting: model.Line | None = None) -> Actor:
     name = account.login
     if acting is not None:
         name = f"{account.login} → {acting.msisdn.national_digits()}"
-    return Actor(name=name, channel=Channel.PORTAL, account_id=account.id)
+    own = account.line_id if account.role is Role.EMPLOYEE else None  # the user itself
+    return Actor(name=name, channel=Channel.PORTAL, account_id=account.id, line_id=own)
 
 
 async def own_line(request: web.Request) -> tuple[model.Account, model.Line, bool]:
@@ -167,9 +168,7 @@ async def render(
     **context: Any,
 ) -> web.Response:
     session = await get_session(request)
-    language = account.language if account else Language.FR
-    if request.query.get("lang") in ("fr", "en"):
-        language = Language(request.query["lang"])
+    language = page_language(request, account)
     acting = session.get(ACTING_LABEL) if account and account.role is Role.MANAGER else None
     return aiohttp_jinja2.render_template(
         template,
@@ -200,6 +199,13 @@ async def form(request: web.Request) -> dict[str, str]:
 
 async def login_page(request: web.Request) -> web.Response:
     return await render(request, "login.html", None, error=None, login="")
+
+
+def page_language(request: web.Request, account: model.Account | None) -> Language:
+    """The language a page is shown in — the account's, or ``?lang=`` — and so its messages."""
+    if request.query.get("lang") in ("fr", "en"):
+        return Language(request.query["lang"])
+    return account.language if account else Language.FR
 
 
 def refusal(exc: DomainError) -> tuple[int, dict[str, str]]:

@@ -199,7 +199,8 @@ async def ussd(request: web.Request) -> web.Response:
         return problem(BadRequest("ussd_failed", str(exc) or type(exc).__name__, 503))
     screens = smsc.screens.get(msisdn) or []
     menu = bool(screens) and screens[-1].op == 2
-    return web.json_response({"answer": answer, "menu": menu})
+    refused = bool(screens) and screens[-1].refused
+    return web.json_response({"answer": answer, "menu": menu, "refused": refused})
 
 
 async def sms(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ ESME_ROK, ESME_RINVCMDID, ESME_RINVBNDSTS, ESME_RALYBND = 0x00, 0x03, 0x04, 0x05
 ESME_RINVPASWD, ESME_RINVSYSID = 0x0E, 0x0F
 ESME_RINVDSTADR, ESME_RTHROTTLED = 0x0B, 0x58
 USSD_SERVICE_OP, ITS_SESSION_INFO, MESSAGE_PAYLOAD = 0x0501, 0x1383, 0x0424
+FLEETPBX_REFUSED = 0x1401  # FleetPBX's vendor-specific parameter: 1, it refused the request
 TON_INTERNATIONAL, TON_NATIONAL = 1, 2
 MAX_SHORT_MESSAGE = 254  # octets of short_message (SMPP 3.4 §5.2.22); longer goes as…
 MAX_PAYLOAD = 0xFFFF  # …message_payload (0x0424, §5.3.2.32), up to 64 KiB
@@ -60,6 +61,10 @@ class ShortMessage:
     @property
     def session_info(self) -> int | None:
         return self._int(ITS_SESSION_INFO)
+
+    @property
+    def refused(self) -> bool:
+        return self._int(FLEETPBX_REFUSED) == 1
 
 
 def encode_text(text: str, data_coding: int | None = None) -> tuple[int, bytes]:

@@ -89,6 +89,7 @@ class Screen:
     op: int
     session_info: int | None
     data_coding: int
+    refused: bool = False  # FleetPBX's REFUSED parameter was set: the service refused it
 
 
 @dataclass(slots=True)
@@ -407,7 +408,9 @@ class SmscSimulator:
             self.protocol_errors.append(
                 f"its_session_info {message.session_info} != {dialogue.session_info}"
             )
-        screen = Screen(message.text, op, message.session_info, message.data_coding)
+        screen = Screen(
+            message.text, op, message.session_info, message.data_coding, message.refused
+        )
         self.screens[key].append(screen)
         dialogue.answer.set_result(screen)
         if op != 2:

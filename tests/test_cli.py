@@ -87,6 +87,15 @@ def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) 
         assert handset.stdout.strip() == "Renvoi immédiat activé vers 01 45 67 89 10."
         menu = _handset(port, "0611000001", "*700#", "0")
         assert menu.stdout.splitlines()[-1] == "Au revoir."
+        url = f"http://127.0.0.1:{port}"
+        refused = subprocess.run(  # a wrong group code: said, and exit 3
+            [FLEETPBX, "handset", "0611000002", "*55*0609182236*0000#", "--url", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode == 3, refused
+        assert "code" in refused.stdout.lower()
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)

@@ -307,3 +307,45 @@ async def test_codes_are_answered_unavailable_until_the_configuration_is_loaded(
     assert (await handler.handle(request)).text == "La base de données est indisponible."
     await directory.load_all()
     assert (await handler.handle(request)).text == "Renvoi immédiat : inactif"
+
+
+async def test_a_refused_code_is_marked_refused_and_a_carried_out_one_is_not(
+    ussd: Ussd,
+) -> None:
+    assert not (await ussd("**21*0145678910#")).refused
+    assert not (await ussd("*#21#")).refused  # an interrogation is answered, not refused
+    wrong_code = await ussd("*55*0609182236*0000#")
+    assert wrong_code.refused and "code" in wrong_code.text.lower()
+    assert (await ussd("**21*0899123456#")).refused  # an 08 destination: a domain refusal
+    assert (await ussd("*999#")).refused  # no such code
+    assert (await ussd("*#21#", line="0699000001")).refused  # not a line of a fleet
+
+
+async def test_the_menus_forwarding_screen_names_each_type_with_its_state(
+    ussd: Ussd, services: Services, world: World, actor: Actor
+) -> None:
+    reply = await ussd("*700#")
+    reply = await ussd("1", op=UssdOp.USSR_CONFIRM)
+    assert reply.text.splitlines() == [
+        "Immédiat : inactif",
+        "Occupation : inactif",
+        "Non-réponse : inactif",
+        "Injoignable : inactif",
+        "1 Tout désactiver",
+        "0 Retour",
+    ]
+    await ussd("0", op=UssdOp.USSR_CONFIRM)
+    line = world.line(0).id
+    await services.forwarding.set(actor, line, ForwardingKind.BUSY, destination="0145678910")
+    await services.forwarding.set(
+        actor, line, ForwardingKind.NO_REPLY, destination="0611000002", active=False
+    )
+    await ussd("*700#")
+    reply = await ussd("1", op=UssdOp.USSR_CONFIRM)
+    assert reply.text.splitlines()[:4] == [
+        "Immédiat : inactif",
+        "Occupation : 01 45 67 89 10",
+        "Non-réponse : inactif",  # registered but off
+        "Injoignable : inactif",
+    ]
+    assert "- :" not in reply.text

@@ -103,7 +103,11 @@ async def test_a_handset_dials_a_feature_code_through_the_smsc_simulator(
     assert await response.json() == {
         "answer": "Renvoi sur occupation activé vers 01 45 67 89 10.",
         "menu": False,
+        "refused": False,
     }
+    wrong = {"from": "0611000002", "text": "*55*0609182236*0000#"}
+    refused = await (await client.post("/sim/ussd", json=wrong)).json()
+    assert refused["refused"] and not refused["menu"], refused
     menu = await (
         await client.post("/sim/ussd", json={"from": "0611000001", "text": "*700#"})
     ).json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from featurecodes.notices import ForwardingNotice, MemberNotice, notices
+from featurecodes.notices import By, ForwardingNotice, MemberNotice, notices
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, ForwardingChange, GroupChange, MemberChange
 from fleet.core.values import Actor, Channel, ForwardingKind, Language
@@ -12,7 +12,7 @@ from tests.test_routing_table import COM, A, B, C, member, n
 
 MANAGER = Actor(name="gestionnaire", channel=Channel.PORTAL, account_id=1)
 API = Actor(name="api", channel=Channel.API, account_id=1)
-USER = Actor(name="0611000002", channel=Channel.USSD)
+USER = Actor(name="0611000002", channel=Channel.USSD, line_id=B.id)
 
 
 def connections(before: tuple[bool, ...], after: tuple[bool, ...]) -> MemberChange:
@@ -54,7 +54,7 @@ def test_members_the_manager_switched_are_told_and_no_one_else() -> None:
 
 def test_the_users_own_changes_send_nothing() -> None:
     events = [
-        ChangeEvent(change=connections((False,), (True,)), actor=USER),
+        ChangeEvent(change=connections((False,), (True,)), actor=replace(USER, line_id=A.id)),
         ChangeEvent(change=busy(RULE), actor=USER),
     ]
     assert notices(events) == []
@@ -88,3 +88,30 @@ def test_notices_are_written_in_the_lines_language() -> None:
 def test_group_settings_send_nothing() -> None:
     renamed = GroupChange(fleet_id=1, group_id=COM.id, before=COM, after=replace(COM, name="X"))
     assert notices([ChangeEvent(change=renamed, actor=MANAGER)]) == []
+
+
+def test_the_notice_follows_who_acted_not_the_channel() -> None:
+    employee = Actor(name="salarie", channel=Channel.PORTAL, account_id=7, line_id=A.id)
+    handset_a = Actor(name="0611000001", channel=Channel.USSD, line_id=A.id)
+    change = connections((False, False), (True, True))  # A and B connected
+    assert notices([ChangeEvent(change=change, actor=employee)]) == [
+        MemberNotice(line_id=B.id, group="Com", connected=True, by=By.ADMIN_CODE)
+    ], "A's own switch is not told; B's, made by A's user, is"
+    assert notices([ChangeEvent(change=change, actor=handset_a)]) == [
+        MemberNotice(line_id=B.id, group="Com", connected=True, by=By.ADMIN_CODE)
+    ]
+    own_forwarding = replace(RULE, line_id=A.id)
+    forwarding = ForwardingChange(
+        fleet_id=1, line_id=A.id, kind=ForwardingKind.BUSY, before=None, after=own_forwarding
+    )
+    assert notices([ChangeEvent(change=forwarding, actor=employee)]) == []
+    system = Actor.system()
+    assert notices([ChangeEvent(change=change, actor=system)]) == []
+
+
+def test_a_member_switched_with_the_admin_code_is_told_so() -> None:
+    notice = MemberNotice(line_id=B.id, group="Com", connected=False, by=By.ADMIN_CODE)
+    assert notice.text(Language.FR) == (
+        "Vous avez été déconnecté du groupe Com avec son code administratif."
+    )
+    assert "administrative code" in notice.text(Language.EN)

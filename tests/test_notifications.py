@@ -181,3 +181,27 @@ async def test_nothing_is_lost_across_an_smsc_outage_and_a_restart(
     assert [s.msisdn for s in smsc.inbox] == [n("0611000001"), n("0611000002")]
     assert await services.outbox.count_pending() == 0
     assert await restarted.flush() == 0  # sent once only
+
+
+async def test_a_forwarding_set_again_unchanged_is_no_change_at_all(
+    services: Services, world: World, smsc: FakeSmsc, notifier: Notifier
+) -> None:
+    heard: list[ChangeEvent] = []
+
+    async def hear(events: Sequence[ChangeEvent]) -> None:
+        heard.extend(events)
+
+    services.changes.subscribe(hear)
+    line = world.line(0).id
+    for _ in range(3):  # the portal, the API, USSD: all save through the same call
+        rule = await services.forwarding.set(
+            MANAGER, line, ForwardingKind.NO_REPLY, destination="0145678910", no_reply_timer=25
+        )
+    assert rule.active and rule.no_reply_timer == 25
+    await notifier.settled()
+    assert len(smsc.inbox) == 1 and len(heard) == 1
+    await services.forwarding.set(
+        MANAGER, line, ForwardingKind.NO_REPLY, destination="0145678910", no_reply_timer=30
+    )
+    await notifier.settled()
+    assert len(smsc.inbox) == 2 and len(heard) == 2

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.app import SERVICES
 from fleet.core import model
-from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel, ForwardingKind
+from fleet.core.values import (
+    Actor,
+    CallEventKind,
+    CallOutcome,
+    Channel,
+    ForwardingKind,
+    SessionCase,
+)
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from tests.conftest import dump
@@ -176,7 +183,7 @@ async def test_an_employee_sees_its_own_call_log_only(site: Site) -> None:
     await record_calls(site)
     await sign_in(site.client, "salarie")
     page = await text(await site.client.get("/portal/me"))
-    assert "Journal des appels" in page and "2 appel(s)" in page
+    assert "Journal des appels" in page and "2 appel(s)" in page and "<th>Visite</th>" in page
     assert "06 99 00 00 01" in page and "06 11 00 00 04" not in page
     assert (await site.client.get(f"{line_url(site)}")).status == 403
 
@@ -259,3 +266,52 @@ async def test_a_caller_who_hid_its_number_stays_hidden_in_the_callees_call_log(
     assert "Numéro masqué" in page and "06 11 00 00 02" not in page
     english = await text(await site.client.get("/portal/me", params={"lang": "en"}))
     assert "Hidden number" in english
+
+
+async def test_the_call_log_shows_each_visit_and_its_network_ids_only_when_recorded(
+    site: Site,
+) -> None:
+    await record_calls(site)  # simulated-network calls: terminating, no network ids
+    await services_of(site).calls.save(
+        model.CallRecord(
+            call_id="sip-orig-1",
+            fleet_id=site.world.fleet.id,
+            caller="+33611000001",
+            called="+33611000003",
+            offered_at=START + timedelta(minutes=9),
+            outcome=CallOutcome.NO_ANSWER,
+            session_case=SessionCase.ORIGINATING,
+            correlation_id="icid-7f3a",
+            caller_network_id="a84b4c76e66710@pc33.example.net",
+            callee_network_id="<b-leg&1>@fleetpbx",
+        )
+    )
+    await sign_in(site.client)
+    page = await text(await site.client.get(line_url(site)))
+    assert "<th>Visite</th><th>Identifiants réseau</th>" in page
+    assert page.count("<td>arrivée (appelé)</td>\n<td></td>") == 2  # the simulated calls
+    assert page.count("<details") == 1
+    sip_row = page[page.index("sans réponse") : page.index("</details>")]
+    assert "départ (appelant)" in sip_row
+    assert "Corrélation (ICID)</dt><dd><code>icid-7f3a</code>" in sip_row
+    assert "a84b4c76e66710@pc33.example.net" in sip_row
+    assert "<b-leg&1>@fleetpbx" in sip_row
+    raw = await (await site.client.get(line_url(site))).text()
+    assert "&lt;b-leg&amp;1&gt;@fleetpbx" in raw  # escaped, not markup
+    english = await text(await site.client.get(line_url(site), params={"lang": "en"}))
+    assert "originating (caller)" in english and "Caller's leg Call-ID" in english
+    await services_of(site).calls.save(
+        model.CallRecord(
+            call_id="sip-term-2",
+            fleet_id=site.world.fleet.id,
+            caller="+33699000009",
+            called="+33611000001",
+            offered_at=START + timedelta(minutes=10),
+            outcome=CallOutcome.BUSY,
+            caller_network_id="only-the-caller@core",
+        )
+    )
+    page = await text(await site.client.get(line_url(site)))
+    assert page.count("<details") == 2
+    assert "only-the-caller@core" in page
+    assert page.count("Corrélation (ICID)") == 1  # shown only where recorded

@@ -296,7 +296,7 @@ class UssdGateway:
         text: str = message.short_message or message.message_payload
         msisdn = self.msisdn(source)
         log = self._log.bind(source=source.number, op=op.name, session=session)
-        reply = UssdReply(self._error_text)
+        reply = UssdReply(self._error_text, refused=True)
         if msisdn is None:
             log.warning("ussd_unknown_msisdn")
         else:
@@ -321,7 +321,7 @@ class UssdGateway:
             log.warning(
                 "ussd_answer_too_long", length=septets or len(text), gsm7=septets is not None
             )
-        params = ussd_params(int(reply.op), session)
+        params = ussd_params(int(reply.op), session, refused=reply.refused)
         link = self._link
         try:
             if link is None:

@@ -38,7 +38,11 @@ from aiosmpplib import (
 
 USSD_SERVICE_OP = 0x0501
 ITS_SESSION_INFO = 0x1383
-INT_TLV_WIDTH: dict[int, int] = {USSD_SERVICE_OP: 1, ITS_SESSION_INFO: 2}
+# FleetPBX's own optional parameter (SMPP 3.4 §5.3.2: 0x1400-0x3FFF are vendor-specific; an
+# SMSC that does not know it ignores it): 1 on a USSD answer when the service refused what was
+# dialled, so that a client (the demo's `fleetpbx handset`) can tell a refusal from a success
+REFUSED = 0x1401
+INT_TLV_WIDTH: dict[int, int] = {USSD_SERVICE_OP: 1, ITS_SESSION_INFO: 2, REFUSED: 1}
 
 _S = SmppCommandStatus
 _HEADER = struct.Struct("!IIII")
@@ -106,11 +110,16 @@ class IntParam(OptionalParam):  # type: ignore[misc]
         return _TLV_HEADER.pack(self.tag, width) + value.to_bytes(width, "big")
 
 
-def ussd_params(service_op: int, session_info: int | None = None) -> list[OptionalParam]:
-    """The optional parameters of a USSD ``submit_sm``: op, then the session when known."""
+def ussd_params(
+    service_op: int, session_info: int | None = None, *, refused: bool = False
+) -> list[OptionalParam]:
+    """The optional parameters of a USSD ``submit_sm``: op, then the session when known,
+    then :data:`REFUSED` when the service refused the request."""
     params: list[OptionalParam] = [IntParam(USSD_SERVICE_OP, service_op)]
     if session_info is not None:
         params.append(IntParam(ITS_SESSION_INFO, session_info))
+    if refused:
+        params.append(IntParam(REFUSED, 1))
     return params
 
 

@@ -6,111 +6,13 @@ Domain errors carry no transport status (HTTP, SMPP, SIP). Each edge translates
 
 from __future__ import annotations
 
-from enum import Enum, StrEnum
 from typing import Any
 
+from fleet.core.entities import entity_names
+from fleet.core.error_codes import ErrorCode, ErrorKind
 from fleet.core.values import Language
 
-
-class ErrorKind(Enum):
-    INVALID = "invalid"  # the request breaks a rule; nothing was written
-    NOT_FOUND = "not_found"
-    CONFLICT = "conflict"  # clashes with existing data (unique number, membership...)
-    FORBIDDEN = "forbidden"  # the actor may not do this
-    UNAVAILABLE = "unavailable"  # a dependency (database) is down
-
-
-class ErrorCode(StrEnum):
-    # numbering (§3)
-    NUMBER_REQUIRED = "number_required"
-    NUMBER_INVALID = "number_invalid"
-    NUMBER_SHORT_NOT_ALLOWED = "number_short_not_allowed"
-    NUMBER_INTERNATIONAL_NOT_ALLOWED = "number_international_not_allowed"
-    NUMBER_SPECIAL_NOT_ALLOWED = "number_special_not_allowed"
-    NUMBER_PREFIX_NOT_ALLOWED = "number_prefix_not_allowed"
-    NUMBER_NOT_MOBILE = "number_not_mobile"
-    NUMBER_NOT_FIXED = "number_not_fixed"
-    NUMBER_IN_USE = "number_in_use"
-    NUMBER_NOT_IN_VPN = "number_not_in_vpn"
-    SHORT_NUMBER_INVALID = "short_number_invalid"
-    SHORT_NUMBER_IN_USE = "short_number_in_use"
-    # fleet
-    FLEET_NAME_INVALID = "fleet_name_invalid"
-    CURSOR_INVALID = "cursor_invalid"  # a page cursor (lines page, API) not one we gave
-    SHORT_NUMBER_LENGTH_INVALID = "short_number_length_invalid"
-    SHORT_NUMBER_LENGTH_LOCKED = "short_number_length_locked"
-    TIMEZONE_INVALID = "timezone_invalid"
-    LANGUAGE_INVALID = "language_invalid"
-    # lines
-    EMPLOYEE_NAME_INVALID = "employee_name_invalid"
-    EMAIL_INVALID = "email_invalid"
-    LABEL_INVALID = "label_invalid"
-    TRUNK_NAME_INVALID = "trunk_name_invalid"
-    PABX_OPTION_REQUIRED = "pabx_option_required"
-    LINE_IN_GROUPS = "line_in_groups"
-    LINE_IS_GROUP_NUMBER = "line_is_group_number"
-    SETTING_VALUE_INVALID = "setting_value_invalid"
-    # forwarding (§4)
-    FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
-    FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
-    FORWARDING_TO_SELF = "forwarding_to_self"
-    NO_REPLY_TIMER_INVALID = "no_reply_timer_invalid"
-    NO_REPLY_TIMER_NOT_APPLICABLE = "no_reply_timer_not_applicable"
-    # incoming-call list
-    LIST_TOO_LONG = "list_too_long"
-    LIST_EMPTY = "list_empty"
-    LIST_DUPLICATE_ENTRY = "list_duplicate_entry"
-    LIST_MODE_INVALID = "list_mode_invalid"
-    RING_TIME_INVALID = "ring_time_invalid"
-    # call groups (§5)
-    GROUP_NAME_INVALID = "group_name_invalid"
-    GROUP_NAME_IN_USE = "group_name_in_use"
-    GROUP_CODE_INVALID = "group_code_invalid"
-    GROUP_CODES_IDENTICAL = "group_codes_identical"
-    GROUP_QUEUE_INVALID = "group_queue_invalid"
-    GROUP_SWITCHOVER_DELAY_INVALID = "group_switchover_delay_invalid"
-    GROUP_INTERCALL_DELAY_INVALID = "group_intercall_delay_invalid"
-    GROUP_MAX_WAIT_INVALID = "group_max_wait_invalid"
-    GROUP_DISTRIBUTION_INVALID = "group_distribution_invalid"
-    GROUP_NO_ANSWER_INVALID = "group_no_answer_invalid"
-    GROUP_NO_ANSWER_SELF = "group_no_answer_self"
-    GROUP_FULL = "group_full"
-    GROUP_MEMBER_DUPLICATE = "group_member_duplicate"
-    GROUP_MEMBER_OTHER_FLEET = "group_member_other_fleet"
-    GROUP_NUMBER_NOT_MEMBER = "group_number_not_member"
-    GROUP_NUMBER_MEMBER_REQUIRED = "group_number_member_required"
-    GROUP_IS_OVERFLOW_TARGET = "group_is_overflow_target"
-    NOT_A_MEMBER = "not_a_member"
-    CODE_WRONG = "code_wrong"
-    CODE_LOCKED = "code_locked"
-    # accounts
-    LOGIN_INVALID = "login_invalid"
-    LOGIN_IN_USE = "login_in_use"
-    PASSWORD_TOO_WEAK = "password_too_weak"
-    PASSWORD_WRONG = "password_wrong"
-    ACCOUNT_LOCKED = "account_locked"
-    LOGIN_THROTTLED = "login_throttled"
-    LOGIN_BUSY = "login_busy"
-    ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
-    ACCOUNT_LINE_REQUIRED = "account_line_required"
-    # SIP trunks (DESIGN §8)
-    TRUNK_UNKNOWN = "trunk_unknown"
-    TRUNK_IN_USE = "trunk_in_use"
-    TRUNK_NAME_IN_USE = "trunk_name_in_use"
-    TRUNK_HOST_INVALID = "trunk_host_invalid"
-    TRUNK_HOST_REQUIRED = "trunk_host_required"
-    TRUNK_PORT_INVALID = "trunk_port_invalid"
-    TRUNK_CREDENTIALS_REQUIRED = "trunk_credentials_required"
-    TRUNK_REALM_REQUIRED = "trunk_realm_required"
-    TRUNK_USERNAME_INVALID = "trunk_username_invalid"
-    TRUNK_USERNAME_IN_USE = "trunk_username_in_use"
-    TRUNK_SECRET_INVALID = "trunk_secret_invalid"
-    TRUNK_SECRET_KEY_MISSING = "trunk_secret_key_missing"
-    TRUNK_VALUE_INVALID = "trunk_value_invalid"
-    # generic
-    NOT_FOUND = "not_found"
-    CONFLICT = "conflict"
-    DATABASE_UNAVAILABLE = "database_unavailable"
+__all__ = ["DomainError", "ErrorCode", "ErrorKind", "catalogue", "not_found"]
 
 
 _E = ErrorKind
@@ -507,8 +409,8 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     ),
     ErrorCode.NOT_FOUND: (
         _E.NOT_FOUND,
-        "{entity} introuvable : {key}.",
-        "{entity} not found: {key}.",
+        "{entity_fr} introuvable : {key}.",
+        "{entity_en} not found: {key}.",
     ),
     ErrorCode.CONFLICT: (
         _E.CONFLICT,
@@ -545,8 +447,10 @@ class DomainError(Exception):
         return f"DomainError({self.code.value!r}, field={self.field!r}, params={self.params!r})"
 
 
-def not_found(entity: str, key: object) -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, entity=entity, key=key)
+def not_found(entity: str, key: object, *, field: str | None = None) -> DomainError:
+    """``entity`` (``line``, ``call_group``…) not found by ``key``: named in each language."""
+    names = entity_names(entity)
+    return DomainError(ErrorCode.NOT_FOUND, field=field, entity=entity, key=key, **names)
 
 
 def catalogue() -> dict[ErrorCode, tuple[ErrorKind, str, str]]:

@@ -109,11 +109,15 @@ class CallEventKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change and through which channel (for the audit journal)."""
+    """Who makes a change and through which channel (for the audit journal). ``line_id`` is
+    set when a line's own user acts — an employee in the user portal, a handset by USSD — and
+    names that line (a manager, even acting as a line, leaves it None): the SMS a change sends
+    follow who acted, not the channel (``featurecodes.notices``)."""
 
     name: str
     channel: Channel
     account_id: int | None = None
+    line_id: int | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

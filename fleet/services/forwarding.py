@@ -34,6 +34,8 @@ class ForwardingService(Service):
         no_reply_timer: int | None = None,
     ) -> model.Forwarding:
         """Register a destination (and timer) for a forwarding type; activate it or not.
+        The same rule saved again changes nothing: no journal entry, no change announced (so
+        no SMS).
 
         Two changes creating the same rule at once (a portal and the API, two managers) both
         land: the one whose INSERT meets the other's row is done again, as an update."""
@@ -60,6 +62,12 @@ class ForwardingService(Service):
             if target.value == line.msisdn:
                 raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
             before = views.forwarding(row) if row else None
+            if row is not None and (row.destination, row.active, row.no_reply_timer) == (
+                target.value,
+                bool(active),
+                timer,
+            ):
+                return views.forwarding(row)  # saved unchanged: no journal entry, no notice
             if row is None:
                 row = ForwardingRow(line_id=line_id, kind=fkind)
                 session.add(row)

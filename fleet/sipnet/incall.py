@@ -24,7 +24,9 @@ simulated network tells it a key was pressed (``engine.incall``):
   retrieves it (a transfer needs the held call).
 
 Where the handset is (abroad, white zone: a transfer refused) comes from the requests'
-P-Access-Network-Info (:mod:`.whereabouts`)."""
+P-Access-Network-Info (:mod:`.whereabouts`): the REFER's or INFO's own, else the latest of
+that dialog's earlier requests (INFO, REFER, re-INVITE, UPDATE), read when the transfer is
+asked."""
 
 from __future__ import annotations
 
@@ -104,10 +106,14 @@ class InCallKeys:
             return self._refer(dialog, request)
         return 489  # RFC 6665: NOTIFY for no subscription of ours
 
-    def offered(self, dialog: Dialog, body: bytes) -> None:
-        """A re-INVITE or UPDATE with ``body`` from ``dialog``'s side is being relayed."""
+    def offered(self, dialog: Dialog, request: Request, *, relayed: bool) -> None:
+        """A re-INVITE or UPDATE from ``dialog``'s side came (``relayed``: it is being relayed
+        to the other leg): its P-Access-Network-Info, if any, is where that handset is now
+        (the next transfer asked from it is decided there); its SDP holds or retrieves."""
+        self.whereabouts.note(dialog.id, request)
         leg_id = self._leg_of(dialog.id)
-        if leg_id is None or not body:
+        body = request.body
+        if not relayed or leg_id is None or not body:
             return
         if holds(body):
             self._engine().incall.hold(leg_id)

@@ -363,8 +363,7 @@ class SipNetwork:
         if request.method == "PRACK":
             return self.early_offers.prack(dialog, request)
         outcome = self.relay(dialog, request)
-        if outcome is DEFER:
-            self.keys.offered(dialog, request.body)
+        self.keys.offered(dialog, request, relayed=outcome is DEFER)
         return outcome
 
     def _bridge_failed(self, event: BridgeFailed) -> None:

@@ -3,21 +3,25 @@ read from P-Access-Network-Info (3GPP TS 24.229 §7.2A.4, RFC 7315): ``access-ty
 access-info)``, several values by commas or lines, e.g.
 ``3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=208011234ABCDEF01; network-provided``.
 
-The cell is the ``utran-cell-id-3gpp`` (UTRAN, E-UTRAN: MCC, MNC, LAC or TAC, cell id) or the
-``cgi-3gpp`` (GERAN: MCC, MNC, LAC, CI) of the value the network provided (``network-provided``,
-added by the P-CSCF: the handset's own value could be anything) if there is one, else of the
-first value naming a cell. Its first three digits are the mobile country code:
+The cell (:mod:`.cells`: GERAN's ``cgi-3gpp``, UTRAN's, E-UTRAN's and 5G NR's
+``utran-cell-id-3gpp``, each of its radio's shape) is the one of the value the network provided
+(``network-provided``, added by the P-CSCF: the handset's own value could be anything) if there
+is one, else of the first value naming a cell. Its first three digits are the mobile country
+code:
 
 - another country's code than ``home_mcc`` (setting ``sip_home_mcc``, 208 for France) →
   :attr:`Location.ABROAD`;
-- a cell id starting with one of ``white_zone_cells`` (setting ``sip_white_zone_cells``, hex
-  digits compared without case; none by default: SIP says nothing else of a white zone) →
+- a cell one of ``white_zone_cells`` covers (setting ``sip_white_zone_cells``: cell-id
+  prefixes in hex digits, compared without case, each for any radio or, written
+  ``nr:20801…``, for one; none by default: SIP says nothing else of a white zone) →
   :attr:`Location.WHITE_ZONE`;
 - otherwise, and when no cell is given (no header, a non-3GPP access such as ``IEEE-802.11``,
   an unreadable value) → :attr:`Location.HOME`, as on the simulated network.
 
-:class:`Whereabouts` also remembers the last cell each dialog's requests told (a REFER after an
-INFO, a REFER without the header)."""
+:class:`Whereabouts` remembers the last cell each dialog's requests told — a REFER or INFO, and
+the re-INVITEs and UPDATEs relayed from that side (:meth:`Whereabouts.note`) — so that each
+in-call decision (a transfer asked later, without the header) takes where the handset was
+last seen."""
 
 from __future__ import annotations
 
@@ -29,55 +33,44 @@ from fleet.sip.dialog import DialogId
 from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request
 from fleet.sip.values import split_list
+from fleet.sipnet.cells import CELL_PARAMETERS, Cell, cell, white_zone
 
 HEADER = "P-Access-Network-Info"
-CELL_PARAMETERS = ("utran-cell-id-3gpp", "cgi-3gpp")
 NETWORK_PROVIDED = "network-provided"
 MCC = re.compile(r"^[0-9]{3}$")
-CELL = re.compile(r"^[0-9]{5,6}[0-9A-Fa-f]+$")  # MCC, MNC (2 or 3 digits), area and cell
 HOME_MCC = "208"
 
 
-def _parameters(value: str) -> tuple[str | None, bool]:
-    """One access-net-spec's cell id (or None) and whether the network provided it."""
-    cell, provided = None, False
-    for part in value.split(";")[1:]:
+def _parameters(value: str) -> tuple[Cell | None, bool]:
+    """One access-net-spec's cell (or None) and whether the network provided it."""
+    access_type, *parts = value.split(";")
+    found, provided = None, False
+    for part in parts:
         name, _, raw = part.partition("=")
         name = name.strip().lower()
         if name == NETWORK_PROVIDED:
             provided = True
-        elif name in CELL_PARAMETERS and cell is None:
-            text = raw.strip().strip('"')
-            cell = text if CELL.match(text) else None
-    return cell, provided
+        elif name in CELL_PARAMETERS and found is None:
+            found = cell(access_type, name, raw)
+    return found, provided
 
 
-def cell_of(request: Request) -> str | None:
+def cell_of(request: Request) -> Cell | None:
     """The cell ``request``'s P-Access-Network-Info names (the network's first), or None."""
-    found: list[tuple[str, bool]] = []
+    found: list[tuple[Cell, bool]] = []
     for line in request.headers.get_all(HEADER):
         try:
             values = split_list(line, HEADER)
         except SipParseError:
             continue
         for value in values:
-            cell, provided = _parameters(value)
-            if cell is not None:
-                found.append((cell, provided))
-    provided_cells = [cell for cell, provided in found if provided]
+            named, provided = _parameters(value)
+            if named is not None:
+                found.append((named, provided))
+    provided_cells = [named for named, provided in found if provided]
     if provided_cells:
         return provided_cells[0]
     return found[0][0] if found else None
-
-
-def _white_cells(cells: Iterable[str]) -> tuple[str, ...]:
-    out = []
-    for cell in cells:
-        text = cell.strip()
-        if not text or not re.fullmatch(r"[0-9A-Fa-f]+", text):
-            raise ValueError(f"white zone cell prefix {cell!r}: hex digits expected")
-        out.append(text.lower())
-    return tuple(out)
 
 
 class Whereabouts:
@@ -87,26 +80,31 @@ class Whereabouts:
         if not MCC.match(home_mcc):
             raise ValueError(f"home mobile country code {home_mcc!r}: three digits expected")
         self.home_mcc = home_mcc
-        self.white_zone_cells = _white_cells(white_zone_cells)
-        self._cells: dict[DialogId, str] = {}
+        self.white_zone_cells = white_zone(white_zone_cells)
+        self._cells: dict[DialogId, Cell] = {}
 
     def __len__(self) -> int:
         return len(self._cells)
 
-    def location(self, cell: str | None) -> Location:
-        if cell is None:
+    def location(self, where: Cell | None) -> Location:
+        if where is None:
             return Location.HOME
-        if cell[:3] != self.home_mcc:
+        if where.mcc != self.home_mcc:
             return Location.ABROAD
-        if cell.lower().startswith(self.white_zone_cells):
+        if any(zone.covers(where) for zone in self.white_zone_cells):
             return Location.WHITE_ZONE
         return Location.HOME
 
+    def note(self, dialog: DialogId, request: Request) -> None:
+        """Keep the cell ``request`` (any request of ``dialog``'s side: re-INVITE, UPDATE,
+        INFO, REFER) names, if it names one, as where that handset is now."""
+        named = cell_of(request)
+        if named is not None:
+            self._cells[dialog] = named
+
     def of(self, dialog: DialogId, request: Request) -> Location:
         """Where ``request``'s handset is: its own header, else the last one of ``dialog``."""
-        cell = cell_of(request)
-        if cell is not None:
-            self._cells[dialog] = cell
+        self.note(dialog, request)
         return self.location(self._cells.get(dialog))
 
     def forget(self, dialog: DialogId) -> None:

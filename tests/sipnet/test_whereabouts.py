@@ -13,6 +13,7 @@ from fleet.config import ConfigError, load_settings
 from fleet.core.calls.events import Announcement
 from fleet.core.calls.incall import Location
 from fleet.sip.message import Request, parse_message
+from fleet.sipnet.cells import Cell, Radio
 from fleet.sipnet.network import SipNetwork
 from fleet.sipnet.whereabouts import Whereabouts, cell_of
 from tests.sipnet.incall_support import C, Scene, ended, held_and_second_call
@@ -21,6 +22,10 @@ from tests.sipnet.support import HANDSETS, core
 HOME_CELL = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2080100a1b2c3d4e"
 SPAIN = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2140700a1b2c3d4e"
 WHITE_ZONE = "2080100a1"
+
+
+def LTE(cell_id: str) -> Cell:
+    return Cell(Radio.E_UTRAN, cell_id)
 
 
 @dataclass
@@ -109,29 +114,32 @@ def request(*access: str) -> Request:
 @pytest.mark.parametrize(
     ("access", "cell"),
     [
-        ((HOME_CELL,), "2080100a1b2c3d4e"),
-        (("3GPP-GERAN; cgi-3gpp=2140712340567",), "2140712340567"),
-        (('3GPP-UTRAN-FDD; utran-cell-id-3gpp="20810ABCD0123456"',), "20810ABCD0123456"),
-        ((f"{HOME_CELL}, {SPAIN}; network-provided",), "2140700a1b2c3d4e"),
-        ((HOME_CELL, f"{SPAIN};network-provided"), "2140700a1b2c3d4e"),
+        ((HOME_CELL,), LTE("2080100a1b2c3d4e")),
+        (("3GPP-GERAN; cgi-3gpp=2140712340567",), Cell(Radio.GERAN, "2140712340567")),
+        (
+            ('3GPP-UTRAN-FDD; utran-cell-id-3gpp="20810ABCD0123456"',),
+            Cell(Radio.UTRAN, "20810abcd0123456"),
+        ),
+        ((f"{HOME_CELL}, {SPAIN}; network-provided",), LTE("2140700a1b2c3d4e")),
+        ((HOME_CELL, f"{SPAIN};network-provided"), LTE("2140700a1b2c3d4e")),
         (("IEEE-802.11; i-wlan-node-id=ffeeddccbbaa",), None),
         (("3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=abroad",), None),
         ((), None),
     ],
 )
 def test_the_cell_is_the_networks_one_first_and_nothing_without_a_3gpp_cell(
-    access: tuple[str, ...], cell: str | None
+    access: tuple[str, ...], cell: Cell | None
 ) -> None:
     assert cell_of(request(*access)) == cell
 
 
 def test_a_cell_of_another_country_is_abroad_and_no_cell_is_home() -> None:
-    where = Whereabouts(home_mcc="208", white_zone_cells=["20801a"])
-    assert where.location("2140700a1b2c3d4e") is Location.ABROAD
-    assert where.location("20801A1234") is Location.WHITE_ZONE
-    assert where.location("2080200a1b2c3d4e") is Location.HOME
+    where = Whereabouts(home_mcc="208", white_zone_cells=["20801A"])
+    assert where.location(LTE("2140700a1b2c3d4e")) is Location.ABROAD
+    assert where.location(LTE("20801a1234b2c3d4e")) is Location.WHITE_ZONE
+    assert where.location(LTE("2080200a1b2c3d4e")) is Location.HOME
     assert where.location(None) is Location.HOME
-    assert Whereabouts(home_mcc="214").location("2140700a1b2c3d4e") is Location.HOME
+    assert Whereabouts(home_mcc="214").location(LTE("2140700a1b2c3d4e")) is Location.HOME
 
 
 def test_settings_take_the_home_country_code_and_white_zone_cells_and_refuse_bad_ones() -> None:
@@ -174,6 +182,6 @@ async def test_the_service_reads_where_handsets_are_with_its_settings() -> None:
         where = sip_side(settings, stack).whereabouts
     finally:
         await stack.stop()
-    assert where.location("2140700a1b2c3d4e") is Location.WHITE_ZONE
-    assert where.location("2140800a1b2c3d4e") is Location.HOME
-    assert where.location("2080100a1b2c3d4e") is Location.ABROAD
+    assert where.location(LTE("2140700a1b2c3d4e")) is Location.WHITE_ZONE
+    assert where.location(LTE("2140800a1b2c3d4e")) is Location.HOME
+    assert where.location(LTE("2080100a1b2c3d4e")) is Location.ABROAD
