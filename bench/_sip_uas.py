@@ -1,7 +1,7 @@
 """The UAS that ``sip_stack.py`` calls, in a process of its own (its CPU time is its own, SIPp's
 is not in it): a :class:`fleet.sip.stack.SipStack` on 127.0.0.1 whose transaction user is the
 UA core (:class:`fleet.sip.ua_core.UserAgent`) behind the overload guard
-(:class:`fleet.sip.overload.GuardedUser`). Each new INVITE is answered 200 with a small SDP at
+(:class:`fleet.sip.overload_user.GuardedUser`). Each new INVITE is answered 200 with a small SDP at
 once; the caller's ACK confirms the call, its BYE ends it (the UA core answers 200). Past the
 guard's limits new INVITEs get 503 with Retry-After: statelessly while the guard sheds (the
 stack screens each request ahead of the layer below, :mod:`fleet.sip.overload_stateless`), and

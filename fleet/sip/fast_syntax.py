@@ -93,12 +93,12 @@ _LIST_CHECKS = (
 _REQUEST_LIST_CHECKS = (*_LIST_CHECKS, ("route", _NAME_ADDR_LINE.fullmatch))
 
 
-def _all(pattern: re.Pattern[str], lines: list[str] | None) -> bool:
+def _all(pattern: re.Pattern[str], lines: tuple[str, ...] | None) -> bool:
     return lines is None or None not in map(pattern.fullmatch, lines)
 
 
 def _header_facts(
-    index: dict[str, list[str]], checks: tuple[tuple[str, Callable[[str], object]], ...]
+    index: dict[str, tuple[str, ...]], checks: tuple[tuple[str, Callable[[str], object]], ...]
 ) -> tuple[str, int | None] | None:
     """(CSeq method, Max-Forwards) when every value checked is in the subset (To, From, CSeq and
     Via present, the single ones once: checked before), None to take the full parsers."""
@@ -157,7 +157,7 @@ def mime(message: Message) -> str | None:
 
 def accept_ranges(message: Message) -> list[tuple[str, str]]:
     """The Accept ranges as ``(type, subtype)``, lower-cased (empty values skipped)."""
-    lines = message.headers._index.get("accept", [])
+    lines = message.headers._index.get("accept", ())
     if len(lines) == 1 and _MEDIA_TYPE.fullmatch(lines[0]) is not None:
         kind, _, sub = lines[0].lower().partition("/")
         return [(kind, sub)]

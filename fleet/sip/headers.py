@@ -184,19 +184,23 @@ class Headers:
     quotes and ``<>``) across all their lines.
 
     Typed values parsed from the lines (``message.via`` …) are kept by :meth:`cached` until
-    a line of their header changes: ``add``, ``set`` and ``remove`` forget those."""
+    a line of their header changes: ``add``, ``set`` and ``remove`` forget those.
+
+    The index holds each header's values as a tuple, not a list: a tuple of strings is one
+    object the garbage collector stops tracking, where a list stays tracked, and a message has
+    ten or more headers; thousands of messages are kept alive by calls in progress."""
 
     __slots__ = ("_index", "_items", "_typed")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = []
-        self._index: dict[str, list[str]] = {}
+        self._index: dict[str, tuple[str, ...]] = {}
         self._typed: dict[str, object] = {}
         for name, value in items:
             self.add(name, value)
 
     @classmethod
-    def _trusted(cls, items: list[tuple[str, str]], index: dict[str, list[str]]) -> Headers:
+    def _trusted(cls, items: list[tuple[str, str]], index: dict[str, tuple[str, ...]]) -> Headers:
         headers = cls.__new__(cls)
         headers._items = items
         headers._index = index
@@ -234,7 +238,8 @@ class Headers:
         key = name.lower()
         self._forget(key)
         self._items.append((name, value))
-        self._index.setdefault(key, []).append(value)
+        index = self._index
+        index[key] = (*index.get(key, ()), value)
 
     def get(self, name: str) -> str | None:
         """The first value of ``name`` (any spelling, compact form included)."""
@@ -279,7 +284,30 @@ class Headers:
             else:
                 items.append(item)
         self._items = items
-        self._index[key] = [value]
+        self._index[key] = (value,)
+
+    def with_first_line(self, name: str, value: str) -> Headers | None:
+        """A copy with ``value`` in place of the first line of ``name``: the other lines, their
+        order and the typed values of the other headers kept (not re-read line by line: a
+        request's top Via is rewritten this way on every send and every receipt). None when
+        there is no such line. This object is left as it is."""
+        key = _key(name)
+        lines = self._index.get(key)
+        if not lines:
+            return None
+        items = self._items.copy()
+        for at, (line_name, _) in enumerate(items):
+            if line_name.lower() == key:
+                items[at] = (line_name, value)
+                break
+        index = self._index.copy()
+        index[key] = (value, *lines[1:])
+        copy = Headers._trusted(items, index)
+        typed = self._typed
+        if typed:
+            copy._typed = typed.copy()
+            copy._forget(key)
+        return copy
 
     def remove(self, name: str) -> None:
         key = _key(name)

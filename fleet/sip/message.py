@@ -267,7 +267,7 @@ def _any_head(data: bytes, start: int) -> tuple[list[str], int]:
 
 def _headers(lines: list[str]) -> Headers:
     items: list[tuple[str, str]] = []
-    index: dict[str, list[str]] = {}
+    index: dict[str, tuple[str, ...]] = {}
     names = _NAMES
     lines_iter = iter(lines)
     next(lines_iter)  # the start-line
@@ -286,14 +286,11 @@ def _headers(lines: list[str]) -> Headers:
         value = value.strip()
         items.append((canonical, value))
         same = index.get(key)
-        if same is None:
-            index[key] = [value]
-        else:
-            same.append(value)
+        index[key] = (value,) if same is None else (*same, value)
     return Headers._trusted(items, index)
 
 
-def _unfold(line: str, items: list[tuple[str, str]], index: dict[str, list[str]]) -> None:
+def _unfold(line: str, items: list[tuple[str, str]], index: dict[str, tuple[str, ...]]) -> None:
     if not items:
         raise SipParseError("Continuation line before any header")
     extra = line.strip()
@@ -302,7 +299,8 @@ def _unfold(line: str, items: list[tuple[str, str]], index: dict[str, list[str]]
     name, value = items[-1]
     value = f"{value} {extra}" if value else extra
     items[-1] = (name, value)
-    index[name.lower()][-1] = value
+    key = name.lower()
+    index[key] = (*index[key][:-1], value)
 
 
 def _known_name(name: str, colon: str) -> tuple[str, str]:

@@ -20,23 +20,21 @@ def response_for(request: Request, status: int, reason: str, to_tag: str | None 
     Timestamp echoed for a 100 — built from the request's lines directly."""
     index = request.headers._index
     items: list[tuple[str, str]] = []
-    copied: dict[str, list[str]] = {}
+    copied: dict[str, tuple[str, ...]] = {}
     to_changed = False
     for name, key in _COPIED:
         values = index.get(key)
         if not values:
             continue
         if key == "to" and to_tag is not None:
-            values = [_tagged(value, to_tag) for value in values]
+            values = tuple([_tagged(value, to_tag) for value in values])
             to_changed = values != index[key]
-        else:
-            values = list(values)
         copied[key] = values
         items.extend([(name, value) for value in values])
     if status == 100:
         stamps = index.get("timestamp")
         if stamps:
-            copied["timestamp"] = list(stamps)
+            copied["timestamp"] = stamps
             items.extend([("Timestamp", value) for value in stamps])
     headers = Headers._trusted(items, copied)
     kept = request.headers._typed

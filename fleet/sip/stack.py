@@ -5,15 +5,17 @@ it, a transaction user (TU) on top, joined by two adapters:
   running loop's ``call_later`` and ``time``, long timers on a coarse timer wheel; it remembers
   the timers it started, so stopping the stack cancels them all;
 - :class:`TransportPort`, the layer's synchronous ``send`` over the asynchronous transport: a
-  response goes out at once when its connection is open or it goes by UDP to an address; else
-  (a connection to open, a name to resolve, and every request) a task sends it, and a failure
+  response goes out at once when its connection is open or it goes by UDP to an address, a
+  request when it goes by UDP to an address (no task per send: the cost that showed in the
+  profile under load); else (a connection to open, a name to resolve) a task sends it (the
+  order of the sends made at once is the order of the calls), and a failure
   is reported to the layer, which ends the transaction that sent it and tells the TU, as for a
   send that failed at once (RFC 3261 §17.1.4, §17.2.4).
 
 :class:`SipStack` owns the three: ``await start()``, ``await stop()`` (nothing left running);
 ``attach(ua)`` runs a :class:`fleet.sip.ua_core.UserAgent` on it (the UA's TU, or a TU in front
 of it, takes what the layer delivers; the UA sends through the stack's layer).
-Given :class:`fleet.sip.overload.Limits`, it puts a :class:`fleet.sip.overload.GuardedUser`
+Given :class:`fleet.sip.overload.Limits`, it puts a :class:`fleet.sip.overload_user.GuardedUser`
 between the layer and the TU, fed by the layer's live server transactions, a
 :class:`fleet.sip.loadwatch.LagMonitor` on the loop scheduler (started and stopped with the
 stack) and, once started, the UDP socket's receive queue
@@ -34,8 +36,9 @@ from fleet.sip.loadwatch import LagMonitor
 from fleet.sip.loop_scheduler import LoopScheduler
 from fleet.sip.message import Request, Response
 from fleet.sip.options import OptionsResponder
-from fleet.sip.overload import GuardedUser, Limits, OverloadGuard
+from fleet.sip.overload import Limits, OverloadGuard
 from fleet.sip.overload_stateless import StatelessShedder
+from fleet.sip.overload_user import GuardedUser
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_ports import TransactionUser
@@ -70,6 +73,8 @@ class TransportPort:
                 return
             sending = lambda: transport.send_response(message, destination)  # noqa: E731
         else:
+            if transport.send_request_now(message, destination) is not None:
+                return
             sending = lambda: transport.send_request(message, destination)  # noqa: E731
         task = asyncio.get_running_loop().create_task(self._send_later(message, sending))
         self._tasks.add(task)

@@ -70,8 +70,9 @@ class TransactionBase:
     Slotted (thousands live for 64*T1 at a time: no ``__dict__`` each for the collector to
     scan). A server transaction with an RFC 3261 branch lets go of its request once it has
     sent its final response (:meth:`_let_go_of_request`): it is matched by its key from then
-    on and only resends its response, so the request's headers and parsed values are not kept
-    alive until its last timer; :attr:`request` is not to be read after that."""
+    on and only resends its response (kept as bytes), so the request's headers and parsed values
+    are not kept alive until its last timer; a client transaction lets go of its request once a
+    final response came. :attr:`request` is not to be read after that."""
 
     __slots__ = ("__weakref__", "_handles", "_release", "_request", "_wiring", "peer", "reliable")
 

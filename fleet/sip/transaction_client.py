@@ -3,11 +3,13 @@ non-INVITE (§17.1.2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
-from fleet.sip.message import Request, Response
-from fleet.sip.transaction_base import TimerName, TransactionBase
+from fleet.sip.message import Request, Response, parse_message, serialize
+from fleet.sip.transaction_base import TimerName, TransactionBase, Wiring
 from fleet.sip.transaction_messages import build_ack
+from fleet.sip.transport_types import Peer
 
 
 class InviteClientState(Enum):
@@ -29,10 +31,25 @@ class InviteClientTransaction(TransactionBase):
     """Calling: the INVITE is retransmitted on timer A (T1, doubling) until a response or
     timer B (64*T1). A 1xx moves to Proceeding; a 300-699 to Completed, where the transaction
     ACKs it (and each retransmission of it) until timer D; a 2xx to Accepted, where each 2xx
-    retransmission goes up to the TU, whose core sends the ACK, until timer M."""
+    retransmission goes up to the TU, whose core sends the ACK, until timer M.
 
-    state = InviteClientState.CALLING
-    ack: Request | None = None
+    Once a final response has come it lets go of its request (nothing resends it): in Completed
+    it keeps only its ACK's bytes (parsed again for each resend, which only a loss causes), in
+    Accepted nothing, so the transactions lingering for timer D or M hold almost nothing the
+    garbage collector must traverse; :attr:`request` is not to be read then."""
+
+    __slots__ = ("_ack", "state")
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        request: Request,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+    ) -> None:
+        super().__init__(wiring, request, peer, release)
+        self.state = InviteClientState.CALLING
+        self._ack: bytes | None = None  # the ACK of a non-2xx final, to resend in Completed
 
     def start(self) -> None:
         if not self._send(self.request):
@@ -66,15 +83,20 @@ class InviteClientTransaction(TransactionBase):
                 self.state = InviteClientState.ACCEPTED
                 self._start_timer(TimerName.M, self._wiring.timers.m, self._terminate)
                 tu.on_response(self, response)
+                self._request = None
             else:
                 self.state = InviteClientState.COMPLETED
-                self.ack = build_ack(self.request, response)
+                ack = build_ack(self.request, response)
                 tu.on_response(self, response)
-                if self._send(self.ack):
+                self._request = None
+                if self._send(ack):
+                    self._ack = serialize(ack)
                     self._wait_then_terminate(TimerName.D, self._wiring.timers.d(self.reliable))
         elif self.state is InviteClientState.COMPLETED:
-            if status >= 300 and self.ack is not None:
-                self._send(self.ack)  # the ACK was lost: send it again, TU not told
+            if status >= 300 and self._ack is not None:
+                again = parse_message(self._ack)  # the ACK was lost: again, TU not told
+                if isinstance(again, Request):
+                    self._send(again)
         elif self.state is InviteClientState.ACCEPTED and 200 <= status < 300:
             tu.on_response(self, response)
 
@@ -87,9 +109,19 @@ class InviteClientTransaction(TransactionBase):
 class NonInviteClientTransaction(TransactionBase):
     """Trying: the request is retransmitted on timer E (T1, doubling up to T2), every T2 once
     in Proceeding, until a final response or timer F (64*T1). Completed absorbs response
-    retransmissions until timer K."""
+    retransmissions until timer K, having let go of its request."""
 
-    state = NonInviteClientState.TRYING
+    __slots__ = ("state",)
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        request: Request,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+    ) -> None:
+        super().__init__(wiring, request, peer, release)
+        self.state = NonInviteClientState.TRYING
 
     def start(self) -> None:
         if not self._send(self.request):
@@ -125,6 +157,7 @@ class NonInviteClientTransaction(TransactionBase):
         self._stop_timer(TimerName.F)
         self._wiring.tu.on_response(self, response)
         if self.state is NonInviteClientState.COMPLETED:
+            self._request = None  # nothing resends it
             self._wait_then_terminate(TimerName.K, self._wiring.timers.k(self.reliable))
 
     def _terminate(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from fleet.sip.message import Request, Response
+from fleet.sip.message import Request, Response, parse_message, serialize
 from fleet.sip.transaction_base import TimerName, TransactionBase, Wiring
 from fleet.sip.transaction_messages import make_trying
 from fleet.sip.transport_types import Peer
@@ -34,9 +34,16 @@ class InviteServerTransaction(TransactionBase):
     the last provisional again. A 2xx moves to Accepted (INVITE retransmissions absorbed, 2xx
     retransmissions of the UAS core passed through, ACKs to the TU, until timer L); a 300-699 to
     Completed, where it is retransmitted on timer G (T1 doubling up to T2) and on each INVITE
-    retransmission until the ACK (then Confirmed, absorbing ACKs until timer I) or timer H."""
+    retransmission until the ACK (then Confirmed, absorbing ACKs until timer I) or timer H.
 
-    __slots__ = ("_accepted_to", "last_response", "state")
+    Once its final response is sent and its request let go (an RFC 3261 branch), it keeps only
+    what it may still need: the final response's bytes while it may be resent (Completed, parsed
+    again for each resend, which only a loss causes) and its To (the tag a CANCEL's 200 and an
+    RFC 2543 ACK carry); nothing in Accepted and Confirmed, which resend nothing. So the
+    transactions lingering for their timers hold almost nothing the garbage collector must
+    traverse."""
+
+    __slots__ = ("_final", "_final_to", "last_response", "state")
 
     def __init__(
         self,
@@ -47,8 +54,9 @@ class InviteServerTransaction(TransactionBase):
     ) -> None:
         super().__init__(wiring, request, peer, release)
         self.state = InviteServerState.PROCEEDING
-        self.last_response: Response | None = None
-        self._accepted_to: str | None = None  # the To of our 2xx, once it is no longer kept
+        self.last_response: Response | None = None  # until let go (then _final, _final_to)
+        self._final: bytes | None = None  # the final response to resend in Completed
+        self._final_to: str | None = None  # the To of the final response once let go
 
     def start(self) -> None:
         """Called once the TU has seen the INVITE: the 100 Trying timer, unless it answered."""
@@ -64,9 +72,9 @@ class InviteServerTransaction(TransactionBase):
     def to_tag(self) -> str | None:
         """The To tag of the last response sent (what an RFC 2543 ACK must carry)."""
         if self.last_response is None:
-            if self._accepted_to is None:
+            if self._final_to is None:
                 return None
-            return parse_name_addr(self._accepted_to).tag
+            return parse_name_addr(self._final_to).tag
         to = self.last_response.to
         return None if to is None else to.tag
 
@@ -90,22 +98,37 @@ class InviteServerTransaction(TransactionBase):
             self._let_go_of_request()
             if self._request is None:
                 # nothing resends it or matches on it (RFC 2543 ACKs do): not kept for timer L
-                self._accepted_to = response.headers.get("To")
-                self.last_response = None
+                self._let_go_of_response(response, keep=False)
             return sent
         self.state = InviteServerState.COMPLETED
         if not self._send(response):
             return False
         self._let_go_of_request()
+        if self._request is None:
+            self._let_go_of_response(response, keep=True)
         if not self.reliable:
             self._start_timer(TimerName.G, timers.g, lambda: self._retransmit(timers.g))
         self._start_timer(TimerName.H, timers.h, self._timer_h)
         return True
 
+    def _let_go_of_response(self, response: Response, *, keep: bool) -> None:
+        """Keep the final response's To, and its bytes when it may be resent (``keep``)."""
+        self._final_to = response.headers.get("To")
+        self._final = serialize(response) if keep else None
+        self.last_response = None
+
+    def _final_response(self) -> Response | None:
+        """The final response to resend in Completed (parsed again once let go)."""
+        if self._final is not None:
+            again = parse_message(self._final)
+            return again if isinstance(again, Response) else None
+        return self.last_response
+
     def _retransmit(self, interval: float) -> None:
-        if self.state is not InviteServerState.COMPLETED or self.last_response is None:
+        if self.state is not InviteServerState.COMPLETED:
             return
-        if self._send(self.last_response):
+        final = self._final_response()
+        if final is not None and self._send(final):
             following = self._wiring.timers.doubled(interval)
             self._start_timer(TimerName.G, following, lambda: self._retransmit(following))
 
@@ -120,13 +143,16 @@ class InviteServerTransaction(TransactionBase):
                 self._send_trying()
             else:
                 self._send(self.last_response)
-        elif self.state is InviteServerState.COMPLETED and self.last_response is not None:
-            self._send(self.last_response)
+        elif self.state is InviteServerState.COMPLETED:
+            final = self._final_response()
+            if final is not None:
+                self._send(final)
         # Accepted and Confirmed absorb it
 
     def receive_ack(self, ack: Request) -> None:
         if self.state is InviteServerState.COMPLETED:
             self.state = InviteServerState.CONFIRMED
+            self._final = None  # nothing is resent from now on
             self._stop_timer(TimerName.G)
             self._stop_timer(TimerName.H)
             self._wait_then_terminate(TimerName.I, self._wiring.timers.i(self.reliable))
@@ -142,9 +168,10 @@ class InviteServerTransaction(TransactionBase):
 
 class NonInviteServerTransaction(TransactionBase):
     """Trying absorbs retransmitted requests; Proceeding answers them with the last provisional,
-    Completed with the final response until timer J (64*T1, zero when reliable)."""
+    Completed with the final response until timer J (64*T1, zero when reliable): kept as bytes
+    once the request is let go (parsed again for each resend, which only a loss causes)."""
 
-    __slots__ = ("last_response", "state")
+    __slots__ = ("_final", "last_response", "state")
 
     def __init__(
         self,
@@ -156,6 +183,7 @@ class NonInviteServerTransaction(TransactionBase):
         super().__init__(wiring, request, peer, release)
         self.state = NonInviteServerState.TRYING
         self.last_response: Response | None = None
+        self._final: bytes | None = None  # the final response, once let go
 
     def start(self) -> None:
         """Nothing to do before the TU answers (the layer's start protocol)."""
@@ -171,16 +199,21 @@ class NonInviteServerTransaction(TransactionBase):
         if not self._send(response):
             return False
         self._let_go_of_request()
-        if self._request is None:  # kept for timer J only to be resent, seldom: unparsed
-            response.headers.forget_typed()
+        if self._request is None and not self.reliable:  # kept for timer J only to be resent
+            self._final = serialize(response)
+            self.last_response = None
         self._wait_then_terminate(TimerName.J, self._wiring.timers.j(self.reliable))
         return True
 
     def receive_retransmission(self, request: Request) -> None:
-        if self.state is NonInviteServerState.TRYING or self.last_response is None:
+        if self.state in (NonInviteServerState.TRYING, NonInviteServerState.TERMINATED):
             return
-        if self.state is not NonInviteServerState.TERMINATED:
-            self._send(self.last_response)
+        last = self.last_response
+        if self._final is not None:
+            again = parse_message(self._final)
+            last = again if isinstance(again, Response) else None
+        if last is not None:
+            self._send(last)
 
     def _terminate(self) -> None:
         if self.state is not NonInviteServerState.TERMINATED:

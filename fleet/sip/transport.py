@@ -1,33 +1,27 @@
 """The SIP transport layer (RFC 3261 §18): UDP and TCP on one port, TLS on another, messages in
 to the transaction layer through :class:`TransportUser`, messages out by :meth:`send_request` and
-:meth:`send_response`.
+:meth:`send_response` (or at once: :meth:`send_request_now`, :meth:`send_response_now`).
 
-Received requests get ``received``/``rport`` stamped in their top Via (RFC 3581) before anyone
-sees them, then go to :attr:`SipTransport.screen` (when set: overload control refuses new
-INVITEs there, unvalidated); one the stack cannot take is answered here, statelessly, when
-enough of it was read to route an answer (Via, From, To, Call-ID, CSeq), and dropped otherwise;
-malformed responses are dropped. TCP and TLS connections, accepted or opened, are kept in one
-table keyed by the remote :class:`Peer`, so a response goes back over the connection its request
-came on and a request to a peer reuses an open connection. Nothing here runs a task of its own:
-the event loop calls the protocols as packets arrive, and sending runs in the caller's task."""
+What is received is read, screened (:attr:`SipTransport.screen`), validated and handed up by
+:class:`fleet.sip.transport_inbound.Inbound`. TCP and TLS connections, accepted or opened, are
+kept in one table keyed by the remote :class:`Peer`, so a response goes back over the connection
+its request came on and a request to a peer reuses an open connection. No task of its own: the
+loop calls the protocols as packets arrive, and sending runs in the caller's task."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import socket
 import ssl
 from collections.abc import Callable
-from typing import Any
 
 from fleet.sip.errors import SipParseError
 from fleet.sip.loadwatch import UdpBacklog
-from fleet.sip.message import Request, Response, parse_message, serialize
+from fleet.sip.message import Request, Response, serialize
 from fleet.sip.transport_connections import CLOSE_WAIT, Connections, resolve
+from fleet.sip.transport_inbound import Inbound
 from fleet.sip.transport_stream import StreamConnection
-from fleet.sip.transport_tuning import buffer_size, receive_buffer
 from fleet.sip.transport_types import (
     TCP,
     TLS,
@@ -42,18 +36,13 @@ from fleet.sip.transport_types import (
     TransportUser,
     server_tls_context,
 )
+from fleet.sip.transport_udp import bind_udp, send_request_now
 from fleet.sip.transport_via import (
-    UdpPeers,
     connection_hint,
-    error_response,
     is_ip,
     response_target,
-    routing_error,
-    salvage_headers,
     set_request_via,
-    stamp_received,
 )
-from fleet.sip.validate import Drop, Reject, check_request, check_response
 
 log = logging.getLogger(__name__)
 _BIND_ATTEMPTS = 20
@@ -66,7 +55,6 @@ class SipTransport:
     def __init__(
         self, user: TransportUser, config: TransportConfig, events: EventSink | None = None
     ) -> None:
-        self.user = user
         self.config = config
         self._events = events
         self._udp: asyncio.DatagramTransport | None = None
@@ -77,8 +65,9 @@ class SipTransport:
         self.tls_port: int | None = None
         self.udp_receive_buffer = 0  # bytes the kernel gives the UDP socket, once started
         self.udp_backlog: UdpBacklog | None = None  # its receive queue, once started
-        self.screen: Callable[[Request, Peer], bool] | None = None
-        self._udp_peer = UdpPeers()
+        self._inbound = Inbound(
+            user=user, config=config, emit=self._emit, answer_now=self._send_response_now
+        )
 
     # lifecycle
 
@@ -145,20 +134,14 @@ class SipTransport:
         )
 
     async def _bind_udp(self, port: int) -> None:
-        loop = asyncio.get_running_loop()
-        closed: asyncio.Future[None] = loop.create_future()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpProtocol(self, closed), local_addr=(self.config.host, port)
-        )
-        self._udp, self._udp_closed = transport, closed
-        sock = transport.get_extra_info("socket")
-        wanted = self.config.udp_receive_buffer
-        self.udp_receive_buffer = receive_buffer(sock, wanted) if wanted else buffer_size(sock)
-        self.udp_backlog = UdpBacklog(os.fstat(sock.fileno()).st_ino, self.udp_receive_buffer)
+        config = self.config
+        udp = await bind_udp(self._inbound, config.host, port, config.udp_receive_buffer)
+        self._udp, self._udp_closed = udp.transport, udp.closed
+        self.udp_receive_buffer, self.udp_backlog = udp.receive_buffer, udp.backlog
 
     def _factory(self, name: Transport) -> Callable[[], StreamConnection]:
-        config = self.config
-        return lambda: StreamConnection(self, name, config.limits, config.idle_timeout)
+        limits, idle = self.config.limits, self.config.idle_timeout
+        return lambda: StreamConnection(self, name, limits, idle)
 
     @property
     def open_connections(self) -> int:
@@ -195,6 +178,13 @@ class SipTransport:
         except SipParseError as exc:
             raise SendError(f"cannot send this request: {exc}", target) from exc
         return await self._send(data, target)
+
+    def send_request_now(self, request: Request, target: Peer) -> Peer | None:
+        """Send ``request`` at once when it goes by UDP to an IP address (and fits); None when
+        :meth:`send_request` must (a connection, a name to resolve) or say why it cannot."""
+        if (udp := self._udp) is None or self._connections.closing:
+            return None
+        return send_request_now(udp, request, target, self.sent_by(UDP), self.config)
 
     async def send_response(self, response: Response, source: Peer | None = None) -> Peer:
         """Send ``response`` over the connection its request came on (``source``, a reliable
@@ -264,88 +254,15 @@ class SipTransport:
         self._udp.sendto(data, (host, target.port))
         return Peer(UDP, host, target.port)
 
-    # receiving (called by the protocols)
+    @property
+    def screen(self) -> Callable[[Request, Peer], bool] | None:
+        """Asked first for each request received (parsed, Via stamped, not validated): True
+        when it took it (overload control refusing a new INVITE)."""
+        return self._inbound.screen
 
-    def datagram(self, data: bytes, address: tuple[str, int]) -> None:
-        peer = self._udp_peer(address)
-        if not data.strip(b"\r\n"):
-            self._emit(EventKind.KEEPALIVE, peer)  # a CRLF ping over UDP needs no answer
-            return
-        try:
-            message = parse_message(data)
-        except SipParseError as exc:
-            if exc.is_response:
-                self._emit(EventKind.DROPPED, peer, f"malformed response: {exc}")
-                return
-            headers = salvage_headers(data)
-            if headers is None:
-                self._emit(EventKind.DROPPED, peer, f"unreadable request: {exc}")
-                return
-            partial = Request("INVALID", "sip:invalid", headers)
-            try:
-                stamp_received(partial, peer)
-            except SipParseError:
-                return
-            self._reject(partial, exc.status, exc.reason, (), peer)
-            return
-        self._dispatch(message, peer)
-
-    def _dispatch(self, message: Request | Response, peer: Peer) -> None:
-        if isinstance(message, Response):
-            outcome = check_response(message)
-            if isinstance(outcome, Drop):
-                self._emit(EventKind.DROPPED, peer, f"response: {outcome.why}")
-                return
-            try:
-                self.user.on_response(message, peer)
-            except Exception as exc:
-                self._callback_failed(peer, exc)
-            return
-        try:
-            stamp_received(message, peer)
-        except SipParseError as exc:
-            self._emit(EventKind.DROPPED, peer, f"request with no usable Via: {exc}")
-            return
-        if self.screen is not None and self.screen(message, peer):
-            return
-        policy = self.config.policy
-        if policy is not None:
-            outcome = check_request(message, policy)
-            if isinstance(outcome, Reject):
-                self._reject(message, outcome.status, outcome.reason, outcome.headers, peer)
-                return
-        else:
-            error = routing_error(message)
-            if error is not None:
-                self._reject(message, error.status, error.reason, (), peer)
-                return
-        try:
-            self.user.on_request(message, peer)
-        except Exception as exc:
-            self._callback_failed(peer, exc)
-
-    def _reject(
-        self,
-        request: Request,
-        status: int,
-        reason: str,
-        extra: tuple[tuple[str, str], ...],
-        peer: Peer,
-    ) -> None:
-        if request.method == "ACK":
-            self._emit(EventKind.DROPPED, peer, f"ACK not answered: {reason}")
-            return
-        response = error_response(request.headers, status, reason, extra)
-        try:
-            sent = self._send_response_now(serialize(response), response, peer)
-        except (SipParseError, ConnectionError) as exc:
-            sent = None
-            reason = f"{reason} (not sent: {exc})"
-        self._emit(EventKind.REJECTED if sent else EventKind.DROPPED, sent or peer, reason, status)
-
-    def _callback_failed(self, peer: Peer, exc: Exception) -> None:
-        log.exception("SIP transport user failed on a message from %s", peer)
-        self._emit(EventKind.CALLBACK_ERROR, peer, repr(exc))
+    @screen.setter
+    def screen(self, screen: Callable[[Request, Peer], bool] | None) -> None:
+        self._inbound.screen = screen
 
     def _emit(
         self,
@@ -356,9 +273,6 @@ class SipTransport:
     ) -> None:
         if self._events is not None:
             self._events(TransportEvent(kind, peer, detail, status))
-
-    def udp_error(self, exc: Exception) -> None:
-        self._emit(EventKind.UDP_ERROR, None, repr(exc))
 
     # StreamOwner
 
@@ -377,23 +291,7 @@ class SipTransport:
                 EventKind.DROPPED, connection.peer, f"malformed message on a stream: {message}"
             )
             return
-        self._dispatch(message, connection.peer)
+        self._inbound.dispatch(message, connection.peer)
 
     def stream_event(self, connection: StreamConnection, kind: EventKind, detail: str) -> None:
         self._emit(kind, connection.peer, detail)
-
-
-class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: SipTransport, closed: asyncio.Future[None]) -> None:
-        self.owner = owner
-        self.closed = closed
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        self.owner.datagram(data, (str(addr[0]), int(addr[1])))
-
-    def error_received(self, exc: Exception) -> None:
-        self.owner.udp_error(exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        with contextlib.suppress(asyncio.InvalidStateError):
-            self.closed.set_result(None)

@@ -56,18 +56,17 @@ def _with_param(params: Params, name: str, value: str) -> Params:
 
 
 def replace_top_via(message: Request | Response, value: str) -> None:
-    """Put ``value`` in place of the first Via value, other values and header order kept."""
-    items: list[tuple[str, str]] = []
-    done = False
-    for name, line in message.headers:
-        if name == "Via" and not done:
-            rest = split_list(line, "Via")[1:]
-            line = ", ".join([value, *rest])
-            done = True
-        items.append((name, line))
-    if not done:
+    """Put ``value`` in place of the first Via value, other values and header order kept (in a
+    copy of the headers: a Headers object another message shares is not changed)."""
+    headers = message.headers
+    line = headers.get("Via")
+    replaced = None
+    if line is not None:
+        rest = split_list(line, "Via")[1:]
+        replaced = headers.with_first_line("Via", ", ".join([value, *rest]))
+    if replaced is None:
         raise SipParseError("Missing Via header", header="Via")
-    message.headers = Headers(items)
+    message.headers = replaced
 
 
 def stamp_received(request: Request, source: Peer) -> Via:

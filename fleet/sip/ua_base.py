@@ -92,7 +92,7 @@ class UaBase(ABC):
         self._transport = transport
         self._random = random
         self._calls: dict[ClientTransaction, OutgoingCall | ReInvite] = {}
-        self._acks: dict[AckKey, tuple[Request, Peer]] = {}
+        self._acks: dict[AckKey, tuple[bytes, Peer]] = {}  # the 2xx ACKs sent, until timer M
         self._waiting_ack: dict[DialogId, dict[int, AnswerRetransmitter]] = {}
         self._pending: dict[DialogId, ReInvite] = {}
         self._offers: dict[DialogId, PendingOffer] = {}  # the peer's, answer deferred

@@ -1,7 +1,7 @@
-"""Overload control (fleet.sip.overload, fleet.sip.loadwatch) in virtual time over the lossy
-link simulator: new INVITEs shed 503 with Retry-After past the transaction bound or the loop-lag
-bound, accepted work completing, retransmissions of a shed INVITE absorbed, hysteresis, OPTIONS
-still answered; then the stack over loopback UDP."""
+"""Overload control (fleet.sip.overload, fleet.sip.overload_user, fleet.sip.loadwatch) in
+virtual time over the lossy link simulator: new INVITEs shed 503 with Retry-After past the
+transaction bound or the loop-lag bound, accepted work completing, retransmissions of a shed
+INVITE absorbed, hysteresis, OPTIONS still answered; then the stack over loopback UDP."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import (
     ADMIT,
     Cause,
-    GuardedUser,
     Limits,
     OverloadGuard,
     Shed,
 )
+from fleet.sip.overload_user import GuardedUser
 from fleet.sip.stack import SipStack
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_messages import make_response

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from fleet.sip import transport as transport_module
+from fleet.sip import transport_inbound as transport_module
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response, parse_message, serialize
 from fleet.sip.overload import Limits

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request, Response, parse_message, serialize
-from fleet.sip.overload import GuardedUser, Limits, OverloadGuard
+from fleet.sip.overload import Limits, OverloadGuard
 from fleet.sip.overload_stateless import SHED_TAG, StatelessShedder, is_shed_tag
+from fleet.sip.overload_user import GuardedUser
 from fleet.sip.stack import SipStack
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transaction_messages import make_response
