@@ -92,6 +92,7 @@ class ErrorCode(StrEnum):
     LOGIN_BUSY = "login_busy"
     ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
     ACCOUNT_LINE_REQUIRED = "account_line_required"
+    ACCOUNT_SELF = "account_self"
     # SIP trunks (DESIGN §8)
     TRUNK_UNKNOWN = "trunk_unknown"
     TRUNK_IN_USE = "trunk_in_use"
@@ -432,6 +433,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.INVALID,
         "Un compte collaborateur est rattaché à exactement une ligne.",
         "An employee account is tied to exactly one line.",
+    ),
+    ErrorCode.ACCOUNT_SELF: (
+        _E.CONFLICT,
+        "Vous ne pouvez pas désactiver ni supprimer votre propre compte.",
+        "You cannot disable or delete your own account.",
     ),
     ErrorCode.TRUNK_UNKNOWN: (
         _E.INVALID,
