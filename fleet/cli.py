@@ -1,4 +1,5 @@
-"""The ``fleetpbx`` command: serve, demo, db, seed, trunk, check-config."""
+"""The ``fleetpbx`` command: serve, demo, db, seed, fleet, line, account, trunk,
+check-config."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import cli_trunks, logs
+from fleet import cli_fleets, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     handset.add_argument("replies", nargs="*", help="answers to the menu, in order")
     handset.add_argument("--url", help="the demo service (default http://HOST:PORT)")
 
+    cli_fleets.add_parsers(sub, common)
     cli_trunks.add_parser(sub, common)
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
@@ -159,6 +161,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_db(args, settings))
     if command == "seed":
         return asyncio.run(_seed(args, settings))
+    if command in cli_fleets.COMMANDS:
+        return asyncio.run(cli_fleets.run(args, settings))
     if command == "trunk":
         return asyncio.run(cli_trunks.run(args, settings))
     if command == "simulate":

@@ -20,7 +20,7 @@ from aiohttp import web
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, ErrorKind
 from fleet.core.linesettings import BY_NAME, LINE_SETTINGS
-from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode, Role
+from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal.openapi import ID_MAX, OFFSET_MAX, document
 from portal.pages import SERVICES, fleet_id_of, group_of, line_in, line_of
@@ -142,8 +142,8 @@ async def _manager(request: web.Request) -> model.Account:
         raise Problem(
             401, "unauthenticated", "this token has ended (signed out, new password, disabled)"
         )
-    if account.role is not Role.MANAGER:
-        raise Problem(403, "forbidden", "fleet managers only")
+    if not account.manages_fleets:
+        raise Problem(403, "forbidden", "fleet managers and operators only")
     return account
 
 
@@ -291,8 +291,8 @@ async def login(request: web.Request) -> web.Response:
     signed = await request.app[SERVICES].accounts.sign_in(
         _string(data, "login"), _string(data, "password"), source=client_address(request)
     )
-    if signed.account.role is not Role.MANAGER:
-        raise Problem(403, "forbidden", "fleet managers only")
+    if not signed.account.manages_fleets:
+        raise Problem(403, "forbidden", "fleet managers and operators only")
     token = issue_token(request.app[TOKEN_KEY], signed.account.id, signed.epoch)
     return web.json_response({"token": token, "expires_in": TOKEN_AGE})
 
@@ -306,7 +306,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def fleets(request: web.Request) -> web.Response:
     account = await _manager(request)
-    found = await request.app[SERVICES].fleets.all(list(account.fleet_ids))
+    found = await request.app[SERVICES].fleets.all(account.fleet_scope)
     return web.json_response([{"id": f.id, "name": f.name} for f in found])
 
 

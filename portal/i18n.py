@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
+from portal.i18n_operator import OPERATOR_TEXTS
 
 _TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Option PABX mobile", "Mobile PABX option"),
@@ -199,7 +200,9 @@ def _setting_texts() -> dict[str, tuple[str, str]]:
 _SETTING_TEXTS = _setting_texts()
 if set(_SETTING_TEXTS) & set(_TEXTS):
     raise ValueError("portal texts: a line setting's key is taken by another text")
-_ALL = _TEXTS | _SETTING_TEXTS
+if set(OPERATOR_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS)):
+    raise ValueError("portal texts: an operator page's key is taken by another text")
+_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS
 
 
 def translator(language: Language) -> dict[str, str]:

@@ -136,7 +136,7 @@ async def stop_acting(request: web.Request) -> web.Response:
             line = await request.app[SERVICES].lines.get(line_id)
         except DomainError:
             raise web.HTTPFound("/portal/") from None
-        if line.fleet_id in account.fleet_ids:
+        if account.manages(line.fleet_id):
             raise web.HTTPFound(f"/portal/fleets/{line.fleet_id}/lines/{line.id}")
     raise web.HTTPFound("/portal/")
 

@@ -7,7 +7,7 @@ from typing import Any
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import DistributionMode, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
-from portal import openapi_trunks
+from portal import openapi_operator, openapi_trunks
 
 TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
 NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
@@ -109,13 +109,21 @@ def _login() -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
+    built = _document()
+    for path, item in openapi_operator.paths(_op, _json, _ref).items():
+        built["paths"].setdefault(path, {}).update(item)
+    return built
+
+
+def _document() -> dict[str, Any]:
     fleet, line, group = ["fleet_id"], ["fleet_id", "line_id"], ["fleet_id", "group_id"]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "FleetPBX API",
             "version": "1",
-            "description": "Fleet managers' API over the same services as the portal.",
+            "description": "Fleet managers' and operators' API over the same services as the "
+            "portal.",
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -334,4 +342,5 @@ def _schemas() -> dict[str, Any]:
         ),
         "Connection": {**obj(["connected"], connected=boolean), "examples": [{"connected": True}]},
         **openapi_trunks.schemas(TEXT),
+        **openapi_operator.schemas(TEXT, _settings()),
     }

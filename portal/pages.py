@@ -29,6 +29,8 @@ ACCOUNT_KEY, EPOCH_KEY = "account_id", "epoch"  # the account, and its session e
 CALLS_PAGE = 20
 PAGE_LIMIT = 100_000
 ACTING_KEY, ACTING_LABEL = "acting_line", "acting_label"  # "act as this user"
+# where each role lands after signing in
+LANDING = {Role.OPERATOR: "/portal/operator", Role.MANAGER: "/portal/"}
 
 
 # -- who is asking -------------------------------------------------------------------------
@@ -58,8 +60,9 @@ async def signed_in(request: web.Request) -> model.Account:
 
 
 async def manager(request: web.Request) -> model.Account:
+    """A fleet manager, or an operator (who may open every fleet's manager pages)."""
     account = await signed_in(request)
-    if account.role is not Role.MANAGER:
+    if not account.manages_fleets:
         raise web.HTTPForbidden(text="fleet managers only")
     return account
 
@@ -83,7 +86,7 @@ def page_number(request: web.Request, name: str) -> int:
 
 def fleet_id_of(request: web.Request, account: model.Account) -> int:
     fleet_id = path_id(request, "fleet_id")
-    if fleet_id not in account.fleet_ids:
+    if not account.manages(fleet_id):
         raise web.HTTPNotFound()  # never reveal another company's fleet
     return fleet_id
 
@@ -144,7 +147,7 @@ async def own_line(request: web.Request) -> tuple[model.Account, model.Line, boo
     services = request.app[SERVICES]
     if account.role is Role.EMPLOYEE and account.line_id is not None:
         return account, await services.lines.get(account.line_id), False
-    if account.role is Role.MANAGER:
+    if account.manages_fleets:
         session = await get_session(request)
         line_id = session.get(ACTING_KEY)
         if isinstance(line_id, int):
@@ -152,7 +155,7 @@ async def own_line(request: web.Request) -> tuple[model.Account, model.Line, boo
                 line = await services.lines.get(line_id)
             except DomainError:
                 line = None
-            if line is not None and line.fleet_id in account.fleet_ids:
+            if line is not None and account.manages(line.fleet_id):
                 return account, line, True
             session.pop(ACTING_KEY, None)  # gone, or no longer one of its fleets
             session.pop(ACTING_LABEL, None)
@@ -169,7 +172,7 @@ async def render(
 ) -> web.Response:
     session = await get_session(request)
     language = page_language(request, account)
-    acting = session.get(ACTING_LABEL) if account and account.role is Role.MANAGER else None
+    acting = session.get(ACTING_LABEL) if account and account.manages_fleets else None
     return aiohttp_jinja2.render_template(
         template,
         request,
@@ -246,8 +249,7 @@ async def login(request: web.Request) -> web.Response:
         response.headers.update(headers)
         return response
     await start_session(request, signed.account.id, signed.epoch)
-    manager = signed.account.role is Role.MANAGER
-    raise web.HTTPFound("/portal/" if manager else "/portal/me")
+    raise web.HTTPFound(LANDING.get(signed.account.role, "/portal/me"))
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -266,6 +268,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     account = await manager(request)
+    if account.role is Role.OPERATOR:
+        raise web.HTTPFound(LANDING[Role.OPERATOR])
     fleets = await request.app[SERVICES].fleets.all(list(account.fleet_ids))
     return await render(request, "home.html", account, fleets=fleets)
 
@@ -345,8 +349,9 @@ async def change_password(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import audit_pages, group_pages, line_detail, line_pages
+    from portal import audit_pages, group_pages, line_detail, line_pages, operator_pages
 
+    operator_pages.routes(app)
     audit_pages.routes(app)
     line_pages.routes(app)
     line_detail.routes(app)

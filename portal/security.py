@@ -12,6 +12,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import Session
 
+from fleet.core.errors import DomainError, ErrorKind
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -97,10 +99,18 @@ def storable(text: str) -> bool:
 @web.middleware
 async def portal_input(request: web.Request, handler: Any) -> web.StreamResponse:
     """Portal pages refuse a query string the database could not take (400), rather than
-    fail on it further in."""
-    if request.path.startswith("/portal/") and not all(storable(v) for v in request.query.values()):
+    fail on it further in; what a page names and is not found is a 404."""
+    if not request.path.startswith("/portal/"):
+        response: web.StreamResponse = await handler(request)
+        return response
+    if not all(storable(v) for v in request.query.values()):
         raise web.HTTPBadRequest(text="invalid characters in the query")
-    response: web.StreamResponse = await handler(request)
+    try:
+        response = await handler(request)
+    except DomainError as exc:  # a fleet an operator names that does not exist (any more)
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+        raise web.HTTPNotFound() from exc
     return response
 
 

@@ -204,6 +204,19 @@ async def test_no_route_reaches_another_fleet(rest: Api, engine: AsyncEngine) ->
         ("PATCH", f"/api/fleets/{other}/lines/{foreign_line}", {"call_waiting": False}),
         ("PUT", f"/api/fleets/{own}/lines/{foreign_line}/incoming-list", {"entries": []}),
         ("GET", f"/api/fleets/{other}/groups", None),
+        ("GET", f"/api/fleets/{other}", None),
+        ("GET", f"/api/fleets/{other}/fixed-numbers", None),
+        ("GET", f"/api/fleets/{other}/accounts", None),
+        (
+            "POST",
+            f"/api/fleets/{other}/accounts",
+            {
+                "role": "employee",
+                "login": "intrus",
+                "password": "un-mot-de-passe",
+                "line_id": foreign_line,
+            },
+        ),
         ("GET", f"/api/fleets/{own}/groups/{rest.other_group_id}", None),
         (
             "PUT",

@@ -52,6 +52,7 @@ FUZZ = settings(
 )
 LOGIN_EXAMPLES = 30  # each refused login costs an argon2 hash
 LOGOUT, LEAVING, AUTH = "/api/logout", "sortie", "Authorization"
+OPERATOR = "operateur"
 
 
 class LiveService:
@@ -95,6 +96,9 @@ class LiveService:
             fleet_ids=[accounts.world.fleet.id],
         )
         self.leaving_id = leaving.id
+        await app[SERVICES].accounts.create_operator(
+            actor, login=OPERATOR, password=PASSWORD, display_name="Operator"
+        )
         return accounts
 
     def leaving_token(self) -> str:
@@ -136,6 +140,7 @@ class Live:
     accounts: Accounts
     http: requests.Session
     manager: dict[str, str]  # the Authorization header of the fleet manager "chef"
+    operator: dict[str, str]  # the operator's, for the operators' routes that remove nothing
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +156,14 @@ def live(database_url: str) -> Iterator[Live]:
             )
             assert answer.status_code == 200, answer.text
             token = answer.json()["token"]
-            yield Live(service, accounts, http, {"Authorization": f"Bearer {token}"})
+            answer = http.post(
+                f"{service.url}/api/login",
+                json={"login": OPERATOR, "password": PASSWORD},
+                timeout=TIMEOUT,
+            )
+            assert answer.status_code == 200, answer.text
+            operator = {"Authorization": f"Bearer {answer.json()['token']}"}
+            yield Live(service, accounts, http, {"Authorization": f"Bearer {token}"}, operator)
     finally:
         service.stop()
 
@@ -237,6 +249,22 @@ OPERATIONS = [
 ]
 
 
+# the operators' routes fuzzed as the operator: those that remove nothing and leave the
+# operator's own token alive (no removal, no new password); the others as the manager (403)
+AS_OPERATOR = {
+    (method.upper(), path)
+    for path, item in document()["paths"].items()
+    for method, operation in item.items()
+    if "(operators only)" in operation["summary"]
+    and method != "delete"
+    and not path.endswith("/password")
+}
+
+
+def _headers(live: Live, method: str, path: str) -> dict[str, str]:
+    return live.operator if (method.upper(), path) in AS_OPERATOR else live.manager
+
+
 def each_operation(*, secured_only: bool) -> pytest.MarkDecorator:
     chosen = [(m, p) for m, p, secured in OPERATIONS if secured or not secured_only]
     return pytest.mark.parametrize(("method", "path"), chosen, ids=[f"{m} {p}" for m, p in chosen])
@@ -270,7 +298,7 @@ def _coverage_cases(
         if "Authorization" not in (case.headers or {}):
             continue
         headers = CaseInsensitiveDict(case.headers)
-        headers.update(live.manager)
+        headers.update(_headers(live, method, path))
         case.headers = headers
         case.path_parameters = {
             name: own.get(name, value) if value == "1" else value
@@ -348,7 +376,7 @@ def test_every_api_operation_survives_fuzzing_without_server_errors(
         _exchange(live, case)
 
     @settings(FUZZ, max_examples=LOGIN_EXAMPLES if path == "/api/login" else FUZZ.max_examples)
-    @given(case=_fuzzed_cases(live, api_schema, method, path, live.manager))
+    @given(case=_fuzzed_cases(live, api_schema, method, path, _headers(live, method, path)))
     def fuzz(case: Case) -> None:
         _exchange(live, case)
 

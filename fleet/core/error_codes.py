@@ -87,6 +87,7 @@ class ErrorCode(StrEnum):
     LOGIN_BUSY = "login_busy"
     ACCOUNT_FLEETS_REQUIRED = "account_fleets_required"
     ACCOUNT_LINE_REQUIRED = "account_line_required"
+    ACCOUNT_SELF = "account_self"
     # SIP trunks (DESIGN §8)
     TRUNK_UNKNOWN = "trunk_unknown"
     TRUNK_IN_USE = "trunk_in_use"

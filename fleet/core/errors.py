@@ -341,6 +341,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "Un compte collaborateur est rattaché à exactement une ligne.",
         "An employee account is tied to exactly one line.",
     ),
+    ErrorCode.ACCOUNT_SELF: (
+        _E.CONFLICT,
+        "Vous ne pouvez pas désactiver ni supprimer votre propre compte.",
+        "You cannot disable or delete your own account.",
+    ),
     ErrorCode.TRUNK_UNKNOWN: (
         _E.INVALID,
         "La flotte n'a pas de trunk SIP « {trunk} » : créez-le d'abord.",

@@ -175,6 +175,23 @@ class Account:
     line_id: int | None
     active: bool
 
+    def manages(self, fleet_id: int) -> bool:
+        """Whether the account may manage the fleet: an operator every fleet, a manager
+        its own."""
+        if self.role is Role.OPERATOR:
+            return True
+        return self.role is Role.MANAGER and fleet_id in self.fleet_ids
+
+    @property
+    def fleet_scope(self) -> tuple[int, ...] | None:
+        """The fleets it may see: ``None`` for every fleet (an operator)."""
+        return None if self.role is Role.OPERATOR else self.fleet_ids
+
+    @property
+    def manages_fleets(self) -> bool:
+        """An operator or a fleet manager (the manager pages and API)."""
+        return self.role in (Role.OPERATOR, Role.MANAGER)
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:

@@ -167,3 +167,10 @@ def password(raw: str | None) -> str:
     if len(value) < PASSWORD_MIN:
         raise DomainError(ErrorCode.PASSWORD_TOO_WEAK, field="password", min=PASSWORD_MIN)
     return value
+
+
+def not_self(actor_account_id: int | None, account_id: int) -> None:
+    """No one disables or removes its own account (the last operator would lock everyone
+    out of the fleets' setup)."""
+    if actor_account_id == account_id:
+        raise DomainError(ErrorCode.ACCOUNT_SELF, field="account_id")

@@ -57,6 +57,7 @@ class NoAnswerAction(StrEnum):
 
 
 class Role(StrEnum):
+    OPERATOR = "operator"  # the carrier's staff: every fleet, no fleet of its own
     MANAGER = "manager"  # fleet manager: one or more fleets
     EMPLOYEE = "employee"  # one line
 

@@ -12,10 +12,7 @@ from sqlalchemy.orm import selectinload
 from fleet.core import model, rules
 from fleet.core.changes import (
     AccountChange,
-    Change,
     ChangeEvent,
-    FleetChange,
-    LineChange,
     PasswordEvent,
 )
 from fleet.core.errors import DomainError, ErrorCode, not_found
@@ -30,6 +27,7 @@ from fleet.services.sessions import (
     AccountCache,
     CachedAccount,
     SignedIn,
+    changes_accounts,
     end_sessions_of_removed_fleets,
     new_epoch,
     same_epoch,
@@ -55,7 +53,7 @@ class AccountService(Service):
         context.changes.stage_with(end_sessions_of_removed_fleets)
 
     async def _forget(self, events: Sequence[ChangeEvent]) -> None:
-        if any(_changes_accounts(event.change) for event in events):
+        if any(changes_accounts(event.change) for event in events):
             self._cache.forget()
 
     async def create_manager(
@@ -87,6 +85,30 @@ class AccountService(Service):
             )
             row.fleets = [AccountFleetRow(fleet_id=f) for f in ids]
             return await self._created(session, actor, row, fleet_id=ids[0])
+
+    async def create_operator(
+        self,
+        actor: Actor,
+        *,
+        login: str,
+        password: str,
+        display_name: str,
+        language: str | Language = Language.FR,
+    ) -> model.Account:
+        """An account of the carrier's staff: it manages every fleet, and is tied to none."""
+        password_hash = await self.passwords.hash(rules.password(password))
+        async with self.write() as session:
+            row = await self._new(
+                session,
+                login=login,
+                password_hash=password_hash,
+                role=Role.OPERATOR,
+                display_name=display_name,
+                language=language,
+                line_id=None,
+            )
+            row.fleets = []
+            return await self._created(session, actor, row, fleet_id=None)
 
     async def create_employee(
         self,
@@ -204,10 +226,15 @@ class AccountService(Service):
             self._password(session, actor, row, PasswordEvent.RESET)
 
     async def set_active(self, actor: Actor, account_id: int, active: bool) -> model.Account:
-        """Enable or disable an account; disabling ends every session and token of it."""
+        """Enable or disable an account; disabling ends every session and token of it. An
+        account already so is left as it is (nothing journalled, its sessions go on)."""
+        if not active:
+            rules.not_self(actor.account_id, account_id)
         async with self.write() as session:
             row = await self._load(session, account_id)
             before = views.account(row)
+            if row.active == active:
+                return before
             row.active = active
             row.session_epoch = new_epoch()
             row.updated_at = self.now()
@@ -242,6 +269,13 @@ class AccountService(Service):
             self.record(session, actor, change)
             return after
 
+    async def operators(self) -> list[model.Account]:
+        async with self.read() as session:
+            rows = await session.scalars(
+                self._query().where(AccountRow.role == Role.OPERATOR).order_by(AccountRow.login)
+            )
+            return [views.account(r) for r in rows.all()]
+
     async def get(self, account_id: int) -> model.Account:
         return (await self._cached(account_id)).account
 
@@ -265,6 +299,7 @@ class AccountService(Service):
             return [views.account(r) for r in rows.unique().all()]
 
     async def delete(self, actor: Actor, account_id: int) -> None:
+        rules.not_self(actor.account_id, account_id)
         async with self.write() as session:
             row = await self._load(session, account_id)
             before = views.account(row)
@@ -332,7 +367,7 @@ class AccountService(Service):
         )
 
     async def _created(
-        self, session: AsyncSession, actor: Actor, row: AccountRow, *, fleet_id: int
+        self, session: AsyncSession, actor: Actor, row: AccountRow, *, fleet_id: int | None
     ) -> model.Account:
         session.add(row)
         await session.flush()
@@ -361,15 +396,3 @@ class AccountService(Service):
             password=event,
         )
         self.record(session, actor, change)
-
-
-def _changes_accounts(change: Change) -> bool:
-    """An account changed, or a fleet (its managers' fleets), or a line deleted (with the
-    employee's account that was attached to it)."""
-    match change:
-        case AccountChange() | FleetChange():
-            return True
-        case LineChange(after=None):
-            return True
-        case _:
-            return False

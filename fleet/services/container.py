@@ -13,6 +13,7 @@ from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
+from fleet.services.impact import ImpactService
 from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
@@ -34,6 +35,7 @@ class Services:
     calls: CallRecordService
     codes: CodeGuard
     outbox: OutboxService
+    impact: ImpactService
     changes: ChangeHub
 
     @classmethod
@@ -58,5 +60,6 @@ class Services:
             calls=CallRecordService(context=context),
             codes=CodeGuard(context=context),
             outbox=OutboxService(context=context),
+            impact=ImpactService(context=context),
             changes=context.changes,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +55,7 @@ class FleetService(Service):
         async with self.read() as session:
             return views.fleet(await load_fleet(session, fleet_id))
 
-    async def all(self, fleet_ids: list[int] | None = None) -> list[model.Fleet]:
+    async def all(self, fleet_ids: Sequence[int] | None = None) -> list[model.Fleet]:
         query = select(FleetRow).order_by(FleetRow.name, FleetRow.id)
         if fleet_ids is not None:
             query = query.where(FleetRow.id.in_(fleet_ids))

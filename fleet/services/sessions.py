@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model
-from fleet.core.changes import ChangeEvent, FleetChange
+from fleet.core.changes import AccountChange, Change, ChangeEvent, FleetChange, LineChange
 from fleet.db.tables import AccountFleetRow, AccountRow
 
 CACHE_MAX = 10_000
@@ -98,3 +98,15 @@ async def end_sessions_of_removed_fleets(
             .values(session_epoch=new_epoch())
             .execution_options(synchronize_session=False)
         )
+
+
+def changes_accounts(change: Change) -> bool:
+    """An account changed, or a fleet (its managers' fleets), or a line deleted (with the
+    employee's account that was attached to it)."""
+    match change:
+        case AccountChange() | FleetChange():
+            return True
+        case LineChange(after=None):
+            return True
+        case _:
+            return False
