@@ -8,12 +8,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet import seed as seed_module
+from fleet.core.clock import ManualClock
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.numbering import NumberPolicy
 from fleet.core.values import Actor
+from fleet.db.engine import session_factory
 from fleet.services import linebrowse
+from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.linebrowse import Cursor
-from fleet.services.lines import NewLine
+from fleet.services.lines import COUNT_TTL, NewLine
+from fleet.services.trunksecrets import SecretBox
+from tests.conftest import TRUNK_SECRET_KEY
 
 NAMES = ["Zoé", "alice", "Alice", "Bruno", "bruno", "Céline", "Alice", "Dan", "Eve", "Fanny"]
 
@@ -151,3 +157,25 @@ def test_the_seeder_plans_short_numbers_long_enough_for_the_fleet(
     numbers: int, length: int
 ) -> None:
     assert seed_module._short_length(numbers) == length
+
+
+async def test_the_fleets_line_count_follows_this_processs_changes_at_once_and_others_soon(
+    services: Services, actor: Actor, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    fleet_id = await _fleet(services, actor, NAMES)
+    assert (await services.lines.browse(fleet_id)).total == len(NAMES)
+    mine = NewLine(msisdn="0612000050", employee_name="Gaston", short_number="3050")
+    await services.lines.create_many(actor, fleet_id, [mine])
+    assert (await services.lines.browse(fleet_id)).total == len(NAMES) + 1
+    other_process = Services.build(
+        context=ServiceContext(
+            sessions=session_factory(engine), clock=clock, policy=NumberPolicy()
+        ),
+        trunk_secrets=SecretBox(key=TRUNK_SECRET_KEY),
+    )
+    theirs = NewLine(msisdn="0612000051", employee_name="Hugo", short_number="3051")
+    await other_process.lines.create_many(actor, fleet_id, [theirs])
+    assert (await services.lines.browse(fleet_id)).total == len(NAMES) + 1  # counted before
+    assert len((await services.lines.browse(fleet_id, limit=50)).items) == len(NAMES) + 2
+    clock.advance(COUNT_TTL.total_seconds())
+    assert (await services.lines.browse(fleet_id)).total == len(NAMES) + 2

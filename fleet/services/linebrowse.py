@@ -86,7 +86,10 @@ async def browse(
     after: Cursor | None,
     before: Cursor | None,
     limit: int,
+    total: int | None = None,
 ) -> LineSlice:
+    """A page of ``limit`` lines; ``total`` when the caller knows how many lines browsing the
+    whole fleet gives (not counted again)."""
     term = search.strip()
     query = matching(fleet_id, term)
     key = tuple_(LineRow.employee_name, LineRow.id)
@@ -110,7 +113,9 @@ async def browse(
         has_previous, has_next = beyond, True
     else:
         has_previous, has_next = after is not None, beyond
-    total, more = await count(session, query, capped=bool(term))
+    more = False
+    if total is None or term:
+        total, more = await count(session, query, capped=bool(term))
     if not items and total == 0:  # an unknown fleet is "not found", an empty one is not
         await load_fleet(session, fleet_id)
     return LineSlice(
