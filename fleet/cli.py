@@ -1,4 +1,4 @@
-"""The ``fleetpbx`` command: serve, demo, db, seed, trunk, check-config."""
+"""The ``fleetpbx`` command: serve, demo, db, seed, trunk, fleet, check-config."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import cli_trunks, logs
+from fleet import cli_fleetio, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     handset.add_argument("--url", help="the demo service (default http://HOST:PORT)")
 
     cli_trunks.add_parser(sub, common)
+    # the ``fleet`` command (create|show|delete come with the operator's commands)
+    fleet = sub.add_parser("fleet", parents=[common], help="a fleet: import and export")
+    cli_fleetio.add_verbs(fleet.add_subparsers(dest="fleet_command", required=True), common)
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -161,6 +164,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_seed(args, settings))
     if command == "trunk":
         return asyncio.run(cli_trunks.run(args, settings))
+    if command == "fleet":
+        return asyncio.run(cli_fleetio.run(args, settings))
     if command == "simulate":
         return _simulate(args, settings)
     if command == "handset":

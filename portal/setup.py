@@ -15,7 +15,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
-from portal import api, api_trunks, pages
+from portal import api, api_fleetio, api_trunks, pages
 from portal.security import TRUSTED_PROXIES, portal_input, security_headers, trusted_networks
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -63,6 +63,7 @@ def setup(
     pages.routes(app)
     api.setup(app, key=key)
     api_trunks.setup(app)
+    api_fleetio.setup(app)
 
 
 def attach_services(app: web.Application, services: Services) -> None:

@@ -106,6 +106,15 @@ class ErrorCode(StrEnum):
     TRUNK_SECRET_INVALID = "trunk_secret_invalid"
     TRUNK_SECRET_KEY_MISSING = "trunk_secret_key_missing"
     TRUNK_VALUE_INVALID = "trunk_value_invalid"
+    # bulk import (fleet/services/fleetio*)
+    IMPORT_ENCODING_INVALID = "import_encoding_invalid"
+    IMPORT_FORMAT_INVALID = "import_format_invalid"
+    IMPORT_COLUMN_UNKNOWN = "import_column_unknown"
+    IMPORT_COLUMN_MISSING = "import_column_missing"
+    IMPORT_VALUE_INVALID = "import_value_invalid"
+    IMPORT_DUPLICATE = "import_duplicate"
+    IMPORT_GROUP_UNKNOWN = "import_group_unknown"
+    IMPORT_LINE_UNKNOWN = "import_line_unknown"
     # generic
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
@@ -498,6 +507,46 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.INVALID,
         "Valeur invalide pour {name} : « {value} » (possibles : {allowed}).",
         "Invalid value for {name}: '{value}' (allowed: {allowed}).",
+    ),
+    ErrorCode.IMPORT_ENCODING_INVALID: (
+        _E.INVALID,
+        "Le fichier n'est pas en UTF-8 (octet invalide à la position {position}).",
+        "The file is not UTF-8 (invalid byte at position {position}).",
+    ),
+    ErrorCode.IMPORT_FORMAT_INVALID: (
+        _E.INVALID,
+        "Fichier illisible : {detail}.",
+        "Unreadable file: {detail}.",
+    ),
+    ErrorCode.IMPORT_COLUMN_UNKNOWN: (
+        _E.INVALID,
+        "Colonne inconnue : « {column} » (colonnes possibles : {allowed}).",
+        "Unknown column: '{column}' (allowed columns: {allowed}).",
+    ),
+    ErrorCode.IMPORT_COLUMN_MISSING: (
+        _E.INVALID,
+        "Colonne obligatoire absente : « {column} ».",
+        "Required column missing: '{column}'.",
+    ),
+    ErrorCode.IMPORT_VALUE_INVALID: (
+        _E.INVALID,
+        "Valeur invalide pour {name} : « {value} » (attendu : {expected}).",
+        "Invalid value for {name}: '{value}' (expected: {expected}).",
+    ),
+    ErrorCode.IMPORT_DUPLICATE: (
+        _E.INVALID,
+        "« {value} » figure déjà plus haut dans le fichier ({first}).",
+        "'{value}' is already earlier in the file ({first}).",
+    ),
+    ErrorCode.IMPORT_GROUP_UNKNOWN: (
+        _E.INVALID,
+        "La flotte n'a pas de groupe d'appel « {name} ».",
+        "The fleet has no call group '{name}'.",
+    ),
+    ErrorCode.IMPORT_LINE_UNKNOWN: (
+        _E.INVALID,
+        "Le numéro {number} n'est pas une ligne de la flotte.",
+        "Number {number} is not a line of the fleet.",
     ),
     ErrorCode.NOT_FOUND: (
         _E.NOT_FOUND,
