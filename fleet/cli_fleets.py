@@ -19,6 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fleet import cli_fleetio
 from fleet.app import build_services
 from fleet.config import Settings
 from fleet.core import model
@@ -33,6 +34,7 @@ CLI_ACTOR = Actor(name="cli", channel=Channel.CLI)
 Handler = Callable[[argparse.Namespace, Services], Awaitable[int]]
 HANDLERS: dict[tuple[str, str], Handler] = {}
 COMMANDS = ("fleet", "line", "account")
+HANDLERS.update(dict.fromkeys((("fleet", verb) for verb in cli_fleetio.VERBS), cli_fleetio.handle))
 
 
 def handles(command: str, verb: str) -> Callable[[Handler], Handler]:
@@ -69,6 +71,7 @@ def add_fleet_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     )
     delete.add_argument("fleet_id", type=int)
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cli_fleetio.add_verbs(verbs, common)
 
 
 def add_line_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:

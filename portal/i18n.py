@@ -179,6 +179,45 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_queued": ("mis en attente", "queued"),
     "event_transferred": ("transféré", "transferred"),
     "event_conference_joined": ("conférence", "conference"),
+    # import and export (portal/fleetio_pages.py)
+    "transfer": ("Importer / exporter", "Import / export"),
+    "export_title": ("Exporter la flotte", "Export the fleet"),
+    "export_csv": ("Lignes (CSV)", "Lines (CSV)"),
+    "export_json": ("Configuration complète (JSON)", "Whole configuration (JSON)"),
+    "print_config": ("Imprimer la configuration", "Print the configuration"),
+    "import_title": ("Importer un fichier", "Import a file"),
+    "import_help": (
+        "CSV des lignes (UTF-8, « ; » ou « , ») ou JSON de configuration. Rien n'est écrit "
+        "tant qu'une ligne est en erreur ; les lignes absentes du fichier ne changent pas.",
+        "A CSV of lines (UTF-8, ';' or ',') or a JSON configuration. Nothing is written while "
+        "a row is faulty; lines absent from the file are left as they are.",
+    ),
+    "import_file": ("Fichier", "File"),
+    "preview": ("Prévisualiser", "Preview"),
+    "confirm_import": ("Confirmer l'import", "Confirm the import"),
+    "faulty_rows": ("Lignes en erreur — rien n'a été écrit", "Faulty rows — nothing was written"),
+    "row": ("Ligne du fichier", "Row"),
+    "reason": ("Motif", "Reason"),
+    "planned": ("Ce que l'import fera", "What the import will do"),
+    "done": ("Import effectué", "Import done"),
+    "nothing_to_change": (
+        "Rien à changer : la flotte a déjà cette configuration.",
+        "Nothing to change: the fleet already has this configuration.",
+    ),
+    "to_create": ("à créer", "to create"),
+    "to_update": ("à modifier", "to change"),
+    "unchanged": ("inchangées", "unchanged"),
+    "action_create": ("création", "create"),
+    "action_update": ("modification", "change"),
+    "configuration_of": ("Configuration de la flotte", "Configuration of the fleet"),
+    "incoming_lists": ("Listes d'appels entrants", "Incoming-call lists"),
+    "no_answer": ("Si personne ne répond", "When nobody answers"),
+    "members": ("Membres", "Members"),
+    "fwd_unconditional": ("Renvoi immédiat", "Unconditional"),
+    "fwd_busy": ("Sur occupation", "On busy"),
+    "fwd_no_reply": ("Sur non-réponse", "On no reply"),
+    "fwd_not_reachable": ("Sur injoignabilité", "When not reachable"),
+    "print": ("Imprimer", "Print"),
 }
 
 

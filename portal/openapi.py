@@ -7,7 +7,7 @@ from typing import Any
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import DistributionMode, ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
-from portal import openapi_operator, openapi_trunks
+from portal import openapi_fleetio, openapi_operator, openapi_trunks
 
 TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
 NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
@@ -217,6 +217,7 @@ def _document() -> dict[str, Any]:
                 )
             },
             **openapi_trunks.paths(_op, _json, _ref),
+            **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
             },
@@ -343,4 +344,5 @@ def _schemas() -> dict[str, Any]:
         "Connection": {**obj(["connected"], connected=boolean), "examples": [{"connected": True}]},
         **openapi_trunks.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
+        **openapi_fleetio.schemas(),
     }

@@ -349,10 +349,18 @@ async def change_password(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import audit_pages, group_pages, line_detail, line_pages, operator_pages
+    from portal import (
+        audit_pages,
+        fleetio_pages,
+        group_pages,
+        line_detail,
+        line_pages,
+        operator_pages,
+    )
 
     operator_pages.routes(app)
     audit_pages.routes(app)
+    fleetio_pages.routes(app)
     line_pages.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)

@@ -15,7 +15,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
-from portal import api, api_accounts, api_operator, api_trunks, pages
+from portal import api, api_accounts, api_fleetio, api_operator, api_trunks, pages
 from portal.security import TRUSTED_PROXIES, portal_input, security_headers, trusted_networks
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -65,6 +65,7 @@ def setup(
     api_trunks.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
+    api_fleetio.setup(app)
 
 
 def attach_services(app: web.Application, services: Services) -> None:

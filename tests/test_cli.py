@@ -257,3 +257,30 @@ def test_serve_on_sip_with_a_core_name_that_does_not_resolve_says_which_setting(
     assert done.returncode == 2, done.stderr
     assert "configuration error" in done.stderr and "sip_trusted_peers" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_fleet_export_then_import_into_another_fleet_and_a_faulty_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fleetio.db'}"
+    assert main(["seed", "--fleets", "1", "--lines", "5", "--database-url", url]) == 0
+    capsys.readouterr()
+    db = ["--database-url", url]
+    exported = tmp_path / "fleet.csv"
+    assert main(["fleet", "export", "1", "--format", "csv", "-o", str(exported), *db]) == 0
+    assert len(exported.read_text("utf-8-sig").splitlines()) == 6
+    assert main(["fleet", "import", "1", str(exported), *db]) == 0
+    assert "nothing to change: 0 to create, 0 to change, 5 unchanged" in capsys.readouterr().out
+    new = tmp_path / "new.csv"
+    new.write_text("msisdn;employee_name\n0611009001;Léa\n", "utf-8")
+    assert main(["fleet", "import", "1", str(new), "--dry-run", *db]) == 0
+    assert "preview: nothing written: 1 to create" in capsys.readouterr().out
+    assert main(["fleet", "import", "1", str(new), *db]) == 0
+    assert "2\tcreate\tline\t06 11 00 90 01" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("msisdn;employee_name\n0612;Court\n", "utf-8")
+    assert main(["fleet", "import", "1", str(bad), "--language", "fr", *db]) == 1
+    assert "2\tnumber_invalid\t« 0612 » n'est pas un numéro valide." in capsys.readouterr().err
+    assert main(["fleet", "import", "1", str(tmp_path / "absent.csv"), *db]) == 2
+    assert main(["fleet", "export", "1", "--format", "json", *db]) == 0
+    assert '"format": "fleetpbx.fleet"' in capsys.readouterr().out

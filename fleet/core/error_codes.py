@@ -102,6 +102,15 @@ class ErrorCode(StrEnum):
     TRUNK_SECRET_INVALID = "trunk_secret_invalid"
     TRUNK_SECRET_KEY_MISSING = "trunk_secret_key_missing"
     TRUNK_VALUE_INVALID = "trunk_value_invalid"
+    # bulk import (fleet/services/fleetio*)
+    IMPORT_ENCODING_INVALID = "import_encoding_invalid"
+    IMPORT_FORMAT_INVALID = "import_format_invalid"
+    IMPORT_COLUMN_UNKNOWN = "import_column_unknown"
+    IMPORT_COLUMN_MISSING = "import_column_missing"
+    IMPORT_VALUE_INVALID = "import_value_invalid"
+    IMPORT_DUPLICATE = "import_duplicate"
+    IMPORT_GROUP_UNKNOWN = "import_group_unknown"
+    IMPORT_LINE_UNKNOWN = "import_line_unknown"
     # generic
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"

@@ -11,6 +11,7 @@ from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
+from fleet.services.fleetio import FleetIOService
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
 from fleet.services.impact import ImpactService
@@ -25,6 +26,7 @@ from fleet.services.trunksecrets import SecretBox
 @dataclass(frozen=True, kw_only=True)
 class Services:
     fleets: FleetService
+    fleetio: FleetIOService
     trunks: TrunkService
     lines: LineService
     forwarding: ForwardingService
@@ -50,6 +52,7 @@ class Services:
         ``trunk_secrets``: what encrypts the trunks' secrets (none: storing one is refused)."""
         return cls(
             fleets=FleetService(context=context),
+            fleetio=FleetIOService(context=context),
             trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
             lines=LineService(context=context),
             forwarding=ForwardingService(context=context),
