@@ -6,6 +6,7 @@ fleets, an employee only its own line; anything else is "not found"."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import aiohttp_jinja2
@@ -170,6 +171,10 @@ async def render(
     language = account.language if account else Language.FR
     if request.query.get("lang") in ("fr", "en"):
         language = Language(request.query["lang"])
+        if account is not None and language is not account.language:
+            # the user's pick is kept for the account: its next pages and sign-ins use it
+            await request.app[SERVICES].accounts.set_language(actor(account), account.id, language)
+            account = replace(account, language=language)
     acting = session.get(ACTING_LABEL) if account and account.role is Role.MANAGER else None
     return aiohttp_jinja2.render_template(
         template,
@@ -339,9 +344,10 @@ async def change_password(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    from portal import audit_pages, group_pages, line_detail, line_pages
+    from portal import audit_pages, calls_pages, group_pages, line_detail, line_pages
 
     audit_pages.routes(app)
+    calls_pages.routes(app)
     line_pages.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)
