@@ -115,7 +115,10 @@ def no_answer_action(raw: str | NoAnswerAction) -> NoAnswerAction:
         return NoAnswerAction(raw)
     except ValueError as exc:
         raise DomainError(
-            ErrorCode.GROUP_NO_ANSWER_INVALID, field="no_answer_action", detail=str(raw)
+            ErrorCode.GROUP_NO_ANSWER_INVALID,
+            field="no_answer_action",
+            detail=f"action inconnue « {raw} »",
+            detail_en=f"unknown action '{raw}'",
         ) from exc
 
 

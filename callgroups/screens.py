@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from callgroups import rules
 from fleet.core import model
-from fleet.core.values import DistributionMode
+from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.values import DistributionMode, NoAnswerAction
 
 GROUPS_PER_PAGE = 50  # rows of the groups table (a fleet may have hundreds of groups)
 
@@ -205,10 +206,20 @@ INPUTS = (  # the text inputs, in the order of the form; the distribution mode i
     FormField(name="switchover_delay", label="switchover"),
     FormField(name="intercall_delay", label="intercall"),
     FormField(name="short_number", label="group_short"),
+    FormField(name="max_queue_wait", label="max_queue_wait"),
 )
 DISTRIBUTION = FormField(name="distribution", label="distribution")
-FIELD_NAMES = (*(field.name for field in INPUTS), DISTRIBUTION.name)
-NUMERIC = ("queue_size", "switchover_delay", "intercall_delay")
+NO_ANSWER_ACTION = FormField(name="no_answer_action", label="no_answer_action")
+NO_ANSWER_NUMBER = FormField(name="no_answer_number", label="no_answer_number")
+NO_ANSWER_GROUP = FormField(name="no_answer_group_id", label="no_answer_group")
+FIELD_NAMES = (
+    *(field.name for field in INPUTS),
+    DISTRIBUTION.name,
+    NO_ANSWER_ACTION.name,
+    NO_ANSWER_NUMBER.name,
+    NO_ANSWER_GROUP.name,
+)
+NUMERIC = ("queue_size", "switchover_delay", "intercall_delay", "max_queue_wait")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,15 +229,34 @@ class ModeChoice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ActionChoice:
+    action: NoAnswerAction  # its label's key is its value
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetChoice:  # another group of the fleet the calls nobody answered may go to
+    id: int
+    name: str
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupForm:
     inputs: tuple[FormField, ...]
     distribution: FormField
     values: Mapping[str, str]  # every name of FIELD_NAMES, as the inputs show it
     modes: tuple[ModeChoice, ...]
+    no_answer_action: FormField = NO_ANSWER_ACTION
+    no_answer_number: FormField = NO_ANSWER_NUMBER
+    no_answer_group: FormField = NO_ANSWER_GROUP  # the rule: action, number, other group
+    actions: tuple[ActionChoice, ...] = ()
+    targets: tuple[TargetChoice, ...] = ()  # the fleet's other groups, by name
 
 
-def group_form(group: model.CallGroup | None) -> GroupForm:
-    """The form of a new group (the service's defaults) or of an existing one (its values)."""
+def group_form(group: model.CallGroup | None, others: Iterable[model.CallGroup] = ()) -> GroupForm:
+    """The form of a new group (the service's defaults) or of an existing one (its values);
+    ``others``: the fleet's groups, offered as the other group (not the group itself)."""
     if group is None:
         values = {
             "number": "",
@@ -237,7 +267,11 @@ def group_form(group: model.CallGroup | None) -> GroupForm:
             "switchover_delay": str(rules.SWITCHOVER_DEFAULT),
             "intercall_delay": str(rules.INTERCALL_DEFAULT),
             "short_number": "",
+            "max_queue_wait": str(rules.MAX_WAIT_DEFAULT),
             "distribution": DistributionMode.LINEAR.value,
+            "no_answer_action": NoAnswerAction.END_WITH_ANNOUNCEMENT.value,
+            "no_answer_number": "",
+            "no_answer_group_id": "",
         }
     else:
         values = {
@@ -249,24 +283,45 @@ def group_form(group: model.CallGroup | None) -> GroupForm:
             "switchover_delay": str(group.switchover_delay),
             "intercall_delay": str(group.intercall_delay),
             "short_number": group.short_number or "",
+            "max_queue_wait": str(group.max_queue_wait),
             "distribution": group.distribution.value,
+            "no_answer_action": group.no_answer_action.value,
+            "no_answer_number": group.no_answer_number.national_digits()
+            if group.no_answer_number
+            else "",
+            "no_answer_group_id": str(group.no_answer_group_id or ""),
         }
-    return _form(values)
+    return _form(values, others, None if group is None else group.id)
 
 
-def refilled_form(data: Mapping[str, str]) -> GroupForm:
+def refilled_form(
+    data: Mapping[str, str], others: Iterable[model.CallGroup] = (), group_id: int | None = None
+) -> GroupForm:
     """The form as it was sent, to show again with the reason it was refused."""
-    return _form({name: data.get(name, "") for name in FIELD_NAMES})
+    return _form({name: data.get(name, "") for name in FIELD_NAMES}, others, group_id)
 
 
-def _form(values: dict[str, str]) -> GroupForm:
+def _form(
+    values: dict[str, str], others: Iterable[model.CallGroup], group_id: int | None
+) -> GroupForm:
     chosen = values["distribution"]
+    action = values["no_answer_action"]
+    target = values["no_answer_group_id"]
     return GroupForm(
         inputs=INPUTS,
         distribution=DISTRIBUTION,
         values=values,
         modes=tuple(
             ModeChoice(mode=mode, selected=mode.value == chosen) for mode in DistributionMode
+        ),
+        actions=tuple(
+            ActionChoice(action=choice, selected=choice.value == action)
+            for choice in NoAnswerAction
+        ),
+        targets=tuple(
+            TargetChoice(id=other.id, name=other.name, selected=str(other.id) == target)
+            for other in others
+            if other.id != group_id
         ),
     )
 
@@ -283,6 +338,10 @@ class GroupInput(TypedDict):
     intercall_delay: int
     distribution: str
     short_number: str | None
+    max_queue_wait: NotRequired[int]
+    no_answer_action: NotRequired[str]
+    no_answer_number: NotRequired[str | None]
+    no_answer_group_id: NotRequired[int | None]
 
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -290,10 +349,13 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 def parse_form(data: Mapping[str, str]) -> GroupInput:
     """Shape only: the delays and the queue must be whole numbers, else they are refused
-    (``DomainError``) with the bounds of ``callgroups.rules``. Every rule is the service's."""
+    (``DomainError``) with the bounds of ``callgroups.rules``. Every rule is the service's.
+    The maximum queue wait and the no-answer rule are left as they are when the form does
+    not hold them."""
     text = {name: data.get(name, "").strip() for name in FIELD_NAMES}
-    numbers = {name: _whole_number(name, text[name]) for name in NUMERIC}
-    return GroupInput(
+    given = [name for name in NUMERIC if name != "max_queue_wait" or name in data]
+    numbers = {name: _whole_number(name, text[name]) for name in given}
+    parsed = GroupInput(
         number=text["number"],
         name=text["name"],
         user_code=text["user_code"],
@@ -303,6 +365,28 @@ def parse_form(data: Mapping[str, str]) -> GroupInput:
         intercall_delay=numbers["intercall_delay"],
         distribution=text["distribution"],
         short_number=text["short_number"] or None,
+    )
+    if "max_queue_wait" in numbers:
+        parsed["max_queue_wait"] = numbers["max_queue_wait"]
+    if NO_ANSWER_ACTION.name in data:
+        parsed["no_answer_action"] = text["no_answer_action"]
+        parsed["no_answer_number"] = text["no_answer_number"] or None
+        parsed["no_answer_group_id"] = _group_choice(text["no_answer_group_id"])
+    return parsed
+
+
+def _group_choice(raw: str) -> int | None:
+    """The chosen other group, or None; what is no id at all is refused as the service
+    refuses a group of another fleet."""
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) < 2**31:
+        return int(raw)
+    raise DomainError(
+        ErrorCode.GROUP_NO_ANSWER_INVALID,
+        field="no_answer_group_id",
+        detail="ce groupe n'est pas un groupe de la flotte",
+        detail_en="that group is not a group of the fleet",
     )
 
 

@@ -338,7 +338,8 @@ class GroupService(MembershipService):
                 raise DomainError(
                     ErrorCode.GROUP_NO_ANSWER_INVALID,
                     field="no_answer_number",
-                    detail="numéro manquant / number missing",
+                    detail="numéro manquant",
+                    detail_en="number missing",
                 )
             row.no_answer_number = self.policy.destination(
                 number or "", field="no_answer_number"
@@ -349,13 +350,19 @@ class GroupService(MembershipService):
                 raise DomainError(
                     ErrorCode.GROUP_NO_ANSWER_INVALID,
                     field="no_answer_group_id",
-                    detail="groupe manquant / group missing",
+                    detail="groupe manquant",
+                    detail_en="group missing",
                 )
             if group_id is not None and target_group_id == group_id:
                 raise DomainError(ErrorCode.GROUP_NO_ANSWER_SELF, field="no_answer_group_id")
             target = await session.get(GroupRow, target_group_id)
             if target is None or target.fleet_id != row.fleet_id:
-                raise not_found("call_group", target_group_id)
+                raise DomainError(
+                    ErrorCode.GROUP_NO_ANSWER_INVALID,
+                    field="no_answer_group_id",
+                    detail="ce groupe n'est pas un groupe de la flotte",
+                    detail_en="that group is not a group of the fleet",
+                )
             row.no_answer_group_id = target.id
             row.no_answer_number = None
         else:

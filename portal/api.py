@@ -19,11 +19,9 @@ from aiohttp import web
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, ErrorKind
-from fleet.core.linesettings import BY_NAME, LINE_SETTINGS
-from fleet.core.values import Actor, Channel, ForwardingKind, Language, RingMode
-from fleet.services.lines import PAGE_MAX
-from portal.openapi import ID_MAX, OFFSET_MAX, document
-from portal.pages import SERVICES, fleet_id_of, group_of, line_in, line_of
+from fleet.core.values import Actor, Channel, Language
+from portal.openapi import ID_MAX, document
+from portal.pages import SERVICES, fleet_id_of
 from portal.security import client_address, storable
 
 TOKEN_KEY = web.AppKey("api_token_key", bytes)
@@ -211,76 +209,6 @@ def _string(data: dict[str, Any], name: str) -> str:
     return value
 
 
-# -- rendering ----------------------------------------------------------------------------------
-
-
-def _line_json(line: model.Line) -> dict[str, Any]:
-    return {
-        "id": line.id,
-        "msisdn": line.msisdn.value,
-        "national": line.msisdn.national(),
-        "short_number": line.short_number,
-        "employee_name": line.employee_name,
-        "email": line.email,
-        "language": line.language.value,
-        **{setting.name: setting.of(line) for setting in LINE_SETTINGS},
-    }
-
-
-def _forwarding_json(rule: model.Forwarding) -> dict[str, Any]:
-    return {
-        "kind": rule.kind.value,
-        "destination": rule.destination.value if rule.destination else None,
-        "active": rule.active,
-        "no_reply_timer": rule.no_reply_timer,
-    }
-
-
-def _services_json(line: model.LineServices) -> dict[str, Any]:
-    plan = line.incoming_list
-    return {
-        **_line_json(line.line),
-        "forwardings": [_forwarding_json(f) for f in line.forwardings],
-        "incoming_list": None
-        if plan is None
-        else {
-            "active": plan.active,
-            "mode": plan.mode.value,
-            "ring_time": plan.ring_time,
-            "entries": [e.value for e in plan.entries],
-        },
-        "groups": [
-            {"id": g.group_id, "name": g.group_name, "connected": g.connected} for g in line.groups
-        ],
-    }
-
-
-def _group_json(group: model.CallGroup) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "number": group.number.value,
-        "name": group.name,
-        "user_code": group.user_code,
-        "admin_code": group.admin_code,
-        "queue_size": group.queue_size,
-        "switchover_delay": group.switchover_delay,
-        "intercall_delay": group.intercall_delay,
-        "distribution": group.distribution.value,
-        "short_number": group.short_number,
-        "any_connected": group.any_connected,
-        "members": [
-            {
-                "line_id": m.line_id,
-                "msisdn": m.msisdn.value,
-                "name": m.employee_name,
-                "position": m.position,
-                "connected": m.connected,
-            }
-            for m in group.members
-        ],
-    }
-
-
 # -- handlers -----------------------------------------------------------------------
 
 
@@ -310,156 +238,6 @@ async def fleets(request: web.Request) -> web.Response:
     return web.json_response([{"id": f.id, "name": f.name} for f in found])
 
 
-async def lines(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    fleet_id = _fleet_id(request, account)
-    offset = _query_int(request, "offset", 0, 0, OFFSET_MAX)
-    limit = _query_int(request, "limit", 50, 1, PAGE_MAX)
-    search = request.query.get("q")
-    if search is not None and not storable(search):
-        raise Problem(400, "invalid_query", "q: text without NUL characters", "q")
-    page = await request.app[SERVICES].lines.search(
-        fleet_id, search=search, offset=offset, limit=limit
-    )
-    return web.json_response(
-        {
-            "total": page.total,
-            "offset": page.offset,
-            "limit": page.limit,
-            "items": [_line_json(line) for line in page.items],
-        }
-    )
-
-
-async def line(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    return web.json_response(_services_json(await line_of(request, _fleet_id(request, account))))
-
-
-LINE_TEXTS = ("employee_name", "short_number", "email", "language")
-LINE_NULLABLE = ("short_number", "email")
-
-
-async def patch_line(request: web.Request) -> web.Response:
-    """Change a line's details: any of its texts and settings (the PABX option among them)."""
-    account = await _manager(request)
-    fleet_id = _fleet_id(request, account)
-    target = await line_in(request, fleet_id)
-    data = await _body(request)
-    unknown = sorted(set(data) - {*LINE_TEXTS, *BY_NAME})
-    if unknown:
-        raise Problem(422, "invalid_value", f"{unknown[0]}: not a field of a line", unknown[0])
-    changes: dict[str, Any] = {}
-    for name in LINE_TEXTS:
-        if name in data:
-            value = data[name]
-            if not isinstance(value, str) and not (value is None and name in LINE_NULLABLE):
-                wanted = "a string or null" if name in LINE_NULLABLE else "a string"
-                raise Problem(422, "invalid_value", f"{name}: {wanted}", name)
-            changes[name] = value
-    settings = {BY_NAME[name]: _bool(data, name) for name in BY_NAME if name in data}
-    await request.app[SERVICES].lines.update(
-        _actor(account), target.id, settings=settings, **changes
-    )
-    return web.json_response(_services_json(await line_of(request, fleet_id)))
-
-
-def _kind(request: web.Request) -> ForwardingKind:
-    try:
-        return ForwardingKind(request.match_info["kind"])
-    except ValueError as exc:
-        raise Problem(404, "not_found", "forwarding kind: not found") from exc
-
-
-async def put_forwarding(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    target = await line_in(request, _fleet_id(request, account))
-    kind = _kind(request)
-    data = await _body(request)
-    timer = data.get("no_reply_timer")
-    if timer is not None and (not isinstance(timer, int) or isinstance(timer, bool)):
-        raise Problem(422, "no_reply_timer_invalid", "no_reply_timer: an integer", "no_reply_timer")
-    destination = data.get("destination")
-    if destination is not None and not isinstance(destination, str):
-        raise Problem(422, "number_invalid", "destination: a string", "destination")
-    rule = await request.app[SERVICES].forwarding.set(
-        _actor(account),
-        target.id,
-        kind,
-        destination=destination,
-        active=_bool(data, "active", True),
-        no_reply_timer=timer,
-    )
-    return web.json_response(_forwarding_json(rule))
-
-
-async def delete_forwarding(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    target = await line_in(request, _fleet_id(request, account))
-    await request.app[SERVICES].forwarding.erase(_actor(account), target.id, _kind(request))
-    return web.Response(status=204)
-
-
-async def put_incoming(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    target = await line_in(request, _fleet_id(request, account))
-    data = await _body(request)
-    entries = data.get("entries")  # required: a missing list must not erase the entries
-    ring_time = data.get("ring_time", 15)
-    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-        raise Problem(422, "number_invalid", "entries: a list of numbers", "entries")
-    for index, entry in enumerate(entries):  # the portal's blank fields; here, a missing number
-        if not entry.strip():
-            raise DomainError(ErrorCode.NUMBER_REQUIRED, field=f"entries.{index}")
-    if not isinstance(ring_time, int) or isinstance(ring_time, bool):
-        raise Problem(422, "ring_time_invalid", "ring_time: an integer", "ring_time")
-    mode = data.get("mode", RingMode.SIMULTANEOUS.value)
-    if not isinstance(mode, str):
-        modes = " or ".join(m.value for m in RingMode)
-        raise Problem(422, "list_mode_invalid", f"mode: {modes}", "mode")
-    plan = await request.app[SERVICES].incoming.save(
-        _actor(account),
-        target.id,
-        entries=entries,
-        mode=mode,
-        ring_time=ring_time,
-        active=_bool(data, "active", True),
-    )
-    return web.json_response(
-        {
-            "active": plan.active,
-            "mode": plan.mode.value,
-            "ring_time": plan.ring_time,
-            "entries": [e.value for e in plan.entries],
-        }
-    )
-
-
-async def groups(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    fleet_id = _fleet_id(request, account)
-    found = await request.app[SERVICES].groups.in_fleet(fleet_id)
-    return web.json_response([_group_json(g) for g in found])
-
-
-async def group(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    return web.json_response(_group_json(await group_of(request, _fleet_id(request, account))))
-
-
-async def put_connection(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    the_group = await group_of(request, _fleet_id(request, account))
-    line_id = int(request.match_info["line_id"])  # checked by _fleet_id
-    if line_id not in {m.line_id for m in the_group.members}:
-        raise Problem(404, "not_found", "member: not found")
-    connected = _bool(await _body(request), "connected")
-    updated = await request.app[SERVICES].groups.set_connected(
-        _actor(account), the_group.id, line_id, connected
-    )
-    return web.json_response(_group_json(updated))
-
-
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(document())
 
@@ -468,19 +246,6 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/api/login", login),
     ("POST", "/api/logout", logout),
     ("GET", "/api/fleets", fleets),
-    ("GET", "/api/fleets/{fleet_id}/lines", lines),
-    ("GET", "/api/fleets/{fleet_id}/lines/{line_id}", line),
-    ("PATCH", "/api/fleets/{fleet_id}/lines/{line_id}", patch_line),
-    ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", put_forwarding),
-    ("DELETE", "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}", delete_forwarding),
-    ("PUT", "/api/fleets/{fleet_id}/lines/{line_id}/incoming-list", put_incoming),
-    ("GET", "/api/fleets/{fleet_id}/groups", groups),
-    ("GET", "/api/fleets/{fleet_id}/groups/{group_id}", group),
-    (
-        "PUT",
-        "/api/fleets/{fleet_id}/groups/{group_id}/members/{line_id}/connection",
-        put_connection,
-    ),
     ("GET", "/api/openapi.json", openapi),
 ]
 

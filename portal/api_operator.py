@@ -18,8 +18,9 @@ from fleet.core import model
 from fleet.core.impact import Impact
 from fleet.core.linesettings import BY_NAME
 from fleet.core.values import UNSET, Role
-from portal.api import Problem, _actor, _body, _bool, _fleet_id, _line_json, _manager
+from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager
 from portal.pages import SERVICES, line_in
+from portal.resources import line_json
 
 FLEET_FIELDS = {"name": str, "short_number_length": int, "language": str, "timezone": str}
 LINE_TEXTS = ("msisdn", "employee_name", "short_number", "email", "language")
@@ -164,7 +165,7 @@ async def post_line(request: web.Request) -> web.Response:
     created = await request.app[SERVICES].lines.create(
         _actor(account), fleet_id, settings=settings, **texts
     )
-    return web.json_response(_line_json(created), status=201)
+    return web.json_response(line_json(created), status=201)
 
 
 async def delete_line(request: web.Request) -> web.Response:

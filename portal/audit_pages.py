@@ -9,6 +9,7 @@ from aiohttp import web
 
 from fleet.core.values import Channel
 from fleet.services.audit import AuditFilter
+from portal.calls_view import local_time
 from portal.pages import SERVICES, fleet_id_of, manager, render
 
 PAGE = 50
@@ -31,9 +32,10 @@ async def journal(request: web.Request) -> web.Response:
         channel=Channel(channel) if channel in {c.value for c in Channel} else None,
     )
     found = await services.audit.search(where, offset=(page - 1) * PAGE, limit=PAGE)
+    fleet = await services.fleets.get(fleet_id)
     rows = [
         {
-            "at": entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "at": local_time(entry.at, fleet.timezone),  # in the fleet's time zone
             "actor": entry.actor,
             "channel": entry.channel.value,
             "entity": f"{entry.entity} {entry.entity_id}",
@@ -47,7 +49,7 @@ async def journal(request: web.Request) -> web.Response:
         request,
         "audit.html",
         account,
-        fleet=await services.fleets.get(fleet_id),
+        fleet=fleet,
         rows=rows,
         total=found.total,
         page=page,

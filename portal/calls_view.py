@@ -65,9 +65,9 @@ def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
             events.append(event.kind.value)
     return CallRow(
         call_id=record.call_id,
-        when=_local(record.offered_at, timezone),
+        when=local_time(record.offered_at, timezone),
         outgoing=outgoing,
-        other=_number(other) if other else "",
+        other=number(other) if other else "",
         hidden=hidden,
         outcome=record.outcome.value if record.outcome else "",
         duration=duration,
@@ -98,7 +98,7 @@ def _hidden_from(record: model.CallRecord, line: model.Line) -> bool:
     )
 
 
-def _local(moment: datetime, timezone: str) -> str:
+def local_time(moment: datetime, timezone: str) -> str:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -106,7 +106,7 @@ def _local(moment: datetime, timezone: str) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
 
 
-def _number(raw: str) -> str:
+def number(raw: str) -> str:
     try:
         return E164(raw).national()
     except (ValueError, NumberParseException):

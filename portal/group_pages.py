@@ -10,6 +10,8 @@ from aiohttp import web
 from callgroups import screens
 from fleet.core import model
 from fleet.core.errors import DomainError, not_found
+from portal import etags
+from portal.i18n import translator
 from portal.pages import (
     SERVICES,
     actor,
@@ -23,6 +25,7 @@ from portal.pages import (
     path_id,
     render,
 )
+from portal.resources import group_json
 
 # -- the groups table and a group's members -------------------------------------------------
 
@@ -111,11 +114,21 @@ async def _form_page(
     account: model.Account,
     fleet_id: int,
     group: model.CallGroup | None,
-    shown: screens.GroupForm,
+    data: dict[str, str] | None,
     errors: dict[str, str],
     status: int = 200,
 ) -> web.Response:
-    fleet = await request.app[SERVICES].fleets.get(fleet_id)
+    """The group form: the group's values (or a new group's defaults), or, with ``data``, the
+    form as it was sent; the version is the group's as it is now."""
+    services = request.app[SERVICES]
+    fleet = await services.fleets.get(fleet_id)
+    others = await services.groups.in_fleet(fleet_id)
+    group_id = None if group is None else group.id
+    shown = (
+        screens.group_form(group, others)
+        if data is None
+        else screens.refilled_form(data, others, group_id)
+    )
     return await render(
         request,
         "group_form.html",
@@ -124,18 +137,21 @@ async def _form_page(
         group=group,
         form=shown,
         errors=errors,
+        version=None if group is None else etags.version(group_json(group)),
         status=status,
     )
 
 
 def _errors(exc: DomainError, account: model.Account) -> dict[str, str]:
-    return {exc.field or "form": exc.message(account.language)}
+    """The reason, next to its field when the form has it, above the form otherwise."""
+    field = exc.field if exc.field in screens.FIELD_NAMES else "form"
+    return {field: exc.message(account.language)}
 
 
 async def new_group(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    return await _form_page(request, account, fleet_id, None, screens.group_form(None), {})
+    return await _form_page(request, account, fleet_id, None, None, {})
 
 
 async def create_group(request: web.Request) -> web.Response:
@@ -146,10 +162,7 @@ async def create_group(request: web.Request) -> web.Response:
         fields = screens.parse_form(data)
         group = await request.app[SERVICES].groups.create(actor(account), fleet_id, **fields)
     except DomainError as exc:
-        refilled = screens.refilled_form(data)
-        return await _form_page(
-            request, account, fleet_id, None, refilled, _errors(exc, account), 400
-        )
+        return await _form_page(request, account, fleet_id, None, data, _errors(exc, account), 400)
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{group.id}")
 
 
@@ -157,22 +170,27 @@ async def edit_group(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     group = await group_of(request, fleet_id)
-    return await _form_page(request, account, fleet_id, group, screens.group_form(group), {})
+    return await _form_page(request, account, fleet_id, group, None, {})
 
 
 async def update_group(request: web.Request) -> web.Response:
+    """Save the group form. The form carries the version of the group it was filled from: when
+    someone else changed the group meanwhile, nothing is saved and the form comes back with
+    what was typed, the reason, and the group's new version (saving again then overwrites)."""
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    group = await group_of(request, fleet_id)
     data = await form(request)
-    try:
-        fields = screens.parse_form(data)
-        await request.app[SERVICES].groups.update(actor(account), group.id, **fields)
-    except DomainError as exc:
-        refilled = screens.refilled_form(data)
-        return await _form_page(
-            request, account, fleet_id, group, refilled, _errors(exc, account), 400
-        )
+    async with etags.locks(request).held(f"group:{path_id(request, 'group_id')}"):
+        group = await group_of(request, fleet_id)
+        if etags.stale(data.get(etags.VERSION_FIELD), group_json(group)):
+            errors = {"form": translator(account.language)["changed_meanwhile"]}
+            return await _form_page(request, account, fleet_id, group, data, errors, 409)
+        try:
+            fields = screens.parse_form(data)
+            await request.app[SERVICES].groups.update(actor(account), group.id, **fields)
+        except DomainError as exc:
+            errors = _errors(exc, account)
+            return await _form_page(request, account, fleet_id, group, data, errors, 400)
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups")
 
 

@@ -218,6 +218,27 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "fwd_no_reply": ("Sur non-réponse", "On no reply"),
     "fwd_not_reachable": ("Sur injoignabilité", "When not reachable"),
     "print": ("Imprimer", "Print"),
+    # the group's no-answer rule, the versions of the forms, the fleet's call log
+    "max_queue_wait": ("Attente maximale en file (s)", "Maximum queue wait (s)"),
+    "no_answer_action": ("Si personne ne répond", "When nobody answers"),
+    "no_answer_number": ("Numéro de débordement", "Overflow number"),
+    "no_answer_group": ("Groupe de débordement", "Overflow group"),
+    "end_with_announcement": ("Annonce de fin", "End with an announcement"),
+    "forward_to_number": ("Renvoi vers un numéro", "Forward to a number"),
+    "forward_to_group": ("Renvoi vers un autre groupe", "Forward to another group"),
+    "changed_meanwhile": (
+        "Modifié par quelqu'un d'autre entre-temps : rien n'a été enregistré. Vérifiez puis "
+        "validez à nouveau.",
+        "Changed by someone else meanwhile: nothing was saved. Check, then save again.",
+    ),
+    "fleet_calls": ("Journal des appels de la flotte", "Fleet call log"),
+    "caller": ("Appelant", "Caller"),
+    "called": ("Appelé", "Called"),
+    "since": ("Du", "From"),
+    "until": ("Au", "To"),
+    "any": ("toutes", "any"),
+    "export_calls_csv": ("Exporter en CSV", "Export as CSV"),
+    "filter_invalid": ("Filtre invalide", "Invalid filter"),
 }
 
 

@@ -14,7 +14,8 @@ from fleet.core import model
 from fleet.core.errors import DomainError
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
-from portal.i18n import setting_key
+from portal import etags
+from portal.i18n import setting_key, translator
 from portal.pages import (
     ACTING_KEY,
     ACTING_LABEL,
@@ -25,8 +26,10 @@ from portal.pages import (
     form,
     line_of,
     manager,
+    path_id,
     render,
 )
+from portal.resources import line_json
 
 FIELDS = ("employee_name", "short_number", "email", "language")
 
@@ -78,6 +81,7 @@ async def _page(
         languages=[lang.value for lang in Language],
         switches=SWITCHES,
         saved=request.query.get("saved") == "1",
+        version=etags.version(line_json(line.line)),
         **await call_log(request, line.line),
         status=status,
     )
@@ -90,26 +94,33 @@ async def line_page(request: web.Request) -> web.Response:
 
 
 async def update_line(request: web.Request) -> web.Response:
+    """Save the line's details. The form carries the version of the details it was filled
+    from: when someone else changed them meanwhile, nothing is saved and the form comes back
+    with what was typed, the reason, and the new version (saving again then overwrites)."""
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    line = await line_of(request, fleet_id)
     data = await form(request)
     values: dict[str, Any] = {name: data.get(name, "").strip() for name in FIELDS}
     values |= {s.name: data.get(s.name) == "on" for s in LINE_SETTINGS}
-    try:
-        await request.app[SERVICES].lines.update(
-            actor(account),
-            line.line.id,
-            employee_name=values["employee_name"],
-            short_number=values["short_number"] or None,
-            email=values["email"] or None,
-            language=values["language"],
-            settings={s: values[s.name] for s in LINE_SETTINGS},
-        )
-    except DomainError as exc:
-        field = exc.field if exc.field in (*FIELDS, *(s.name for s in SWITCHES)) else "form"
-        errors = {field: exc.message(account.language)}
-        return await _page(request, account, line, values, errors, 400)
+    async with etags.locks(request).held(f"line:{path_id(request, 'line_id')}"):
+        line = await line_of(request, fleet_id)
+        if etags.stale(data.get(etags.VERSION_FIELD), line_json(line.line)):
+            errors = {"form": translator(account.language)["changed_meanwhile"]}
+            return await _page(request, account, line, values, errors, 409)
+        try:
+            await request.app[SERVICES].lines.update(
+                actor(account),
+                line.line.id,
+                employee_name=values["employee_name"],
+                short_number=values["short_number"] or None,
+                email=values["email"] or None,
+                language=values["language"],
+                settings={s: values[s.name] for s in LINE_SETTINGS},
+            )
+        except DomainError as exc:
+            field = exc.field if exc.field in (*FIELDS, *(s.name for s in SWITCHES)) else "form"
+            errors = {field: exc.message(account.language)}
+            return await _page(request, account, line, values, errors, 400)
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/lines/{line.line.id}?saved=1")
 
 

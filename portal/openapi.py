@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fleet.core.linesettings import LINE_SETTINGS
-from fleet.core.values import DistributionMode, ForwardingKind, Language, RingMode
+from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
-from portal import openapi_fleetio, openapi_operator, openapi_trunks
+from portal import (
+    openapi_calls,
+    openapi_fleetio,
+    openapi_groups,
+    openapi_operator,
+    openapi_trunks,
+)
 
 TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
 NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
@@ -55,6 +61,22 @@ BUSY = {
 }
 
 
+ETAG = {
+    "ETag": {
+        "description": "the resource's version, for If-Match",
+        "schema": {"type": "string"},
+    }
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "the version (ETag) the change is based on: another one is refused with "
+    "412 and changes nothing; without it the change is made",
+    "schema": {"type": "string"},
+}
+
+
 def _path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema or ID}
 
@@ -67,7 +89,12 @@ def _op(
     body: str | None = None,
     secure: bool = True,
     ok_status: str = "200",
+    versioned: bool = False,
+    conditional: bool = False,
 ) -> dict[str, Any]:
+    """``versioned``: the answer carries the resource's version (``ETag``); ``conditional``:
+    a change that takes ``If-Match`` and is refused with 412 when the version is not the
+    current one."""
     kinds = {"kind": {"type": "string", "enum": [k.value for k in ForwardingKind]}}
     operation: dict[str, Any] = {
         "summary": summary,
@@ -91,6 +118,11 @@ def _op(
         operation["responses"]["413"] = PROBLEM
     if not secure:
         operation["security"] = []
+    if versioned:
+        operation["responses"][ok_status] = {**ok, "headers": ETAG}
+    if conditional:
+        operation["parameters"].append(IF_MATCH)
+        operation["responses"]["412"] = PROBLEM
     return operation
 
 
@@ -116,7 +148,7 @@ def document() -> dict[str, Any]:
 
 
 def _document() -> dict[str, Any]:
-    fleet, line, group = ["fleet_id"], ["fleet_id", "line_id"], ["fleet_id", "group_id"]
+    fleet, line = ["fleet_id"], ["fleet_id", "line_id"]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -167,55 +199,55 @@ def _document() -> dict[str, Any]:
                 }
             },
             "/api/fleets/{fleet_id}/lines/{line_id}": {
-                "get": _op("A line with its services", _json(_ref("LineServices")), params=line),
+                "get": _op(
+                    "A line with its services, and its version (ETag)",
+                    _json(_ref("LineServices")),
+                    params=line,
+                    versioned=True,
+                ),
                 "patch": _op(
                     "Change a line's details (name, short number, e-mail, language) and "
                     f"settings ({', '.join(s.label.en for s in LINE_SETTINGS)})",
                     _json(_ref("LineServices")),
                     params=line,
                     body="LineChange",
+                    versioned=True,
+                    conditional=True,
                 ),
             },
             "/api/fleets/{fleet_id}/lines/{line_id}/forwardings/{kind}": {
                 "put": _op(
-                    "Register a forwarding (and switch it on or off)",
+                    "Register a forwarding (and switch it on or off). A forwarding is part of "
+                    "its line: If-Match takes the line's version, the answer's ETag is the "
+                    "line's new one",
                     _json(_ref("Forwarding")),
                     params=[*line, "kind"],
                     body="ForwardingChange",
+                    versioned=True,
+                    conditional=True,
                 ),
                 "delete": _op(
                     "Erase a forwarding",
                     {"description": "erased"},
                     params=[*line, "kind"],
                     ok_status="204",
+                    versioned=True,
+                    conditional=True,
                 ),
             },
             "/api/fleets/{fleet_id}/lines/{line_id}/incoming-list": {
                 "put": _op(
-                    "Replace the incoming-call list",
+                    "Replace the incoming-call list (part of the line: If-Match takes the "
+                    "line's version, the answer's ETag is the line's new one)",
                     _json(_ref("IncomingList")),
                     params=line,
                     body="IncomingList",
+                    versioned=True,
+                    conditional=True,
                 )
             },
-            "/api/fleets/{fleet_id}/groups": {
-                "get": _op(
-                    "The fleet's call groups",
-                    _json({"type": "array", "items": _ref("Group")}),
-                    params=fleet,
-                )
-            },
-            "/api/fleets/{fleet_id}/groups/{group_id}": {
-                "get": _op("A call group and its members", _json(_ref("Group")), params=group)
-            },
-            "/api/fleets/{fleet_id}/groups/{group_id}/members/{line_id}/connection": {
-                "put": _op(
-                    "Connect or disconnect a member",
-                    _json(_ref("Group")),
-                    params=[*group, "line_id"],
-                    body="Connection",
-                )
-            },
+            **openapi_groups.paths(_op, _json, _ref),
+            **openapi_calls.paths(_op, _json, _ref),
             **openapi_trunks.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
@@ -318,30 +350,8 @@ def _schemas() -> dict[str, Any]:
                 ),
             ]
         },
-        "Member": obj(
-            ["line_id", "connected"],
-            line_id=integer,
-            msisdn=NUMBER,
-            name=string,
-            position=integer,
-            connected=boolean,
-        ),
-        "Group": obj(
-            ["id", "number", "name"],
-            id=integer,
-            number=NUMBER,
-            name=string,
-            user_code=string,
-            admin_code=string,
-            queue_size=integer,
-            switchover_delay=integer,
-            intercall_delay=integer,
-            distribution={"type": "string", "enum": [d.value for d in DistributionMode]},
-            short_number={"type": ["string", "null"]},
-            any_connected=boolean,
-            members={"type": "array", "maxItems": 10, "items": _ref("Member")},
-        ),
-        "Connection": {**obj(["connected"], connected=boolean), "examples": [{"connected": True}]},
+        **openapi_groups.schemas(TEXT, NUMBER),
+        **openapi_calls.schemas(),
         **openapi_trunks.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),

@@ -6,6 +6,7 @@ fleets, an employee only its own line; anything else is "not found"."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import aiohttp_jinja2
@@ -172,6 +173,10 @@ async def render(
 ) -> web.Response:
     session = await get_session(request)
     language = page_language(request, account)
+    if account is not None and language is not account.language:
+        # the user's pick (``?lang=``) is kept for the account: its next pages and sign-ins
+        await request.app[SERVICES].accounts.set_language(actor(account), account.id, language)
+        account = replace(account, language=language)
     acting = session.get(ACTING_LABEL) if account and account.manages_fleets else None
     return aiohttp_jinja2.render_template(
         template,
@@ -351,6 +356,7 @@ async def change_password(request: web.Request) -> web.Response:
 def routes(app: web.Application) -> None:
     from portal import (
         audit_pages,
+        calls_pages,
         fleetio_pages,
         group_pages,
         line_detail,
@@ -361,6 +367,7 @@ def routes(app: web.Application) -> None:
     operator_pages.routes(app)
     audit_pages.routes(app)
     fleetio_pages.routes(app)
+    calls_pages.routes(app)
     line_pages.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)

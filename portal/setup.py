@@ -15,7 +15,18 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
-from portal import api, api_accounts, api_fleetio, api_operator, api_trunks, pages
+from portal import (
+    api,
+    api_accounts,
+    api_calls,
+    api_fleetio,
+    api_groups,
+    api_lines,
+    api_operator,
+    api_trunks,
+    etags,
+    pages,
+)
 from portal.security import TRUSTED_PROXIES, portal_input, security_headers, trusted_networks
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -61,7 +72,11 @@ def setup(
     app.on_response_prepare.append(security_headers(hsts=secure_cookies))
     app.middlewares.append(portal_input)
     pages.routes(app)
+    etags.setup(app)
     api.setup(app, key=key)
+    api_lines.setup(app)
+    api_groups.setup(app)
+    api_calls.setup(app)
     api_trunks.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)

@@ -235,7 +235,7 @@ class MemoryFleets:
         intercall_delay: int = group_rules.INTERCALL_DEFAULT,
         distribution: str | DistributionMode = DistributionMode.LINEAR,
         max_queue_wait: int = group_rules.MAX_WAIT_DEFAULT,
-        no_answer_action: NoAnswerAction = NoAnswerAction.END_WITH_ANNOUNCEMENT,
+        no_answer_action: str | NoAnswerAction = NoAnswerAction.END_WITH_ANNOUNCEMENT,
         no_answer_number: str | None = None,
         no_answer_group_id: int | None = None,
     ) -> model.CallGroup:
@@ -260,7 +260,7 @@ class MemoryFleets:
             intercall_delay=intercall_delay,
             distribution=DistributionMode(distribution),
             max_queue_wait=max_queue_wait,
-            no_answer_action=no_answer_action,
+            no_answer_action=NoAnswerAction(no_answer_action),
             no_answer_number=self.number(no_answer_number) if no_answer_number else None,
             no_answer_group_id=no_answer_group_id,
             members=tuple(

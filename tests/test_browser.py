@@ -204,3 +204,29 @@ async def test_a_manager_opens_a_line_turns_call_waiting_off_and_acts_as_its_use
     await snap(page, out / "portal-acting.png")
     await page.get_by_role("button", name="Revenir à mon compte").click()
     await page.get_by_label("Double appel").wait_for()  # back on her line's page
+
+
+async def test_a_manager_sends_the_calls_nobody_answers_in_a_group_to_another_group(
+    server: TestServer, browser: object, tmp_path: Path
+) -> None:
+    base = str(server.make_url("")).rstrip("/")
+    page = await browser.new_page(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
+    await sign_in(page, base, demo.MANAGER_LOGIN, demo.MANAGER_PASSWORD)
+    await page.get_by_role("link", name="Administrer les groupes d'appel").click()
+    row = page.locator("#groups tr", has_text="Com")
+    await row.get_by_role("link", name="Modifier").click()
+    await page.get_by_label("Si personne ne répond").select_option("forward_to_group")
+    await page.get_by_label("Groupe de débordement").select_option(label="Taxis")
+    await page.get_by_label("Attente maximale en file (s)").fill("300")
+    await snap(page, shots(tmp_path) / "portal-group-no-answer.png")
+    await page.get_by_role("button", name="Valider", exact=True).click()
+    await page.locator("#groups").wait_for()
+    services = server.app[SERVICES]
+    com = await services.groups.get_by_number("0609182236")
+    taxis = await services.groups.get_by_number("0611000099")
+    assert (com.no_answer_action.value, com.no_answer_group_id) == ("forward_to_group", taxis.id)
+    assert com.max_queue_wait == 300
+    # the form shows the rule as saved
+    await row.get_by_role("link", name="Modifier").click()
+    chosen = page.get_by_label("Groupe de débordement").locator("option:checked")
+    assert await chosen.inner_text() == "Taxis"

@@ -84,7 +84,11 @@ def test_a_new_group_form_shows_the_service_defaults() -> None:
         "switchover_delay": "15",
         "intercall_delay": "0",
         "short_number": "",
+        "max_queue_wait": "120",
         "distribution": "linear",
+        "no_answer_action": "end_with_announcement",
+        "no_answer_number": "",
+        "no_answer_group_id": "",
     }
     assert [c.mode for c in form.modes if c.selected] == [DistributionMode.LINEAR]
 
@@ -112,6 +116,7 @@ def test_the_form_fields_come_in_the_order_of_the_seed_with_their_labels() -> No
         ("switchover_delay", "switchover"),
         ("intercall_delay", "intercall"),
         ("short_number", "group_short"),
+        ("max_queue_wait", "max_queue_wait"),
     ]
     assert (form.distribution.name, form.distribution.label) == ("distribution", "distribution")
 
@@ -130,7 +135,11 @@ def test_an_existing_group_form_shows_its_values() -> None:
         "switchover_delay": "12",
         "intercall_delay": "30",
         "short_number": "250",
+        "max_queue_wait": "120",
         "distribution": "least_active",
+        "no_answer_action": "end_with_announcement",
+        "no_answer_number": "",
+        "no_answer_group_id": "",
     }
     assert [c.mode for c in form.modes if c.selected] == [DistributionMode.LEAST_ACTIVE]
 
@@ -142,7 +151,8 @@ def test_a_group_without_short_number_shows_an_empty_field() -> None:
 def test_a_refused_form_shows_again_what_was_typed() -> None:
     typed = {**FORM, "switchover_delay": "40x", "csrf": "token"}
     form = screens.refilled_form(typed)
-    assert form.values == {**FORM, "switchover_delay": "40x"}  # never the token
+    blank = {name: "" for name in screens.FIELD_NAMES}
+    assert form.values == {**blank, **FORM, "switchover_delay": "40x"}  # never the token
     assert [c.mode for c in form.modes if c.selected] == [DistributionMode.CYCLIC]
 
 
@@ -164,6 +174,50 @@ def test_a_complete_form_is_shaped_for_the_service() -> None:
         "distribution": "cyclic",
         "short_number": None,
     }
+
+
+def test_the_no_answer_rule_and_the_queue_wait_are_shaped_for_the_service() -> None:
+    parsed = screens.parse_form(
+        {
+            **FORM,
+            "max_queue_wait": " 300 ",
+            "no_answer_action": "forward_to_group",
+            "no_answer_number": " ",
+            "no_answer_group_id": "12",
+        }
+    )
+    assert (parsed["max_queue_wait"], parsed["no_answer_action"]) == (300, "forward_to_group")
+    assert (parsed["no_answer_number"], parsed["no_answer_group_id"]) == (None, 12)
+
+
+def test_a_form_without_the_no_answer_rule_leaves_it_as_it_is() -> None:
+    parsed = screens.parse_form(FORM)
+    assert not {"max_queue_wait", "no_answer_action", "no_answer_group_id"} & set(parsed)
+
+
+@pytest.mark.parametrize("typed", ["x", "-1", "0", "99999999999", "2147483648"])
+def test_an_other_group_that_is_no_group_id_is_refused_on_its_field(typed: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        screens.parse_form(
+            {**FORM, "no_answer_action": "forward_to_group", "no_answer_group_id": typed}
+        )
+    assert (refused.value.code, refused.value.field) == (
+        ErrorCode.GROUP_NO_ANSWER_INVALID,
+        "no_answer_group_id",
+    )
+    assert refused.value.message(Language.EN) == (
+        "Incomplete no-answer rule: that group is not a group of the fleet."
+    )
+
+
+def test_the_other_groups_offered_leave_the_group_itself_out_and_mark_its_choice() -> None:
+    own = dataclasses.replace(
+        com_group(), no_answer_action=NoAnswerAction.FORWARD_TO_GROUP, no_answer_group_id=8
+    )
+    backup = dataclasses.replace(com_group(), id=8, name="Backup")
+    form = screens.group_form(own, [own, backup])
+    assert [(c.id, c.name, c.selected) for c in form.targets] == [(8, "Backup", True)]
+    assert [c.action for c in form.actions if c.selected] == [NoAnswerAction.FORWARD_TO_GROUP]
 
 
 def test_a_short_number_is_kept_and_rules_are_left_to_the_service() -> None:

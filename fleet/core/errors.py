@@ -244,7 +244,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     ErrorCode.GROUP_NO_ANSWER_INVALID: (
         _E.INVALID,
         "Règle de non-réponse incomplète : {detail}.",
-        "Incomplete no-answer rule: {detail}.",
+        "Incomplete no-answer rule: {detail_en}.",
     ),
     ErrorCode.GROUP_NO_ANSWER_SELF: (
         _E.INVALID,

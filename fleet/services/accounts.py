@@ -248,6 +248,24 @@ class AccountService(Service):
             self.record(session, actor, change)
             return after
 
+    async def set_language(self, actor: Actor, account_id: int, language: Language) -> None:
+        """The language the account's user picked: its pages and messages from now on."""
+        async with self.write() as session:
+            row = await self._load(session, account_id)
+            if row.language is language:
+                return
+            before = views.account(row)
+            row.language = language
+            row.updated_at = self.now()
+            after = views.account(row)
+            change = AccountChange(
+                fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
+                account_id=row.id,
+                before=before,
+                after=after,
+            )
+            self.record(session, actor, change)
+
     async def set_fleets(
         self, actor: Actor, account_id: int, fleet_ids: Sequence[int]
     ) -> model.Account:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
@@ -12,8 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, selectinload
 
 from fleet.core import model
-from fleet.core.errors import not_found
-from fleet.core.values import SessionCase
+from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.values import CallOutcome, SessionCase
 from fleet.db.tables import CallEventRow, CallRecordRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -23,6 +25,34 @@ PAGE_MAX = 500
 # None and so splits a batch into one statement per shape of row
 RECORDS = cast(Table, CallRecordRow.__table__)
 EVENTS = cast(Table, CallEventRow.__table__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallFilter:
+    """Which calls of a fleet's log: ``line`` (E.164) keeps one line's calls, each once
+    (:func:`_one_visit_per_call`); ``number`` (as typed) keeps the calls it took part in;
+    ``since`` (included) and ``until`` (excluded) bound when the call was offered."""
+
+    fleet_id: int
+    line: str | None = None
+    number: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outcome: CallOutcome | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallCursor:
+    """Where a page of the log ends: the next page starts after this record (keyset)."""
+
+    offered_at: datetime
+    record_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallLogPage:
+    items: tuple[model.CallRecord, ...]
+    next: CallCursor | None  # None: the last page
 
 
 class CallRecordService(Service):
@@ -91,6 +121,58 @@ class CallRecordService(Service):
                 offset=offset,
                 limit=limit,
             )
+
+    async def log(
+        self, where: CallFilter, *, after: CallCursor | None = None, limit: int = 50
+    ) -> CallLogPage:
+        """A page of a fleet's call log, newest first, filtered; keyset paging: each page
+        costs the same however deep, and a call recorded meanwhile shifts nothing."""
+        limit = max(1, min(limit, PAGE_MAX))
+        query = select(CallRecordRow).where(CallRecordRow.fleet_id == where.fleet_id)
+        if where.line:
+            query = query.where(_one_visit_per_call(where.line))
+        if where.number is not None:
+            party = self._party(where.number)
+            query = query.where(or_(CallRecordRow.caller == party, CallRecordRow.called == party))
+        if where.since is not None:
+            query = query.where(CallRecordRow.offered_at >= where.since)
+        if where.until is not None:
+            query = query.where(CallRecordRow.offered_at < where.until)
+        if where.outcome is not None:
+            query = query.where(CallRecordRow.outcome == where.outcome)
+        if after is not None:
+            query = query.where(
+                or_(
+                    CallRecordRow.offered_at < after.offered_at,
+                    and_(
+                        CallRecordRow.offered_at == after.offered_at,
+                        CallRecordRow.id < after.record_id,
+                    ),
+                )
+            )
+        async with self.read() as session:
+            rows = (
+                await session.scalars(
+                    query.options(selectinload(CallRecordRow.events))
+                    .order_by(CallRecordRow.offered_at.desc(), CallRecordRow.id.desc())
+                    .limit(limit + 1)
+                )
+            ).all()
+            shown = rows[:limit]
+            last = shown[-1] if len(rows) > limit else None
+            return CallLogPage(
+                items=tuple(views.call_record(r) for r in shown),
+                next=CallCursor(last.offered_at, last.id) if last is not None else None,
+            )
+
+    def _party(self, typed: str) -> str:
+        """A typed number as the records hold it: E.164 when it is a phone number, else its
+        digits (a short number, as dialled)."""
+        digits = self.policy.clean(typed)
+        if not digits or not digits.lstrip("+").isdigit():
+            raise DomainError(ErrorCode.NUMBER_INVALID, field="number", number=typed)
+        number = self.policy.classify(digits)[1]
+        return number.value if number is not None else digits
 
 
 def _one_visit_per_call(number: str) -> ColumnElement[bool]:
