@@ -78,9 +78,11 @@ async def drop_leftovers(conn: AsyncConnection, url: URL) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(pg_url: str) -> AsyncIterator[Scratch]:
+async def scratch_database(pg_url: str, *, template: str | None = None) -> AsyncIterator[Scratch]:
     """A new database ``fleetpbx_bench_<pid>`` on the server of ``pg_url`` (the role needs
-    the right to create databases); leftovers of killed runs are dropped first."""
+    the right to create databases) — a copy of ``template`` when given (a database seeded
+    once, e.g. with a 100,000-line fleet: copied in seconds, where seeding takes minutes);
+    leftovers of killed runs are dropped first."""
     base = make_url(pg_url)
     name = f"{PREFIX}{os.getpid()}"
     admin = create_async_engine(
@@ -90,7 +92,8 @@ async def scratch_database(pg_url: str) -> AsyncIterator[Scratch]:
         async with admin.connect() as conn:
             version = str(await conn.scalar(text("SHOW server_version")))
             await drop_leftovers(conn, base)
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         async with stopped_by_signals(f"dropping the scratch database {name}") as stop:
             try:
                 target = base.set(database=name)

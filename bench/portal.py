@@ -146,10 +146,15 @@ async def seed_fleet(url: str, args: argparse.Namespace) -> Fleet:
     try:
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        report = await seed_one_fleet(
-            services, lines=args.lines, groups=args.groups, seed=args.seed
-        )
-        fleet_id = report.fleet_ids[0]
+        if args.from_database:  # seeded once before: its first fleet
+            fleet_id = min(fleet.id for fleet in await services.fleets.all())
+            seeded = (await services.lines.search(fleet_id, limit=1)).total
+            out(f"fleet {fleet_id} of {args.from_database}: {seeded} lines")
+        else:
+            report = await seed_one_fleet(
+                services, lines=args.lines, groups=args.groups, seed=args.seed
+            )
+            fleet_id, seeded = report.fleet_ids[0], report.lines
         await services.accounts.create_manager(
             SETUP_ACTOR,
             login=LOGIN,
@@ -162,8 +167,8 @@ async def seed_fleet(url: str, args: argparse.Namespace) -> Fleet:
         await services.lines.analyze()
     finally:
         await engine.dispose()
-    if len(lines) != report.lines:
-        raise RuntimeError(f"collected {len(lines)} lines, seeded {report.lines}")
+    if len(lines) != seeded:
+        raise RuntimeError(f"collected {len(lines)} lines, seeded {seeded}")
     pabx = tuple(line for line in lines if line.pabx)
     return Fleet(id=fleet_id, lines=tuple(lines), pabx=pabx, terms=terms)
 
@@ -600,7 +605,7 @@ async def main(args: argparse.Namespace) -> int:
         + f" per endpoint after {WARMUP_PER_CLIENT} warm-up requests per client; seed {args.seed}"
     )
     out(f"machine: {os.cpu_count()} CPUs, load average {load_average()}")
-    async with scratch_database(args.pg_url) as db:
+    async with scratch_database(args.pg_url, template=args.from_database) as db:
         out(f"PostgreSQL {db.version}  {db.shown}")
         started = time.perf_counter()
         await migrate.upgrade(db.url)
@@ -643,6 +648,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, among {','.join(ENDPOINTS)} (default: all, in that order)",
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the fleet and the draws")
+    parser.add_argument(
+        "--from-database",
+        metavar="NAME",
+        help="copy this database (seeded once, e.g. `fleetpbx seed --lines 100000`) instead of "
+        "seeding; its first fleet is used, --lines/--groups are ignored",
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(PG_URL_ENV, DEFAULT_PG_URL),

@@ -1,6 +1,7 @@
 """The operator's portal in a real browser (Playwright on Debian's Chromium): an operator
-signs in, creates a company with two lines and a manager's account; the manager signs in
-and sees the two lines."""
+signs in, creates a company with two lines and a manager's account; the manager signs in,
+sees the two lines, makes two call groups and sends the calls nobody answers in the first to
+the second (issue 13's flow)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ __all__ = ["browser", "server"]  # the fixtures, shared with tests/test_browser.
 PASSWORD = "un-mot-de-passe"
 
 
-async def test_an_operator_sets_up_a_company_and_its_manager_sees_the_two_lines(
+async def test_an_operator_sets_up_a_company_whose_manager_then_chains_two_groups(
     server: TestServer, browser: object, tmp_path: Path
 ) -> None:
     services = server.app[SERVICES]
@@ -64,3 +65,32 @@ async def test_an_operator_sets_up_a_company_and_its_manager_sees_the_two_lines(
     assert "Alice Martin" in shown and "06 33 00 00 01" in shown
     assert "Bruno Petit" in shown and "06 33 00 00 02" in shown
     assert await rows.count() == 3  # the header and the two lines
+
+    # the manager makes two groups and sends the first one's unanswered calls to the second
+    for number, name, codes in (
+        ("0633000090", "Urgences", ("4242", "2424")),
+        ("0633000091", "Renfort", ("5151", "1515")),
+    ):
+        await page.get_by_role("link", name="Accueil").click()
+        await page.get_by_role("link", name="Administrer les groupes d'appel").click()
+        await page.get_by_role("link", name="Ajouter").click()
+        for label, value in (
+            ("N° du groupe", number),
+            ("Nom du groupe d'appel", name),
+            ("Code connexion utilisateur", codes[0]),
+            ("Code administratif", codes[1]),
+        ):
+            await page.get_by_label(label).fill(value)
+        await page.get_by_role("button", name="Valider", exact=True).click()
+        await page.get_by_label("Ajouter un membre").wait_for()
+    await page.get_by_role("link", name="Administrer les groupes d'appel").click()
+    row = page.locator("#groups tr", has_text="Urgences")
+    await row.get_by_role("link", name="Modifier").click()
+    await page.get_by_label("Si personne ne répond").select_option("forward_to_group")
+    await page.get_by_label("Groupe de débordement").select_option(label="Renfort")
+    await page.get_by_role("button", name="Valider", exact=True).click()
+    await page.locator("#groups").wait_for()
+    urgences = await services.groups.get_by_number("0633000090")
+    renfort = await services.groups.get_by_number("0633000091")
+    assert urgences.no_answer_action.value == "forward_to_group"
+    assert urgences.no_answer_group_id == renfort.id
