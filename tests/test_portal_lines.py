@@ -311,7 +311,8 @@ async def test_the_call_log_shows_each_visit_and_its_network_ids_only_when_recor
             caller_network_id="only-the-caller@core",
         )
     )
-    page = await text(await site.client.get(line_url(site)))
+    # back in French (the English pick above was kept for the account)
+    page = await text(await site.client.get(line_url(site), params={"lang": "fr"}))
     assert page.count("<details") == 2
     assert "only-the-caller@core" in page
     assert page.count("Corrélation (ICID)") == 1  # shown only where recorded

@@ -111,7 +111,7 @@ def update_from(scene: Scene, dialog: Dialog, access: str) -> None:
 def test_an_update_from_a_5g_cell_abroad_makes_a_later_transfer_by_keys_refused() -> None:
     scene = held_and_second_call()
     logged = Logged()
-    scene.c.network.log = logged
+    scene.c.network.log = scene.c.network.spoken.log = logged
     update_from(scene, scene.b_active, f"3GPP-NR-FDD; utran-cell-id-3gpp={NR_SPAIN}")
     scene.info(scene.b_active, "#")  # no header: the UPDATE's cell is the latest
     scene.info(scene.b_active, "1")
@@ -123,7 +123,7 @@ def test_an_update_from_a_5g_cell_abroad_makes_a_later_transfer_by_keys_refused(
 def test_a_refer_after_an_update_from_a_white_zone_nr_cell_is_refused() -> None:
     scene = held_and_second_call()
     logged = Logged()
-    scene.c.network.log = logged
+    scene.c.network.log = scene.c.network.spoken.log = logged
     scene.c.network.keys.whereabouts = Whereabouts(white_zone_cells=["nr:2080100a"])
     update_from(scene, scene.b_active, f"3GPP-NR-TDD; utran-cell-id-3gpp={NR_HOME}")
     refer_from(scene, None)
