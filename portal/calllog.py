@@ -28,7 +28,19 @@ from portal.security import storable
 CSV_TYPE = "text/csv"
 CSV_PAGE = 500  # records read at a time while writing a CSV
 HIDDEN = "anonymous"  # the caller hid its number
-CSV_COLUMNS = ("offered_at", "caller", "called", "outcome", "duration", "events", "call_id")
+CSV_COLUMNS = (
+    "offered_at",
+    "caller",
+    "called",
+    "outcome",
+    "duration",
+    "events",
+    "call_id",
+    "session_case",
+    "correlation_id",
+    "caller_network_id",
+    "callee_network_id",
+)
 FILTERS = ("number", "since", "until", "outcome")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -152,6 +164,10 @@ def record_json(record: model.CallRecord, timezone: str) -> dict[str, Any]:
         "outcome": record.outcome.value if record.outcome else None,
         "duration": _duration(record),
         "events": _events(record),
+        "session_case": record.session_case.value,
+        "correlation_id": record.correlation_id,
+        "caller_network_id": record.caller_network_id,
+        "callee_network_id": record.callee_network_id,
     }
 
 
@@ -173,6 +189,10 @@ def csv_row(record: model.CallRecord, timezone: str) -> str:
             "" if duration is None else str(duration),
             ",".join(_events(record)),
             record.call_id,
+            record.session_case.value,
+            record.correlation_id or "",
+            record.caller_network_id or "",
+            record.callee_network_id or "",
         ]
     )
 

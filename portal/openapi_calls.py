@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fleet.core.values import CallOutcome, Channel
+from fleet.core.values import CallOutcome, Channel, SessionCase
 from fleet.services.audit import PAGE_MAX as AUDIT_PAGE_MAX
 from fleet.services.calls import PAGE_MAX
 
@@ -117,6 +117,24 @@ def schemas() -> dict[str, Any]:
             },
             duration={"type": ["integer", "null"], "description": "seconds of conversation"},
             events={"type": "array", "items": string},
+            session_case={
+                "type": "string",
+                "enum": [c.value for c in SessionCase],
+                "description": "which visit to FleetPBX this record is of (a call between two "
+                "lines over the mobile core visits twice: originating, then terminating)",
+            },
+            correlation_id={
+                "type": ["string", "null"],
+                "description": "the same on every visit of one call (SIP: the ICID)",
+            },
+            caller_network_id={
+                "type": ["string", "null"],
+                "description": "the caller's leg in the network (SIP: its Call-ID)",
+            },
+            callee_network_id={
+                "type": ["string", "null"],
+                "description": "the answered (else the last) callee leg's Call-ID",
+            },
         ),
         "CallPage": obj(
             ["items", "next_cursor"],

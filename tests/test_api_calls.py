@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet.app import SERVICES, build_app
 from fleet.config import load_settings
 from fleet.core import model
-from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel
+from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel, SessionCase
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
@@ -86,7 +86,16 @@ async def logs(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEn
             CallOutcome.ANSWERED,
             events=(hidden,),
         ),
-        record(5, two, "+33145678910", LATE + timedelta(days=2), CallOutcome.ANSWERED),
+        record(
+            5,
+            two,
+            "+33145678910",
+            LATE + timedelta(days=2),
+            CallOutcome.ANSWERED,
+            session_case=SessionCase.ORIGINATING,
+            correlation_id="icid-5",
+            caller_network_id="a5@core",
+        ),
     ]
     for item in records:
         await services.calls.save(model.CallRecord(**{**_fields(item), "fleet_id": fleet}))
@@ -116,6 +125,13 @@ async def test_the_fleet_log_is_newest_first_with_times_in_the_fleets_zone(logs:
     assert (second["caller"], second["called"]) == ("+33145678910", logs.world.line(0).msisdn.value)
     assert page["items"][1]["caller"] is None  # the caller hid its number
     assert page["items"][0]["duration"] == 60
+    visit = {k: page["items"][0][k] for k in ("session_case", "correlation_id")}
+    assert visit == {"session_case": "originating", "correlation_id": "icid-5"}
+    assert (page["items"][0]["caller_network_id"], page["items"][0]["callee_network_id"]) == (
+        "a5@core",
+        None,
+    )
+    assert page["items"][1]["session_case"] == "terminating"  # a simulated call: one visit
 
 
 @pytest.mark.parametrize(
@@ -194,11 +210,14 @@ async def test_the_log_exports_as_csv_in_utf8_with_semicolons_and_leading_zeros(
     raw = await response.read()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = raw.decode("utf-8-sig").splitlines()
-    assert rows[0] == "offered_at (Europe/Paris);caller;called;outcome;duration;events;call_id"
+    assert rows[0] == (
+        "offered_at (Europe/Paris);caller;called;outcome;duration;events;call_id;"
+        "session_case;correlation_id;caller_network_id;callee_network_id"
+    )
     assert rows[1:] == [
-        "2026-12-04 00:30:00;0611000002;0145678910;answered;60;;call-5",
-        "2026-12-02 02:30:00;anonymous;0611000002;answered;60;;call-4",
-        "2026-12-01 22:30:00;0611000001;0145678910;answered;60;;call-1",
+        "2026-12-04 00:30:00;0611000002;0145678910;answered;60;;call-5;originating;icid-5;a5@core;",
+        "2026-12-02 02:30:00;anonymous;0611000002;answered;60;;call-4;terminating;;;",
+        "2026-12-01 22:30:00;0611000001;0145678910;answered;60;;call-1;terminating;;;",
     ]
 
 

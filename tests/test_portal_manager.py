@@ -272,8 +272,8 @@ async def test_the_fleet_call_log_exports_as_csv(site: Site) -> None:
     assert response.status == 200 and response.content_type == "text/csv"
     rows = (await response.read()).decode("utf-8-sig").splitlines()
     assert rows[1:] == [
-        "2026-12-02 02:30:00;0611000001;0145678910;no_answer;;;call-2",
-        "2026-12-02 01:30:00;0611000001;0145678910;no_answer;;;call-1",
+        "2026-12-02 02:30:00;0611000001;0145678910;no_answer;;;call-2;terminating;;;",
+        "2026-12-02 01:30:00;0611000001;0145678910;no_answer;;;call-1;terminating;;;",
     ]
 
 
