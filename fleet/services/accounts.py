@@ -239,13 +239,7 @@ class AccountService(Service):
             row.session_epoch = new_epoch()
             row.updated_at = self.now()
             after = views.account(row)
-            change = AccountChange(
-                fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
-                account_id=row.id,
-                before=before,
-                after=after,
-            )
-            self.record(session, actor, change)
+            self._journal(session, actor, before, after)
             return after
 
     async def set_language(self, actor: Actor, account_id: int, language: Language) -> None:
@@ -257,14 +251,7 @@ class AccountService(Service):
             before = views.account(row)
             row.language = language
             row.updated_at = self.now()
-            after = views.account(row)
-            change = AccountChange(
-                fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
-                account_id=row.id,
-                before=before,
-                after=after,
-            )
-            self.record(session, actor, change)
+            self._journal(session, actor, before, views.account(row))
 
     async def set_fleets(
         self, actor: Actor, account_id: int, fleet_ids: Sequence[int]
@@ -322,13 +309,7 @@ class AccountService(Service):
             row = await self._load(session, account_id)
             before = views.account(row)
             await session.delete(row)
-            change = AccountChange(
-                fleet_id=before.fleet_ids[0] if before.fleet_ids else None,
-                account_id=account_id,
-                before=before,
-                after=None,
-            )
-            self.record(session, actor, change)
+            self._journal(session, actor, before, None)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -394,6 +375,18 @@ class AccountService(Service):
         change = AccountChange(fleet_id=fleet_id, account_id=row.id, before=None, after=view)
         self.record(session, actor, change)
         return view
+
+    def _journal(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        before: model.Account,
+        after: model.Account | None,
+    ) -> None:
+        """Journal and announce an account changed (``after``) or removed (None)."""
+        fleet_id = before.fleet_ids[0] if before.fleet_ids else None
+        change = AccountChange(fleet_id=fleet_id, account_id=before.id, before=before, after=after)
+        self.record(session, actor, change)
 
     def _set_password(self, row: AccountRow, password_hash: str) -> str:
         row.password_hash = password_hash
