@@ -1,8 +1,9 @@
 """The knee search of the SIP benches (``sip_stack.py``, ``sip_calls.py``): one step is SIPp
 placing calls at a rate for some seconds; a step passes when SIPp reports no failed call and
 the run took no longer than its calls at that rate (+15 % and 2 s). Rates double from a start
-until a step fails, then are bisected to within ``--resolution``; the knee found is confirmed
-over a longer run, 10 % less at a time while it fails."""
+until a step fails (or halve while the start fails), then are bisected to within
+``--resolution``; the knee found is confirmed over a longer run, 10 % less at a time while it
+fails."""
 
 from __future__ import annotations
 
@@ -46,11 +47,14 @@ class Step:
         )
 
 
+FLOOR = 10.0  # calls/s: below this a start that fails gives no knee
+
 Trial = Callable[[float, float], Step]  # (rate, seconds) -> step
 
 
 def search(trial: Trial, label: str, args: argparse.Namespace, start: float) -> float:
-    """The highest rate passing a ``--step`` run: doubling from ``start``, then bisecting."""
+    """The highest rate passing a ``--step`` run: doubling from ``start`` (halving while the
+    start fails, down to ``FLOOR`` calls/s), then bisecting."""
     good, bad = 0.0, 0.0
     rate = start
     while rate <= args.ceiling:
@@ -62,6 +66,11 @@ def search(trial: Trial, label: str, args: argparse.Namespace, start: float) -> 
         good, rate = rate, rate * 2
     if not bad:
         return good
+    while not good and bad / 2 >= FLOOR:
+        rate = round(bad / 2)
+        step = trial(rate, args.step)
+        out(step.line(label))
+        good, bad = (rate, bad) if step.ok else (0.0, rate)
     while good and bad / good > args.resolution:
         rate = round((good * bad) ** 0.5)
         step = trial(rate, args.step)

@@ -109,6 +109,22 @@ def test_knee_search_stops_at_the_ceiling_when_nothing_fails() -> None:
     assert tried == [100, 200, 400]
 
 
+def test_knee_search_halves_from_a_failing_start_then_bisects() -> None:
+    tried: list[float] = []
+
+    found = knee.search(fake_trial(90, tried), "t", search_args(), 400)
+
+    assert tried[:4] == [400, 200, 100, 50]
+    assert 90 / 1.1 <= found <= 90
+
+
+def test_knee_search_gives_no_knee_when_even_the_floor_fails() -> None:
+    tried: list[float] = []
+
+    assert knee.search(fake_trial(1, tried), "t", search_args(), 40) == 0
+    assert tried == [40, 20, 10]
+
+
 def test_a_step_late_by_more_than_its_slack_fails() -> None:
     late = knee.Step(100.0, run(100, 100, 0, seconds=1.0 * 1.15 + 2.5), 100, 0.0)
 
