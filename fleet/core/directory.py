@@ -11,9 +11,9 @@ numbers and names from their lines, so both views always agree with a fresh load
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import ClassVar, assert_never
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import assert_never
 
 from fleet.core import model
 from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget, Target
@@ -29,23 +29,20 @@ from fleet.core.changes import (
     MemberChange,
     TrunkChange,
 )
+from fleet.core.directory_keys import (
+    FleetKeys,
+    FleetSnapshot,
+    bare_line,
+    drop_short,
+    refresh_memberships,
+    swap_ids,
+    swap_keys,
+)
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.trunks import Trunk
 from fleet.core.trunkstates import TrunkStates
 
 FILL_STEP = 500  # lines, groups... built between two yields of ``fill_fleet``
-
-
-@dataclass
-class FleetSnapshot:
-    """One fleet as the table holds it."""
-
-    fleet: model.Fleet
-    lines: dict[int, model.LineServices] = field(default_factory=dict)
-    fixed: dict[int, model.FixedNumber] = field(default_factory=dict)
-    groups: dict[int, model.CallGroup] = field(default_factory=dict)
-    shorts: dict[str, E164] = field(default_factory=dict)  # short number -> E.164
-    member_of: dict[int, set[int]] = field(default_factory=dict)  # line id -> group ids
 
 
 class RoutingTable:
@@ -95,7 +92,7 @@ class RoutingTable:
         snapshot = staging._fleets[fleet.id] = FleetSnapshot(fleet=fleet)
         for count, line in enumerate(lines, start=1):
             staging._put_line(
-                snapshot, line if isinstance(line, model.LineServices) else _bare(line)
+                snapshot, line if isinstance(line, model.LineServices) else bare_line(line)
             )
             if count % step == 0:
                 yield
@@ -106,26 +103,26 @@ class RoutingTable:
             staging._index_group(snapshot, group)
         members = snapshot.member_of.keys() | {i for i, s in snapshot.lines.items() if s.groups}
         for count, line_id in enumerate(members, start=1):
-            staging._memberships(snapshot, line_id)
+            refresh_memberships(snapshot, line_id)
             if count % step == 0:
                 yield
         held = self._fleets.get(fleet.id)
-        stale = _Keys.EMPTY
+        stale = FleetKeys.EMPTY
         if held is not None:
-            old = yield from _Keys.of(held, step=step)
-            stale = old.minus(staging)  # the keys the new view no longer has
+            old = yield from FleetKeys.of(held, step=step)
+            stale = _minus(old, staging)  # the keys the new view no longer has
             yield
         self._adopt(staging, fleet.id, stale)
         self.trunks.put_fleet(fleet.id, trunks)
 
-    def _adopt(self, staging: RoutingTable, fleet_id: int, stale: _Keys) -> None:
+    def _adopt(self, staging: RoutingTable, fleet_id: int, stale: FleetKeys) -> None:
         """Put the fleet built in ``staging`` in place of the one held (``stale``: its keys
         the new view has not): the stale keys go, the new ones come, in one step."""
-        _swap_keys(self._lines, staging._lines, stale.lines, fleet_id)
-        _swap_keys(self._fixed, staging._fixed, stale.fixed, fleet_id)
-        _swap_keys(self._groups, staging._groups, stale.groups, fleet_id)
-        _swap_ids(self._line_ids, staging._line_ids, stale.line_ids, fleet_id)
-        _swap_ids(self._group_ids, staging._group_ids, stale.group_ids, fleet_id)
+        swap_keys(self._lines, staging._lines, stale.lines, fleet_id)
+        swap_keys(self._fixed, staging._fixed, stale.fixed, fleet_id)
+        swap_keys(self._groups, staging._groups, stale.groups, fleet_id)
+        swap_ids(self._line_ids, staging._line_ids, stale.line_ids, fleet_id)
+        swap_ids(self._group_ids, staging._group_ids, stale.group_ids, fleet_id)
         self._fleets[fleet_id] = staging._fleets[fleet_id]
 
     def drop_fleet(self, fleet_id: int) -> None:
@@ -208,7 +205,7 @@ class RoutingTable:
         if current is None:
             if change.before is not None:
                 return False
-            current = _bare(line)
+            current = bare_line(line)
         self._put_line(snapshot, replace(current, line=line))
         for group_id in snapshot.member_of.get(line.id, ()):  # members show name and number
             group = snapshot.groups[group_id]
@@ -239,7 +236,7 @@ class RoutingTable:
             del self._lines[old.msisdn.value]
         if self._line_ids.get(line_id) == snapshot.fleet.id:
             del self._line_ids[line_id]
-        _drop_short(snapshot, old.short_number, old.msisdn)
+        drop_short(snapshot, old.short_number, old.msisdn)
 
     def _remove_line(self, snapshot: FleetSnapshot, line_id: int) -> None:
         """A deleted line: its services go with it and it leaves its groups (the others
@@ -265,7 +262,7 @@ class RoutingTable:
             return
         if self._fixed.get(old.number.value) == (snapshot.fleet.id, fixed_id):
             del self._fixed[old.number.value]
-        _drop_short(snapshot, old.short_number, old.number)
+        drop_short(snapshot, old.short_number, old.number)
 
     def _put_group(self, snapshot: FleetSnapshot, group: model.CallGroup) -> None:
         old = snapshot.groups.get(group.id)
@@ -276,7 +273,7 @@ class RoutingTable:
         snapshot.groups[group.id] = group
         self._index_group(snapshot, group)
         for line_id in affected:
-            self._memberships(snapshot, line_id)
+            refresh_memberships(snapshot, line_id)
 
     def _remove_group(self, snapshot: FleetSnapshot, group_id: int) -> None:
         old = snapshot.groups.pop(group_id, None)
@@ -284,7 +281,7 @@ class RoutingTable:
             return
         self._unindex_group(snapshot, old)
         for member in old.members:
-            self._memberships(snapshot, member.line_id)
+            refresh_memberships(snapshot, member.line_id)
 
     def _index_group(self, snapshot: FleetSnapshot, group: model.CallGroup) -> None:
         self._groups[group.number.value] = (group.fleet_id, group.id)
@@ -299,36 +296,13 @@ class RoutingTable:
             del self._groups[group.number.value]
         if self._group_ids.get(group.id) == group.fleet_id:
             del self._group_ids[group.id]
-        _drop_short(snapshot, group.short_number, group.number)
+        drop_short(snapshot, group.short_number, group.number)
         for member in group.members:
             groups = snapshot.member_of.get(member.line_id)
             if groups is not None:
                 groups.discard(group.id)
                 if not groups:
                     del snapshot.member_of[member.line_id]
-
-    def _memberships(self, snapshot: FleetSnapshot, line_id: int) -> None:
-        """A line's groups as seen from the line, from the groups in the snapshot."""
-        current = snapshot.lines.get(line_id)
-        if current is None:
-            return
-        found = []
-        for group_id in snapshot.member_of.get(line_id, ()):
-            group = snapshot.groups[group_id]
-            for member in group.members:
-                if member.line_id == line_id:
-                    found.append(
-                        model.GroupMembership(
-                            group_id=group.id,
-                            group_number=group.number,
-                            group_name=group.name,
-                            position=member.position,
-                            connected=member.connected,
-                        )
-                    )
-        found.sort(key=lambda g: g.group_name)
-        if current.groups != tuple(found):
-            snapshot.lines[line_id] = replace(current, groups=tuple(found))
 
     # -- the engine's Directory port --------------------------------------------------
 
@@ -407,79 +381,12 @@ class RoutingTable:
         return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]
 
 
-@dataclass(frozen=True)
-class _Keys:
-    """The keys a fleet holds in the table's indexes."""
-
-    lines: frozenset[str]  # E.164 values
-    fixed: frozenset[str]
-    groups: frozenset[str]
-    line_ids: frozenset[int]
-    group_ids: frozenset[int]
-
-    EMPTY: ClassVar[_Keys]
-
-    @classmethod
-    def of(cls, snapshot: FleetSnapshot, *, step: int) -> Generator[None, None, _Keys]:
-        """The keys of ``snapshot``, a step at a time (it may change between steps: each
-        step reads from a copy taken at once)."""
-        lines = list(snapshot.lines.values())
-        numbers: set[str] = set()
-        ids: set[int] = set()
-        for count, services in enumerate(lines, start=1):
-            numbers.add(services.line.msisdn.value)
-            ids.add(services.line.id)
-            if count % step == 0:
-                yield
-        return cls(
-            lines=frozenset(numbers),
-            fixed=frozenset(f.number.value for f in list(snapshot.fixed.values())),
-            groups=frozenset(g.number.value for g in list(snapshot.groups.values())),
-            line_ids=frozenset(ids),
-            group_ids=frozenset(snapshot.groups),
-        )
-
-    def minus(self, table: RoutingTable) -> _Keys:
-        """These keys but those ``table`` holds."""
-        return _Keys(
-            lines=self.lines - table._lines.keys(),
-            fixed=self.fixed - table._fixed.keys(),
-            groups=self.groups - table._groups.keys(),
-            line_ids=self.line_ids - table._line_ids.keys(),
-            group_ids=self.group_ids - table._group_ids.keys(),
-        )
-
-
-_Keys.EMPTY = _Keys(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
-
-
-def _swap_keys(
-    index: dict[str, tuple[int, int]],
-    new: dict[str, tuple[int, int]],
-    stale: frozenset[str],
-    fleet_id: int,
-) -> None:
-    for key in stale:
-        if index.get(key, (None, None))[0] == fleet_id:
-            del index[key]
-    index.update(new)
-
-
-def _swap_ids(
-    index: dict[int, int], new: dict[int, int], stale: frozenset[int], fleet_id: int
-) -> None:
-    for key in stale:
-        if index.get(key) == fleet_id:
-            del index[key]
-    index.update(new)
-
-
-def _bare(line: model.Line) -> model.LineServices:
-    """A line with no services yet (just created)."""
-    return model.LineServices(line=line, forwardings=(), incoming_list=None, groups=())
-
-
-def _drop_short(snapshot: FleetSnapshot, short: str | None, number: E164) -> None:
-    """Forget a short number, unless it already leads somewhere else."""
-    if short and snapshot.shorts.get(short) == number:
-        del snapshot.shorts[short]
+def _minus(keys: FleetKeys, table: RoutingTable) -> FleetKeys:
+    """These keys but those ``table`` holds."""
+    return FleetKeys(
+        lines=keys.lines - table._lines.keys(),
+        fixed=keys.fixed - table._fixed.keys(),
+        groups=keys.groups - table._groups.keys(),
+        line_ids=keys.line_ids - table._line_ids.keys(),
+        group_ids=keys.group_ids - table._group_ids.keys(),
+    )
