@@ -10,6 +10,8 @@ from typing import Any
 
 from fleet.core.entities import entity_names
 from fleet.core.error_codes import ErrorCode, ErrorKind
+from fleet.core.errors_import import IMPORT_ERRORS
+from fleet.core.errors_trunks import TRUNK_ERRORS
 from fleet.core.values import Language
 
 __all__ = ["DomainError", "ErrorCode", "ErrorKind", "catalogue", "not_found"]
@@ -346,112 +348,6 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "Vous ne pouvez pas désactiver ni supprimer votre propre compte.",
         "You cannot disable or delete your own account.",
     ),
-    ErrorCode.TRUNK_UNKNOWN: (
-        _E.INVALID,
-        "La flotte n'a pas de trunk SIP « {trunk} » : créez-le d'abord.",
-        "The fleet has no SIP trunk '{trunk}': create it first.",
-    ),
-    ErrorCode.TRUNK_IN_USE: (
-        _E.CONFLICT,
-        "Le trunk SIP « {trunk} » dessert des numéros fixes ({numbers}) : "
-        "rattachez-les d'abord à un autre trunk.",
-        "SIP trunk '{trunk}' serves fixed numbers ({numbers}): move them to another trunk first.",
-    ),
-    ErrorCode.TRUNK_NAME_IN_USE: (
-        _E.CONFLICT,
-        "La flotte a déjà un trunk SIP « {trunk} ».",
-        "The fleet already has a SIP trunk '{trunk}'.",
-    ),
-    ErrorCode.TRUNK_HOST_INVALID: (
-        _E.INVALID,
-        "Adresse du PABX invalide : « {host} » (nom d'hôte ou adresse IP).",
-        "Invalid PBX address: '{host}' (a host name or an IP address).",
-    ),
-    ErrorCode.TRUNK_HOST_REQUIRED: (
-        _E.INVALID,
-        "Un trunk statique a besoin de l'adresse du PABX.",
-        "A static trunk needs the PBX's address.",
-    ),
-    ErrorCode.TRUNK_PORT_INVALID: (
-        _E.INVALID,
-        "Port invalide : de {min} à {max}.",
-        "Invalid port: {min} to {max}.",
-    ),
-    ErrorCode.TRUNK_CREDENTIALS_REQUIRED: (
-        _E.INVALID,
-        "Un trunk par enregistrement a besoin d'un nom d'utilisateur et d'un secret.",
-        "A registration trunk needs a username and a secret.",
-    ),
-    ErrorCode.TRUNK_REALM_REQUIRED: (
-        _E.INVALID,
-        "Un nom d'utilisateur Digest va avec un domaine (realm).",
-        "A Digest username needs a realm.",
-    ),
-    ErrorCode.TRUNK_USERNAME_INVALID: (
-        _E.INVALID,
-        "Nom d'utilisateur ou domaine invalide : 1 à {max} caractères visibles, sans espace.",
-        "Invalid username or realm: 1 to {max} visible characters, no spaces.",
-    ),
-    ErrorCode.TRUNK_USERNAME_IN_USE: (
-        _E.CONFLICT,
-        "Le nom d'utilisateur « {username} » est déjà celui d'un autre trunk.",
-        "Username '{username}' is already another trunk's.",
-    ),
-    ErrorCode.TRUNK_SECRET_INVALID: (
-        _E.INVALID,
-        "Le secret doit compter de 1 à {max} caractères.",
-        "The secret must be 1 to {max} characters long.",
-    ),
-    ErrorCode.TRUNK_SECRET_KEY_MISSING: (
-        _E.INVALID,
-        "Aucune clé de chiffrement des secrets : renseignez le paramètre {setting}.",
-        "No key to encrypt the secrets with: set the {setting} setting.",
-    ),
-    ErrorCode.TRUNK_VALUE_INVALID: (
-        _E.INVALID,
-        "Valeur invalide pour {name} : « {value} » (possibles : {allowed}).",
-        "Invalid value for {name}: '{value}' (allowed: {allowed}).",
-    ),
-    ErrorCode.IMPORT_ENCODING_INVALID: (
-        _E.INVALID,
-        "Le fichier n'est pas en UTF-8 (octet invalide à la position {position}).",
-        "The file is not UTF-8 (invalid byte at position {position}).",
-    ),
-    ErrorCode.IMPORT_FORMAT_INVALID: (
-        _E.INVALID,
-        "Fichier illisible : {detail}.",
-        "Unreadable file: {detail}.",
-    ),
-    ErrorCode.IMPORT_COLUMN_UNKNOWN: (
-        _E.INVALID,
-        "Colonne inconnue : « {column} » (colonnes possibles : {allowed}).",
-        "Unknown column: '{column}' (allowed columns: {allowed}).",
-    ),
-    ErrorCode.IMPORT_COLUMN_MISSING: (
-        _E.INVALID,
-        "Colonne obligatoire absente : « {column} ».",
-        "Required column missing: '{column}'.",
-    ),
-    ErrorCode.IMPORT_VALUE_INVALID: (
-        _E.INVALID,
-        "Valeur invalide pour {name} : « {value} » (attendu : {expected}).",
-        "Invalid value for {name}: '{value}' (expected: {expected}).",
-    ),
-    ErrorCode.IMPORT_DUPLICATE: (
-        _E.INVALID,
-        "« {value} » figure déjà plus haut dans le fichier ({first}).",
-        "'{value}' is already earlier in the file ({first}).",
-    ),
-    ErrorCode.IMPORT_GROUP_UNKNOWN: (
-        _E.INVALID,
-        "La flotte n'a pas de groupe d'appel « {name} ».",
-        "The fleet has no call group '{name}'.",
-    ),
-    ErrorCode.IMPORT_LINE_UNKNOWN: (
-        _E.INVALID,
-        "Le numéro {number} n'est pas une ligne de la flotte.",
-        "Number {number} is not a line of the fleet.",
-    ),
     ErrorCode.NOT_FOUND: (
         _E.NOT_FOUND,
         "{entity_fr} introuvable : {key}.",
@@ -467,6 +363,8 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "La base de données est indisponible.",
         "The database is unavailable.",
     ),
+    **TRUNK_ERRORS,
+    **IMPORT_ERRORS,
 }
 
 
