@@ -11,6 +11,7 @@ from aiohttp_session import get_session
 from fleet.core.values import Language
 from fleet.services.fleetio import decode
 from fleet.services.fleetio_spec import Format, ImportReport
+from portal import api_fleetio
 from portal.pages import SERVICES, actor, fleet_id_of, manager, render
 from portal.security import check_csrf
 
@@ -46,7 +47,7 @@ async def upload(request: web.Request) -> web.Response:
     passes."""
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    data = await request.post()
+    data = await request.clone(client_max_size=api_fleetio.IMPORT_MAX_BYTES).post()
     check_csrf(await get_session(request), data.get("csrf"))
     confirm = data.get("step") == "confirm"
     upload = data.get("file")
@@ -54,7 +55,8 @@ async def upload(request: web.Request) -> web.Response:
         content = str(data.get("content", "")).encode("utf-8")
         name = str(data.get("name", ""))
     elif isinstance(upload, web.FileField):
-        content, name = upload.file.read(), upload.filename or ""
+        with upload.file:  # a large upload is spooled to a temporary file: close it
+            content, name = upload.file.read(), upload.filename or ""
     else:
         content, name = b"", ""
     fmt = Format.JSON if name.lower().endswith(".json") else Format.CSV

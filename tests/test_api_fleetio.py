@@ -3,6 +3,7 @@ nothing; faulty rows answered as 422 with every fault, in the caller's language.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -110,6 +111,23 @@ async def test_a_preview_writes_nothing_and_the_import_applies(
     applied = await rest.client.post(f"{rest.base}/import", data=CSV, headers=headers)
     assert applied.status == 200 and (await applied.json())["applied"] is True
     assert (await rest.services.lines.get_by_msisdn("0611009001")).employee_name == "Nouvelle"
+
+
+async def test_an_import_may_exceed_the_1_mib_of_other_requests_up_to_its_own_cap(
+    rest: Api, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {**await rest.headers(), "Content-Type": "application/json"}
+    exported = await rest.client.get(f"{rest.base}/export?format=json", headers=headers)
+    padded = (await exported.text()) + " " * (3 * 1024 * 1024 // 2)  # JSON allows the spaces
+    before = await dump(engine)
+    body = padded.encode()
+    again = await rest.client.post(f"{rest.base}/import", data=io.BytesIO(body), headers=headers)
+    assert again.status == 200, await again.text()
+    assert (await again.json())["created"] == 0  # the same configuration: nothing changes
+    monkeypatch.setattr(api_fleetio, "IMPORT_MAX_BYTES", 1024 * 1024)
+    refused = await rest.client.post(f"{rest.base}/import", data=io.BytesIO(body), headers=headers)
+    assert refused.status == 413 and refused.content_type == "application/problem+json"
+    assert await dump(engine) == before
 
 
 async def test_faulty_rows_are_a_422_in_the_callers_language_and_nothing_is_written(

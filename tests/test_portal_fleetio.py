@@ -3,6 +3,7 @@ creates or changes, every faulty row) and confirmed, and the printable configura
 
 from __future__ import annotations
 
+import io
 import re
 
 import aiohttp
@@ -91,3 +92,17 @@ async def test_an_employee_is_refused_the_import_pages(site: Site) -> None:
     base = f"/portal/fleets/{site.world.fleet.id}"
     for page in ("transfer", "print", "export.csv"):
         assert (await site.client.get(f"{base}/{page}")).status == 403
+
+
+async def test_an_upload_over_the_1_mib_of_other_forms_is_previewed(site: Site) -> None:
+    await sign_in(site.client)
+    base = f"/portal/fleets/{site.world.fleet.id}"
+    exported = (await (await site.client.get(f"{base}/export.json")).read()).decode("utf-8")
+    token = await csrf(site.client, f"{base}/transfer")
+    form = aiohttp.FormData()
+    form.add_field("csrf", token)
+    form.add_field("step", "preview")
+    padded = (exported + " " * (3 * 1024 * 1024 // 2)).encode("utf-8")  # JSON allows spaces
+    form.add_field("file", io.BytesIO(padded), filename="fleet.json", content_type="text/json")
+    response = await site.client.post(f"{base}/transfer", data=form)
+    assert response.status == 200, await response.text()
