@@ -5,11 +5,15 @@ Who may: an operator (the carrier's staff) everything, on every fleet; a fleet m
 its fleet and its fixed numbers and changes a fixed number's label, trunk or short number,
 but neither creates nor removes a fleet, a line or a fixed number (403). Removing a line or
 a fleet without ``?confirm=true`` removes nothing and answers 409 with what the removal
-would take (``impact``). Registered by ``portal.setup`` next to ``portal.api``'s routes."""
+would take (``impact``). A fleet and a fixed number answer their ``ETag``; a change or a
+removal with a stale ``If-Match`` is refused with 412 (``portal.api_versions``), as is the
+removal of a line whose version (``portal.api_lines``) is not the one sent. Registered by
+``portal.setup`` next to ``portal.api``'s routes."""
 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import web
@@ -19,8 +23,9 @@ from fleet.core.impact import Impact
 from fleet.core.linesettings import BY_NAME
 from fleet.core.values import UNSET, Role
 from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager
-from portal.pages import SERVICES, line_in
-from portal.resources import line_json
+from portal.api_versions import answer, held
+from portal.pages import SERVICES, line_of
+from portal.resources import line_json, services_json
 
 FLEET_FIELDS = {"name": str, "short_number_length": int, "language": str, "timezone": str}
 LINE_TEXTS = ("msisdn", "employee_name", "short_number", "email", "language")
@@ -122,14 +127,19 @@ async def post_fleet(request: web.Request) -> web.Response:
     typed(data, FLEET_FIELDS)
     required(data, "name")
     created = await request.app[SERVICES].fleets.create(_actor(account), **data)
-    return web.json_response(fleet_json(created), status=201)
+    location = {"Location": f"/api/fleets/{created.id}"}
+    return answer(fleet_json(created), status=201, headers=location)
+
+
+def _held_fleet(request: web.Request, fleet_id: int) -> AbstractAsyncContextManager[model.Fleet]:
+    """The fleet, held for a change with its version checked (``If-Match``)."""
+    fleets = request.app[SERVICES].fleets
+    return held(request, f"fleet:{fleet_id}", lambda: fleets.get(fleet_id), fleet_json, "fleet")
 
 
 async def get_fleet(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(
-        fleet_json(await request.app[SERVICES].fleets.get(_fleet_id(request, account)))
-    )
+    return answer(fleet_json(await request.app[SERVICES].fleets.get(_fleet_id(request, account))))
 
 
 async def patch_fleet(request: web.Request) -> web.Response:
@@ -137,17 +147,20 @@ async def patch_fleet(request: web.Request) -> web.Response:
     fleet_id = _fleet_id(request, account)
     data = await _body(request)
     typed(data, FLEET_FIELDS)
-    changed = await request.app[SERVICES].fleets.update(_actor(account), fleet_id, **data)
-    return web.json_response(fleet_json(changed))
+    async with _held_fleet(request, fleet_id):
+        changed = await request.app[SERVICES].fleets.update(_actor(account), fleet_id, **data)
+    return answer(fleet_json(changed))
 
 
 async def delete_fleet(request: web.Request) -> web.Response:
     account = await operator(request)
     fleet_id = _fleet_id(request, account)
     services = request.app[SERVICES]
-    if not confirm(request):
-        return confirmation_required(await services.impact.of_fleet(fleet_id))
-    await services.fleets.delete(_actor(account), fleet_id)
+    confirmed = confirm(request)
+    async with _held_fleet(request, fleet_id):
+        if not confirmed:
+            return confirmation_required(await services.impact.of_fleet(fleet_id))
+        await services.fleets.delete(_actor(account), fleet_id)
     return web.Response(status=204)
 
 
@@ -162,19 +175,30 @@ async def post_line(request: web.Request) -> web.Response:
     required(data, "msisdn", "employee_name")
     texts = {name: data[name] for name in LINE_TEXTS if name in data}
     settings = {BY_NAME[name]: _bool(data, name) for name in BY_NAME if name in data}
-    created = await request.app[SERVICES].lines.create(
-        _actor(account), fleet_id, settings=settings, **texts
+    services = request.app[SERVICES]
+    created = await services.lines.create(_actor(account), fleet_id, settings=settings, **texts)
+    with_services = await services.lines.services_by_id(created.id)  # the line's version
+    location = {"Location": f"/api/fleets/{fleet_id}/lines/{created.id}"}
+    return answer(
+        line_json(created), status=201, versioned=services_json(with_services), headers=location
     )
-    return web.json_response(line_json(created), status=201)
 
 
 async def delete_line(request: web.Request) -> web.Response:
+    """Remove a line; ``If-Match`` takes the line's version (``GET …/lines/{line_id}``)."""
     account = await operator(request)
-    target = await line_in(request, _fleet_id(request, account))
+    fleet_id = _fleet_id(request, account)
     services = request.app[SERVICES]
-    if not confirm(request):
-        return confirmation_required(await services.impact.of_line(target.id))
-    await services.lines.delete(_actor(account), target.id)
+    confirmed = confirm(request)
+    line_id = int(request.match_info["line_id"])  # checked by _fleet_id
+
+    async def load() -> model.LineServices:
+        return await line_of(request, fleet_id)
+
+    async with held(request, f"line:{line_id}", load, services_json, "line") as target:
+        if not confirmed:
+            return confirmation_required(await services.impact.of_line(target.line.id))
+        await services.lines.delete(_actor(account), target.line.id)
     return web.Response(status=204)
 
 
@@ -190,6 +214,19 @@ async def _fixed_in(request: web.Request, fleet_id: int) -> model.FixedNumber:
     raise Problem(404, "not_found", "fixed number: not found")
 
 
+def _held_fixed(
+    request: web.Request, fleet_id: int
+) -> AbstractAsyncContextManager[model.FixedNumber]:
+    """The fixed number of the path, held for a change with its version checked."""
+    key = f"fixed:{request.match_info['fixed_id']}"
+    return held(request, key, lambda: _fixed_in(request, fleet_id), fixed_json, "fixed number")
+
+
+async def get_fixed(request: web.Request) -> web.Response:
+    account = await _manager(request)
+    return answer(fixed_json(await _fixed_in(request, _fleet_id(request, account))))
+
+
 async def fixed_numbers(request: web.Request) -> web.Response:
     account = await _manager(request)
     found = await request.app[SERVICES].fleets.fixed_numbers(_fleet_id(request, account))
@@ -203,25 +240,28 @@ async def post_fixed(request: web.Request) -> web.Response:
     typed(data, dict.fromkeys(FIXED_TEXTS, str), ("short_number",))
     required(data, "number", "label", "trunk")
     created = await request.app[SERVICES].fleets.add_fixed_number(_actor(account), fleet_id, **data)
-    return web.json_response(fixed_json(created), status=201)
+    location = {"Location": f"/api/fleets/{fleet_id}/fixed-numbers/{created.id}"}
+    return answer(fixed_json(created), status=201, headers=location)
 
 
 async def patch_fixed(request: web.Request) -> web.Response:
     account = await _manager(request)
-    held = await _fixed_in(request, _fleet_id(request, account))
+    fleet_id = _fleet_id(request, account)
+    await _fixed_in(request, fleet_id)  # not found before a faulty body
     data = await _body(request)
     typed(data, dict.fromkeys(FIXED_TEXTS[1:], str), ("short_number",))
     changes = {name: data.get(name, UNSET) for name in FIXED_TEXTS[1:]}
-    changed = await request.app[SERVICES].fleets.update_fixed_number(
-        _actor(account), held.id, **changes
-    )
-    return web.json_response(fixed_json(changed))
+    async with _held_fixed(request, fleet_id) as fixed:
+        changed = await request.app[SERVICES].fleets.update_fixed_number(
+            _actor(account), fixed.id, **changes
+        )
+    return answer(fixed_json(changed))
 
 
 async def delete_fixed(request: web.Request) -> web.Response:
     account = await operator(request)
-    held = await _fixed_in(request, _fleet_id(request, account))
-    await request.app[SERVICES].fleets.remove_fixed_number(_actor(account), held.id)
+    async with _held_fixed(request, _fleet_id(request, account)) as fixed:
+        await request.app[SERVICES].fleets.remove_fixed_number(_actor(account), fixed.id)
     return web.Response(status=204)
 
 
@@ -234,6 +274,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/fleets/{fleet_id}/lines/{line_id}", delete_line),
     ("GET", "/api/fleets/{fleet_id}/fixed-numbers", fixed_numbers),
     ("POST", "/api/fleets/{fleet_id}/fixed-numbers", post_fixed),
+    ("GET", "/api/fleets/{fleet_id}/fixed-numbers/{fixed_id}", get_fixed),
     ("PATCH", "/api/fleets/{fleet_id}/fixed-numbers/{fixed_id}", patch_fixed),
     ("DELETE", "/api/fleets/{fleet_id}/fixed-numbers/{fixed_id}", delete_fixed),
 ]

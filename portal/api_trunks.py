@@ -1,10 +1,13 @@
 """The REST API's SIP trunks of a fleet (DESIGN §8): listed, added, read, changed and
 removed by the fleet's manager, with the state the keepalive last found. The Digest secret
 may be given (``secret``) and is never answered back: ``has_secret`` says whether there is
-one. Registered by ``portal.setup`` next to ``portal.api``'s routes."""
+one. A trunk answers its ``ETag`` (the version of its settings, not of the state the keepalive
+finds); a change or a removal with a stale ``If-Match`` is refused with 412 and writes nothing
+(``portal.api_versions``). Registered by ``portal.setup`` next to ``portal.api``'s routes."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +15,7 @@ from aiohttp import web
 from fleet.core import model
 from fleet.core.values import UNSET
 from portal.api import Problem, _actor, _body, _fleet_id, _manager
+from portal.api_versions import answer, held, trunk_version
 from portal.pages import SERVICES
 
 TEXTS = ("name", "mode", "transport", "history")  # strings
@@ -65,6 +69,22 @@ async def _trunk_in(request: web.Request, fleet_id: int) -> model.TrunkView:
     return view
 
 
+def respond(view: model.TrunkView, status: int = 200) -> web.Response:
+    representation = trunk_json(view)
+    return answer(representation, status=status, versioned=trunk_version(representation))
+
+
+def _held(request: web.Request, fleet_id: int) -> AbstractAsyncContextManager[model.TrunkView]:
+    """The trunk of the path, held for a change with its version checked (``If-Match``)."""
+    return held(
+        request,
+        f"trunk:{request.match_info['trunk_id']}",
+        lambda: _trunk_in(request, fleet_id),
+        lambda view: trunk_version(trunk_json(view)),
+        "trunk",
+    )
+
+
 async def trunks(request: web.Request) -> web.Response:
     account = await _manager(request)
     found = await request.app[SERVICES].trunks.in_fleet(_fleet_id(request, account))
@@ -78,27 +98,33 @@ async def post_trunk(request: web.Request) -> web.Response:
     if "name" not in fields:
         raise Problem(422, "invalid_value", "name: a string", "name")
     added = await request.app[SERVICES].trunks.add(_actor(account), fleet_id, **fields)
-    return web.json_response(trunk_json(added), status=201)
+    response = respond(added, 201)
+    response.headers["Location"] = f"/api/fleets/{fleet_id}/trunks/{added.trunk.id}"
+    return response
 
 
 async def trunk(request: web.Request) -> web.Response:
     account = await _manager(request)
-    return web.json_response(trunk_json(await _trunk_in(request, _fleet_id(request, account))))
+    return respond(await _trunk_in(request, _fleet_id(request, account)))
 
 
 async def patch_trunk(request: web.Request) -> web.Response:
     account = await _manager(request)
-    held = await _trunk_in(request, _fleet_id(request, account))
+    fleet_id = _fleet_id(request, account)
+    await _trunk_in(request, fleet_id)  # not found before a faulty body
     fields = _fields(await _body(request))
     changes = {name: fields.get(name, UNSET) for name in FIELDS}
-    changed = await request.app[SERVICES].trunks.update(_actor(account), held.trunk.id, **changes)
-    return web.json_response(trunk_json(changed))
+    async with _held(request, fleet_id) as view:
+        changed = await request.app[SERVICES].trunks.update(
+            _actor(account), view.trunk.id, **changes
+        )
+    return respond(changed)
 
 
 async def delete_trunk(request: web.Request) -> web.Response:
     account = await _manager(request)
-    held = await _trunk_in(request, _fleet_id(request, account))
-    await request.app[SERVICES].trunks.remove(_actor(account), held.trunk.id)
+    async with _held(request, _fleet_id(request, account)) as view:
+        await request.app[SERVICES].trunks.remove(_actor(account), view.trunk.id)
     return web.Response(status=204)
 
 

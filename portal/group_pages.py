@@ -1,9 +1,17 @@
 """The call-group pages (seed 004 §5, "Administrer les groupes d'appel"): the manager's groups
 table, a group's members ("Ajouter", "Modifier", "Supprimer", "Déconnecter tous les membres"),
 the group form; and an employee connecting or disconnecting itself. Thin handlers: what the
-screens show and the form's shape are ``callgroups.screens``, every rule is the service's."""
+screens show and the form's shape are ``callgroups.screens``, every rule is the service's.
+
+Every form of a group's page carries the version of the group as the page showed it
+(``portal.etags``): a member added, removed, connected or disconnected (or all disconnected)
+after someone else changed the group is refused, nothing written, and the page shows the
+group as it is now with the reason."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiohttp import web
 
@@ -63,10 +71,52 @@ async def _members_page(
         account,
         fleet=fleet,
         group=screens.group_members(group),
+        version=etags.version(group_json(group)),
         member_error=member_error,
         member_typed=member_typed,
         members_error=members_error,
         status=status,
+    )
+
+
+class Stale(Exception):
+    """A group's page posted after someone else changed the group."""
+
+    def __init__(self, group: model.CallGroup) -> None:
+        super().__init__("the group was changed meanwhile")
+        self.group = group
+
+
+@asynccontextmanager
+async def _held(
+    request: web.Request, fleet_id: int, data: dict[str, str]
+) -> AsyncIterator[model.CallGroup]:
+    """The group of the path as it is now, held (its lock) while a member action is made;
+    ``Stale`` when the form's version is not the group's any more."""
+    async with etags.locks(request).held(f"group:{path_id(request, 'group_id')}"):
+        group = await group_of(request, fleet_id)
+        if etags.stale(data.get(etags.VERSION_FIELD), group_json(group)):
+            raise Stale(group)
+        yield group
+
+
+async def _stale_page(
+    request: web.Request,
+    account: model.Account,
+    fleet_id: int,
+    stale: Stale,
+    member_typed: str = "",
+) -> web.Response:
+    """The group's page as the group is now, saying that nothing was done and why."""
+    message = translator(page_language(request, account))["group_changed_meanwhile"]
+    return await _members_page(
+        request,
+        account,
+        fleet_id,
+        stale.group,
+        members_error=message,
+        member_typed=member_typed,
+        status=409,
     )
 
 
@@ -80,22 +130,26 @@ async def group_action(request: web.Request) -> web.Response:
     """A member's "Connecter" / "Déconnecter", or "Déconnecter tous les membres"."""
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
-    the_group = await group_of(request, fleet_id)
+    await group_of(request, fleet_id)
     data = await form(request)
     services = request.app[SERVICES]
     raw = request.match_info["action"]
     action = screens.member_action(raw)
-    if raw == "disconnect-all":
-        await services.groups.disconnect_all(actor(account), the_group.id)
-    elif action is not None:
-        line_id = _line_id(data)
-        if line_id not in {m.line_id for m in the_group.members}:
-            raise web.HTTPNotFound()
-        await services.groups.set_connected(
-            actor(account), the_group.id, line_id, action is screens.MemberAction.CONNECT
-        )
-    else:
+    if raw != "disconnect-all" and action is None:
         raise web.HTTPNotFound()
+    try:
+        async with _held(request, fleet_id, data) as the_group:
+            if raw == "disconnect-all" or action is None:
+                await services.groups.disconnect_all(actor(account), the_group.id)
+            else:
+                line_id = _line_id(data)
+                if line_id not in {m.line_id for m in the_group.members}:
+                    raise web.HTTPNotFound()
+                await services.groups.set_connected(
+                    actor(account), the_group.id, line_id, action is screens.MemberAction.CONNECT
+                )
+    except Stale as stale:
+        return await _stale_page(request, account, fleet_id, stale)
     raise web.HTTPFound(f"/portal/fleets/{fleet_id}/groups/{the_group.id}")
 
 
@@ -222,7 +276,10 @@ async def add_member(request: web.Request) -> web.Response:
         error = not_found("line", typed, field="member")
     else:
         try:
-            await services.groups.add_member(actor(account), group.id, line.id)
+            async with _held(request, fleet_id, data) as group:
+                await services.groups.add_member(actor(account), group.id, line.id)
+        except Stale as stale:
+            return await _stale_page(request, account, fleet_id, stale, typed)
         except DomainError as exc:
             error = exc
     if error is not None:
@@ -242,11 +299,15 @@ async def remove_member(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     group = await group_of(request, fleet_id)
-    line_id = _line_id(await form(request))
-    if line_id not in {m.line_id for m in group.members}:
-        raise web.HTTPNotFound()
+    data = await form(request)
+    line_id = _line_id(data)
     try:
-        await request.app[SERVICES].groups.remove_member(actor(account), group.id, line_id)
+        async with _held(request, fleet_id, data) as group:
+            if line_id not in {m.line_id for m in group.members}:
+                raise web.HTTPNotFound()
+            await request.app[SERVICES].groups.remove_member(actor(account), group.id, line_id)
+    except Stale as stale:
+        return await _stale_page(request, account, fleet_id, stale)
     except DomainError as exc:  # the group's page again, the reason above its members
         message = exc.message(page_language(request, account))
         return await _members_page(

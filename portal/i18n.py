@@ -231,6 +231,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "validez à nouveau.",
         "Changed by someone else meanwhile: nothing was saved. Check, then save again.",
     ),
+    "group_changed_meanwhile": (
+        "Ce groupe a été modifié par quelqu'un d'autre entre-temps : rien n'a été fait. Le "
+        "voici tel qu'il est maintenant ; refaites l'action si elle reste voulue.",
+        "This group was changed by someone else meanwhile: nothing was done. Here it is as it "
+        "is now; do it again if it is still wanted.",
+    ),
     "fleet_calls": ("Journal des appels de la flotte", "Fleet call log"),
     "caller": ("Appelant", "Caller"),
     "called": ("Appelé", "Called"),

@@ -77,5 +77,21 @@ OPERATOR_TEXTS: dict[str, tuple[str, str]] = {
     "done_disabled": ("Compte désactivé.", "Account disabled."),
     "done_password_reset": ("Mot de passe changé.", "Password changed."),
     "done_fleet_removed": ("Flotte supprimée.", "Fleet removed."),
+    "fleet_settings": ("Paramètres de la flotte", "Fleet settings"),
+    "save_settings": ("Enregistrer les paramètres", "Save the settings"),
+    "short_number_length_note": (
+        "Ne change plus une fois qu'un numéro court est attribué.",
+        "Cannot change once a short number is given.",
+    ),
+    "done_settings_saved": ("Paramètres enregistrés.", "Settings saved."),
+    "fleet_changed_meanwhile": (
+        "Cette flotte a été modifiée par quelqu'un d'autre entre-temps : rien n'a été "
+        "enregistré. Vérifiez puis enregistrez à nouveau.",
+        "This fleet was changed by someone else meanwhile: nothing was saved. Check, then "
+        "save again.",
+    ),
+    "operators_title": ("Comptes opérateurs", "Operator accounts"),
+    "add_operator": ("Créer un compte opérateur", "Create an operator account"),
+    "done_operator_added": ("Compte opérateur créé.", "Operator account created."),
     **{f"impact_{kind.value}": texts for kind, texts in _IMPACT.items()},
 }

@@ -72,7 +72,7 @@ IF_MATCH = {
     "in": "header",
     "required": False,
     "description": "the version (ETag) the change is based on: another one is refused with "
-    "412 and changes nothing; without it the change is made",
+    "412 and changes nothing; without it (or with *) the change is made",
     "schema": {"type": "string"},
 }
 

@@ -26,9 +26,13 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
     gone = {"description": "removed"}
 
     def removal(summary: str, params: list[str]) -> dict[str, Any]:
-        operation = op(summary, gone, params=params, ok_status="204")
+        operation = op(summary, gone, params=params, ok_status="204", conditional=True)
         operation["parameters"].append(CONFIRM)
         return operation
+
+    def changes(summary: str, ok: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A change of one resource: If-Match (412 when stale); the answer's ETag."""
+        return op(summary, ok, versioned=True, conditional=True, **kwargs)
 
     return {
         "/api/fleets": {
@@ -38,11 +42,17 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=[],
                 body="FleetNew",
                 ok_status="201",
+                versioned=True,
             )
         },
         "/api/fleets/{fleet_id}": {
-            "get": op("A fleet's settings", json(ref("FleetDetail")), params=fleet),
-            "patch": op(
+            "get": op(
+                "A fleet's settings, and their version (ETag)",
+                json(ref("FleetDetail")),
+                params=fleet,
+                versioned=True,
+            ),
+            "patch": changes(
                 "Change a fleet" + OPERATORS,
                 json(ref("FleetDetail")),
                 params=fleet,
@@ -61,12 +71,13 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=fleet,
                 body="LineNew",
                 ok_status="201",
+                versioned=True,
             )
         },
         "/api/fleets/{fleet_id}/lines/{line_id}": {
             "delete": removal(
                 "Remove a mobile line with its services" + OPERATORS + "; without "
-                "confirm=true, 409 with the impact",
+                "confirm=true, 409 with the impact (If-Match: the line's version)",
                 line,
             )
         },
@@ -82,16 +93,29 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=fleet,
                 body="FixedNumberNew",
                 ok_status="201",
+                versioned=True,
             ),
         },
         "/api/fleets/{fleet_id}/fixed-numbers/{fixed_id}": {
-            "patch": op(
+            "get": op(
+                "A fixed number, and its version (ETag)",
+                json(ref("FixedNumber")),
+                params=fixed,
+                versioned=True,
+            ),
+            "patch": changes(
                 "Change a fixed number's label, trunk or short number",
                 json(ref("FixedNumber")),
                 params=fixed,
                 body="FixedNumberChange",
             ),
-            "delete": op("Remove a fixed number" + OPERATORS, gone, params=fixed, ok_status="204"),
+            "delete": op(
+                "Remove a fixed number" + OPERATORS,
+                gone,
+                params=fixed,
+                ok_status="204",
+                conditional=True,
+            ),
         },
         "/api/fleets/{fleet_id}/accounts": {
             "get": op(
@@ -106,10 +130,17 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=fleet,
                 body="AccountNew",
                 ok_status="201",
+                versioned=True,
             ),
         },
         "/api/fleets/{fleet_id}/accounts/{account_id}": {
-            "patch": op(
+            "get": op(
+                "One of the fleet's portal accounts, and its version (ETag)",
+                json(ref("Account")),
+                params=account,
+                versioned=True,
+            ),
+            "patch": changes(
                 "Disable or enable an account (a manager: employees' only); disabling ends "
                 "its sessions",
                 json(ref("Account")),
@@ -121,11 +152,13 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 gone,
                 params=account,
                 ok_status="204",
+                conditional=True,
             ),
         },
         "/api/fleets/{fleet_id}/accounts/{account_id}/password": {
-            "post": op(
-                "Give an account a new password (a manager: employees' only); its sessions end",
+            "post": changes(
+                "Give an account a new password (a manager: employees' only); its sessions end. "
+                "The password is not part of the account's version: the ETag stays the same",
                 {"description": "changed"},
                 params=account,
                 body="NewPassword",
@@ -144,10 +177,17 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=[],
                 body="OperatorNew",
                 ok_status="201",
+                versioned=True,
             ),
         },
         "/api/operators/{account_id}": {
-            "patch": op(
+            "get": op(
+                "An operator's account, and its version (ETag)" + OPERATORS,
+                json(ref("Account")),
+                params=["account_id"],
+                versioned=True,
+            ),
+            "patch": changes(
                 "Disable or enable an operator's account" + OPERATORS,
                 json(ref("Account")),
                 params=["account_id"],
@@ -158,11 +198,12 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 gone,
                 params=["account_id"],
                 ok_status="204",
+                conditional=True,
             ),
         },
         "/api/operators/{account_id}/password": {
-            "post": op(
-                "Give an operator a new password" + OPERATORS,
+            "post": changes(
+                "Give an operator a new password" + OPERATORS + " (its version stays the same)",
                 {"description": "changed"},
                 params=["account_id"],
                 body="NewPassword",

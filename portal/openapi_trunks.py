@@ -27,21 +27,31 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
                 params=fleet,
                 body="TrunkNew",
                 ok_status="201",
+                versioned=True,
             ),
         },
         "/api/fleets/{fleet_id}/trunks/{trunk_id}": {
-            "get": op("A SIP trunk and its state", json(ref("Trunk")), params=trunk),
+            "get": op(
+                "A SIP trunk and its state; its ETag is the version of its settings (the "
+                "state the keepalive finds and the secret are not part of it)",
+                json(ref("Trunk")),
+                params=trunk,
+                versioned=True,
+            ),
             "patch": op(
                 "Change a SIP trunk (null clears host, port, username, realm, secret)",
                 json(ref("Trunk")),
                 params=trunk,
                 body="TrunkChange",
+                versioned=True,
+                conditional=True,
             ),
             "delete": op(
                 "Remove a SIP trunk that no fixed number names",
                 {"description": "removed"},
                 params=trunk,
                 ok_status="204",
+                conditional=True,
             ),
         },
     }

@@ -3,7 +3,8 @@ lines (added, removed after a confirmation page saying what goes with them), its
 numbers (added, removed) and its accounts (a manager's or an employee's created, disabled or
 enabled, given a new password); a fleet removed after the same confirmation. An operator
 also opens every manager page of any fleet (``portal.pages.manager``). A refused form shows
-the reason on the fleet's page, keeps what was typed, and writes nothing."""
+the reason on the fleet's page, keeps what was typed, and writes nothing. The fleet's
+settings form and the operators' accounts are ``portal.operator_settings``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorKind, not_found
 from fleet.core.linesettings import PABX_OPTION
 from fleet.core.values import Language, Role
+from portal import etags
+from portal.api_operator import fleet_json
 from portal.pages import SERVICES, actor, form, page_number, path_id, render, signed_in
 
 PAGE = 50
@@ -98,10 +101,15 @@ async def _fleet(
     *,
     error: str | None = None,
     typed: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    settings_error: str | None = None,
     status: int = 200,
 ) -> web.Response:
+    """The fleet's page; ``settings``: the settings form as it was sent (refused), else the
+    fleet's; the form's version is always the fleet's as it is now."""
     services = request.app[SERVICES]
     fleet = await services.fleets.get(fleet_id)
+    shown = fleet_json(fleet)
     q = request.query.get("q", "")
     page = page_number(request, "page")
     lines = await services.lines.search(fleet_id, search=q, offset=(page - 1) * PAGE, limit=PAGE)
@@ -120,6 +128,9 @@ async def _fleet(
         languages=[lang.value for lang in Language],
         error=error,
         typed=typed or {},
+        settings={k: str(v) for k, v in shown.items()} if settings is None else settings,
+        settings_error=settings_error,
+        version=etags.version(fleet_json(fleet)),
         done=request.query.get("done", ""),
         status=status,
     )
@@ -316,6 +327,9 @@ async def confirm_fleet(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
+    from portal import operator_settings
+
+    operator_settings.routes(app)
     fleet = BASE + "/fleets/{fleet_id}"
     app.router.add_get(BASE, fleets_page)
     app.router.add_post(BASE + "/fleets", create_fleet)

@@ -41,6 +41,7 @@ def _matrix(rest: Api) -> list[tuple[str, str, object, str]]:
             {"number": "0145678919", "label": "L", "trunk": "trunk-siege"},
             OPERATOR_ONLY,
         ),
+        ("GET", f"/api/fleets/{own}/fixed-numbers/{fixed}", None, MANAGED),
         ("PATCH", f"/api/fleets/{own}/fixed-numbers/{fixed}", {"label": "L2"}, MANAGED),
         ("DELETE", f"/api/fleets/{own}/fixed-numbers/{fixed}", None, OPERATOR_ONLY),
         ("GET", f"/api/fleets/{own}/accounts", None, MANAGED),
@@ -63,6 +64,7 @@ def _matrix(rest: Api) -> list[tuple[str, str, object, str]]:
             {"login": "ops3", "password": PASSWORD, "display_name": "O"},
             OPERATOR_ONLY,
         ),
+        ("GET", f"/api/operators/{rest.operator_id}", None, OPERATOR_ONLY),
         ("PATCH", f"/api/operators/{rest.operator_id}", {"active": True}, OPERATOR_ONLY),
         (
             "POST",
@@ -83,6 +85,7 @@ async def _account_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     for account, who in ((chef, OPERATOR_ONLY), (salarie, MANAGED)):
         url = f"/api/fleets/{own}/accounts/{account}"
         found += [
+            ("GET", url, None, MANAGED),  # a manager reads every account of its fleet
             ("PATCH", url, {"active": False}, who),
             ("POST", f"{url}/password", {"password": "un-nouveau-secret"}, who),
             ("DELETE", url, None, who),

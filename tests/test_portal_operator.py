@@ -203,8 +203,10 @@ async def test_a_manager_or_an_employee_is_kept_out_of_the_operator_pages(
     fleet = site.world.fleet.id
     line = site.world.line(0).id
     before = await dump(engine)
+    ops = await site.services.accounts.get_by_login("ops")
     for path in (
         "/portal/operator",
+        "/portal/operator/accounts",
         f"/portal/operator/fleets/{fleet}",
         f"/portal/operator/fleets/{fleet}/remove",
         f"/portal/operator/fleets/{fleet}/lines/{line}/remove",
@@ -220,12 +222,38 @@ async def test_a_manager_or_an_employee_is_kept_out_of_the_operator_pages(
             f"/portal/operator/fleets/{fleet}/accounts",
             {"role": "manager", "login": "intrus", "password": PASSWORD},
         ),
+        (
+            f"/portal/operator/fleets/{fleet}/settings",
+            {"name": "Intruse", "short_number_length": "4", "language": "fr"},
+        ),
+        (
+            "/portal/operator/accounts",
+            {"login": "intrus", "password": PASSWORD, "display_name": "Intrus"},
+        ),
+        (f"/portal/operator/accounts/{ops.id}/active", {"active": "0"}),
+        (f"/portal/operator/accounts/{ops.id}/password", {"password": "un-nouveau-secret"}),
     ):
         response = await client.post(path, data={**data, "csrf": token}, allow_redirects=False)
         assert response.status == 403, path
     assert await dump(engine) == before
 
 
-async def test_without_signing_in_the_operator_pages_send_to_the_sign_in(site: Site) -> None:
-    response = await site.client.get("/portal/operator", allow_redirects=False)
-    assert response.headers["Location"] == "/portal/login"
+async def test_without_signing_in_the_operator_pages_send_to_the_sign_in(
+    site: Site, engine: AsyncEngine
+) -> None:
+    for path in ("/portal/operator", "/portal/operator/accounts"):
+        response = await site.client.get(path, allow_redirects=False)
+        assert response.headers["Location"] == "/portal/login", path
+    ops = await site.services.accounts.get_by_login("ops")
+    fleet = site.world.fleet.id
+    token = await csrf(site.client)
+    before = await dump(engine)
+    for path, data in (
+        (f"/portal/operator/fleets/{fleet}/settings", {"name": "Anonyme"}),
+        ("/portal/operator/accounts", {"login": "anonyme", "password": PASSWORD}),
+        (f"/portal/operator/accounts/{ops.id}/active", {"active": "0"}),
+        (f"/portal/operator/accounts/{ops.id}/password", {"password": "un-nouveau-secret"}),
+    ):
+        response = await site.client.post(path, data={**data, "csrf": token}, allow_redirects=False)
+        assert response.status in (302, 303) and response.headers["Location"] == "/portal/login"
+    assert await dump(engine) == before
