@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import cli_fleets, cli_trunks, logs
+from fleet import cli_fleets, cli_netsim, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_fleets.add_parsers(sub, common)
     cli_trunks.add_parser(sub, common)
+    cli_netsim.add_parser(sub, common)
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -169,6 +170,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _simulate(args, settings)
     if command == "handset":
         return _handset(args, settings)
+    if command == "netsim":
+        return cli_netsim.run(args, settings)
     if command == "serve":
         if args.migrate:
             asyncio.run(migrate.upgrade(settings.database_url))

@@ -1,0 +1,120 @@
+"""``fleetpbx netsim``: the network simulator as a process of its own (``simulators.netsim``)
+in front of ``fleetpbx serve --network sip``; this composes it: the database's services from
+the settings (``--database-url``…, the same fleets as FleetPBX), netsim's own options, its
+HTTP control API served on ``--control-port``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from fleet.app import build_services
+from fleet.config import ConfigError, Settings
+from fleet.core.clock import SystemClock
+from fleet.db.engine import create_engine
+from fleet.eventloop import new_loop
+from fleet.sip.timers import TimerConfig
+from fleet.sipnet.edge import core_peer
+from simulators.netsim.app import NetsimSettings, build_netsim_app
+
+log = structlog.get_logger("fleet.cli")
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    netsim = sub.add_parser(
+        "netsim",
+        parents=[common],
+        help="the network simulator (IMS core, handsets, media server) over SIP",
+    )
+    netsim.add_argument(
+        "--fleetpbx",
+        help="FleetPBX's SIP address host:port (default: the settings' sip_host:sip_port)",
+    )
+    netsim.add_argument(
+        "--sip-host",
+        dest="netsim_sip_host",
+        metavar="HOST",
+        default="127.0.0.1",
+        help="netsim's SIP address: FleetPBX's sip_core and sip_media_server (127.0.0.1)",
+    )
+    netsim.add_argument(
+        "--sip-port",
+        dest="netsim_sip_port",
+        metavar="PORT",
+        type=int,
+        default=5070,
+        help="netsim's SIP port, UDP and TCP (5070; 0: a free port, logged)",
+    )
+    netsim.add_argument(
+        "--control-host", default="127.0.0.1", help="the control API's address (127.0.0.1)"
+    )
+    netsim.add_argument(
+        "--control-port", type=int, default=8070, help="the control API's port (8070)"
+    )
+    netsim.add_argument(
+        "--reload-every", type=float, default=30.0, help="seconds between reads of the fleets"
+    )
+    netsim.add_argument(
+        "--answer-after", type=float, default=5.0, help="handsets answer after this long"
+    )
+    netsim.add_argument(
+        "--announcement-seconds",
+        type=float,
+        default=3.0,
+        help="how long the media server plays an announcement",
+    )
+
+
+def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSettings:
+    """netsim's settings from its options and FleetPBX's settings; raises ConfigError."""
+    target = args.fleetpbx
+    if not target:
+        if settings.sip_port is None:
+            raise ConfigError("netsim: --fleetpbx host:port, or sip_port in the settings")
+        target = f"{settings.sip_advertised_host or settings.sip_host}:{settings.sip_port}"
+    try:
+        fleetpbx = core_peer(target)
+    except ValueError as exc:
+        raise ConfigError(f"netsim: --fleetpbx: {exc}") from None
+    for name in ("reload_every", "answer_after", "announcement_seconds"):
+        if getattr(args, name) < 0:
+            raise ConfigError(f"netsim: --{name.replace('_', '-')} must be zero or more")
+    return NetsimSettings(
+        fleetpbx=fleetpbx,
+        policy=settings.number_policy(),
+        sip_host=args.netsim_sip_host,
+        sip_port=args.netsim_sip_port,
+        reload_every=args.reload_every,
+        answer_after=args.answer_after,
+        announcement_seconds=args.announcement_seconds,
+        timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    netsim = netsim_settings(args, settings)
+    engine = create_engine(settings.database_url, pool_size=2)
+    services = build_services(engine=engine, settings=settings, clock=SystemClock())
+    app = build_netsim_app(settings=netsim, services=services)
+
+    async def database(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        services.accounts.passwords.close()
+        await engine.dispose()
+
+    app.cleanup_ctx.insert(0, database)
+    loop, loop_name = new_loop()
+    log.info("netsim_serving", host=args.control_host, port=args.control_port, event_loop=loop_name)
+    web.run_app(
+        app,
+        host=args.control_host,
+        port=args.control_port,
+        print=None,
+        access_log=None,
+        loop=loop,
+    )
+    return 0

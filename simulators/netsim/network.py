@@ -1,0 +1,121 @@
+"""What netsim's control API drives: the handsets (state, behaviour, what a person does with
+them), the calls in progress, the media server's report, and the fleets read again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from simulators.netsim.handset import Behaviour, Handset, HandsetState
+from simulators.netsim.handset_leg import HandsetError, HandsetLeg
+from simulators.netsim.handsets import FleetView, Handsets
+from simulators.netsim.legs import Calls, LegState, NetCall
+from simulators.netsim.media import MediaServer
+from simulators.netsim.scscf import Scscf
+
+
+class UnknownHandset(LookupError):
+    pass
+
+
+class BadNumber(ValueError):
+    pass
+
+
+@dataclass
+class Netsim:
+    handsets: Handsets
+    calls: Calls
+    scscf: Scscf
+    media: MediaServer
+    policy: NumberPolicy
+    load_fleets: Callable[[], Awaitable[FleetView]]
+    view: FleetView
+
+    async def reload(self) -> tuple[int, int]:
+        """Read the fleets again; returns the handsets (added, left)."""
+        view = await self.load_fleets()
+        self.view = view
+        return self.handsets.sync(view)
+
+    def number(self, text: str) -> E164:
+        kind, number = self.policy.classify(text)
+        if kind is NumberClass.INVALID or number is None:
+            raise BadNumber(f"{text!r} is no phone number")
+        return number
+
+    def handset(self, text: str, *, create: bool = False) -> Handset:
+        number = self.number(text)
+        found = self.handsets.of(number) if create else self.handsets.get(number)
+        if found is None:
+            raise UnknownHandset(number.national())
+        return found
+
+    def set_state(self, handset: Handset, state: HandsetState) -> None:
+        handset.state = state
+
+    def set_behaviour(self, handset: Handset, behaviour: Behaviour) -> None:
+        handset.behaviour = behaviour
+
+    def dial(self, handset: Handset, dialled: str) -> NetCall:
+        return self.scscf.dial(handset, dialled)
+
+    def _legs(self, handset: Handset) -> list[HandsetLeg]:
+        return [leg for leg in handset.legs if not leg.ended]
+
+    def answer(self, handset: Handset) -> None:
+        ringing = [
+            leg
+            for leg in self._legs(handset)
+            if leg.role == "callee" and leg.state is LegState.RINGING
+        ]
+        if not ringing:
+            raise HandsetError("no call is ringing on this handset")
+        ringing[0].answer()
+
+    def hang_up(self, handset: Handset) -> None:
+        legs = self._legs(handset)
+        if not legs:
+            raise HandsetError("no call on this handset")
+        answered = [leg for leg in legs if leg.state is LegState.ANSWERED and not leg.on_hold]
+        (answered or legs)[0].hang_up()
+
+    def hold(self, handset: Handset, *, retrieve: bool = False) -> None:
+        legs = [
+            leg
+            for leg in self._legs(handset)
+            if leg.state is LegState.ANSWERED and leg.on_hold is retrieve
+        ]
+        if not legs:
+            raise HandsetError("no held call" if retrieve else "no call in progress to hold")
+        legs[0].hold(retrieve=retrieve)
+
+    # -- views ----------------------------------------------------------------------------
+
+    def handset_view(self, handset: Handset) -> dict[str, object]:
+        info = handset.info
+        legs = self._legs(handset)
+        ringing = [leg for leg in legs if leg.role == "callee" and leg.state is LegState.RINGING]
+        talking = [leg for leg in legs if leg.state is LegState.ANSWERED]
+        screen: dict[str, object] = {"ringing_from": ringing[0].shows if ringing else None}
+        screen["in_call_with"] = [leg.shows for leg in talking]
+        screen["calling"] = [
+            leg.shows for leg in legs if leg.role == "caller" and leg.state is not LegState.ANSWERED
+        ]
+        screen["held"] = [leg.shows for leg in talking if leg.on_hold or leg.held]
+        return {
+            "number": handset.national,
+            "e164": handset.number.value,
+            "kind": info.kind.value,
+            "name": info.name,
+            "fleet_id": info.fleet_id,
+            "short_number": info.short_number,
+            "state": handset.state.value,
+            "behaviour": {
+                "answer": handset.behaviour.answering.value,
+                "seconds": handset.behaviour.seconds,
+            },
+            "screen": screen,
+            "legs": [leg.id for leg in legs],
+        }
