@@ -142,7 +142,8 @@ async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
 
     async def settle() -> None:
         await app[CACHE_LOADED].wait()
-        log.info("heap_settled", frozen_objects=heap.settle())
+        threshold = app[SETTINGS].gc_threshold
+        log.info("heap_settled", frozen_objects=heap.settle(threshold), gc_threshold=threshold)
 
     task = asyncio.get_running_loop().create_task(settle())
     yield

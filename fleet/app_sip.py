@@ -11,6 +11,7 @@ import structlog
 from fleet.config import ConfigError, NetworkKind, Settings
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits
+from fleet.sip.overload_throttle import ThrottleConfig
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, EventKind, Peer, TransportConfig, TransportEvent
@@ -80,10 +81,12 @@ def build_sip_stack(settings: Settings) -> SipStack:
     if settings.network is NetworkKind.SIP:
         host = settings.sip_host
         edge = SipEdge(options=OptionsResponder(policy=sip_policy(settings), warn_agent=host))
+    target = settings.sip_target_lag_ms
     limits = Limits(
         max_transactions=settings.sip_max_transactions,
         max_lag=settings.sip_max_lag,
         retry_after=settings.sip_retry_after,
+        throttle=ThrottleConfig(target_lag=target / 1000) if target else None,
     )
     return SipStack(
         sip_transport_config(settings),

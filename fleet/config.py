@@ -81,6 +81,11 @@ class Settings:
     sip_max_transactions: int = 2000  # overload: server transactions not yet answered, then 503
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
+    # overload below the limits: admit a share of new INVITEs steered to keep the loop's lag
+    # under this many ms (fleet.sip.overload_throttle); 0: off (all or nothing at the limits)
+    sip_target_lag_ms: int = 0
+    # the collector's first-generation threshold once started (fleet.heap.settle); 0: Python's
+    gc_threshold: int = 0
     sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
     # network sip: where B-legs go (the S-CSCF / the core's entry), host:port[;transport=tcp]
     sip_core: str = ""
@@ -181,6 +186,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_max_transactions": parse.as_count(1, 1_000_000),
     "sip_max_lag": parse.as_seconds,
     "sip_retry_after": parse.as_count(0, 3600),
+    "sip_target_lag_ms": parse.as_count(0, 10_000),
+    "gc_threshold": parse.as_count(0, 1_000_000),
     "sip_udp_receive_buffer": parse.as_count(0, 1 << 30),
     "sip_core": parse.as_sip_core,
     "sip_media_server": parse.as_sip_core,

@@ -94,21 +94,41 @@ class Dialog:
     def as_uac(cls, invite: Request, response: Response) -> Dialog:
         """From a 101-199 with a To tag (early) or a 2xx (confirmed) to our INVITE (§12.1.2):
         route set the response's Record-Route reversed, remote target its Contact."""
+        cseq = invite.cseq
+        return cls.of_invite_parts(
+            invite.headers.get("From") or "",
+            invite.headers.get("Contact") or "",
+            invite.request_uri,
+            None if cseq is None else cseq.number,
+            response,
+        )
+
+    @classmethod
+    def of_invite_parts(
+        cls,
+        local_party: str,
+        local_contact: str,
+        request_uri: str,
+        cseq: int | None,
+        response: Response,
+    ) -> Dialog:
+        """:meth:`as_uac` from what it reads of our INVITE (its From, Contact, Request-URI
+        and CSeq number): the UAC core keeps only these once a 2xx has come, to build the
+        dialog of a fork answering later (§13.2.2.4)."""
         dialog_id = DialogId.of_response(response)
         if dialog_id is None:
             raise ValueError("a dialog needs Call-ID and both tags")
-        cseq = invite.cseq
         return cls(
             id=dialog_id,
             state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
-            local_party=invite.headers.get("From") or "",
+            local_party=local_party,
             remote_party=response.headers.get("To") or "",
-            remote_target=_target(response) or invite.request_uri,
+            remote_target=_target(response) or request_uri,
             route_set=list(reversed(_routes(response))),
             is_caller=True,
-            local_seq=None if cseq is None else cseq.number,
-            secure=invite.request_uri.startswith("sips:"),
-            local_contact=invite.headers.get("Contact") or "",
+            local_seq=cseq,
+            secure=request_uri.startswith("sips:"),
+            local_contact=local_contact,
         )
 
     @classmethod

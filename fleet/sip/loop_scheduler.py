@@ -59,7 +59,10 @@ class _WheelTimer:
 
 
 class LoopScheduler:
-    """The scheduler port on the running event loop."""
+    """The scheduler port on the running event loop. ``resolution``: how late a long timer may
+    fire (one wheel tick), which :class:`fleet.sip.linger.Linger` batches its expiries by."""
+
+    resolution = TICK
 
     def __init__(self) -> None:
         self._timers: set[_LoopTimer] = set()

@@ -44,6 +44,7 @@ from enum import Enum
 from typing import Protocol
 
 from fleet.sip.message import Request
+from fleet.sip.overload_throttle import Throttle, ThrottleConfig
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class Limits:
     # half the UDP buffer: with 4 MiB asked (8 MiB granted) ~1,800 datagrams, a few tenths of a
     # second of traffic at the knee — a real backlog; 0.1 shed on a GC pause at half load
     max_backlog: float = 0.5
+    # below the limits, a share of new INVITEs admitted by the load (None: all or nothing)
+    throttle: ThrottleConfig | None = None
 
     def __post_init__(self) -> None:
         if self.max_transactions < 1:
@@ -101,6 +104,7 @@ class Cause(Enum):
     LIVE = "live transactions"
     LAG = "event-loop lag"
     BACKLOG = "UDP receive backlog"
+    THROTTLE = "load above its target (a share admitted)"
 
 
 class Backlog(Protocol):
@@ -157,6 +161,8 @@ class OverloadGuard:
         self._pending: Callable[[], int] | None = None
         self._backlogs: list[Backlog] = []
         self._cause: Cause | None = None
+        self._throttle: Throttle | None = None
+        self._passed: Request | None = None  # admitted by the throttle ahead of the layer
         self.shed = 0
         self.stateless = 0  # of ``shed``: refused without a transaction (while shedding)
 
@@ -173,6 +179,15 @@ class OverloadGuard:
         if backlog not in self._backlogs:
             self._backlogs.append(backlog)
 
+    def use_throttle(self, throttle: Throttle) -> None:
+        """Below the limits, admit only ``throttle``'s share of new INVITEs
+        (:mod:`fleet.sip.overload_throttle`); its ``sample`` is the caller's to run."""
+        self._throttle = throttle
+
+    @property
+    def throttle(self) -> Throttle | None:
+        return self._throttle
+
     @property
     def live(self) -> int:
         """The live server transactions the guard counts now (shed ones left out)."""
@@ -185,27 +200,46 @@ class OverloadGuard:
 
     @property
     def shedding(self) -> bool:
-        return self._cause is not None
+        """Past a limit, or the throttle admitting only a share of new INVITEs."""
+        throttle = self._throttle
+        return self._cause is not None or (throttle is not None and throttle.active)
+
+    def _judge(self) -> Cause | None:
+        self._update()
+        cause = self._cause
+        throttle = self._throttle
+        if cause is None and throttle is not None and not throttle.take():
+            cause = Cause.THROTTLE
+        return cause
 
     def admit(self, request: Request) -> Decision:
         if not is_new_call(request):
             return ADMIT
-        self._update()
-        if self._cause is None:
+        if self._passed is request:  # the throttle admitted it ahead of the layer
+            self._passed = None
+            return ADMIT
+        cause = self._judge()
+        if cause is None:
             return ADMIT
         self.shed += 1
-        return Shed(self.limits.retry_after, self._cause)
+        return Shed(self.limits.retry_after, cause)
 
-    def judge_shedding(self) -> Shed | None:
-        """For a new INVITE matching no transaction, asked ahead of the transaction layer: a
-        :class:`Shed` to refuse it statelessly when the guard is shedding and still is after
-        reading the load again (counted in ``shed`` and ``stateless``), else None: it goes on
-        to the layer, and to :meth:`admit` there."""
+    def pass_judged(self, request: Request) -> None:
+        """``request`` was admitted by :meth:`judge_shedding` before it was parsed: :meth:`admit`
+        passes it without judging it again."""
+        self._passed = request
+
+    def judge_shedding(self, request: Request | None = None) -> Shed | None:
+        """For a new INVITE (``request``) matching no transaction, asked ahead of the
+        transaction layer: a :class:`Shed` to refuse it statelessly when the guard is shedding
+        and still is after reading the load again, or the throttle refuses it (counted in
+        ``shed`` and ``stateless``), else None: it goes on to the layer, and to :meth:`admit`
+        there (which does not judge it again)."""
         if not self.shedding:
             return None
-        self._update()
-        cause = self._cause
+        cause = self._judge()
         if cause is None:
+            self._passed = request
             return None
         self.shed += 1
         self.stateless += 1

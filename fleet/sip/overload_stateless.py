@@ -65,6 +65,7 @@ class StatelessShedder:
         self._known = known
         self._send = send
         self.absorbed = 0
+        self.judged = False  # the next INVITE was admitted from its bytes (fleet.sip.overload_raw)
 
     def handled(self, request: Request, source: Peer) -> bool:
         try:
@@ -80,7 +81,13 @@ class StatelessShedder:
                 self.absorbed += 1
                 return True
             return False
-        if method != "INVITE" or not self.guard.shedding:
+        if method != "INVITE":
+            return False
+        if self.judged:  # admitted from its bytes already: not judged twice
+            self.judged = False
+            self.guard.pass_judged(request)
+            return False
+        if not self.guard.shedding:
             return False
         index = request.headers._index
         if not (index.get("from") and index.get("call-id") and index.get("cseq")):
@@ -88,7 +95,7 @@ class StatelessShedder:
         to = request.to
         if to is None or to.tag is not None or self._known(request):
             return False
-        decision = self.guard.judge_shedding()
+        decision = self.guard.judge_shedding(request)
         if decision is None:
             return False
         try:

@@ -23,7 +23,10 @@ stack) and, once started, the UDP socket's receive queue
 INVITEs get 503 with Retry-After. While the guard is shedding, each request is first screened
 by a :class:`fleet.sip.overload_stateless.StatelessShedder` (the transport's ``screen``: once
 parsed and its Via stamped, before it is validated), so a new INVITE is refused statelessly
-before validation and the layer see it, and the ACK of that 503 is dropped."""
+before validation and the layer see it, and the ACK of that 503 is dropped; a datagram is
+screened before that from its bytes (:class:`fleet.sip.overload_raw.RawShedder`, the
+transport's ``raw_screen``). ``Limits.throttle`` adds a :class:`fleet.sip.overload_throttle.
+Throttle` sampled on the monitor's tick: below the limits, a share of new INVITEs admitted."""
 
 from __future__ import annotations
 
@@ -37,7 +40,9 @@ from fleet.sip.loop_scheduler import LoopScheduler
 from fleet.sip.message import Request, Response
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits, OverloadGuard
+from fleet.sip.overload_raw import RawShedder
 from fleet.sip.overload_stateless import StatelessShedder
+from fleet.sip.overload_throttle import Throttle
 from fleet.sip.overload_user import GuardedUser
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_layer import TransactionLayer
@@ -132,6 +137,7 @@ class SipStack:
         self.lag = LagMonitor(self.scheduler)
         self.guard: OverloadGuard | None = None
         self.shedder: StatelessShedder | None = None
+        self.raw_shedder: RawShedder | None = None
         self._timers = timers
         self._guarded: GuardedUser | None = None
         layer_tu = self.tu
@@ -144,6 +150,12 @@ class SipStack:
                 self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
             )
             self.transport.screen = self.shedder.handled
+            self.raw_shedder = RawShedder(
+                self.shedder, lambda key: self.layer.has_server_key(key), self.transport.sendto
+            )
+            self.transport.raw_screen = self.raw_shedder.handled
+            if limits.throttle is not None:
+                self.guard.use_throttle(Throttle(limits.throttle, lambda: self.lag.lag))
         self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
 
     def attach(self, ua: UserAgent, *, tu: TransactionUser | None = None) -> None:
@@ -170,6 +182,11 @@ class SipStack:
             if backlog is not None:  # shed also on the kernel's UDP queue
                 self.lag.watch(backlog)
                 self.guard.watch_backlog(backlog)
+            throttle = self.guard.throttle
+            if throttle is not None:  # after the backlog: sampled on the same tick
+                if backlog is not None:
+                    throttle.read_backlog(lambda: backlog.fill)
+                self.lag.watch(throttle)
             self.lag.start()
 
     async def stop(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from fleet.sip.linger import Linger
 from fleet.sip.message import Request, Response
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transaction_ports import Scheduler, TimerHandle, TransactionUser, Transport
@@ -28,14 +29,42 @@ class TimerName(Enum):
     TRYING = "100 Trying"
 
 
+def _end(transaction: TransactionBase) -> None:
+    transaction._terminate()
+
+
+class Lingers:
+    """The transactions waiting out timers D, I, J, K, L and M, which only end them: one
+    :class:`fleet.sip.linger.Linger` per delay (each timer's value is fixed per transport)
+    rather than a timer, a handle and a callback object per transaction."""
+
+    __slots__ = ("_by_delay", "_scheduler")
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self._by_delay: dict[float, Linger[TransactionBase]] = {}
+
+    def add(self, transaction: TransactionBase, delay: float) -> None:
+        linger = self._by_delay.get(delay)
+        if linger is None:
+            linger = self._by_delay[delay] = Linger(self._scheduler, delay, _end)
+        linger.add(transaction)
+
+    def __len__(self) -> int:
+        """Transactions waiting (those ended early included, until their time)."""
+        return sum(len(linger) for linger in self._by_delay.values())
+
+
 @dataclass(frozen=True, slots=True)
 class Wiring:
-    """The ports and timer values a transaction layer gives each of its transactions."""
+    """The ports and timer values a transaction layer gives each of its transactions, and where
+    they wait out their last timer."""
 
     scheduler: Scheduler
     transport: Transport
     tu: TransactionUser
     timers: TimerConfig
+    lingers: Lingers
 
 
 class _Fire:
@@ -127,11 +156,13 @@ class TransactionBase:
             handle.cancel()
 
     def _wait_then_terminate(self, name: TimerName, delay: float) -> None:
-        """Timers D, I, J, K, L, M: zero (reliable transport) terminates at once."""
+        """Timers D, I, J, K, L, M (``name``), which only end the transaction: it waits in the
+        layer's :class:`Lingers` (no timer of its own); zero (reliable transport) terminates at
+        once."""
         if delay <= 0:
             self._terminate()
         else:
-            self._start_timer(name, delay, None)
+            self._wiring.lingers.add(self, delay)
 
     def _send(self, message: Request | Response) -> bool:
         """Send; on a transport error terminate and tell the TU (RFC 3261 §17.1.4, §17.2.4)."""

@@ -81,7 +81,7 @@ class InviteClientTransaction(TransactionBase):
                 tu.on_response(self, response)
             elif status < 300:
                 self.state = InviteClientState.ACCEPTED
-                self._start_timer(TimerName.M, self._wiring.timers.m, self._terminate)
+                self._wait_then_terminate(TimerName.M, self._wiring.timers.m)
                 tu.on_response(self, response)
                 self._request = None
             else:

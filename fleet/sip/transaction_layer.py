@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request, Response
 from fleet.sip.timers import TimerConfig
-from fleet.sip.transaction_base import TransactionBase, Wiring
+from fleet.sip.transaction_base import Lingers, TransactionBase, Wiring
 from fleet.sip.transaction_client import (
     ClientTransaction,
     InviteClientTransaction,
@@ -62,7 +62,7 @@ class TransactionLayer:
         tu: TransactionUser,
         timers: TimerConfig | None = None,
     ) -> None:
-        self._wiring = Wiring(scheduler, transport, tu, timers or TimerConfig())
+        self._wiring = Wiring(scheduler, transport, tu, timers or TimerConfig(), Lingers(scheduler))
         self._clients: dict[tuple[str, str], ClientTransaction] = {}
         self._servers: dict[ServerKey, ServerTransaction] = {}
         self._merge: dict[MergeKey, ServerTransaction] = {}
@@ -89,6 +89,11 @@ class TransactionLayer:
             return key in self._servers
         to = request.to
         return self._find_server(key, request, None if to is None else to.tag) is not None
+
+    def has_server_key(self, key: ServerKey) -> bool:
+        """Whether a live server transaction has ``key`` (:func:`server_key`'s RFC 3261 form):
+        what overload control asks of a new INVITE it has not parsed."""
+        return key in self._servers
 
     @property
     def timers(self) -> TimerConfig:

@@ -93,7 +93,7 @@ class InviteServerTransaction(TransactionBase):
             return self._send(response)
         if status < 300:
             self.state = InviteServerState.ACCEPTED
-            self._start_timer(TimerName.L, timers.l, None)  # then it ends
+            self._wait_then_terminate(TimerName.L, timers.l)  # then it ends
             sent = self._send(response)
             self._let_go_of_request()
             if self._request is None:

@@ -255,6 +255,20 @@ class SipTransport:
         return Peer(UDP, host, target.port)
 
     @property
+    def raw_screen(self) -> Callable[[bytes, Peer], bool] | None:
+        """Asked first for each datagram, before it is parsed: True when it took it."""
+        return self._inbound.raw_screen
+
+    @raw_screen.setter
+    def raw_screen(self, screen: Callable[[bytes, Peer], bool] | None) -> None:
+        self._inbound.raw_screen = screen
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        """A datagram to an IP address and port, at once (nothing when UDP is not bound)."""
+        if self._udp is not None:
+            self._udp.sendto(data, address)
+
+    @property
     def screen(self) -> Callable[[Request, Peer], bool] | None:
         """Asked first for each request received (parsed, Via stamped, not validated): True
         when it took it (overload control refusing a new INVITE)."""

@@ -40,12 +40,16 @@ class Inbound:
         self._emit = emit
         self._answer_now = answer_now
         self.screen: Callable[[Request, Peer], bool] | None = None
+        # asked first for each datagram, unparsed: overload control (fleet.sip.overload_raw)
+        self.raw_screen: Callable[[bytes, Peer], bool] | None = None
         self._udp_peer = UdpPeers()
 
     def datagram(self, data: bytes, address: tuple[str, int]) -> None:
         peer = self._udp_peer(address)
         if not data.strip(b"\r\n"):
             self._emit(EventKind.KEEPALIVE, peer, "", None)  # a CRLF ping needs no answer
+            return
+        if self.raw_screen is not None and self.raw_screen(data, peer):
             return
         try:
             message = parse_message(data)

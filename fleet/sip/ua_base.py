@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState
 from fleet.sip.headers import Headers
+from fleet.sip.linger import Linger
 from fleet.sip.message import Request
 from fleet.sip.reliable import Rel100, ReliableProvisionals
 from fleet.sip.session_timer import (
@@ -40,7 +41,13 @@ from fleet.sip.ua_calls import (
 from fleet.sip.ua_listener import UaListener
 from fleet.sip.ua_messages import uas_response
 
-AckKey = tuple[DialogId, int]
+AckKey = tuple[str, str, str, int]
+"""A 2xx's ACK: its dialog's Call-ID, local and remote tags, the INVITE's CSeq number (plain
+strings and a number: the collector stops tracking the key)."""
+SentAck = tuple[bytes, str, str, int]
+"""An ACK sent, to send again: its bytes, and the transport, host and port it went to."""
+InviteKey = tuple[str, str, int]
+"""An initial INVITE of ours: Call-ID, From tag, CSeq number (what every fork's 2xx carries)."""
 
 
 class UaBase(ABC):
@@ -92,7 +99,16 @@ class UaBase(ABC):
         self._transport = transport
         self._random = random
         self._calls: dict[ClientTransaction, OutgoingCall | ReInvite] = {}
-        self._acks: dict[AckKey, tuple[bytes, Peer]] = {}  # the 2xx ACKs sent, until timer M
+        self._acks: dict[AckKey, SentAck] = {}  # the 2xx ACKs sent, until timer M
+        # answered initial INVITEs, until timer M: what a late fork's dialog is built from
+        self._answered: dict[InviteKey, tuple[str, str, str]] = {}
+        acks, answered = self._acks, self._answered
+        self._acks_kept: Linger[AckKey] = Linger(
+            scheduler, self.timer_config.m, lambda key: acks.pop(key, None)
+        )
+        self._answers_kept: Linger[InviteKey] = Linger(
+            scheduler, self.timer_config.m, lambda key: answered.pop(key, None)
+        )
         self._waiting_ack: dict[DialogId, dict[int, AnswerRetransmitter]] = {}
         self._pending: dict[DialogId, ReInvite] = {}
         self._offers: dict[DialogId, PendingOffer] = {}  # the peer's, answer deferred
@@ -125,6 +141,7 @@ class UaBase(ABC):
             + len(self.dialogs)
             + len(self._waiting_ack)
             + len(self._acks)
+            + len(self._answered)
             + len(self._calls)
             + len(self._pending)
             + len(self._offers)

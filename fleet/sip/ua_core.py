@@ -256,6 +256,9 @@ class UserAgent(UacAcks):
     def on_response(self, transaction: ClientTransaction, response: Response) -> None:
         call = self._calls.get(transaction)
         status = response.status
+        if call is None:  # a 2xx after its ACK: the call was let go of (ua_acks)
+            self.answered_2xx(response)
+            return
         if status >= 200 and (
             status >= 300 or not isinstance(transaction, InviteClientTransaction)
         ):
@@ -294,8 +297,8 @@ class UserAgent(UacAcks):
             return
         call.final_status = status
         dialog = self.dialogs.get(dialog_id)
-        if dialog is None and (key := self._ack_key(response)) in self._acks:
-            self._send_ack(key)  # a 2xx retransmitted after we ended its dialog
+        if self._ack_key(response) in self._acks:
+            self.answered_2xx(response)  # its ACK went already (the ACK of an ack_later call)
             return
         if dialog is None:
             dialog = self._register(Dialog.as_uac(call.invite, response))

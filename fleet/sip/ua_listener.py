@@ -23,9 +23,11 @@ class UaListener(Protocol):
         ...
 
     def progress(self, call: OutgoingCall, response: Response) -> None:
-        """A response to our initial INVITE: provisional, 2xx (each retransmission too, and
-        each fork's) or final error; a final error only once the core no longer retries
-        (a 422 it retries is not reported)."""
+        """A response to our initial INVITE: provisional, the 2xx that answers the call, or
+        final error; a final error only once the core no longer retries (a 422 it retries is
+        not reported). Once the 2xx is ACKed the core lets go of the call: a retransmitted 2xx
+        is ACKed again and another fork's 2xx ACKed and BYEd by the core, unreported (but for
+        that fork's ``dialog_ended``)."""
         ...
 
     def failed(self, call: OutgoingCall) -> None:

@@ -102,6 +102,7 @@ async def test_a_malformed_invite_while_shedding_gets_the_503_instead_of_its_err
         assert refusal.status == 503 and refusal.call_id == "looping"
     async with shedding_stack(monkeypatch) as (stack, phone, _):
         stack.transport.screen = None  # unscreened, the same INVITE gets validation's answer
+        stack.transport.raw_screen = None  # (nor screened from its bytes)
         phone.send(_invite(phone.port, "looping", max_forwards="0"), stack.listening[0])
         assert (await _answer(phone)).status == 483
 
