@@ -91,6 +91,7 @@ class ReInvite:
     on_final: Callable[[ReInvite, Response | None], None] | None = None  # None: timed out
     ack_later: bool = False  # no offer sent: the 2xx's offer is answered in the ACK (ack_answer)
     offered: Response | None = None  # that 2xx, until the application gives its answer
+    headers: tuple[tuple[str, str], ...] = ()  # added after ours (P-Access-Network-Info…)
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,15 +157,23 @@ class UserAgent(UacAcks):
         retry_glare: bool = True,
         on_final: Callable[[ReInvite, Response | None], None] | None = None,
         ack_later: bool = False,
+        headers: Iterable[tuple[str, str]] = (),
     ) -> ReInvite:
         """§14.1: a re-INVITE, not while another INVITE of ours, or an offer of the peer we
         have not answered yet (:mod:`fleet.sip.ua_deferred`), is pending in the dialog
         (ValueError). ``on_final`` hears its final response (None: it timed out); with
         ``retry_glare`` False a 491 is final rather than retried; with ``ack_later`` (sent
-        without an offer) the 2xx's ACK waits for the answer (:meth:`ack_answer`)."""
+        without an offer) the 2xx's ACK waits for the answer (:meth:`ack_answer`); ``headers``
+        are added after ours, to every attempt."""
         self._check_free(dialog)
         reinvite = ReInvite(
-            dialog, "INVITE", body, content_type, retry_glare=retry_glare, on_final=on_final
+            dialog,
+            "INVITE",
+            body,
+            content_type,
+            retry_glare=retry_glare,
+            on_final=on_final,
+            headers=tuple(headers),
         )
         reinvite.ack_later = ack_later
         if self.keep_history:
@@ -181,14 +189,21 @@ class UserAgent(UacAcks):
         content_type: str | None = None,
         retry_glare: bool = True,
         on_final: Callable[[ReInvite, Response | None], None] | None = None,
+        headers: Iterable[tuple[str, str]] = (),
     ) -> ReInvite:
         """RFC 3311: an UPDATE in an early or confirmed dialog, a target refresh like a
         re-INVITE without its three-way handshake; not while a re-INVITE or UPDATE of ours is
         pending in the dialog, and retried after the §14.1 delay when it meets glare (491);
-        ``retry_glare`` and ``on_final`` as for :meth:`reinvite`."""
+        ``retry_glare``, ``on_final`` and ``headers`` as for :meth:`reinvite`."""
         self._check_free(dialog)
         update = ReInvite(
-            dialog, "UPDATE", body, content_type, retry_glare=retry_glare, on_final=on_final
+            dialog,
+            "UPDATE",
+            body,
+            content_type,
+            retry_glare=retry_glare,
+            on_final=on_final,
+            headers=tuple(headers),
         )
         if self.keep_history:
             self.reinvites.append(update)
@@ -213,6 +228,8 @@ class UserAgent(UacAcks):
             content_type=reinvite.content_type,
         )
         self._session_headers(dialog, request.headers, reinvite.interval)
+        for name, value in reinvite.headers:
+            request.headers.add(name, value)
         reinvite.attempts += 1
         reinvite.transaction = self.layer.send_request(request, destination)
         self._pending[dialog.id] = reinvite

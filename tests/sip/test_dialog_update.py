@@ -107,3 +107,21 @@ def test_an_update_while_our_reinvite_is_pending_is_refused_to_the_application()
     with pytest.raises(ValueError, match="already pending"):
         alice.ua.update(alice.dialog)
     assert alice.sent("UPDATE") == []
+
+
+def test_extra_headers_ride_on_every_attempt_of_a_reinvite_and_on_an_update() -> None:
+    clock = VirtualClock()
+    alice, bob = phones(clock, random=lambda: 0.5)
+    established(clock, alice, bob)
+    pani = ("P-Access-Network-Info", "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=20810B8C12345678")
+    bob.ua.update(bob.dialog)  # crosses alice's re-INVITE: 491, then alice retries
+    reinvite = alice.ua.reinvite(alice.dialog, body=b"v=0\r\n", headers=[pani])
+    clock.advance(10)
+    assert reinvite.final_status == 200 and reinvite.attempts == 2
+    sent = alice.sent("INVITE")[1:]  # the dialog's first INVITE carried none
+    assert [s.message.headers.get(pani[0]) for s in sent] == [pani[1], pani[1]]
+    update = alice.ua.update(alice.dialog, headers=[pani])
+    clock.advance(5)
+    assert update.final_status == 200
+    (sent_update,) = alice.sent("UPDATE")
+    assert sent_update.message.headers.get(pani[0]) == pani[1]
