@@ -275,7 +275,7 @@ def group_form(group: model.CallGroup | None, others: Iterable[model.CallGroup] 
         }
     else:
         values = {
-            "number": group.number.national_digits(),
+            "number": group.number.national(),
             "name": group.name,
             "user_code": group.user_code,
             "admin_code": group.admin_code,
@@ -286,9 +286,7 @@ def group_form(group: model.CallGroup | None, others: Iterable[model.CallGroup] 
             "max_queue_wait": str(group.max_queue_wait),
             "distribution": group.distribution.value,
             "no_answer_action": group.no_answer_action.value,
-            "no_answer_number": group.no_answer_number.national_digits()
-            if group.no_answer_number
-            else "",
+            "no_answer_number": group.no_answer_number.national() if group.no_answer_number else "",
             "no_answer_group_id": str(group.no_answer_group_id or ""),
         }
     return _form(values, others, None if group is None else group.id)

@@ -130,6 +130,7 @@ def build_app(
         key=portal_setup.session_key(settings.session_key),
         secure_cookies=settings.cookie_secure,
         trusted_proxies=settings.trusted_proxies,
+        region=settings.numbering_region,
     )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)

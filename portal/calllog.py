@@ -14,11 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from phonenumbers import NumberParseException
 
 from fleet.core import model
 from fleet.core.dialling import Presentation
-from fleet.core.numbering import E164
+from fleet.core.numbering import shown
 from fleet.core.values import CallEventKind, CallOutcome
 from fleet.services.calls import CallCursor, CallFilter
 from fleet.services.container import Services
@@ -128,10 +127,8 @@ def hidden_caller(record: model.CallRecord) -> bool:
 
 
 def _national(raw: str) -> str:
-    try:
-        return E164(raw).national_digits()
-    except (ValueError, NumberParseException):
-        return raw
+    """The CSV's numbers: national digits without spaces (spreadsheets, imports)."""
+    return shown(raw, spaced=False)
 
 
 def _duration(record: model.CallRecord) -> int | None:

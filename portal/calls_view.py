@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from phonenumbers import NumberParseException
-
 from fleet.core import model
 from fleet.core.dialling import Presentation
-from fleet.core.numbering import E164
+from fleet.core.numbering import shown
 from fleet.core.values import CallEventKind
 
 # events worth a word in the log (offered, answered and released are the columns already)
@@ -107,7 +105,5 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 
 def number(raw: str) -> str:
-    try:
-        return E164(raw).national()
-    except (ValueError, NumberParseException):
-        return raw  # an anonymous or unknown party, as recorded
+    """National, with spaces; an anonymous or unknown party as recorded."""
+    return shown(raw)

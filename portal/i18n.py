@@ -39,7 +39,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "disconnect_all": ("Déconnecter tous les membres", "Disconnect all members"),
     "back": ("Retour", "Back"),
     "fleets": ("Vos flottes", "Your fleets"),
-    "lines": ("lignes", "lines"),
     "no_group": ("Aucun groupe d'appel.", "No call group."),
     "linear": ("Linéaire", "Linear"),
     "cyclic": ("Cyclique", "Cyclic"),
@@ -148,7 +147,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "inactive": ("désactivé", "off"),
     "none": ("Aucun.", "None."),
     "call_log": ("Journal des appels", "Call log"),
-    "calls": ("appel(s)", "call(s)"),
     "no_calls": ("Aucun appel.", "No call."),
     "direction": ("Sens", "Direction"),
     "call_in": ("reçu", "incoming"),
@@ -204,9 +202,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Rien à changer : la flotte a déjà cette configuration.",
         "Nothing to change: the fleet already has this configuration.",
     ),
-    "to_create": ("à créer", "to create"),
-    "to_update": ("à modifier", "to change"),
-    "unchanged": ("inchangées", "unchanged"),
     "action_create": ("création", "create"),
     "action_update": ("modification", "change"),
     "configuration_of": ("Configuration de la flotte", "Configuration of the fleet"),
@@ -245,6 +240,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "any": ("toutes", "any"),
     "export_calls_csv": ("Exporter en CSV", "Export as CSV"),
     "filter_invalid": ("Filtre invalide", "Invalid filter"),
+    # the layout (base.html) and the error pages
+    "skip_to_content": ("Aller au contenu", "Skip to content"),
+    "row_actions": ("Actions", "Actions"),
+    "group_state": ("État", "State"),
+    "error_title": ("Erreur", "Error"),
+    "error_400": ("Demande invalide", "Bad request"),
+    "error_403": ("Accès refusé", "Access refused"),
+    "error_404": ("Page introuvable", "Page not found"),
+    "error_405": ("Méthode non permise", "Method not allowed"),
+    "error_back": ("Revenir à l'accueil", "Back to the home page"),
 }
 
 

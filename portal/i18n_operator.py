@@ -2,38 +2,6 @@
 
 from __future__ import annotations
 
-from fleet.core.impact import ImpactKind
-
-_IMPACT: dict[ImpactKind, tuple[str, str]] = {
-    ImpactKind.LINES: ("lignes mobiles supprimées", "mobile lines removed"),
-    ImpactKind.FIXED_NUMBERS: ("numéros fixes supprimés", "fixed numbers removed"),
-    ImpactKind.GROUPS: ("groupes d'appel supprimés", "call groups removed"),
-    ImpactKind.TRUNKS: ("trunks SIP supprimés", "SIP trunks removed"),
-    ImpactKind.FORWARDINGS: ("renvois de la ligne supprimés", "the line's forwardings removed"),
-    ImpactKind.INCOMING_LIST: (
-        "numéros de sa liste d'appels entrants supprimés",
-        "entries of its incoming-call list removed",
-    ),
-    ImpactKind.MEMBERSHIPS: ("groupes d'appel quittés", "call groups it leaves"),
-    ImpactKind.ACCOUNTS_REMOVED: ("comptes collaborateur supprimés", "employee accounts removed"),
-    ImpactKind.MANAGERS_LOSING: (
-        "gestionnaires qui perdent l'accès à la flotte",
-        "managers who lose the fleet",
-    ),
-    ImpactKind.FORWARDED_TO: (
-        "lignes qui gardent un renvoi vers ce numéro",
-        "lines keeping a forwarding to this number",
-    ),
-    ImpactKind.LISTED_IN: (
-        "lignes qui gardent ce numéro dans leur liste d'appels entrants",
-        "lines keeping this number in their incoming-call list",
-    ),
-    ImpactKind.CALL_RECORDS_KEPT: (
-        "enregistrements d'appel conservés (et le journal)",
-        "call records kept (and the journal)",
-    ),
-}
-
 OPERATOR_TEXTS: dict[str, tuple[str, str]] = {
     "operator_title": ("Toutes les flottes", "Every fleet"),
     "create_fleet": ("Créer une flotte", "Create a fleet"),
@@ -65,7 +33,7 @@ OPERATOR_TEXTS: dict[str, tuple[str, str]] = {
     "confirm_fleet": ("Supprimer la flotte", "Remove the fleet"),
     "confirm_takes": ("Cette suppression emporte ou laisse :", "This removal takes or leaves:"),
     "confirm_nothing": ("Rien d'autre.", "Nothing else."),
-    "confirm_and_more": ("et {n} autres", "and {n} more"),
+    "confirm_and": ("et", "and"),
     "confirm_remove": ("Supprimer définitivement", "Remove for good"),
     "cancel": ("Annuler", "Cancel"),
     "done_line_added": ("Ligne ajoutée.", "Line added."),
@@ -93,5 +61,4 @@ OPERATOR_TEXTS: dict[str, tuple[str, str]] = {
     "operators_title": ("Comptes opérateurs", "Operator accounts"),
     "add_operator": ("Créer un compte opérateur", "Create an operator account"),
     "done_operator_added": ("Compte opérateur créé.", "Operator account created."),
-    **{f"impact_{kind.value}": texts for kind, texts in _IMPACT.items()},
 }

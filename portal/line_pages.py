@@ -117,7 +117,7 @@ async def forwarding(request: web.Request) -> web.Response:
     rows = {
         kind.value: {
             "active": bool(rule and rule.active),
-            "destination": rule.destination.national_digits() if rule and rule.destination else "",
+            "destination": rule.destination.national() if rule and rule.destination else "",
             "timer": str(rule.no_reply_timer or "") if rule else "",
         }
         for kind in KINDS
@@ -195,11 +195,7 @@ async def incoming(request: web.Request) -> web.Response:
     page = await _target(request)
     line = page.line
     plan = line.incoming_list
-    entries = (
-        [e.national_digits() for e in plan.entries]
-        if plan
-        else [line.line.msisdn.national_digits()]
-    )
+    entries = [e.national() for e in plan.entries] if plan else [line.line.msisdn.national()]
     values = {
         "active": bool(plan and plan.active),
         "mode": plan.mode.value if plan else RingMode.SIMULTANEOUS.value,

@@ -183,6 +183,7 @@ async def render(
         request,
         {
             "t": translator(language),
+            "language": language,
             "account": account,
             "csrf": csrf_token(session),
             "acting": acting,

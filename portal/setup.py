@@ -24,12 +24,15 @@ from portal import (
     api_lines,
     api_operator,
     api_trunks,
+    error_pages,
     etags,
     pages,
+    rendering,
 )
 from portal.security import TRUSTED_PROXIES, portal_input, security_headers, trusted_networks
 
 TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")  # the stylesheet (outside /portal/: cacheable)
 SESSION_AGE = 8 * 3600
 
 
@@ -50,14 +53,18 @@ def setup(
     key: bytes,
     secure_cookies: bool,
     trusted_proxies: tuple[str, ...] = (),
+    region: str = "FR",
 ) -> None:
     """``secure_cookies``: the service is reached over HTTPS only (directly or through a
     reverse proxy ending TLS): cookies are Secure and responses carry HSTS.
-    ``trusted_proxies``: the reverse proxies whose X-Forwarded-For names the client."""
+    ``trusted_proxies``: the reverse proxies whose X-Forwarded-For names the client.
+    ``region``: the numbering region of the national numbers the pages show."""
     app[TRUSTED_PROXIES] = trusted_networks(trusted_proxies)
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape()
     )
+    rendering.install(env, region=region)
+    app.router.add_static("/static/", STATIC)
     setup_session(
         app,
         EncryptedCookieStorage(
@@ -70,6 +77,7 @@ def setup(
         ),
     )
     app.on_response_prepare.append(security_headers(hsts=secure_cookies))
+    app.middlewares.append(error_pages.html_errors)
     app.middlewares.append(portal_input)
     pages.routes(app)
     etags.setup(app)

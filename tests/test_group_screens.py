@@ -127,7 +127,7 @@ def test_an_existing_group_form_shows_its_values() -> None:
     )
     form = screens.group_form(group)
     assert form.values == {
-        "number": "0609182236",
+        "number": "06 09 18 22 36",  # as the pages show numbers
         "name": "Com",
         "user_code": "1703",
         "admin_code": "2202",

@@ -80,7 +80,9 @@ async def test_export_links_and_the_printable_configuration(site: Site) -> None:
     assert (await site.client.get(f"{base}/export.json")).status == 200
     assert (await site.client.get(f"{base}/export.xls")).status == 404
     printed = await text(await site.client.get(f"{base}/print"))
-    assert "@media print" in printed
+    assert '<link rel="stylesheet" href="/static/portal.css">' in printed
+    style = await site.client.get("/static/portal.css")  # its print rules hide the navigation
+    assert style.status == 200 and "@media print" in await style.text()
     assert "06 11 00 00 01" in printed and "Com" in printed and "trunk-siege" in printed
     other = f"/portal/fleets/{site.world.other_fleet.id}"
     assert (await site.client.get(f"{other}/print")).status == 404

@@ -132,7 +132,8 @@ async def test_an_operator_fills_a_fleet_and_removes_a_line_after_confirming(
     line = await site.services.lines.get_by_msisdn("0644000001")
     confirm = await text(await client.get(f"{base}/lines/{line.id}/remove"))
     assert "Confirm the removal" in confirm
-    assert re.search(r"1</strong> employee accounts removed : zoe", confirm), confirm
+    assert re.search(r"1</strong> employee account removed : zoe<", confirm), confirm
+    assert "<strong>06 44 00 00 01 Zoé Neuve</strong>" in confirm
     before = await dump(engine)
     assert await dump(engine) == before  # the confirmation page removes nothing
     gone = await _post(
@@ -176,7 +177,7 @@ async def test_a_fleet_is_removed_after_a_confirmation_page_listing_what_it_hold
     base = f"/portal/operator/fleets/{site.world.fleet.id}"
     confirm = await text(await client.get(f"{base}/remove"))
     assert "13</strong> mobile lines removed" in confirm and "and 3 more" in confirm
-    assert "managers who lose the fleet : chef" in confirm
+    assert "1</strong> manager who loses the fleet : chef<" in confirm
     gone = await _post(client, f"{base}/remove", {}, f"{base}/remove")
     assert gone.headers["Location"] == "/portal/operator?done=fleet_removed"
     assert [f.name for f in await site.services.fleets.all()] == ["Autre Société"]

@@ -214,3 +214,37 @@ def _national(value: str) -> tuple[str, str]:
         phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.NATIONAL
     )
     return spaced, re.sub(r"\D", "", spaced)
+
+
+def shown(value: E164 | str | None, *, region: str = "FR", spaced: bool = True) -> str:
+    """A number as people read it, wherever it is shown: national format with spaces
+    (``06 09 18 22 36``; ``spaced=False``: ``0609182236``). ``value`` is an E.164 number,
+    or text as recorded or typed — E.164 or national digits of ``region``, separators
+    allowed. A short number, a hidden or unknown party and anything that is not a phone
+    number is shown as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, E164):
+        return value.national() if spaced else value.national_digits()
+    text = value.strip()
+    found = _shown(text, region) if _ALLOWED_CHARS.match(_SEPARATORS.sub("", text)) else None
+    if found is None:
+        return value
+    return found[0] if spaced else found[1]
+
+
+@lru_cache(maxsize=65536)
+def _shown(text: str, region: str) -> tuple[str, str] | None:
+    digits = _SEPARATORS.sub("", text)
+    if digits.startswith("+"):
+        try:
+            return _national(E164(digits).value)
+        except (ValueError, phonenumbers.NumberParseException):
+            return None
+    try:
+        parsed = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None  # a short number, or too long to be one
+    return _national(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
