@@ -171,7 +171,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await sign_in(page, base, "ops", OPERATOR_PASSWORD)
     for url in (
         f"{base}/portal/operator",
-        operator,
+        f"{base}/portal/operator/accounts",
+        operator,  # with the fleet's settings form
         f"{operator}/lines/{line.id}/remove",  # the confirmation pages
         f"{operator}/remove",
     ):
@@ -182,7 +183,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 29
+    assert visited == 30
     assert not problems, "\n\n".join(problems)
 
 

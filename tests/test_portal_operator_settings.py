@@ -21,7 +21,7 @@ ACCOUNTS = "/portal/operator/accounts"
 
 def _settings_form(page: str) -> dict[str, str]:
     """What the settings form would send unchanged."""
-    form = re.search(r'<form[^>]*id="fleet-settings">(.*?)</form>', page, re.S)
+    form = re.search(r'<form[^>]*id="fleet-settings"[^>]*>(.*?)</form>', page, re.S)
     assert form, page
     fields = {}
     for tag in re.findall(r"<input [^>]*>", form[1]):
