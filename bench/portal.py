@@ -76,7 +76,8 @@ TERMS_PER_KIND = 50  # search terms of each kind drawn for the lines page
 COLLECT_PAGE = 500
 REQUEST_TIMEOUT_S = 60.0
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-ENDPOINTS = ("lines", "line", "groups", "api")
+ENDPOINTS = ("lines", "line", "groups", "api")  # the default run
+MORE_ENDPOINTS = ("browse", "search")  # the lines page split: no term / a search term
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,9 +310,12 @@ async def fetch_page(
     return None if marker in body else "200 without the expected content"
 
 
-def lines_call(base: str) -> Call:
+def lines_call(base: str, kinds: frozenset[str] | None = None) -> Call:
+    """The lines page with a term drawn among all of them, or among those of ``kinds``."""
+
     async def call(client: Client, fleet: Fleet) -> str | None:
-        term = client.rng.choice(fleet.terms)
+        terms = [t for t in fleet.terms if kinds is None or t.kind in kinds]
+        term = client.rng.choice(terms)
         after = client.rng.choice(term.cursors)
         url = f"{base}/portal/fleets/{fleet.id}/lines"
         query = {"q": term.text, "after": after} if after else {"q": term.text}
@@ -401,6 +405,18 @@ def endpoints(base: str, fleet: Fleet, line_page: bool, clients: int) -> list[En
             f"GET /portal/fleets/{f}/lines?q=…&after=… (search term and page drawn at random)",
             TARGET_PAGE_P95_MS,
             lines_call(base),
+        ),
+        Endpoint(
+            "browse",
+            f"GET /portal/fleets/{f}/lines?after=… (no search term, a page drawn at random)",
+            TARGET_PAGE_P95_MS,
+            lines_call(base, frozenset({"browse"})),
+        ),
+        Endpoint(
+            "search",
+            f"GET /portal/fleets/{f}/lines?q=…&after=… (a name, short-number or phone term)",
+            TARGET_PAGE_P95_MS,
+            lines_call(base, frozenset({"name", "short", "number"})),
         ),
         Endpoint(
             "line",
@@ -645,7 +661,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--endpoints",
         type=lambda v: [e.strip() for e in v.split(",") if e.strip()],
         default=list(ENDPOINTS),
-        help=f"comma-separated, among {','.join(ENDPOINTS)} (default: all, in that order)",
+        help=f"comma-separated, among {','.join(ENDPOINTS + MORE_ENDPOINTS)} (default: "
+        f"{','.join(ENDPOINTS)}, in that order)",
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the fleet and the draws")
     parser.add_argument(
@@ -675,7 +692,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.seconds = DEFAULT_SECONDS
     if (args.requests is not None and args.requests < 1) or (args.seconds or 1) <= 0:
         parser.error("--requests must be 1 or more, --seconds more than 0")
-    if unknown := set(args.endpoints) - set(ENDPOINTS):
+    if unknown := set(args.endpoints) - set(ENDPOINTS) - set(MORE_ENDPOINTS):
         parser.error(f"--endpoints: unknown {', '.join(sorted(unknown))}")
     return args
 

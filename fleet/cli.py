@@ -208,7 +208,7 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    from fleet.seed import seed
+    from fleet.seed import SeedError, seed
 
     if args.fleets < 0 or args.lines < 0 or (args.groups is not None and args.groups < 0):
         sys.stderr.write("fleetpbx: --fleets, --lines and --groups must be zero or more\n")
@@ -220,6 +220,9 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
         report = await seed(
             services, fleets=args.fleets, lines=args.lines, seed=args.seed, groups=args.groups
         )
+    except SeedError as exc:  # a row the rules refuse: that fleet stays empty
+        sys.stderr.write(f"fleetpbx: {exc}\n")
+        return 1
     finally:
         await engine.dispose()
     _out(

@@ -1,5 +1,7 @@
-"""Deterministic fake fleets (Faker fr_FR) created through the services, for demos,
-tests and benchmarks. The same seed gives the same fleets, names and numbers."""
+"""Deterministic fake fleets (Faker fr_FR) for demos, tests and benchmarks: each fleet is
+created through its service, then filled by one bulk import (``FleetIOService``), which
+checks every row by the domain's rules. The same seed gives the same fleets, names and
+numbers."""
 
 from __future__ import annotations
 
@@ -15,10 +17,20 @@ from faker import Faker
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.values import Actor, Channel, DistributionMode, ForwardingKind, RingMode
 from fleet.services.container import Services
-from fleet.services.lines import NewLine
+from fleet.services.fleetio_spec import (
+    FixedSpec,
+    FleetFile,
+    Format,
+    ForwardingSpec,
+    GroupSpec,
+    IncomingSpec,
+    LineSpec,
+    MemberSpec,
+    TrunkSpec,
+    Where,
+)
 
 SEED_ACTOR = Actor(name="seed", channel=Channel.SEED)
-BATCH = 1000
 TRUNK = "trunk-siege"  # each fleet's trunk to its PBX
 
 
@@ -106,6 +118,13 @@ async def _seed_fleet(
     actor: Actor,
     report: SeedReport,
 ) -> None:
+    """One fleet: created through its service, then everything in it drawn in memory and
+    written as one bulk import (``FleetIOService.import_file``): every row is checked by
+    the import's rules (number policy, short-number plan, uniqueness, forwardings, lists,
+    groups), written with multi-row INSERTs in one transaction, journalled one entry per
+    line, forwarding, list, fixed number, group and trunk, and announced on the change hub
+    as the services do. The draws are those of the former one-call-per-change seeder: the
+    same seed gives the same fleet."""
     short_length = _short_length(line_count + group_count)
     company = faker.company()
     domain = f"{_slug(company).replace('.', '-')[:40] or 'entreprise'}.fr"
@@ -113,96 +132,146 @@ async def _seed_fleet(
         actor, name=company, short_number_length=short_length, timezone="Europe/Paris"
     )
     report.fleet_ids.append(fleet.id)
-    first_short = 10 ** (short_length - 1)
+    drawn = _draw_fleet(faker, rng, mint, line_count, group_count, short_length, domain)
+    result = await services.fleetio.import_file(actor, fleet.id, drawn.file)
+    if result.faults:  # the seeder drew something the rules refuse: a bug of the seeder
+        fault = result.faults[0]
+        raise SeedError(f"seeded row {fault.where} refused: {fault.error}")
+    report.fixed_numbers += len(drawn.file.fixed_numbers)
+    report.lines += len(drawn.file.lines)
+    report.forwardings += drawn.forwardings
+    report.incoming_lists += drawn.incoming_lists
+    report.groups += len(drawn.file.groups)
 
-    trunk = await services.trunks.add(actor, fleet.id, name=TRUNK, host=f"pbx.{domain}")
-    fixed = []
-    for index in range(max(1, line_count // 50)):
-        fixed.append(
-            await services.fleets.add_fixed_number(
-                actor,
-                fleet.id,
-                number=mint.fixed(),
-                label=f"Poste fixe {index + 1}",
-                trunk=trunk.trunk.name,
+
+class SeedError(RuntimeError):
+    """The import refused a row the seeder drew."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Drawn:
+    file: FleetFile
+    forwardings: int
+    incoming_lists: int
+
+
+def _draw_fleet(
+    faker: Faker,
+    rng: random.Random,
+    mint: NumberMint,
+    line_count: int,
+    group_count: int,
+    short_length: int,
+    domain: str,
+) -> _Drawn:
+    first_short = 10 ** (short_length - 1)
+    trunk = TrunkSpec(where=Where(path="trunks[0]"), name=TRUNK, host=f"pbx.{domain}")
+    fixed = [
+        FixedSpec(
+            where=Where(path=f"fixed_numbers[{index}]"),
+            number=mint.fixed(),
+            label=f"Poste fixe {index + 1}",
+            trunk=TRUNK,
+        )
+        for index in range(max(1, line_count // 50))
+    ]
+    drafts: list[_LineDraft] = []
+    for index in range(line_count):
+        name = faker.name()
+        drafts.append(
+            _LineDraft(
+                msisdn=mint.mobile(),
+                name=name,
+                short=str(first_short + index),
+                email=f"{_slug(name)}@{domain}",
+                pabx=rng.random() < 0.9,
+                waiting=rng.random() < 0.7,
             )
         )
-    report.fixed_numbers += len(fixed)
-
-    created = []
-    for start in range(0, line_count, BATCH):
-        batch = []
-        for index in range(start, min(line_count, start + BATCH)):
-            name = faker.name()
-            batch.append(
-                NewLine(
-                    msisdn=mint.mobile(),
-                    employee_name=name,
-                    short_number=str(first_short + index),
-                    email=f"{_slug(name)}@{domain}",
-                    settings={
-                        PABX_OPTION: rng.random() < 0.9,
-                        CALL_WAITING: rng.random() < 0.7,
-                    },
-                )
-            )
-        created.extend(await services.lines.create_many(actor, fleet.id, batch))
-    report.lines += len(created)
-
-    pabx = [line for line in created if PABX_OPTION.of(line)]
+    pabx = [draft for draft in drafts if draft.pabx]
     kinds = list(ForwardingKind)
-    for line in pabx:
+    forwardings = lists = 0
+    for draft in pabx:
         if rng.random() < 0.3:
             kind = rng.choice(kinds)
-            target = rng.choice(fixed).number if rng.random() < 0.5 else rng.choice(created).msisdn
-            if target == line.msisdn:
-                continue
-            await services.forwarding.set(
-                actor,
-                line.id,
-                kind,
-                destination=target.national_digits(),
-                active=rng.random() < 0.8,
-                no_reply_timer=rng.choice([10, 15, 20, 25, 30])
-                if kind is ForwardingKind.NO_REPLY
-                else None,
-            )
-            report.forwardings += 1
+            target = rng.choice(fixed).number if rng.random() < 0.5 else rng.choice(drafts).msisdn
+            if target == draft.msisdn:
+                continue  # (and no list either: the draws of the former seeder)
+            active = rng.random() < 0.8
+            timer = rng.choice([10, 15, 20, 25, 30]) if kind is ForwardingKind.NO_REPLY else None
+            draft.forwardings[kind] = ForwardingSpec(target, active, timer)
+            forwardings += 1
         if rng.random() < 0.1:
-            others = rng.sample(created, k=min(2, len(created)))
+            others = rng.sample(drafts, k=min(2, len(drafts)))
             entries = list(
-                dict.fromkeys([line.msisdn, rng.choice(fixed).number] + [o.msisdn for o in others])
+                dict.fromkeys([draft.msisdn, rng.choice(fixed).number] + [o.msisdn for o in others])
             )
-            await services.incoming.save(
-                actor,
-                line.id,
-                entries=[e.national_digits() for e in entries[:5]],
-                mode=rng.choice(list(RingMode)),
-                ring_time=rng.choice([10, 15, 20]),
+            mode = rng.choice(list(RingMode))
+            ring_time = rng.choice([10, 15, 20])
+            draft.incoming = IncomingSpec(
+                entries=tuple(entries[:5]),
+                mode=mode.value,
+                ring_time=ring_time,
                 active=rng.random() < 0.7,
             )
-            report.incoming_lists += 1
-
+            lists += 1
     modes = list(DistributionMode)
+    groups: list[GroupSpec] = []
     for index in range(group_count if pabx else 0):
         members = rng.sample(pabx, k=min(len(pabx), rng.randint(2, 10)))
         user_code = f"{rng.randrange(10**4):04d}"
         admin_code = f"{(int(user_code) + 1 + rng.randrange(9998)) % 10**4:04d}"
-        group = await services.groups.create(
-            actor,
-            fleet.id,
-            number=mint.mobile(),
-            name=f"Groupe {index + 1}",
-            user_code=user_code,
-            admin_code=admin_code,
-            queue_size=rng.randint(0, 5),
-            switchover_delay=rng.choice([10, 12, 15, 20]),
-            intercall_delay=rng.choice([0, 10, 30]),
-            distribution=rng.choice(modes),
-            short_number=str(first_short + line_count + index),
-            members=[m.id for m in members],
+        number = mint.mobile()
+        queue_size = rng.randint(0, 5)
+        switchover = rng.choice([10, 12, 15, 20])
+        intercall = rng.choice([0, 10, 30])
+        distribution = rng.choice(modes)
+        groups.append(
+            GroupSpec(
+                where=Where(path=f"groups[{index}]"),
+                name=f"Groupe {index + 1}",
+                number=number,
+                user_code=user_code,
+                admin_code=admin_code,
+                short_number=str(first_short + line_count + index),
+                queue_size=queue_size,
+                switchover_delay=switchover,
+                intercall_delay=intercall,
+                distribution=distribution.value,
+                members=tuple(MemberSpec(m.msisdn, rng.random() < 0.6) for m in members),
+            )
         )
-        for member in members:
-            if rng.random() < 0.6:
-                await services.groups.set_connected(actor, group.id, member.id, True)
-        report.groups += 1
+    lines = tuple(draft.spec(index) for index, draft in enumerate(drafts))
+    file = FleetFile(
+        format=Format.JSON,
+        lines=lines,
+        fixed_numbers=tuple(fixed),
+        groups=tuple(groups),
+        trunks=(trunk,),
+    )
+    return _Drawn(file=file, forwardings=forwardings, incoming_lists=lists)
+
+
+@dataclass(slots=True)
+class _LineDraft:
+    msisdn: str
+    name: str
+    short: str
+    email: str
+    pabx: bool
+    waiting: bool
+    forwardings: dict[ForwardingKind, ForwardingSpec | None] = field(default_factory=dict)
+    incoming: IncomingSpec | None = None
+
+    def spec(self, index: int) -> LineSpec:
+        return LineSpec(
+            where=Where(path=f"lines[{index}]"),
+            msisdn=self.msisdn,
+            employee_name=self.name,
+            short_number=self.short,
+            email=self.email,
+            settings={PABX_OPTION.name: self.pabx, CALL_WAITING.name: self.waiting},
+            forwardings=self.forwardings,
+            incoming=self.incoming,
+            incoming_stated=self.incoming is not None,
+        )

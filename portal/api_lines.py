@@ -1,4 +1,5 @@
-"""The REST API's lines of a fleet: listed and searched, read with their services, their
+"""The REST API's lines of a fleet: listed and searched (keyset paging:
+``portal.api_linepage``), read with their services, their
 details and settings changed, their forwardings and incoming-call list set. A line answers
 with its ``ETag`` (the version of the line with its services); a change of the line, of a
 forwarding or of the incoming list that sends ``If-Match`` with another version is refused
@@ -16,13 +17,11 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import BY_NAME
 from fleet.core.values import ForwardingKind, RingMode
-from fleet.services.lines import PAGE_MAX
 from portal import etags
-from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager, _query_int
-from portal.openapi import OFFSET_MAX
+from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager
+from portal.api_linepage import lines
 from portal.pages import SERVICES, line_of
-from portal.resources import forwarding_json, incoming_json, line_json, services_json
-from portal.security import storable
+from portal.resources import forwarding_json, incoming_json, services_json
 
 # -- versions -----------------------------------------------------------------------------
 
@@ -50,27 +49,6 @@ async def _with_line_etag(request: web.Request, fleet_id: int, body: Any) -> web
     """An answer carrying the line's version after the change."""
     _, current = await _line_version(request, fleet_id)
     return web.json_response(body, headers={"ETag": current})
-
-
-async def lines(request: web.Request) -> web.Response:
-    account = await _manager(request)
-    fleet_id = _fleet_id(request, account)
-    offset = _query_int(request, "offset", 0, 0, OFFSET_MAX)
-    limit = _query_int(request, "limit", 50, 1, PAGE_MAX)
-    search = request.query.get("q")
-    if search is not None and not storable(search):
-        raise Problem(400, "invalid_query", "q: text without NUL characters", "q")
-    page = await request.app[SERVICES].lines.search(
-        fleet_id, search=search, offset=offset, limit=limit
-    )
-    return web.json_response(
-        {
-            "total": page.total,
-            "offset": page.offset,
-            "limit": page.limit,
-            "items": [line_json(line) for line in page.items],
-        }
-    )
 
 
 async def line(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no 
 NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
 ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL): nothing beyond exists
 OFFSET_MAX = ID_MAX
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,1000}$"  # a page cursor (base64url)
 ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 JSON_TYPES: dict[type, str] = {bool: "boolean"}  # the JSON type of a line setting's type
 
@@ -186,9 +187,18 @@ def _document() -> dict[str, Any]:
                         _path_param("fleet_id"),
                         {"name": "q", "in": "query", "schema": TEXT},
                         {
+                            "name": "after",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+                            "description": "the next_cursor of the previous page",
+                        },
+                        {
                             "name": "offset",
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX},
+                            "deprecated": True,
+                            "description": "lines to skip (offset paging, not with after): "
+                            "use after",
                         },
                         {
                             "name": "limit",
@@ -304,11 +314,17 @@ def _schemas() -> dict[str, Any]:
             "examples": [{s.name: s.default for s in LINE_SETTINGS}],
         },
         "LinePage": obj(
-            ["total", "offset", "limit", "items"],
+            ["total", "limit", "items"],
             total=integer,
-            offset=integer,
+            total_exact={"type": "boolean", "description": "false: more than total match"},
+            offset={**integer, "description": "with offset (deprecated) only"},
             limit=integer,
             items={"type": "array", "items": _ref("Line")},
+            next_cursor={
+                "type": ["string", "null"],
+                "description": "pass as after for the next page; null on the last",
+            },
+            next={"type": ["string", "null"], "description": "the next page's URL"},
         ),
         "Forwarding": obj(
             ["kind", "active"],

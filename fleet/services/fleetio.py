@@ -141,7 +141,8 @@ class FleetIOService(Service):
         numbered = {
             g.values["number"]: g.where
             for g in groups
-            if g.values.get("number") not in (None, *pabx)
+            if g.values.get("number") is not None
+            and g.values["number"] not in pabx  # a dict lookup: 100,000 lines × 5,000 groups
             and (g.row is None or g.row.number != g.values["number"])
         }
         for number in sorted(await taken_elsewhere(session, fleet_id, numbered)):

