@@ -46,9 +46,6 @@ def add_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
-BULK = 1000  # rows created from which an import refreshes the planner's statistics
-
-
 async def handle(args: argparse.Namespace, services: Services) -> int:
     """``fleet import`` / ``fleet export`` (registered in :mod:`fleet.cli_fleets`)."""
     if args.verb == "export":
@@ -69,8 +66,6 @@ async def handle(args: argparse.Namespace, services: Services) -> int:
         CLI_ACTOR, args.fleet_id, decode(data, fmt), dry_run=args.dry_run
     )
     _print(report, Language(args.language), dry_run=args.dry_run)
-    if report.applied and report.created >= BULK:  # the planner sees the new lines at once
-        await services.lines.analyze()
     return 1 if report.faults else 0
 
 

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fleet import seed as seed_module
 from fleet.cli import main
-from fleet.cli_fleetio import BULK
 from fleet.core.linesettings import PABX_OPTION
 from fleet.db.tables import AuditRow
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from fleet.services.fleetio import BULK
 from fleet.services.fleetio_spec import LineSpec, Where
 
 
@@ -145,7 +145,7 @@ async def test_a_row_the_rules_refuse_stops_the_seed_with_its_reason(
     assert (await services.lines.search(fleets[0].id)).total == 0  # the import wrote nothing
 
 
-def test_a_large_cli_import_refreshes_the_planners_statistics(
+def test_a_large_import_refreshes_the_planners_statistics(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bulk.db'}"

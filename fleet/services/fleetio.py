@@ -31,6 +31,7 @@ from fleet.services.fleetio_groups import check_groups
 from fleet.services.fleetio_plan import Checker, load_state, taken_elsewhere
 from fleet.services.fleetio_spec import Action, FleetFile, Format, ImportReport, Planned
 from fleet.services.lookups import load_fleet
+from fleet.services.statistics import refresh_statistics
 
 __all__ = ["FleetConfig", "FleetIOService", "decode"]
 
@@ -54,6 +55,9 @@ class _Rollback(Exception):
     def __init__(self, report: ImportReport) -> None:
         super().__init__("import not applied")
         self.report = report
+
+
+BULK = 1000  # rows created from which an import refreshes the planner's statistics
 
 
 class FleetIOService(Service):
@@ -107,6 +111,8 @@ class FleetIOService(Service):
                 await applier.apply()
         except _Rollback as rollback:
             return rollback.report
+        if report.created >= BULK:  # the planner sees the new rows at once, on every channel
+            await refresh_statistics(self)
         return ImportReport(
             changes=report.changes, unchanged=report.unchanged, faults=(), applied=True
         )

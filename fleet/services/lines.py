@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model, rules
@@ -18,10 +18,7 @@ from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, Language, Unset
 from fleet.db.tables import (
     FixedNumberRow,
-    ForwardingRow,
     GroupRow,
-    IncomingEntryRow,
-    IncomingListRow,
     LineRow,
     MemberRow,
 )
@@ -34,11 +31,10 @@ from fleet.services.lookups import (
     ensure_short_number_free,
     load_fleet,
 )
+from fleet.services.statistics import refresh_statistics
 
 PAGE_MAX = 500
 COUNT_TTL = timedelta(seconds=10)  # a fleet's line count is shown without counting again
-# what a bulk load fills, analyzed after it
-ANALYZED = (LineRow, ForwardingRow, IncomingListRow, IncomingEntryRow, MemberRow, GroupRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,21 +244,8 @@ class LineService(Service):
             )
 
     async def analyze(self) -> None:
-        """Refresh the planner's statistics of the lines and what hangs off them, after a
-        bulk load (seeding, an import): PostgreSQL's autovacuum would only catch up later.
-        On PostgreSQL a ``VACUUM`` too (outside any transaction): it sets the visibility map
-        and the rows' hint bits, so that the lines page's index-only scans read no table
-        page (a search page of a freshly seeded 100,000-line fleet: 19 ms → 0.7 ms)."""
-        async with self.read() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                connection = await session.connection(
-                    execution_options={"isolation_level": "AUTOCOMMIT"}
-                )
-                tables = ", ".join(row.__tablename__ for row in ANALYZED)
-                await connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
-                return
-        async with self.write() as session:
-            await session.execute(text("ANALYZE"))
+        """Refresh the planner's statistics after a bulk load (``fleet.services.statistics``)."""
+        await refresh_statistics(self)
 
     async def browse(
         self,
