@@ -41,7 +41,8 @@ def problem(exc: BadRequest) -> web.Response:
     )
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or a BadRequest ``invalid_json``."""
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -87,7 +88,7 @@ async def overview(request: web.Request) -> web.Response:
 async def dial(request: web.Request) -> web.Response:
     live = request.app[LIVE]
     try:
-        data = await _body(request)
+        data = await json_body(request)
         live.sync_handsets()
         caller = data.get("from")
         number = _number(live, caller, "from", known=False) if caller else None
@@ -108,7 +109,7 @@ async def action(request: web.Request) -> web.Response:
     try:
         if name not in ACTIONS:
             raise BadRequest("unknown_action", f"one of {', '.join(ACTIONS)}", 404)
-        number = _number(live, (await _body(request)).get("number"), "number")
+        number = _number(live, (await json_body(request)).get("number"), "number")
     except BadRequest as exc:
         return problem(exc)
     refusal = live.network.act(name, number)
@@ -118,7 +119,7 @@ async def action(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     live = request.app[LIVE]
     try:
-        data = await _body(request)
+        data = await json_body(request)
         number = _number(live, data.get("number"), "number")
         try:
             new_state = HandsetState(str(data.get("state")))
@@ -180,7 +181,7 @@ async def ussd(request: web.Request) -> web.Response:
     """A handset dials a code (or answers the menu it shows); returns what it then shows."""
     live, smsc = request.app[LIVE], request.app[SMSC]
     try:
-        data = await _body(request)
+        data = await json_body(request)
         number = _number(live, data.get("from"), "from", known=False)
         text = _ussd_text(data.get("text"))
     except BadRequest as exc:

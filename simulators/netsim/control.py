@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulators.http import BadRequest, problem
+from simulators.http import BadRequest, json_body, problem
 from simulators.netsim.handset import Answering, Behaviour, Handset, HandsetState
 from simulators.netsim.handset_leg import HandsetError
 from simulators.netsim.network import BadNumber, Netsim, UnknownHandset
@@ -49,16 +49,6 @@ def _errors(handler: Handler) -> Handler:
             return problem(BadRequest(exc.code.value, exc.detail, status))
 
     return handle
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest("invalid_json", "the body must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("invalid_json", "the body must be a JSON object")
-    return data
 
 
 def _field(body: dict[str, Any], name: str) -> str:
@@ -104,7 +94,7 @@ async def show_handset(request: web.Request) -> web.Response:
 
 
 async def set_state(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     handset = _handset(request, request.match_info["number"], create=True)
     text = _field(body, "state")
     try:
@@ -118,7 +108,7 @@ async def set_state(request: web.Request) -> web.Response:
 
 
 async def set_behaviour(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     handset = _handset(request, request.match_info["number"], create=True)
     text = _field(body, "answer")
     try:
@@ -139,7 +129,7 @@ async def set_behaviour(request: web.Request) -> web.Response:
 
 
 async def dial(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await json_body(request)
     handset = _handset(request, _field(body, "from"), create=True)
     call = request.app[NETSIM].dial(handset, _field(body, "to"))
     return _json(call.view(), 201)
@@ -147,7 +137,7 @@ async def dial(request: web.Request) -> web.Response:
 
 def _action(act: Callable[[Netsim, Handset], None]) -> Handler:
     async def handle(request: web.Request) -> web.Response:
-        body = await _body(request)
+        body = await json_body(request)
         netsim = request.app[NETSIM]
         handset = _handset(request, _field(body, "number"))
         act(netsim, handset)
