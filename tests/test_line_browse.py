@@ -185,3 +185,26 @@ async def test_the_fleets_line_count_follows_this_processs_changes_at_once_and_o
     assert len((await services.lines.browse(fleet_id, limit=50)).items) == len(NAMES) + 2
     clock.advance(COUNT_TTL.total_seconds())
     assert (await services.lines.browse(fleet_id)).total == len(NAMES) + 2
+
+
+async def test_a_searchs_count_is_kept_while_paging_and_follows_this_processs_changes(
+    services: Services, actor: Actor, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    fleet_id = await _fleet(services, actor, NAMES)
+    assert (await services.lines.browse(fleet_id, search="ali")).total == 3
+    other_process = Services.build(
+        context=ServiceContext(
+            sessions=session_factory(engine), clock=clock, policy=NumberPolicy()
+        ),
+        trunk_secrets=SecretBox(key=TRUNK_SECRET_KEY),
+    )
+    theirs = NewLine(msisdn="0612000051", employee_name="Alix", short_number="3051")
+    await other_process.lines.create_many(actor, fleet_id, [theirs])
+    paged = await services.lines.browse(fleet_id, search="ali", limit=50)
+    assert paged.total == 3 and len(paged.items) == 4  # the page is read, the count kept
+    assert (await services.lines.browse(fleet_id, search="ALI")).total == 4  # another search
+    clock.advance(COUNT_TTL.total_seconds())
+    assert (await services.lines.browse(fleet_id, search="ali")).total == 4
+    (alix,) = [line for line in paged.items if line.employee_name == "Alix"]
+    await services.lines.update(actor, alix.id, employee_name="Xavier")  # this process: at once
+    assert (await services.lines.browse(fleet_id, search="ali")).total == 3

@@ -87,9 +87,11 @@ async def browse(
     before: Cursor | None,
     limit: int,
     total: int | None = None,
+    counted: tuple[int, bool] | None = None,
 ) -> LineSlice:
     """A page of ``limit`` lines; ``total`` when the caller knows how many lines browsing the
-    whole fleet gives (not counted again)."""
+    whole fleet gives, ``counted`` the (capped count, more) of the search ``search`` (neither
+    counted again)."""
     term = search.strip()
     query = matching(fleet_id, term)
     key = tuple_(LineRow.employee_name, LineRow.id)
@@ -114,7 +116,9 @@ async def browse(
     else:
         has_previous, has_next = after is not None, beyond
     more = False
-    if total is None or term:
+    if term and counted is not None:
+        total, more = counted
+    elif total is None or term:
         total, more = await count(session, query, capped=bool(term))
     if not items and total == 0:  # an unknown fleet is "not found", an empty one is not
         await load_fleet(session, fleet_id)

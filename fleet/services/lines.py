@@ -35,6 +35,7 @@ from fleet.services.statistics import refresh_statistics
 
 PAGE_MAX = 500
 COUNT_TTL = timedelta(seconds=10)  # a fleet's line count is shown without counting again
+SEARCH_COUNTS_MAX = 1024  # searches whose count is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +58,33 @@ class LineService(Service):
         # costs ~10 ms): kept COUNT_TTL seconds, forgotten when this process creates or
         # removes a line (another process's changes show within COUNT_TTL)
         self._counts: dict[int, tuple[int, datetime]] = {}
+        # a search's capped count likewise (paging through a search's results counts once),
+        # forgotten when this process changes any line of the fleet
+        self._search_counts: dict[tuple[int, str], tuple[int, bool, datetime]] = {}
         context.changes.subscribe(self._forget_counts)
 
     async def _forget_counts(self, events: Sequence[ChangeEvent]) -> None:
         for event in events:
             change = event.change
-            if isinstance(change, LineChange) and (change.before is None or change.after is None):
-                self._counts.pop(change.fleet_id, None)
+            if isinstance(change, LineChange):
+                if change.before is None or change.after is None:
+                    self._counts.pop(change.fleet_id, None)
+                for key in [k for k in self._search_counts if k[0] == change.fleet_id]:
+                    del self._search_counts[key]
             elif isinstance(change, FleetChange):
                 self._counts.clear()
+                self._search_counts.clear()
+
+    def _search_count(self, fleet_id: int, term: str) -> tuple[int, bool] | None:
+        known = self._search_counts.get((fleet_id, term))
+        if known is not None and timedelta(0) <= self.now() - known[2] < COUNT_TTL:
+            return known[0], known[1]
+        return None
+
+    def _remember_search(self, fleet_id: int, term: str, total: int, more: bool) -> None:
+        if len(self._search_counts) >= SEARCH_COUNTS_MAX:  # the oldest goes first
+            del self._search_counts[next(iter(self._search_counts))]
+        self._search_counts[(fleet_id, term)] = (total, more, self.now())
 
     async def _fleet_count(self, session: AsyncSession, fleet_id: int) -> int:
         now = self.now()
@@ -259,15 +278,20 @@ class LineService(Service):
         """A page of lines by name after (or before) a cursor: keyset paging."""
         async with self.read() as session:
             term = (search or "").strip()
-            return await linebrowse.browse(
+            counted = self._search_count(fleet_id, term) if term else None
+            found = await linebrowse.browse(
                 session,
                 fleet_id,
                 search=term,
                 total=None if term else await self._fleet_count(session, fleet_id),
+                counted=counted,
                 after=after,
                 before=before,
                 limit=max(1, min(limit, PAGE_MAX)),
             )
+        if term and counted is None:
+            self._remember_search(fleet_id, term, found.total, found.more)
+        return found
 
     async def update(
         self,
