@@ -99,7 +99,7 @@ async def lines(request: web.Request) -> web.Response:
         "lines.html",
         account,
         status=400 if error else 200,
-        fleet=await services.fleets.get(fleet_id),
+        fleet=found.fleet,  # one transaction for the page
         found=found,
         q=query,
         error=error,

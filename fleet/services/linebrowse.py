@@ -57,6 +57,7 @@ class Cursor:
 class LineSlice:
     """One page of lines and how to reach its neighbours."""
 
+    fleet: model.Fleet  # read in the same transaction (the page shows its name)
     items: tuple[model.Line, ...]
     total: int  # the lines that match (at most COUNT_CAP counted for a search)
     more: bool  # more than ``total`` match (the count stopped at COUNT_CAP)
@@ -92,6 +93,7 @@ async def browse(
     """A page of ``limit`` lines; ``total`` when the caller knows how many lines browsing the
     whole fleet gives, ``counted`` the (capped count, more) of the search ``search`` (neither
     counted again)."""
+    fleet = views.fleet(await load_fleet(session, fleet_id))  # an unknown fleet: not found
     term = search.strip()
     query = matching(fleet_id, term)
     key = tuple_(LineRow.employee_name, LineRow.id)
@@ -120,9 +122,8 @@ async def browse(
         total, more = counted
     elif total is None or term:
         total, more = await count(session, query, capped=bool(term))
-    if not items and total == 0:  # an unknown fleet is "not found", an empty one is not
-        await load_fleet(session, fleet_id)
     return LineSlice(
+        fleet=fleet,
         items=items,
         total=total,
         more=more,
