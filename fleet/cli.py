@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import cli_fleets, cli_netsim, cli_trunks, logs
+from fleet import cli_demo, cli_fleets, cli_netsim, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -25,6 +25,7 @@ from fleet.core.errors import DomainError
 from fleet.core.values import Language
 from fleet.db import migrate
 from fleet.db.engine import create_engine
+from fleet.demo import DemoInfo
 from fleet.eventloop import new_loop
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter
@@ -72,13 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     demo = sub.add_parser(
-        "demo", parents=[common], help="migrate, seed the demo fleet and run the service"
+        "demo",
+        parents=[common],
+        help="migrate, seed the demo fleet, run the service and netsim (its console)",
     )
-    demo.add_argument("--host")
-    demo.add_argument("--port", type=int)
-    demo.add_argument(
-        "--sip-port", dest="sip_port", type=int, help="SIP over UDP and TCP (0: a free port)"
-    )
+    cli_demo.add_arguments(demo)
 
     db = sub.add_parser("db", parents=[common], help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -177,11 +176,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(migrate.upgrade(settings.database_url))
         _serve(settings)
         return 0
-    if command == "demo":
+    if command == "demo" and args.in_process:
         settings = dataclasses.replace(settings, simulator=True)
-        asyncio.run(_prepare_demo(settings))
+        _demo_banner(settings, asyncio.run(_seed_demo(settings)))
         _serve(settings)
         return 0
+    if command == "demo":
+        return cli_demo.run(args, settings, prepare=_prepare_netsim_demo, banner=_netsim_banner)
     raise AssertionError(command)
 
 
@@ -306,23 +307,41 @@ async def _run_scenario(loaded: Any, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
-async def _prepare_demo(settings: Settings) -> None:
+async def _seed_demo(settings: Settings) -> DemoInfo:
     from fleet import demo
 
     await migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        info = await demo.ensure_demo(services)
+        return await demo.ensure_demo(services)
     finally:
         await engine.dispose()
-    base = f"http://{settings.host}:{settings.port}"
+
+
+def _demo_heading(settings: Settings, info: DemoInfo) -> None:
+    from fleet import demo
+
     _out("FleetPBX demo")
     _out(f"  database       {settings.redacted()['database_url']}")
     _out(
         f"  demo fleet     {demo.DEMO_FLEET} (id {info.fleet_id})"
         + (" created" if info.created else " already there")
     )
+
+
+def _demo_accounts() -> None:
+    from fleet import demo
+
+    _out(f"  manager        login {demo.MANAGER_LOGIN!r} password {demo.MANAGER_PASSWORD!r}")
+    _out(f"  employee       login {demo.EMPLOYEE_LOGIN!r} password {demo.EMPLOYEE_PASSWORD!r}")
+    _out("  stop with Ctrl-C")
+
+
+def _demo_banner(settings: Settings, info: DemoInfo) -> None:
+    """The in-process demo's banner (``fleetpbx demo --in-process``)."""
+    base = f"http://{settings.host}:{settings.port}"
+    _demo_heading(settings, info)
     _out(f"  health         {base}/healthz")
     _out(
         f'  simulator      {base}/sim  (handsets; POST /sim/dial {{"from", "to"}}, '
@@ -330,9 +349,26 @@ async def _prepare_demo(settings: Settings) -> None:
     )
     _out(f"  timeline       {base}/sim/timeline")
     _out("  feature codes  fleetpbx handset 0611000001 '**21*0145678910#'   (menu: '*700#')")
-    _out(f"  manager        login {demo.MANAGER_LOGIN!r} password {demo.MANAGER_PASSWORD!r}")
-    _out(f"  employee       login {demo.EMPLOYEE_LOGIN!r} password {demo.EMPLOYEE_PASSWORD!r}")
-    _out("  stop with Ctrl-C")
+    _demo_accounts()
+
+
+def _prepare_netsim_demo(settings: Settings) -> DemoInfo:
+    trusted_peers(settings, core_peer(settings.sip_core))  # said before anything starts
+    return asyncio.run(_seed_demo(settings))
+
+
+def _netsim_banner(settings: Settings, ports: cli_demo.DemoPorts, info: DemoInfo) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    console = f"http://{settings.host}:{ports.console}"
+    _demo_heading(settings, info)
+    _out(f"  console        {console}/  (netsim: the handsets, the calls, the timeline)")
+    _out(f"  portals, API   {base}/  (health {base}/healthz)")
+    _out(f"  SIP            FleetPBX 127.0.0.1:{ports.sip}, netsim 127.0.0.1:{ports.netsim_sip}")
+    _out(
+        f"  network        {console}/handsets, POST {console}/dial "
+        '{"from", "to"}, /answer, /hang_up, /hold (netsim\'s control API)'
+    )
+    _demo_accounts()
 
 
 def _serve(settings: Settings) -> None:

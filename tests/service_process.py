@@ -99,6 +99,7 @@ class ServiceProcess:
             self._process = await asyncio.create_subprocess_exec(
                 FLEETPBX,
                 "demo",
+                "--in-process",  # the simulated network inside the service, /sim
                 "--port",
                 str(self.port),
                 cwd=self.workdir,

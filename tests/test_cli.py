@@ -68,11 +68,11 @@ def _handset(port: int, *args: str) -> subprocess.CompletedProcess[str]:
     return wait_until(dialled, within=60, every=0.2, what=f"fleetpbx handset {args} answering")
 
 
-def test_readme_demo_command_serves_healthz_with_the_demo_fleet(tmp_path: Path) -> None:
+def test_the_in_process_demo_serves_healthz_and_feature_codes(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "FLEETPBX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
     process = subprocess.Popen(
-        [FLEETPBX, "demo", "--port", str(port)],
+        [FLEETPBX, "demo", "--in-process", "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

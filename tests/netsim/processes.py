@@ -50,6 +50,8 @@ class Pair:
     fleetpbx_http: str
     control: str  # netsim's control API
     workdir: Path
+    sip: int = 0  # FleetPBX's SIP port
+    netsim_sip: int = 0  # netsim's SIP port
 
     # -- netsim's control API --------------------------------------------------------------
 
@@ -239,6 +241,8 @@ def _started(workdir: Path, url: str, seed: Callable[[Services], Awaitable[int]]
             fleetpbx_http=f"http://127.0.0.1:{http}",
             control=f"http://127.0.0.1:{control}",
             workdir=workdir,
+            sip=sip,
+            netsim_sip=netsim_sip,
         )
     finally:
         for process in reversed(processes):

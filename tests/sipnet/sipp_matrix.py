@@ -104,7 +104,7 @@ def history(message: SipMessage) -> str:
     return " ".join(message.fields.get("sip.History-Info", ()))
 
 
-def _options(port: int) -> bytes:
+def options_probe(port: int) -> bytes:
     """An OPTIONS from 127.0.0.1:``port`` to FleetPBX, the capture's last exchange."""
     tag = uuid.uuid4().hex
     return (
@@ -156,7 +156,7 @@ async def matrix(
                 probe = free_port()
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                     udp.bind(("127.0.0.1", probe))
-                    udp.sendto(_options(probe), ("127.0.0.1", service.port))
+                    udp.sendto(options_probe(probe), ("127.0.0.1", service.port))
                     await capture.wait_for(
                         f'sip.CSeq.method == "OPTIONS" && udp.dstport == {probe}'
                     )

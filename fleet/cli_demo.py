@@ -1,0 +1,204 @@
+"""``fleetpbx demo``: FleetPBX on SIP and netsim (the network simulator and its console) in
+one process and one command, on the demo fleet (``fleet.demo``). FleetPBX's core and media
+server are netsim's SIP port; netsim's FleetPBX is FleetPBX's SIP port; both read the same
+database through one set of services. ``--in-process`` keeps the earlier demo: the simulated
+network inside the service, driven over ``/sim``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+
+from fleet.app import build_app
+from fleet.app_keys import SERVICES
+from fleet.config import ConfigError, NetworkKind, Settings
+from fleet.demo import DemoInfo
+from fleet.eventloop import new_loop
+from fleet.sip.timers import TimerConfig
+from fleet.sip.transport_types import UDP, Peer
+from simulators.netsim.app import NetsimSettings, build_netsim_app
+from simulators.netsim.control import SIP_PORT
+
+log = structlog.get_logger("fleet.cli")
+
+FLEETPBX_SIP_PORT = 5060
+NETSIM_SIP_PORT = 5070
+CONSOLE_PORT = 8070
+WHITE_ZONE_CELL = "20801000f"  # netsim's white-zone cells (TAC 000f of the home network)
+
+
+def add_arguments(demo: argparse.ArgumentParser) -> None:
+    demo.add_argument("--host", help="the portals' and API's address (127.0.0.1)")
+    demo.add_argument("--port", type=int, help="the portals' and API's port (8080)")
+    demo.add_argument(
+        "--sip-port",
+        dest="sip_port",
+        type=int,
+        help=f"FleetPBX's SIP port, UDP and TCP ({FLEETPBX_SIP_PORT}; 0: a free port)",
+    )
+    demo.add_argument(
+        "--netsim-sip-port",
+        type=int,
+        default=NETSIM_SIP_PORT,
+        help=f"netsim's SIP port ({NETSIM_SIP_PORT}; 0: a free port)",
+    )
+    demo.add_argument(
+        "--console-port",
+        type=int,
+        default=CONSOLE_PORT,
+        help=f"netsim's console and control API ({CONSOLE_PORT}; 0: a free port)",
+    )
+    demo.add_argument(
+        "--answer-after",
+        type=float,
+        default=5.0,
+        help="the handsets answer after this many seconds (5)",
+    )
+    demo.add_argument(
+        "--in-process",
+        action="store_true",
+        help="the earlier demo: the simulated network inside the service, driven over /sim",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPorts:
+    """The ports of a demo, zeros resolved to free ones before anything starts (FleetPBX must
+    know netsim's SIP port and netsim FleetPBX's before either listens)."""
+
+    http: int
+    sip: int
+    netsim_sip: int
+    console: int
+
+
+def free_port(host: str) -> int:
+    """A port free for both UDP and TCP on ``host`` now (SIP listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind((host, 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((host, port))
+                except OSError:
+                    continue
+            return port
+    raise ConfigError(f"demo: no free port on {host}")
+
+
+def demo_ports(args: argparse.Namespace, settings: Settings) -> DemoPorts:
+    def port(value: int | None, default: int, name: str) -> int:
+        chosen = default if value is None else value
+        if not 0 <= chosen <= 65535:
+            raise ConfigError(f"demo: {name} must be a port (0-65535)")
+        return chosen or free_port(settings.sip_host)
+
+    http = settings.port if settings.port else free_port(settings.host)
+    return DemoPorts(
+        http=http,
+        sip=port(args.sip_port, FLEETPBX_SIP_PORT, "--sip-port"),
+        netsim_sip=port(args.netsim_sip_port, NETSIM_SIP_PORT, "--netsim-sip-port"),
+        console=port(args.console_port, CONSOLE_PORT, "--console-port"),
+    )
+
+
+def fleetpbx_settings(settings: Settings, ports: DemoPorts) -> Settings:
+    """FleetPBX's settings in the demo: on SIP, its core and media server netsim."""
+    netsim = f"{settings.sip_host}:{ports.netsim_sip}"
+    return dataclasses.replace(
+        settings,
+        port=ports.http,
+        network=NetworkKind.SIP,
+        simulator=False,
+        sip_port=ports.sip,
+        sip_core=netsim,
+        sip_media_server=netsim,
+        sip_white_zone_cells=settings.sip_white_zone_cells or (WHITE_ZONE_CELL,),
+    )
+
+
+def netsim_settings(settings: Settings, ports: DemoPorts, *, answer_after: float) -> NetsimSettings:
+    if answer_after < 0:
+        raise ConfigError("demo: --answer-after must be zero or more")
+    return NetsimSettings(
+        fleetpbx=Peer(UDP, settings.sip_advertised_host or settings.sip_host, ports.sip),
+        policy=settings.number_policy(),
+        sip_host=settings.sip_host,
+        sip_port=ports.netsim_sip,
+        answer_after=answer_after,
+        timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+    )
+
+
+Banner = Callable[[Settings, DemoPorts, DemoInfo], None]
+
+
+def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    prepare: Callable[[Settings], DemoInfo],
+    banner: Banner,
+) -> int:
+    """Migrate and seed (``prepare``), then serve FleetPBX and netsim until Ctrl-C."""
+    ports = demo_ports(args, settings)
+    service = fleetpbx_settings(settings, ports)
+    network = netsim_settings(service, ports, answer_after=args.answer_after)
+    info = prepare(service)
+    loop, loop_name = new_loop()
+    try:
+        loop.run_until_complete(
+            _serve(service, network, ports, loop_name, lambda: banner(service, ports, info))
+        )
+    finally:
+        loop.close()
+    return 0
+
+
+async def _serve(
+    service: Settings,
+    network: NetsimSettings,
+    ports: DemoPorts,
+    loop_name: str,
+    banner: Callable[[], None],
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    fleetpbx = web.AppRunner(build_app(settings=service, settle_heap=True), access_log=None)
+    await fleetpbx.setup()  # the database, the routing cache, SIP, feature codes
+    try:
+        await web.TCPSite(fleetpbx, service.host, ports.http).start()
+        netsim_app = build_netsim_app(settings=network, services=fleetpbx.app[SERVICES])
+        netsim = web.AppRunner(netsim_app, access_log=None)
+        await netsim.setup()
+        try:
+            await web.TCPSite(netsim, service.host, ports.console).start()
+            log.info(
+                "demo_serving",
+                http=ports.http,
+                sip=ports.sip,
+                netsim_sip=netsim_app[SIP_PORT],
+                console=ports.console,
+                event_loop=loop_name,
+            )
+            banner()
+            await stop.wait()
+        finally:
+            await netsim.cleanup()
+    finally:
+        await fleetpbx.cleanup()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
