@@ -176,6 +176,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(migrate.upgrade(settings.database_url))
         _serve(settings)
         return 0
+    if command == "demo" and args.seed_only:
+        _demo_heading(settings, asyncio.run(_seed_demo(settings)))
+        return 0
     if command == "demo" and args.in_process:
         settings = dataclasses.replace(settings, simulator=True)
         _demo_banner(settings, asyncio.run(_seed_demo(settings)))

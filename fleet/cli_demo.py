@@ -64,6 +64,11 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         help="the handsets answer after this many seconds (5)",
     )
     demo.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="migrate and seed the demo fleet, then exit (for docker-compose)",
+    )
+    demo.add_argument(
         "--in-process",
         action="store_true",
         help="the earlier demo: the simulated network inside the service, driven over /sim",
