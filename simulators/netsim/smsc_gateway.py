@@ -21,6 +21,7 @@ from simulators.smsc import NoMenu, SmscSimulator, UssdRejected
 
 log = structlog.get_logger("simulators.netsim.smsc")
 
+KEPT_PDUS = 200  # the SMSC's latest submit_sm and responses kept (for debugging)
 SHOWN_SMS = 5  # the latest SMS a handset's view shows (all of them: GET /handsets/{n}/sms)
 
 
@@ -185,6 +186,16 @@ class UssdGatewaySim:
         last = shown[-1] if shown else None
         screen.refused = bool(last and last.refused)
         screen.state = UssdState.MENU if last is not None and last.op == 2 else UssdState.ANSWERED
+        self._forget(handset.number.value)
+
+    def _forget(self, key: str) -> None:
+        """Keep the SMSC's records from growing in a long run (load, thousands of handsets):
+        the handset's last screen, the latest PDUs (the inboxes are kept whole)."""
+        screens = self.smsc.screens.get(key)
+        if screens:
+            del screens[:-1]
+        for kept in (self.smsc.submits, self.smsc.responses):
+            del kept[:-KEPT_PDUS]
 
     # -- views ----------------------------------------------------------------------------
 
