@@ -30,9 +30,12 @@ SIP_PORT = web.AppKey("netsim_sip_port", int)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-USSD_STATUS = {  # USSD's problems (simulators.netsim.smsc_gateway); else 409
+USSD_STATUS = {  # USSD's problems (simulators.netsim.smsc_gateway)
     UssdProblem.INVALID_USSD: 400,
     UssdProblem.INVALID_TEXT: 400,
+    UssdProblem.NO_MENU: 409,
+    UssdProblem.IN_PROGRESS: 409,
+    UssdProblem.HANDSET_UNREACHABLE: 409,
     UssdProblem.SMSC_OFF: 503,
     UssdProblem.NOT_BOUND: 503,
     UssdProblem.REJECTED: 502,
@@ -64,7 +67,7 @@ def _errors(handler: Handler) -> Handler:
             status = 409 if exc.code is DialError.HANDSET_UNREACHABLE else 400
             return problem(BadRequest(exc.code.value, exc.detail, status))
         except UssdError as exc:
-            status = USSD_STATUS.get(exc.problem, 409)
+            status = USSD_STATUS[exc.problem]
             return problem(BadRequest(exc.problem.value, exc.detail, status))
 
     return handle

@@ -11,6 +11,7 @@ from aiohttp import web
 from fleet.cli_netsim import SMPP_PORT, smsc_settings
 from fleet.config import load_settings
 from fleet.core.numbering import E164
+from simulators.netsim.control import USSD_STATUS
 from simulators.netsim.handset import Handset, HandsetState
 from simulators.netsim.handsets import OUTSIDE
 from simulators.netsim.smsc_gateway import (
@@ -93,3 +94,7 @@ def test_the_smsc_binds_fleetpbx_with_its_own_settings() -> None:
     assert default is not None
     assert default.port == SMPP_PORT
     assert smsc_settings(options(netsim_no_smpp=True), settings) is None
+
+
+def test_every_ussd_problem_has_its_http_status() -> None:
+    assert set(USSD_STATUS) == set(UssdProblem)
