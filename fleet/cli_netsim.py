@@ -20,6 +20,9 @@ from fleet.eventloop import new_loop
 from fleet.sip.timers import TimerConfig
 from fleet.sipnet.edge import core_peer
 from simulators.netsim.app import NetsimSettings, build_netsim_app
+from simulators.netsim.smsc_gateway import SmscSettings
+
+SMPP_PORT = 2775  # SMPP's registered port: netsim's SMSC when nothing else is said
 
 log = structlog.get_logger("fleet.cli")
 
@@ -67,6 +70,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         default=3.0,
         help="how long the media server plays an announcement",
     )
+    add_smsc_options(netsim)
 
 
 def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSettings:
@@ -92,6 +96,47 @@ def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSetti
         answer_after=args.answer_after,
         announcement_seconds=args.announcement_seconds,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+        smsc=smsc_settings(args, settings),
+    )
+
+
+def add_smsc_options(netsim: argparse.ArgumentParser) -> None:
+    netsim.add_argument(
+        "--smpp-host",
+        dest="netsim_smpp_host",
+        metavar="HOST",
+        help="the SMSC's address FleetPBX binds to (default: the settings' smpp_host)",
+    )
+    netsim.add_argument(
+        "--smpp-port",
+        dest="netsim_smpp_port",
+        metavar="PORT",
+        type=int,
+        help="the SMSC's SMPP port (default: the settings' smpp_port, else 2775; 0: a free one)",
+    )
+    netsim.add_argument(
+        "--no-smpp",
+        dest="netsim_no_smpp",
+        action="store_true",
+        help="run without the SMSC / USSD gateway",
+    )
+
+
+def smsc_settings(args: argparse.Namespace, settings: Settings) -> SmscSettings | None:
+    """The SMSC's settings: FleetPBX's credentials (it binds with them), the port given or
+    the settings' smpp_port (2775 when none); None with --no-smpp. Raises ConfigError."""
+    if args.netsim_no_smpp:
+        return None
+    port = args.netsim_smpp_port
+    if port is None:
+        port = settings.smpp_port or SMPP_PORT
+    if not 0 <= port <= 65535:
+        raise ConfigError("netsim: --smpp-port must be between 0 and 65535")
+    return SmscSettings(
+        host=args.netsim_smpp_host or settings.smpp_host,
+        port=port,
+        system_id=settings.smpp_system_id,
+        password=settings.smpp_password,
     )
 
 

@@ -26,6 +26,8 @@ from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
+from simulators.netsim.smsc_gateway import SmscSettings
+from simulators.netsim.ussd import add_ussd_routes
 
 log = structlog.get_logger("simulators.netsim")
 
@@ -42,6 +44,7 @@ class NetsimSettings:
     answer_after: float = 5.0  # the handsets' default behaviour: answer after this long
     announcement_seconds: float = 3.0  # how long the media server plays an announcement
     timers: TimerConfig = field(default_factory=TimerConfig)
+    smsc: SmscSettings | None = None  # the SMSC / USSD gateway FleetPBX binds to (None: none)
 
 
 SETTINGS = web.AppKey("netsim_settings", NetsimSettings)
@@ -56,6 +59,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
     add_routes(app)
+    add_ussd_routes(app, smsc=settings.smsc)
     return app
 
 

@@ -17,11 +17,30 @@ from simulators.netsim.handset import Answering, Behaviour, Handset, HandsetStat
 from simulators.netsim.handset_leg import HandsetError
 from simulators.netsim.network import BadNumber, Netsim, UnknownHandset
 from simulators.netsim.scscf import DialError, DialRefused
+from simulators.netsim.smsc_gateway import (
+    UssdError,
+    UssdProblem,
+    gateway_of,
+    smpp_health,
+    ussd_string,
+)
 
 NETSIM = web.AppKey("netsim", Netsim)
 SIP_PORT = web.AppKey("netsim_sip_port", int)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+USSD_STATUS = {  # USSD's problems (simulators.netsim.smsc_gateway)
+    UssdProblem.INVALID_USSD: 400,
+    UssdProblem.INVALID_TEXT: 400,
+    UssdProblem.NO_MENU: 409,
+    UssdProblem.IN_PROGRESS: 409,
+    UssdProblem.HANDSET_UNREACHABLE: 409,
+    UssdProblem.SMSC_OFF: 503,
+    UssdProblem.NOT_BOUND: 503,
+    UssdProblem.REJECTED: 502,
+    UssdProblem.TIMEOUT: 504,
+}
 
 
 def _json(data: object, status: int = 200) -> web.Response:
@@ -47,6 +66,9 @@ def _errors(handler: Handler) -> Handler:
         except DialRefused as exc:
             status = 409 if exc.code is DialError.HANDSET_UNREACHABLE else 400
             return problem(BadRequest(exc.code.value, exc.detail, status))
+        except UssdError as exc:
+            status = USSD_STATUS[exc.problem]
+            return problem(BadRequest(exc.problem.value, exc.detail, status))
 
     return handle
 
@@ -73,6 +95,7 @@ async def health(request: web.Request) -> web.Response:
             "handsets": len(netsim.handsets),
             "calls": len(netsim.calls.active),
             "sip_entries": netsim.scscf.book.held,  # 0 once every call has ended
+            "smpp": smpp_health(request.app),  # the SMSC's port and FleetPBX's bind, or None
         }
     )
 
@@ -131,7 +154,11 @@ async def set_behaviour(request: web.Request) -> web.Response:
 async def dial(request: web.Request) -> web.Response:
     body = await json_body(request)
     handset = _handset(request, _field(body, "from"), create=True)
-    call = request.app[NETSIM].dial(handset, _field(body, "to"))
+    to = _field(body, "to")
+    if (ussd := ussd_string(to)) is not None:  # a feature code or menu: USSD, not a call
+        screen = await gateway_of(request.app).dial(handset, ussd)
+        return _json({"number": handset.national, "ussd": screen.view()})
+    call = request.app[NETSIM].dial(handset, to)
     return _json(call.view(), 201)
 
 

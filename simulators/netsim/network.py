@@ -4,7 +4,7 @@ them), the calls in progress, the media server's report, and the fleets read aga
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from simulators.netsim.handset import Behaviour, Handset, HandsetState
@@ -32,6 +32,8 @@ class Netsim:
     policy: NumberPolicy
     load_fleets: Callable[[], Awaitable[FleetView]]
     view: FleetView
+    # more of what a handset's view shows (e.g. its USSD screen and SMS), each a dict merged in
+    views: list[Callable[[Handset], dict[str, object]]] = field(default_factory=list)
 
     async def reload(self) -> tuple[int, int]:
         """Read the fleets again; returns the handsets (added, left)."""
@@ -104,7 +106,7 @@ class Netsim:
             leg.shows for leg in legs if leg.role == "caller" and leg.state is not LegState.ANSWERED
         ]
         screen["held"] = [leg.shows for leg in talking if leg.on_hold or leg.held]
-        return {
+        shown: dict[str, object] = {
             "number": handset.national,
             "e164": handset.number.value,
             "kind": info.kind.value,
@@ -119,3 +121,6 @@ class Netsim:
             "screen": screen,
             "legs": [leg.id for leg in legs],
         }
+        for extra in self.views:
+            shown.update(extra(handset))
+        return shown

@@ -194,11 +194,13 @@ def _started(workdir: Path, url: str, seed: Callable[[Services], Awaitable[int]]
     asyncio.run(migrate.upgrade(url))
     fleet_id = asyncio.run(with_services(url, seed))
     sip, netsim_sip, http, control = (free_port() for _ in range(4))
+    smpp = free_port()  # netsim's SMSC, FleetPBX binds to it (its smpp_port, from the env)
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETPBX_")}
     env |= {
         "FLEETPBX_DATABASE_URL": url,
         "FLEETPBX_LOG_FORMAT": "json",
         "FLEETPBX_RECORDS_JOURNAL_DIR": str(workdir),
+        "FLEETPBX_SMPP_PORT": str(smpp),
     }
     commands = {
         "fleetpbx": [
@@ -209,7 +211,7 @@ def _started(workdir: Path, url: str, seed: Callable[[Services], Awaitable[int]]
         "netsim": [
             FLEETPBX, "netsim", "--fleetpbx", f"127.0.0.1:{sip}", "--sip-port", str(netsim_sip),
             "--control-port", str(control), "--reload-every", "0", "--answer-after", "1",
-            "--announcement-seconds", "1",
+            "--announcement-seconds", "1", "--smpp-port", str(smpp),
         ],
     }  # fmt: skip
     health = {

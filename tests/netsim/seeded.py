@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fleet.core.values import Actor, Channel, ForwardingKind
 from fleet.services.container import Services
+from tests.netsim.ussd_seeded import seed_ussd
 from tests.world import build_world
 
 ACTOR = Actor(name="netsim-tests", channel=Channel.CLI)
@@ -27,4 +28,5 @@ async def seed(services: Services) -> int:
         await services.forwarding.set(
             ACTOR, world.line(index - 1).id, kind, destination=line(to), no_reply_timer=timer
         )
+    await seed_ussd(services, ACTOR, world.fleet.id)
     return world.fleet.id

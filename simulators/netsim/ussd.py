@@ -1,0 +1,48 @@
+"""netsim's control API for USSD and SMS (JSON), next to ``control.py``'s: a handset answers
+the menu it shows (``POST /ussd/reply``) and reads its SMS (``GET /handsets/{n}/sms``); a
+USSD string given to ``POST /dial`` goes through :mod:`simulators.netsim.smsc_gateway`.
+:func:`add_ussd_routes` also puts the SMSC in the ``cleanup_ctx`` (unless it is off), with
+the handsets' view showing their USSD screen and latest SMS."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulators.http import json_body
+from simulators.netsim.control import NETSIM, _errors, _field, _json
+from simulators.netsim.smsc_gateway import (
+    SmscSettings,
+    UssdGatewaySim,
+    gateway_of,
+    reply_text,
+    sms_view,
+    smsc_resource,
+)
+
+
+async def reply(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    netsim = request.app[NETSIM]
+    handset = netsim.handset(_field(body, "number"))
+    text = reply_text(body.get("text"))
+    screen = await gateway_of(request.app).reply(handset, text)
+    return _json({"number": handset.national, "ussd": screen.view()})
+
+
+async def inbox(request: web.Request) -> web.Response:
+    handset = request.app[NETSIM].handset(request.match_info["number"])
+    messages = gateway_of(request.app).inbox(handset)
+    return _json({"number": handset.national, "sms": [sms_view(m) for m in messages]})
+
+
+def _attach(app: web.Application, gateway: UssdGatewaySim) -> None:
+    app[NETSIM].views.append(gateway.handset_view)
+
+
+def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:
+    """The USSD and SMS routes, and the SMSC (``smsc``; None: netsim runs without one, and
+    USSD requests are refused ``smsc_off``). After netsim's own ``cleanup_ctx`` entries."""
+    if smsc is not None:
+        app.cleanup_ctx.append(smsc_resource(smsc, attach=_attach))
+    app.router.add_post("/ussd/reply", _errors(reply))
+    app.router.add_get("/handsets/{number}/sms", _errors(inbox))
