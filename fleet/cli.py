@@ -8,15 +8,13 @@ import asyncio
 import dataclasses
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from aiohttp import web
 
-from fleet import cli_demo, cli_fleets, cli_netsim, cli_trunks, logs
+from fleet import cli_demo, cli_fleets, cli_handset, cli_netsim, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -101,16 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("scenario", nargs="?", help="a shipped scenario name or a YAML file")
     simulate.add_argument("--list", action="store_true", help="list the shipped scenarios")
 
-    handset = sub.add_parser(
-        "handset",
-        parents=[common],
-        help="dial a feature code from a handset of the running demo; print what it shows",
-    )
-    handset.add_argument("number", help="the handset, e.g. 0611000001")
-    handset.add_argument("text", help="what it dials, e.g. '**21*0145678910#'")
-    handset.add_argument("replies", nargs="*", help="answers to the menu, in order")
-    handset.add_argument("--url", help="the demo service (default http://HOST:PORT)")
-
+    cli_handset.add_parser(sub, common)
     cli_fleets.add_parsers(sub, common)
     cli_trunks.add_parser(sub, common)
     cli_netsim.add_parser(sub, common)
@@ -168,7 +157,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "simulate":
         return _simulate(args, settings)
     if command == "handset":
-        return _handset(args, settings)
+        return cli_handset.run(args, service=f"http://{settings.host}:{settings.port}")
     if command == "netsim":
         return cli_netsim.run(args, settings)
     if command == "serve":
@@ -234,32 +223,6 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.fixed_numbers} fixed numbers, {report.forwardings} forwardings, "
         f"{report.incoming_lists} incoming lists, {report.groups} call groups"
     )
-    return 0
-
-
-def _handset(args: argparse.Namespace, settings: Settings) -> int:
-    base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    steps = [(args.text, False)] + [(reply, True) for reply in args.replies]
-    for text, reply in steps:
-        body = json.dumps({"from": args.number, "text": text, "reply": reply}).encode()
-        request = urllib.request.Request(
-            f"{base}/sim/ussd", data=body, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                shown = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            detail = json.loads(exc.read() or b"{}").get("detail", exc.reason)
-            sys.stderr.write(f"fleetpbx: {detail}\n")
-            return 1
-        except OSError as exc:
-            sys.stderr.write(f"fleetpbx: no demo at {base} ({exc}); start it with: fleetpbx demo\n")
-            return 2
-        _out(shown["answer"])
-        if shown.get("refused"):
-            return 3  # the service refused the code: what it said is printed above
-        if not shown["menu"]:
-            break
     return 0
 
 
@@ -366,11 +329,15 @@ def _netsim_banner(settings: Settings, ports: cli_demo.DemoPorts, info: DemoInfo
     _demo_heading(settings, info)
     _out(f"  console        {console}/  (netsim: the handsets, the calls, the timeline)")
     _out(f"  portals, API   {base}/  (health {base}/healthz)")
-    _out(f"  SIP            FleetPBX 127.0.0.1:{ports.sip}, netsim 127.0.0.1:{ports.netsim_sip}")
+    host = settings.sip_host
+    _out(f"  SIP            FleetPBX {host}:{ports.sip}, netsim {host}:{ports.netsim_sip}")
+    _out(f"  SMPP           netsim's SMSC / USSD gateway {host}:{ports.smpp}")
     _out(
         f"  network        {console}/handsets, POST {console}/dial "
         '{"from", "to"}, /answer, /hang_up, /hold (netsim\'s control API)'
     )
+    url = "" if ports.console == cli_demo.CONSOLE_PORT else f" --url {console}"
+    _out(f"  feature codes  fleetpbx handset 0611000001 '**21*0145678910#'{url}   (menu: '*700#')")
     _demo_accounts()
 
 

@@ -27,12 +27,14 @@ from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer
 from simulators.netsim.app import NetsimSettings, build_netsim_app
 from simulators.netsim.control import SIP_PORT
+from simulators.netsim.smsc_gateway import SmscSettings
 
 log = structlog.get_logger("fleet.cli")
 
 FLEETPBX_SIP_PORT = 5060
 NETSIM_SIP_PORT = 5070
 CONSOLE_PORT = 8070
+SMPP_PORT = 2775  # netsim's SMSC / USSD gateway, which FleetPBX binds to
 WHITE_ZONE_CELL = "20801000f"  # netsim's white-zone cells (TAC 000f of the home network)
 
 
@@ -56,6 +58,11 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         type=int,
         default=CONSOLE_PORT,
         help=f"netsim's console and control API ({CONSOLE_PORT}; 0: a free port)",
+    )
+    demo.add_argument(
+        "--smpp-port",
+        type=int,
+        help=f"netsim's SMSC / USSD gateway, FleetPBX's SMPP peer ({SMPP_PORT}; 0: a free port)",
     )
     demo.add_argument(
         "--answer-after",
@@ -84,6 +91,7 @@ class DemoPorts:
     sip: int
     netsim_sip: int
     console: int
+    smpp: int
 
 
 def free_port(host: str) -> int:
@@ -114,6 +122,7 @@ def demo_ports(args: argparse.Namespace, settings: Settings) -> DemoPorts:
         sip=port(args.sip_port, FLEETPBX_SIP_PORT, "--sip-port"),
         netsim_sip=port(args.netsim_sip_port, NETSIM_SIP_PORT, "--netsim-sip-port"),
         console=port(args.console_port, CONSOLE_PORT, "--console-port"),
+        smpp=port(args.smpp_port, settings.smpp_port or SMPP_PORT, "--smpp-port"),
     )
 
 
@@ -128,6 +137,8 @@ def fleetpbx_settings(settings: Settings, ports: DemoPorts) -> Settings:
         sip_port=ports.sip,
         sip_core=netsim,
         sip_media_server=netsim,
+        smpp_host=settings.sip_host,
+        smpp_port=ports.smpp,
         sip_white_zone_cells=settings.sip_white_zone_cells or (WHITE_ZONE_CELL,),
     )
 
@@ -142,6 +153,12 @@ def netsim_settings(settings: Settings, ports: DemoPorts, *, answer_after: float
         sip_port=ports.netsim_sip,
         answer_after=answer_after,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+        smsc=SmscSettings(
+            host=settings.smpp_host,
+            port=ports.smpp,
+            system_id=settings.smpp_system_id,
+            password=settings.smpp_password,
+        ),
     )
 
 

@@ -58,7 +58,7 @@ def _handset(port: int, *args: str) -> subprocess.CompletedProcess[str]:
 
     def dialled() -> subprocess.CompletedProcess[str] | None:
         done = subprocess.run(
-            [FLEETPBX, "handset", *args, "--url", f"http://127.0.0.1:{port}"],
+            [FLEETPBX, "handset", *args, "--in-process", "--url", f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
             timeout=60,
@@ -89,7 +89,15 @@ def test_the_in_process_demo_serves_healthz_and_feature_codes(tmp_path: Path) ->
         assert menu.stdout.splitlines()[-1] == "Au revoir."
         url = f"http://127.0.0.1:{port}"
         refused = subprocess.run(  # a wrong group code: said, and exit 3
-            [FLEETPBX, "handset", "0611000002", "*55*0609182236*0000#", "--url", url],
+            [
+                FLEETPBX,
+                "handset",
+                "0611000002",
+                "*55*0609182236*0000#",
+                "--in-process",
+                "--url",
+                url,
+            ],
             capture_output=True,
             text=True,
             timeout=60,

@@ -11,8 +11,10 @@ import shutil
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -53,10 +55,40 @@ def test_compose_file_is_valid_compose() -> None:
     _assert_clean(_compose("config", "-q"))
 
 
-def test_compose_file_declares_exactly_db_and_fleetpbx() -> None:
+def test_compose_file_declares_exactly_db_fleetpbx_and_netsim() -> None:
     result = _compose("config", "--services")
     _assert_clean(result)
-    assert sorted(result.stdout.split()) == ["db", "fleetpbx"]
+    assert sorted(result.stdout.split()) == ["db", "fleetpbx", "netsim"]
+
+
+def _config() -> dict[str, Any]:
+    result = _compose("config")
+    _assert_clean(result)
+    loaded: dict[str, Any] = yaml.safe_load(result.stdout)
+    return loaded
+
+
+def test_compose_runs_fleetpbx_on_sip_with_netsim_as_its_core_and_smsc() -> None:
+    services = _config()["services"]
+    fleetpbx, netsim = services["fleetpbx"], services["netsim"]
+    serve = " ".join(fleetpbx["command"])
+    assert "fleetpbx demo --seed-only &&" in serve  # the demo fleet, once
+    for option in ("--network sip", "--sip-core netsim:5070", "--sip-media-server netsim:5070"):
+        assert option in serve, serve
+    env = fleetpbx["environment"]
+    assert (env["FLEETPBX_SMPP_HOST"], str(env["FLEETPBX_SMPP_PORT"])) == ("netsim", "2775")
+    assert env["FLEETPBX_SIP_ADVERTISED_HOST"] == "fleetpbx"
+    subnet = _config()["networks"]["fleet"]["ipam"]["config"][0]["subnet"]
+    assert env["FLEETPBX_SIP_TRUSTED_PEERS"] == subnet  # netsim's INVITEs are let in
+    command = netsim["command"]
+    assert command[:2] == ["fleetpbx", "netsim"]
+    options = dict(zip(command[2::2], command[3::2], strict=True))
+    assert options["--fleetpbx"] == "fleetpbx:5060"
+    assert (options["--sip-port"], options["--smpp-port"]) == ("5070", "2775")
+    assert options["--control-host"] == "0.0.0.0"
+    assert netsim["depends_on"]["fleetpbx"]["condition"] == "service_healthy"
+    published = [(int(p["published"]), int(p["target"])) for p in netsim["ports"]]
+    assert published == [(8070, 8070)]  # the console
 
 
 def test_compose_file_has_no_obsolete_version_key() -> None:

@@ -61,7 +61,7 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
     log = tmp_path / "demo.log"
     command = [
         FLEETPBX, "demo", "--port", str(http), "--console-port", str(console),
-        "--sip-port", "0", "--netsim-sip-port", "0", "--answer-after", "600",
+        "--sip-port", "0", "--netsim-sip-port", "0", "--smpp-port", "0", "--answer-after", "600",
     ]  # fmt: skip
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
@@ -103,6 +103,13 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
 
         await eventually(idle, within=WITHIN, every=0.1, what="netsim idle")
         records = await with_services(database_url, lambda s: _records(s, call["icid"]))
+        # the README's feature codes, from netsim's handsets over its SMSC
+        forwarding = await _handset(control, "0611000003", "**21*0145678910#")
+        assert forwarding == (0, "Renvoi immédiat activé vers 01 45 67 89 10.")
+        menu = await _handset(control, "0611000003", "*700#", "0")
+        assert menu[0] == 0 and menu[1].splitlines()[-1] == "Au revoir."
+        refused = await _handset(control, "0611000002", "*55*0609182236*0000#")
+        assert refused[0] == 3 and "code" in refused[1].lower(), refused
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
@@ -113,6 +120,26 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
     assert "gestionnaire" in out and "event_loop=uvloop" in out
     assert [r.session_case.value for r in records] == ["originating", "terminating"]
     assert all(r.answered_at is not None for r in records), records
+
+
+async def _handset(control: str, *args: str) -> tuple[int, str]:
+    """``fleetpbx handset`` against netsim (once FleetPBX's SMPP bind is up: retried while
+    the SMSC says it is not bound)."""
+    done: list[tuple[int, str]] = []
+
+    async def dialled() -> bool:
+        process = await asyncio.create_subprocess_exec(
+            FLEETPBX, "handset", *args, "--url", control,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        if process.returncode == 1 and b"bound" in err:
+            return False
+        done.append((process.returncode or 0, out.decode().strip() or err.decode()))
+        return True
+
+    await eventually(dialled, within=WITHIN, every=0.2, what=f"fleetpbx handset {args}")
+    return done[-1]
 
 
 async def _records(services: Services, icid: str) -> list[CallRecord]:
