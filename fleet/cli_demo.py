@@ -71,6 +71,12 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         help="the handsets answer after this many seconds (5)",
     )
     demo.add_argument(
+        "--reload-every",
+        type=float,
+        default=30.0,
+        help="seconds between netsim's reads of the fleets, beside the changes it follows (30)",
+    )
+    demo.add_argument(
         "--seed-only",
         action="store_true",
         help="migrate and seed the demo fleet, then exit (for docker-compose)",
@@ -143,15 +149,18 @@ def fleetpbx_settings(settings: Settings, ports: DemoPorts) -> Settings:
     )
 
 
-def netsim_settings(settings: Settings, ports: DemoPorts, *, answer_after: float) -> NetsimSettings:
-    if answer_after < 0:
-        raise ConfigError("demo: --answer-after must be zero or more")
+def netsim_settings(
+    settings: Settings, ports: DemoPorts, *, answer_after: float, reload_every: float
+) -> NetsimSettings:
+    if answer_after < 0 or reload_every < 0:
+        raise ConfigError("demo: --answer-after and --reload-every must be zero or more")
     return NetsimSettings(
         fleetpbx=Peer(UDP, settings.sip_advertised_host or settings.sip_host, ports.sip),
         policy=settings.number_policy(),
         sip_host=settings.sip_host,
         sip_port=ports.netsim_sip,
         answer_after=answer_after,
+        reload_every=reload_every,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
         smsc=SmscSettings(
             host=settings.smpp_host,
@@ -175,7 +184,9 @@ def run(
     """Migrate and seed (``prepare``), then serve FleetPBX and netsim until Ctrl-C."""
     ports = demo_ports(args, settings)
     service = fleetpbx_settings(settings, ports)
-    network = netsim_settings(service, ports, answer_after=args.answer_after)
+    network = netsim_settings(
+        service, ports, answer_after=args.answer_after, reload_every=args.reload_every
+    )
     info = prepare(service)
     loop, loop_name = new_loop()
     try:

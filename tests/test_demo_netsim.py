@@ -62,6 +62,7 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
     command = [
         FLEETPBX, "demo", "--port", str(http), "--console-port", str(console),
         "--sip-port", "0", "--netsim-sip-port", "0", "--smpp-port", "0", "--answer-after", "600",
+        "--reload-every", "0",  # netsim reads the fleets again only for the changes it follows
     ]  # fmt: skip
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
@@ -103,6 +104,14 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
 
         await eventually(idle, within=WITHIN, every=0.1, what="netsim idle")
         records = await with_services(database_url, lambda s: _records(s, call["icid"]))
+        # a change made through FleetPBX's API reaches netsim at once (one change hub)
+        await _renumber(f"http://127.0.0.1:{http}", "Monsieur D", "2015")
+
+        async def renumbered() -> bool:
+            _, handset = await _request("GET", f"{control}/handsets/0611000005")
+            return bool(handset["short_number"] == "2015")
+
+        await eventually(renumbered, within=WITHIN, every=0.1, what="netsim following")
         # the README's feature codes, from netsim's handsets over its SMSC
         forwarding = await _handset(control, "0611000003", "**21*0145678910#")
         assert forwarding == (0, "Renvoi immédiat activé vers 01 45 67 89 10.")
@@ -120,6 +129,28 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
     assert "gestionnaire" in out and "event_loop=uvloop" in out
     assert [r.session_case.value for r in records] == ["originating", "terminating"]
     assert all(r.answered_at is not None for r in records), records
+
+
+async def _renumber(api: str, name: str, short_number: str) -> None:
+    """The demo's manager gives ``name``'s line a new short number through the REST API."""
+    login = {"login": demo.MANAGER_LOGIN, "password": demo.MANAGER_PASSWORD}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with http.post(f"{api}/api/login", json=login) as response:
+            assert response.status == 200, await response.text()
+            auth = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        async with http.get(f"{api}/api/fleets", headers=auth) as response:
+            (fleet,) = await response.json()
+        lines = f"{api}/api/fleets/{fleet['id']}/lines"
+        async with http.get(lines, params={"q": name}, headers=auth) as response:
+            (line,) = (await response.json())["items"]
+        async with http.get(f"{lines}/{line['id']}", headers=auth) as response:
+            etag = response.headers["ETag"]
+        async with http.patch(
+            f"{lines}/{line['id']}",
+            json={"short_number": short_number},
+            headers=auth | {"If-Match": etag},
+        ) as response:
+            assert response.status == 200, await response.text()
 
 
 async def _handset(control: str, *args: str) -> tuple[int, str]:

@@ -24,6 +24,7 @@ from fleet.sip.ua_core import UserAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
+from simulators.netsim.following import following
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
 from simulators.netsim.smsc_gateway import SmscSettings
@@ -58,6 +59,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app[SERVICES] = services
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
+    app.cleanup_ctx.append(_following)
     add_routes(app)
     add_ussd_routes(app, smsc=settings.smsc)
     return app
@@ -108,6 +110,13 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await stack.stop()
+
+
+async def _following(app: web.Application) -> AsyncIterator[None]:
+    """The fleets read again after each burst of changes on the services' hub (FleetPBX's
+    own when both run in one process, ``fleetpbx demo``)."""
+    async with following(app[SERVICES].changes, app[NETSIM]):
+        yield
 
 
 async def _reloading(app: web.Application) -> AsyncIterator[None]:
