@@ -57,7 +57,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
     add_routes(app)
-    add_pbx_routes(app, fleetpbx=settings.fleetpbx, timers=settings.timers, services=services)
+    add_pbx_routes(app, settings=settings, services=services)
     return app
 
 

@@ -12,7 +12,9 @@ the mobiles'.
   answered once with the trunk's user and secret when netsim could read the secret.
 - Up, it answers FleetPBX's OPTIONS (counted); switched down, it answers nothing at all
   (:meth:`Pbx.drops`: requests are dropped before its transaction layer sees them, as a dead
-  box would), so FleetPBX's keepalive takes the trunk out of service; desks cannot dial."""
+  box would), so FleetPBX's keepalive takes the trunk out of service; desks cannot dial.
+- A registration-mode trunk's PBX registers to FleetPBX (``pbx_register``), stops while down
+  and registers again once up."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetLeg
 from simulators.netsim.handsets import FleetView, Handsets
 from simulators.netsim.legs import Calls, NetCall, join
+from simulators.netsim.pbx_register import Registration
 from simulators.netsim.scscf import DIALLABLE, DialError, DialRefused
 from simulators.netsim.sdp import SDP
 from simulators.netsim.sip_legs import SipInLeg, SipOutLeg
@@ -66,6 +69,7 @@ class Pbx:
         fleetpbx: Peer,
         secret: str | None,
         random_bytes: RandomBytes = os.urandom,
+        registration: Registration | None = None,
     ) -> None:
         self.trunk = trunk
         self.ua = ua
@@ -78,6 +82,7 @@ class Pbx:
         self.fleetpbx = fleetpbx
         self.secret = secret
         self.switch = PbxSwitch.UP
+        self.registration = registration  # a registration-mode trunk's PBX registers
         self.dropped = 0  # requests not answered while down
         self.book = SipBook(ua)
         ua.listener = self.book
@@ -93,7 +98,15 @@ class Pbx:
         return self.switch is PbxSwitch.UP
 
     def set_switch(self, switch: PbxSwitch) -> None:
+        """Up: answer (and register again at once); down: answer nothing, stop registering."""
+        changed = switch is not self.switch
         self.switch = switch
+        if self.registration is None or not changed:
+            return
+        if switch is PbxSwitch.UP:
+            self.registration.start()
+        else:
+            self.registration.stop()
 
     def drops(self, message: Request, source: Peer) -> bool:
         """The transport's screen: while down, every request goes unanswered."""
@@ -199,4 +212,5 @@ class Pbx:
             "options_answered": self.options_answered,
             "requests_dropped": self.dropped,
             "sip_entries": self.book.held,
+            "registration": None if self.registration is None else self.registration.view(),
         }

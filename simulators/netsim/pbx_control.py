@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
 
@@ -82,9 +83,20 @@ async def set_pbx_state(request: web.Request) -> web.Response:
     return _json(pbx.view())
 
 
-def add_pbx_routes(
-    app: web.Application, *, fleetpbx: Peer, timers: TimerConfig, services: Services
-) -> None:
+class PbxSettings(Protocol):
+    """What the PBXs need of netsim's settings (``simulators.netsim.app.NetsimSettings``)."""
+
+    @property
+    def fleetpbx(self) -> Peer: ...  # where the desks' calls and the REGISTERs go
+
+    @property
+    def sip_host(self) -> str: ...  # where registration-mode PBXs listen
+
+    @property
+    def timers(self) -> TimerConfig: ...
+
+
+def add_pbx_routes(app: web.Application, *, settings: PbxSettings, services: Services) -> None:
     """The PBXs' routes, and their life in ``app``'s cleanup context (after netsim's own)."""
 
     async def secret_of(trunk: Trunk) -> str | None:
@@ -101,9 +113,10 @@ def add_pbx_routes(
             handsets=netsim.handsets,
             fleets=lambda: netsim.view,
             policy=netsim.policy,
-            fleetpbx=fleetpbx,
-            timers=timers,
+            fleetpbx=settings.fleetpbx,
+            timers=settings.timers,
             secret_of=secret_of,
+            own_host=settings.sip_host,
         )
         load_fleets = netsim.load_fleets
 

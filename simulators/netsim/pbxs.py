@@ -14,9 +14,12 @@ there. A trunk netsim cannot play is not played, with an error logged once
 - ``not_on_this_host``: the host does not resolve, or to no address of this host;
 - ``address_in_use``: something else listens there already (FleetPBX itself, another trunk);
 - ``tls_not_played``: a TLS trunk (netsim has no certificate to listen with);
-- ``registration_not_played``: a registration-mode trunk (the PBX would register to
-  FleetPBX from an address of netsim's choosing; not played yet);
+- ``registration_without_secret``: a registration-mode trunk whose Digest user or secret
+  netsim cannot read (it registers with them);
 - ``no_host``: a static trunk without a host.
+
+A registration-mode trunk has no address to meet at: its PBX listens on netsim's own SIP host
+(``--sip-host``), a free port, and registers that contact to FleetPBX (``pbx_register``).
 
 A trunk whose address, transport or mode changes is closed and opened again (the switch back
 up); a trunk removed is closed; any other change (name, credentials, history) is taken as it
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import os
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -42,12 +46,12 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import DEFAULT_PORTS, Peer, Transport, TransportConfig
-from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
 from simulators.netsim.handset import Handset, HandsetKind
 from simulators.netsim.handsets import FleetView, Handsets
 from simulators.netsim.legs import Calls, NetCall
 from simulators.netsim.pbx import Pbx, PbxSwitch
+from simulators.netsim.pbx_register import PbxAgent, Registration
 
 log = structlog.get_logger("simulators.netsim.pbxs")
 
@@ -59,7 +63,7 @@ class PbxProblem(StrEnum):
     NOT_ON_THIS_HOST = "not_on_this_host"
     ADDRESS_IN_USE = "address_in_use"
     TLS = "tls_not_played"
-    REGISTRATION = "registration_not_played"
+    REGISTRATION = "registration_without_secret"
     NO_HOST = "no_host"
 
 
@@ -107,17 +111,17 @@ def _address(trunk: Trunk) -> str | None:
     return f"{trunk.transport.value}:{trunk.host}:{port}"
 
 
-def listening_address(trunk: Trunk) -> Peer | NotPlayed:
-    """Where netsim listens to play ``trunk``'s PBX, or why it cannot (before any socket)."""
-    if trunk.mode is TrunkMode.REGISTRATION:
-        detail = "a registration-mode trunk: netsim plays static trunks only"
-        return NotPlayed(trunk, PbxProblem.REGISTRATION, detail)
+def listening_address(trunk: Trunk, *, own_host: str) -> Peer | NotPlayed:
+    """Where netsim listens to play ``trunk``'s PBX (port 0: a free one), or why it cannot
+    (before any socket); a registration-mode trunk's PBX on netsim's ``own_host``."""
     if trunk.transport is TrunkTransport.TLS:
         detail = "a TLS trunk: netsim has no certificate to listen with; use udp or tcp"
         return NotPlayed(trunk, PbxProblem.TLS, detail)
+    transport = Transport(trunk.transport.value.upper())
+    if trunk.mode is TrunkMode.REGISTRATION:
+        return Peer(transport, own_host, 0)
     if trunk.host is None:
         return NotPlayed(trunk, PbxProblem.NO_HOST, "a static trunk without a host")
-    transport = Transport(trunk.transport.value.upper())
     return Peer(transport, trunk.host, trunk.port or DEFAULT_PORTS[transport])
 
 
@@ -167,6 +171,7 @@ class Pbxs:
         fleetpbx: Peer,
         timers: TimerConfig,
         secret_of: SecretOf,
+        own_host: str = "127.0.0.1",
     ) -> None:
         self.calls = calls
         self.handsets = handsets
@@ -175,6 +180,7 @@ class Pbxs:
         self.fleetpbx = fleetpbx
         self.timers = timers
         self.secret_of = secret_of
+        self.own_host = own_host  # netsim's SIP host: where registering PBXs listen
         self.played: dict[int, Played] = {}
         self.not_played: dict[int, NotPlayed] = {}
 
@@ -222,15 +228,22 @@ class Pbxs:
             )
 
     async def _play(self, trunk: Trunk) -> NotPlayed | None:
-        address = listening_address(trunk)
+        address = listening_address(trunk, own_host=self.own_host)
         if isinstance(address, NotPlayed):
             return address
+        secret = await self._secret(trunk)
+        if trunk.mode is TrunkMode.REGISTRATION and (trunk.username is None or secret is None):
+            detail = (
+                "a registration-mode trunk registers with its Digest user and secret: netsim "
+                "cannot read the secret (give it FleetPBX's sip_trunk_secret_key)"
+            )
+            return NotPlayed(trunk, PbxProblem.REGISTRATION, detail)
         resolved = await _resolves(address.host)
         if resolved is None:
             return _not_here(trunk, "a name that does not resolve")
-        return await self._listen(trunk, Peer(address.transport, resolved, address.port))
+        return await self._listen(trunk, Peer(address.transport, resolved, address.port), secret)
 
-    async def _listen(self, trunk: Trunk, address: Peer) -> NotPlayed | None:
+    async def _listen(self, trunk: Trunk, address: Peer, secret: str | None) -> NotPlayed | None:
         options = OptionsResponder(policy=SIPNET_POLICY, warn_agent=address.host)
         edge = SipEdge(options=options)
         stack = SipStack(
@@ -246,9 +259,20 @@ class Pbxs:
                 detail = f"{address.host}:{address.port} is taken already (by FleetPBX, a trunk…)"
                 return NotPlayed(trunk, PbxProblem.ADDRESS_IN_USE, detail)
             return _not_here(trunk, f"not an address of this host ({exc.strerror})")
-        ua = FleetAgent(stack.scheduler, stack.port, address, PBX_USER, timers=self.timers)
+        address = Peer(address.transport, address.host, stack.listening[0])
+        ua = PbxAgent(stack.scheduler, stack.port, address, PBX_USER, timers=self.timers)
         edge.user = ua
         stack.attach(ua, tu=edge)
+        fleetpbx = Peer(address.transport, self.fleetpbx.host, self.fleetpbx.port)
+        registration: Registration | None = None
+        if trunk.mode is TrunkMode.REGISTRATION and trunk.username is not None:
+            registration = Registration(
+                ua=ua,
+                registrar=fleetpbx,
+                username=trunk.username,
+                secret=lambda: pbx.secret,
+                random_bytes=os.urandom,
+            )
         pbx = Pbx(
             trunk=trunk,
             ua=ua,
@@ -258,12 +282,15 @@ class Pbxs:
             handsets=self.handsets,
             fleets=self.fleets,
             policy=self.policy,
-            fleetpbx=Peer(address.transport, self.fleetpbx.host, self.fleetpbx.port),
-            secret=await self._secret(trunk),
+            fleetpbx=fleetpbx,
+            secret=secret,
+            registration=registration,
         )
         stack.transport.screen = pbx.drops
         self.played[trunk.id] = Played(pbx, stack)
-        if trunk.host != address.host:
+        if registration is not None:
+            registration.start()
+        elif trunk.host != address.host:
             log.warning(
                 "netsim_pbx_named",
                 trunk=trunk.name,

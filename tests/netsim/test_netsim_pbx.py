@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 DESK = "0145678910"
 TRUNK = "trunk-siege"
+DEPOT, DEPOT_DESK = "trunk-depot", "0145678920"  # registration mode: the PBX registers
 OUTSIDE = "0699000002"
 BUSY_LINE, CALLED_LINE = 9, 10  # lines of these tests only (9: busy → the desk)
 STATE_WITHIN = 90.0  # the keepalive on a busy machine (1 s rounds, timer F 6.4 s)
@@ -60,6 +61,18 @@ async def seed(services: Services, *, pbx_port: int) -> int:
     await services.forwarding.set(
         ACTOR, world.line(BUSY_LINE - 1).id, ForwardingKind.BUSY, destination=DESK
     )
+    await services.trunks.add(
+        ACTOR,
+        world.fleet.id,
+        name=DEPOT,
+        mode="registration",
+        username="depot",
+        realm="fleetpbx.test",
+        secret="s3cret-depot",
+    )
+    await services.fleets.add_fixed_number(
+        ACTOR, world.fleet.id, number=DEPOT_DESK, label="Dépôt", trunk=DEPOT
+    )
     return world.fleet.id
 
 
@@ -84,15 +97,16 @@ async def _pbx_calls_ended(pbx_pair: Pair) -> AsyncIterator[None]:
     await pbx_pair.idle()
 
 
-async def trunk_state(pair: Pair, wanted: TrunkState) -> None:
+async def trunk_state(pair: Pair, wanted: TrunkState, name: str = TRUNK) -> None:
     """Wait until FleetPBX's keepalive has written ``wanted`` for the trunk."""
 
     async def wait(services: Services) -> None:
         async def holds() -> bool:
             trunks = await services.trunks.in_fleet(pair.fleet_id)
-            return any(t.trunk.name == TRUNK and t.trunk.state is wanted for t in trunks)
+            return any(t.trunk.name == name and t.trunk.state is wanted for t in trunks)
 
-        await eventually(holds, within=STATE_WITHIN, every=0.2, what=f"trunk {wanted.value}")
+        what = f"{name} {wanted.value}"
+        await eventually(holds, within=STATE_WITHIN, every=0.2, what=what)
 
     await with_services(pair.database_url, wait)
 
@@ -206,3 +220,25 @@ async def test_a_pbx_taken_down_is_out_of_service_and_forwarding_to_it_is_not_re
     await pbx_pair.post(f"/pbxs/{TRUNK}/state", {"state": "up"})
     await trunk_state(pbx_pair, TrunkState.IN_SERVICE)
     assert (await siege(pbx_pair))["options_answered"] > answered
+
+
+async def test_a_registration_mode_pbx_registers_and_its_desk_is_reached_at_its_contact(
+    pbx_pair: Pair,
+) -> None:
+    await trunk_state(pbx_pair, TrunkState.IN_SERVICE, DEPOT)
+    (depot,) = [p for p in (await pbx_pair.get("/pbxs"))["pbxs"] if p["trunk"] == DEPOT]
+    assert depot["played"] is True and depot["registration"]["state"] == "registered"
+    assert depot["desks"] == ["01 45 67 89 20"]
+    await pbx_pair.post(f"/handsets/{DEPOT_DESK}/behaviour", {"answer": "never"})
+    caller = line(11)
+    await pbx_pair.post("/dial", {"from": caller, "to": DEPOT_DESK}, status=201)
+    ringing = await pbx_pair.until_handset(
+        DEPOT_DESK, lambda h: h["screen"]["ringing_from"] is not None, "the depot desk ringing"
+    )
+    assert ringing["screen"]["ringing_from"] == "06 11 00 00 11"
+    await pbx_pair.post("/answer", {"number": DEPOT_DESK})
+    await pbx_pair.until_handset(
+        caller, lambda h: h["screen"]["in_call_with"] == [DEPOT_DESK], "the caller in call"
+    )
+    await pbx_pair.post("/hang_up", {"number": DEPOT_DESK})
+    await pbx_pair.until_handset(caller, lambda h: not h["legs"], "the caller idle")

@@ -14,14 +14,13 @@ import pytest
 
 from fleet.core.calls.diversion import Diversion, DiversionReason
 from fleet.core.numbering import E164, NumberPolicy
-from fleet.core.trunks import TrunkState
+from fleet.core.trunks import TrunkMode, TrunkState
 from fleet.core.values import ForwardingKind
 from fleet.sip.headers import Headers
 from fleet.sip.message import Request
 from fleet.sip.options import OptionsResponder
 from fleet.sip.transaction_layer import TransactionLayer
 from fleet.sip.transport_types import Peer
-from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
 from fleet.sipnet.history import diversion_headers
 from simulators.netsim.diverted import Forwarded, ForwardReason, forwarded_of, forwarded_screen
@@ -29,6 +28,7 @@ from simulators.netsim.handset import Answering, Behaviour, HandsetState
 from simulators.netsim.handsets import FleetView, Handsets
 from simulators.netsim.legs import Calls
 from simulators.netsim.pbx import Pbx, PbxSwitch
+from simulators.netsim.pbx_register import PbxAgent, Registration, RegistrationState
 from simulators.netsim.scscf import DialRefused
 from tests.sip.lossy import LossyLink
 from tests.sipnet.support import FLEETPBX, PBX, Core
@@ -58,6 +58,7 @@ class Played:
     c: Core
     pbx: Pbx
     handsets: Handsets
+    link: LossyLink  # what the PBX sent
 
 
 def played(*, secret: str | None = SECRET, **changes: object) -> Played:
@@ -70,11 +71,20 @@ def played(*, secret: str | None = SECRET, **changes: object) -> Played:
     link.receiver = c.network.agent.layer
     options = OptionsResponder(policy=SIPNET_POLICY, warn_agent=PBX.host)
     edge = SipEdge(options=options)
-    ua = FleetAgent(c.clock, link, PBX, "pbx")
+    ua = PbxAgent(c.clock, link, PBX, "pbx")
     edge.user = ua
     layer = TransactionLayer(c.clock, link, edge, ua.timer_config)
     ua.use_layer(layer)
     (trunk,) = c.trunks.trunks()
+    registration: Registration | None = None
+    if trunk.username is not None and trunk.mode is TrunkMode.REGISTRATION:
+        registration = Registration(
+            ua=ua,
+            registrar=FLEETPBX,
+            username=trunk.username,
+            secret=lambda: pbx.secret,
+            random_bytes=lambda n: b"\x02" * n,
+        )
     pbx = Pbx(
         trunk=trunk,
         ua=ua,
@@ -87,9 +97,12 @@ def played(*, secret: str | None = SECRET, **changes: object) -> Played:
         fleetpbx=FLEETPBX,
         secret=secret,
         random_bytes=lambda n: b"\x01" * n,
+        registration=registration,
     )
     c.to_pbx.receiver = Screened(pbx, layer)  # type: ignore[assignment]
-    return Played(c, pbx, handsets)
+    if registration is not None:
+        registration.start()
+    return Played(c, pbx, handsets, link)
 
 
 def test_the_pbx_answers_options_while_up_and_the_trunk_stays_in_service() -> None:
@@ -196,6 +209,79 @@ def test_a_switched_off_desk_is_not_reachable_behind_its_pbx() -> None:
     p.c.call(FIXED)
     p.c.advance(1)
     assert [leg.cause for leg in p.pbx.calls.ended[0].legs] == [480, 480]
+
+
+# -- a registration-mode trunk's PBX ----------------------------------------------------
+
+
+def registering() -> Played:
+    return played(mode=TrunkMode.REGISTRATION, host=None, port=None)
+
+
+def registration_of(p: Played) -> RegistrationState:
+    assert p.pbx.registration is not None
+    return p.pbx.registration.state
+
+
+def test_a_registration_mode_pbx_registers_with_digest_and_is_called_at_its_contact() -> None:
+    p = registering()
+    p.c.advance(1)
+    registration = p.pbx.registration
+    assert registration is not None
+    assert registration.state is RegistrationState.REGISTERED
+    assert registration.last_status == 200 and registration.granted == 600
+    binding = p.c.network.trunks.registrations.binding(1)
+    assert binding is not None and (binding.peer.host, binding.peer.port) == (PBX.host, PBX.port)
+    assert p.c.trunks.written == [(1, IN)]
+    p.c.call(FIXED)  # FleetPBX's trunk leg goes to the registered contact
+    p.c.advance(1)
+    desk = p.handsets.get(E164(FIXED))
+    assert desk is not None and [leg.state.value for leg in desk.legs] == ["ringing"]
+    desk.legs[0].hang_up()
+    p.pbx.dial(desk, "2001")  # known by its contact, challenged, let in
+    p.c.advance(1)
+    assert [i.request_uri for i in p.c.b_invites()] == [f"tel:{LINE}"]
+    (calling,) = [leg for leg in desk.legs if not leg.ended]
+    calling.hang_up()
+    p.c.advance(64)
+    assert p.pbx.book.held == 0
+
+
+def test_a_registration_is_refreshed_at_half_its_expiry() -> None:
+    p = registering()
+    p.c.advance(301 + 1)
+    registers = [s for s in p.link.sent if s.label == "REGISTER"]
+    assert [round(s.at) for s in registers] == [0, 0, 300, 300]  # each challenged once
+    assert p.c.network.trunks.registrations.binding(1) is not None
+
+
+def test_a_registering_pbx_down_stops_refreshing_and_registers_again_once_up() -> None:
+    p = registering()
+    p.c.advance(1)  # registered: in service
+    p.c.network.trunks.start()
+    p.c.advance(1)
+    p.pbx.set_switch(PbxSwitch.DOWN)
+    assert registration_of(p) is RegistrationState.UNREGISTERED
+    p.c.advance(29 + 34)  # the probe to the contact at 31 s unanswered until timer F
+    assert p.c.trunks.state(1) is OUT
+    p.pbx.set_switch(PbxSwitch.UP)  # registers again at once: in service again
+    p.c.advance(1)
+    assert registration_of(p) is RegistrationState.REGISTERED
+    assert p.c.trunks.written == [(1, IN), (1, OUT), (1, IN)]
+
+
+def test_a_registration_with_a_wrong_secret_fails_and_is_tried_again() -> None:
+    p = registering()
+    p.pbx.secret = "wrong"
+    p.pbx.set_switch(PbxSwitch.DOWN)
+    p.pbx.set_switch(PbxSwitch.UP)
+    p.c.advance(1)
+    registration = p.pbx.registration
+    assert registration is not None
+    assert registration_of(p) is RegistrationState.FAILED and registration.last_status == 403
+    p.pbx.secret = SECRET
+    p.c.advance(30)
+    assert registration_of(p) is RegistrationState.REGISTERED
 
 
 # -- the desk's screen: Diversion and History-Info as FleetPBX writes them ------------------

@@ -7,7 +7,7 @@ is opened again at its new address, one removed is closed."""
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
 import pytest
@@ -44,14 +44,24 @@ def trunk(**changes: object) -> Trunk:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+async def no_secret(trunk: Trunk) -> str | None:
+    return None
+
+
+async def a_secret(trunk: Trunk) -> str | None:
+    return "s3cret"
+
+
 @pytest.fixture
 async def pbxs() -> AsyncIterator[Pbxs]:
+    async for played in playing(no_secret):
+        yield played
+
+
+async def playing(secret_of: Callable[[Trunk], Awaitable[str | None]]) -> AsyncIterator[Pbxs]:
     view = FleetView(memory_world().fleets.table)
     handsets = Handsets(behaviour=Behaviour())
     handsets.sync(view)
-
-    async def no_secret(trunk: Trunk) -> str | None:
-        return None
 
     played = Pbxs(
         calls=Calls(now=lambda: 0.0),
@@ -60,7 +70,7 @@ async def pbxs() -> AsyncIterator[Pbxs]:
         policy=NumberPolicy(),
         fleetpbx=Peer(UDP, "127.0.0.1", free_port()),
         timers=TimerConfig(),
-        secret_of=no_secret,
+        secret_of=secret_of,
     )
     try:
         yield played
@@ -104,7 +114,10 @@ async def test_a_trunk_at_an_address_of_this_host_is_played_there_with_its_desks
     [
         ({"host": "192.0.2.99"}, "not_on_this_host"),  # bind refused here: nothing is sent
         ({"transport": TrunkTransport.TLS}, "tls_not_played"),
-        ({"mode": TrunkMode.REGISTRATION, "host": None, "port": None}, "registration_not_played"),
+        (
+            {"mode": TrunkMode.REGISTRATION, "host": None, "port": None, "username": "siege"},
+            "registration_without_secret",  # netsim cannot read the secret it registers with
+        ),
         ({"host": None}, "no_host"),
     ],
 )
@@ -160,3 +173,16 @@ async def test_a_name_two_fleets_use_must_say_which_fleet(pbxs: Pbxs) -> None:
     assert pbxs.find("trunk-siege", world.other_fleet.id).trunk == theirs
     with pytest.raises(UnknownPbx):
         pbxs.find("nowhere")
+
+
+async def test_a_registration_mode_trunk_is_played_on_a_free_port_of_netsims_host() -> None:
+    registering = trunk(mode=TrunkMode.REGISTRATION, host=None, port=None, username="siege")
+    async for pbxs in playing(a_secret):
+        await pbxs.sync([registering])
+        (shown,) = pbxs.views()
+        assert shown["played"] is True
+        transport, host, port = str(shown["address"]).split(":")
+        assert (transport, host) == ("udp", "127.0.0.1") and int(port) > 0 and bound(int(port))
+        assert isinstance(shown["registration"], dict)  # registering to nobody here
+        await pbxs.sync([replace(registering, state=TrunkState.IN_SERVICE)])
+        assert pbxs.views()[0]["address"] == shown["address"]  # the same PBX
