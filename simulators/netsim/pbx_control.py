@@ -136,6 +136,7 @@ def add_pbx_routes(app: web.Application, *, settings: PbxSettings, services: Ser
             yield
         finally:
             netsim.desk_dial = None
+            netsim.load_fleets = load_fleets
             await pbxs.close()
 
     app.cleanup_ctx.append(pbxs_alive)

@@ -183,10 +183,13 @@ class Pbxs:
         self.own_host = own_host  # netsim's SIP host: where registering PBXs listen
         self.played: dict[int, Played] = {}
         self.not_played: dict[int, NotPlayed] = {}
+        self.closed = False  # once closed, a late reload opens nothing
 
     # -- following the trunks --------------------------------------------------------------
 
     async def sync(self, trunks: Iterable[Trunk]) -> None:
+        if self.closed:
+            return
         wanted = {trunk.id: trunk for trunk in trunks}
         for trunk_id, playing in list(self.played.items()):
             trunk = wanted.get(trunk_id)
@@ -205,6 +208,7 @@ class Pbxs:
                 await self._open(trunk)
 
     async def close(self) -> None:
+        self.closed = True
         for trunk_id in list(self.played):
             await self._close(trunk_id)
 

@@ -186,3 +186,12 @@ async def test_a_registration_mode_trunk_is_played_on_a_free_port_of_netsims_hos
         assert isinstance(shown["registration"], dict)  # registering to nobody here
         await pbxs.sync([replace(registering, state=TrunkState.IN_SERVICE)])
         assert pbxs.views()[0]["address"] == shown["address"]  # the same PBX
+
+
+async def test_once_closed_a_late_reload_opens_nothing(pbxs: Pbxs) -> None:
+    siege = trunk()
+    await pbxs.sync([siege])
+    await pbxs.close()
+    assert siege.port is not None and not bound(siege.port)
+    await pbxs.sync([siege])
+    assert pbxs.played == {} and not bound(siege.port)
