@@ -96,6 +96,12 @@ async def _pbx_calls_ended(pbx_pair: Pair) -> AsyncIterator[None]:
     await pbx_pair.hang_up_everything()
     await pbx_pair.idle()
 
+    async def pbxs_idle() -> bool:  # no SIP entry left in any PBX either
+        shown = (await pbx_pair.get("/pbxs"))["pbxs"]
+        return all(p["sip_entries"] == 0 for p in shown)
+
+    await eventually(pbxs_idle, within=60, every=0.1, what="the PBXs idle")
+
 
 async def trunk_state(pair: Pair, wanted: TrunkState, name: str = TRUNK) -> None:
     """Wait until FleetPBX's keepalive has written ``wanted`` for the trunk."""
