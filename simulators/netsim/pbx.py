@@ -36,7 +36,7 @@ from simulators.netsim.diverted import forwarded_of
 from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetLeg
 from simulators.netsim.handsets import FleetView, Handsets
-from simulators.netsim.legs import Calls, NetCall, join
+from simulators.netsim.legs import Calls, LegState, NetCall, join
 from simulators.netsim.pbx_register import Registration
 from simulators.netsim.scscf import DIALLABLE, DialError, DialRefused
 from simulators.netsim.sdp import SDP
@@ -45,6 +45,7 @@ from simulators.netsim.sipbook import SipBook
 
 RandomBytes = Callable[[int], bytes]
 NOT_A_DESK = 404
+GONE = 503  # the cause of a call of a PBX that went
 
 
 class PbxSwitch(StrEnum):
@@ -85,6 +86,7 @@ class Pbx:
         self.registration = registration  # a registration-mode trunk's PBX registers
         self.dropped = 0  # requests not answered while down
         self.book = SipBook(ua)
+        self._legs: list[SipInLeg | SipOutLeg] = []  # its SIP legs (ended ones pruned)
         ua.listener = self.book
         ua.on_offer = self.book.on_offer
         self.book.on_call = self.incoming
@@ -146,6 +148,7 @@ class Pbx:
         call = self.calls.of_icid(icid_of(invite))
         caller = SipInLeg(call, self.ua, self.book, incoming, party=number.national())
         self.book.bind_incoming(incoming, caller)
+        self._keep(caller)
         identity = None if identity_withheld(invite) else caller_of(invite, self.policy)
         callee = HandsetLeg(call, desk, role="callee", scheduler=self.ua.scheduler, other=identity)
         callee.forwarded = forwarded_of(invite, self.policy)
@@ -167,6 +170,7 @@ class Pbx:
             call, desk, role="caller", scheduler=self.ua.scheduler, other=None, shows=digits
         )
         callee = SipOutLeg(call, self.ua, self.book, party=digits)
+        self._keep(callee)
         join(caller, callee)
         host = self.address.host
         desk_uri = f"sip:{desk.number.value}@{host}"
@@ -182,6 +186,26 @@ class Pbx:
         callee.sent(outgoing)
         self.book.bind_outgoing(outgoing, callee)
         return call
+
+    def _keep(self, leg: SipInLeg | SipOutLeg) -> None:
+        self._legs = [kept for kept in self._legs if not kept.ended]
+        self._legs.append(leg)
+
+    def abandon(self) -> None:
+        """The PBX goes (its trunk removed or moved): its calls end at once, its desks'
+        sides with them (no SIP: its socket is closing; FleetPBX's timers end its side)."""
+        for leg in self._legs:
+            if leg.ended:
+                continue
+            answered = leg.state is LegState.ANSWERED
+            leg.end(None if answered else GONE)
+            peer = leg.peer
+            if peer is not None and not peer.ended:
+                if answered:
+                    peer.peer_gone()
+                else:
+                    peer.peer_refused(GONE)
+        self._legs = []
 
     # -- Digest, as FleetPBX asks ---------------------------------------------------------
 

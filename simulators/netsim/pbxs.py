@@ -215,6 +215,7 @@ class Pbxs:
     async def _close(self, trunk_id: int) -> None:
         played = self.played.pop(trunk_id)
         played.pbx.set_switch(PbxSwitch.DOWN)  # nothing more is answered while it stops
+        played.pbx.abandon()
         await played.stack.stop()
         log.info("netsim_pbx_closed", trunk=played.pbx.trunk.name, trunk_id=trunk_id)
 

@@ -310,3 +310,15 @@ def test_the_latest_forwarding_is_read_from_either_header(wanted: str) -> None:
 
 def test_a_call_without_history_was_not_forwarded() -> None:
     assert forwarded_of(invite_with([]), NumberPolicy()) is None
+
+
+def test_a_pbx_that_goes_ends_its_calls_and_its_desks_sides() -> None:
+    p = played()
+    p.c.call(FIXED)
+    p.c.advance(1)
+    desk = p.handsets.get(E164(FIXED))
+    assert desk is not None and len(desk.legs) == 1
+    p.pbx.abandon()
+    assert desk.legs == [] and p.pbx.calls.active == {}
+    (ended,) = p.pbx.calls.ended
+    assert [leg.cause for leg in ended.legs] == [503, 503]
