@@ -131,4 +131,5 @@ def sip_side(settings: Settings, stack: SipStack, trunks: TrunkBook | None = Non
         whereabouts=Whereabouts(
             home_mcc=settings.sip_home_mcc, white_zone_cells=settings.sip_white_zone_cells
         ),
+        trunk_options_interval=settings.sip_trunk_options_interval,
     )

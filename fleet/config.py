@@ -101,6 +101,8 @@ class Settings:
     sip_trusted_peers: tuple[str, ...] = ()
     # key encrypting the SIP trunks' Digest secrets at rest (32 bytes, url-safe base64)
     sip_trunk_secret_key: str = ""
+    # seconds between two OPTIONS to each trunk's PBX (the keepalive taking dead trunks out)
+    sip_trunk_options_interval: float = 30.0
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -195,6 +197,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_white_zone_cells": parse.as_cells,
     "sip_trusted_peers": parse.as_networks,
     "sip_trunk_secret_key": parse.as_fernet_key,
+    "sip_trunk_options_interval": parse.as_seconds,
 }
 
 

@@ -87,6 +87,7 @@ def build_sip_exchange(
         spawn=sip.spawn,
         whereabouts=sip.whereabouts,
         trusted=sip.trusted,
+        trunk_options_interval=sip.trunk_options_interval,
     )
     limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
     built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)

@@ -52,6 +52,7 @@ from fleet.sipnet.conference import Rooms
 from fleet.sipnet.early import UNANSWERED, EarlyNews
 from fleet.sipnet.early_offers import EarlyOffers
 from fleet.sipnet.incall import InCallKeys
+from fleet.sipnet.keepalive import INTERVAL
 from fleet.sipnet.media import MediaPlayer
 from fleet.sipnet.parties import dialled_of
 from fleet.sipnet.placing import BLeg, placement
@@ -81,6 +82,7 @@ class SipNetwork:
         spawn: Spawn | None = None,
         whereabouts: Whereabouts | None = None,
         trusted: TrustedPeers = TRUST_EVERYONE,
+        trunk_options_interval: float = INTERVAL,
     ) -> None:
         self.agent = agent
         self.trusted = trusted
@@ -93,6 +95,7 @@ class SipNetwork:
             scheduler=agent.scheduler,
             spawn=spawn or Background(log=log),
             log=log,
+            options_interval=trunk_options_interval,
         )
         self._unplaced: set[str] = set()  # trunk legs not sent, told unreachable next
         self._engine: Engine | None = None

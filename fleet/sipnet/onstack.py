@@ -12,6 +12,7 @@ from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import Peer
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SipEdge
+from fleet.sipnet.keepalive import INTERVAL
 from fleet.sipnet.trunk_state import Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
 from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
@@ -36,6 +37,8 @@ class SipSide:
     whereabouts: Whereabouts = field(default_factory=Whereabouts)
     # who may send calls in as the core (the trunks' PBXs are the trunks'); anyone by default
     trusted: TrustedPeers = TRUST_EVERYONE
+    # seconds between two OPTIONS to each trunk's PBX
+    trunk_options_interval: float = INTERVAL
 
 
 def agent_on_stack(

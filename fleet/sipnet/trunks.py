@@ -31,7 +31,7 @@ from fleet.sip.transport_types import DEFAULT_PORTS, Peer, Transport
 from fleet.sip.ua_calls import IncomingCall, OutgoingCall
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.history import DIVERSION, HISTORY_INFO, diversion_headers
-from fleet.sipnet.keepalive import TrunkKeepalive
+from fleet.sipnet.keepalive import INTERVAL, TrunkKeepalive
 from fleet.sipnet.registrations import Registrations
 from fleet.sipnet.trunk_callers import may_present
 from fleet.sipnet.trunk_gate import TrunkGate
@@ -150,6 +150,7 @@ class SipTrunks:
         spawn: Spawn,
         random_bytes: RandomBytes = os.urandom,
         log: EventLog = no_log,
+        options_interval: float = INTERVAL,
     ) -> None:
         self.book = book
         self.states = TrunkStates(book=book, spawn=spawn, log=log)
@@ -170,6 +171,7 @@ class SipTrunks:
             destination=self.router.destination,
             states=self.states,
             scheduler=scheduler,
+            interval=options_interval,
             log=log,
         )
         agent.gate = self.gate

@@ -27,6 +27,7 @@ from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.following import following
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
+from simulators.netsim.pbx_control import add_pbx_routes
 from simulators.netsim.smsc_gateway import SmscSettings
 from simulators.netsim.ussd import add_ussd_routes
 
@@ -62,6 +63,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_following)
     add_routes(app)
     add_ussd_routes(app, smsc=settings.smsc)
+    add_pbx_routes(app, settings=settings, services=services)
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fleet.core.numbering import E164
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
+from simulators.netsim.diverted import Forwarded
 from simulators.netsim.handset import Answering, Handset, HandsetState, shown_caller
 from simulators.netsim.legs import Leg, LegKind, LegState, NetCall, OfferDone
 from simulators.netsim.sdp import Direction, direction_of, session
@@ -41,6 +42,7 @@ class HandsetLeg(Leg):
         self._timer: TimerHandle | None = None
         self._version = 1
         self.on_hold = False  # this handset put its peer on hold
+        self.forwarded: Forwarded | None = None  # a call forwarded to it: by whom, why
         handset.legs.append(self)
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from simulators.netsim.diverted import forwarded_screen
 from simulators.netsim.handset import Behaviour, Handset, HandsetState
 from simulators.netsim.handset_leg import HandsetError, HandsetLeg
 from simulators.netsim.handsets import FleetView, Handsets
@@ -34,6 +35,9 @@ class Netsim:
     view: FleetView
     # more of what a handset's view shows (e.g. its USSD screen and SMS), each a dict merged in
     views: list[Callable[[Handset], dict[str, object]]] = field(default_factory=list)
+    # the desks of the company PBXs netsim plays dial through them (simulators.netsim.pbxs);
+    # None: this handset's call goes the S-CSCF's way
+    desk_dial: Callable[[Handset, str], NetCall | None] | None = None
 
     async def reload(self) -> tuple[int, int]:
         """Read the fleets again; returns the handsets (added, left)."""
@@ -61,7 +65,8 @@ class Netsim:
         handset.behaviour = behaviour
 
     def dial(self, handset: Handset, dialled: str) -> NetCall:
-        return self.scscf.dial(handset, dialled)
+        through_pbx = self.desk_dial(handset, dialled) if self.desk_dial is not None else None
+        return through_pbx or self.scscf.dial(handset, dialled)
 
     def _legs(self, handset: Handset) -> list[HandsetLeg]:
         return [leg for leg in handset.legs if not leg.ended]
@@ -106,6 +111,7 @@ class Netsim:
             leg.shows for leg in legs if leg.role == "caller" and leg.state is not LegState.ANSWERED
         ]
         screen["held"] = [leg.shows for leg in talking if leg.on_hold or leg.held]
+        screen.update(forwarded_screen(ringing + talking))
         shown: dict[str, object] = {
             "number": handset.national,
             "e164": handset.number.value,

@@ -131,8 +131,11 @@ class Pair:
         return sorted(found, key=lambda r: (r.offered_at, r.session_case.value))
 
 
-async def with_services(url: str, use: Callable[[Services], Awaitable[T]]) -> T:
-    settings = load_settings(cli={"database_url": url}, env={})
+async def with_services(
+    url: str, use: Callable[[Services], Awaitable[T]], env: Mapping[str, str] | None = None
+) -> T:
+    """``use`` the services on ``url`` (``env``: settings of both processes, a trunk key…)."""
+    settings = load_settings(cli={"database_url": url}, env=dict(env or {}))
     engine = create_engine(url, pool_size=2)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
@@ -182,21 +185,30 @@ def _healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> bool | No
 
 @contextmanager
 def fleetpbx_and_netsim(
-    workdir: Path, seed: Callable[[Services], Awaitable[int]]
+    workdir: Path,
+    seed: Callable[[Services], Awaitable[int]],
+    *,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Pair]:
     """Migrate a new database, ``seed`` it through the services (it returns the fleet's id),
-    start both processes and wait until both answer; stop them afterwards."""
+    start both processes and wait until both answer; stop them afterwards. ``settings``:
+    ``FLEETPBX_…`` environment of both processes and of the seeding services."""
     with _database(workdir) as url:
-        yield from _started(workdir, url, seed)
+        yield from _started(workdir, url, seed, settings or {})
 
 
-def _started(workdir: Path, url: str, seed: Callable[[Services], Awaitable[int]]) -> Iterator[Pair]:
+def _started(
+    workdir: Path,
+    url: str,
+    seed: Callable[[Services], Awaitable[int]],
+    settings: Mapping[str, str],
+) -> Iterator[Pair]:
     asyncio.run(migrate.upgrade(url))
-    fleet_id = asyncio.run(with_services(url, seed))
+    fleet_id = asyncio.run(with_services(url, seed, settings))
     sip, netsim_sip, http, control = (free_port() for _ in range(4))
     smpp = free_port()  # netsim's SMSC, FleetPBX binds to it (its smpp_port, from the env)
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETPBX_")}
-    env |= {
+    env |= dict(settings) | {
         "FLEETPBX_DATABASE_URL": url,
         "FLEETPBX_LOG_FORMAT": "json",
         "FLEETPBX_RECORDS_JOURNAL_DIR": str(workdir),
