@@ -166,15 +166,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         _serve(settings)
         return 0
     if command == "demo" and args.seed_only:
-        _demo_heading(settings, asyncio.run(_seed_demo(settings)))
+        _demo_heading(settings, asyncio.run(_seed_demo(settings, cli_demo.pbx_address(args.pbx))))
         return 0
     if command == "demo" and args.in_process:
         settings = dataclasses.replace(settings, simulator=True)
-        _demo_banner(settings, asyncio.run(_seed_demo(settings)))
+        _demo_banner(settings, asyncio.run(_seed_demo(settings, cli_demo.pbx_address(args.pbx))))
         _serve(settings)
         return 0
     if command == "demo":
-        return cli_demo.run(args, settings, prepare=_prepare_netsim_demo, banner=_netsim_banner)
+        pbx = cli_demo.pbx_address(args.pbx)
+        return cli_demo.run(
+            args, settings, prepare=lambda s: _prepare_netsim_demo(s, pbx), banner=_netsim_banner
+        )
     raise AssertionError(command)
 
 
@@ -273,14 +276,14 @@ async def _run_scenario(loaded: Any, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
-async def _seed_demo(settings: Settings) -> DemoInfo:
+async def _seed_demo(settings: Settings, pbx: tuple[str, int]) -> DemoInfo:
     from fleet import demo
 
     await migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
-        return await demo.ensure_demo(services)
+        return await demo.ensure_demo(services, pbx=pbx)
     finally:
         await engine.dispose()
 
@@ -318,9 +321,9 @@ def _demo_banner(settings: Settings, info: DemoInfo) -> None:
     _demo_accounts()
 
 
-def _prepare_netsim_demo(settings: Settings) -> DemoInfo:
+def _prepare_netsim_demo(settings: Settings, pbx: tuple[str, int]) -> DemoInfo:
     trusted_peers(settings, core_peer(settings.sip_core))  # said before anything starts
-    return asyncio.run(_seed_demo(settings))
+    return asyncio.run(_seed_demo(settings, pbx))
 
 
 def _netsim_banner(settings: Settings, ports: cli_demo.DemoPorts, info: DemoInfo) -> None:

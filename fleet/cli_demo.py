@@ -21,7 +21,7 @@ from aiohttp import web
 from fleet.app import build_app
 from fleet.app_keys import SERVICES
 from fleet.config import ConfigError, NetworkKind, Settings
-from fleet.demo import DemoInfo
+from fleet.demo import TRUNK_HOST, TRUNK_PORT, DemoInfo
 from fleet.eventloop import new_loop
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer
@@ -71,6 +71,13 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         help="the handsets answer after this many seconds (5)",
     )
     demo.add_argument(
+        "--pbx",
+        metavar="HOST:PORT",
+        default=f"{TRUNK_HOST}:{TRUNK_PORT}",
+        help=f"the company PBX's trunk, when the demo fleet is created ({TRUNK_HOST}:{TRUNK_PORT}"
+        ", where netsim plays it)",
+    )
+    demo.add_argument(
         "--reload-every",
         type=float,
         default=30.0,
@@ -86,6 +93,14 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the earlier demo: the simulated network inside the service, driven over /sim",
     )
+
+
+def pbx_address(text: str) -> tuple[str, int]:
+    """``--pbx HOST:PORT``; raises ConfigError."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"demo: --pbx {text!r}: HOST:PORT, the port 1-65535")
+    return host, int(port)
 
 
 @dataclass(frozen=True, slots=True)

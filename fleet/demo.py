@@ -33,8 +33,8 @@ LINES = [
     ("0611000014", "2014", "Chauffeur 4"),
 ]
 TRUNK = "trunk-siege"  # the company PBX's SIP trunk (static: the PBX at a fixed address)
-TRUNK_HOST = "pbx.siege.example"
-TRUNK_PORT = 5060
+TRUNK_HOST = "127.0.0.1"  # where netsim plays the PBX in `fleetpbx demo`
+TRUNK_PORT = 5080
 FIXED = [
     ("0145678910", "2101", "Fixe de Monsieur A"),
     ("0145678911", "2102", "Fixe de Madame B"),
@@ -138,8 +138,11 @@ class DemoInfo:
     created: bool
 
 
-async def ensure_demo(services: Services) -> DemoInfo:
-    """Create the demo fleet once; later runs find it and change nothing."""
+async def ensure_demo(
+    services: Services, *, pbx: tuple[str, int] = (TRUNK_HOST, TRUNK_PORT)
+) -> DemoInfo:
+    """Create the demo fleet once (its company PBX's trunk to ``pbx``, host and port); later
+    runs find it and change nothing."""
     for fleet in await services.fleets.all():
         if fleet.name == DEMO_FLEET:
             return DemoInfo(fleet_id=fleet.id, created=False)
@@ -151,7 +154,7 @@ async def ensure_demo(services: Services) -> DemoInfo:
         [NewLine(msisdn=m, short_number=s, employee_name=n) for m, s, n in LINES],
     )
     by_name = {line.employee_name: line for line in lines}
-    await services.trunks.add(actor, fleet.id, name=TRUNK, host=TRUNK_HOST, port=TRUNK_PORT)
+    await services.trunks.add(actor, fleet.id, name=TRUNK, host=pbx[0], port=pbx[1])
     for number, short, label in FIXED:
         await services.fleets.add_fixed_number(
             actor, fleet.id, number=number, label=label, trunk=TRUNK, short_number=short

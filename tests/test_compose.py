@@ -72,7 +72,7 @@ def test_compose_runs_fleetpbx_on_sip_with_netsim_as_its_core_and_smsc() -> None
     services = _config()["services"]
     fleetpbx, netsim = services["fleetpbx"], services["netsim"]
     serve = " ".join(fleetpbx["command"])
-    assert "fleetpbx demo --seed-only &&" in serve  # the demo fleet, once
+    assert "fleetpbx demo --seed-only --pbx netsim:5080 &&" in serve  # the demo fleet, once
     for option in ("--network sip", "--sip-core netsim:5070", "--sip-media-server netsim:5070"):
         assert option in serve, serve
     env = fleetpbx["environment"]

@@ -56,12 +56,13 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
     tmp_path: Path,
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
-    http, console = free_port(), free_port()
+    http, console, pbx = free_port(), free_port(), free_port()
     env = {**os.environ, "FLEETPBX_DATABASE_URL": database_url}
     log = tmp_path / "demo.log"
     command = [
         FLEETPBX, "demo", "--port", str(http), "--console-port", str(console),
         "--sip-port", "0", "--netsim-sip-port", "0", "--smpp-port", "0", "--answer-after", "600",
+        "--pbx", f"127.0.0.1:{pbx}",  # where netsim plays the company PBX
         "--reload-every", "0",  # netsim reads the fleets again only for the changes it follows
     ]  # fmt: skip
     with log.open("wb") as sink:
@@ -104,6 +105,25 @@ async def test_the_demo_runs_fleetpbx_and_netsim_and_a_call_between_two_lines_is
 
         await eventually(idle, within=WITHIN, every=0.1, what="netsim idle")
         records = await with_services(database_url, lambda s: _records(s, call["icid"]))
+        # Monsieur D off: his not-reachable forwarding rings his desk on the company PBX,
+        # which netsim plays on the demo trunk's address
+        _, pbxs = await _request("GET", f"{control}/pbxs")
+        assert [(p["played"], p["state"]) for p in pbxs["pbxs"]] == [(True, "up")], pbxs
+        await _request("POST", f"{control}/handsets/0611000005/state", {"state": "off"})
+        status, _ = await _request(
+            "POST", f"{control}/dial", {"from": "06 99 00 00 01", "to": "06 11 00 00 05"}
+        )
+        assert status == 201
+
+        async def desk_ringing() -> bool:
+            _, desk = await _request("GET", f"{control}/handsets/0145678915")
+            return bool(desk["screen"]["ringing_from"] == "06 99 00 00 01")
+
+        await eventually(desk_ringing, within=WITHIN, every=0.1, what="Monsieur D's desk")
+        _, desk = await _request("GET", f"{control}/handsets/0145678915")
+        assert desk["screen"]["forwarded_from"] == "06 11 00 00 05", desk
+        await _request("POST", f"{control}/hang_up", {"number": "0699000001"})
+        await eventually(idle, within=WITHIN, every=0.1, what="netsim idle")
         # a change made through FleetPBX's API reaches netsim at once (one change hub)
         await _renumber(f"http://127.0.0.1:{http}", "Monsieur D", "2015")
 
