@@ -22,6 +22,7 @@ from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
 from fleet.sip.ua_core import UserAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
+from simulators.netsim import console
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.handset import Answering, Behaviour
@@ -56,6 +57,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
     add_routes(app)
+    console.setup(app, services=services)
     return app
 
 
@@ -93,6 +95,7 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         announcement_seconds=settings.announcement_seconds,
     )
     app[NETSIM], app[SIP_PORT], app[STACK] = netsim, port, stack
+    console.watch(app, netsim)
     log.info(
         "netsim_listening",
         sip_host=settings.sip_host,
