@@ -65,7 +65,7 @@ def setup(app: web.Application, *, services: Services) -> None:
 
 def watch(app: web.Application, netsim: Netsim) -> None:
     """Tell the console's hub what changes in ``netsim``; a call through FleetPBX that ended
-    sends the timeline looking for its records."""
+    while a console watched sends the timeline looking for its records."""
     hub, timeline = app[HUB], app[TIMELINE]
     netsim.hub = hub
 
@@ -73,8 +73,10 @@ def watch(app: web.Application, netsim: Netsim) -> None:
         hub.call(call.id)
         for e164 in console_views.handsets_of(call):
             hub.handset(e164)
-        if all(leg.ended for leg in call.legs) and any(
-            leg.kind is not LegKind.HANDSET for leg in call.legs
+        if (
+            hub.subscribers  # someone watches: no database read for calls nobody sees
+            and all(leg.ended for leg in call.legs)
+            and any(leg.kind is not LegKind.HANDSET for leg in call.legs)
         ):
             timeline.call_ended(call.icid)
 
@@ -191,7 +193,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    with hub.subscribe() as subscription:
+    with contextlib.suppress(ConnectionResetError), hub.subscribe() as subscription:
         # what changed between the page and this stream: everything once
         first = {Change(Topic.HANDSET, e164) for e164 in netsim.handsets.by_number}
         first.add(Change(Topic.CALL, ""))

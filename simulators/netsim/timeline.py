@@ -25,6 +25,7 @@ log = structlog.get_logger("simulators.netsim.timeline")
 
 DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # after a call ended, between reads
 KEEP = 200  # records kept for the page
+MAX_WAITING = 500  # ICIDs looked for at once (past that, the oldest is given up)
 
 
 @dataclass(slots=True)
@@ -64,6 +65,8 @@ class Timeline:
     def call_ended(self, icid: str) -> None:
         """A call through FleetPBX ended: look for its records."""
         if icid not in self._waiting:
+            if len(self._waiting) >= MAX_WAITING:
+                del self._waiting[next(iter(self._waiting))]
             self._waiting[icid] = _Waiting(due=self._now() + self._delays[0])
             self._wake.set()
 
