@@ -98,6 +98,24 @@ class CallRecordService(Service):
                 raise not_found("call_record", call_id)
             return views.call_record(row)
 
+    async def of_correlations(
+        self, correlation_ids: Sequence[str], *, limit: int = PAGE_MAX
+    ) -> list[model.CallRecord]:
+        """The records (every visit) of the calls with these correlation ids (SIP: the
+        ICID), oldest first, with their events; at most ``limit``."""
+        wanted = sorted({c for c in correlation_ids if c})
+        if not wanted:
+            return []
+        async with self.read() as session:
+            rows = await session.scalars(
+                select(CallRecordRow)
+                .where(CallRecordRow.correlation_id.in_(wanted))
+                .options(selectinload(CallRecordRow.events))
+                .order_by(CallRecordRow.offered_at, CallRecordRow.id)
+                .limit(max(1, min(limit, PAGE_MAX)))
+            )
+            return [views.call_record(r) for r in rows.all()]
+
     async def search(
         self, *, fleet_id: int, number: str | None = None, offset: int = 0, limit: int = 50
     ) -> model.Page[model.CallRecord]:

@@ -22,6 +22,7 @@ from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
 from fleet.sip.ua_core import UserAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
+from simulators.netsim import console
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.following import following
@@ -64,6 +65,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     add_routes(app)
     add_ussd_routes(app, smsc=settings.smsc)
     add_pbx_routes(app, settings=settings, services=services)
+    console.setup(app, services=services)
     return app
 
 
@@ -101,6 +103,7 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         announcement_seconds=settings.announcement_seconds,
     )
     app[NETSIM], app[SIP_PORT], app[STACK] = netsim, port, stack
+    console.watch(app, netsim)
     log.info(
         "netsim_listening",
         sip_host=settings.sip_host,

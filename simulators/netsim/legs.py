@@ -30,11 +30,19 @@ class LegState(StrEnum):
     ENDED = "ended"
 
 
+_WATCHED = frozenset({"state", "held", "on_hold"})  # what its call's watchers are told of
+
+
 class Leg(ABC):
     """One side of a call in netsim. ``role``: ``caller`` (it placed the call towards its
-    peer) or ``callee``."""
+    peer) or ``callee``. Setting one of ``_WATCHED`` tells its call (:meth:`NetCall.changed`)."""
 
     kind: LegKind
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name in _WATCHED:
+            self.call.changed()
 
     def __init__(self, call: NetCall, *, role: str, party: str) -> None:
         self.call = call
@@ -112,10 +120,15 @@ class NetCall:
     started: float
     on_idle: Callable[[NetCall], None]
     legs: list[Leg] = field(default_factory=list)
+    on_change: Callable[[NetCall], None] | None = None  # a leg changed (the console's hub)
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_leg_id(self) -> str:
         return f"{self.id}-{next(self._numbers)}"
+
+    def changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     def leg_ended(self) -> None:
         if all(leg.ended for leg in self.legs):
@@ -138,6 +151,7 @@ class Calls:
         self.active: dict[str, NetCall] = {}
         self.by_icid: dict[str, NetCall] = {}
         self.ended: deque[NetCall] = deque(maxlen=keep_ended)
+        self.on_change: Callable[[NetCall], None] | None = None  # given to each new call
 
     def new(self, icid: str | None = None) -> NetCall:
         number = next(self._ids)
@@ -146,6 +160,7 @@ class Calls:
             icid=icid or f"netsim-{number}",
             started=self._now(),
             on_idle=self._idle,
+            on_change=self.on_change,
         )
         self.active[call.id] = call
         self.by_icid.setdefault(call.icid, call)

@@ -11,6 +11,7 @@ from simulators.netsim.diverted import forwarded_screen
 from simulators.netsim.handset import Behaviour, Handset, HandsetState
 from simulators.netsim.handset_leg import HandsetError, HandsetLeg
 from simulators.netsim.handsets import FleetView, Handsets
+from simulators.netsim.hub import Change, Hub, Topic
 from simulators.netsim.legs import Calls, LegState, NetCall
 from simulators.netsim.media import MediaServer
 from simulators.netsim.scscf import Scscf
@@ -38,12 +39,21 @@ class Netsim:
     # the desks of the company PBXs netsim plays dial through them (simulators.netsim.pbxs);
     # None: this handset's call goes the S-CSCF's way
     desk_dial: Callable[[Handset, str], NetCall | None] | None = None
+    hub: Hub | None = None  # told what changes (the web console watches it)
+
+    def changed(self, handset: Handset) -> None:
+        """Tell the hub ``handset`` changed (its state, behaviour, screen, inbox…)."""
+        if self.hub is not None:
+            self.hub.handset(handset.number.value)
 
     async def reload(self) -> tuple[int, int]:
         """Read the fleets again; returns the handsets (added, left)."""
         view = await self.load_fleets()
         self.view = view
-        return self.handsets.sync(view)
+        added, left = self.handsets.sync(view)
+        if self.hub is not None and (added or left):
+            self.hub.publish(Change(Topic.FLEETS))
+        return added, left
 
     def number(self, text: str) -> E164:
         kind, number = self.policy.classify(text)
@@ -60,9 +70,11 @@ class Netsim:
 
     def set_state(self, handset: Handset, state: HandsetState) -> None:
         handset.state = state
+        self.changed(handset)
 
     def set_behaviour(self, handset: Handset, behaviour: Behaviour) -> None:
         handset.behaviour = behaviour
+        self.changed(handset)
 
     def dial(self, handset: Handset, dialled: str) -> NetCall:
         through_pbx = self.desk_dial(handset, dialled) if self.desk_dial is not None else None

@@ -1,0 +1,180 @@
+"""netsim's web console in a real browser (Playwright on Debian's Chromium), against the two
+processes (``fleetpbx serve --network sip`` and ``fleetpbx netsim``) on the demo fleet, with
+Madame C's no-reply timer shortened to 5 s (the test's configuration; the demo keeps 25 s).
+
+Everything by clicking: an outside handset dials Madame C, her card rings, the no-reply
+forwarding rings her assistant's card, the assistant answers, the caller hangs up, and the
+timeline shows the forwarding with its why. axe-core finds nothing in French and English, at a
+laptop's width and at 375 px; a call is dialled with the keyboard alone. Screenshots go to
+``tmp_path``, or with ``FLEETPBX_SCREENSHOTS=docs`` where the README shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+
+from fleet import demo
+from fleet.core.values import ForwardingKind
+from fleet.services.container import Services
+from tests.netsim.processes import Pair, fleetpbx_and_netsim
+from tests.test_browser import browser, shots, snap
+from tests.test_browser_design import PHONE, as_it_is
+
+__all__ = ["browser"]
+LAPTOP = {"width": 1366, "height": 900}
+WITHIN = 60_000  # ms: a call's steps on a busy machine
+CALLER = "0699000001"  # an outside handset, created from the console
+NO_REPLY_TIMER = 5  # seconds (the shortest allowed); the demo's is 25
+
+
+async def _demo_with_a_short_timer(services: Services) -> int:
+    info = await demo.ensure_demo(services)
+    madame_c = await services.lines.get_by_msisdn("0611000004")
+    await services.forwarding.set(
+        demo.DEMO_ACTOR,
+        madame_c.id,
+        ForwardingKind.NO_REPLY,
+        destination="0611000007",
+        no_reply_timer=NO_REPLY_TIMER,
+    )
+    return info.fleet_id
+
+
+@pytest.fixture(scope="module")
+def demo_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    with fleetpbx_and_netsim(
+        tmp_path_factory.mktemp("console"), _demo_with_a_short_timer
+    ) as started:
+        yield started
+
+
+def card(page: Any, name: str) -> Any:
+    """A handset's card, found by its heading (the person's name or the number)."""
+    heading = page.get_by_role("heading", name=name, exact=True)
+    return page.locator("article.card", has=heading)
+
+
+async def shows(card: Any, text: str) -> None:
+    """Wait until the card's live part (its facts and screen) shows ``text``."""
+    await card.locator(".live").get_by_text(text, exact=True).wait_for(timeout=WITHIN)
+
+
+async def live(page: Any, url: str) -> None:
+    await page.goto(url)
+    await page.locator("#live-status.on").wait_for(timeout=WITHIN)
+
+
+async def test_an_outside_call_to_madame_c_is_forwarded_on_no_reply_and_answered_by_clicking(
+    demo_pair: Pair, browser: Any, tmp_path: Path
+) -> None:
+    out = shots(tmp_path)
+    page = await browser.new_page(viewport=LAPTOP, locale="fr-FR")
+    await live(page, f"{demo_pair.control}/")
+    assert await page.locator("html").get_attribute("lang") == "fr"  # Accept-Language
+    axe = Axe()
+    assert await as_it_is(page, axe) == []
+
+    # neither Madame C nor her assistant answers by themselves: the person at the screen does
+    for name in ("Madame C", "Assistant de Madame C"):
+        await card(page, name).get_by_label("Comportement").select_option("never")
+        await shows(card(page, name), "Ne répond jamais")
+
+    # an outside handset, added from the console, dials Madame C
+    await page.get_by_label("Ajouter un téléphone hors flotte").fill(CALLER)
+    await page.get_by_role("button", name="Ajouter", exact=True).click()
+    caller = card(page, "06 99 00 00 01")
+    await caller.wait_for(timeout=WITHIN)
+    await caller.get_by_label("Numéro ou code à composer").fill("06 11 00 00 04")
+    await caller.get_by_role("button", name="Appeler").click()
+
+    madame_c, assistant = card(page, "Madame C"), card(page, "Assistant de Madame C")
+    await shows(madame_c, "Sonne : 06 99 00 00 01")
+    await madame_c.scroll_into_view_if_needed()
+    await snap(page, out / "netsim-console-ringing.png")
+    # no reply within 5 s: the call is forwarded to her assistant, whose card rings
+    await shows(assistant, "Sonne : 06 99 00 00 01")
+    await shows(madame_c, "Au repos")
+
+    await assistant.get_by_role("button", name="Décrocher").click()
+    await shows(assistant, "En communication avec 06 99 00 00 01")
+    await page.locator("#calls .legs li", has_text="en communication").first.wait_for()
+    await assistant.scroll_into_view_if_needed()
+    await snap(page, out / "netsim-console-call.png")
+
+    await caller.get_by_role("button", name="Raccrocher").click()
+    await shows(assistant, "Au repos")
+    await page.get_by_text("Aucun appel en cours.").wait_for(timeout=WITHIN)
+
+    # FleetPBX's record, read once written: the forwarding and its why
+    why = page.locator("#timeline li", has_text="renvoi sur non-réponse")
+    await why.first.wait_for(timeout=WITHIN)
+    text = await why.first.inner_text()
+    assert "Madame C (06 11 00 00 04)" in text
+    assert "Assistant de Madame C (06 11 00 00 07)" in text
+    await page.locator("#timeline").scroll_into_view_if_needed()
+    await snap(page, out / "netsim-console-timeline.png")
+    assert await as_it_is(page, axe) == []
+
+    # in English, the same record and its why; axe finds nothing at a laptop's width…
+    await page.get_by_role("link", name="English").click()
+    await page.locator("#live-status.on").wait_for(timeout=WITHIN)
+    assert await page.locator("html").get_attribute("lang") == "en"
+    await page.locator("#timeline li", has_text="forwarding on no reply").first.wait_for()
+    assert await as_it_is(page, axe) == []
+    # …nor on a phone, where nothing is wider than the screen
+    await page.set_viewport_size(PHONE)
+    assert await as_it_is(page, axe) == []
+    await snap(page, out / "netsim-console-phone.png")
+    await page.goto(f"{demo_pair.control}/?lang=fr")
+    assert await as_it_is(page, axe) == []
+    await page.close()
+
+
+async def test_a_call_is_dialled_and_hung_up_with_the_keyboard_alone(
+    demo_pair: Pair, browser: Any
+) -> None:
+    page = await browser.new_page(viewport=LAPTOP, locale="en-GB")
+    await demo_pair.post("/handsets/0699000002/state", {"state": "on"})  # an outside handset
+    await live(page, f"{demo_pair.control}/")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    target = card(page, "06 99 00 00 02").get_by_label("Number or code to dial")
+    target_id = await target.get_attribute("id")
+    for _ in range(600):  # Tab through the page until the dial field of that handset
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("document.activeElement.id")
+        if focused == target_id:
+            break
+    else:
+        raise AssertionError("the dial field cannot be reached with Tab")
+    ring = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring != "none"  # the focus shows
+
+    # most of the number typed, its last digit from the keypad (opened with Enter)
+    await page.keyboard.type("061100000")
+    await page.keyboard.press("Tab")  # Dial
+    await page.keyboard.press("Tab")  # the keypad's summary
+    await page.keyboard.press("Enter")
+    keypad = card(page, "06 99 00 00 02").locator("details.keypad")
+    assert await keypad.get_attribute("open") is not None
+    for _ in range(3):  # the keys 1, 2, 3
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    assert await target.input_value() == "0611000003"
+    for _ in range(4):  # back: 2, 1, the summary, Dial
+        await page.keyboard.press("Shift+Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Dial"
+    await page.keyboard.press("Enter")
+    monsieur_c = card(page, "Monsieur C")
+    await shows(monsieur_c, "In a call with 06 99 00 00 02")
+
+    # from the Dial button: Shift+Tab to the field, then Retrieve, Hold, Hang up
+    for _ in range(4):
+        await page.keyboard.press("Shift+Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Hang up"
+    await page.keyboard.press("Enter")
+    await shows(monsieur_c, "Idle")
+    await page.close()
