@@ -16,7 +16,7 @@ import contextlib
 import itertools
 import struct
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -122,6 +122,7 @@ class SmscSimulator:
         self.enquire_links_received = 0
         self.submits: list[ShortMessage] = []
         self.inbox: defaultdict[str, list[ShortMessage]] = defaultdict(list)
+        self.on_inbox: list[Callable[[str], None]] = []  # told the key of each SMS delivered
         self.screens: defaultdict[str, list[Screen]] = defaultdict(list)
         self.responses: list[Pdu] = []  # what the ESME answered to our requests
         self.protocol_errors: list[str] = []
@@ -399,6 +400,8 @@ class SmscSimulator:
         op = message.ussd_op
         if op is None:
             self.inbox[key].append(message)
+            for listener in self.on_inbox:
+                listener(key)
             return
         dialogue = self._dialogues.get(key)
         if dialogue is None or dialogue.answer.done():

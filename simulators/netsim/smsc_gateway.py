@@ -124,6 +124,8 @@ class UssdGatewaySim:
     def __init__(self, *, smsc: SmscSimulator) -> None:
         self.smsc = smsc
         self._screens: dict[str, UssdScreen] = {}  # by the handset's E.164 number
+        # told the E.164 number of a handset whose USSD screen changed (the console's hub)
+        self.changed: Callable[[str], None] = lambda _number: None
 
     def screen(self, handset: Handset) -> UssdScreen | None:
         return self._screens.get(handset.number.value)
@@ -137,6 +139,7 @@ class UssdGatewaySim:
         self._check(handset)
         screen = UssdScreen(dialled=text, sent=text)
         self._screens[handset.number.value] = screen
+        self.changed(handset.number.value)
         await self._exchange(handset, screen, self.smsc.ussd(handset.number.value, text))
         return screen
 
@@ -149,6 +152,7 @@ class UssdGatewaySim:
             raise UssdError(UssdProblem.NO_MENU, f"no menu is shown on {handset.national}")
         self._check(handset)
         screen.sent, screen.state, screen.refused = text, UssdState.WAITING, False
+        self.changed(handset.number.value)
         await self._exchange(handset, screen, self.smsc.reply(handset.number.value, text))
         return screen
 
@@ -165,6 +169,14 @@ class UssdGatewaySim:
             )
 
     async def _exchange(
+        self, handset: Handset, screen: UssdScreen, sending: Awaitable[str]
+    ) -> None:
+        try:
+            await self._answered(handset, screen, sending)
+        finally:
+            self.changed(handset.number.value)
+
+    async def _answered(
         self, handset: Handset, screen: UssdScreen, sending: Awaitable[str]
     ) -> None:
         problem: UssdProblem | None = None

@@ -36,7 +36,15 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 def _attach(app: web.Application, gateway: UssdGatewaySim) -> None:
-    app[NETSIM].views.append(gateway.handset_view)
+    netsim = app[NETSIM]
+    netsim.views.append(gateway.handset_view)
+
+    def changed(number: str) -> None:  # a USSD screen or an inbox: the console is told
+        if netsim.hub is not None:
+            netsim.hub.handset(number)
+
+    gateway.changed = changed
+    gateway.smsc.on_inbox.append(changed)
 
 
 def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:

@@ -22,6 +22,7 @@ from simulators.netsim.smsc_gateway import (
     gateway_of,
     reply_text,
 )
+from simulators.smppwire import ShortMessage
 from simulators.smsc import SmscSimulator
 
 
@@ -44,6 +45,29 @@ async def test_a_code_dialled_while_fleetpbx_is_not_bound_fails_and_shows_why() 
             await gateway.reply(phone, "1")
         assert raised.value.problem is UssdProblem.NO_MENU
         assert gateway.health() == {"port": smsc.port, "bound": False}
+
+
+async def test_the_console_is_told_when_a_ussd_screen_changes_sent_then_failed() -> None:
+    async with SmscSimulator(port=0) as smsc:
+        gateway = UssdGatewaySim(smsc=smsc)
+        told: list[str] = []
+        gateway.changed = told.append
+        with pytest.raises(UssdError):
+            await gateway.dial(handset(), "*#21#")
+        assert told == ["+33611000071", "+33611000071"]  # waiting, then failed
+
+
+def test_an_sms_delivered_to_a_handset_tells_the_inbox_listeners() -> None:
+    smsc = SmscSimulator(port=0)
+    told: list[str] = []
+    smsc.on_inbox.append(told.append)
+    sms = ShortMessage(
+        service_type="", source="+33609182236", source_ton=1, destination="33611000071",
+        destination_ton=1, data_coding=0, text="Vous êtes connecté.", tlvs={},
+    )  # fmt: skip
+    smsc._receive(sms)
+    assert told == ["+33611000071"]
+    assert [m.text for m in smsc.inbox["+33611000071"]] == ["Vous êtes connecté."]
 
 
 async def test_a_switched_off_handset_sends_no_ussd() -> None:
