@@ -22,7 +22,7 @@ from simulators.netsim.network import Netsim
 
 KNOWN_FIELDS = frozenset(
     {"number", "e164", "kind", "name", "fleet_id", "short_number", "state", "behaviour"}
-    | {"screen", "legs"}
+    | {"screen", "legs", "ussd"}
 )  # the handset view's fields the card lays out itself; any other is listed as it comes
 
 
@@ -82,7 +82,22 @@ def screen_lines(view: dict[str, object], t: dict[str, str]) -> list[str]:
     lines += [t["in_call"].format(x) for x in talking]
     lines += [t["held"].format(x) for x in held]
     lines += [t["calling"].format(x) for x in screen.get("calling") or []]
-    return lines or [t["idle"]]
+    if screen.get("forwarded_from"):
+        lines.append(t["forwarded"].format(screen["forwarded_from"]))
+    return (lines or [t["idle"]]) + ussd_lines(view.get("ussd"), t)
+
+
+def ussd_lines(ussd: object, t: dict[str, str]) -> list[str]:
+    """What the screen shows of the handset's last USSD dialogue: sent and waiting, the
+    answer (a menu's lines included), or why it failed."""
+    if not isinstance(ussd, dict):
+        return []
+    sent = str(ussd.get("sent") or "")
+    if ussd.get("state") == "waiting":
+        return [t["ussd_waiting"].format(sent)]
+    if ussd.get("state") == "failed":
+        return [t["ussd_failed"].format(sent, ussd.get("error") or "")]
+    return [line for line in str(ussd.get("text") or "").splitlines() if line.strip()]
 
 
 def card(netsim: Netsim, e164: str, t: dict[str, str]) -> dict[str, object] | None:

@@ -274,12 +274,36 @@ def test_a_field_the_card_does_not_know_is_listed_as_it_comes() -> None:
     t = console_texts.texts(Language.FR)
     view: dict[str, object] = {
         "number": "06 11 00 00 03",
-        "ussd": "Renvoi activé",
         "sms": [{"from": "FleetPBX", "text": "Bonjour"}],
         "keys": [],
+        "flag": True,
     }
     extras = console_views.extras(view, t)
-    assert [(e.key, e.lines) for e in extras] == [
-        ("ussd", ("Renvoi activé",)),
-        ("sms", ("from: FleetPBX, text: Bonjour",)),
+    assert [(e.key, e.label, e.lines) for e in extras] == [
+        ("sms", "SMS reçus", ("from: FleetPBX, text: Bonjour",)),
+        ("flag", "flag", ("✓",)),
+    ]
+
+
+def test_the_screen_shows_the_forwarder_and_the_last_ussd_dialogue() -> None:
+    t = console_texts.texts(Language.FR)
+    idle: dict[str, object] = {"ringing_from": None, "in_call_with": [], "held": []}
+    ringing = idle | {"ringing_from": "06 99 00 00 01", "forwarded_from": "06 11 00 00 05"}
+    assert console_views.screen_lines({"screen": ringing}, t) == [
+        "Sonne : 06 99 00 00 01",
+        "Renvoyé par 06 11 00 00 05",
+    ]
+    sent = {"sent": "*#21#", "state": "waiting", "text": ""}
+    assert console_views.screen_lines({"screen": idle, "ussd": sent}, t) == [
+        "Au repos",
+        "*#21# envoyé…",
+    ]
+    menu = sent | {"state": "menu", "text": "1 Renvois\n2 Groupes\n"}
+    assert console_views.screen_lines({"screen": idle, "ussd": menu}, t)[1:] == [
+        "1 Renvois",
+        "2 Groupes",
+    ]
+    failed = sent | {"state": "failed", "error": "no answer"}
+    assert console_views.screen_lines({"screen": idle, "ussd": failed}, t)[1:] == [
+        "*#21# : échec (no answer)"
     ]

@@ -178,3 +178,24 @@ async def test_a_call_is_dialled_and_hung_up_with_the_keyboard_alone(
     await page.keyboard.press("Enter")
     await shows(monsieur_c, "Idle")
     await page.close()
+
+
+async def test_a_driver_connects_to_the_taxi_group_with_its_code_from_the_console(
+    demo_pair: Pair, browser: Any, tmp_path: Path
+) -> None:
+    page = await browser.new_page(viewport=LAPTOP, locale="fr-FR")
+    await live(page, f"{demo_pair.control}/")
+    driver = card(page, "Chauffeur 4")  # a member of the Taxis group, not connected
+    await driver.get_by_label("Numéro ou code à composer").fill("*55*0611000099*4321#")
+    await driver.get_by_role("button", name="Appeler").click()
+    # the USSD answer, through netsim's SMSC and FleetPBX, on the handset's screen
+    await shows(driver, "Connecté au groupe Taxis.")
+    await driver.scroll_into_view_if_needed()
+    await snap(page, shots(tmp_path) / "netsim-console-ussd.png")
+    await driver.get_by_label("Numéro ou code à composer").fill("*55*0611000099*0000#")
+    await driver.get_by_role("button", name="Appeler").click()  # a wrong code: refused, said
+    await (
+        driver.locator(".live").get_by_text("Code incorrect", exact=False).wait_for(timeout=WITHIN)
+    )
+    assert await as_it_is(page, Axe()) == []
+    await page.close()
