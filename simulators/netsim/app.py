@@ -20,12 +20,13 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
-from fleet.sip.ua_core import UserAgent
 from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
+from simulators.netsim.incall_control import add_incall_routes
 
 log = structlog.get_logger("simulators.netsim")
 
@@ -56,6 +57,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
     add_routes(app)
+    add_incall_routes(app)
     return app
 
 
@@ -74,7 +76,7 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
     )
     await stack.start()
     port = stack.listening[0]
-    ua = UserAgent(
+    ua = NetsimAgent(
         stack.scheduler,
         stack.port,
         Peer(UDP, settings.sip_host, port),

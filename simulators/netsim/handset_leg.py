@@ -11,6 +11,7 @@ from fleet.core.numbering import E164
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from simulators.netsim.handset import Answering, Handset, HandsetState, shown_caller
 from simulators.netsim.legs import Leg, LegKind, LegState, NetCall, OfferDone
+from simulators.netsim.media_party import heard
 from simulators.netsim.sdp import Direction, direction_of, session
 
 BUSY, DECLINED, NOT_REGISTERED, PAGING_FAILED, GONE = 486, 603, 480, 408, 487
@@ -41,6 +42,7 @@ class HandsetLeg(Leg):
         self._timer: TimerHandle | None = None
         self._version = 1
         self.on_hold = False  # this handset put its peer on hold
+        self.talks_with: str | None = None  # the o= user of what its far end sent last
         handset.legs.append(self)
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:
@@ -137,6 +139,7 @@ class HandsetLeg(Leg):
     def peer_answered(self, body: bytes) -> None:
         if not self.ended:
             self.state = LegState.ANSWERED
+            self._heard(body)
 
     def peer_refused(self, status: int) -> None:
         self.end(status)
@@ -148,9 +151,26 @@ class HandsetLeg(Leg):
         if self.ended:
             done(None, 481)
             return
+        if not body:  # offerless (third-party call control): our offer, the answer in the ACK
+            done(self.sdp(Direction.SENDONLY if self.on_hold else Direction.SENDRECV), 200)
+            return
         offered = direction_of(body)
         self.held = offered.holding
+        self._heard(body)
         done(self.sdp(offered.mirrored), 200)
+
+    def peer_ack(self, body: bytes) -> None:
+        if self.ended or not body:
+            return
+        if not self.on_hold:
+            self.held = direction_of(body).holding
+        self._heard(body)
+
+    def _heard(self, body: bytes) -> None:
+        """The screen follows who the handset now talks with (:mod:`.media_party`)."""
+        self.talks_with, shows = heard(self.talks_with, self.other, body)
+        if shows is not None:
+            self.shows = shows
 
     def view(self) -> dict[str, object]:
         shown = super().view()

@@ -84,7 +84,12 @@ class Leg(ABC):
     @abstractmethod
     def peer_offer(self, body: bytes, done: OfferDone, *, update: bool = False) -> None:
         """A new offer from the peer's far end (hold, retrieve): offer it to ours and call
-        ``done`` with the answer."""
+        ``done`` with the answer. An empty ``body`` (an offerless re-INVITE, third-party call
+        control): ``done`` hears our side's offer, and the answer follows in :meth:`peer_ack`."""
+
+    def peer_ack(self, body: bytes) -> None:  # noqa: B027 - only legs that offered care
+        """The answer to the offer this leg gave for an offerless re-INVITE of its peer's far
+        end, which came in that re-INVITE's ACK."""
 
     def view(self) -> dict[str, object]:
         return {

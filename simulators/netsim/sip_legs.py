@@ -34,12 +34,14 @@ class _SipLeg(Leg):
         self.ua = ua
         self.book = book
         self.sip_call_id: str | None = None
+        self._offered: ReInvite | None = None  # our offerless re-INVITE whose 2xx awaits its ACK
 
     @property
     def dialog(self) -> Dialog | None:
         raise NotImplementedError
 
     def closed(self) -> None:
+        self.peer_ack(b"")  # a 2xx waiting for its answer is ACKed all the same
         self.book.forget(self)
 
     def peer_offer(self, body: bytes, done: OfferDone, *, update: bool = False) -> None:
@@ -48,16 +50,31 @@ class _SipLeg(Leg):
             done(None, 491 if not self.ended and dialog is not None else 481)
             return
 
-        def final(_sent: ReInvite, response: Response | None) -> None:
+        offerless = not body and not update
+
+        def final(sent: ReInvite, response: Response | None) -> None:
             if response is not None and response.status < 300:
+                if offerless:  # its offer goes back; the answer comes in our ACK (peer_ack)
+                    self._offered = sent
                 done(response.body, 200)
             else:
                 done(None, 500 if response is None else response.status)
 
-        send = self.ua.update if update else self.ua.reinvite
-        send(dialog, body=body, content_type=SDP if body else None, on_final=final)
+        if update:
+            self.ua.update(dialog, body=body, content_type=SDP if body else None, on_final=final)
+        else:
+            content_type = SDP if body else None
+            self.ua.reinvite(
+                dialog, body=body, content_type=content_type, on_final=final, ack_later=offerless
+            )
         if body:  # the far end of this leg is put on hold (or taken off it)
             self.held = direction_of(body).holding
+
+    def peer_ack(self, body: bytes) -> None:
+        """The answer to the offer of our offerless re-INVITE's 2xx: in our ACK."""
+        offered, self._offered = self._offered, None
+        if offered is not None:
+            self.ua.ack_answer(offered, body, SDP if body else None)
 
     def view(self) -> dict[str, object]:
         shown = super().view()
