@@ -20,8 +20,8 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
-from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
-from simulators.netsim.agent import NetsimAgent
+from fleet.sipnet.edge import SipEdge
+from simulators.netsim.agent import NETSIM_POLICY, NetsimAgent
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.handset import Answering, Behaviour
@@ -68,9 +68,9 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         return await FleetView.load(services)
 
     view = await load()  # before listening: a database that does not answer stops the start
-    edge = SipEdge(options=OptionsResponder(policy=SIPNET_POLICY, warn_agent=settings.sip_host))
+    edge = SipEdge(options=OptionsResponder(policy=NETSIM_POLICY, warn_agent=settings.sip_host))
     stack = SipStack(
-        TransportConfig(host=settings.sip_host, port=settings.sip_port, policy=SIPNET_POLICY),
+        TransportConfig(host=settings.sip_host, port=settings.sip_port, policy=NETSIM_POLICY),
         tu=edge,
         timers=settings.timers,
     )

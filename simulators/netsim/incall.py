@@ -27,9 +27,9 @@ from enum import StrEnum
 import structlog
 
 from fleet.sip.dialog import Dialog, DialogId, DialogState
-from fleet.sip.message import Request
+from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
-from fleet.sip.ua_core import UserAgent
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetError, HandsetLeg
 from simulators.netsim.legs import LegState
@@ -103,7 +103,7 @@ class InCallKeys:
     """Sends the keys of netsim's handsets (on netsim's user agent) and hears FleetPBX's
     NOTIFYs of their REFERs (the UA's in-dialog hook, :meth:`in_dialog`)."""
 
-    def __init__(self, *, ua: UserAgent, fleetpbx: Peer) -> None:
+    def __init__(self, *, ua: NetsimAgent, fleetpbx: Peer) -> None:
         self.ua = ua
         self.fleetpbx = fleetpbx
         self.refer_outcomes: dict[str, str] = {}  # handset (E.164) -> the NOTIFY's status line
@@ -147,13 +147,24 @@ class InCallKeys:
             refer_to = f"<sip:conference@{f'[{host}]' if ':' in host else host}>"
         else:
             refer_to = self._held_party(handset)
-        self.refer_outcomes.pop(handset.number.value, None)
+        number = handset.number.value
+        self.refer_outcomes.pop(number, None)
         for dialog_id in [k for k, (d, _) in self._refers.items() if d.state is ENDED]:
             del self._refers[dialog_id]  # dialogs over: no NOTIFY will come
-        self._refers[dialog.id] = (dialog, handset.number.value)
-        self.ua.request_in(
+        self._refers[dialog.id] = (dialog, number)
+
+        def final(response: Response | None) -> None:
+            status = None if response is None else response.status
+            log.info("netsim_refer_answered", handset=number, status=status)
+            if response is None or response.status >= 300:  # no NOTIFY follows a refusal
+                refused = f"SIP/2.0 {response.status} {response.reason}" if response else None
+                self.refer_outcomes[number] = refused or "no answer"
+                self._refers.pop(dialog.id, None)
+
+        self.ua.request_followed(
             dialog,
             "REFER",
+            final,
             headers=[
                 ("Refer-To", refer_to),
                 ("Referred-By", f"<tel:{handset.number.value}>"),

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from simulators.http import BadRequest, json_body, problem
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.control import NETSIM
 from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetError
@@ -82,8 +83,10 @@ async def outcome(request: web.Request) -> web.Response:
 
 async def _keys(app: web.Application) -> AsyncIterator[None]:
     netsim = app[NETSIM]
-    keys = InCallKeys(ua=netsim.scscf.ua, fleetpbx=netsim.scscf.fleetpbx)
-    netsim.scscf.ua.on_in_dialog = keys.in_dialog
+    ua = netsim.scscf.ua
+    assert isinstance(ua, NetsimAgent)  # the one netsim's application builds
+    keys = InCallKeys(ua=ua, fleetpbx=netsim.scscf.fleetpbx)
+    ua.on_in_dialog = keys.in_dialog
     app[INCALL] = keys
     yield
 

@@ -101,3 +101,29 @@ async def test_keys_are_refused_without_a_call_or_when_they_are_no_keys(pair: Pa
         problem = await pair.post("/keys", body, status=status)
         assert problem["title"] == code, (body, problem)
     assert await pair.handset(number) == before
+
+
+async def test_a_transfers_his_held_callee_to_a_colleague_by_refer(pair: Pair) -> None:
+    a, outside, colleague = line(1), "0699000034", line(2)
+    await answering(pair, a, outside, colleague)
+    await pair.post("/dial", {"from": a, "to": outside}, status=201)
+    await pair.until_handset(outside, in_call_with(["06 11 00 00 01"]), "X answers A")
+    await pair.post("/hold", {"number": a})
+    await pair.until_handset(outside, lambda h: bool(h["screen"]["held"]), "X held")
+    await pair.post("/dial", {"from": a, "to": "2002"}, status=201)
+    await pair.until_handset(colleague, in_call_with(["06 11 00 00 01"]), "B answers A")
+    pressed = await pair.post("/keys", {"number": a, "keys": "#1", "method": "refer"})
+    assert pressed["method"] == "refer"
+    outcome: dict[str, Any] = {}
+
+    async def notified() -> bool:
+        outcome.update(await pair.get(f"/keys/{a}"))
+        return outcome["refer_outcome"] is not None
+
+    await eventually(notified, within=60, every=0.1, what="FleetPBX's NOTIFY")
+    assert outcome["refer_outcome"] == "SIP/2.0 200 OK"
+    await pair.until_handset(a, lambda h: not h["legs"], "A released")
+    await pair.until_handset(outside, in_call_with(["06 11 00 00 02"]), "X with B")
+    await pair.until_handset(colleague, in_call_with(["06 99 00 00 34"]), "B with X")
+    await pair.post("/hang_up", {"number": colleague})
+    await pair.until_handset(outside, lambda h: not h["legs"], "X idle")

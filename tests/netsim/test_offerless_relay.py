@@ -10,7 +10,7 @@ from __future__ import annotations
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response
 from fleet.sip.ua_calls import Answer, IncomingCall, ReInvite
-from fleet.sip.ua_core import UserAgent
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.incall import InCallKeys, KeyMethod
 from simulators.netsim.sdp import Direction, direction_of, owner_of, session
 from tests.netsim.test_scscf_and_media import screen, settle
@@ -65,7 +65,7 @@ def test_an_offerless_reinvite_gets_the_handsets_offer_and_its_ack_moves_the_scr
     v.fleetpbx.ack_answer(reinvite, sdp_of("33611000010"))  # the transfer's other party
     v.clock.advance(1)
     assert screen(v, "0611000003")["in_call_with"] == ["06 11 00 00 10"]
-    assert not v.netsim.scscf.book.held - 2  # the B-leg's two entries, nothing awaiting
+    assert v.netsim.scscf.book.held == 2  # the B-leg's two entries, no ACK awaited
     v.netsim.hang_up(v.netsim.handset("0611000003"))
     settle(v)
 
@@ -161,8 +161,8 @@ def test_a_handset_moved_onto_a_conference_room_shows_it_and_the_room_its_member
     v.fleetpbx.ack_answer(reinvite, joined.answer.body)
     v.clock.advance(1)
     assert screen(v, "0611000003")["in_call_with"] == ["Conférence"]
-    (room,) = v.netsim.media.view()["rooms"]  # type: ignore[misc]
-    assert room["members"] == ["+33611000003"]
+    (room,) = v.netsim.media.rooms.values()
+    assert room.member_numbers() == ["+33611000003"]
     for open_dialog in list(v.fleetpbx.dialogs.values()):
         v.fleetpbx.bye(open_dialog)
     settle(v)
@@ -179,20 +179,33 @@ def in_dialog_requests(v: Virtual, status: int = 200) -> list[Request]:
     return heard
 
 
+def in_call_keys(v: Virtual) -> InCallKeys:
+    ua = v.netsim.scscf.ua
+    assert isinstance(ua, NetsimAgent)
+    keys = InCallKeys(ua=ua, fleetpbx=FLEETPBX)
+    ua.on_in_dialog = keys.in_dialog
+    return keys
+
+
 def test_keys_go_by_info_on_the_handsets_active_call_with_its_cell() -> None:
     v = virtual()
     heard = in_dialog_requests(v)
-    keys = InCallKeys(ua=v.netsim.scscf.ua, fleetpbx=FLEETPBX)
+    keys = in_call_keys(v)
     dialog = answered_b_leg(v, "+33611000003")
     handset = v.netsim.handset("0611000003")
     pressed = keys.press(handset, "#1")
     v.clock.advance(1)
     assert pressed.reached.value == "fleetpbx"
     assert [r.method for r in heard] == ["INFO", "INFO"]
-    assert [r.body for r in heard] == [b"Signal=#\r\nDuration=160\r\n", b"Signal=1\r\nDuration=160\r\n"]
+    assert [r.body for r in heard] == [
+        b"Signal=#\r\nDuration=160\r\n",
+        b"Signal=1\r\nDuration=160\r\n",
+    ]
     assert {r.headers.get("Content-Type") for r in heard} == {"application/dtmf-relay"}
     assert all(r.call_id == dialog.id.call_id for r in heard)
-    assert all("utran-cell-id-3gpp=208" in (r.headers.get("P-Access-Network-Info") or "") for r in heard)
+    assert all(
+        "utran-cell-id-3gpp=208" in (r.headers.get("P-Access-Network-Info") or "") for r in heard
+    )
     v.netsim.hang_up(handset)
     settle(v)
 
@@ -200,8 +213,7 @@ def test_keys_go_by_info_on_the_handsets_active_call_with_its_cell() -> None:
 def test_keys_by_refer_name_the_held_party_and_keep_fleetpbxs_notify() -> None:
     v = virtual()
     heard = in_dialog_requests(v, 202)
-    keys = InCallKeys(ua=v.netsim.scscf.ua, fleetpbx=FLEETPBX)
-    v.netsim.scscf.ua.on_in_dialog = keys.in_dialog
+    keys = in_call_keys(v)
     held = answered_b_leg(v, "+33611000003")
     handset = v.netsim.handset("0611000003")
     v.netsim.hold(handset)
