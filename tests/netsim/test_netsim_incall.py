@@ -127,3 +127,38 @@ async def test_a_transfers_his_held_callee_to_a_colleague_by_refer(pair: Pair) -
     await pair.until_handset(colleague, in_call_with(["06 99 00 00 34"]), "B with X")
     await pair.post("/hang_up", {"number": colleague})
     await pair.until_handset(outside, lambda h: not h["legs"], "X idle")
+
+
+async def test_hash_1_from_abroad_is_refused_with_an_announcement_and_changes_nothing(
+    pair: Pair,
+) -> None:
+    a, x, y = line(12), "0699000035", "0699000036"
+    await answering(pair, a, x, y)
+    await pair.post(f"/handsets/{a}/state", {"state": "abroad"})
+    await pair.post("/dial", {"from": a, "to": x}, status=201)
+    await pair.until_handset(x, in_call_with(["06 11 00 00 12"]), "X answers A")
+    await pair.post("/hold", {"number": a})
+    await pair.until_handset(x, lambda h: bool(h["screen"]["held"]), "X held")
+    await pair.post("/dial", {"from": a, "to": y}, status=201)
+    await pair.until_handset(y, in_call_with(["06 11 00 00 12"]), "Y answers A")
+    await pair.post("/keys", {"number": a, "keys": "#1"})
+    played: list[dict[str, Any]] = []
+
+    async def heard_and_over() -> bool:  # moved onto the media server, played, moved back
+        played[:] = [
+            p
+            for p in (await pair.get("/media"))["played"]
+            if p["prompt"].endswith("transfer_refused_abroad.wav") and not p["playing"]
+        ]
+        return bool(played)
+
+    await eventually(heard_and_over, within=60, every=0.1, what="the refusal played")
+    await pair.until_handset(y, in_call_with(["06 11 00 00 12"]), "Y still with A")
+    shown = await pair.handset(a)  # as it dialled them; the announcement gone
+    assert shown["screen"]["in_call_with"] == ["0699000035", "0699000036"]
+    assert shown["screen"]["held"] == ["0699000035"]
+    assert (await pair.handset(x))["screen"]["held"] == ["06 11 00 00 12"]
+    await pair.post("/hang_up", {"number": a})
+    await pair.until_handset(y, lambda h: not h["legs"], "Y released")
+    await pair.post("/hang_up", {"number": a})
+    await pair.until_handset(x, lambda h: not h["legs"], "X released")

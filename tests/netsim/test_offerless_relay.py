@@ -7,11 +7,14 @@ sent by INFO and REFER on the handset's call."""
 
 from __future__ import annotations
 
+import pytest
+
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response
 from fleet.sip.ua_calls import Answer, IncomingCall, ReInvite
 from simulators.netsim.agent import NetsimAgent
-from simulators.netsim.incall import InCallKeys, KeyMethod
+from simulators.netsim.handset_leg import HandsetError
+from simulators.netsim.incall import BadKeys, InCallKeys, KeyMethod, Reached
 from simulators.netsim.sdp import Direction, direction_of, owner_of, session
 from tests.netsim.test_scscf_and_media import screen, settle
 from tests.netsim.virtual_netsim import FLEETPBX, NETSIM, SDP, Virtual, virtual
@@ -243,4 +246,36 @@ def test_keys_by_refer_name_the_held_party_and_keep_fleetpbxs_notify() -> None:
     assert keys.refer_outcomes == {"+33611000003": "SIP/2.0 200 OK"}
     for open_dialog in list(v.fleetpbx.dialogs.values()):
         v.fleetpbx.bye(open_dialog)
+    settle(v)
+
+
+def test_a_refer_fleetpbx_refuses_is_the_handsets_outcome_and_no_notify_is_awaited() -> None:
+    v = virtual()
+    in_dialog_requests(v, 403)
+    keys = in_call_keys(v)
+    answered_b_leg(v, "+33611000003")
+    handset = v.netsim.handset("0611000003")
+    keys.press(handset, "#1", KeyMethod.REFER)
+    v.clock.advance(1)
+    assert keys.refer_outcomes == {"+33611000003": "SIP/2.0 403 Forbidden"}
+    v.netsim.hang_up(handset)
+    settle(v)
+
+
+def test_keys_need_a_call_and_keys_and_a_direct_call_only_hears_them() -> None:
+    v = virtual()
+    heard = in_dialog_requests(v)
+    keys = in_call_keys(v)
+    outside = v.netsim.handset("0699000001", create=True)
+    with pytest.raises(HandsetError):
+        keys.press(outside, "#1")
+    v.netsim.dial(outside, "0699000002")
+    v.clock.advance(3)
+    for bad, method in [("#1a", KeyMethod.INFO), ("", KeyMethod.INFO), ("12", KeyMethod.REFER)]:
+        with pytest.raises(BadKeys):
+            keys.press(outside, bad, method)
+    assert keys.press(outside, "#3").reached is Reached.HANDSET  # no service node
+    v.clock.advance(1)
+    assert heard == [] and v.to_fleetpbx.sent == []
+    v.netsim.hang_up(outside)
     settle(v)
