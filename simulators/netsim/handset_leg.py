@@ -11,7 +11,7 @@ from fleet.core.numbering import E164
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from simulators.netsim.handset import Answering, Handset, HandsetState, shown_caller
 from simulators.netsim.legs import Leg, LegKind, LegState, NetCall, OfferDone
-from simulators.netsim.media_party import heard
+from simulators.netsim.media_party import first_owner, heard
 from simulators.netsim.sdp import Direction, direction_of, session
 
 BUSY, DECLINED, NOT_REGISTERED, PAGING_FAILED, GONE = 486, 603, 480, 408, 487
@@ -47,8 +47,15 @@ class HandsetLeg(Leg):
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:
         self._version += 1
+        return self._session(direction)
+
+    def _session(self, direction: Direction) -> bytes:
         digits = self.handset.number.value.lstrip("+")
         return session(digits, self._version, 40000 + int(digits[-4:]) * 2 % 20000, direction)
+
+    @property
+    def offer(self) -> bytes:
+        return self._session(Direction.SENDRECV)
 
     def closed(self) -> None:
         if self._timer is not None:
@@ -74,6 +81,7 @@ class HandsetLeg(Leg):
             return
         self.state = LegState.RINGING
         assert self.peer is not None
+        self.talks_with = first_owner(self.peer.offer)
         self.peer.peer_progress(180, b"")
         if behaviour.answering is Answering.AFTER:
             self._timer = self._scheduler.call_later(behaviour.seconds, self._answer_now)
@@ -139,7 +147,7 @@ class HandsetLeg(Leg):
     def peer_answered(self, body: bytes) -> None:
         if not self.ended:
             self.state = LegState.ANSWERED
-            self._heard(body)
+            self.talks_with = first_owner(body)
 
     def peer_refused(self, status: int) -> None:
         self.end(status)
@@ -168,7 +176,7 @@ class HandsetLeg(Leg):
 
     def _heard(self, body: bytes) -> None:
         """The screen follows who the handset now talks with (:mod:`.media_party`)."""
-        self.talks_with, shows = heard(self.talks_with, self.other, body)
+        self.talks_with, shows = heard(self.talks_with, body)
         if shows is not None:
             self.shows = shows
 

@@ -60,6 +60,12 @@ class Leg(ABC):
         self.closed()
         self.call.leg_ended()
 
+    @property
+    def offer(self) -> bytes:
+        """The session description this leg's call began with from its side (its INVITE's
+        offer), as far as it knows one."""
+        return b""
+
     def closed(self) -> None:  # noqa: B027 - a hook for legs holding timers or maps
         """Called once when the leg ends."""
 

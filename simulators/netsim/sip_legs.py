@@ -98,6 +98,10 @@ class SipInLeg(_SipLeg):
     def dialog(self) -> Dialog | None:
         return self.incoming.dialog
 
+    @property
+    def offer(self) -> bytes:
+        return self.incoming.invite.body
+
     def _bind(self) -> None:
         if self.incoming.dialog is not None:
             self.book.bind(self.incoming.dialog, self)

@@ -27,8 +27,12 @@ def sdp_of(digits: str, direction: Direction = Direction.SENDRECV) -> bytes:
 
 
 def answered_b_leg(v: Virtual, number: str) -> Dialog:
-    """FleetPBX's terminating B-leg to ``number``'s handset, answered (after 2 s)."""
-    v.invite(f"tel:{number}", IDENTITY)
+    """FleetPBX's terminating B-leg to ``number``'s handset with the caller's offer (FleetPBX
+    passes SDP through), answered (after 2 s)."""
+    caller = sdp_of("33699000007")
+    v.fleetpbx.invite(
+        f"tel:{number}", NETSIM, body=caller, content_type="application/sdp", headers=IDENTITY
+    )
     v.clock.advance(3)
     dialog = v.fleetpbx.outgoing[-1].dialog
     assert dialog is not None
@@ -90,7 +94,13 @@ def test_a_handset_holding_its_call_offers_sendonly_when_asked_without_an_offer(
 
 def test_a_hidden_caller_stays_hidden_when_its_session_is_heard() -> None:
     v = virtual()
-    v.invite("tel:+33611000005", [*IDENTITY, ("Privacy", "id")])
+    v.fleetpbx.invite(
+        "tel:+33611000005",
+        NETSIM,
+        body=sdp_of("33699000007"),
+        content_type="application/sdp",
+        headers=[*IDENTITY, ("Privacy", "id")],
+    )
     v.clock.advance(3)
     dialog = v.fleetpbx.outgoing[-1].dialog
     assert dialog is not None
