@@ -51,6 +51,10 @@ class _SipLeg(Leg):
             return
 
         offerless = not body and not update
+        # FleetPBX's offer through netsim's SIP-to-SIP hop: a 491 goes back to FleetPBX, which
+        # retries after its own §14.1 delay (glare resolves end to end, as through a proxy); a
+        # handset's own offer is retried by the UA
+        retry_glare = not isinstance(self.peer, _SipLeg)
 
         def final(sent: ReInvite, response: Response | None) -> None:
             if response is not None and response.status < 300:
@@ -60,12 +64,23 @@ class _SipLeg(Leg):
             else:
                 done(None, 500 if response is None else response.status)
 
+        content_type = SDP if body else None
         if update:
-            self.ua.update(dialog, body=body, content_type=SDP if body else None, on_final=final)
+            self.ua.update(
+                dialog,
+                body=body,
+                content_type=content_type,
+                on_final=final,
+                retry_glare=retry_glare,
+            )
         else:
-            content_type = SDP if body else None
             self.ua.reinvite(
-                dialog, body=body, content_type=content_type, on_final=final, ack_later=offerless
+                dialog,
+                body=body,
+                content_type=content_type,
+                on_final=final,
+                ack_later=offerless,
+                retry_glare=retry_glare,
             )
         if body:  # the far end of this leg is put on hold (or taken off it)
             self.held = direction_of(body).holding

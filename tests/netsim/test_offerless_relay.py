@@ -11,7 +11,7 @@ import pytest
 
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response
-from fleet.sip.ua_calls import Answer, IncomingCall, ReInvite
+from fleet.sip.ua_calls import Answer, IncomingCall, Refusal, ReInvite
 from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.handset_leg import HandsetError
 from simulators.netsim.incall import BadKeys, InCallKeys, KeyMethod, Reached
@@ -288,4 +288,31 @@ def test_keys_need_a_call_and_keys_and_a_direct_call_only_hears_them() -> None:
     v.clock.advance(1)
     assert heard == [] and v.to_fleetpbx.sent == []
     v.netsim.hang_up(outside)
+    settle(v)
+
+
+def test_glare_on_netsims_sip_hop_goes_back_to_fleetpbx_which_retries_itself() -> None:
+    v = virtual()
+    v.on_invite = lambda ua, call: ua.answer(call, body=SDP, content_type="application/sdp")
+    offers: list[Request] = []
+
+    def glare(dialog: Dialog, request: Request) -> Refusal:
+        offers.append(request)
+        return Refusal(491)  # the terminating visit is changing that dialog's session itself
+
+    v.fleetpbx.on_offer = glare
+    v.invite("tel:+33611000002", [("P-Served-User", "<tel:+33611000001>;sescase=orig")])
+    v.clock.advance(1)
+    b_leg = v.fleetpbx.outgoing[-1].dialog
+    assert b_leg is not None
+    finals: list[int] = []
+    v.fleetpbx.reinvite(
+        b_leg,
+        body=sdp_of("33611000001", Direction.SENDONLY),
+        retry_glare=False,
+        on_final=lambda _r, response: finals.append(0 if response is None else response.status),
+    )
+    v.clock.advance(10)
+    assert finals == [491] and len(offers) == 1  # relayed once, the 491 relayed back
+    v.fleetpbx.bye(b_leg)
     settle(v)
