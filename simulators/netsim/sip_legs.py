@@ -60,6 +60,8 @@ class _SipLeg(Leg):
             if response is not None and response.status < 300:
                 if offerless:  # its offer goes back; the answer comes in our ACK (peer_ack)
                     self._offered = sent
+                    if self.ended:  # too late: ACKed as it is
+                        self.peer_ack(b"")
                 done(response.body, 200)
             else:
                 done(None, 500 if response is None else response.status)

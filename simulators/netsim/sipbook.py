@@ -117,14 +117,18 @@ class SipBook:
             result: Answer | Refusal = (
                 Answer(answer, SDP if answer else None) if answer is not None else Refusal(status)
             )
-            if offerless and answer is not None and cseq is not None and not leg.ended:
-                self._acks_awaited[dialog.id] = (cseq.number, leg)  # our 2xx offers
+            awaits = offerless and answer is not None and cseq is not None and not leg.ended
             if sync:
                 outcome.append(result)
-                return
-            pending = self.ua.pending_offer(dialog)
-            if pending is not None:
-                self.ua.answer_offer(pending, result)
+            else:
+                pending = self.ua.pending_offer(dialog)
+                sent = pending is not None and self.ua.answer_offer(pending, result)
+                if awaits and not sent:  # FleetPBX's re-INVITE is over (CANCEL, BYE)
+                    awaits = False
+                    if leg.peer is not None:
+                        leg.peer.peer_ack(b"")  # the other side's 2xx is ACKed all the same
+            if awaits and cseq is not None:
+                self._acks_awaited[dialog.id] = (cseq.number, leg)  # our 2xx offers
 
         peer.peer_offer(request.body, done, update=request.method == "UPDATE")
         sync = False

@@ -11,7 +11,7 @@ import pytest
 
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response
-from fleet.sip.ua_calls import Answer, IncomingCall, Refusal, ReInvite
+from fleet.sip.ua_calls import DEFER, Answer, Deferred, IncomingCall, Refusal, ReInvite
 from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.handset_leg import HandsetError
 from simulators.netsim.incall import BadKeys, InCallKeys, KeyMethod, Reached
@@ -316,3 +316,31 @@ def test_glare_on_netsims_sip_hop_goes_back_to_fleetpbx_which_retries_itself() -
     assert finals == [491] and len(offers) == 1  # relayed once, the 491 relayed back
     v.fleetpbx.bye(b_leg)
     settle(v)
+
+
+def test_an_offerless_reinvite_answered_once_the_call_ended_is_acked_all_the_same() -> (
+    None
+):
+    v = virtual()
+    v.on_invite = lambda ua, call: ua.answer(call, body=SDP, content_type="application/sdp")
+    deferred: list[Dialog] = []
+
+    def later(dialog: Dialog, request: Request) -> Deferred:
+        deferred.append(dialog)
+        return DEFER  # the terminating visit answers later
+
+    v.fleetpbx.on_offer = later
+    v.invite("tel:+33611000002", [("P-Served-User", "<tel:+33611000001>;sescase=orig")])
+    v.clock.advance(1)
+    b_leg = v.fleetpbx.outgoing[-1].dialog
+    assert b_leg is not None
+    v.fleetpbx.reinvite(b_leg, ack_later=True)
+    v.clock.advance(1)
+    (terminating,) = deferred
+    v.fleetpbx.bye(b_leg)  # the caller hangs up meanwhile: netsim BYEs the other dialog
+    pending = v.fleetpbx.pending_offer(terminating)  # the BYE not arrived yet: it answers
+    assert pending is not None
+    v.fleetpbx.answer_offer(pending, Answer(sdp_of("33611000002")))
+    v.clock.advance(64)
+    assert v.netsim.calls.active == {} and v.netsim.scscf.book.held == 0
+    assert v.netsim.scscf.ua.calls_held == 0
