@@ -318,9 +318,7 @@ def test_glare_on_netsims_sip_hop_goes_back_to_fleetpbx_which_retries_itself() -
     settle(v)
 
 
-def test_an_offerless_reinvite_answered_once_the_call_ended_is_acked_all_the_same() -> (
-    None
-):
+def test_an_offerless_reinvite_answered_once_the_call_ended_is_acked_all_the_same() -> None:
     v = virtual()
     v.on_invite = lambda ua, call: ua.answer(call, body=SDP, content_type="application/sdp")
     deferred: list[Dialog] = []
