@@ -20,14 +20,15 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer, TransportConfig
-from fleet.sip.ua_core import UserAgent
-from fleet.sipnet.edge import SIPNET_POLICY, SipEdge
+from fleet.sipnet.edge import SipEdge
 from simulators.netsim import console
+from simulators.netsim.agent import NETSIM_POLICY, NetsimAgent
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.following import following
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
+from simulators.netsim.incall_control import add_incall_routes
 from simulators.netsim.pbx_control import add_pbx_routes
 from simulators.netsim.smsc_gateway import SmscSettings
 from simulators.netsim.ussd import add_ussd_routes
@@ -66,6 +67,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     add_ussd_routes(app, smsc=settings.smsc)
     add_pbx_routes(app, settings=settings, services=services)
     console.setup(app, services=services)
+    add_incall_routes(app)
     return app
 
 
@@ -76,15 +78,15 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         return await FleetView.load(services)
 
     view = await load()  # before listening: a database that does not answer stops the start
-    edge = SipEdge(options=OptionsResponder(policy=SIPNET_POLICY, warn_agent=settings.sip_host))
+    edge = SipEdge(options=OptionsResponder(policy=NETSIM_POLICY, warn_agent=settings.sip_host))
     stack = SipStack(
-        TransportConfig(host=settings.sip_host, port=settings.sip_port, policy=SIPNET_POLICY),
+        TransportConfig(host=settings.sip_host, port=settings.sip_port, policy=NETSIM_POLICY),
         tu=edge,
         timers=settings.timers,
     )
     await stack.start()
     port = stack.listening[0]
-    ua = UserAgent(
+    ua = NetsimAgent(
         stack.scheduler,
         stack.port,
         Peer(UDP, settings.sip_host, port),

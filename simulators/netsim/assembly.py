@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from fleet.core.numbering import NumberPolicy
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_calls import IncomingCall
-from fleet.sip.ua_core import UserAgent
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.handset import Behaviour
 from simulators.netsim.handsets import FleetView, Handsets
 from simulators.netsim.legs import Calls
@@ -20,7 +20,7 @@ from simulators.netsim.sipbook import SipBook
 
 
 def assemble(
-    ua: UserAgent,
+    ua: NetsimAgent,
     *,
     fleetpbx: Peer,
     policy: NumberPolicy,
@@ -33,6 +33,7 @@ def assemble(
     book = SipBook(ua)
     ua.listener = book
     ua.on_offer = book.on_offer
+    ua.on_acked = book.acked
     handsets = Handsets(behaviour=behaviour)
     handsets.sync(view)
     calls = Calls(now=ua.scheduler.now)

@@ -12,6 +12,7 @@ from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from simulators.netsim.diverted import Forwarded
 from simulators.netsim.handset import Answering, Handset, HandsetState, shown_caller
 from simulators.netsim.legs import Leg, LegKind, LegState, NetCall, OfferDone
+from simulators.netsim.media_party import first_owner, heard
 from simulators.netsim.sdp import Direction, direction_of, session
 
 BUSY, DECLINED, NOT_REGISTERED, PAGING_FAILED, GONE = 486, 603, 480, 408, 487
@@ -43,12 +44,20 @@ class HandsetLeg(Leg):
         self._version = 1
         self.on_hold = False  # this handset put its peer on hold
         self.forwarded: Forwarded | None = None  # a call forwarded to it: by whom, why
+        self.talks_with: str | None = None  # the o= user of what its far end sent last
         handset.legs.append(self)
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:
         self._version += 1
+        return self._session(direction)
+
+    def _session(self, direction: Direction) -> bytes:
         digits = self.handset.number.value.lstrip("+")
         return session(digits, self._version, 40000 + int(digits[-4:]) * 2 % 20000, direction)
+
+    @property
+    def offer(self) -> bytes:
+        return self._session(Direction.SENDRECV)
 
     def closed(self) -> None:
         if self._timer is not None:
@@ -74,6 +83,7 @@ class HandsetLeg(Leg):
             return
         self.state = LegState.RINGING
         assert self.peer is not None
+        self.talks_with = first_owner(self.peer.offer)
         self.peer.peer_progress(180, b"")
         if behaviour.answering is Answering.AFTER:
             self._timer = self._scheduler.call_later(behaviour.seconds, self._answer_now)
@@ -139,6 +149,7 @@ class HandsetLeg(Leg):
     def peer_answered(self, body: bytes) -> None:
         if not self.ended:
             self.state = LegState.ANSWERED
+            self.talks_with = first_owner(body)
 
     def peer_refused(self, status: int) -> None:
         self.end(status)
@@ -150,9 +161,26 @@ class HandsetLeg(Leg):
         if self.ended:
             done(None, 481)
             return
+        if not body:  # offerless (third-party call control): our offer, the answer in the ACK
+            done(self.sdp(Direction.SENDONLY if self.on_hold else Direction.SENDRECV), 200)
+            return
         offered = direction_of(body)
         self.held = offered.holding
+        self._heard(body)
         done(self.sdp(offered.mirrored), 200)
+
+    def peer_ack(self, body: bytes) -> None:
+        if self.ended or not body:
+            return
+        if not self.on_hold:
+            self.held = direction_of(body).holding
+        self._heard(body)
+
+    def _heard(self, body: bytes) -> None:
+        """The screen follows who the handset now talks with (:mod:`.media_party`)."""
+        self.talks_with, shows = heard(self.talks_with, body)
+        if shows is not None:
+            self.shows = shows
 
     def view(self) -> dict[str, object]:
         shown = super().view()

@@ -68,6 +68,12 @@ class Leg(ABC):
         self.closed()
         self.call.leg_ended()
 
+    @property
+    def offer(self) -> bytes:
+        """The session description this leg's call began with from its side (its INVITE's
+        offer), as far as it knows one."""
+        return b""
+
     def closed(self) -> None:  # noqa: B027 - a hook for legs holding timers or maps
         """Called once when the leg ends."""
 
@@ -92,7 +98,12 @@ class Leg(ABC):
     @abstractmethod
     def peer_offer(self, body: bytes, done: OfferDone, *, update: bool = False) -> None:
         """A new offer from the peer's far end (hold, retrieve): offer it to ours and call
-        ``done`` with the answer."""
+        ``done`` with the answer. An empty ``body`` (an offerless re-INVITE, third-party call
+        control): ``done`` hears our side's offer, and the answer follows in :meth:`peer_ack`."""
+
+    def peer_ack(self, body: bytes) -> None:  # noqa: B027 - only legs that offered care
+        """The answer to the offer this leg gave for an offerless re-INVITE of its peer's far
+        end, which came in that re-INVITE's ACK."""
 
     def view(self) -> dict[str, object]:
         return {

@@ -12,10 +12,11 @@ from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request
 from fleet.sip.ua_calls import Answer, Deferred, IncomingCall, Refusal
 from fleet.sip.ua_core import UserAgent
-from simulators.netsim.sdp import SDP, Direction, session
+from simulators.netsim.sdp import SDP, Direction, owner_of, session
 
 ANNOUNCEMENT_USER = "annc"
 CONFERENCE_PREFIX = "conf-"
+MEDIA_OWNER = "mrf"  # the o= user of its announcements (a room's is the room's name)
 
 
 @dataclass
@@ -33,6 +34,12 @@ class Room:
     name: str
     present: set[DialogId] = field(default_factory=set)
     joined: int = 0  # how many legs joined it, in all
+    members: dict[DialogId, str] = field(default_factory=dict)  # who offered each leg (o=)
+
+    def member_numbers(self) -> list[str]:
+        """The handsets in the room (their numbers, +E.164), each once."""
+        owners = {self.members[d] for d in self.present if d in self.members}
+        return sorted(f"+{o}" for o in owners if o.isdigit())
 
 
 def is_media_uri(request: Request) -> bool:
@@ -54,9 +61,9 @@ class MediaServer:
         self._in_room: dict[DialogId, Room] = {}
         self._version = 1
 
-    def _sdp(self) -> bytes:
+    def _sdp(self, owner: str = MEDIA_OWNER) -> bytes:
         self._version += 1
-        return session("mrf", self._version, 30000, Direction.SENDRECV)
+        return session(owner, self._version, 30000, Direction.SENDRECV)
 
     def incoming(self, call: IncomingCall) -> None:
         uri = call.invite.uri
@@ -80,11 +87,14 @@ class MediaServer:
                     )
             return
         room = self.rooms.setdefault(user, Room(user))
-        self.ua.answer(call, body=self._sdp(), content_type=SDP)
+        self.ua.answer(call, body=self._sdp(user), content_type=SDP)
         if call.dialog is not None:
             room.present.add(call.dialog.id)
             room.joined += 1
             self._in_room[call.dialog.id] = room
+            owner = owner_of(call.invite.body)
+            if owner is not None:
+                room.members[call.dialog.id] = owner
 
     def _played(self, dialog: Dialog) -> None:
         if dialog.id in self._playing:
@@ -97,6 +107,7 @@ class MediaServer:
         room = self._in_room.pop(dialog.id, None)
         if room is not None:
             room.present.discard(dialog.id)
+            room.members.pop(dialog.id, None)
             if not room.present:
                 self._forget_empty_rooms()
 
@@ -107,7 +118,13 @@ class MediaServer:
             del self.rooms[name]
 
     def offer(self, dialog: Dialog, request: Request) -> Answer | Refusal | Deferred | None:
-        if dialog.id in self._playing or dialog.id in self._in_room:
+        room = self._in_room.get(dialog.id)
+        if room is not None:
+            owner = owner_of(request.body)
+            if owner is not None:
+                room.members[dialog.id] = owner
+            return Answer(self._sdp(room.name), SDP)
+        if dialog.id in self._playing:
             return Answer(self._sdp(), SDP)
         return Refusal(481) if request.method == "INVITE" else None
 
@@ -124,7 +141,12 @@ class MediaServer:
                 for p in self.played
             ],
             "rooms": [
-                {"room": r.name, "present": len(r.present), "joined": r.joined}
+                {
+                    "room": r.name,
+                    "present": len(r.present),
+                    "joined": r.joined,
+                    "members": r.member_numbers(),
+                }
                 for r in self.rooms.values()
             ],
         }

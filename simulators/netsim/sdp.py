@@ -33,12 +33,19 @@ _MIRROR = {
     Direction.INACTIVE: Direction.INACTIVE,
 }
 _DIRECTION = re.compile(rb"^a=(sendrecv|sendonly|recvonly|inactive)\r?$", re.MULTILINE)
+_OWNER = re.compile(rb"^o=(\S+) ", re.MULTILINE)
 
 
 def direction_of(body: bytes) -> Direction:
     """The session's direction (sendrecv when none is written)."""
     found = _DIRECTION.search(body)
     return Direction(found.group(1).decode()) if found else Direction.SENDRECV
+
+
+def owner_of(body: bytes) -> str | None:
+    """The session's owner (its ``o=`` user: a handset's digits, or the media server's)."""
+    found = _OWNER.search(body)
+    return found.group(1).decode("ascii", "replace") if found else None
 
 
 def session(owner: str, version: int, port: int, direction: Direction) -> bytes:

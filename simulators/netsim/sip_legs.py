@@ -34,12 +34,14 @@ class _SipLeg(Leg):
         self.ua = ua
         self.book = book
         self.sip_call_id: str | None = None
+        self._offered: ReInvite | None = None  # our offerless re-INVITE whose 2xx awaits its ACK
 
     @property
     def dialog(self) -> Dialog | None:
         raise NotImplementedError
 
     def closed(self) -> None:
+        self.peer_ack(b"")  # a 2xx waiting for its answer is ACKed all the same
         self.book.forget(self)
 
     def peer_offer(self, body: bytes, done: OfferDone, *, update: bool = False) -> None:
@@ -48,16 +50,48 @@ class _SipLeg(Leg):
             done(None, 491 if not self.ended and dialog is not None else 481)
             return
 
-        def final(_sent: ReInvite, response: Response | None) -> None:
+        offerless = not body and not update
+        # FleetPBX's offer through netsim's SIP-to-SIP hop: a 491 goes back to FleetPBX, which
+        # retries after its own §14.1 delay (glare resolves end to end, as through a proxy); a
+        # handset's own offer is retried by the UA
+        retry_glare = not isinstance(self.peer, _SipLeg)
+
+        def final(sent: ReInvite, response: Response | None) -> None:
             if response is not None and response.status < 300:
+                if offerless:  # its offer goes back; the answer comes in our ACK (peer_ack)
+                    self._offered = sent
+                    if self.ended:  # too late: ACKed as it is
+                        self.peer_ack(b"")
                 done(response.body, 200)
             else:
                 done(None, 500 if response is None else response.status)
 
-        send = self.ua.update if update else self.ua.reinvite
-        send(dialog, body=body, content_type=SDP if body else None, on_final=final)
+        content_type = SDP if body else None
+        if update:
+            self.ua.update(
+                dialog,
+                body=body,
+                content_type=content_type,
+                on_final=final,
+                retry_glare=retry_glare,
+            )
+        else:
+            self.ua.reinvite(
+                dialog,
+                body=body,
+                content_type=content_type,
+                on_final=final,
+                ack_later=offerless,
+                retry_glare=retry_glare,
+            )
         if body:  # the far end of this leg is put on hold (or taken off it)
             self.held = direction_of(body).holding
+
+    def peer_ack(self, body: bytes) -> None:
+        """The answer to the offer of our offerless re-INVITE's 2xx: in our ACK."""
+        offered, self._offered = self._offered, None
+        if offered is not None:
+            self.ua.ack_answer(offered, body, SDP if body else None)
 
     def view(self) -> dict[str, object]:
         shown = super().view()
@@ -80,6 +114,10 @@ class SipInLeg(_SipLeg):
     @property
     def dialog(self) -> Dialog | None:
         return self.incoming.dialog
+
+    @property
+    def offer(self) -> bytes:
+        return self.incoming.invite.body
 
     def _bind(self) -> None:
         if self.incoming.dialog is not None:

@@ -35,11 +35,14 @@ class SipBook:
         self._outgoing: dict[OutgoingCall, SipOutLeg] = {}
         self._dialogs: dict[DialogId, Leg] = {}
         self._leg_dialogs: dict[str, DialogId] = {}
+        # our 2xx to an offerless re-INVITE made an offer: its ACK's answer goes to the peer
+        self._acks_awaited: dict[DialogId, tuple[int, Leg]] = {}
 
     @property
     def held(self) -> int:
         """Entries held (zero once every leg has ended)."""
-        return len(self._incoming) + len(self._outgoing) + len(self._dialogs)
+        held = len(self._incoming) + len(self._outgoing) + len(self._dialogs)
+        return held + len(self._acks_awaited)
 
     # -- the legs' side -----------------------------------------------------------------
 
@@ -64,6 +67,8 @@ class SipBook:
         dialog_id = self._leg_dialogs.pop(leg.id, None)
         if dialog_id is not None and self._dialogs.get(dialog_id) is leg:
             del self._dialogs[dialog_id]
+        if dialog_id is not None and dialog_id in self._acks_awaited:
+            del self._acks_awaited[dialog_id]
 
     # -- the UA's listener ----------------------------------------------------------------
 
@@ -105,18 +110,39 @@ class SipBook:
             return Refusal(481) if request.method == "INVITE" else None
         outcome: list[Answer | Refusal] = []
         sync = True
+        offerless = request.method == "INVITE" and not request.body
+        cseq = request.cseq
 
         def done(answer: bytes | None, status: int) -> None:
             result: Answer | Refusal = (
                 Answer(answer, SDP if answer else None) if answer is not None else Refusal(status)
             )
+            awaits = offerless and answer is not None and cseq is not None and not leg.ended
             if sync:
                 outcome.append(result)
-                return
-            pending = self.ua.pending_offer(dialog)
-            if pending is not None:
-                self.ua.answer_offer(pending, result)
+            else:
+                pending = self.ua.pending_offer(dialog)
+                sent = pending is not None and self.ua.answer_offer(pending, result)
+                if awaits and not sent:  # FleetPBX's re-INVITE is over (CANCEL, BYE)
+                    awaits = False
+                    if leg.peer is not None:
+                        leg.peer.peer_ack(b"")  # the other side's 2xx is ACKed all the same
+            if awaits and cseq is not None:
+                self._acks_awaited[dialog.id] = (cseq.number, leg)  # our 2xx offers
 
         peer.peer_offer(request.body, done, update=request.method == "UPDATE")
         sync = False
         return outcome[0] if outcome else DEFER
+
+    def acked(self, ack: Request) -> None:
+        """An ACK the UA received: the one of our 2xx to an offerless re-INVITE carries the
+        answer to that 2xx's offer, relayed to the leg's peer (RFC 3725 through netsim)."""
+        dialog_id, cseq = DialogId.of_received(ack), ack.cseq
+        awaited = None if dialog_id is None else self._acks_awaited.get(dialog_id)
+        if awaited is None or cseq is None or cseq.number != awaited[0]:
+            return
+        assert dialog_id is not None
+        del self._acks_awaited[dialog_id]
+        leg = awaited[1]
+        if leg.peer is not None and not leg.peer.ended:
+            leg.peer.peer_ack(ack.body)

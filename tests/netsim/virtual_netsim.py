@@ -12,6 +12,7 @@ from fleet.sip.message import Request
 from fleet.sip.transport_types import UDP, Peer
 from fleet.sip.ua_calls import IncomingCall
 from fleet.sip.ua_core import UserAgent
+from simulators.netsim.agent import NetsimAgent
 from simulators.netsim.assembly import assemble
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
@@ -57,7 +58,7 @@ def virtual(*, announcement_seconds: float = 3.0) -> Virtual:
     clock = VirtualClock()
     to_fleetpbx = LossyLink(clock, NETSIM)
     to_netsim = LossyLink(clock, FLEETPBX)
-    ua = UserAgent(clock, to_fleetpbx, NETSIM, "netsim")
+    ua = NetsimAgent(clock, to_fleetpbx, NETSIM, "netsim")
     fleetpbx = UserAgent(clock, to_netsim, FLEETPBX, "fleetpbx", keep_history=True)
     to_fleetpbx.receiver = fleetpbx.layer
     to_netsim.receiver = ua.layer

@@ -1,0 +1,98 @@
+"""netsim's control API for in-call keys (:mod:`.incall`): ``POST /keys`` presses keys on a
+handset's call, ``GET /keys/{number}`` tells the outcome FleetPBX NOTIFYed of the handset's
+latest REFER. Registered by :func:`add_incall_routes` (which also builds the keys' service on
+netsim's user agent once netsim runs); thin handlers, this module's own error table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from simulators.http import BadRequest, json_body, problem
+from simulators.netsim.agent import NetsimAgent
+from simulators.netsim.control import NETSIM
+from simulators.netsim.handset import Handset
+from simulators.netsim.handset_leg import HandsetError
+from simulators.netsim.incall import BadKeys, InCallKeys, KeyMethod
+from simulators.netsim.network import BadNumber, UnknownHandset
+
+INCALL = web.AppKey("netsim_incall", InCallKeys)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json"
+    )
+
+
+def _errors(handler: Handler) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return problem(exc)
+        except BadKeys as exc:
+            return problem(BadRequest("invalid_keys", str(exc)))
+        except BadNumber as exc:
+            return problem(BadRequest("invalid_number", str(exc)))
+        except UnknownHandset as exc:
+            return problem(BadRequest("unknown_handset", f"no handset {exc}", 404))
+        except HandsetError as exc:
+            return problem(BadRequest("no_call", str(exc), 409))
+
+    return handle
+
+
+def _text(body: dict[str, object], name: str, default: str | None = None) -> str:
+    value = body.get(name, default)
+    if value is None or value == "":
+        raise BadRequest("missing_field", f"{name}: required")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise BadRequest("invalid_field", f"{name}: a string")
+    return str(value)
+
+
+def _handset(request: web.Request, number: str) -> Handset:
+    return request.app[NETSIM].handset(number)
+
+
+async def press(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    handset = _handset(request, _text(body, "number"))
+    keys = _text(body, "keys")
+    text = _text(body, "method", KeyMethod.INFO.value)
+    try:
+        method = KeyMethod(text)
+    except ValueError:
+        choices = ", ".join(m.value for m in KeyMethod)
+        raise BadRequest("invalid_method", f"method: one of {choices}") from None
+    pressed = request.app[INCALL].press(handset, keys, method)
+    shown = pressed.view() | {"handset": request.app[NETSIM].handset_view(handset)}
+    return _json(shown)
+
+
+async def outcome(request: web.Request) -> web.Response:
+    handset = _handset(request, request.match_info["number"])
+    refer = request.app[INCALL].refer_outcomes.get(handset.number.value)
+    return _json({"number": handset.national, "refer_outcome": refer})
+
+
+async def _keys(app: web.Application) -> AsyncIterator[None]:
+    netsim = app[NETSIM]
+    ua = netsim.scscf.ua
+    assert isinstance(ua, NetsimAgent)  # the one netsim's application builds
+    keys = InCallKeys(ua=ua, fleetpbx=netsim.scscf.fleetpbx)
+    ua.on_in_dialog = keys.in_dialog
+    app[INCALL] = keys
+    yield
+
+
+def add_incall_routes(app: web.Application) -> None:
+    """The routes, and the keys' service built after netsim's network (``cleanup_ctx``)."""
+    app.cleanup_ctx.append(_keys)
+    app.router.add_route("POST", "/keys", _errors(press))
+    app.router.add_route("GET", "/keys/{number}", _errors(outcome))
