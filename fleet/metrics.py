@@ -24,7 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.registry import Collector
 
 from featurecodes.ussd import UssdHandler, UssdReply, UssdRequest
@@ -188,6 +196,9 @@ class Metrics:
         monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)  # process_*: CPU, memory, file descriptors
+        PlatformCollector(registry=self.registry)  # python_info
+        GCCollector(registry=self.registry)  # python_gc_*: collections by generation
         self.process = process
         info = Gauge(
             f"{PREFIX}build_info",
