@@ -178,7 +178,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, process: str) -> int
         _serve(settings, process)
         return 0
     if command == "demo":
-        return cli_demo.run(args, settings, prepare=_prepare_netsim_demo, banner=_netsim_banner)
+        return cli_demo.run(
+            args, settings, prepare=_prepare_netsim_demo, banner=_netsim_banner, process=process
+        )
     raise AssertionError(command)
 
 

@@ -1,22 +1,26 @@
 """``GET /metrics`` of the service on the simulated network (with the SMSC simulator):
 parsed by prometheus-client's own text parser after calls and USSD requests, the counters
-are what was done; who may read it; each application its own registry."""
+are what was done; who may read it; each application its own registry; on the SIP network,
+the same read from the SIP exchange and its stack."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fleet.app import DIRECTORY, GATEWAY, RECORDS, SERVICES, build_app
-from fleet.app_metrics import PROCESS
+from fleet.app_metrics import METRICS, PROCESS
 from fleet.config import load_settings
 from fleet.core.values import CallOutcome, SessionCase
 from tests.polling import eventually
+from tests.ports import free_port
+from tests.sipnet.sipp_service import sip_service
 from tests.test_live_simulator import handset, seed_demo
 
 Client = TestClient[web.Request, web.Application]
@@ -170,6 +174,8 @@ async def test_metrics_are_refused_to_an_address_metrics_allowed_does_not_name(
     response = await client.get("/metrics")
     assert response.status == 403
     assert "fleetpbx_" not in await response.text()
+    index = await (await client.get("/")).json()
+    assert index["endpoints"]["metrics"] == "/metrics"
     # the settings parse it as networks; loopback is the default
     assert load_settings(cli={}, env={}).metrics_allowed == ("127.0.0.0/8", "::1/128")
 
@@ -192,3 +198,25 @@ async def test_each_application_counts_in_a_registry_of_its_own(
     assert total(await scrape(first), "fleetpbx_call_attempts_total") == 1
     assert total(await scrape(second), "fleetpbx_call_attempts_total") == 0
     assert first.app[DIRECTORY] is not second.app[DIRECTORY]
+
+
+async def test_on_the_sip_network_metrics_read_the_sip_exchange_and_its_stack(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    async with sip_service(database_url, free_port(), tmp_path) as running:
+        assert await running.ussd("0611000001", "*#21#")  # answered (what it says: elsewhere)
+        registry = running.app[METRICS].registry
+        text = generate_latest(registry).decode()
+        got: Samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        assert value(got, "fleetpbx_calls_in_progress") == 0
+        assert value(got, "fleetpbx_sip_invites_shed_total", mode="stateless") == 0
+        assert value(got, "fleetpbx_sip_overload_shedding") == 0
+        assert ("fleetpbx_sip_server_transactions", ()) in got
+        assert value(got, "fleetpbx_smpp_bound") == 1
+        assert value(got, "fleetpbx_ussd_requests_total") == 1
+        assert total(got, "fleetpbx_ussd_request_duration_seconds_count") == 1
+        assert value(got, "fleetpbx_fleets_owned") >= 1
