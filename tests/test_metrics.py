@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fleet.app import DIRECTORY, GATEWAY, RECORDS, SERVICES, build_app
 from fleet.app_metrics import METRICS, PROCESS
-from fleet.config import load_settings
+from fleet.config import ConfigError, load_settings
 from fleet.core.values import CallOutcome, SessionCase
 from tests.polling import eventually
 from tests.ports import free_port
@@ -176,8 +177,12 @@ async def test_metrics_are_refused_to_an_address_metrics_allowed_does_not_name(
     assert "fleetpbx_" not in await response.text()
     index = await (await client.get("/")).json()
     assert index["endpoints"]["metrics"] == "/metrics"
-    # the settings parse it as networks; loopback is the default
+    # the settings parse it as networks; loopback is the default; a bad one is named
     assert load_settings(cli={}, env={}).metrics_allowed == ("127.0.0.0/8", "::1/128")
+    env = {"FLEETPBX_METRICS_ALLOWED": "10.1.2.3, 192.168.0.0/16"}
+    assert load_settings(cli={}, env=env).metrics_allowed == ("10.1.2.3/32", "192.168.0.0/16")
+    with pytest.raises(ConfigError, match="metrics_allowed"):
+        load_settings(cli={}, env={"FLEETPBX_METRICS_ALLOWED": "everyone"})
 
 
 async def test_each_application_counts_in_a_registry_of_its_own(
