@@ -20,13 +20,14 @@ from fleet.app_metrics import METRICS, PROCESS
 from fleet.config import ConfigError, load_settings
 from fleet.core.values import CallOutcome, SessionCase
 from tests.polling import eventually
-from tests.ports import free_port
+from tests.sip.sipp_runner import run_sipp, sipp_binary, start_sipp_uas
 from tests.sipnet.sipp_service import sip_service
 from tests.test_live_simulator import handset, seed_demo
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[[web.Application], Awaitable[Client]]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+SIP_CALLS = 2
 
 
 async def scrape(client: Client) -> Samples:
@@ -205,23 +206,54 @@ async def test_each_application_counts_in_a_registry_of_its_own(
     assert first.app[DIRECTORY] is not second.app[DIRECTORY]
 
 
-async def test_on_the_sip_network_metrics_read_the_sip_exchange_and_its_stack(
+@pytest.mark.slow
+async def test_on_the_sip_network_metrics_count_the_sip_calls_and_read_the_stack(
     database_url: str, engine: object, tmp_path: Path
 ) -> None:
-    async with sip_service(database_url, free_port(), tmp_path) as running:
-        assert await running.ussd("0611000001", "*#21#")  # answered (what it says: elsewhere)
-        registry = running.app[METRICS].registry
-        text = generate_latest(registry).decode()
-        got: Samples = {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text)
-            for s in family.samples
-        }
-        assert value(got, "fleetpbx_calls_in_progress") == 0
-        assert value(got, "fleetpbx_sip_invites_shed_total", mode="stateless") == 0
-        assert value(got, "fleetpbx_sip_overload_shedding") == 0
-        assert ("fleetpbx_sip_server_transactions", ()) in got
-        assert value(got, "fleetpbx_smpp_bound") == 1
-        assert value(got, "fleetpbx_ussd_requests_total") == 1
-        assert total(got, "fleetpbx_ussd_request_duration_seconds_count") == 1
-        assert value(got, "fleetpbx_fleets_owned") >= 1
+    sipp = sipp_binary()
+    handset = await start_sipp_uas(sipp, "isc_handset_answer", tmp_path, calls=SIP_CALLS)
+    try:
+        async with sip_service(database_url, handset.port, tmp_path) as running:
+            assert await running.ussd("0611000001", "*#21#")  # answered (what: elsewhere)
+            (tmp_path / "caller").mkdir()
+            caller = await run_sipp(
+                sipp,
+                "isc_scscf_call",
+                running.port,
+                tmp_path / "caller",
+                calls=SIP_CALLS,
+                rate=5,
+                limit=1,
+                service="+33611000001",
+            )
+            assert caller.passed(SIP_CALLS), caller.explain()
+            callee = await handset.finished()
+            assert callee.passed(SIP_CALLS), callee.explain()
+            await running.idle()
+            assert await running.app[RECORDS].flush()
+            got = registry_samples(running.app)
+    finally:
+        await handset.stop()
+    attempts = "fleetpbx_call_attempts_total"
+    assert total(got, attempts) == SIP_CALLS
+    assert total(got, attempts, outcome=CallOutcome.ANSWERED.value) == SIP_CALLS
+    assert value(got, "fleetpbx_calls_in_progress") == 0
+    # each call's INVITE and BYE transactions stay alive for their timers (32 s)
+    assert value(got, "fleetpbx_sip_server_transactions") >= SIP_CALLS
+    assert value(got, "fleetpbx_sip_server_transactions_in_progress") == 0
+    assert value(got, "fleetpbx_sip_invites_shed_total", mode="stateless") == 0
+    assert value(got, "fleetpbx_sip_overload_shedding") == 0
+    assert value(got, "fleetpbx_smpp_bound") == 1
+    assert value(got, "fleetpbx_ussd_requests_total") == 1
+    assert total(got, "fleetpbx_ussd_request_duration_seconds_count") == 1
+    assert value(got, "fleetpbx_fleets_owned") >= 1
+
+
+def registry_samples(app: web.Application) -> Samples:
+    """The samples of the application's registry, read as ``/metrics`` reads them."""
+    text = generate_latest(app[METRICS].registry).decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
