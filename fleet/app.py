@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
-from fleet import heap
+from fleet import app_metrics, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
@@ -41,9 +41,11 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine, session_factory
 from fleet.exchange import Exchange, build_exchange, build_sip_exchange
 from fleet.exchange.eventlog import StructlogEvents
-from fleet.exchange.ids import CallIds
+from fleet.exchange.ids import CallIds, process_prefix
 from fleet.exchange.looptime import LoopTime
 from fleet.exchange.records import open_call_records
+from fleet.metrics import CacheMetrics, ReloadReason
+from fleet.metrics_collectors import LiveCalls
 from fleet.services.base import ServiceContext
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
@@ -98,11 +100,17 @@ def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> 
 
 
 def build_app(
-    *, settings: Settings, clock: Clock | None = None, settle_heap: bool = False
+    *,
+    settings: Settings,
+    clock: Clock | None = None,
+    settle_heap: bool = False,
+    process: str | None = None,
 ) -> web.Application:
     """The service. ``settle_heap`` (``fleetpbx serve`` and ``demo``): once the routing
     cache is loaded, freeze the heap so full garbage collections stop scanning it, and keep
-    the collector out of every later read of a fleet (``fleet.heap.HeapGuard``)."""
+    the collector out of every later read of a fleet (``fleet.heap.HeapGuard``).
+    ``process``: this process's id (the prefix of its call ids, ``process`` in its logs;
+    a new one by default); ``/metrics`` counts into a registry of this application's own."""
     app = web.Application()
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
@@ -134,7 +142,13 @@ def build_app(
     )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    app_metrics.setup(app, process=process or process_prefix(), engine_of=_engine_of)
     return app
+
+
+def _engine_of(app: web.Application) -> LiveCalls | None:
+    exchange = app.get(SIP_EXCHANGE) or app.get(EXCHANGE)
+    return exchange.engine if exchange is not None else None
 
 
 async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
@@ -159,15 +173,17 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
     offers the waiting callers to it)."""
     settings = app[SETTINGS]
     services = app[SERVICES]
-    ids = CallIds()  # unique across restarts: a record is stored once under its call's id
+    # unique across restarts: a record is stored once under its call's id
+    ids = CallIds(prefix=app[app_metrics.PROCESS])
     records = open_call_records(settings=settings, calls=services.calls, owner=ids.prefix)
+    recorder = app[app_metrics.METRICS].calls.observe(records)  # counts call attempts
     exchange: Exchange[SimulatedNetwork] | Exchange[SipNetwork]
     if settings.network is NetworkKind.SIP:
         exchange = app[SIP_EXCHANGE] = build_sip_exchange(
             sip=sip_side(settings, app[SIP_STACK], trunks=app[TRUNK_BOOK]),
             time=LoopTime(),
             directory=app[DIRECTORY],
-            recorder=records,
+            recorder=recorder,
             policy=settings.number_policy(),
             log=StructlogEvents(),
             new_id=ids,
@@ -177,7 +193,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
         exchange = app[EXCHANGE] = build_exchange(
             time=LoopTime(),
             directory=app[DIRECTORY],
-            recorder=records,
+            recorder=recorder,
             policy=settings.number_policy(),
             log=StructlogEvents(),
             new_id=ids,
@@ -265,7 +281,10 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     app[CACHE_LOADED] = loaded = asyncio.Event()
     portal_setup.attach_directory(app, directory)
     stop = asyncio.Event()
-    loader = asyncio.get_running_loop().create_task(_load_routing_cache(directory, stop, loaded))
+    cache = app[app_metrics.METRICS].cache
+    loader = asyncio.get_running_loop().create_task(
+        _load_routing_cache(directory, stop, loaded, cache)
+    )
     if app[SETTINGS].simulator:
         await loader  # the simulated network registers a handset for every line
     yield
@@ -282,7 +301,7 @@ async def _trunk_book(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _load_routing_cache(
-    directory: CachedDirectory, stop: asyncio.Event, loaded: asyncio.Event
+    directory: CachedDirectory, stop: asyncio.Event, loaded: asyncio.Event, cache: CacheMetrics
 ) -> None:
     delay = CACHE_RETRY_FIRST
     while not stop.is_set():
@@ -295,6 +314,7 @@ async def _load_routing_cache(
             delay = min(delay * 2, CACHE_RETRY_MAX)
             continue
         log.info("routing_cache_ready", lines=len(directory.all_lines()))
+        cache.reloaded(ReloadReason.STARTUP)
         loaded.set()
         return
 
@@ -322,11 +342,13 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     gateway: UssdGateway | None = None
     flusher: asyncio.Task[None] | None = None
     if port:
-        handler = FeatureCodeHandler(
-            services=services,
-            view=app[DIRECTORY],
-            clock=app[CLOCK],
-            catalogue=settings.catalogue(),
+        handler = app[app_metrics.METRICS].ussd.observe(  # timed: USSD latency
+            FeatureCodeHandler(
+                services=services,
+                view=app[DIRECTORY],
+                clock=app[CLOCK],
+                catalogue=settings.catalogue(),
+            )
         )
         gateway = UssdGateway(
             host=settings.smpp_host,

@@ -17,7 +17,7 @@ log = structlog.get_logger("fleet.app")
 
 
 async def index(request: web.Request) -> web.Response:
-    endpoints = {"health": "/healthz", "portal": "/portal/login"}
+    endpoints = {"health": "/healthz", "metrics": "/metrics", "portal": "/portal/login"}
     if request.app[SETTINGS].simulator:
         endpoints |= {
             "simulator": "/sim",

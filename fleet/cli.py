@@ -25,9 +25,11 @@ from fleet.db import migrate
 from fleet.db.engine import create_engine
 from fleet.demo import DemoInfo
 from fleet.eventloop import new_loop
+from fleet.exchange.ids import process_prefix
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter
 from fleet.sipnet.edge import core_peer
+from fleet.version import version
 
 log = structlog.get_logger("fleet.cli")
 
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fleetpbx", description="FleetPBX, the mobile-fleet PABX", parents=[common]
     )
+    parser.add_argument("--version", action="version", version=f"fleetpbx {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", parents=[common], help="run the service")
@@ -129,9 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"fleetpbx: configuration error: {exc}\n")
         return 2
-    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    process = process_prefix()  # the prefix of this process's call ids, in every log
+    logs.configure(level=settings.log_level, fmt=settings.log_format, process=process)
     try:
-        return _dispatch(args, settings)
+        return _dispatch(args, settings, process)
     except DomainError as exc:
         sys.stderr.write(f"fleetpbx: {exc.code.value}: {exc.message(Language.EN)}\n")
         return 1
@@ -142,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def _dispatch(args: argparse.Namespace, settings: Settings, process: str) -> int:
     command = args.command
     if command == "check-config":
         return _check_config(settings)
@@ -163,7 +167,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "serve":
         if args.migrate:
             asyncio.run(migrate.upgrade(settings.database_url))
-        _serve(settings)
+        _serve(settings, process)
         return 0
     if command == "demo" and args.seed_only:
         _demo_heading(settings, asyncio.run(_seed_demo(settings, cli_demo.pbx_address(args.pbx))))
@@ -171,12 +175,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "demo" and args.in_process:
         settings = dataclasses.replace(settings, simulator=True)
         _demo_banner(settings, asyncio.run(_seed_demo(settings, cli_demo.pbx_address(args.pbx))))
-        _serve(settings)
+        _serve(settings, process)
         return 0
     if command == "demo":
         pbx = cli_demo.pbx_address(args.pbx)
         return cli_demo.run(
-            args, settings, prepare=lambda s: _prepare_netsim_demo(s, pbx), banner=_netsim_banner
+            args,
+            settings,
+            prepare=lambda s: _prepare_netsim_demo(s, pbx),
+            banner=_netsim_banner,
+            process=process,
         )
     raise AssertionError(command)
 
@@ -344,10 +352,10 @@ def _netsim_banner(settings: Settings, ports: cli_demo.DemoPorts, info: DemoInfo
     _demo_accounts()
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, process: str) -> None:
     if settings.network is NetworkKind.SIP:  # before anything starts: said, nothing to undo
         trusted_peers(settings, core_peer(settings.sip_core))
-    app = build_app(settings=settings, settle_heap=True)
+    app = build_app(settings=settings, settle_heap=True, process=process)
     loop, loop_name = new_loop()
     log.info("serving", host=settings.host, port=settings.port, event_loop=loop_name)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=loop)

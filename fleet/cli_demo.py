@@ -195,8 +195,10 @@ def run(
     *,
     prepare: Callable[[Settings], DemoInfo],
     banner: Banner,
+    process: str | None = None,
 ) -> int:
-    """Migrate and seed (``prepare``), then serve FleetPBX and netsim until Ctrl-C."""
+    """Migrate and seed (``prepare``), then serve FleetPBX and netsim until Ctrl-C.
+    ``process``: FleetPBX's process id (the prefix of its call ids, as its logs name it)."""
     ports = demo_ports(args, settings)
     service = fleetpbx_settings(settings, ports)
     network = netsim_settings(
@@ -206,7 +208,9 @@ def run(
     loop, loop_name = new_loop()
     try:
         loop.run_until_complete(
-            _serve(service, network, ports, loop_name, lambda: banner(service, ports, info))
+            _serve(
+                service, network, ports, loop_name, lambda: banner(service, ports, info), process
+            )
         )
     finally:
         loop.close()
@@ -219,12 +223,14 @@ async def _serve(
     ports: DemoPorts,
     loop_name: str,
     banner: Callable[[], None],
+    process: str | None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    fleetpbx = web.AppRunner(build_app(settings=service, settle_heap=True), access_log=None)
+    app = build_app(settings=service, settle_heap=True, process=process)
+    fleetpbx = web.AppRunner(app, access_log=None)
     await fleetpbx.setup()  # the database, the routing cache, SIP, feature codes
     try:
         await web.TCPSite(fleetpbx, service.host, ports.http).start()

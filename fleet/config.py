@@ -51,6 +51,8 @@ class Settings:
     # the reverse proxies whose X-Forwarded-For names the client (addresses or networks);
     # none: the client is the peer of the connection
     trusted_proxies: tuple[str, ...] = ()
+    # who may read GET /metrics (addresses or networks; the connection's peer): loopback
+    metrics_allowed: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     login_workers: int = 1  # threads hashing and verifying passwords (argon2)
     login_queue: int = 8  # sign-ins waiting for one of them; past that: 503, Retry-After
     network: NetworkKind = NetworkKind.SIMULATED  # the call engine's network adapter
@@ -161,6 +163,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "cookie_secure": parse.as_bool,
     "session_key": lambda v: str(v),
     "trusted_proxies": parse.as_networks,
+    "metrics_allowed": parse.as_networks,
     "login_workers": parse.as_count(1, 64),
     "login_queue": parse.as_count(0, 10_000),
     "network": lambda v: NetworkKind(parse.as_choice(*(k.value for k in NetworkKind))(v)),

@@ -55,10 +55,16 @@ def test_compose_file_is_valid_compose() -> None:
     _assert_clean(_compose("config", "-q"))
 
 
-def test_compose_file_declares_exactly_db_fleetpbx_and_netsim() -> None:
+def test_compose_file_declares_exactly_db_fleetpbx_netsim_and_the_metrics_profile() -> None:
     result = _compose("config", "--services")
     _assert_clean(result)
-    assert sorted(result.stdout.split()) == ["db", "fleetpbx", "netsim"]
+    assert sorted(result.stdout.split()) == ["db", "fleetpbx", "grafana", "netsim", "prometheus"]
+    services = _config()["services"]
+    # Prometheus and Grafana only with --profile metrics
+    assert {n for n, s in services.items() if "metrics" in s.get("profiles", [])} == {
+        "grafana",
+        "prometheus",
+    }
 
 
 def _config() -> dict[str, Any]:

@@ -380,6 +380,11 @@ class RoutingTable:
     def all_fixed(self) -> list[model.FixedNumber]:
         return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]
 
+    @property
+    def fleet_count(self) -> int:
+        """The fleets the table holds."""
+        return len(self._fleets)
+
 
 def _minus(keys: FleetKeys, table: RoutingTable) -> FleetKeys:
     """These keys but those ``table`` holds."""
