@@ -19,12 +19,15 @@ from fleet import heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
+    CHANGE_FEED,
+    CHANGE_LISTENER,
     CLOCK,
     DIRECTORY,
     ENGINE,
     GATEWAY,
     HEAP,
     NOTIFIER,
+    PROCESS_ID,
     RECORDS,
     SCHEMA_HEAD,
     SERVICES,
@@ -45,6 +48,9 @@ from fleet.exchange.ids import CallIds
 from fleet.exchange.looptime import LoopTime
 from fleet.exchange.records import open_call_records
 from fleet.services.base import ServiceContext
+from fleet.services.change_listen import ChangeListener, ProcessCaches
+from fleet.services.change_notify import ChangeAnnouncer, new_process_id, notifies
+from fleet.services.change_stats import ChangeFeedStats
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
@@ -88,13 +94,20 @@ __all__ = [  # the application keys are read here too (the tests, the CLI)
 ]
 
 
-def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> Services:
+def build_services(
+    *, engine: AsyncEngine, settings: Settings, clock: Clock, process: str | None = None
+) -> Services:
+    """The services; on PostgreSQL every change they commit is announced to the other
+    processes (``pg_notify`` in its transaction) as sent by ``process``."""
     context = ServiceContext(
         sessions=session_factory(engine), clock=clock, policy=settings.number_policy()
     )
     passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
     secrets = SecretBox(key=settings.sip_trunk_secret_key)
-    return Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
+    services = Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
+    if notifies(settings.database_url):
+        ChangeAnnouncer(process=process or new_process_id()).attach_to(services.changes)
+    return services
 
 
 def build_app(
@@ -107,7 +120,11 @@ def build_app(
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SCHEMA_HEAD] = migrate.head() or ""  # read once: /healthz compares with it
+    app[PROCESS_ID] = new_process_id()
+    app[CHANGE_FEED] = ChangeFeedStats()
     app.cleanup_ctx.append(_database)
+    if notifies(settings.database_url):  # before the caches load: nothing is missed
+        app.cleanup_ctx.append(_change_listener)
     app.cleanup_ctx.append(_routing_cache)
     if settings.network is NetworkKind.SIP:  # the stack first: the exchange's agent runs on it
         app.cleanup_ctx.append(_trunk_book)
@@ -245,7 +262,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     app[ENGINE] = engine
-    app[SERVICES] = build_services(engine=engine, settings=settings, clock=app[CLOCK])
+    app[SERVICES] = build_services(
+        engine=engine, settings=settings, clock=app[CLOCK], process=app[PROCESS_ID]
+    )
     portal_setup.attach_services(app, app[SERVICES])
     log.info("database_ready", url=settings.redacted()["database_url"])
     yield
@@ -262,6 +281,8 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory = CachedDirectory(services=services, heap=app.get(HEAP))
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
+    if CHANGE_LISTENER in app:
+        app[CHANGE_LISTENER].caches.directory = directory
     app[CACHE_LOADED] = loaded = asyncio.Event()
     portal_setup.attach_directory(app, directory)
     stop = asyncio.Event()
@@ -274,10 +295,29 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory.close()
 
 
+async def _change_listener(app: web.Application) -> AsyncIterator[None]:
+    """PostgreSQL: the other processes' changes, heard on a dedicated connection and
+    applied to this process's caches (``fleet.services.change_listen``)."""
+    services = app[SERVICES]
+    listener = ChangeListener(
+        url=app[SETTINGS].database_url,
+        process=app[PROCESS_ID],
+        hub=services.changes,
+        caches=ProcessCaches(accounts=services.accounts),
+        stats=app[CHANGE_FEED],
+    )
+    app[CHANGE_LISTENER] = listener
+    await listener.start()
+    yield
+    await listener.stop()
+
+
 async def _trunk_book(app: web.Application) -> AsyncIterator[None]:
     """The SIP trunks in memory for the SIP adapter (secrets decrypted in memory only)."""
     async with open_trunk_book(services=app[SERVICES]) as book:
         app[TRUNK_BOOK] = book
+        if CHANGE_LISTENER in app:
+            app[CHANGE_LISTENER].caches.trunks = book
         yield
 
 
