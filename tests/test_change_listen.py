@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fleet.cli import main
 from fleet.core.clock import ManualClock
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import Actor, ForwardingKind
@@ -192,3 +194,11 @@ def test_the_lag_histogram_counts_each_lag_in_its_bucket_cumulatively() -> None:
     assert buckets[0.25] == 5
     assert buckets[10.0] == 5
     assert buckets[float("inf")] == 6
+
+
+def test_cache_reload_on_sqlite_says_to_restart_and_sends_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'one.db'}"
+    assert main(["cache", "reload", "--database-url", url]) == 2
+    assert "restart the service" in capsys.readouterr().err
