@@ -5,8 +5,11 @@ refused, typed. Pure: no database."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import typing
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -206,8 +209,23 @@ def test_changes_beyond_one_payload_are_split_in_order_each_under_the_limit() ->
     assert tuple(e for p in payloads for e in decode(p).events) == tuple(events)
 
 
+def test_a_change_larger_than_a_payload_travels_compressed_and_comes_back_equal() -> None:
+    crowd = tuple(member(n, name=f"Jean-Baptiste Dupont {n}") for n in range(1, 150))
+    big = MemberChange(fleet_id=3, group_id=5, before=group(crowd[1:]), after=group(crowd))
+    events = [ChangeEvent(change=big, actor=ACTOR)]
+    [payload] = encode(events, sender=SENDER, sent_at=1.0)
+    assert len(payload.encode()) < MAX_PAYLOAD
+    assert isinstance(json.loads(payload)["c"][0], str)  # deflated
+    assert decode(payload).events == tuple(events)
+
+
+def noise(n: int) -> str:
+    """A name that does not compress (deterministic)."""
+    return hashlib.sha256(str(n).encode()).hexdigest()
+
+
 def test_a_change_too_large_to_send_becomes_a_reference_to_read_its_fleet_again() -> None:
-    crowd = tuple(member(n, name="Agent " + "x" * 60) for n in range(1, 120))
+    crowd = tuple(member(n, name=noise(n)) for n in range(1, 120))
     big = MemberChange(fleet_id=3, group_id=5, before=group(crowd[1:]), after=group(crowd))
     small = ForwardingChange(
         fleet_id=3, line_id=11, kind=ForwardingKind.BUSY, before=None, after=FORWARDING
@@ -270,6 +288,9 @@ def test_no_change_no_notification() -> None:
     assert encode([], sender=SENDER, sent_at=1.0) == []
 
 
+BOMB = base64.b64encode(zlib.compress(b"[" + b" " * (2 << 20) + b"]", 9)).decode()
+
+
 @pytest.mark.parametrize(
     "payload",
     [
@@ -288,6 +309,9 @@ def test_no_change_no_notification() -> None:
         '{"v":1,"p":"x","t":1,"c":[],"r":[["fleet"]]}',
         '{"v":1,"p":"x","t":1,"c":[],"r":[["all",3]]}',
         '{"v":1,"p":"x","t":1,"c":[],"r":[["planet",3]]}',
+        '{"v":1,"p":"x","t":1,"c":["not base64!"],"r":[]}',
+        '{"v":1,"p":"x","t":1,"c":["bm90IGRlZmxhdGVk"],"r":[]}',
+        '{"v":1,"p":"x","t":1,"c":["' + BOMB + '"],"r":[]}',
     ],
 )
 def test_a_payload_that_is_not_a_valid_notice_is_refused(payload: str) -> None:

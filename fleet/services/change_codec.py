@@ -5,9 +5,11 @@ when it fits, typed values again on the receiving side.
 A notification (``Notice``) carries the sending process's id (a process skips its own), the
 wall time at which it was staged (the receiver measures the lag), the changes with their
 authors, and reloads (``Reload``): a change whose encoding would not fit in a notification
-(PostgreSQL refuses payloads of 8000 bytes or more) travels as a reference instead — "read
-fleet N again", "read account X again" — and a transaction of very many changes (an import)
-as the list of fleets to read again. ``fleetpbx cache reload`` sends "read everything again".
+(PostgreSQL refuses payloads of 8000 bytes or more) travels compressed (zlib, base64: a
+large group's member lists before and after shrink several times), and when even that does
+not fit, as a reference instead — "read fleet N again", "read account X again" — and a
+transaction of very many changes (an import) as the list of fleets to read again.
+``fleetpbx cache reload`` sends "read everything again".
 
 Every value is encoded from its dataclass fields and decoded by its type hints (enums by
 value, ``E164`` as its string, datetimes in ISO form, tuples as lists); a payload that does
@@ -15,11 +17,14 @@ not decode raises ``NoticeError`` (the receiver then reads everything again)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import enum
 import json
 import types
 import typing
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +39,7 @@ VERSION = 1
 MAX_PAYLOAD = 7999  # bytes: PostgreSQL's NOTIFY takes less than 8000 by default
 MAX_NOTICES = 8  # per transaction; beyond, the fleets touched are read again instead
 MAX_RELOADS = 64  # references per transaction; beyond, everything is read again
+MAX_INFLATED = 1 << 20  # bytes: a compressed change is refused beyond
 
 _CHANGE_TYPES: dict[str, type[Any]] = {t.__name__: t for t in typing.get_args(Change)}
 
@@ -92,11 +98,12 @@ def encode(
     batch: list[str] = []
     size = head
     refs: list[Reload] = []
-    for event, item in zip(events, items, strict=True):
-        grows = _size(item) + (1 if batch else 0)  # and a comma
+    for event, plain in zip(events, items, strict=True):
+        item = plain if head + _size(plain) < limit else _compressed(plain)
         if head + _size(item) >= limit:
             refs.append(reference(event.change))
             continue
+        grows = _size(item) + (1 if batch else 0)  # and a comma
         if size + grows >= limit:
             payloads.append(_packed(sender, sent_at, batch, []))
             batch, size, grows = [], head, _size(item)
@@ -126,6 +133,23 @@ def _packed(sender: str, sent_at: float, items: list[str], refs: list[str]) -> s
         f'{{"v":{VERSION},"p":{_dumps(sender)},"t":{_dumps(sent_at)},'
         f'"c":[{",".join(items)}],"r":[{",".join(refs)}]}}'
     )
+
+
+def _compressed(item: str) -> str:
+    """A change's encoding, deflated, as a JSON string (in its place in the list)."""
+    return _dumps(base64.b64encode(zlib.compress(item.encode(), 9)).decode("ascii"))
+
+
+def _inflated(item: str) -> Any:
+    try:
+        deflated = base64.b64decode(item, validate=True)
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(deflated, MAX_INFLATED)
+    except (binascii.Error, zlib.error) as exc:
+        raise ValueError(f"a compressed change that does not inflate: {exc}") from exc
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError("a compressed change too large or cut short")
+    return json.loads(raw)
 
 
 def _size(text: str) -> int:
@@ -182,6 +206,8 @@ def decode(payload: str) -> Notice:
 
 
 def _decode_event(item: Any) -> ChangeEvent:
+    if isinstance(item, str):  # compressed
+        item = _inflated(item)
     if not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], str):
         raise ValueError("a change is [type, change, actor]")
     kind = _CHANGE_TYPES.get(item[0])
