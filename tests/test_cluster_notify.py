@@ -1,14 +1,16 @@
 """Two ``fleetpbx demo --in-process`` services on one PostgreSQL database (issue 15, change
 notification): what one commits reaches the other's caches through ``NOTIFY`` — a
 forwarding set through A's REST API is what B's feature codes (read from B's routing cache)
-answer next; a manager whose fleet A removed is refused by B, whose account cache held him.
+answer next; a manager whose fleet A removed is refused by B (whose account cache held
+him) at its next request once B has heard A's changes.
 A listener whose backend is terminated connects again and reads its caches again (a change
 made meanwhile outside the service is then seen); so does ``fleetpbx cache reload``.
 
 Without notifications both tests of changes made through A fail: B's routing cache never
-reads the fleet again (its USSD keeps answering the old forwarding), and B serves the
-manager from its account cache for ``RECHECK`` seconds — so the second test asserts the
-very next request is refused. Skipped on SQLite (one process)."""
+reads the fleet again (its USSD keeps answering the old forwarding), and B would serve the
+manager from its account cache for ``RECHECK`` seconds. The second test waits for a later
+change of A to show on B (notifications are applied in commit order), then asserts that
+B's very next request refuses the manager. Skipped on SQLite (one process)."""
 
 from __future__ import annotations
 
@@ -216,8 +218,19 @@ async def test_a_manager_whose_fleet_is_removed_on_one_process_is_refused_by_the
         await operator_on_a.login("exploitant", "un-autre-mot-de-passe")
         await operator_on_a.call("DELETE", f"/api/fleets/{fleet.id}?confirm=true", status=204)
 
-        # at once: B heard it before the test's next request reached it (B would otherwise
-        # serve its cached account for RECHECK seconds)
+        # a later change on A, seen by B: notifications are applied in commit order, so B
+        # has heard the removal too; B would otherwise serve its cached account (RECHECK)
+        on_a = Api(http, a)
+        await on_a.login(MANAGER_LOGIN, MANAGER_PASSWORD)
+        demo_fleet, line_id = await demo_line(on_a)
+        path = f"/api/fleets/{demo_fleet}/lines/{line_id}/forwardings/unconditional"
+        await on_a.call("PUT", path, {"destination": "0145000555", "active": True})
+        await eventually(
+            lambda: forwarded_to(b, "0145000555"),
+            within=CONVERGED_WITHIN,
+            every=0.01,
+            what="B hearing A's later change",
+        )
         status, _ = await manager_on_b.request("GET", "/api/fleets")
         assert status == 401
         status, _ = await manager_on_b.request("GET", f"/api/fleets/{fleet.id}/lines")

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; used at this edge only
@@ -67,6 +67,7 @@ class ProcessCaches:
     accounts: AccountService
     directory: CachedDirectory | None = None
     trunks: CachedTrunkBook | None = None
+    _reading: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reload at a time
 
     def suspend(self) -> None:
         self.accounts.cache.suspended = True
@@ -78,7 +79,12 @@ class ProcessCaches:
         self.accounts.cache.suspended = False
 
     async def reload(self, wanted: Reload) -> None:
-        """Read again from the database what ``wanted`` names."""
+        """Read again from the database what ``wanted`` names (one reload at a time:
+        changes heard meanwhile are still applied, on top of what is being read)."""
+        async with self._reading:
+            await self._reload(wanted)
+
+    async def _reload(self, wanted: Reload) -> None:
         match wanted.scope:
             case ReloadScope.ACCOUNT:
                 self.accounts.cache.forget(wanted.id)
@@ -175,7 +181,8 @@ class ChangeListener:
     def _went_deaf(self, error: str) -> None:
         if self.stats.listening or not self._missed:
             log.warning("changes_not_heard", error=error)
-            self.stats.disconnects += self.stats.listening
+        if self.stats.listening:
+            self.stats.disconnects += 1
         self.stats.listening = False
         self._missed = True
         self.caches.suspend()
@@ -191,12 +198,12 @@ class ChangeListener:
                     return
                 connection = await self._connect()
                 continue
-            delay = RETRY_FIRST
             try:
                 if self._missed:
                     await self._reload(RELOAD_EVERYTHING, ReloadReason.RECONNECTED)
                     self._missed = False
                 self.caches.resume()
+                delay = RETRY_FIRST  # back to a short wait only once read again
                 await self._keep(connection)
             except Exception as exc:  # the connection or the database went away
                 self._went_deaf(repr(exc))
