@@ -145,6 +145,11 @@ async def forwarded_to(service: ServiceProcess, national: str) -> bool:
     return national[1:] in digits(await ussd(service, LINE, "*#21#"))
 
 
+async def timeline_shows(service: ServiceProcess, wanted: str) -> bool:
+    found = await service.get("/sim/timeline")
+    return any(wanted in digits(entry["text"]) for entry in found["timeline"])
+
+
 def logged(service: ServiceProcess, event: str, **fields: str) -> bool:
     lines = service.log.read_text(errors="replace").splitlines()
     return any(
@@ -175,6 +180,12 @@ async def test_a_forwarding_set_through_one_process_is_answered_by_the_others_fe
             what="B's *#21# answering A's forwarding",
         )
         log.info("B answered A's forwarding %.3f s after A's answer", time.monotonic() - changed)
+        await b.post("/sim/dial", {"from": "+33699000001", "to": LINE})  # B's next call
+        await eventually(
+            lambda: timeline_shows(b, "145000999"),
+            within=CONVERGED_WITHIN,
+            what="B's call forwarded as A set it",
+        )
 
         await on_a.call("DELETE", path)  # and erased: B follows again
         await eventually(
