@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fleet.app import build_services
 from fleet.cli import main
+from fleet.config import load_settings
 from fleet.core.clock import ManualClock
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import Actor, ForwardingKind
@@ -202,3 +204,17 @@ def test_cache_reload_on_sqlite_says_to_restart_and_sends_nothing(
     url = f"sqlite+aiosqlite:///{tmp_path / 'one.db'}"
     assert main(["cache", "reload", "--database-url", url]) == 2
     assert "restart the service" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("sqlite_only")
+async def test_on_sqlite_the_services_announce_nothing(
+    database_url: str, engine: AsyncEngine, clock: ManualClock, actor: Actor
+) -> None:
+    """SQLite has no ``pg_notify``: a change would fail if it were announced."""
+    settings = load_settings(cli={"database_url": database_url}, env={})
+    services = build_services(engine=engine, settings=settings, clock=clock)
+    try:
+        fleet = await services.fleets.create(actor, name="Seule", short_number_length=3)
+    finally:
+        services.accounts.passwords.close()
+    assert fleet.name == "Seule"

@@ -161,7 +161,7 @@ class ChangeListener:
                 timeout=CONNECT_TIMEOUT,
                 server_settings={"application_name": f"{APPLICATION_NAME} {self.process}"[:63]},
             )
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        except Exception as exc:  # away, refusing, misconfigured: try again later
             self._went_deaf(repr(exc))
             return None
         try:
@@ -169,7 +169,7 @@ class ChangeListener:
             self._lost.clear()
             connection.add_termination_listener(self._terminated)
             await connection.add_listener(self._channel, self._heard)
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        except Exception as exc:  # lost at once
             connection.terminate()
             self._went_deaf(repr(exc))
             return None
