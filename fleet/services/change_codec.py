@@ -92,13 +92,13 @@ def encode(
     events: Sequence[ChangeEvent], *, sender: str, sent_at: float, limit: int = MAX_PAYLOAD
 ) -> list[str]:
     """The payloads announcing ``events`` (in order), each under ``limit`` bytes."""
-    items = [_dumps(_event(event)) for event in events]
     head = _size(_packed(sender, sent_at, [], []))
     payloads: list[str] = []
     batch: list[str] = []
     size = head
     refs: list[Reload] = []
-    for event, plain in zip(events, items, strict=True):
+    for event in events:
+        plain = _dumps(_event(event))
         item = plain if head + _size(plain) < limit else _compressed(plain)
         if head + _size(item) >= limit:
             refs.append(reference(event.change))
@@ -107,13 +107,14 @@ def encode(
         if size + grows >= limit:
             payloads.append(_packed(sender, sent_at, batch, []))
             batch, size, grows = [], head, _size(item)
+            if len(payloads) >= MAX_NOTICES:  # too many to send one by one (an import)
+                refs = [reference(e.change) for e in events]
+                payloads, batch = [], []
+                break
         batch.append(item)
         size += grows
     if batch:
         payloads.append(_packed(sender, sent_at, batch, []))
-    if len(payloads) > MAX_NOTICES:  # too many to be worth sending one by one
-        refs = [reference(event.change) for event in events]
-        payloads = []
     unique = list(dict.fromkeys(refs))
     if len(unique) > MAX_RELOADS:
         unique = [RELOAD_EVERYTHING]
