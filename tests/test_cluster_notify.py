@@ -158,7 +158,7 @@ def logged(service: ServiceProcess, event: str, **fields: str) -> bool:
     )
 
 
-async def test_a_forwarding_set_through_one_process_is_answered_by_the_others_feature_codes(
+async def test_a_forwarding_set_through_one_process_is_used_by_the_others_calls_and_codes(
     postgres_server: str, tmp_path: Path
 ) -> None:
     async with (
@@ -194,6 +194,21 @@ async def test_a_forwarding_set_through_one_process_is_answered_by_the_others_fe
             every=0.01,
             what="B's *#21# without the erased forwarding",
         )
+
+        # the other way: set by the handset's USSD on B, used by A
+        await ussd(b, LINE, "**21*0145000444#")
+        changed = time.monotonic()
+        await eventually(
+            lambda: forwarded_to(a, "0145000444"),
+            within=CONVERGED_WITHIN,
+            every=0.01,
+            what="A's *#21# answering B's USSD",
+        )
+        log.info("A answered B's forwarding %.3f s after B's answer", time.monotonic() - changed)
+        shown = await on_a.call("GET", f"/api/fleets/{fleet_id}/lines/{line_id}")
+        assert {"kind": "unconditional", "destination": "+33145000444"}.items() <= next(
+            f for f in shown["forwardings"] if f["kind"] == "unconditional"
+        ).items()
 
 
 async def _not(held: Any) -> bool:
