@@ -19,12 +19,15 @@ from fleet import app_metrics, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
+    CHANGE_FEED,
+    CHANGE_LISTENER,
     CLOCK,
     DIRECTORY,
     ENGINE,
     GATEWAY,
     HEAP,
     NOTIFIER,
+    PROCESS_ID,
     RECORDS,
     SCHEMA_HEAD,
     SERVICES,
@@ -47,6 +50,10 @@ from fleet.exchange.records import open_call_records
 from fleet.metrics import CacheMetrics, ReloadReason
 from fleet.metrics_collectors import LiveCalls
 from fleet.services.base import ServiceContext
+from fleet.services.change_listen import ChangeListener, ProcessCaches
+from fleet.services.change_notify import ChangeAnnouncer, new_process_id, notifies
+from fleet.services.change_stats import ChangeFeedStats
+from fleet.services.change_stats import ReloadReason as FeedReload
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
@@ -90,13 +97,20 @@ __all__ = [  # the application keys are read here too (the tests, the CLI)
 ]
 
 
-def build_services(*, engine: AsyncEngine, settings: Settings, clock: Clock) -> Services:
+def build_services(
+    *, engine: AsyncEngine, settings: Settings, clock: Clock, process: str | None = None
+) -> Services:
+    """The services; on PostgreSQL every change they commit is announced to the other
+    processes (``pg_notify`` in its transaction) as sent by ``process``."""
     context = ServiceContext(
         sessions=session_factory(engine), clock=clock, policy=settings.number_policy()
     )
     passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
     secrets = SecretBox(key=settings.sip_trunk_secret_key)
-    return Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
+    services = Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
+    if notifies(settings.database_url):
+        ChangeAnnouncer(process=process or new_process_id()).attach_to(services.changes)
+    return services
 
 
 def build_app(
@@ -115,7 +129,11 @@ def build_app(
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SCHEMA_HEAD] = migrate.head() or ""  # read once: /healthz compares with it
+    app[PROCESS_ID] = process or process_prefix()
+    app[CHANGE_FEED] = ChangeFeedStats()
     app.cleanup_ctx.append(_database)
+    if notifies(settings.database_url):  # before the caches load: nothing is missed
+        app.cleanup_ctx.append(_change_listener)
     app.cleanup_ctx.append(_routing_cache)
     if settings.network is NetworkKind.SIP:  # the stack first: the exchange's agent runs on it
         app.cleanup_ctx.append(_trunk_book)
@@ -142,8 +160,20 @@ def build_app(
     )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
-    app_metrics.setup(app, process=process or process_prefix(), engine_of=_engine_of)
+    app_metrics.setup(app, process=app[PROCESS_ID], engine_of=_engine_of)
+    feed, cache = app[CHANGE_FEED], app[app_metrics.METRICS].cache
+    feed.on_reload = lambda reason: cache.reloaded(FEED_RELOADS[reason])
+    feed.on_lag = cache.notification_lag
     return app
+
+
+FEED_RELOADS = {  # the change listener's reloads, as /metrics counts them
+    FeedReload.RECONNECTED: ReloadReason.RECONNECT,
+    FeedReload.REQUESTED: ReloadReason.COMMAND,
+    FeedReload.TOO_LARGE: ReloadReason.TOO_LARGE,
+    FeedReload.UNDECODABLE: ReloadReason.UNDECODABLE,
+    FeedReload.NOT_APPLIED: ReloadReason.NOT_APPLIED,
+}
 
 
 def _engine_of(app: web.Application) -> LiveCalls | None:
@@ -261,7 +291,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     app[ENGINE] = engine
-    app[SERVICES] = build_services(engine=engine, settings=settings, clock=app[CLOCK])
+    app[SERVICES] = build_services(
+        engine=engine, settings=settings, clock=app[CLOCK], process=app[PROCESS_ID]
+    )
     portal_setup.attach_services(app, app[SERVICES])
     log.info("database_ready", url=settings.redacted()["database_url"])
     yield
@@ -278,6 +310,8 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory = CachedDirectory(services=services, heap=app.get(HEAP))
     services.changes.subscribe(directory.changed)
     app[DIRECTORY] = directory
+    if CHANGE_LISTENER in app:
+        app[CHANGE_LISTENER].caches.directory = directory
     app[CACHE_LOADED] = loaded = asyncio.Event()
     portal_setup.attach_directory(app, directory)
     stop = asyncio.Event()
@@ -293,10 +327,29 @@ async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
     directory.close()
 
 
+async def _change_listener(app: web.Application) -> AsyncIterator[None]:
+    """PostgreSQL: the other processes' changes, heard on a dedicated connection and
+    applied to this process's caches (``fleet.services.change_listen``)."""
+    services = app[SERVICES]
+    listener = ChangeListener(
+        url=app[SETTINGS].database_url,
+        process=app[PROCESS_ID],
+        hub=services.changes,
+        caches=ProcessCaches(accounts=services.accounts),
+        stats=app[CHANGE_FEED],
+    )
+    app[CHANGE_LISTENER] = listener
+    await listener.start()
+    yield
+    await listener.stop()
+
+
 async def _trunk_book(app: web.Application) -> AsyncIterator[None]:
     """The SIP trunks in memory for the SIP adapter (secrets decrypted in memory only)."""
     async with open_trunk_book(services=app[SERVICES]) as book:
         app[TRUNK_BOOK] = book
+        if CHANGE_LISTENER in app:
+            app[CHANGE_LISTENER].caches.trunks = book
         yield
 
 

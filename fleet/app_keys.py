@@ -15,6 +15,8 @@ from fleet.config import Settings
 from fleet.core.clock import Clock
 from fleet.exchange import Exchange
 from fleet.exchange.records import CallRecords
+from fleet.services.change_listen import ChangeListener
+from fleet.services.change_stats import ChangeFeedStats
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.trunkbook import CachedTrunkBook
@@ -35,3 +37,8 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 SIP_STACK = web.AppKey("sip_stack", SipStack)
 TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
 SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
+# several processes (issue 15): this process's id in its change notifications, what its
+# change listener counted (zeros on SQLite), the listener itself (PostgreSQL only)
+PROCESS_ID = web.AppKey("process_id", str)
+CHANGE_FEED = web.AppKey("change_feed", ChangeFeedStats)
+CHANGE_LISTENER = web.AppKey("change_listener", ChangeListener)

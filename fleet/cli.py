@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from fleet import cli_demo, cli_fleets, cli_handset, cli_netsim, cli_trunks, logs
+from fleet import cli_cache, cli_demo, cli_fleets, cli_handset, cli_netsim, cli_trunks, logs
 from fleet.app import build_app, build_services
 from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, NetworkKind, Settings, load_settings
@@ -106,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_fleets.add_parsers(sub, common)
     cli_trunks.add_parser(sub, common)
     cli_netsim.add_parser(sub, common)
+    cli_cache.add_parser(sub, common)
     sub.add_parser("check-config", parents=[common], help="show the effective configuration")
     return parser
 
@@ -158,6 +159,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, process: str) -> int
         return asyncio.run(cli_fleets.run(args, settings))
     if command == "trunk":
         return asyncio.run(cli_trunks.run(args, settings))
+    if command == "cache":
+        return asyncio.run(cli_cache.run(args, settings))
     if command == "simulate":
         return _simulate(args, settings)
     if command == "handset":

@@ -63,6 +63,9 @@ class ReloadReason(StrEnum):
     STARTUP = "startup"  # the first load, when the service starts (or the database came)
     RECONNECT = "reconnect"  # the change notifications' connection came back
     COMMAND = "command"  # an operator asked (``fleetpbx cache reload``, a NOTIFY)
+    TOO_LARGE = "too_large"  # another process's change too large to send: read again
+    UNDECODABLE = "undecodable"  # a notification this version cannot read
+    NOT_APPLIED = "not_applied"  # applying a notification failed (the database away)
 
 
 class CallMetrics:

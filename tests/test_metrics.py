@@ -16,9 +16,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fleet.app import DIRECTORY, GATEWAY, RECORDS, SERVICES, build_app
+from fleet.app_keys import CHANGE_FEED, PROCESS_ID
 from fleet.app_metrics import METRICS, PROCESS
 from fleet.config import ConfigError, load_settings
 from fleet.core.values import CallOutcome, SessionCase
+from fleet.services.change_stats import ReloadReason as FeedReload
 from tests.polling import eventually
 from tests.sip.sipp_runner import run_sipp, sipp_binary, start_sipp_uas
 from tests.sipnet.sipp_service import sip_service
@@ -257,3 +259,21 @@ def registry_samples(app: web.Application) -> Samples:
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
+
+
+async def test_the_change_listener_s_reloads_and_lags_are_counted_in_metrics(
+    aiohttp_client: ClientFactory, database_url: str, engine: object
+) -> None:
+    client = await service(aiohttp_client, database_url)
+    feed = client.app[CHANGE_FEED]
+    feed.reloaded(FeedReload.RECONNECTED)
+    feed.reloaded(FeedReload.REQUESTED)
+    feed.reloaded(FeedReload.REQUESTED)
+    feed.lagged(0.004)
+    got = await scrape(client)
+    reloads = "fleetpbx_routing_cache_reloads_total"
+    assert value(got, reloads, reason="reconnect") == 1
+    assert value(got, reloads, reason="command") == 2
+    assert value(got, "fleetpbx_routing_cache_notification_lag_seconds_count") == 1
+    assert feed.reloads[FeedReload.REQUESTED] == 2  # the listener's own count too
+    assert client.app[PROCESS] == client.app[PROCESS_ID]  # one id: logs, call ids, NOTIFY

@@ -52,6 +52,11 @@ class AccountService(Service):
         context.changes.subscribe(self._forget)
         context.changes.stage_with(end_sessions_of_removed_fleets)
 
+    @property
+    def cache(self) -> AccountCache:
+        """This process's accounts (the change listener forgets or suspends them)."""
+        return self._cache
+
     async def _forget(self, events: Sequence[ChangeEvent]) -> None:
         if any(changes_accounts(event.change) for event in events):
             self._cache.forget()

@@ -50,6 +50,16 @@ class CachedDirectory(RoutingTable):
             await self.load_fleet(fleet.id)
         self.loaded = True
 
+    async def reload_all(self) -> None:
+        """Read every fleet again, and forget those deleted meanwhile (another process's
+        changes that were missed)."""
+        fleets = {fleet.id for fleet in await self._services.fleets.all()}
+        for fleet_id in set(self._fleets) - fleets:
+            self.drop_fleet(fleet_id)
+        for fleet_id in sorted(fleets):
+            await self.load_fleet(fleet_id)
+        self.loaded = True
+
     async def load_fleet(self, fleet_id: int) -> None:
         """Read a fleet from the database and put it in place of what the table holds of
         it. The new view is built aside a step at a time, letting calls and feature codes

@@ -49,20 +49,23 @@ class CachedAccount:
 
 class AccountCache:
     """Accounts by id, with their epochs. A read started before a change was committed
-    must not store what it read (``generation``)."""
+    must not store what it read (``generation``). While ``suspended`` (this process may be
+    missing other processes' changes: ``fleet.services.change_listen``) it holds nothing and
+    every request reads its account from the database."""
 
     def __init__(self) -> None:
         self._accounts: dict[int, CachedAccount] = {}
         self.generation = 0
+        self.suspended = False
 
     def fresh(self, account_id: int, now: datetime) -> CachedAccount | None:
         cached = self._accounts.get(account_id)
-        if cached is None or now - cached.loaded_at >= RECHECK:
+        if cached is None or self.suspended or now - cached.loaded_at >= RECHECK:
             return None
         return cached
 
     def store(self, cached: CachedAccount, account_id: int, generation: int) -> None:
-        if generation != self.generation:  # a change was committed meanwhile
+        if generation != self.generation or self.suspended:  # a change committed meanwhile
             return
         if len(self._accounts) >= CACHE_MAX:
             self._accounts.clear()
