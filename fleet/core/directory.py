@@ -380,6 +380,9 @@ class RoutingTable:
     def all_fixed(self) -> list[model.FixedNumber]:
         return [fixed for snap in self._fleets.values() for fixed in snap.fixed.values()]
 
+    def all_groups(self) -> list[model.CallGroup]:
+        return [group for snap in self._fleets.values() for group in snap.groups.values()]
+
 
 def _minus(keys: FleetKeys, table: RoutingTable) -> FleetKeys:
     """These keys but those ``table`` holds."""

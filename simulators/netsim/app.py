@@ -26,6 +26,7 @@ from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
+from simulators.netsim.load_control import add_load_routes
 
 log = structlog.get_logger("simulators.netsim")
 
@@ -56,6 +57,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     app.cleanup_ctx.append(_network)
     app.cleanup_ctx.append(_reloading)
     add_routes(app)
+    add_load_routes(app)
     return app
 
 

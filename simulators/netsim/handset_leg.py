@@ -7,6 +7,8 @@ one none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fleet.core.numbering import E164
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from simulators.netsim.handset import Answering, Handset, HandsetState, shown_caller
@@ -41,6 +43,7 @@ class HandsetLeg(Leg):
         self._timer: TimerHandle | None = None
         self._version = 1
         self.on_hold = False  # this handset put its peer on hold
+        self.on_change: Callable[[HandsetLeg], None] | None = None  # rings, answered, ended
         handset.legs.append(self)
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:
@@ -54,6 +57,8 @@ class HandsetLeg(Leg):
             self._timer = None
         if self in self.handset.legs:
             self.handset.legs.remove(self)
+        if self.on_change is not None:
+            self.on_change(self)
 
     # -- rung: the behaviour ------------------------------------------------------------
 
@@ -133,10 +138,14 @@ class HandsetLeg(Leg):
     def peer_progress(self, status: int, body: bytes) -> None:
         if self.state is LegState.CALLING:
             self.state = LegState.RINGING  # the handset hears ringing
+            if self.on_change is not None:
+                self.on_change(self)
 
     def peer_answered(self, body: bytes) -> None:
-        if not self.ended:
+        if not self.ended and self.state is not LegState.ANSWERED:
             self.state = LegState.ANSWERED
+            if self.on_change is not None:
+                self.on_change(self)
 
     def peer_refused(self, status: int) -> None:
         self.end(status)

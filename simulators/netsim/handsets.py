@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from fleet.core.calls.ports import GroupTarget, LineTarget
 from fleet.core.directory import RoutingTable
+from fleet.core.model import CallGroup
 from fleet.core.numbering import E164
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
@@ -40,6 +41,10 @@ class FleetView:
     def terminating(self, number: E164) -> bool:
         """FleetPBX serves calls to this number (a line, a call group's number)."""
         return isinstance(self._table.resolve(number), LineTarget | GroupTarget)
+
+    def groups(self) -> list[CallGroup]:
+        """The fleets' call groups (what netsim's load calls)."""
+        return self._table.all_groups()
 
     def entries(self) -> Iterator[tuple[E164, Directory]]:
         for services in self._table.all_lines():
