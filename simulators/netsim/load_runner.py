@@ -82,12 +82,9 @@ class LoadRun:
         lines = [h for h in netsim.handsets.by_number.values() if h.kind is HandsetKind.LINE]
         self._lines = sorted(lines, key=lambda h: h.number.value)  # the seed's order, always
         self._draws = TrafficDraws(options.model, len(self._lines))
-        self._colleagues: dict[int | None, list[str]] = {}
+        self._colleagues: dict[int | None, list[Handset]] = {}
         for handset in self._lines:
-            if handset.info.short_number:
-                self._colleagues.setdefault(handset.info.fleet_id, []).append(
-                    handset.info.short_number
-                )
+            self._colleagues.setdefault(handset.info.fleet_id, []).append(handset)
         self._groups: dict[int, list[str]] = {}
         for group in sorted(netsim.view.groups(), key=lambda g: g.id):
             dialled = group.short_number or group.number.national()
@@ -234,9 +231,15 @@ class LoadRun:
         if kind is CallKind.GROUP:
             groups = self._groups.get(fleet) if fleet is not None else None
             return self._draws.pick(groups) if groups else None
-        mine = caller.info.short_number
-        others = [s for s in self._colleagues.get(fleet, ()) if s != mine]
-        return self._draws.pick(others) if others else None
+        fleet_lines = self._colleagues.get(fleet, [])
+        if len(fleet_lines) < 2:
+            return None
+        colleague = caller
+        while colleague is caller:
+            colleague = self._draws.pick(fleet_lines)
+        short = colleague.info.short_number
+        # a line with a short number dials its colleague's; one without, the full number
+        return short if short and caller.info.short_number else colleague.national
 
     # -- what the calling handset hears -------------------------------------------------------
 
