@@ -157,7 +157,8 @@ def show(label: str, summary: dict[str, Any], cpu: float) -> None:
     ringing, answer = summary["setup_ringing"], summary["setup_answer"]
     out(
         f"{label}: {summary['attempts']} attempts, {summary['answered']} answered, "
-        f"{summary['failed']} failed {summary['failed_by_status']}, not placed "
+        f"{summary['failed']} failed {summary['failed_by_status']} (by kind "
+        f"{summary['failed_by_kind']}), not placed "
         f"{summary['not_placed']}, cut at the end {summary['cut_at_end']}, peak in progress "
         f"{summary['peak_in_progress']}, by kind {summary['by_kind']}"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import fields
 from typing import Any
@@ -54,6 +55,7 @@ class Loads:
             options=options,
             feature_codes=self.feature_codes,
             on_done=finished,
+            measure=time.perf_counter,
         )
         self.run, self._done = run, done
         run.start()

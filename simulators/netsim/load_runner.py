@@ -56,6 +56,7 @@ class LoadOptions:
 @dataclass(eq=False)
 class _Call:
     leg: HandsetLeg
+    kind: CallKind
     placed_at: float
     answered: bool = False
     cut: bool = False
@@ -71,7 +72,10 @@ class LoadRun:
         options: LoadOptions,
         feature_codes: FeatureDialler | None = None,
         on_done: Callable[[LoadRun], None] = lambda run: None,
+        measure: Callable[[], float] | None = None,
     ) -> None:
+        """``measure``: the clock setup times are read on (the scheduler's by default; a
+        finer one in service, where the event loop's time may tick by the millisecond)."""
         self.netsim = netsim
         self.options = options
         self.tally = LoadTally()
@@ -79,6 +83,7 @@ class LoadRun:
         self._scheduler = scheduler
         self._feature_codes = feature_codes
         self._on_done = on_done
+        self._measure = measure or scheduler.now
         lines = [h for h in netsim.handsets.by_number.values() if h.kind is HandsetKind.LINE]
         self._lines = sorted(lines, key=lambda h: h.number.value)  # the seed's order, always
         self._draws = TrafficDraws(options.model, len(self._lines))
@@ -117,7 +122,7 @@ class LoadRun:
         self._cut()
         for call in list(self._calls.values()):  # a leg that did not end when hung up
             del self._calls[call.leg]
-            self.tally.ended(answered=call.answered, cause=call.leg.cause, cut=True)
+            self.tally.ended(call.kind, answered=call.answered, cause=call.leg.cause, cut=True)
         self._finish()
 
     @property
@@ -200,7 +205,7 @@ class LoadRun:
         if dialled is None:
             self.tally.skipped(NotPlaced.NO_DESTINATION, kind)
             return
-        placed_at = self._scheduler.now()
+        placed_at = self._measure()
         try:
             call = self.netsim.dial(caller, dialled)
         except DialRefused:
@@ -209,7 +214,7 @@ class LoadRun:
         leg = call.legs[0]
         assert isinstance(leg, HandsetLeg)
         self.tally.placed(kind)
-        tracked = self._calls[leg] = _Call(leg, placed_at)
+        tracked = self._calls[leg] = _Call(leg, kind, placed_at)
         tracked.timer = self._scheduler.call_later(
             self.options.give_up_after, lambda: self._give_up(tracked)
         )
@@ -247,7 +252,7 @@ class LoadRun:
         call = self._calls.get(leg)
         if call is None:
             return
-        now = self._scheduler.now()
+        now = self._measure()
         if leg.state is LegState.RINGING:
             self.tally.rang(now - call.placed_at)
         elif leg.state is LegState.ANSWERED and not call.answered:
@@ -258,7 +263,7 @@ class LoadRun:
             del self._calls[leg]
             if call.timer is not None:
                 call.timer.cancel()
-            self.tally.ended(answered=call.answered, cause=leg.cause, cut=call.cut)
+            self.tally.ended(call.kind, answered=call.answered, cause=leg.cause, cut=call.cut)
             if self.state is RunState.DRAINING:
                 self._finish()
 

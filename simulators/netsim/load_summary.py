@@ -54,6 +54,7 @@ class LoadTally:
     answered: int = 0
     completed: int = 0  # calls ended, answered or not
     failed: Counter[int] = field(default_factory=Counter)  # unanswered, by final SIP status
+    failed_kinds: Counter[CallKind] = field(default_factory=Counter)  # unanswered, by kind
     not_placed: Counter[NotPlaced] = field(default_factory=Counter)
     kinds: Counter[CallKind] = field(default_factory=Counter)  # attempts by kind
     feature_codes: int = 0  # feature codes dialled
@@ -77,7 +78,9 @@ class LoadTally:
         self.answered += 1
         self.answering.append(seconds)
 
-    def ended(self, *, answered: bool, cause: int | None, cut: bool = False) -> None:
+    def ended(
+        self, kind: CallKind, *, answered: bool, cause: int | None, cut: bool = False
+    ) -> None:
         """A call ended; ``cut``: hung up by the end of the run (not counted as failed)."""
         self.in_progress -= 1
         self.completed += 1
@@ -85,6 +88,7 @@ class LoadTally:
             self.cut_at_end += 1
         elif not answered:
             self.failed[cause if cause is not None else 0] += 1
+            self.failed_kinds[kind] += 1
 
     def skipped(self, why: NotPlaced, kind: CallKind) -> None:
         self.not_placed[why] += 1
@@ -100,6 +104,7 @@ class LoadTally:
             "answered": self.answered,
             "failed": self.failures,
             "failed_by_status": {str(k): v for k, v in sorted(self.failed.items())},
+            "failed_by_kind": {k.value: v for k, v in sorted(self.failed_kinds.items())},
             "completed": self.completed,
             "in_progress": self.in_progress,
             "peak_in_progress": self.peak_in_progress,

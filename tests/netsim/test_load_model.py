@@ -127,15 +127,16 @@ def test_the_tally_counts_calls_failures_and_the_peak_in_progress() -> None:
     assert tally.in_progress == tally.peak_in_progress == 4
     tally.rang(0.05)
     tally.answer(1.05)
-    tally.ended(answered=True, cause=None)
-    tally.ended(answered=False, cause=486)
+    tally.ended(CallKind.COLLEAGUE, answered=True, cause=None)
+    tally.ended(CallKind.OUTSIDE, answered=False, cause=486)
     tally.placed(CallKind.GROUP)  # three in progress again: the peak stays 4
-    tally.ended(answered=False, cause=486)
-    tally.ended(answered=False, cause=None, cut=True)
+    tally.ended(CallKind.GROUP, answered=False, cause=486)
+    tally.ended(CallKind.COLLEAGUE, answered=False, cause=None, cut=True)
     tally.skipped(NotPlaced.FEATURE_CODES_NOT_AVAILABLE, CallKind.FEATURE_CODE)
     shown = tally.view()
     assert shown["attempts"] == 5 and shown["answered"] == 1
     assert shown["failed"] == 2 and shown["failed_by_status"] == {"486": 2}
+    assert shown["failed_by_kind"] == {"group": 1, "outside": 1}
     assert shown["completed"] == 4 and shown["in_progress"] == 1
     assert shown["peak_in_progress"] == 4 and shown["cut_at_end"] == 1
     assert shown["not_placed"] == {"feature_codes_not_available": 1}
