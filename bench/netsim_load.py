@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -45,7 +46,6 @@ import _service
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out
 from _sip_load import Kamailio, settle
-from _sipp_run import free_port
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -70,6 +70,28 @@ async def prepare(url: str, args: argparse.Namespace) -> None:
         await engine.dispose()
 
 
+def sip_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on loopback for both UDP and TCP (SIP listens on both),
+    the probing sockets held until all are found."""
+    held: list[socket.socket] = []
+    try:
+        while len(held) < 2 * count:
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp.bind(("127.0.0.1", 0))
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+            except OSError:
+                udp.close()
+                tcp.close()
+                continue
+            held += [udp, tcp]
+        return [sock.getsockname()[1] for sock in held[::2]]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def env_of(url: str, workdir: Path) -> dict[str, str]:
     return {
         "FLEETPBX_DATABASE_URL": url,
@@ -80,10 +102,10 @@ def env_of(url: str, workdir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def fleetpbx(url: str, netsim_sip: int, workdir: Path) -> Iterator[tuple[int, int]]:
-    """``fleetpbx serve --network sip``, its core and media server netsim's SIP port; yields
-    its SIP port and pid once healthy and idle."""
-    sip_port, http_port = free_port(), _service.free_port()
+def fleetpbx(url: str, netsim_sip: int, sip_port: int, workdir: Path) -> Iterator[tuple[int, int]]:
+    """``fleetpbx serve --network sip`` on ``sip_port``, its core and media server netsim's SIP
+    port; yields its SIP port and pid once healthy and idle."""
+    http_port = _service.free_port()
     settings = env_of(url, workdir) | {
         "FLEETPBX_LOG_LEVEL": "warning",
         "FLEETPBX_NETWORK": "sip",
@@ -172,8 +194,8 @@ def show(label: str, summary: dict[str, Any], cpu: float) -> None:
 
 def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
     asyncio.run(prepare(url, args))
-    netsim_sip = free_port()
-    with fleetpbx(url, netsim_sip, workdir) as (port, pid):
+    netsim_sip, sip_port = sip_ports(2)
+    with fleetpbx(url, netsim_sip, sip_port, workdir) as (port, pid):
         cpu_before = _service.process_cpu(pid)
         found, netsim_cpu = netsim_load(
             url, port, netsim_sip, workdir, args, "fleetpbx",
@@ -184,7 +206,7 @@ def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
     out(f"  FleetPBX CPU {fleetpbx_cpu:.0f} s over the run")
     if args.skip_anchor:
         return
-    netsim_sip = free_port()
+    (netsim_sip,) = sip_ports(1)
     kamailio = Kamailio(netsim_sip)
     try:
         anchor, anchor_cpu = netsim_load(
