@@ -182,7 +182,8 @@ def show(label: str, summary: dict[str, Any], cpu: float) -> None:
         f"{summary['failed']} failed {summary['failed_by_status']} (by kind "
         f"{summary['failed_by_kind']}), not placed "
         f"{summary['not_placed']}, cut at the end {summary['cut_at_end']}, peak in progress "
-        f"{summary['peak_in_progress']}, by kind {summary['by_kind']}"
+        f"{summary['peak_in_progress']}, by kind {summary['by_kind']}; attempts placed late: "
+        f"{summary['late_over_1s']} by more than 1 s, at most {summary['late_max_s']} s"
     )
     out(
         f"  INVITE→180 p50 {ringing['p50_ms']} ms, p90 {ringing['p90_ms']} ms, p99 "

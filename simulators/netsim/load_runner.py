@@ -134,12 +134,14 @@ class LoadRun:
         if at is None:
             self._drain()
             return
-        delay = max(0.0, self._started + at - self._scheduler.now())
-        self._later("arrival", delay, self._arrive)
+        due = self._started + at
+        delay = max(0.0, due - self._scheduler.now())
+        self._later("arrival", delay, lambda: self._arrive(due))
 
-    def _arrive(self) -> None:
+    def _arrive(self, due: float) -> None:
         if self.state is not RunState.RUNNING:
             return
+        self.tally.late(self._scheduler.now() - due)
         self._attempt()
         self._next_arrival()
 

@@ -64,12 +64,20 @@ class LoadTally:
     peak_in_progress: int = 0
     given_up: int = 0  # callers who hung up a call ringing too long (counted in failed: 487)
     cut_at_end: int = 0  # calls still in progress when the run ended, hung up then
+    late_max: float = 0.0  # the latest an attempt was placed after its arrival time, seconds
+    late_over_1s: int = 0  # attempts placed more than a second late (netsim behind)
 
     def placed(self, kind: CallKind) -> None:
         self.attempts += 1
         self.kinds[kind] += 1
         self.in_progress += 1
         self.peak_in_progress = max(self.peak_in_progress, self.in_progress)
+
+    def late(self, seconds: float) -> None:
+        """An attempt placed ``seconds`` after its arrival time (the event loop busy)."""
+        self.late_max = max(self.late_max, seconds)
+        if seconds > 1:
+            self.late_over_1s += 1
 
     def rang(self, seconds: float) -> None:
         self.ringing.append(seconds)
@@ -110,6 +118,8 @@ class LoadTally:
             "peak_in_progress": self.peak_in_progress,
             "given_up": self.given_up,
             "cut_at_end": self.cut_at_end,
+            "late_max_s": round(self.late_max, 3),
+            "late_over_1s": self.late_over_1s,
             "not_placed": {k.value: v for k, v in sorted(self.not_placed.items())},
             "by_kind": {k.value: v for k, v in sorted(self.kinds.items())},
             "feature_codes": self.feature_codes,

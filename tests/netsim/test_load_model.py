@@ -133,7 +133,11 @@ def test_the_tally_counts_calls_failures_and_the_peak_in_progress() -> None:
     tally.ended(CallKind.GROUP, answered=False, cause=486)
     tally.ended(CallKind.COLLEAGUE, answered=False, cause=None, cut=True)
     tally.skipped(NotPlaced.FEATURE_CODES_NOT_AVAILABLE, CallKind.FEATURE_CODE)
+    tally.late(0.2)
+    tally.late(2.5)
+    tally.late(0.0)
     shown = tally.view()
+    assert shown["late_max_s"] == 2.5 and shown["late_over_1s"] == 1
     assert shown["attempts"] == 5 and shown["answered"] == 1
     assert shown["failed"] == 2 and shown["failed_by_status"] == {"486": 2}
     assert shown["failed_by_kind"] == {"group": 1, "outside": 1}

@@ -90,6 +90,7 @@ def test_a_quiet_fleet_answers_every_call_and_each_is_hung_up_after_its_holding(
     assert attempts > 50  # 14 lines × 60 an hour for 10 minutes: 140 expected, some busy
     assert load.tally.answered == attempts and load.tally.failures == 0
     assert load.tally.cut_at_end == 0 and load.tally.given_up == 0
+    assert load.tally.late_max == 0  # virtual time: every attempt on time
     assert set(load.tally.kinds) == {"colleague", "group", "outside"}
     # the other fleet's one line has no colleague and no group to call
     assert set(load.tally.not_placed) <= {NotPlaced.NO_DESTINATION}
