@@ -140,7 +140,7 @@ def netsim_load(
     group_share: float,
 ) -> tuple[dict[str, Any], float]:
     """``fleetpbx netsim --load`` against ``target``; its summary and its CPU seconds."""
-    summary = workdir / f"{label}.json"
+    summary = workdir / f"netsim_{label}.json"
     script = Path(sys.executable).with_name("fleetpbx")
     command = [
         str(script), "netsim", "--fleetpbx", f"127.0.0.1:{target}",
@@ -151,7 +151,7 @@ def netsim_load(
         "--load-duration", str(args.duration), "--load-compression", str(args.compression),
         "--load-seed", str(args.seed), "--load-summary", str(summary),
     ]  # fmt: skip
-    path = workdir / f"{label}.log"
+    path = workdir / f"netsim_{label}.log"
     with path.open("w") as log:
         process = _service.start(command, env_of(url, workdir), cwd=workdir, log=log)
         started = time.perf_counter()
@@ -169,7 +169,10 @@ def netsim_load(
         raise RuntimeError(f"netsim {label} ended with status {process.returncode}:\n{tail}")
     for row in path.read_text(errors="replace").splitlines():
         if '"netsim_load_progress"' in row or '"netsim_listening"' in row:
-            shown = json.loads(row)
+            try:
+                shown = json.loads(row)
+            except ValueError:
+                continue
             keep = ("event", "elapsed", "attempts", "answered", "failed", "in_progress")
             out(f"  {label}: " + " ".join(f"{k}={shown[k]}" for k in keep if k in shown))
     return json.loads(summary.read_text()), cpu
