@@ -2,7 +2,8 @@
 processes of their own on the seeded fleet (not the package's: a line another test adds is
 unknown to FleetPBX on SQLite until it restarts, and its calls would fail): attempts placed,
 each answered call has its call record in the database (by the ICID netsim gave it), no
-failure on a quiet fleet, and the summary's numbers consistent. Counts only: nothing here depends on the machine's speed."""
+failure on a quiet fleet, and the summary's numbers consistent. Counts only: nothing here
+depends on the machine's speed."""
 
 from __future__ import annotations
 
