@@ -6,7 +6,9 @@ HTTP control API served on ``--control-port``."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -20,6 +22,8 @@ from fleet.eventloop import new_loop
 from fleet.sip.timers import TimerConfig
 from fleet.sipnet.edge import core_peer
 from simulators.netsim.app import NetsimSettings, build_netsim_app
+from simulators.netsim.load_control import add_load_arguments, load_options_of, serve_and_load
+from simulators.netsim.load_model import BadModel
 from simulators.netsim.smsc_gateway import SmscSettings
 
 SMPP_PORT = 2775  # SMPP's registered port: netsim's SMSC when nothing else is said
@@ -71,6 +75,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="how long the media server plays an announcement",
     )
     add_smsc_options(netsim)
+    add_load_arguments(netsim)
 
 
 def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSettings:
@@ -142,6 +147,10 @@ def smsc_settings(args: argparse.Namespace, settings: Settings) -> SmscSettings 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     netsim = netsim_settings(args, settings)
+    try:
+        load = load_options_of(args) if args.load else None
+    except BadModel as exc:
+        raise ConfigError(f"netsim: --load: {exc}") from None
     engine = create_engine(settings.database_url, pool_size=2)
     services = build_services(engine=engine, settings=settings, clock=SystemClock())
     app = build_netsim_app(settings=netsim, services=services)
@@ -154,6 +163,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     app.cleanup_ctx.insert(0, database)
     loop, loop_name = new_loop()
     log.info("netsim_serving", host=args.control_host, port=args.control_port, event_loop=loop_name)
+    if load is not None:  # one load run, then exit
+        place = serve_and_load(app, host=args.control_host, port=args.control_port, options=load)
+        summary = loop.run_until_complete(place)
+        loop.close()
+        if args.load_summary:
+            Path(args.load_summary).write_text(json.dumps(summary, indent=1))
+        return 0
     web.run_app(
         app,
         host=args.control_host,

@@ -385,6 +385,9 @@ class RoutingTable:
         """The fleets the table holds."""
         return len(self._fleets)
 
+    def all_groups(self) -> list[model.CallGroup]:
+        return [group for snap in self._fleets.values() for group in snap.groups.values()]
+
 
 def _minus(keys: FleetKeys, table: RoutingTable) -> FleetKeys:
     """These keys but those ``table`` holds."""

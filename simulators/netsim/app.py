@@ -29,6 +29,7 @@ from simulators.netsim.following import following
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
 from simulators.netsim.incall_control import add_incall_routes
+from simulators.netsim.load_control import add_load_routes
 from simulators.netsim.pbx_control import add_pbx_routes
 from simulators.netsim.smsc_gateway import SmscSettings
 from simulators.netsim.ussd import add_ussd_routes
@@ -68,6 +69,7 @@ def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.App
     add_pbx_routes(app, settings=settings, services=services)
     console.setup(app, services=services)
     add_incall_routes(app)
+    add_load_routes(app)
     return app
 
 

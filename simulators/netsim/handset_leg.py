@@ -7,6 +7,8 @@ one none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fleet.core.numbering import E164
 from fleet.sip.transaction_ports import Scheduler, TimerHandle
 from simulators.netsim.diverted import Forwarded
@@ -45,6 +47,7 @@ class HandsetLeg(Leg):
         self.on_hold = False  # this handset put its peer on hold
         self.forwarded: Forwarded | None = None  # a call forwarded to it: by whom, why
         self.talks_with: str | None = None  # the o= user of what its far end sent last
+        self.on_change: Callable[[HandsetLeg], None] | None = None  # rings, answered, ended
         handset.legs.append(self)
 
     def sdp(self, direction: Direction = Direction.SENDRECV) -> bytes:
@@ -65,6 +68,8 @@ class HandsetLeg(Leg):
             self._timer = None
         if self in self.handset.legs:
             self.handset.legs.remove(self)
+        if self.on_change is not None:
+            self.on_change(self)
 
     # -- rung: the behaviour ------------------------------------------------------------
 
@@ -145,11 +150,15 @@ class HandsetLeg(Leg):
     def peer_progress(self, status: int, body: bytes) -> None:
         if self.state is LegState.CALLING:
             self.state = LegState.RINGING  # the handset hears ringing
+            if self.on_change is not None:
+                self.on_change(self)
 
     def peer_answered(self, body: bytes) -> None:
-        if not self.ended:
+        if not self.ended and self.state is not LegState.ANSWERED:
             self.state = LegState.ANSWERED
             self.talks_with = first_owner(body)
+            if self.on_change is not None:
+                self.on_change(self)
 
     def peer_refused(self, status: int) -> None:
         self.end(status)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from fleet.core.calls.ports import GroupTarget, LineTarget
 from fleet.core.directory import RoutingTable
-from fleet.core.model import FixedNumber
+from fleet.core.model import CallGroup, FixedNumber
 from fleet.core.numbering import E164
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
@@ -45,6 +45,10 @@ class FleetView:
     def fixed(self) -> list[FixedNumber]:
         """The fleets' fixed numbers (each names its trunk: the desks of the PBXs)."""
         return self._table.all_fixed()
+
+    def groups(self) -> list[CallGroup]:
+        """The fleets' call groups (what netsim's load calls)."""
+        return self._table.all_groups()
 
     def entries(self) -> Iterator[tuple[E164, Directory]]:
         for services in self._table.all_lines():

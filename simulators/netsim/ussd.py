@@ -6,12 +6,19 @@ the handsets' view showing their USSD screen and latest SMS."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from aiohttp import web
 
 from simulators.http import json_body
 from simulators.netsim.control import NETSIM, _errors, _field, _json
+from simulators.netsim.handset import Handset
+from simulators.netsim.load_control import LOADS
+from simulators.netsim.load_runner import FeatureDialler
 from simulators.netsim.smsc_gateway import (
     SmscSettings,
+    UssdError,
     UssdGatewaySim,
     gateway_of,
     reply_text,
@@ -45,6 +52,26 @@ def _attach(app: web.Application, gateway: UssdGatewaySim) -> None:
 
     gateway.changed = changed
     gateway.smsc.on_inbox.append(changed)
+    if LOADS in app:  # the load's feature codes go as USSD through this gateway
+        app[LOADS].feature_codes = load_dialler(gateway)
+
+
+def load_dialler(gateway: UssdGatewaySim) -> FeatureDialler:
+    """The load's way of dialling a feature code: a USSD dialogue of its own (its outcome,
+    shown on the handset's screen, is not waited for; a handset still waiting for an answer
+    drops the new one)."""
+    dialogues: set[asyncio.Task[None]] = set()
+
+    async def dialogue(handset: Handset, code: str) -> None:
+        with contextlib.suppress(UssdError):
+            await gateway.dial(handset, code)
+
+    def dial(handset: Handset, code: str) -> None:
+        task = asyncio.get_running_loop().create_task(dialogue(handset, code))
+        dialogues.add(task)
+        task.add_done_callback(dialogues.discard)
+
+    return dial
 
 
 def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:

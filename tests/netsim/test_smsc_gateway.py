@@ -19,11 +19,14 @@ from simulators.netsim.smsc_gateway import (
     UssdError,
     UssdGatewaySim,
     UssdProblem,
+    UssdState,
     gateway_of,
     reply_text,
 )
+from simulators.netsim.ussd import load_dialler
 from simulators.smppwire import ShortMessage
 from simulators.smsc import SmscSimulator
+from tests.polling import eventually
 
 
 def handset() -> Handset:
@@ -122,3 +125,15 @@ def test_the_smsc_binds_fleetpbx_with_its_own_settings() -> None:
 
 def test_every_ussd_problem_has_its_http_status() -> None:
     assert set(USSD_STATUS) == set(UssdProblem)
+
+
+async def test_the_load_dials_feature_codes_as_ussd_dialogues_of_their_own() -> None:
+    async with SmscSimulator(port=0) as smsc:
+        gateway = UssdGatewaySim(smsc=smsc)
+        told: list[str] = []
+        gateway.changed = told.append
+        phone = handset()
+        load_dialler(gateway)(phone, "*#21#")  # not waited for: the load goes on
+        await eventually(lambda: len(told) == 2, what="the dialogue over")
+        screen = gateway.screen(phone)
+        assert screen is not None and screen.state is UssdState.FAILED  # nothing bound
