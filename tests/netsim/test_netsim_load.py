@@ -82,7 +82,7 @@ async def test_a_short_load_run_on_a_quiet_fleet_answers_its_calls_with_their_re
     lines = await quiet(pair)
     before = await ended_icids(pair)
     started = await pair.post("/load", LOAD, status=202)
-    assert started["state"] == "running" and started["lines"] == lines == 14
+    assert started["state"] == "running" and started["lines"] == lines
     await pair.post("/load", LOAD, status=409)  # one run at a time
     shown: dict[str, Any] = {}
 
