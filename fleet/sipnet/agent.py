@@ -14,8 +14,8 @@ transport error.
 
 For offers relayed before the answer (:mod:`fleet.sipnet.early_offers`): the offer hook hears
 every PRACK (``hooks_every_prack``), ``prack`` sends a PRACK of the adapter's and reports its
-final response (None: timed out), and ``on_ack`` hears each ACK received (its answer, late
-offer)."""
+final response (None: timed out), and each of ``ack_listeners`` hears each ACK received (its
+answer: a late offer's, an offerless re-INVITE's relayed by :mod:`fleet.sipnet.relay`)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class FleetAgent(UserAgent):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.on_acked: Callable[[Request], None] | None = None
+        self.ack_listeners: list[Callable[[Request], None]] = []
         self.gate: RequestGate | None = None
         self.credentials: Credentials | None = None
         self._probes: dict[TransactionBase, Probed] = {}
@@ -142,8 +142,8 @@ class FleetAgent(UserAgent):
 
     def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
         super().on_ack(request, invite)
-        if self.on_acked is not None:
-            self.on_acked(request)
+        for listener in self.ack_listeners:
+            listener(request)
 
     def on_request(self, transaction: ServerTransaction, request: Request) -> None:
         to = request.to

@@ -70,7 +70,7 @@ class EarlyOffers:
         self._relayed: dict[DialogId, list[Relayed]] = {}  # caller's dialog -> its PRACKs due
         self._callers: dict[str, DialogId] = {}  # A-leg -> its caller's dialog (with PRACKs due)
         self._late: dict[DialogId, OutgoingCall] = {}  # caller's dialog -> B-leg ACK waiting
-        agent.on_acked = self._acked
+        agent.ack_listeners.append(self._acked)
 
     def __len__(self) -> int:
         return (

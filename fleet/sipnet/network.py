@@ -51,6 +51,7 @@ from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.conference import Rooms
 from fleet.sipnet.early import UNANSWERED, EarlyNews
 from fleet.sipnet.early_offers import EarlyOffers
+from fleet.sipnet.hops import hop_ends, leg_seen
 from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.keepalive import INTERVAL
 from fleet.sipnet.media import MediaPlayer
@@ -173,7 +174,7 @@ class SipNetwork:
         self.early_offers.placed(outgoing, offer)
         if place.trunk is not None:
             self.trunks.router.placed(outgoing, place.trunk)
-        self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg)
+        self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg, to_core=place.trunk is None)
         self._b_ids[outgoing] = request.leg_id
         if outgoing.invite.call_id:
             self.engine.leg_reference(request.leg_id, outgoing.invite.call_id)
@@ -269,7 +270,16 @@ class SipNetwork:
             self.media.play(leg_id, caller, announcement)
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
-        legs = [(leg_id, d) for leg_id in leg_ids if (d := self._dialog_of(leg_id)) is not None]
+        """Each named leg onto the media server, but the two ends of a hop between two visits
+        of one call (:mod:`.hops`): the handsets' legs either side of it are moved instead."""
+        hops = hop_ends(leg_seen(leg_id, self._b.get(leg_id), self._visits) for leg_id in leg_ids)
+        if hops:
+            self.log("sip_conference_hop_kept", conference_id=conference_id, legs=sorted(hops))
+        legs = [
+            (leg_id, d)
+            for leg_id in leg_ids
+            if leg_id not in hops and (d := self._dialog_of(leg_id)) is not None
+        ]
         self.spoken.leave(*leg_ids)
         self.rooms.conference(conference_id, legs)
 

@@ -24,6 +24,7 @@ class BLeg:
     id: str
     call: OutgoingCall
     a_leg: str | None
+    to_core: bool = False  # placed towards the core (not over a trunk)
     alerted: bool = False
     answered: bool = False
     answer: bytes = b""

@@ -16,8 +16,9 @@ early (:mod:`fleet.sipnet.early_offers` joins the first early dialog with SDP) y
 call's initial INVITE transaction is still in progress, and §14.1 forbids a new offer until
 it completes; 491 makes the offerer retry after its glare delay; strictly §14.2 asks a 500
 with Retry-After of the side whose own INVITE we have not answered yet). A re-INVITE without
-an offer is answered with the session description we last gave that side (no change, RFC 3264
-§8); the answer in its ACK is not relayed."""
+an offer goes on to the other leg without an offer, the other leg's offer answering it and the
+answer in its ACK going on in the other leg's ACK (:mod:`fleet.sipnet.relay_offerless`); an
+offer of either side while that ACK is awaited gets 491."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
 from fleet.sip.ua_calls import DEFER, Answer, Deferred, Refusal, ReInvite
 from fleet.sipnet.agent import FleetAgent
+from fleet.sipnet.relay_offerless import OfferlessRelays
 
 GLARE = 491  # RFC 3261 §14.2, RFC 3311 §5.2
 GONE = 500  # the other leg is gone or did not answer: its dialog ends
@@ -56,9 +58,10 @@ class OfferRelay:
     def __init__(self, agent: FleetAgent) -> None:
         self.agent = agent
         self._sides: dict[DialogId, tuple[Side, Side]] = {}  # dialog -> (its side, the other)
+        self.offerless = OfferlessRelays(agent, status_of=relayed_status)
 
     def __len__(self) -> int:
-        return len(self._sides)
+        return len(self._sides) + len(self.offerless)
 
     def join(self, caller: Side, callee: Side) -> None:
         """The two legs are bridged: offers of either now reach the other."""
@@ -79,16 +82,19 @@ class OfferRelay:
         sides = self._sides.pop(dialog.id, None)
         if sides is not None:
             self._sides.pop(sides[1].dialog.id, None)
+            self.offerless.forget(*sides)
 
     def __call__(self, dialog: Dialog, request: Request) -> Answer | Refusal | Deferred | None:
         sides = self._sides.get(dialog.id)
         if sides is None:
             return Refusal(GLARE)
         this, other = sides
-        if not request.body:
-            return Answer(this.sent, this.sent_type)
-        if self.agent.offer_in_progress(other.dialog):
+        if self.agent.offer_in_progress(other.dialog) or self.offerless.busy(this, other):
             return Refusal(GLARE)
+        if not request.body:
+            if request.method != "INVITE":  # an UPDATE or PRACK without an offer: no change
+                return Answer(this.sent, this.sent_type)
+            return self.offerless.relay(this, other, request)
         send = self.agent.reinvite if request.method == "INVITE" else self.agent.update
         send(
             other.dialog,

@@ -1,12 +1,15 @@
 """In-call keys from netsim's handsets against ``fleetpbx serve --network sip`` (two processes,
 real SIP): ``#1`` by INFO (seed 004, Monsieur A's transfer: A holds his caller, calls a
 colleague, presses #1 and leaves them together), the conference key ``#3`` (three parties in
-the media server's room), ``#1`` by REFER, and keys refused. FleetPBX does the services by
+the media server's room), ``#1`` by REFER, and keys refused; with a colleague (a call visiting
+FleetPBX twice) as the held party of ``#1`` or in the conference. FleetPBX does the services by
 third-party call control (offerless re-INVITEs, the answer in the ACK), relayed by netsim to
 the handsets, whose screens follow."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -23,6 +26,20 @@ async def answering(pair: Pair, *numbers: str) -> None:
     for number in numbers:
         await pair.post(f"/handsets/{number}/state", {"state": "on"})
         await pair.post(f"/handsets/{number}/behaviour", {"answer": "after", "seconds": 1})
+
+
+GLARE_RETRIES_OVER = 6.0  # s: FleetPBX's §14.1 retry after a 491 comes within 4 s
+
+
+async def stays(check: Callable[[], Awaitable[None]], seconds: float) -> None:
+    """``check`` holds for ``seconds`` (what must not happen meanwhile — a move of the hop
+    between two visits glaring twice and the conference released — would show within them;
+    a slower machine could only hide it, never fail a right outcome)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        await check()
+        await asyncio.sleep(0.2)
+    await check()
 
 
 def in_call_with(shown: list[str]) -> Any:
@@ -83,6 +100,84 @@ async def test_the_conference_key_puts_three_parties_in_one_room(pair: Pair) -> 
     assert set(shown["screen"]["in_call_with"]) == {"Conférence"}
     await pair.post("/hang_up", {"number": a})
     await pair.until_handset(x, lambda h: not h["legs"], "X released")
+
+
+async def test_a_transfers_his_held_colleague_to_an_outside_party_with_hash_1(pair: Pair) -> None:
+    """The held party is a fleet line reached through its own terminating visit: the move
+    reaches that visit by an offerless re-INVITE, relayed to the colleague's handset, whose
+    answer comes back in the ACKs."""
+    a, colleague, outside = line(5), line(6), "0699000037"
+    await answering(pair, a, colleague, outside)
+    first = await pair.post("/dial", {"from": a, "to": "2006"}, status=201)
+    await pair.until_handset(colleague, in_call_with(["06 11 00 00 05"]), "B answers A")
+    await pair.post("/hold", {"number": a})
+    await pair.until_handset(colleague, lambda h: bool(h["screen"]["held"]), "B held")
+    second = await pair.post("/dial", {"from": a, "to": outside}, status=201)
+    await pair.until_handset(outside, in_call_with(["06 11 00 00 05"]), "X answers A")
+    await pair.post("/keys", {"number": a, "keys": "#1"})
+    await pair.until_handset(a, lambda h: not h["legs"], "A released")
+    await pair.until_handset(colleague, in_call_with(["06 99 00 00 37"]), "B hears X")
+    await pair.until_handset(outside, in_call_with(["06 11 00 00 06"]), "X hears B")
+    await pair.post("/hang_up", {"number": outside})
+    await pair.until_handset(colleague, lambda h: not h["legs"], "B idle")
+    await pair.idle()
+    originating, terminating = await pair.records(first["icid"], 2)  # A to B: both visits
+    (to_outside,) = await pair.records(second["icid"], 1)
+    assert (originating.session_case, terminating.session_case) == (
+        SessionCase.ORIGINATING,
+        SessionCase.TERMINATING,
+    )
+    for record in (originating, to_outside):  # the held call and the active one, joined
+        assert record.outcome is CallOutcome.ANSWERED
+        transfers = [e.detail for e in record.events if e.kind is CallEventKind.TRANSFERRED]
+        assert transfers == [{"by": "+33611000005"}]
+    assert terminating.outcome is CallOutcome.ANSWERED
+
+
+async def test_the_conference_key_with_a_colleague_puts_the_three_in_one_room(pair: Pair) -> None:
+    """A holds an outside party and talks to a colleague (two visits of one call): the
+    handsets' legs go to the room, not the hop between the visits (no glare, no refusal)."""
+    a, outside, colleague = line(7), "0699000038", line(8)
+    await answering(pair, a, outside, colleague)
+    first = await pair.post("/dial", {"from": a, "to": outside}, status=201)
+    await pair.until_handset(outside, in_call_with(["06 11 00 00 07"]), "X answers A")
+    await pair.post("/hold", {"number": a})
+    await pair.until_handset(outside, lambda h: bool(h["screen"]["held"]), "X held")
+    second = await pair.post("/dial", {"from": a, "to": "2008"}, status=201)
+    await pair.until_handset(colleague, in_call_with(["06 11 00 00 07"]), "B answers A")
+    await pair.post("/keys", {"number": a, "keys": "#3"})
+    for number in (outside, colleague):
+        await pair.until_handset(number, in_call_with(["Conférence"]), f"{number} conferenced")
+    room: dict[str, Any] = {}
+
+    async def three() -> bool:
+        rooms = (await pair.get("/media"))["rooms"]
+        present = [r for r in rooms if r["present"]]
+        room.update(present[0] if len(present) == 1 else {})
+        return len(room.get("members", [])) == 3
+
+    await eventually(three, within=60, every=0.1, what="three in the room")
+    assert room["members"] == ["+33611000007", "+33611000008", "+33699000038"]
+
+    async def still_conferenced() -> None:
+        played = [p["prompt"] for p in (await pair.get("/media"))["played"]]
+        assert not [p for p in played if p.endswith("service_not_possible.wav")]
+        for number in (a, outside, colleague):
+            shown = await pair.handset(number)
+            assert set(shown["screen"]["in_call_with"]) == {"Conférence"}, (number, shown)
+
+    await stays(still_conferenced, GLARE_RETRIES_OVER)
+    await pair.post("/hang_up", {"number": a})
+    await pair.until_handset(outside, lambda h: not h["legs"], "X released")
+    await pair.until_handset(colleague, lambda h: not h["legs"], "B released")
+    await pair.idle()
+    (with_outside,) = await pair.records(first["icid"], 1)
+    visits = await pair.records(second["icid"], 2)
+    assert sorted(r.session_case.value for r in visits) == ["originating", "terminating"]
+    for record in (with_outside, *visits):
+        assert record.outcome is CallOutcome.ANSWERED
+        kinds = [e.kind for e in record.events]
+        assert CallEventKind.CONFERENCE_JOINED in kinds
 
 
 async def test_keys_are_refused_without_a_call_or_when_they_are_no_keys(pair: Pair) -> None:
