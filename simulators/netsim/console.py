@@ -249,6 +249,7 @@ def _rendered(
                     "state": view["state"],
                     "answer": card["answer"],
                     "seconds": card["seconds"],
+                    "in_call": card["in_call"],
                     "html": live,
                 },
             )

@@ -1,6 +1,7 @@
 """netsim's control API for USSD and SMS (JSON), next to ``control.py``'s: a handset answers
 the menu it shows (``POST /ussd/reply``) and reads its SMS (``GET /handsets/{n}/sms``); a
-USSD string given to ``POST /dial`` goes through :mod:`simulators.netsim.smsc_gateway`.
+USSD string given to ``POST /dial`` goes through :mod:`simulators.netsim.smsc_gateway`; the
+SMSC's state and misbehaviours are switched through :mod:`simulators.netsim.smsc_control`.
 :func:`add_ussd_routes` also puts the SMSC in the ``cleanup_ctx`` (unless it is off), with
 the handsets' view showing their USSD screen and latest SMS."""
 
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from simulators.http import json_body
 from simulators.netsim.control import NETSIM, _errors, _field, _json
+from simulators.netsim.smsc_control import add_smsc_routes
 from simulators.netsim.smsc_gateway import (
     SmscSettings,
     UssdGatewaySim,
@@ -54,3 +56,4 @@ def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:
         app.cleanup_ctx.append(smsc_resource(smsc, attach=_attach))
     app.router.add_post("/ussd/reply", _errors(reply))
     app.router.add_get("/handsets/{number}/sms", _errors(inbox))
+    add_smsc_routes(app)  # GET /smsc, POST /smsc/misbehaviours
