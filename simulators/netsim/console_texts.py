@@ -49,7 +49,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "incall_keys": ("Touches en communication", "In-call keys"),
     "transfer_key": ("#1 Transférer", "#1 Transfer"),
     "conference_key": ("#3 Conférence", "#3 Conference"),
-    "by_refer": ("#1 et #3 par REFER (3GPP) plutôt qu'en INFO", "#1 and #3 by REFER (3GPP), not INFO"),
+    "by_refer": (
+        "#1 et #3 par REFER (3GPP) plutôt qu'en INFO",
+        "#1 and #3 by REFER (3GPP), not INFO",
+    ),
     "send_keys": ("Envoyer les touches", "Send the keys"),
     "incall_hint": (
         "En communication : « Envoyer les touches » envoie les chiffres dans l'appel, "
