@@ -81,6 +81,35 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "kind_line": ("ligne", "line"),
     "kind_fixed": ("fixe", "fixed"),
     "kind_outside": ("hors flotte", "outside"),
+    # the SMSC
+    "smsc": ("SMSC / passerelle USSD", "SMSC / USSD gateway"),
+    "smsc_bound": (
+        "FleetPBX est lié en SMPP (port {0}).",
+        "FleetPBX is bound over SMPP (port {0}).",
+    ),
+    "smsc_unbound": ("FleetPBX n'est pas lié (port {0}).", "FleetPBX is not bound (port {0})."),
+    "misbehaviours": ("Mauvais comportements du SMSC", "The SMSC's misbehaviours"),
+    "misbehaviour_black_hole": (
+        "Trou noir : aucun submit_sm n'a de réponse",
+        "Black hole: no submit_sm is answered",
+    ),
+    "misbehaviour_unbind_on_submit": (
+        "Se délie à chaque submit_sm",
+        "Unbinds on each submit_sm",
+    ),
+    "misbehaviour_slow_response": ("Répond lentement aux submit_sm", "Answers submit_sm late"),
+    "misbehaviour_drop_connection": (
+        "Coupe la liaison, et chaque nouvelle",
+        "Drops the link, and each new one",
+    ),
+    "misbehaviour_malformed_pdu": (
+        "PDU corrompus avant chaque deliver_sm",
+        "Corrupt PDUs before each deliver_sm",
+    ),
+    "misbehaviour_partial_pdu": (
+        "PDU tronqué avant chaque deliver_sm",
+        "A partial PDU before each deliver_sm",
+    ),
     # handset states and behaviours
     "state_on": ("Allumé", "On"),
     "state_off": ("Éteint", "Off"),

@@ -53,6 +53,7 @@ async def switch(request: web.Request) -> web.Response:
         gateway.smsc.misbehave(misbehaviour)
     else:
         gateway.smsc.behave(misbehaviour)
+    gateway.smsc_changed()
     log.info("netsim_smsc_misbehaviour", name=misbehaviour.value, on=on)
     return _json(smsc_view(gateway))
 

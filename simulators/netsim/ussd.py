@@ -11,6 +11,7 @@ from aiohttp import web
 
 from simulators.http import json_body
 from simulators.netsim.control import NETSIM, _errors, _field, _json
+from simulators.netsim.hub import Change, Topic
 from simulators.netsim.smsc_control import add_smsc_routes
 from simulators.netsim.smsc_gateway import (
     SmscSettings,
@@ -45,8 +46,14 @@ def _attach(app: web.Application, gateway: UssdGatewaySim) -> None:
         if netsim.hub is not None:
             netsim.hub.handset(number)
 
+    def smsc_changed() -> None:  # its bind or its misbehaviours: the console is told
+        if netsim.hub is not None:
+            netsim.hub.publish(Change(Topic.SMSC))
+
     gateway.changed = changed
     gateway.smsc.on_inbox.append(changed)
+    gateway.smsc_changed = smsc_changed
+    gateway.smsc.on_link.append(smsc_changed)
 
 
 def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:

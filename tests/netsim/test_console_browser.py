@@ -270,3 +270,30 @@ async def test_monsieur_a_transfers_his_caller_to_a_colleague_with_hash_1_by_cli
     await monsieur_a.get_by_label("Comportement").select_option("after")
     await shows(monsieur_a, "Répond après 1 s")
     await page.close()
+
+
+async def test_the_smsc_drops_fleetpbx_while_a_misbehaviour_is_ticked_and_takes_it_back(
+    demo_pair: Pair, browser: Any
+) -> None:
+    """The console's SMSC section: FleetPBX bound; "drops the link" ticked with the keyboard,
+    the section says FleetPBX is not bound (live); unticked, FleetPBX binds again by itself."""
+    page = await browser.new_page(viewport=LAPTOP, locale="en-GB")
+    await live(page, f"{demo_pair.control}/")
+    section = page.get_by_role("region", name="SMSC / USSD gateway")
+    bound = section.get_by_text("FleetPBX is bound over SMPP (port", exact=False)
+    await bound.wait_for(timeout=WITHIN * 2)  # FleetPBX may still be backing off
+    drop = section.get_by_label("Drops the link, and each new one")
+    try:
+        await drop.focus()
+        await page.keyboard.press("Space")
+        await section.get_by_role("status").get_by_text("Done.").wait_for(timeout=WITHIN)
+        assert (await demo_pair.get("/smsc"))["misbehaviours"] == ["drop_connection"]
+        unbound = section.get_by_text("FleetPBX is not bound (port", exact=False)
+        await unbound.wait_for(timeout=WITHIN)
+        assert await drop.is_checked()
+        assert await as_it_is(page, Axe()) == []
+    finally:
+        await demo_pair.post("/smsc/misbehaviours", {"name": "drop_connection", "on": False})
+    await bound.wait_for(timeout=WITHIN * 2)  # FleetPBX's own reconnection
+    assert not await drop.is_checked()  # the switch follows the SMSC (told by the stream)
+    await page.close()

@@ -1,7 +1,8 @@
 """The console's in-call keys without a browser: a card offers them (and the dial field's
 "send the keys" button and its hint) only while its handset has a call to press keys in —
 placing, talking or holding one, not ringing nor idle — as drawn and as the stream tells it;
-the words in both languages; a REFER's outcome listed on the card as it comes."""
+the words in both languages; a REFER's outcome listed on the card as it comes. And the
+console's SMSC section: drawn with a switch per misbehaviour, told when one is switched."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from simulators.netsim.control import NETSIM, add_routes
 from simulators.netsim.handset import Answering, Behaviour, HandsetState
 from simulators.netsim.handsets import FleetView
 from simulators.netsim.network import Netsim
+from simulators.netsim.smsc_gateway import SmscSettings
+from simulators.netsim.ussd import add_ussd_routes
+from simulators.smsc import Misbehaviour
 from tests.netsim.virtual_netsim import Virtual, virtual
 from tests.world import build_world
 
@@ -87,6 +91,7 @@ async def console_on(services: Services, actor: Actor) -> AsyncIterator[tuple[Cl
     app[NETSIM] = built.netsim
     console.watch(app, built.netsim)
     add_routes(app)
+    add_ussd_routes(app, smsc=SmscSettings(port=0))
     async with TestClient(TestServer(app)) as test_client:
         yield test_client, built
 
@@ -119,6 +124,28 @@ async def test_an_idle_card_is_drawn_without_the_keys_and_the_stream_says_when_t
     assert "#1 Transfer" in drawn and "In-call keys" in drawn
     hung_up = await http.post("/hang_up", json={"number": CALLER})
     assert hung_up.status == 200
+
+
+async def test_the_smsc_section_shows_the_bind_and_a_switch_per_misbehaviour_kept_live(
+    console_on: tuple[Client, Virtual],
+) -> None:
+    http, _built = console_on
+    page = await (await http.get("/?lang=fr")).text()
+    assert "FleetPBX n&#39;est pas lié (port " in page
+    for misbehaviour in Misbehaviour:
+        assert f'id="misbehaviour-{misbehaviour.value}" data-misbehaviour=' in page
+    assert "Coupe la liaison, et chaque nouvelle" in page
+    async with http.get("/console/events?lang=en") as stream:
+        first = await _event(stream, "smsc", lambda d: True)
+        assert (first["bound"], first["misbehaviours"]) == (False, [])
+        assert "FleetPBX is not bound" in str(first["html"])
+        switched = await http.post("/smsc/misbehaviours", json={"name": "black_hole", "on": True})
+        assert switched.status == 200
+        told = await _event(stream, "smsc", lambda d: True)
+        assert told["misbehaviours"] == ["black_hole"]
+    on = await (await http.get("/?lang=en")).text()
+    assert 'data-misbehaviour="black_hole" checked' in on
+    assert 'data-misbehaviour="drop_connection" checked' not in on
 
 
 async def _event(

@@ -1,9 +1,11 @@
 """netsim's SMSC control (``GET /smsc``, ``POST /smsc/misbehaviours``) on its own, with the
 SMSC listening and nothing bound to it: the state shown, a misbehaviour switched on and off,
-bad switches refused and changing nothing, and netsim without its SMSC."""
+bad switches refused and changing nothing, the console told of a switch and of a bind or a
+link's end, and netsim without its SMSC."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,7 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from simulators.netsim.smsc_control import add_smsc_routes
 from simulators.netsim.smsc_gateway import SMSC_GATEWAY, SmscSettings, smsc_resource
-from simulators.smsc import Misbehaviour
+from simulators.smppwire import BIND_TRANSCEIVER, Pdu, c_string
+from simulators.smsc import Misbehaviour, SmscSimulator
 
 Client = TestClient[web.Request, web.Application]
 
@@ -89,6 +92,30 @@ async def test_a_body_that_is_no_json_object_is_refused() -> None:
         response = await client.post("/smsc/misbehaviours", data=b"[1]")
         assert response.status == 400
         assert (await response.json())["code"] == "invalid_json"
+
+
+async def test_the_gateway_is_told_when_a_misbehaviour_is_switched(client: Client) -> None:
+    told: list[str] = []
+    client.app[SMSC_GATEWAY].smsc_changed = lambda: told.append("changed")
+    await client.post("/smsc/misbehaviours", json={"name": "partial_pdu", "on": True})
+    await client.post("/smsc/misbehaviours", json={"name": "pigeon", "on": True})  # refused
+    await client.post("/smsc/misbehaviours", json={"name": "partial_pdu", "on": False})
+    assert told == ["changed", "changed"]
+
+
+async def test_the_smsc_tells_when_an_esme_binds_and_when_its_link_ends() -> None:
+    async with SmscSimulator(port=0) as smsc:
+        told = asyncio.Queue[bool]()
+        smsc.on_link.append(lambda: told.put_nowait(smsc.bound))
+        reader, writer = await asyncio.open_connection("127.0.0.1", smsc.port)
+        body = c_string(smsc.system_id) + c_string(smsc.password) + b"\x00\x34\x00\x00\x00"
+        writer.write(Pdu(BIND_TRANSCEIVER, 0, 1, body).encode())
+        await writer.drain()
+        assert await asyncio.wait_for(told.get(), 30) is True  # bound
+        await reader.readexactly(16)  # the bind_transceiver_resp's header
+        writer.close()
+        await writer.wait_closed()
+        assert await asyncio.wait_for(told.get(), 30) is False  # the link gone
 
 
 async def test_a_netsim_without_its_smsc_says_so() -> None:

@@ -77,6 +77,13 @@
 
   document.addEventListener("change", function (event) {
     const target = event.target;
+    if (target.dataset.misbehaviour) {  /* the SMSC section: a misbehaviour on or off */
+      post("/smsc/misbehaviours", { name: target.dataset.misbehaviour, on: target.checked },
+        document.getElementById("smsc-message")).then(function (ok) {
+        if (!ok) target.checked = !target.checked;
+      });
+      return;
+    }
     const card = cardOf(target);
     if (!card) return;
     const e164 = encodeURIComponent(card.dataset.e164);
@@ -190,5 +197,13 @@
       document.getElementById("calls").innerHTML = JSON.parse(event.data).html;
     });
     source.addEventListener("record", function (event) { record(JSON.parse(event.data)); });
+    source.addEventListener("smsc", function (event) {
+      const data = JSON.parse(event.data);
+      const where = document.getElementById("smsc-live");
+      if (where) where.innerHTML = data.html;
+      for (const box of document.querySelectorAll("input[data-misbehaviour]")) {
+        box.checked = data.misbehaviours.includes(box.dataset.misbehaviour);
+      }
+    });
   }
 })();
