@@ -123,6 +123,7 @@ class SmscSimulator:
         self.submits: list[ShortMessage] = []
         self.inbox: defaultdict[str, list[ShortMessage]] = defaultdict(list)
         self.on_inbox: list[Callable[[str], None]] = []  # told the key of each SMS delivered
+        self.on_link: list[Callable[[], None]] = []  # told when an ESME binds or a link ends
         self.screens: defaultdict[str, list[Screen]] = defaultdict(list)
         self.responses: list[Pdu] = []  # what the ESME answered to our requests
         self.protocol_errors: list[str] = []
@@ -338,6 +339,8 @@ class SmscSimulator:
         finally:
             session.close()
             self._sessions.remove(session)
+            for told in self.on_link:
+                told()
 
     async def _handle(self, session: Connection, pdu: Pdu) -> bool:
         """Answer one request from the ESME; ``False`` ends the connection."""
@@ -361,6 +364,8 @@ class SmscSimulator:
                 session.bound = True
                 self.binds += 1
                 self._bind_seen.set()
+                for told in self.on_link:
+                    told()
             return True
         if pdu.command_id == ENQUIRE_LINK:
             self.enquire_links_received += 1

@@ -25,6 +25,7 @@ from fleet.core.model import Fleet
 from fleet.core.values import Language
 from fleet.services.container import Services
 from simulators.netsim import console_texts, console_views
+from simulators.netsim.console_smsc import smsc_lines
 from simulators.netsim.control import NETSIM
 from simulators.netsim.handset import Answering, HandsetState
 from simulators.netsim.hub import Change, Hub, Overflowed, Topic
@@ -146,6 +147,7 @@ async def page(request: web.Request) -> web.Response:
             "outside": outside,
             "calls": console_views.calls(netsim, t),
             "records": records,
+            "smsc": smsc_lines(request.app, t),
             **_controls(t),
             "errors": {k[6:]: v for k, v in t.items() if k.startswith("error_")},
         },
@@ -197,6 +199,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         # what changed between the page and this stream: everything once
         first = {Change(Topic.HANDSET, e164) for e164 in netsim.handsets.by_number}
         first.add(Change(Topic.CALL, ""))
+        first.add(Change(Topic.SMSC))
         await response.write(_event("hello", {"subscribers": hub.subscribers}))
         changes: set[Change] = first
         while True:
@@ -249,6 +252,7 @@ def _rendered(
                     "state": view["state"],
                     "answer": card["answer"],
                     "seconds": card["seconds"],
+                    "in_call": card["in_call"],
                     "html": live,
                 },
             )
@@ -258,6 +262,10 @@ def _rendered(
             "_calls.html", request, {"t": t, "calls": console_views.calls(netsim, t)}
         )
         out.append(("calls", {"html": html}))
+    smsc = smsc_lines(request.app, t) if Change(Topic.SMSC) in changes else None
+    if smsc is not None:
+        html = aiohttp_jinja2.render_string("_smsc.html", request, {"t": t, "smsc": smsc})
+        out.append(("smsc", {"bound": smsc.bound, "misbehaviours": list(smsc.on), "html": html}))
     timeline = request.app[TIMELINE]
     for change in sorted(c.key for c in changes if c.topic is Topic.RECORD):
         record = timeline.records.get(change)

@@ -36,6 +36,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ussd_failed": ("{0} : échec ({1})", "{0}: failed ({1})"),
     "field_sms": ("SMS reçus", "SMS received"),
     "field_sms_count": ("Nombre de SMS", "SMS count"),
+    "field_refer_outcome": ("Résultat du dernier REFER", "The last REFER's outcome"),
     "answer": ("Décrocher", "Answer"),
     "hang_up": ("Raccrocher", "Hang up"),
     "hold": ("Mettre en attente", "Hold"),
@@ -44,6 +45,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "to_dial": ("Numéro ou code à composer", "Number or code to dial"),
     "keypad": ("Clavier", "Keypad"),
     "clear": ("Effacer", "Clear"),
+    # in-call keys
+    "incall_keys": ("Touches en communication", "In-call keys"),
+    "transfer_key": ("#1 Transférer", "#1 Transfer"),
+    "conference_key": ("#3 Conférence", "#3 Conference"),
+    "by_refer": (
+        "#1 et #3 par REFER (3GPP) plutôt qu'en INFO",
+        "#1 and #3 by REFER (3GPP), not INFO",
+    ),
+    "send_keys": ("Envoyer les touches", "Send the keys"),
+    "incall_hint": (
+        "En communication : « Envoyer les touches » envoie les chiffres dans l'appel, "
+        "« Appeler » passe un second appel.",
+        "In a call: “Send the keys” sends the digits in the call, “Dial” places a second call.",
+    ),
+    "keys_sent": ("Touches {0} envoyées.", "Keys {0} sent."),
+    "nothing_typed": ("Tapez d'abord un numéro ou des touches.", "Type a number or keys first."),
     "calls": ("Appels en cours", "Calls in progress"),
     "no_calls": ("Aucun appel en cours.", "No call in progress."),
     "call": ("Appel", "Call"),
@@ -64,6 +81,35 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "kind_line": ("ligne", "line"),
     "kind_fixed": ("fixe", "fixed"),
     "kind_outside": ("hors flotte", "outside"),
+    # the SMSC
+    "smsc": ("SMSC / passerelle USSD", "SMSC / USSD gateway"),
+    "smsc_bound": (
+        "FleetPBX est lié en SMPP (port {0}).",
+        "FleetPBX is bound over SMPP (port {0}).",
+    ),
+    "smsc_unbound": ("FleetPBX n'est pas lié (port {0}).", "FleetPBX is not bound (port {0})."),
+    "misbehaviours": ("Mauvais comportements du SMSC", "The SMSC's misbehaviours"),
+    "misbehaviour_black_hole": (
+        "Trou noir : aucun submit_sm n'a de réponse",
+        "Black hole: no submit_sm is answered",
+    ),
+    "misbehaviour_unbind_on_submit": (
+        "Se délie à chaque submit_sm",
+        "Unbinds on each submit_sm",
+    ),
+    "misbehaviour_slow_response": ("Répond lentement aux submit_sm", "Answers submit_sm late"),
+    "misbehaviour_drop_connection": (
+        "Coupe la liaison, et chaque nouvelle",
+        "Drops the link, and each new one",
+    ),
+    "misbehaviour_malformed_pdu": (
+        "PDU corrompus avant chaque deliver_sm",
+        "Corrupt PDUs before each deliver_sm",
+    ),
+    "misbehaviour_partial_pdu": (
+        "PDU tronqué avant chaque deliver_sm",
+        "A partial PDU before each deliver_sm",
+    ),
     # handset states and behaviours
     "state_on": ("Allumé", "On"),
     "state_off": ("Éteint", "Off"),
@@ -99,6 +145,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # errors of the control API, by code
     "error_no_call": ("Rien à faire : pas d'appel dans cet état.", "Nothing to do: no such call."),
     "error_invalid_number": ("Numéro non valide.", "Not a valid number."),
+    "error_invalid_keys": (
+        "Touches non valides : chiffres, * et # seulement.",
+        "Not valid keys: digits, * and # only.",
+    ),
     "error_handset_unreachable": (
         "Ce téléphone est éteint ou hors couverture.",
         "This handset is off or out of coverage.",

@@ -15,8 +15,9 @@ from fleet.core.model import CallRecord, Fleet
 from fleet.core.numbering import shown
 from fleet.core.values import Language
 from simulators.netsim import console_texts
-from simulators.netsim.handset import HandsetKind
-from simulators.netsim.handset_leg import HandsetLeg
+from simulators.netsim.handset import Handset, HandsetKind
+from simulators.netsim.handset_leg import HandsetError, HandsetLeg
+from simulators.netsim.incall import keyed_leg
 from simulators.netsim.legs import NetCall
 from simulators.netsim.network import Netsim
 
@@ -115,7 +116,18 @@ def card(netsim: Netsim, e164: str, t: dict[str, str]) -> dict[str, object] | No
         "extras": extras(view, t),
         "answer": behaviour["answer"],
         "seconds": _seconds(behaviour["seconds"]),
+        "in_call": in_call(handset),
     }
+
+
+def in_call(handset: Handset) -> bool:
+    """Whether the handset has a call to press in-call keys in (one it talks in, places or
+    holds): its card then offers the keys."""
+    try:
+        keyed_leg(handset)
+    except HandsetError:
+        return False
+    return True
 
 
 def _seconds(value: object) -> str:

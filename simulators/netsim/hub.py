@@ -26,6 +26,7 @@ class Topic(StrEnum):
     CALL = "call"  # key: netsim's call id (a call or one of its legs changed)
     RECORD = "record"  # key: a timeline entry's id (a FleetPBX call record was read)
     FLEETS = "fleets"  # key: "" (the fleets were read again: handsets came or left)
+    SMSC = "smsc"  # key: "" (the SMSC's bind or its misbehaviours changed)
     CLOSED = "closed"  # key: "" (netsim stops: watchers end their streams)
 
 

@@ -21,6 +21,7 @@ FleetPBX by third-party call control, relayed by netsim's legs (:mod:`.sip_legs`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -108,6 +109,8 @@ class InCallKeys:
         self.fleetpbx = fleetpbx
         self.refer_outcomes: dict[str, str] = {}  # handset (E.164) -> the NOTIFY's status line
         self._refers: dict[DialogId, tuple[Dialog, str]] = {}  # a REFER's dialog, its handset
+        # told the E.164 number of a handset whose REFER outcome changed (the console's hub)
+        self.changed: Callable[[str], None] = lambda _number: None
 
     def press(self, handset: Handset, keys: str, method: KeyMethod = KeyMethod.INFO) -> Pressed:
         """Raises :class:`BadKeys`, or :class:`HandsetError` when the handset has no call (or
@@ -148,7 +151,8 @@ class InCallKeys:
         else:
             refer_to = self._held_party(handset)
         number = handset.number.value
-        self.refer_outcomes.pop(number, None)
+        if self.refer_outcomes.pop(number, None) is not None:
+            self.changed(number)
         for dialog_id in [k for k, (d, _) in self._refers.items() if d.state is ENDED]:
             del self._refers[dialog_id]  # dialogs over: no NOTIFY will come
         self._refers[dialog.id] = (dialog, number)
@@ -160,6 +164,7 @@ class InCallKeys:
                 refused = f"SIP/2.0 {response.status} {response.reason}" if response else None
                 self.refer_outcomes[number] = refused or "no answer"
                 self._refers.pop(dialog.id, None)
+                self.changed(number)
 
         self.ua.request_followed(
             dialog,
@@ -195,6 +200,7 @@ class InCallKeys:
         if content_type.lower() == SIPFRAG and request.body:
             status = request.body.decode("utf-8", "replace").splitlines()[0].strip()
             self.refer_outcomes[number] = status
+            self.changed(number)
         if "terminated" in (request.headers.get("Subscription-State") or ""):
             del self._refers[dialog.id]
         return 200

@@ -87,6 +87,16 @@ async def _keys(app: web.Application) -> AsyncIterator[None]:
     assert isinstance(ua, NetsimAgent)  # the one netsim's application builds
     keys = InCallKeys(ua=ua, fleetpbx=netsim.scscf.fleetpbx)
     ua.on_in_dialog = keys.in_dialog
+
+    def refer_view(handset: Handset) -> dict[str, object]:
+        return {"refer_outcome": keys.refer_outcomes.get(handset.number.value)}
+
+    def changed(number: str) -> None:  # a REFER's outcome: the console is told
+        if netsim.hub is not None:
+            netsim.hub.handset(number)
+
+    netsim.views.append(refer_view)
+    keys.changed = changed
     app[INCALL] = keys
     yield
 

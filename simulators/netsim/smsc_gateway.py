@@ -126,6 +126,8 @@ class UssdGatewaySim:
         self._screens: dict[str, UssdScreen] = {}  # by the handset's E.164 number
         # told the E.164 number of a handset whose USSD screen changed (the console's hub)
         self.changed: Callable[[str], None] = lambda _number: None
+        # told when the SMSC's state changed: a bind, a link ended, a misbehaviour switched
+        self.smsc_changed: Callable[[], None] = lambda: None
 
     def screen(self, handset: Handset) -> UssdScreen | None:
         return self._screens.get(handset.number.value)

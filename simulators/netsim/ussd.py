@@ -1,6 +1,7 @@
 """netsim's control API for USSD and SMS (JSON), next to ``control.py``'s: a handset answers
 the menu it shows (``POST /ussd/reply``) and reads its SMS (``GET /handsets/{n}/sms``); a
-USSD string given to ``POST /dial`` goes through :mod:`simulators.netsim.smsc_gateway`.
+USSD string given to ``POST /dial`` goes through :mod:`simulators.netsim.smsc_gateway`; the
+SMSC's state and misbehaviours are switched through :mod:`simulators.netsim.smsc_control`.
 :func:`add_ussd_routes` also puts the SMSC in the ``cleanup_ctx`` (unless it is off), with
 the handsets' view showing their USSD screen and latest SMS."""
 
@@ -14,8 +15,10 @@ from aiohttp import web
 from simulators.http import json_body
 from simulators.netsim.control import NETSIM, _errors, _field, _json
 from simulators.netsim.handset import Handset
+from simulators.netsim.hub import Change, Topic
 from simulators.netsim.load_control import LOADS
 from simulators.netsim.load_runner import FeatureDialler
+from simulators.netsim.smsc_control import add_smsc_routes
 from simulators.netsim.smsc_gateway import (
     SmscSettings,
     UssdError,
@@ -50,8 +53,14 @@ def _attach(app: web.Application, gateway: UssdGatewaySim) -> None:
         if netsim.hub is not None:
             netsim.hub.handset(number)
 
+    def smsc_changed() -> None:  # its bind or its misbehaviours: the console is told
+        if netsim.hub is not None:
+            netsim.hub.publish(Change(Topic.SMSC))
+
     gateway.changed = changed
     gateway.smsc.on_inbox.append(changed)
+    gateway.smsc_changed = smsc_changed
+    gateway.smsc.on_link.append(smsc_changed)
     if LOADS in app:  # the load's feature codes go as USSD through this gateway
         app[LOADS].feature_codes = load_dialler(gateway)
 
@@ -81,3 +90,4 @@ def add_ussd_routes(app: web.Application, *, smsc: SmscSettings | None) -> None:
         app.cleanup_ctx.append(smsc_resource(smsc, attach=_attach))
     app.router.add_post("/ussd/reply", _errors(reply))
     app.router.add_get("/handsets/{number}/sms", _errors(inbox))
+    add_smsc_routes(app)  # GET /smsc, POST /smsc/misbehaviours

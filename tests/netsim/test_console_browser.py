@@ -4,7 +4,8 @@ Madame C's no-reply timer shortened to 5 s (the test's configuration; the demo k
 
 Everything by clicking: an outside handset dials Madame C, her card rings, the no-reply
 forwarding rings her assistant's card, the assistant answers, the caller hangs up, and the
-timeline shows the forwarding with its why. axe-core finds nothing in French and English, at a
+timeline shows the forwarding with its why; Monsieur A transfers his caller to a colleague with
+the card's "#1" button. axe-core finds nothing in French and English, at a
 laptop's width and at 375 px; a call is dialled with the keyboard alone. Screenshots go to
 ``tmp_path``, or with ``FLEETPBX_SCREENSHOTS=docs`` where the README shows them."""
 
@@ -28,6 +29,7 @@ __all__ = ["browser"]
 LAPTOP = {"width": 1366, "height": 900}
 WITHIN = 60_000  # ms: a call's steps on a busy machine
 CALLER = "0699000001"  # an outside handset, created from the console
+TRANSFERRED = "0699000021"  # the outside handset Monsieur A transfers
 NO_REPLY_TIMER = 5  # seconds (the shortest allowed); the demo's is 25
 
 
@@ -198,4 +200,100 @@ async def test_a_driver_connects_to_the_taxi_group_with_its_code_from_the_consol
         driver.locator(".live").get_by_text("Code incorrect", exact=False).wait_for(timeout=WITHIN)
     )
     assert await as_it_is(page, Axe()) == []
+    await page.close()
+
+
+async def test_monsieur_a_transfers_his_caller_to_a_colleague_with_hash_1_by_clicking(
+    demo_pair: Pair, browser: Any, tmp_path: Path
+) -> None:
+    """Seed 004's #1 from the console: an outside handset calls Monsieur A, A answers and
+    holds it, calls Monsieur C (short number 2003, who answers by himself), sends digits in
+    that call (keys, not a third call), then clicks "#1 Transférer": A's card goes idle and
+    the two others show each other."""
+    page = await browser.new_page(viewport=LAPTOP, locale="fr-FR")
+    await live(page, f"{demo_pair.control}/")
+    monsieur_a, monsieur_c = card(page, "Monsieur A"), card(page, "Monsieur C")
+    await monsieur_a.get_by_label("Comportement").select_option("never")  # A answers by click
+    await shows(monsieur_a, "Ne répond jamais")
+    transfer = monsieur_a.get_by_role("button", name="#1 Transférer")
+    send_keys = monsieur_a.get_by_role("button", name="Envoyer les touches")
+    assert not await transfer.is_visible()  # no call: no in-call keys
+    assert not await send_keys.is_visible()
+
+    await page.get_by_label("Ajouter un téléphone hors flotte").fill(TRANSFERRED)
+    await page.get_by_role("button", name="Ajouter", exact=True).click()
+    caller = card(page, "06 99 00 00 21")
+    await caller.wait_for(timeout=WITHIN)
+    await caller.get_by_label("Numéro ou code à composer").fill("06 11 00 00 01")
+    await caller.get_by_role("button", name="Appeler").click()
+    await shows(monsieur_a, "Sonne : 06 99 00 00 21")
+    await monsieur_a.get_by_role("button", name="Décrocher").click()
+    await shows(monsieur_a, "En communication avec 06 99 00 00 21")
+    await transfer.wait_for(timeout=WITHIN)  # in a call: the keys show
+    group = monsieur_a.get_by_role("group", name="Touches en communication")
+    assert await group.get_by_role("button", name="#3 Conférence").is_visible()
+    await monsieur_a.get_by_role("button", name="Mettre en attente").click()
+    await shows(monsieur_a, "En attente : 06 99 00 00 21")
+
+    # in a call, the dial field says what each button does; "Appeler" places a second call
+    field = monsieur_a.get_by_label("Numéro ou code à composer")
+    hint = await field.get_attribute("aria-describedby")
+    assert hint is not None
+    assert "« Appeler » passe un second appel" in await page.locator(f"#{hint}").inner_text()
+    await field.fill("2003")
+    await monsieur_a.get_by_role("button", name="Appeler").click()
+    await shows(monsieur_c, "En communication avec 06 11 00 00 01")
+    await shows(monsieur_a, "En communication avec 2003")
+    # digits typed and sent as keys in the call with C: no third call
+    await field.fill("12")
+    await send_keys.click()
+    message = monsieur_a.locator(".message")
+    await message.get_by_text("Touches 12 envoyées.", exact=True).wait_for(timeout=WITHIN)
+    assert len((await demo_pair.handset("0611000001"))["legs"]) == 2
+
+    await transfer.click()
+    await message.get_by_text("Touches #1 envoyées.", exact=True).wait_for(timeout=WITHIN)
+    await shows(monsieur_a, "Au repos")
+    await shows(caller, "En communication avec 06 11 00 00 03")
+    await shows(monsieur_c, "En communication avec 06 99 00 00 21")
+    assert not await transfer.is_visible()  # A idle: the keys have gone, the focus with them
+    assert await page.evaluate("document.activeElement.id") == await field.get_attribute("id")
+    await monsieur_a.scroll_into_view_if_needed()
+    await snap(page, shots(tmp_path) / "netsim-console-transfer.png")
+    assert await as_it_is(page, Axe()) == []
+
+    # C hangs up; FleetPBX's records tell the transfer by A on the timeline
+    await monsieur_c.get_by_role("button", name="Raccrocher").click()
+    await shows(caller, "Au repos")
+    moved = page.locator("#timeline li", has_text="Transféré")
+    await moved.first.wait_for(timeout=WITHIN)
+    await monsieur_a.get_by_label("Comportement").select_option("after")
+    await shows(monsieur_a, "Répond après 1 s")
+    await page.close()
+
+
+async def test_the_smsc_drops_fleetpbx_while_a_misbehaviour_is_ticked_and_takes_it_back(
+    demo_pair: Pair, browser: Any
+) -> None:
+    """The console's SMSC section: FleetPBX bound; "drops the link" ticked with the keyboard,
+    the section says FleetPBX is not bound (live); unticked, FleetPBX binds again by itself."""
+    page = await browser.new_page(viewport=LAPTOP, locale="en-GB")
+    await live(page, f"{demo_pair.control}/")
+    section = page.get_by_role("region", name="SMSC / USSD gateway")
+    bound = section.get_by_text("FleetPBX is bound over SMPP (port", exact=False)
+    await bound.wait_for(timeout=WITHIN * 2)  # FleetPBX may still be backing off
+    drop = section.get_by_label("Drops the link, and each new one")
+    try:
+        await drop.focus()
+        await page.keyboard.press("Space")
+        await section.get_by_role("status").get_by_text("Done.").wait_for(timeout=WITHIN)
+        assert (await demo_pair.get("/smsc"))["misbehaviours"] == ["drop_connection"]
+        unbound = section.get_by_text("FleetPBX is not bound (port", exact=False)
+        await unbound.wait_for(timeout=WITHIN)
+        assert await drop.is_checked()
+        assert await as_it_is(page, Axe()) == []
+    finally:
+        await demo_pair.post("/smsc/misbehaviours", {"name": "drop_connection", "on": False})
+    await bound.wait_for(timeout=WITHIN * 2)  # FleetPBX's own reconnection
+    assert not await drop.is_checked()  # the switch follows the SMSC (told by the stream)
     await page.close()

@@ -41,6 +41,34 @@
   function cardOf(element) { return element.closest("article.card"); }
   function messageOf(card) { return card.querySelector(":scope > .message"); }
 
+  /* In-call keys (POST /keys): #1 and #3 from their buttons (by REFER when the card's box is
+     ticked), any digits from the dial field's "send the keys" button. */
+  function sendKeys(card, keys, method) {
+    const message = messageOf(card);
+    post("/keys", { number: card.dataset.e164, keys: keys, method: method }, message).then(function (ok) {
+      if (ok) say(message, body.dataset.keysSent.replace("{0}", keys), false);
+    });
+  }
+
+  /* A card offers the in-call keys while its handset has a call (talking, placing or holding
+     one); when they go, a focus that was on them moves to the dial field. */
+  function showInCall(card, on) {
+    const group = document.getElementById(card.id + "-incall");
+    const hint = document.getElementById(card.id + "-hint");
+    const input = document.getElementById(card.id + "-to");
+    const send = card.querySelector("button.send-keys");
+    if (!group || !hint || !input || !send) return;
+    if (group.hidden === !on) return;
+    const focused = document.activeElement;
+    const leaving = !on && focused && (group.contains(focused) || focused === send);
+    group.hidden = !on;
+    hint.hidden = !on;
+    send.hidden = !on;
+    if (on) input.setAttribute("aria-describedby", hint.id);
+    else input.removeAttribute("aria-describedby");
+    if (leaving) input.focus();
+  }
+
   function behaviour(card) {
     const id = card.id;
     const seconds = Number(document.getElementById(id + "-seconds").value || 0);
@@ -49,6 +77,13 @@
 
   document.addEventListener("change", function (event) {
     const target = event.target;
+    if (target.dataset.misbehaviour) {  /* the SMSC section: a misbehaviour on or off */
+      post("/smsc/misbehaviours", { name: target.dataset.misbehaviour, on: target.checked },
+        document.getElementById("smsc-message")).then(function (ok) {
+        if (!ok) target.checked = !target.checked;
+      });
+      return;
+    }
     const card = cardOf(target);
     if (!card) return;
     const e164 = encodeURIComponent(card.dataset.e164);
@@ -71,6 +106,11 @@
       return;
     }
     const act = button.dataset.act;
+    if (act === "keys") {
+      const refer = document.getElementById(card.id + "-refer");
+      sendKeys(card, button.dataset.keys, refer && refer.checked ? "refer" : "info");
+      return;
+    }
     if (["answer", "hang_up", "hold", "retrieve"].includes(act)) {
       post("/" + act, { number: card.dataset.e164 }, messageOf(card));
     }
@@ -91,7 +131,10 @@
       event.preventDefault();
       const card = cardOf(form);
       const to = form.querySelector("input[name=to]").value.replace(/\s+/g, "");
-      post("/dial", { from: card.dataset.e164, to: to }, messageOf(card));
+      if (!to) { say(messageOf(card), body.dataset.nothing, true); return; }
+      const submitter = event.submitter;
+      if (submitter && submitter.value === "keys") sendKeys(card, to, "info");
+      else post("/dial", { from: card.dataset.e164, to: to }, messageOf(card));
     }
   });
 
@@ -125,6 +168,7 @@
     if (!card) { addCard(data); return; }
     if (card.dataset.kind !== data.kind) place(card, data.kind);
     document.getElementById(data.id + "-live").innerHTML = data.html;
+    showInCall(card, Boolean(data.in_call));
     const controls = { state: data.state, answer: data.answer, seconds: data.seconds };
     for (const name of Object.keys(controls)) {
       const control = document.getElementById(data.id + "-" + name);
@@ -153,5 +197,13 @@
       document.getElementById("calls").innerHTML = JSON.parse(event.data).html;
     });
     source.addEventListener("record", function (event) { record(JSON.parse(event.data)); });
+    source.addEventListener("smsc", function (event) {
+      const data = JSON.parse(event.data);
+      const where = document.getElementById("smsc-live");
+      if (where) where.innerHTML = data.html;
+      for (const box of document.querySelectorAll("input[data-misbehaviour]")) {
+        box.checked = data.misbehaviours.includes(box.dataset.misbehaviour);
+      }
+    });
   }
 })();
