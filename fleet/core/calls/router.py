@@ -4,9 +4,9 @@ reaches a line — direct, forwarded, from a list or a group."""
 from __future__ import annotations
 
 from fleet.core.calls.call import Call
+from fleet.core.calls.dnd import held_off
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
-from fleet.core.calls.dnd import held_off
 from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
 from fleet.core.dialling import Presentation
