@@ -6,15 +6,17 @@ DND, an incoming-call list does not ring an entry in DND; the record says why.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from fleet.core.calls.dnd import DndVerdict
 from fleet.core.calls.events import ReleaseCause
-from fleet.core.model import CallRecord
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
+from fleet.core.model import CallEvent, CallRecord
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, Language, RingMode
 from simulators.handsets import Behaviour
+from simulators.netsim.console_texts import why
 from tests.exchange import Exchange, make_exchange, n
 from tests.memory import MemoryFleets, World, memory_world
 
@@ -270,3 +272,25 @@ def test_a_group_whose_connected_members_are_all_in_dnd_applies_its_no_answer_ru
     assert CallEventKind.QUEUED not in [e.kind for e in record.events]
     released = [e for e in record.events if e.kind is CallEventKind.RELEASED]
     assert released and record.released_at is not None
+
+
+@pytest.mark.parametrize(
+    ("verdict", "french", "english"),
+    [
+        (DndVerdict.BUSY, "traité comme occupé", "the busy treatment"),
+        (DndVerdict.COLLEAGUE_EXEMPT, "collègue exempté", "a colleague, exempt"),
+    ],
+)
+def test_the_console_says_why_a_line_in_dnd_did_or_did_not_ring(
+    verdict: DndVerdict, french: str, english: str
+) -> None:
+    event = CallEvent(
+        seq=1,
+        at=datetime(2026, 12, 3, tzinfo=UTC),
+        kind=CallEventKind.DO_NOT_DISTURB,
+        to_number="+33611000002",
+        detail={"dnd": verdict.value},
+    )
+    shown = why(event, Language.FR, party=lambda number: number or "")
+    assert shown.startswith("+33611000002 en « ne pas déranger »") and french in shown
+    assert english in why(event, Language.EN, party=lambda number: number or "")

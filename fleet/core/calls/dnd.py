@@ -35,6 +35,8 @@ def held_off(call: Call, line: Line, directory: Directory) -> bool:
     """Apply the line's do-not-disturb to ``call``: True when the line must not ring (the
     caller's treatment is the caller of this function's: busy forwarding or busy). Either
     way the record notes the decision when the line is in do-not-disturb."""
+    if not DND.of(line):  # the common case: no directory look-up
+        return False
     caller_fleet = directory.fleet_of(call.caller) if call.caller is not None else None
     decided = verdict(line, caller_fleet)
     if decided is None:
