@@ -21,6 +21,7 @@ from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, TimerHandle, Timers
 from fleet.core.calls.presence import Presence
 from fleet.core.clock import Clock
+from fleet.core.linesettings import DND
 from fleet.core.model import CallGroup, Member
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome
@@ -107,17 +108,24 @@ class GroupHunter:
         return [m for m in group.members if m.connected]
 
     def available(self, group: CallGroup, *, from_queue: bool = False) -> list[Member]:
-        """Connected members who may ring now: not in a call, not resting. For a caller
-        taken from the queue, not ringing already for another group call either (two
-        waiting callers go to two members, not both to the first one free)."""
+        """Connected members who may ring now: not in a call, not resting, not in
+        do-not-disturb (skipped like a busy member, whoever calls: the colleagues' exemption
+        is for calls to the line itself). For a caller taken from the queue, not ringing
+        already for another group call either (two waiting callers go to two members, not
+        both to the first one free)."""
         now = self.clock.now()
         return [
             m
             for m in self.connected(group)
             if self.rest_until.get(m.line_id, now) <= now
             and not self._presence.is_busy(m.msisdn)
+            and not self._do_not_disturb(m)
             and not (from_queue and self._ringing(m.line_id))
         ]
+
+    def _do_not_disturb(self, member: Member) -> bool:
+        line = self._directory.by_msisdn(member.msisdn)
+        return line is not None and DND.of(line.line)
 
     def offered(self, member: Member, leg: Leg) -> None:
         """A group call rings ``member`` on ``leg``: no other group call is offered to him

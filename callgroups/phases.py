@@ -28,6 +28,7 @@ class NoAnswerReason(StrEnum):
 
     NO_MEMBER_CONNECTED = "no_member_connected"
     NO_MEMBER_ANSWERED = "no_member_answered"
+    NO_MEMBER_AVAILABLE = "no_member_available"  # every connected one in do-not-disturb
     QUEUE_FULL = "queue_full"
     QUEUE_TIMEOUT = "queue_timeout"
 
@@ -77,7 +78,11 @@ class Hunt:
             return
         available = self.hunter.available(self.group, from_queue=self.from_queue)
         if not available:
-            call.enter(Queued(group=self.group, hunter=self.hunter))
+            if self.from_queue or self.hunter.coming_back(self.group):
+                call.enter(Queued(group=self.group, hunter=self.hunter))
+            else:  # the connected members are in do-not-disturb: no one will come back
+                reason = NoAnswerReason.NO_MEMBER_AVAILABLE
+                no_answer(call, self.group, self.hunter, reason=reason)
             return
         self.steps = self.hunter.steps(self.group, available)
         self._next()

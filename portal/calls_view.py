@@ -17,6 +17,7 @@ from fleet.core.values import CallEventKind
 NOTABLE = (
     CallEventKind.FORWARDED,
     CallEventKind.LIST_RING,
+    CallEventKind.DO_NOT_DISTURB,
     CallEventKind.GROUP_OFFERED,
     CallEventKind.QUEUED,
     CallEventKind.TRANSFERRED,

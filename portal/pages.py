@@ -362,6 +362,7 @@ def routes(app: web.Application) -> None:
         group_pages,
         line_detail,
         line_pages,
+        my_settings,
         operator_pages,
     )
 
@@ -370,6 +371,7 @@ def routes(app: web.Application) -> None:
     fleetio_pages.routes(app)
     calls_pages.routes(app)
     line_pages.routes(app)
+    my_settings.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)
     app.router.add_get("/portal/login", login_page)

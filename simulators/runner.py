@@ -112,6 +112,7 @@ def _perform(network: SimulatedNetwork, step: Step) -> None:
 _WHY: dict[str, Callable[[str, str], str]] = {
     CallEventKind.FORWARDED.value: lambda kind, to: f"forwarding ({kind}) to {to}",
     CallEventKind.LIST_RING.value: lambda kind, to: f"incoming-call list ({kind}) rings {to}",
+    CallEventKind.DO_NOT_DISTURB.value: lambda kind, to: f"{to} is in do-not-disturb ({kind})",
     CallEventKind.QUEUED.value: lambda kind, to: "caller queued in the group",
     CallEventKind.TRANSFERRED.value: lambda kind, to: f"transfer (#1) towards {to}",
     CallEventKind.CONFERENCE_JOINED.value: lambda kind, to: "joins the conference",
@@ -134,7 +135,13 @@ class WhyLog:
             return
         detail = fields.get("detail")
         extra = detail if isinstance(detail, dict) else {}
-        kind = str(fields.get("forwarding_kind") or extra.get("mode") or extra.get("action") or "")
+        kind = str(
+            fields.get("forwarding_kind")
+            or extra.get("mode")
+            or extra.get("action")
+            or extra.get("dnd")
+            or ""
+        )
         to = fields.get("to_number")
         self.network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
 

@@ -161,7 +161,12 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     employee = await browser.new_context(viewport=PHONE)
     page = await employee.new_page()
     await sign_in(page, base, demo.EMPLOYEE_LOGIN, demo.EMPLOYEE_PASSWORD)
-    for url in (f"{base}/portal/me", f"{base}/portal/me/forwarding", f"{base}/portal/me/incoming"):
+    for url in (
+        f"{base}/portal/me",
+        f"{base}/portal/me/forwarding",
+        f"{base}/portal/me/incoming",
+        f"{base}/portal/me/settings",
+    ):
         await visit(page, url)
     await visit(page, f"{fleet}/lines", status=403)  # an employee refused a manager's page
     await employee.close()
@@ -183,7 +188,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 30
+    assert visited == 31
     assert not problems, "\n\n".join(problems)
 
 

@@ -12,7 +12,8 @@ one — is the only place that knows it. From ``LINE_SETTINGS``:
   in the service, keyed by that setting;
 - the portal's line form, the REST API (its OpenAPI schema, rendering and PATCH), and the
   USSD command (``*SC#`` on, ``#SC#`` off, ``*#SC#`` status) are generated from them;
-- the call engine reads a line's value through the typed accessor: ``CALL_WAITING.of(line)``.
+- the call engine reads a line's value through the typed accessor: ``CALL_WAITING.of(line)``;
+- the user portal's own page offers the settings marked ``employee`` (the employee's switches).
 
 Every setting today is a switch (``bool``): the edges render switches (a checkbox, a JSON
 boolean, activation and deactivation codes), and ``LINE_SETTINGS`` holds switches only."""
@@ -68,6 +69,7 @@ class LineSetting(Generic[T]):
     help: Text | None = None
     service_code: str | None = None  # MMI service code (TS 22.030), when the handset sets it
     answers: UssdAnswers | None = None  # the USSD answers, with a service code
+    employee: bool = False  # the employee switches it on the user portal's own page
 
     def __post_init__(self) -> None:
         # model.Line is written with postponed annotations: its field types are their names
@@ -136,6 +138,7 @@ CALL_WAITING = LineSetting(
         on=Text("Double appel activé.", "Call waiting on."),
         off=Text("Double appel désactivé.", "Call waiting off."),
     ),
+    employee=True,
 )
 CLIR = LineSetting(
     name="clir",
@@ -151,10 +154,47 @@ CLIR = LineSetting(
         on=Text("Numéro masqué activé.", "Caller ID hidden."),
         off=Text("Numéro masqué désactivé.", "Caller ID shown."),
     ),
+    employee=True,
+)
+DND = LineSetting(
+    name="dnd",
+    type=bool,
+    default=False,
+    label=Text("Ne pas déranger", "Do not disturb"),
+    help=Text(
+        "La ligne ne sonne pas : l'appelant est renvoyé comme sur occupation "
+        "(renvoi sur occupation s'il est actif, sinon tonalité d'occupation).",
+        "The line does not ring: callers get the busy treatment "
+        "(busy forwarding when active, else the busy tone).",
+    ),
+    service_code="26",
+    answers=UssdAnswers(
+        on=Text("Ne pas déranger activé.", "Do not disturb on."),
+        off=Text("Ne pas déranger désactivé.", "Do not disturb off."),
+    ),
+    employee=True,
+)
+DND_VPN_EXEMPT = LineSetting(
+    name="dnd_vpn_exempt",
+    type=bool,
+    default=False,
+    label=Text("Ne pas déranger : collègues exemptés", "Do not disturb: colleagues exempt"),
+    help=Text(
+        "En « ne pas déranger », les appels des lignes et numéros fixes de la flotte "
+        "sonnent quand même.",
+        "In do-not-disturb, calls from the fleet's own lines and fixed numbers still ring.",
+    ),
+    employee=True,
 )
 
 # every setting, in the order the form and the API show them
-LINE_SETTINGS: tuple[LineSetting[bool], ...] = (PABX_OPTION, CALL_WAITING, CLIR)
+LINE_SETTINGS: tuple[LineSetting[bool], ...] = (
+    PABX_OPTION,
+    CALL_WAITING,
+    CLIR,
+    DND,
+    DND_VPN_EXEMPT,
+)
 BY_NAME: dict[str, LineSetting[bool]] = {s.name: s for s in LINE_SETTINGS}
 
 

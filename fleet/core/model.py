@@ -53,6 +53,8 @@ class Line:
     pabx_option: bool
     call_waiting: bool
     clir: bool  # caller-id restriction by default (MMI 31)
+    dnd: bool = False  # do-not-disturb: callers get the busy treatment (MMI 26)
+    dnd_vpn_exempt: bool = False  # ... except the fleet's own lines and fixed numbers
 
 
 @dataclass(frozen=True, slots=True)

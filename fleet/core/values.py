@@ -99,6 +99,7 @@ class CallEventKind(StrEnum):
     OFFERED = "offered"
     FORWARDED = "forwarded"
     LIST_RING = "list_ring"
+    DO_NOT_DISTURB = "do_not_disturb"  # the line is in DND: held off or, exempt, rung
     GROUP_OFFERED = "group_offered"
     QUEUED = "queued"
     ANSWERED = "answered"

@@ -75,6 +75,8 @@ class LineRow(Base):
     pabx_option: Mapped[bool] = mapped_column(Boolean)
     call_waiting: Mapped[bool] = mapped_column(Boolean)
     clir: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dnd: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dnd_vpn_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -170,6 +170,7 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
         "Forwarded from {from_} to {to}: {reason}",
     ),
     CallEventKind.LIST_RING: ("Liste d'appels : fait sonner {to}", "Call list: rings {to}"),
+    CallEventKind.DO_NOT_DISTURB: ("{to} en « ne pas déranger »", "{to} in do-not-disturb"),
     CallEventKind.GROUP_OFFERED: ("Présenté au groupe d'appel {to}", "Offered to call group {to}"),
     CallEventKind.QUEUED: ("Mis en file d'attente du groupe", "Queued in the group"),
     CallEventKind.ANSWERED: ("Répondu par {to}", "Answered by {to}"),
@@ -181,6 +182,8 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
     CallEventKind.CONFERENCE_LEFT: ("Sorti de la conférence", "Left the conference"),
     CallEventKind.RELEASED: ("Libéré ({cause})", "Released ({cause})"),
 }
+_DND_BUSY = (" : traité comme occupé", ": the busy treatment")
+_DND_EXEMPT = (" : collègue exempté, la ligne sonne", ": a colleague, exempt: the line rings")
 _GROUP_RULE = ("règle de non-réponse du groupe", "the group's no-answer rule")
 
 
@@ -241,4 +244,7 @@ def why(
         text += _pick((" — boucle de renvois", " — forwarding loop"), language)
     if event.kind is CallEventKind.LIST_RING and "mode" in detail:
         text += f" ({detail['mode']})"
+    if event.kind is CallEventKind.DO_NOT_DISTURB:
+        exempt = detail.get("dnd") == "colleague_exempt"
+        text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)
     return text

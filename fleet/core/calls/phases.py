@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fleet.core.calls.call import Call
+from fleet.core.calls.dnd import held_off
 from fleet.core.calls.events import (
     CallState,
     LegAlerting,
@@ -183,7 +184,7 @@ class RingList:
 
     def _ring(self, call: Call, number: E164) -> bool:
         """Ring one entry; False when it cannot be (a fixed number whose trunk is out of
-        service)."""
+        service, a line in do-not-disturb that does not exempt the caller)."""
         call.note(
             CallEventKind.LIST_RING,
             from_number=self.owner.line.msisdn.value,
@@ -195,6 +196,8 @@ class RingList:
         if isinstance(target, FixedTarget) and not target.trunk_state.reachable:
             _trunk_down(call, number, trunk)
             return False
+        if isinstance(target, LineTarget) and held_off(call, target.services.line, self.directory):
+            return False  # an entry in do-not-disturb is not rung, like a busy one
         waiting = isinstance(target, LineTarget) and CALL_WAITING.of(target.services.line)
         self.legs.append(call.originate(number, call_waiting=waiting, trunk=trunk))
         return True

@@ -4,9 +4,10 @@ reaches a line — direct, forwarded, from a list or a group."""
 from __future__ import annotations
 
 from fleet.core.calls.call import Call
+from fleet.core.calls.dnd import held_off
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
-from fleet.core.calls.phases import RingLine, RingList
+from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
@@ -41,14 +42,20 @@ class Router:
             return
         call.visited.add(line.id)
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
-        if not PABX_OPTION.of(line):  # step 1: plain delivery
-            call.enter(RingLine(number=line.msisdn, services=None))
-            return
-        unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL)
+        pabx = PABX_OPTION.of(line)
+        unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
         if unconditional and unconditional.active and unconditional.destination:  # step 2
             call.forward(
                 unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
             )
+            return
+        if held_off(call, line, self._directory):  # do-not-disturb: the busy treatment
+            forward_or_finish(
+                call, services, ForwardingKind.BUSY, CallOutcome.BUSY, ReleaseCause.BUSY
+            )
+            return
+        if not pabx:  # step 1: plain delivery
+            call.enter(RingLine(number=line.msisdn, services=None))
             return
         plan = services.incoming_list
         if plan and plan.active and plan.entries:  # step 3
