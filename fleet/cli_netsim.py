@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,14 @@ from fleet.config import ConfigError, Settings
 from fleet.core.clock import SystemClock
 from fleet.db.engine import create_engine
 from fleet.eventloop import new_loop
+from fleet.exchange.ids import process_prefix
+from fleet.services.change_listen import ChangeListener, ProcessCaches
+from fleet.services.change_notify import notifies
+from fleet.services.change_stats import ChangeFeedStats
+from fleet.services.container import Services
 from fleet.sip.timers import TimerConfig
 from fleet.sipnet.edge import core_peer
-from simulators.netsim.app import NetsimSettings, build_netsim_app
+from simulators.netsim.app import FOLLOWER, NetsimSettings, build_netsim_app
 from simulators.netsim.load_control import add_load_arguments, load_options_of, serve_and_load
 from simulators.netsim.load_model import BadModel
 from simulators.netsim.smsc_gateway import SmscSettings
@@ -145,6 +150,27 @@ def smsc_settings(args: argparse.Namespace, settings: Settings) -> SmscSettings 
     )
 
 
+def _listening(url: str, services: Services) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The changes other processes commit (PostgreSQL NOTIFY, ``fleet.services.change_listen``)
+    published on netsim's hub, so that netsim follows the fleets as they change; a reload the
+    listener asks for (its connection back, a change too large to tell) reads the fleets again."""
+
+    async def listening(app: web.Application) -> AsyncIterator[None]:
+        stats = ChangeFeedStats(on_reload=lambda _reason: app[FOLLOWER].wake())
+        listener = ChangeListener(
+            url=url,
+            process=process_prefix(),
+            hub=services.changes,
+            caches=ProcessCaches(accounts=services.accounts),
+            stats=stats,
+        )
+        await listener.start()
+        yield
+        await listener.stop()
+
+    return listening
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     netsim = netsim_settings(args, settings)
     try:
@@ -161,6 +187,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         await engine.dispose()
 
     app.cleanup_ctx.insert(0, database)
+    if notifies(settings.database_url):  # PostgreSQL: FleetPBX's changes, as they commit
+        app.cleanup_ctx.append(_listening(settings.database_url, services))
     loop, loop_name = new_loop()
     log.info("netsim_serving", host=args.control_host, port=args.control_port, event_loop=loop_name)
     if load is not None:  # one load run, then exit

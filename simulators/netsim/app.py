@@ -25,7 +25,7 @@ from simulators.netsim import console
 from simulators.netsim.agent import NETSIM_POLICY, NetsimAgent
 from simulators.netsim.assembly import assemble
 from simulators.netsim.control import NETSIM, SIP_PORT, add_routes
-from simulators.netsim.following import following
+from simulators.netsim.following import ChangeFollower, following
 from simulators.netsim.handset import Answering, Behaviour
 from simulators.netsim.handsets import FleetView
 from simulators.netsim.incall_control import add_incall_routes
@@ -55,6 +55,7 @@ class NetsimSettings:
 SETTINGS = web.AppKey("netsim_settings", NetsimSettings)
 SERVICES = web.AppKey("netsim_services", Services)
 STACK = web.AppKey("netsim_stack", SipStack)
+FOLLOWER = web.AppKey("netsim_follower", ChangeFollower)
 
 
 def build_netsim_app(*, settings: NetsimSettings, services: Services) -> web.Application:
@@ -124,7 +125,8 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
 async def _following(app: web.Application) -> AsyncIterator[None]:
     """The fleets read again after each burst of changes on the services' hub (FleetPBX's
     own when both run in one process, ``fleetpbx demo``)."""
-    async with following(app[SERVICES].changes, app[NETSIM]):
+    async with following(app[SERVICES].changes, app[NETSIM]) as follower:
+        app[FOLLOWER] = follower
         yield
 
 

@@ -28,6 +28,11 @@ class ChangeFollower:
         self._wanted = asyncio.Event()
         self.passes = 0  # reads of the fleets done for changes
 
+    def wake(self) -> None:
+        """Read the fleets again (the change notifications' connection came back, or a
+        change too large to be told: what changed is not known)."""
+        self._wanted.set()
+
     async def changed(self, events: Sequence[ChangeEvent]) -> None:
         """A listener of the change hub (after commit)."""
         if any(isinstance(event.change, FOLLOWED) for event in events):
