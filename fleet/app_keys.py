@@ -17,6 +17,7 @@ from fleet.exchange import Exchange
 from fleet.exchange.records import CallRecords
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from fleet.services.ownership import OwnershipKeeper
 from fleet.services.trunkbook import CachedTrunkBook
 from fleet.sip.stack import SipStack
 from fleet.sipnet.network import SipNetwork
@@ -34,4 +35,5 @@ GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
 SIP_STACK = web.AppKey("sip_stack", SipStack)
 TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
+OWNERS = web.AppKey("fleet_owners", OwnershipKeeper)  # PostgreSQL + SIP: fleets owned
 SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
