@@ -1,0 +1,109 @@
+"""The owner gate between the SIP edge and the user agent (``fleet.sipnet.owner_gate``): an
+initial INVITE for a fleet owned elsewhere gets 302 with the owner's address and the dialled
+number in Contact, one for a fleet nobody owns 503 with Retry-After; the owned fleets' calls,
+numbers of no fleet and in-dialog requests reach the user agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.ownership import Owner, OwnerMap
+from fleet.sip.message import Request, Response
+from fleet.sip.transaction_ports import TransactionUser
+from fleet.sip.transaction_server import ServerTransaction
+from fleet.sipnet.owner_gate import OwnerGate
+from tests.sip.requests import request
+
+FLEETS = {"+33611000001": 1, "+33622000001": 2, "+33633000001": 3}
+OWNER = Owner(process="p2", sip_uri="sip:10.0.0.2:5071")
+
+
+@dataclass
+class Responded:
+    responses: list[Response] = field(default_factory=list)
+
+    def respond(self, response: Response) -> bool:
+        self.responses.append(response)
+        return True
+
+
+@dataclass
+class Inner:
+    requests: list[Request] = field(default_factory=list)
+
+    def on_request(self, transaction: object, request: Request) -> None:
+        self.requests.append(request)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected {name}")
+
+
+def gate(inner: Inner) -> OwnerGate:
+    owners = OwnerMap(mine=frozenset({1}), others={2: OWNER})
+    return OwnerGate(
+        inner=cast(TransactionUser, inner),
+        owners=lambda: owners,
+        fleet_of=lambda number: FLEETS.get(number.value),
+        policy=NumberPolicy(),
+        retry_after=3,
+    )
+
+
+def send(g: OwnerGate, req: Request) -> Responded:
+    transaction = Responded()
+    g.on_request(cast(ServerTransaction, transaction), req)
+    return transaction
+
+
+def invite(number: str, *, to_tag: str | None = None) -> Request:
+    return request("INVITE", uri=f"sip:{number}@10.0.0.1;user=phone", to_tag=to_tag)
+
+
+def test_a_call_to_a_fleet_owned_elsewhere_is_redirected_to_its_owner() -> None:
+    inner = Inner()
+    g = gate(inner)
+    (response,) = send(g, invite("+33622000001")).responses
+    assert response.status == 302
+    assert response.headers.get("Contact") == (
+        "<sip:+33622000001@10.0.0.2:5071;user=phone>;expires=60"
+    )
+    assert response.to is not None and response.to.tag
+    assert inner.requests == [] and g.redirected == 1
+
+
+def test_a_call_to_a_fleet_nobody_owns_is_refused_503_with_retry_after() -> None:
+    inner = Inner()
+    (response,) = send(gate(inner), invite("+33633000001")).responses
+    assert (response.status, response.headers.get("Retry-After")) == (503, "3")
+    assert inner.requests == []
+
+
+def test_calls_to_owned_fleets_and_to_numbers_of_no_fleet_reach_the_user_agent() -> None:
+    inner = Inner()
+    g = gate(inner)
+    for number in ("+33611000001", "+33644000001"):
+        assert send(g, invite(number)).responses == []
+    assert len(inner.requests) == 2
+
+
+def test_in_dialog_requests_stay_with_the_process_that_has_the_dialog() -> None:
+    inner = Inner()
+    g = gate(inner)
+    assert send(g, invite("+33622000001", to_tag="abc")).responses == []  # a re-INVITE
+    assert send(g, request("BYE", uri="sip:+33622000001@10.0.0.1", to_tag="x")).responses == []
+    assert len(inner.requests) == 2
+
+
+def test_an_originating_call_belongs_to_the_served_users_fleet() -> None:
+    inner = Inner()
+    req = invite("+33611000001")  # dialled: a line of the owned fleet
+    req.headers.add("P-Served-User", "<sip:+33622000001@ims.example.net>;sescase=orig")
+    (response,) = send(gate(inner), req).responses
+    assert response.status == 302
+
+
+def test_the_gate_reads_the_routing_caches_fleet_of_a_number() -> None:
+    assert gate(Inner()).fleet(invite("+33622000001")) == 2
+    assert E164("+33622000001").value in FLEETS
