@@ -60,6 +60,7 @@ async def _fleet_owners(app: web.Application) -> AsyncIterator[None]:
         owners=lambda: keeper.current,
         fleet_of=app[DIRECTORY].fleet_of,
         policy=settings.number_policy(),
+        refresh=keeper.after_next_round,
         retry_after=settings.sip_retry_after,
     )
     edge.user = gate  # before any await: no call passes ungated

@@ -5,12 +5,17 @@ takes and gives up fleets as :func:`fleet.core.ownership.plan` says, and publish
 
 When the owner connection fails, this process owns nothing (PostgreSQL released its locks
 with the session, or will when it notices): every call is answered 503 until the connection
-is back and the locks taken again. Ownership can only be proved by the database."""
+is back and the locks taken again. Ownership can only be proved by the database.
+
+:meth:`OwnershipKeeper.after_next_round` runs a round now (rounds asked for meanwhile are
+one) and hands its map to a callback: the SIP side asks it for a call to a fleet nobody owns
+yet (a fleet just created, an owner just dead) instead of refusing the call at once."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs
 import structlog
@@ -30,7 +35,9 @@ class OwnershipKeeper:
         self.current = OwnerMap()  # nothing owned until the first round
         self.rounds = 0
         self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._waiting: list[Callable[[OwnerMap], None]] = []
 
     @property
     def owned(self) -> frozenset[int]:
@@ -42,17 +49,39 @@ class OwnershipKeeper:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
+    def after_next_round(self, then: Callable[[OwnerMap], None]) -> None:
+        """Run a round as soon as the one under way (if any) ends; ``then`` its map."""
+        if self._stopping:
+            then(self.current)
+            return
+        self._waiting.append(then)
+        self._wake.set()
+
     async def stop(self) -> None:
-        self._stop.set()
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             await self._task
+        self._tell(self._waiting)
         await self._locks.close()
 
     async def _run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping:
+            self._wake.clear()
+            waiting, self._waiting = self._waiting, []
             await self.round()
+            self._tell(waiting)
+            if self._wake.is_set():
+                continue  # asked for during the round: one more
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+
+    def _tell(self, waiting: list[Callable[[OwnerMap], None]]) -> None:
+        for then in waiting:
+            try:
+                then(self.current)
+            except Exception as exc:  # one caller's failure is not the keeper's
+                log.exception("ownership_callback_failed", error=repr(exc))
 
     async def round(self) -> None:
         """One reading and decision; a failure of the connection leaves nothing owned."""

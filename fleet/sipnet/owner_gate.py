@@ -11,13 +11,18 @@ touching the call; the front (Kamailio, or the S-CSCF) sends the INVITE again to
 Contact, whose user part is the Request-URI's (the dialled number) and whose host and port
 are the owner's.
 
+A call to a fleet nobody owns as last seen (a fleet just created, its owner just dead) is
+held — the transaction answers 100 meanwhile — until the ownership's next round (``refresh``),
+which may well make this process the owner; only then is it refused 503. A CANCEL of a held
+INVITE ends it at once (200, and 487 to the INVITE).
+
 The fleet of an INVITE: the served user's (originating case, P-Served-User or the ``orig``
 Route) or the Request-URI number's (terminating case), through the routing cache."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.ownership import Owner, OwnerMap, Ownership
@@ -55,9 +60,11 @@ class OwnerGate:
     owners: Callable[[], OwnerMap]
     fleet_of: Callable[[E164], int | None]
     policy: NumberPolicy
+    refresh: Callable[[Callable[[OwnerMap], None]], None] | None = None
     retry_after: int = 1
     redirected: int = 0
     refused: int = 0
+    held: dict[ServerTransaction, Request] = field(default_factory=dict)
 
     def fleet(self, request: Request) -> int | None:
         """The fleet the INVITE is for; None when it names no fleet's number."""
@@ -81,7 +88,22 @@ class OwnerGate:
         if fleet_id is None:
             self.inner.on_request(transaction, request)
             return
-        ownership, owner = self.owners().of(fleet_id)
+        ownership, _ = self.owners().of(fleet_id)
+        if ownership is Ownership.NOBODY and self.refresh is not None:
+            self.held[transaction] = request
+
+            def decide(owners: OwnerMap) -> None:
+                if self.held.pop(transaction, None) is not None:  # not cancelled meanwhile
+                    self._decide(transaction, request, owners, fleet_id)
+
+            self.refresh(decide)
+            return
+        self._decide(transaction, request, self.owners(), fleet_id)
+
+    def _decide(
+        self, transaction: ServerTransaction, request: Request, owners: OwnerMap, fleet_id: int
+    ) -> None:
+        ownership, owner = owners.of(fleet_id)
         if ownership is Ownership.MINE:
             self.inner.on_request(transaction, request)
         elif owner is not None:
@@ -101,7 +123,13 @@ class OwnerGate:
         request: Request,
         invite: InviteServerTransaction | None,
     ) -> None:
-        self.inner.on_cancel(transaction, request, invite)
+        held = self.held.pop(invite, None) if invite is not None else None
+        if invite is None or held is None:
+            self.inner.on_cancel(transaction, request, invite)
+            return
+        tag = new_tag()
+        transaction.respond(uas_response(request, 200, local_tag=tag))
+        invite.respond(uas_response(held, 487, local_tag=tag))
 
     def on_merged_request(self, transaction: ServerTransaction, request: Request) -> None:
         self.inner.on_merged_request(transaction, request)

@@ -5,10 +5,11 @@ numbers of no fleet and in-dialog requests reach the user agent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.numbering import NumberPolicy
 from fleet.core.ownership import Owner, OwnerMap
 from fleet.sip.message import Request, Response
 from fleet.sip.transaction_ports import TransactionUser
@@ -20,7 +21,7 @@ FLEETS = {"+33611000001": 1, "+33622000001": 2, "+33633000001": 3}
 OWNER = Owner(process="p2", sip_uri="sip:10.0.0.2:5071")
 
 
-@dataclass
+@dataclass(eq=False)  # hashable by identity, as transactions are
 class Responded:
     responses: list[Response] = field(default_factory=list)
 
@@ -104,6 +105,44 @@ def test_an_originating_call_belongs_to_the_served_users_fleet() -> None:
     assert response.status == 302
 
 
-def test_the_gate_reads_the_routing_caches_fleet_of_a_number() -> None:
-    assert gate(Inner()).fleet(invite("+33622000001")) == 2
-    assert E164("+33622000001").value in FLEETS
+def test_a_tel_request_uri_is_read_for_its_fleet_too() -> None:
+    req = request("INVITE", uri="tel:+33622000001")
+    assert gate(Inner()).fleet(req) == 2
+    (response,) = send(gate(Inner()), req).responses
+    assert (response.headers.get("Contact") or "").startswith("<sip:+33622000001@10.0.0.2:5071;")
+
+
+def held_gate(inner: Inner, asked: list[Callable[[OwnerMap], None]]) -> OwnerGate:
+    g = gate(inner)
+    g.refresh = asked.append
+    return g
+
+
+def test_a_call_to_an_unowned_fleet_waits_for_the_next_round_which_may_make_it_ours() -> None:
+    inner, asked = Inner(), list[Callable[[OwnerMap], None]]()
+    g = held_gate(inner, asked)
+    transaction = send(g, invite("+33633000001"))
+    assert transaction.responses == [] and inner.requests == [] and len(asked) == 1
+    asked[0](OwnerMap(mine=frozenset({3})))
+    assert len(inner.requests) == 1 and transaction.responses == []
+
+
+def test_a_call_still_unowned_after_the_round_is_refused_503() -> None:
+    inner, asked = Inner(), list[Callable[[OwnerMap], None]]()
+    transaction = send(held_gate(inner, asked), invite("+33633000001"))
+    asked[0](OwnerMap())
+    assert [r.status for r in transaction.responses] == [503] and inner.requests == []
+
+
+def test_a_held_call_cancelled_meanwhile_ends_487_and_is_not_decided_again() -> None:
+    inner, asked = Inner(), list[Callable[[OwnerMap], None]]()
+    g = held_gate(inner, asked)
+    held = Responded()
+    req = invite("+33633000001")
+    g.on_request(cast(ServerTransaction, held), req)
+    cancel = Responded()
+    g.on_cancel(cast(Any, cancel), request("CANCEL"), cast(Any, held))
+    assert [r.status for r in cancel.responses] == [200]
+    assert [r.status for r in held.responses] == [487]
+    asked[0](OwnerMap(mine=frozenset({3})))
+    assert inner.requests == [] and len(held.responses) == 1
