@@ -20,6 +20,13 @@ from fleet.core.ownership import Owner
 
 NAMESPACE = 15_0015  # the first key of every fleet-owner advisory lock (issue 15)
 APPLICATION_PREFIX = "fleetpbx-owner:"
+# the server notices a vanished client host (no FIN: a crash, a cut network) within ~20 s
+# and releases its locks; a killed process's connection closes at once anyway
+KEEPALIVES = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "3",
+    "tcp_keepalives_count": "3",
+}
 
 _HOLDERS = """
 SELECT l.objid::bigint AS fleet_id, l.pid = pg_backend_pid() AS mine,
@@ -80,7 +87,10 @@ class OwnerLocks:
         self._conn = await asyncpg.connect(
             self._dsn,
             timeout=self._timeout,
-            server_settings={"application_name": APPLICATION_PREFIX + self.process},
+            server_settings={
+                "application_name": APPLICATION_PREFIX + self.process,
+                **KEEPALIVES,
+            },
         )
 
     async def close(self) -> None:
