@@ -56,8 +56,10 @@ async def test_kamailio_sends_each_fleets_calls_to_its_owner_and_fails_over(
             stopped.stop()
             since = time.monotonic()
             failed = 0
+            statuses: list[int] = []
             while True:
                 call = await caller.call(NUMBERS[0], proxy.port)
+                statuses.append(call.final.status)
                 if call.final.status == 200:
                     assert answered_by(call) == survivor.sip
                     break
@@ -69,7 +71,7 @@ async def test_kamailio_sends_each_fleets_calls_to_its_owner_and_fails_over(
             with capsys.disabled():
                 sys.stdout.write(
                     f"\n[owners] kamailio: fleet moved after stop in {took:.2f} s, "
-                    f"{failed} call(s) failed meanwhile\n"
+                    f"{failed} call(s) failed meanwhile ({statuses})\n"
                 )
             for _ in range(3):  # after the takeover: no failed call, all at the survivor
                 for number in NUMBERS:
