@@ -76,6 +76,7 @@ class OwnerMap:
     mine: frozenset[int] = frozenset()
     others: Mapping[int, Owner] = field(default_factory=dict)
     enforced: bool = True
+    seen_at: float = 0.0  # when the database was read (the keeper's monotonic clock)
 
     def of(self, fleet_id: int) -> tuple[Ownership, Owner | None]:
         if not self.enforced or fleet_id in self.mine:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs
@@ -29,9 +30,16 @@ log = structlog.get_logger("fleet.ownership")
 
 
 class OwnershipKeeper:
-    def __init__(self, *, locks: OwnerLocks, interval: float = INTERVAL) -> None:
+    def __init__(
+        self,
+        *,
+        locks: OwnerLocks,
+        interval: float = INTERVAL,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._locks = locks
         self._interval = interval
+        self._now = now
         self.current = OwnerMap()  # nothing owned until the first round
         self.rounds = 0
         self._task: asyncio.Task[None] | None = None
@@ -113,4 +121,4 @@ class OwnershipKeeper:
             return
         finally:
             self.rounds += 1
-        self.current = OwnerMap(mine=look.mine, others=look.owners)
+        self.current = OwnerMap(mine=look.mine, others=look.owners, seen_at=self._now())

@@ -11,7 +11,8 @@ touching the call; the front (Kamailio, or the S-CSCF) sends the INVITE again to
 Contact, whose user part is the Request-URI's (the dialled number) and whose host and port
 are the owner's.
 
-A call to a fleet nobody owns as last seen (a fleet just created, its owner just dead) is
+A call to a fleet nobody owns as last seen (a fleet just created, its owner just dead), or
+owned elsewhere as seen more than ``max_age`` seconds ago (the owner may have died since), is
 held — the transaction answers 100 meanwhile — until the ownership's next round (``refresh``),
 which may well make this process the owner; only then is it refused 503. A CANCEL of a held
 INVITE ends it at once (200, and 487 to the INVITE).
@@ -21,6 +22,7 @@ Route) or the Request-URI number's (terminating case), through the routing cache
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ from fleet.sipnet.parties import dialled_of
 from fleet.sipnet.served import ServedUserError, visit_of
 
 REDIRECT_EXPIRES = 60  # seconds a front may remember the redirection (Contact expires)
+REDIRECT_MAX_AGE = 0.5  # seconds: an older view of another process's ownership is read again
 
 
 def contact_at(owner: Owner, dialled: str | None) -> str:
@@ -61,6 +64,8 @@ class OwnerGate:
     fleet_of: Callable[[E164], int | None]
     policy: NumberPolicy
     refresh: Callable[[Callable[[OwnerMap], None]], None] | None = None
+    now: Callable[[], float] = time.monotonic  # the clock of ``OwnerMap.seen_at``
+    max_age: float = REDIRECT_MAX_AGE
     retry_after: int = 1
     redirected: int = 0
     refused: int = 0
@@ -88,8 +93,10 @@ class OwnerGate:
         if fleet_id is None:
             self.inner.on_request(transaction, request)
             return
-        ownership, _ = self.owners().of(fleet_id)
-        if ownership is Ownership.NOBODY and self.refresh is not None:
+        owners = self.owners()
+        ownership, _ = owners.of(fleet_id)
+        stale = ownership is Ownership.ELSEWHERE and self.now() - owners.seen_at > self.max_age
+        if (ownership is Ownership.NOBODY or stale) and self.refresh is not None:
             self.held[transaction] = request
 
             def decide(owners: OwnerMap) -> None:

@@ -146,3 +146,18 @@ def test_a_held_call_cancelled_meanwhile_ends_487_and_is_not_decided_again() -> 
     assert [r.status for r in held.responses] == [487]
     asked[0](OwnerMap(mine=frozenset({3})))
     assert inner.requests == [] and len(held.responses) == 1
+
+
+def test_a_redirect_is_decided_on_a_fresh_view_of_the_owner() -> None:
+    inner, asked = Inner(), list[Callable[[OwnerMap], None]]()
+    g = held_gate(inner, asked)
+    clock = [10.0]
+    g.now = lambda: clock[0]
+    g.owners = lambda: OwnerMap(mine=frozenset({1}), others={2: OWNER}, seen_at=9.8)
+    (response,) = send(g, invite("+33622000001")).responses  # seen 0.2 s ago: at once
+    assert response.status == 302 and asked == []
+    clock[0] = 11.0  # seen 1.2 s ago: the owner may be dead, read again first
+    transaction = send(g, invite("+33622000001"))
+    assert transaction.responses == [] and len(asked) == 1
+    asked[0](OwnerMap(mine=frozenset({1, 2}), seen_at=11.0))  # it was: the fleet is ours now
+    assert transaction.responses == [] and len(inner.requests) == 1
