@@ -25,6 +25,7 @@ from fleet.core.ownership import OwnerMap, plan
 from fleet.db.owners import OwnerLocks
 
 INTERVAL = 2.0
+MIN_SPACING = 0.05  # seconds between two rounds asked for back to back
 
 log = structlog.get_logger("fleet.ownership")
 
@@ -79,8 +80,9 @@ class OwnershipKeeper:
             waiting, self._waiting = self._waiting, []
             await self.round()
             self._tell(waiting)
-            if self._wake.is_set():
-                continue  # asked for during the round: one more
+            if self._wake.is_set():  # asked for during the round: one more, not at once
+                await asyncio.sleep(MIN_SPACING)  # a flood of calls is not a flood of rounds
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
 
