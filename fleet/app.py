@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
-from fleet import app_metrics, heap
+from fleet import app_metrics, app_owners, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
@@ -139,6 +139,7 @@ def build_app(
         app.cleanup_ctx.append(_trunk_book)
         app.cleanup_ctx.append(_sip)
         app.cleanup_ctx.append(_call_exchange)
+        app_owners.setup(app)  # PostgreSQL: one owner process per fleet (issue 15)
     else:
         app.cleanup_ctx.append(_call_exchange)
         if settings.sip_port is not None:

@@ -7,7 +7,7 @@ import asyncio
 import structlog
 from aiohttp import web
 
-from fleet.app_keys import ENGINE, RECORDS, SCHEMA_HEAD, SETTINGS
+from fleet.app_keys import ENGINE, OWNERS, RECORDS, SCHEMA_HEAD, SETTINGS
 from fleet.db import migrate
 from fleet.db.engine import ping
 
@@ -58,14 +58,16 @@ async def healthz(request: web.Request) -> web.Response:
             },
             status=503,
         )
-    return web.json_response(
-        {
-            "status": "degraded" if degraded else "ok",
-            "database": "ok",
-            "schema": revision,
-            "call_records": records,
-        }
-    )
+    body: dict[str, object] = {
+        "status": "degraded" if degraded else "ok",
+        "database": "ok",
+        "schema": revision,
+        "call_records": records,
+    }
+    owners = request.app.get(OWNERS)
+    if owners is not None:  # PostgreSQL + SIP: the fleets whose calls this process owns
+        body["fleets_owned"] = sorted(owners.owned)
+    return web.json_response(body)
 
 
 def _records_health(app: web.Application) -> tuple[dict[str, object], bool]:

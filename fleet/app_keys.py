@@ -19,6 +19,7 @@ from fleet.services.change_listen import ChangeListener
 from fleet.services.change_stats import ChangeFeedStats
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from fleet.services.ownership import OwnershipKeeper
 from fleet.services.trunkbook import CachedTrunkBook
 from fleet.sip.stack import SipStack
 from fleet.sipnet.network import SipNetwork
@@ -36,6 +37,7 @@ GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
 NOTIFIER = web.AppKey("notifier", Notifier)
 SIP_STACK = web.AppKey("sip_stack", SipStack)
 TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter
+OWNERS = web.AppKey("fleet_owners", OwnershipKeeper)  # PostgreSQL + SIP: fleets owned
 SCHEMA_HEAD = web.AppKey("schema_head", str)  # the migrations' head this code expects
 # several processes (issue 15): this process's id in its change notifications, what its
 # change listener counted (zeros on SQLite), the listener itself (PostgreSQL only)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from fleet.app_keys import DIRECTORY, GATEWAY, RECORDS, SERVICES, SETTINGS, SIP_STACK
+from fleet.app_keys import DIRECTORY, GATEWAY, OWNERS, RECORDS, SERVICES, SETTINGS, SIP_STACK
 from fleet.metrics import Metrics
 from fleet.metrics_collectors import (
     CallsCollector,
@@ -70,7 +70,9 @@ def _watch(app: web.Application, metrics: Metrics, engine: LiveCalls | None) -> 
     if RECORDS in app:
         metrics.register(RecordsCollector(app[RECORDS].writer))
     if DIRECTORY in app:
-        metrics.register(RoutingCacheCollector(app[DIRECTORY]))
+        owners = app.get(OWNERS)  # PostgreSQL + SIP: the fleets this process owns
+        owned = owners.owned_count if owners is not None else None
+        metrics.register(RoutingCacheCollector(app[DIRECTORY], owned=owned))
     outbox = app[SERVICES].outbox
     app[OUTBOX_METRICS] = counts = OutboxCollector(
         count_pending=outbox.count_pending, count_dead=outbox.count_dead

@@ -105,6 +105,8 @@ class Settings:
     sip_trunk_secret_key: str = ""
     # seconds between two OPTIONS to each trunk's PBX (the keepalive taking dead trunks out)
     sip_trunk_options_interval: float = 30.0
+    # PostgreSQL + network sip: seconds between two rounds of fleet ownership (issue 15)
+    owner_interval: float = 2.0
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -201,6 +203,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_trusted_peers": parse.as_networks,
     "sip_trunk_secret_key": parse.as_fernet_key,
     "sip_trunk_options_interval": parse.as_seconds,
+    "owner_interval": parse.as_seconds,
 }
 
 

@@ -228,11 +228,12 @@ class RoutingCache(Protocol):
 
 
 class RoutingCacheCollector:
-    """The routing cache, and the fleets this process owns: for now every fleet it
-    serves (each process decides the calls of every fleet it has loaded)."""
+    """The routing cache, and the fleets this process owns: ``owned`` (PostgreSQL with
+    SIP, ``fleet.app_owners``), else every fleet it serves (one process owns them all)."""
 
-    def __init__(self, cache: RoutingCache) -> None:
+    def __init__(self, cache: RoutingCache, *, owned: Callable[[], int] | None = None) -> None:
         self._cache = cache
+        self._owned = owned
 
     def collect(self) -> Iterable[Metric]:
         cache = self._cache
@@ -248,8 +249,8 @@ class RoutingCacheCollector:
         )
         yield GaugeMetricFamily(
             f"{PREFIX}fleets_owned",
-            "Fleets whose calls this process decides (for now: every fleet it serves)",
-            value=cache.fleet_count,
+            "Fleets whose calls this process decides (owns)",
+            value=cache.fleet_count if self._owned is None else self._owned(),
         )
 
 

@@ -58,8 +58,21 @@ def test_compose_file_is_valid_compose() -> None:
 def test_compose_file_declares_exactly_db_fleetpbx_netsim_and_the_metrics_profile() -> None:
     result = _compose("config", "--services")
     _assert_clean(result)
-    assert sorted(result.stdout.split()) == ["db", "fleetpbx", "grafana", "netsim", "prometheus"]
+    assert sorted(result.stdout.split()) == [
+        "db",
+        "fleetpbx",
+        "fleetpbx-2",
+        "grafana",
+        "kamailio",
+        "netsim",
+        "prometheus",
+    ]
     services = _config()["services"]
+    # a second process and Kamailio only with --profile cluster (issue 15)
+    assert {n for n, s in services.items() if "cluster" in s.get("profiles", [])} == {
+        "fleetpbx-2",
+        "kamailio",
+    }
     # Prometheus and Grafana only with --profile metrics
     assert {n for n, s in services.items() if "metrics" in s.get("profiles", [])} == {
         "grafana",
