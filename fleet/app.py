@@ -38,7 +38,7 @@ from fleet.app_keys import (
 )
 from fleet.app_sip import build_sip_stack, sip_side
 from fleet.config import NetworkKind, Settings
-from fleet.core.changes import ChangeEvent, GroupChange, MemberChange
+from fleet.core.changes import ChangeEvent, GroupChange, LineChange, MemberChange
 from fleet.core.clock import Clock, SystemClock
 from fleet.db import migrate
 from fleet.db.engine import create_engine, session_factory
@@ -182,6 +182,11 @@ def _engine_of(app: web.Application) -> LiveCalls | None:
     return exchange.engine if exchange is not None else None
 
 
+def _left_dnd(change: LineChange) -> bool:
+    before, after = change.before, change.after
+    return before is not None and after is not None and before.dnd and not after.dnd
+
+
 async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
     """Freeze the start-up heap once the routing cache — most of the long-lived objects —
     is loaded (at once in the demo; in the background when the database came late)."""
@@ -236,6 +241,10 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
             change = event.change
             if isinstance(change, GroupChange | MemberChange):
                 exchange.groups.group_changed(change.after, change.group_id)
+            elif isinstance(change, LineChange) and _left_dnd(change):
+                # a member out of do-not-disturb may take a caller waiting in its groups
+                for group in app[DIRECTORY].groups_of_line(change.fleet_id, change.line_id):
+                    exchange.groups.group_changed(group, group.id)
 
     services.changes.subscribe(groups_changed)
     log.info("call_engine_started", network=settings.network.value)
