@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import gc
 import re
 import subprocess
@@ -270,7 +271,9 @@ async def build(args: argparse.Namespace) -> Rig:
         sip_t2=timers(args).t2,
     )
     stack = build_sip_stack(settings)
-    stack._timers = timers(args)  # the 100 Trying's delay too (not a setting)
+    if args.t1 is not None:  # the 100 Trying's delay too (not a setting)
+        layer = stack.layer
+        layer._wiring = dataclasses.replace(layer._wiring, timers=timers(args))
     await stack.start()
     records = Discard()
     exchange = build_sip_exchange(
@@ -299,7 +302,7 @@ def place(rig: Rig, number: str) -> None:
 
 
 async def wait_for(event: asyncio.Event, done: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 120.0
+    deadline = time.monotonic() + 900.0
     while not done():
         event.clear()
         try:
@@ -419,7 +422,7 @@ async def held(rig: Rig, count: int, use_tracemalloc: bool, top: int = 0) -> Non
     caller.hold = True
     caller.up.clear()
     answered = caller.answered
-    window = 200
+    window = 50
     placed = 0
     while placed < count:
         while placed < count and placed - (caller.answered - answered) < window:
