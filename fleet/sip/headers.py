@@ -229,20 +229,7 @@ class Headers:
         self._packed = (names_text, values_text)
         del self._items, self._index
         self._typed = {}
-
-    def __getattr__(self, name: str) -> object:
-        """``_items`` and ``_index`` of packed headers: unpacked on first use (:meth:`pack`)."""
-        packed = self._packed
-        if packed is None or name not in ("_items", "_index"):
-            raise AttributeError(name)
-        items = list(zip(packed[0].split("\n"), packed[1].split("\n"), strict=True))
-        index: dict[str, tuple[str, ...]] = {}
-        for line_name, value in items:
-            key = line_name.lower()
-            same = index.get(key)
-            index[key] = (value,) if same is None else (*same, value)
-        self._items, self._index, self._packed = items, index, None
-        return items if name == "_items" else index
+        self.__class__ = _PackedHeaders  # this class keeps the interpreter's fast attribute reads
 
     @property
     def packed(self) -> bool:
@@ -375,6 +362,29 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+class _PackedHeaders(Headers):
+    """Headers packed by :meth:`Headers.pack`: the first read of their lines unpacks them and
+    gives them back their class. Only this class has ``__getattr__`` (a class with one does not
+    get the interpreter's specialised attribute reads, and headers are read all the time)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        """``_items`` and ``_index``: unpacked on first use."""
+        packed = self._packed
+        if packed is None or name not in ("_items", "_index"):
+            raise AttributeError(name)
+        items = list(zip(packed[0].split("\n"), packed[1].split("\n"), strict=True))
+        index: dict[str, tuple[str, ...]] = {}
+        for line_name, value in items:
+            key = line_name.lower()
+            same = index.get(key)
+            index[key] = (value,) if same is None else (*same, value)
+        self._items, self._index, self._packed = items, index, None
+        object.__setattr__(self, "__class__", Headers)
+        return items if name == "_items" else index
 
 
 # any spelling asked for → its index key (names come from code: a few dozen; bounded all the same)
