@@ -190,12 +190,13 @@ class Headers:
     object the garbage collector stops tracking, where a list stays tracked, and a message has
     ten or more headers; thousands of messages are kept alive by calls in progress."""
 
-    __slots__ = ("_index", "_items", "_typed")
+    __slots__ = ("_index", "_items", "_packed", "_typed")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = []
         self._index: dict[str, tuple[str, ...]] = {}
         self._typed: dict[str, object] = {}
+        self._packed: tuple[str, str] | None = None
         for name, value in items:
             self.add(name, value)
 
@@ -205,7 +206,35 @@ class Headers:
         headers._items = items
         headers._index = index
         headers._typed = {}
+        headers._packed = None
         return headers
+
+    def pack(self) -> None:
+        """Keep the lines as two strings (names, values), with no index and no typed value,
+        until they are next read or changed (then unpacked, transparently): for a message a
+        call keeps for its whole life and seldom reads again (the INVITE and the 2xx of an
+        answered call), two strings in place of a list, a dict, a tuple per line and the
+        parsed values. Nothing is packed when a name or a value holds a line break (they
+        could not be split back)."""
+        if self._packed is not None:
+            return
+        items = self._items
+        if not items:
+            return
+        names, values = zip(*items, strict=True)
+        lines = len(items) - 1
+        names_text, values_text = "\n".join(names), "\n".join(values)
+        if names_text.count("\n") != lines or values_text.count("\n") != lines:
+            return
+        self._packed = (names_text, values_text)
+        del self._items, self._index
+        self._typed = {}
+        self.__class__ = _PackedHeaders  # this class keeps the interpreter's fast attribute reads
+
+    @property
+    def packed(self) -> bool:
+        """Whether the lines are packed (:meth:`pack`) right now."""
+        return self._packed is not None
 
     def cached(self, key: str, make: Callable[[Headers], T]) -> T:
         """``make(self)``, computed once until the lines change (a raised error is not kept).
@@ -333,6 +362,29 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+class _PackedHeaders(Headers):
+    """Headers packed by :meth:`Headers.pack`: the first read of their lines unpacks them and
+    gives them back their class. Only this class has ``__getattr__`` (a class with one does not
+    get the interpreter's specialised attribute reads, and headers are read all the time)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        """``_items`` and ``_index``: unpacked on first use."""
+        packed = self._packed
+        if packed is None or name not in ("_items", "_index"):
+            raise AttributeError(name)
+        items = list(zip(packed[0].split("\n"), packed[1].split("\n"), strict=True))
+        index: dict[str, tuple[str, ...]] = {}
+        for line_name, value in items:
+            key = line_name.lower()
+            same = index.get(key)
+            index[key] = (value,) if same is None else (*same, value)
+        self._items, self._index, self._packed = items, index, None
+        object.__setattr__(self, "__class__", Headers)
+        return items if name == "_items" else index
 
 
 # any spelling asked for → its index key (names come from code: a few dozen; bounded all the same)

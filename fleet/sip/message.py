@@ -119,6 +119,11 @@ class Message:
     def accept(self) -> list[MediaType]:
         return list(self.headers.cached("accept", typed.accept))
 
+    def pack(self) -> None:
+        """Keep the headers packed until next read (:meth:`fleet.sip.headers.Headers.pack`):
+        for a message kept as long as its call and seldom read again."""
+        self.headers.pack()
+
     def _same(self, other: Message) -> bool:
         return (
             self.version == other.version
@@ -154,6 +159,10 @@ class Request(Message):
         uri = parse_uri(text)
         self._uri = (text, uri)
         return uri
+
+    def pack(self) -> None:
+        super().pack()
+        self._uri = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Request):

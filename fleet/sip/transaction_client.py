@@ -81,9 +81,10 @@ class InviteClientTransaction(TransactionBase):
                 tu.on_response(self, response)
             elif status < 300:
                 self.state = InviteClientState.ACCEPTED
-                self._wait_then_terminate(TimerName.M, self._wiring.timers.m)
                 tu.on_response(self, response)
                 self._request = None
+                if self.state is InviteClientState.ACCEPTED:  # not ended by the TU: timer M
+                    self._wait_then_terminate(TimerName.M, self._wiring.timers.m)
             else:
                 self.state = InviteClientState.COMPLETED
                 ack = build_ack(self.request, response)
@@ -99,6 +100,16 @@ class InviteClientTransaction(TransactionBase):
                     self._send(again)
         elif self.state is InviteClientState.ACCEPTED and 200 <= status < 300:
             tu.on_response(self, response)
+
+    def hand_over(self) -> None:
+        """Accepted: the TU's core has sent the ACK and keeps what answering a retransmitted
+        2xx takes until timer M itself (:mod:`fleet.sip.ua_acks`: a 2xx matching no
+        transaction reaches it as a stray response and is ACKed again, or, from another fork,
+        ACKed and BYEd). The transaction then ends at once instead of lingering 64*T1 to pass
+        those retransmissions up (RFC 6026 §8.4 leaves that to the core either way); in any
+        other state nothing happens."""
+        if self.state is InviteClientState.ACCEPTED:
+            self._terminate()
 
     def _terminate(self) -> None:
         if self.state is not InviteClientState.TERMINATED:

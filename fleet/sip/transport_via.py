@@ -139,7 +139,8 @@ def set_request_via(request: Request, transport: str, host: str, port: int) -> V
         rest = f"{via_host(host)}:{port}{rest}"
     value = f"SIP/2.0/{transport} {rest}"
     via = parse_via(value)
-    replace_top_via(request, value)
+    if value != top:  # as built by our cores it is already: no copy of the headers
+        replace_top_via(request, value)
     return via
 
 

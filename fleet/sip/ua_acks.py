@@ -22,7 +22,7 @@ import contextlib
 
 from fleet.sip.dialog import Dialog
 from fleet.sip.message import Request, Response, parse_message, serialize
-from fleet.sip.transaction_client import ClientTransaction
+from fleet.sip.transaction_client import ClientTransaction, InviteClientTransaction
 from fleet.sip.transaction_messages import new_branch
 from fleet.sip.transport_types import Peer, Transport
 from fleet.sip.ua_base import AckKey, InviteKey
@@ -68,6 +68,8 @@ class UacAcks(UasCore):
             call = self._calls.pop(transaction, None)
             if isinstance(call, OutgoingCall):
                 self._keep_answered(call.invite)
+            if isinstance(transaction, InviteClientTransaction):
+                transaction.hand_over()  # its 2xx retransmissions are ours from now on
 
     def _keep_answered(self, invite: Request) -> None:
         """What building the dialog of another fork's 2xx needs of our INVITE, for timer M."""

@@ -36,7 +36,7 @@ class IncomingState(Enum):
     TERMINATED = "terminated"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True, weakref_slot=True)
 class OutgoingCall:
     """An INVITE we sent outside a dialog. ``cancel_wanted`` holds a CANCEL back until a
     provisional arrives (§9.1); ``answer`` is the 2xx that confirmed :attr:`dialog` (its
@@ -60,7 +60,7 @@ class OutgoingCall:
     offered: Response | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IncomingCall:
     """An INVITE we received outside a dialog; ``local_tag`` is the To tag of every response."""
 

@@ -285,6 +285,8 @@ class UserAgent(UacAcks):
             retried = status >= 300 and call.state is not OutgoingState.TERMINATED  # 422
             if self.listener is not None and not retried:
                 self.listener.progress(call, response)
+            if 200 <= status < 300 and call.state is OutgoingState.CONFIRMED:
+                _pack_answered(call)
         elif isinstance(call, ReInvite):
             self._reinvite_response(call, response)
 
@@ -414,3 +416,11 @@ class UserAgent(UacAcks):
 
     def on_transport_error(self, transaction: TransactionBase) -> None:
         self.on_timeout(transaction)
+
+
+def _pack_answered(call: OutgoingCall) -> None:
+    """An answered call's INVITE and 2xx stay with it (the application's) as long as the call,
+    read again seldom if ever: their headers are packed (unpacked when read)."""
+    call.invite.pack()
+    if call.answer is not None:
+        call.answer.pack()

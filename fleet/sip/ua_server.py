@@ -221,6 +221,7 @@ class UasCore(UaOffers):
         call = retransmitter.call
         if call is not None and call.state is IncomingState.ANSWERED:
             call.state = IncomingState.CONFIRMED
+            call.invite.pack()  # kept as long as the call, seldom read again: unpacked if read
 
     def on_cancel(
         self,

@@ -17,7 +17,7 @@ from fleet.sipnet.served import Visit
 from fleet.sipnet.trunks import TrunkRouter
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BLeg:
     """A B-leg placed: its INVITE, the caller's leg, what it answered."""
 

@@ -36,7 +36,7 @@ GONE = 500  # the other leg is gone or did not answer: its dialog ends
 NOT_RELAYED = frozenset({401, 407, 408, 481})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Side:
     """One leg's dialog and the session description we last gave it."""
 
