@@ -349,6 +349,12 @@ async def _change_listener(app: web.Application) -> AsyncIterator[None]:
         stats=app[CHANGE_FEED],
     )
     app[CHANGE_LISTENER] = listener
+    if not app[SETTINGS].session_key:  # PostgreSQL: other processes may serve this database
+        log.warning(
+            "session_key_unset",
+            hint="set session_key, the same on every process serving this database: portal "
+            "sessions and API tokens are signed with it (a random key per process now)",
+        )
     await listener.start()
     yield
     await listener.stop()

@@ -133,7 +133,7 @@ async def test_a_cut_listener_suspends_the_caches_then_reads_them_again_once_bac
         await conn.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = :name"
+                "WHERE datname = current_database() AND application_name = :name"
             ),
             {"name": f"{APPLICATION_NAME} B"},
         )

@@ -15,6 +15,7 @@ B's very next request refuses the manager. Skipped on SQLite (one process)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import re
@@ -60,6 +61,9 @@ def postgres_server(database_url: str) -> str:
     return database_url
 
 
+SESSION_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
 @asynccontextmanager
 async def two_services(
     tmp_path: Path, server: str
@@ -67,9 +71,10 @@ async def two_services(
     async with scratch_database(server) as url:
         (tmp_path / "a").mkdir()
         (tmp_path / "b").mkdir()
+        shared = {"session_key": SESSION_KEY}  # sessions and tokens good on both
         async with (
-            ServiceProcess(workdir=tmp_path / "a", database_url=url) as a,
-            ServiceProcess(workdir=tmp_path / "b", database_url=url) as b,
+            ServiceProcess(workdir=tmp_path / "a", database_url=url, settings=shared) as a,
+            ServiceProcess(workdir=tmp_path / "b", database_url=url, settings=shared) as b,
         ):
             await a.start()  # migrates and creates the demo fleet
             await b.start()  # finds them
@@ -168,6 +173,9 @@ async def test_a_forwarding_set_through_one_process_is_used_by_the_others_calls_
         on_a = Api(http, a)
         await on_a.login(MANAGER_LOGIN, MANAGER_PASSWORD)
         fleet_id, line_id = await demo_line(on_a)
+        on_b = Api(http, b)
+        on_b._token = on_a._token  # a token A gave is good on B (the same session_key)
+        assert await demo_line(on_b) == (fleet_id, line_id)
         assert not await forwarded_to(b, "0145000999")  # B has it in its routing cache
 
         path = f"/api/fleets/{fleet_id}/lines/{line_id}/forwardings/unconditional"
@@ -283,7 +291,7 @@ async def test_a_listener_cut_off_reconnects_and_reads_its_caches_again(
                 ended = await conn.execute(
                     text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name LIKE :name"
+                        "WHERE datname = current_database() AND application_name LIKE :name"
                     ),
                     {"name": f"{APPLICATION_NAME}%"},
                 )

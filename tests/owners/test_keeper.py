@@ -72,7 +72,8 @@ async def test_a_keeper_whose_connection_dies_owns_nothing_and_the_other_takes_o
     async with engine.connect() as conn:  # the owner's backend goes away
         await conn.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = :n"
             ),
             {"n": APPLICATION_PREFIX + "pa"},
         )
@@ -90,7 +91,10 @@ async def test_a_keeper_whose_connection_dies_owns_nothing_and_the_other_takes_o
 async def _gone(engine: AsyncEngine, process: str) -> bool:
     async with engine.connect() as conn:
         count = await conn.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = :n"
+            ),
             {"n": APPLICATION_PREFIX + process},
         )
     return int(count or 0) == 0
