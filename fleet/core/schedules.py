@@ -148,10 +148,10 @@ def clock(minutes: int) -> str:
 
 def parse_clock(raw: str, *, field: str) -> int:
     """Minutes from midnight of ``HH:MM`` (``24:00`` is the end of the day)."""
-    text = raw.strip()
-    hours, sep, minutes = text.partition(":")
+    hours, sep, minutes = raw.partition(":")
     if (
         sep
+        and raw.isascii()
         and hours.isdigit()
         and minutes.isdigit()
         and len(hours) <= 2
@@ -165,8 +165,9 @@ def parse_clock(raw: str, *, field: str) -> int:
 
 
 def name(raw: str | None) -> str:
-    value = " ".join((raw or "").split())
-    if not value or len(value) > NAME_MAX or not value.isprintable():
+    """A schedule's name: 1 to ``NAME_MAX`` printable characters, spaces around dropped."""
+    value = (raw or "").strip()
+    if not value or len(raw or "") > NAME_MAX or not value.isprintable():
         raise DomainError(ErrorCode.SCHEDULE_NAME_INVALID, field="name", max=NAME_MAX)
     return value
 
@@ -218,8 +219,8 @@ def holidays(items: tuple[Holiday, ...] | list[Holiday]) -> tuple[Holiday, ...]:
         raise DomainError(ErrorCode.SCHEDULE_TOO_MANY_HOLIDAYS, field="holidays", max=MAX_HOLIDAYS)
     checked: list[Holiday] = []
     for item in items:
-        label = " ".join(item.label.split())
-        if len(label) > LABEL_MAX or not label.isprintable():
+        label = item.label.strip()
+        if len(item.label) > LABEL_MAX or not label.isprintable():
             raise DomainError(
                 ErrorCode.SCHEDULE_HOLIDAY_LABEL_INVALID, field="holidays", max=LABEL_MAX
             )
