@@ -76,7 +76,9 @@ def _ranges(raw: Any) -> list[TimeRange]:
     for item in raw:
         entry = _object(item, "ranges", {"day", "start", "end"}, {"day", "start", "end"})
         day, start, end = entry["day"], entry["start"], entry["end"]
-        if day not in DAYS or not isinstance(start, str) or not isinstance(end, str):
+        if not isinstance(day, str) or day not in DAYS:
+            raise _invalid("ranges", "day monday…sunday, start and end HH:MM")
+        if not isinstance(start, str) or not isinstance(end, str):
             raise _invalid("ranges", "day monday…sunday, start and end HH:MM")
         found.append(
             TimeRange(

@@ -142,6 +142,9 @@ async def test_a_naive_or_bad_instant_is_refused(rest: Api) -> None:
         ),
         ({"name": "x", "ranges": [{"day": "monday", "start": "9h", "end": "12:00"}]}, 422, None),
         ({"name": "x", "ranges": [{"day": "lundi", "start": "09:00", "end": "12:00"}]}, 422, None),
+        ({"name": "x", "ranges": [{"day": [None], "start": "09:00", "end": "12:00"}]}, 422, None),
+        ({"name": "x", "ranges": [{"day": "monday", "start": 9, "end": "12:00"}]}, 422, None),
+        ({"name": "x", "holidays": [{"first": "2026-12-25", "yearly": "oui"}]}, 422, None),
         ({"name": "x", "holidays": [{"first": "20261225"}]}, 422, "invalid_value"),
         (
             {"name": "x", "holidays": [{"first": "2026-12-26", "last": "2026-12-25"}]},
