@@ -100,7 +100,7 @@ async def test_the_opposite_schedule_follows_its_source_and_goes_with_it(
     heard.clear()
     await services.schedules.delete(actor, shop.id)
     assert await services.schedules.in_fleet(fleet.id) == []
-    assert [e.change.after for e in heard] == [None, None]  # type: ignore[union-attr]
+    assert [e.change.after for e in heard] == [None, None]
 
 
 async def test_deleting_the_opposite_keeps_its_source(
