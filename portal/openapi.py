@@ -12,6 +12,7 @@ from portal import (
     openapi_fleetio,
     openapi_groups,
     openapi_operator,
+    openapi_schedules,
     openapi_trunks,
 )
 
@@ -259,6 +260,7 @@ def _document() -> dict[str, Any]:
             **openapi_groups.paths(_op, _json, _ref),
             **openapi_calls.paths(_op, _json, _ref),
             **openapi_trunks.paths(_op, _json, _ref),
+            **openapi_schedules.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -369,6 +371,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_groups.schemas(TEXT, NUMBER),
         **openapi_calls.schemas(),
         **openapi_trunks.schemas(TEXT),
+        **openapi_schedules.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

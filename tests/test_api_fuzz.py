@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from fleet.app import ENGINE, SERVICES, build_app
 from fleet.config import load_settings
+from fleet.core.schedules import TimeRange, Weekday
 from fleet.core.values import Actor, Channel
 from fleet.db.engine import create_engine
 from fleet.db.tables import AccountRow
@@ -68,6 +69,7 @@ class LiveService:
         self.runner: web.AppRunner | None = None
         self.url = ""
         self.leaving_id = 0
+        self.schedule_ids: list[int] = []  # the fleet's schedule, its opposite, another fleet's
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(TIMEOUT)
@@ -99,6 +101,18 @@ class LiveService:
             fleet_ids=[accounts.world.fleet.id],
         )
         self.leaving_id = leaving.id
+        shop = await app[SERVICES].schedules.create(
+            actor,
+            accounts.world.fleet.id,
+            name="Magasin",
+            ranges=[TimeRange(day=Weekday.MONDAY, start=540, end=1020)],
+            with_opposite=True,
+        )
+        opposite = await app[SERVICES].schedules.in_fleet(accounts.world.fleet.id)
+        elsewhere = await app[SERVICES].schedules.create(
+            actor, accounts.world.other_fleet.id, name="Ailleurs"
+        )
+        self.schedule_ids = [shop.id, *(s.id for s in opposite if s.id != shop.id), elsewhere.id]
         await app[SERVICES].accounts.create_operator(
             actor, login=OPERATOR, password=PASSWORD, display_name="Operator"
         )
@@ -208,6 +222,7 @@ def _config(live: Live) -> schemathesis.Config:
                 "groups": {
                     "values": [live.accounts.group_id, live.accounts.other_group_id, *EDGES]
                 },
+                "schedules": {"values": [*live.service.schedule_ids, *EDGES]},
                 "edges": {"values": [50, 500, 501, *EDGES]},
                 "numbers": {"values": numbers},
                 "texts": {"values": ["2012", "Salarié", *TEXTS]},
@@ -217,6 +232,7 @@ def _config(live: Live) -> schemathesis.Config:
                 "path.fleet_id": mix("fleets", 0.8),
                 "path.line_id": mix("lines", 0.8),
                 "path.group_id": mix("groups", 0.8),
+                "path.schedule_id": mix("schedules", 0.8),
                 "query.offset": mix("edges", 0.5),
                 "query.limit": mix("edges", 0.5),
                 "query.q": mix("texts", 0.5),
@@ -300,6 +316,7 @@ def _own_ids(live: Live, operation: APIOperation) -> dict[str, int]:
         "fleet_id": world.fleet.id,
         "line_id": world.line(0).id,
         "group_id": live.accounts.group_id,
+        "schedule_id": live.service.schedule_ids[0],
     }
     return {p.name: own[p.name] for p in operation.path_parameters if p.name in own}
 

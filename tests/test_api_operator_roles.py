@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fleet.core.values import Actor, Channel
 from tests.conftest import dump
 from tests.test_api_operator import Api, rest
 from tests.world import PASSWORD
@@ -93,10 +94,27 @@ async def _account_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     return found
 
 
+async def _schedule_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The schedules' routes (issue 16), on a schedule of the manager's fleet."""
+    own = rest.fleet
+    actor = Actor(name="setup", channel=Channel.CLI)
+    shop = await rest.services.schedules.create(actor, own, name="Magasin")
+    url = f"/api/fleets/{own}/schedules"
+    ranges = [{"day": "monday", "start": "09:00", "end": "12:00"}]
+    return [
+        ("GET", url, None, MANAGED),
+        ("POST", url, {"name": "Bureau", "ranges": ranges}, MANAGED),
+        ("GET", f"{url}/{shop.id}", None, MANAGED),
+        ("GET", f"{url}/{shop.id}/verdict", None, MANAGED),
+        ("PATCH", f"{url}/{shop.id}", {"ranges": ranges}, MANAGED),
+        ("DELETE", f"{url}/{shop.id}", None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
-    routes = [*_matrix(rest), *await _account_routes(rest)]
+    routes = [*_matrix(rest), *await _account_routes(rest), *await _schedule_routes(rest)]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
     before = await dump(engine)
@@ -133,7 +151,7 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
     for method, path, body in reads:
         response = await rest.client.request(method, path, json=body, headers=rest.operator)
         assert response.status == 200, (method, path, await response.text())
-    routes = [*await _account_routes(rest), *_matrix(rest)]
+    routes = [*await _account_routes(rest), *await _schedule_routes(rest), *_matrix(rest)]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last
     for method, path, body, _ in routes:
         if path.startswith("/api/operators/"):

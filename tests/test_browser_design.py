@@ -6,7 +6,7 @@ a skip link first, then a focus ring that shows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from axe_playwright_python.async_playwright import Axe
 from fleet import demo
 from fleet.app import SERVICES
 from fleet.core import model
+from fleet.core.schedules import Holiday, TimeRange, Weekday
 from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel
 from tests.test_browser import browser, server, shots, sign_in, snap
 
@@ -93,6 +94,17 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     line = await services.lines.get_by_msisdn("0611000002")  # the demo's employee
     await record_a_call(services, line)
     group = (await services.groups.in_fleet(line.fleet_id))[0]
+    schedule = await services.schedules.create(
+        Actor(name="setup", channel=Channel.CLI),
+        line.fleet_id,
+        name="Horaire du magasin",
+        ranges=[
+            TimeRange(day=Weekday.MONDAY, start=540, end=720),
+            TimeRange(day=Weekday.MONDAY, start=780, end=1080),
+        ],
+        holidays=[Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25))],
+        with_opposite=True,
+    )
     base = str(server.make_url("")).rstrip("/")
     fleet = f"{base}/portal/fleets/{line.fleet_id}"
     operator = f"{base}/portal/operator/fleets/{line.fleet_id}"
@@ -126,6 +138,10 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{fleet}/groups/{group.id}",
         f"{fleet}/groups/new",
         f"{fleet}/groups/{group.id}/edit",
+        f"{fleet}/schedules",
+        f"{fleet}/schedules/new",
+        f"{fleet}/schedules/{schedule.id}",
+        f"{fleet}/schedules/{schedule.id}/delete",
         f"{fleet}/fixed",
         f"{fleet}/audit",
         f"{fleet}/calls",
@@ -139,6 +155,17 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await page.goto(f"{fleet}/lines/{line.id}/forwarding")
     await page.locator('input[name="unconditional.active"]').check()
     await page.locator('input[name="unconditional.destination"]').fill("0899123456")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("alert").wait_for()
+    visited += 1
+    problems.extend(await as_it_is(page, axe))
+    # a refused schedule: overlapping periods, the reason announced
+    await page.goto(f"{fleet}/schedules/new")
+    await page.locator("#name").fill("Bureau")
+    await page.get_by_label("Mardi, Période 1, début").fill("09:00")
+    await page.get_by_label("Mardi, Période 1, fin").fill("12:00")
+    await page.get_by_label("Mardi, Période 2, début").fill("11:00")
+    await page.get_by_label("Mardi, Période 2, fin").fill("14:00")
     await page.get_by_role("button", name="Valider").click()
     await page.get_by_role("alert").wait_for()
     visited += 1
@@ -188,7 +215,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 31
+    assert visited == 36
     assert not problems, "\n\n".join(problems)
 
 

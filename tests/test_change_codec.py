@@ -10,7 +10,7 @@ import hashlib
 import json
 import typing
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -27,9 +27,11 @@ from fleet.core.changes import (
     LineChange,
     MemberChange,
     PasswordEvent,
+    ScheduleChange,
     TrunkChange,
 )
 from fleet.core.numbering import E164
+from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.trunks import HistoryStyle, Trunk, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     Actor,
@@ -177,6 +179,23 @@ EVERY_CHANGE: list[Change] = [
         ),
     ),
     TrunkChange(fleet_id=3, trunk_id=2, before=TRUNK, after=TRUNK, secret_changed=True),
+    ScheduleChange(
+        fleet_id=3,
+        schedule_id=8,
+        before=None,
+        after=Schedule(
+            id=8,
+            fleet_id=3,
+            name="non-horaire du magasin",
+            ranges=(TimeRange(day=Weekday.MONDAY, start=540, end=1440),),
+            holidays=(
+                Holiday(
+                    label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 26), yearly=True
+                ),
+            ),
+            opposite_of=7,
+        ),
+    ),
     AccountChange(
         fleet_id=None, account_id=9, before=ACCOUNT, after=ACCOUNT, password=PasswordEvent.RESET
     ),

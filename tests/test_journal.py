@@ -4,7 +4,7 @@ audit page shows and filters on, the action, and the JSON before and after (no d
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -22,9 +22,11 @@ from fleet.core.changes import (
     LoginLocked,
     MemberChange,
     PasswordEvent,
+    ScheduleChange,
     SmsDeadLettered,
     TrunkChange,
 )
+from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
 from fleet.services.journal import ENTITIES, entry, snapshot
 from tests.test_routing_table import COM, FIXED, FLEET, A, B, member, n
@@ -52,7 +54,27 @@ PLAN = model.IncomingList(
 UNTIL = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 CONNECTED = replace(COM, members=(member(A, 1), member(B, 2, connected=True)))
 
+SHOP = Schedule(
+    id=6,
+    fleet_id=1,
+    name="Magasin",
+    ranges=(TimeRange(day=Weekday.MONDAY, start=540, end=1020),),
+    holidays=(Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25)),),
+)
+
 CASES: list[tuple[Journalled, str, str, AuditAction]] = [
+    (
+        ScheduleChange(fleet_id=1, schedule_id=6, before=None, after=SHOP),
+        "schedule",
+        "6",
+        AuditAction.CREATE,
+    ),
+    (
+        ScheduleChange(fleet_id=1, schedule_id=6, before=SHOP, after=None),
+        "schedule",
+        "6",
+        AuditAction.DELETE,
+    ),
     (FleetChange(fleet_id=1, before=None, after=FLEET), "fleet", "1", AuditAction.CREATE),
     (FleetChange(fleet_id=1, before=FLEET, after=FLEET), "fleet", "1", AuditAction.UPDATE),
     (FleetChange(fleet_id=1, before=FLEET, after=None), "fleet", "1", AuditAction.DELETE),
@@ -155,6 +177,7 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "call_group",
         "fixed_number",
         "trunk",
+        "schedule",
         "account",
     }
     notes = {CodesLocked, LoginLocked, SmsDeadLettered}

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fleet.core import model
+from fleet.core.schedules import Schedule
 from fleet.core.values import Actor, ForwardingKind
 
 
@@ -131,6 +132,17 @@ class TrunkChange:
     secret_changed: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleChange:
+    """A schedule created, changed (its name, ranges or holidays) or deleted. An opposite
+    schedule is given with its source's ranges and holidays, as it evaluates."""
+
+    fleet_id: int
+    schedule_id: int
+    before: Schedule | None
+    after: Schedule | None
+
+
 class PasswordEvent(StrEnum):
     """How an account's password was replaced (written as such in the journal)."""
 
@@ -160,6 +172,7 @@ Change = (
     | MemberChange
     | FixedNumberChange
     | TrunkChange
+    | ScheduleChange
     | AccountChange
 )
 """Any change of the configuration."""

@@ -27,6 +27,7 @@ from fleet.core.changes import (
     IncomingListChange,
     LineChange,
     MemberChange,
+    ScheduleChange,
     TrunkChange,
 )
 from fleet.core.directory_keys import (
@@ -180,6 +181,8 @@ class RoutingTable:
                 return True
             case TrunkChange():
                 self.trunks.apply(change)
+                return True
+            case ScheduleChange():  # no routing reads schedules yet
                 return True
             case _:
                 assert_never(change)

@@ -102,6 +102,18 @@ class ErrorCode(StrEnum):
     TRUNK_SECRET_INVALID = "trunk_secret_invalid"
     TRUNK_SECRET_KEY_MISSING = "trunk_secret_key_missing"
     TRUNK_VALUE_INVALID = "trunk_value_invalid"
+    # schedules (fleet/core/schedules.py)
+    SCHEDULE_NAME_INVALID = "schedule_name_invalid"
+    SCHEDULE_NAME_IN_USE = "schedule_name_in_use"
+    SCHEDULE_TIME_INVALID = "schedule_time_invalid"
+    SCHEDULE_RANGE_INVALID = "schedule_range_invalid"
+    SCHEDULE_RANGES_OVERLAP = "schedule_ranges_overlap"
+    SCHEDULE_TOO_MANY_RANGES = "schedule_too_many_ranges"
+    SCHEDULE_HOLIDAY_INVALID = "schedule_holiday_invalid"
+    SCHEDULE_HOLIDAY_LABEL_INVALID = "schedule_holiday_label_invalid"
+    SCHEDULE_TOO_MANY_HOLIDAYS = "schedule_too_many_holidays"
+    SCHEDULE_LIMIT_REACHED = "schedule_limit_reached"
+    SCHEDULE_OPPOSITE_FIXED = "schedule_opposite_fixed"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -11,6 +11,7 @@ from typing import Any
 from fleet.core.entities import entity_names
 from fleet.core.error_codes import ErrorCode, ErrorKind
 from fleet.core.errors_import import IMPORT_ERRORS
+from fleet.core.errors_schedules import SCHEDULE_ERRORS
 from fleet.core.errors_trunks import TRUNK_ERRORS
 from fleet.core.values import Language
 
@@ -364,6 +365,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "The database is unavailable.",
     ),
     **TRUNK_ERRORS,
+    **SCHEDULE_ERRORS,
     **IMPORT_ERRORS,
 }
 

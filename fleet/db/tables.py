@@ -30,11 +30,22 @@ from fleet.core.values import (
 from fleet.db.tables_base import NUMBER, Base
 from fleet.db.tables_owners import FleetOwnerRow
 from fleet.db.tables_records import AuditRow, CallEventRow, CallRecordRow, OutboxRow
+from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
 from fleet.db.types import UTCDateTime, enum_type
 
 # The durable records' rows live in tables_records; importing them here puts them in
 # ``Base.metadata`` for whoever imports this module (migrations, tests).
-__all__ = ["AuditRow", "Base", "CallEventRow", "CallRecordRow", "FleetOwnerRow", "OutboxRow"]
+__all__ = [
+    "AuditRow",
+    "Base",
+    "CallEventRow",
+    "CallRecordRow",
+    "FleetOwnerRow",
+    "OutboxRow",
+    "ScheduleHolidayRow",
+    "ScheduleRangeRow",
+    "ScheduleRow",
+]
 
 
 class FleetRow(Base):

@@ -12,8 +12,8 @@ transaction of very many changes (an import) as the list of fleets to read again
 ``fleetpbx cache reload`` sends "read everything again".
 
 Every value is encoded from its dataclass fields and decoded by its type hints (enums by
-value, ``E164`` as its string, datetimes in ISO form, tuples as lists); a payload that does
-not decode raises ``NoticeError`` (the receiver then reads everything again)."""
+value, ``E164`` as its string, dates and datetimes in ISO form, tuples as lists); a payload
+that does not decode raises ``NoticeError`` (the receiver then reads everything again)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import typing
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, Union
 
@@ -172,7 +172,7 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, E164):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
@@ -263,6 +263,8 @@ def _typed(hint: Any, value: Any) -> Any:
         return value
     if hint is datetime:
         return datetime.fromisoformat(_typed(str, value))
+    if hint is date:
+        return date.fromisoformat(_typed(str, value))
     if hint is E164:
         return E164(_typed(str, value))
     if isinstance(hint, type) and issubclass(hint, enum.Enum):

@@ -19,6 +19,7 @@ from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
 from fleet.services.passwords import PasswordPool
+from fleet.services.schedules import ScheduleService
 from fleet.services.trunks import TrunkService
 from fleet.services.trunksecrets import SecretBox
 
@@ -28,6 +29,7 @@ class Services:
     fleets: FleetService
     fleetio: FleetIOService
     trunks: TrunkService
+    schedules: ScheduleService
     lines: LineService
     forwarding: ForwardingService
     incoming: IncomingListService
@@ -54,6 +56,7 @@ class Services:
             fleets=FleetService(context=context),
             fleetio=FleetIOService(context=context),
             trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
+            schedules=ScheduleService(context=context),
             lines=LineService(context=context),
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),

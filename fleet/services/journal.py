@@ -5,7 +5,7 @@ shows and filters them, and as journals already stored hold them)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -24,6 +24,7 @@ from fleet.core.changes import (
     MemberChange,
     Note,
     PasswordEvent,
+    ScheduleChange,
     SmsDeadLettered,
     TrunkChange,
 )
@@ -39,6 +40,7 @@ ENTITIES: dict[type[Journalled], str] = {
     MemberChange: "call_group",
     FixedNumberChange: "fixed_number",
     TrunkChange: "trunk",
+    ScheduleChange: "schedule",
     AccountChange: "account",
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
@@ -105,6 +107,8 @@ def _content(change: Journalled) -> tuple[object, object, object]:
             return change.fixed_id, change.before, change.after
         case TrunkChange():
             return change.trunk_id, _trunk(change, change.before), _trunk(change, change.after)
+        case ScheduleChange():
+            return change.schedule_id, change.before, change.after
         case AccountChange(password=PasswordEvent() as password):  # the event, not the view
             return change.account_id, None, {"change": password.value}
         case AccountChange():
@@ -149,7 +153,7 @@ def snapshot(value: Any) -> Any:
         return value.value
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: snapshot(getattr(value, f.name)) for f in dataclasses.fields(value)}

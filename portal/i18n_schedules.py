@@ -1,0 +1,78 @@
+"""The schedule pages' texts (``portal.schedule_pages``), French and English (seed 001
+"Horaires", seed 003 "Plages horaires", "Jours fériés et vacances")."""
+
+from __future__ import annotations
+
+SCHEDULE_TEXTS: dict[str, tuple[str, str]] = {
+    "schedules": ("Horaires", "Schedules"),
+    "schedules_of": ("Horaires de la flotte", "The fleet's schedules"),
+    "no_schedule": ("Aucun horaire.", "No schedule."),
+    "add_schedule": ("Ajouter horaire", "Add a schedule"),
+    "new_schedule": ("Nouvel horaire", "New schedule"),
+    "edit_schedule": ("Configurer l'horaire", "Configure the schedule"),
+    "schedule_name": ("Nom de l'horaire", "Schedule name"),
+    "schedule_week": ("Périodes d'activité", "Opening periods"),
+    "schedule_week_help": (
+        "De une à trois périodes par jour, qui ne doivent pas se recouvrir (HH:MM, 24:00 "
+        "pour minuit en fin de journée). Un jour sans période est fermé.",
+        "One to three periods a day that must not overlap (HH:MM, 24:00 for midnight at the "
+        "end of the day). A day without a period is closed.",
+    ),
+    "schedule_day": ("Jour", "Day"),
+    "schedule_period": ("Période", "Period"),
+    "schedule_start": ("début", "start"),
+    "schedule_end": ("fin", "end"),
+    "schedule_periods": ("Périodes", "Periods"),
+    "schedule_holidays": ("Jours fériés et vacances", "Holidays"),
+    "schedule_holidays_help": (
+        "Fermé toute la journée, de 0:00 à 24:00, du premier au dernier jour. "
+        "« Chaque année » : aux mêmes dates tous les ans.",
+        "Closed all day, 0:00 to 24:00, from the first to the last day. "
+        "'Every year': on the same dates every year.",
+    ),
+    "holiday_label": ("Intitulé", "Label"),
+    "holiday_first": ("Premier jour", "First day"),
+    "holiday_last": ("Dernier jour", "Last day"),
+    "holiday_yearly": ("Chaque année", "Every year"),
+    "holiday_row": ("Jour férié", "Holiday"),
+    "with_opposite": ("Associer l'horaire opposé", "Add the opposite schedule"),
+    "with_opposite_help": (
+        "Crée aussi l'horaire complémentaire, précédé du préfixe « non- ».",
+        "Also creates the complementary schedule, named with the prefix 'non-'.",
+    ),
+    "opposite_of": ("Horaire opposé de", "Opposite of"),
+    "opposite_fixed": (
+        "Cet horaire est l'opposé d'un autre : seul son nom se modifie ici ; ses périodes et "
+        "jours fériés sont ceux de l'horaire source.",
+        "This schedule is another's opposite: only its name changes here; its periods and "
+        "holidays are those of its source.",
+    ),
+    "open_now": ("Maintenant", "Now"),
+    "is_open": ("ouvert", "open"),
+    "is_closed": ("fermé", "closed"),
+    "configure": ("Configurer", "Configure"),
+    "delete_schedule": ("Supprimer l'horaire", "Delete the schedule"),
+    "delete_schedule_confirm": (
+        "Supprimer l'horaire « {name} » ?",
+        "Delete the schedule '{name}'?",
+    ),
+    "delete_schedule_opposite": (
+        "Son horaire opposé « {name} » sera supprimé aussi.",
+        "Its opposite schedule '{name}' will be deleted too.",
+    ),
+    "monday": ("Lundi", "Monday"),
+    "tuesday": ("Mardi", "Tuesday"),
+    "wednesday": ("Mercredi", "Wednesday"),
+    "thursday": ("Jeudi", "Thursday"),
+    "friday": ("Vendredi", "Friday"),
+    "saturday": ("Samedi", "Saturday"),
+    "sunday": ("Dimanche", "Sunday"),
+    "schedule_incomplete": (
+        "Une période a besoin d'un début et d'une fin.",
+        "A period needs a start and an end.",
+    ),
+    "holiday_incomplete": (
+        "Un jour férié a besoin de son premier jour (AAAA-MM-JJ).",
+        "A holiday needs its first day (YYYY-MM-DD).",
+    ),
+}
