@@ -11,9 +11,11 @@ import sys
 import structlog
 
 
-def _stderr_logger(*_args: object) -> structlog.PrintLogger:
-    """A logger writing to the standard error of the moment (it may be replaced)."""
-    return structlog.PrintLogger(file=sys.stderr)
+def _stderr_logger(*_args: object) -> structlog.WriteLogger:
+    """A logger writing to the standard error of the moment (it may be replaced), each event
+    and its newline in one write: a line that another thread logs meanwhile (the standard
+    library's, from aiosqlite's thread) never lands in the middle of it."""
+    return structlog.WriteLogger(file=sys.stderr)
 
 
 class ProcessField:
