@@ -134,6 +134,7 @@ class SmscSimulator:
         self._dialogues: dict[str, _Dialogue] = {}
         self._sessions: list[Connection] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[None]] = set()  # one per connection (asyncio's)
         self._server: asyncio.Server | None = None
         self._sequence = itertools.count(1)
         self._session_numbers = itertools.cycle(range(0x90, 0x100))  # >= 0x80 on purpose
@@ -158,6 +159,12 @@ class SmscSimulator:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # the connections' handlers end by themselves once their link is closed (cancelling
+        # them would make asyncio's server log the CancelledError it reads back)
+        if self._handlers:
+            _done, stuck = await asyncio.wait(set(self._handlers), timeout=5.0)
+            for task in stuck:
+                task.cancel()
         for session in sessions:
             with contextlib.suppress(OSError):
                 await session.writer.wait_closed()
@@ -309,8 +316,8 @@ class SmscSimulator:
         self._sessions.append(session)
         task = asyncio.current_task()
         if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         try:
             while True:
                 head = await reader.readexactly(16)
