@@ -67,17 +67,18 @@ async def login(http: aiohttp.ClientSession, base: str, user: str, password: str
 
 
 async def changes(
-    a: str, b: str, token: str, targets: list[Target], count: int, *, poll: float
+    a: str, b: str, token: str, targets: list[Target], count: int, *, poll: float, first: int = 0
 ) -> Lags:
     """``count`` unconditional forwardings set through A's API, on ``targets`` in turn (a new
-    destination each time), one at a time: the next once B has applied the previous."""
+    destination each time, numbered from ``first``), one at a time: the next once B has
+    applied the previous."""
     headers = {"Authorization": f"Bearer {token}"}
     on_b: list[float] = []
     request: list[float] = []
     seen: list[float] = []
     merged = 0
     async with aiohttp.ClientSession(headers=headers) as http:
-        for index in range(count):
+        for index in range(first, first + count):
             target = targets[index % len(targets)]
             before = await lag_totals(http, b)
             path = (

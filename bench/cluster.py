@@ -132,10 +132,13 @@ def knee(port: int, load: Load, processes: Sequence[Fleetpbx], args: argparse.Na
     run = trial(port, load, processes)
     found = search(run, label, args, args.start)
     held = confirm(run, found, label, args.duration, args.tries) if found else None
-    rate = held.rate if held else 0.0
-    shown = f"{rate:.0f} calls/s (0 failed over {args.duration:g} s)" if held else "none held"
-    out(f"{label} knee: {shown}" + (f", {held.cpu_us:.0f} µs FleetPBX CPU/call" if held else ""))
-    return rate
+    if held is not None:
+        out(f"{label} knee: {held.rate:.0f} calls/s (0 failed over {args.duration:g} s), "
+            f"{held.cpu_us:.0f} µs FleetPBX CPU/call")  # fmt: skip
+        return held.rate
+    out(f"{label} knee: {found:.0f} calls/s (the search's steps only: not held over "
+        f"{args.duration:g} s)")  # fmt: skip
+    return found
 
 
 def spread(label: str, seconds: list[float]) -> tuple[float, float]:
@@ -150,12 +153,15 @@ async def latency(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         token = await notify.login(http, a.base, MANAGER, PASSWORD)
+    poll = args.poll_ms / 1e3
+    await notify.changes(a.base, b.base, token, prepared.targets, args.warm_up, poll=poll)
     lags = await notify.changes(
-        a.base, b.base, token, prepared.targets, args.changes, poll=args.poll_ms / 1e3
+        a.base, b.base, token, prepared.targets, args.changes, poll=poll, first=args.warm_up
     )
     anchor = await notify.notify_round_trips(url, args.changes)
     out(f"notification latency: {args.changes} forwarding changes through {a.name}'s API, "
-        f"applied by {b.name} ({lags.merged} polls saw more than one):")  # fmt: skip
+        f"applied by {b.name} after {args.warm_up} not counted ({lags.merged} polls saw more "
+        "than one):")  # fmt: skip
     p50, p99 = spread(f"{b.name}'s measured lag (staged in A → applied in B)", lags.on_b)
     spread(f"{a.name}'s PUT", lags.request)
     spread(
@@ -185,9 +191,12 @@ def takeover(
     asyncio.run(balanced([survivor], fleets))
     moved = time.perf_counter() - killed
     placed = read_back(caller.wait(), caller.rtt)
+    never = calls - placed.answered  # INVITEs never answered
+    cut = max(0, placed.run.failed - never)  # answered, then failed: their BYE unanswered
     out(f"takeover: {calls} calls at {rate:.0f}/s over {args.takeover_seconds:g} s, kill -9 of "
-        f"{victim.name} after {args.kill_after:g} s: {placed.run.failed} failed "
-        f"({placed.shed} of them 503), {placed.answered} answered, "
+        f"{victim.name} after {args.kill_after:g} s: {placed.run.failed} failed — {never} "
+        f"never answered ({placed.shed} of them 503), {cut} answered then cut (in progress "
+        f"on {victim.name}: their BYE unanswered); {placed.answered} answered, "
         f"{placed.run.retransmissions} SIPp retransmissions; {survivor.name} owned both "
         f"fleets {moved:.2f} s after the kill")  # fmt: skip
 
@@ -251,6 +260,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--quick", action="store_true", help="smoke run: small fleets, short runs")
     add("--lines", type=int, default=1000, help="lines of each of the two fleets")
     add("--changes", type=int, default=200, help="forwarding changes through A")
+    add("--warm-up", type=int, default=5, help="changes made first, not counted")
     add("--targets", type=int, default=20, help="lines the changes go to (never called)")
     add("--poll-ms", type=float, default=5.0, help="B's /metrics polled every … ms")
     add("--step", type=float, default=10.0, help="seconds of each knee-search step")
