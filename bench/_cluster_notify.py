@@ -45,9 +45,14 @@ async def lag_totals(http: aiohttp.ClientSession, base: str) -> tuple[float, flo
     """(count, sum) of B's notification-lag histogram."""
     async with http.get(f"{base}/metrics") as response:
         response.raise_for_status()
-        body = await response.text()
+        return read_lag(await response.text())
+
+
+def read_lag(exposition: str) -> tuple[float, float]:
+    """(count, sum) of the notification-lag histogram in a Prometheus text exposition;
+    (0, 0) when it is not there."""
     count = total = 0.0
-    for family in text_string_to_metric_families(body):
+    for family in text_string_to_metric_families(exposition):
         if family.name != LAG:
             continue
         for sample in family.samples:

@@ -109,6 +109,13 @@ async def balanced(processes: Sequence[Fleetpbx], fleets: int) -> dict[str, froz
     raise RuntimeError(f"ownership not balanced within {BALANCED_WITHIN_S:g} s: {owned}")
 
 
+def split_failed(calls: int, answered: int, failed: int) -> tuple[int, int]:
+    """SIPp's failed calls as (never answered, answered then cut): a call whose INVITE got its
+    200 but whose BYE got no answer (its process killed) is answered and failed."""
+    never = calls - answered
+    return never, max(0, failed - never)
+
+
 class Kamailio:
     """Debian's Kamailio on ``deploy/kamailio/kamailio.cfg``, in the foreground, on a free UDP
     port of loopback; its dispatcher list the given SIP ports. ``children``: UDP workers (the

@@ -44,7 +44,7 @@ import _anchor
 import _cluster_notify as notify
 import _service
 import aiohttp
-from _cluster_procs import Fleetpbx, Kamailio, balanced, start_fleetpbx
+from _cluster_procs import Fleetpbx, Kamailio, balanced, split_failed, start_fleetpbx
 from _knee import Step, Trial, confirm, search
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database
 from _report import out, percentile
@@ -191,8 +191,7 @@ def takeover(
     asyncio.run(balanced([survivor], fleets))
     moved = time.perf_counter() - killed
     placed = read_back(caller.wait(), caller.rtt)
-    never = calls - placed.answered  # INVITEs never answered
-    cut = max(0, placed.run.failed - never)  # answered, then failed: their BYE unanswered
+    never, cut = split_failed(calls, placed.answered, placed.run.failed)
     out(f"takeover: {calls} calls at {rate:.0f}/s over {args.takeover_seconds:g} s, kill -9 of "
         f"{victim.name} after {args.kill_after:g} s: {placed.run.failed} failed — {never} "
         f"never answered ({placed.shed} of them 503), {cut} answered then cut (in progress "
