@@ -15,7 +15,9 @@ from aiohttp import web
 from simulators.http import BadRequest, json_body, problem
 from simulators.netsim.handset import Answering, Behaviour, Handset, HandsetState
 from simulators.netsim.handset_leg import HandsetError
+from simulators.netsim.incall import BadKeys
 from simulators.netsim.network import BadNumber, Netsim, UnknownHandset
+from simulators.netsim.pbxs import AmbiguousPbx, PbxNotPlayed, UnknownPbx
 from simulators.netsim.scscf import DialError, DialRefused
 from simulators.netsim.smsc_gateway import (
     UssdError,
@@ -66,6 +68,15 @@ def _errors(handler: Handler) -> Handler:
         except DialRefused as exc:
             status = 409 if exc.code is DialError.HANDSET_UNREACHABLE else 400
             return problem(BadRequest(exc.code.value, exc.detail, status))
+        except BadKeys as exc:
+            return problem(BadRequest("invalid_keys", str(exc)))
+        except UnknownPbx as exc:
+            return problem(BadRequest("unknown_pbx", f"no trunk named {exc}", 404))
+        except AmbiguousPbx as exc:
+            detail = f"several fleets have a trunk named {exc}: say which with ?fleet=ID"
+            return problem(BadRequest("ambiguous_pbx", detail, 409))
+        except PbxNotPlayed as exc:
+            return problem(BadRequest("pbx_not_played", str(exc), 409))
         except UssdError as exc:
             status = USSD_STATUS[exc.problem]
             return problem(BadRequest(exc.problem.value, exc.detail, status))

@@ -5,46 +5,17 @@ netsim's user agent once netsim runs); thin handlers, this module's own error ta
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from simulators.http import BadRequest, json_body, problem
+from simulators.http import BadRequest, json_body
 from simulators.netsim.agent import NetsimAgent
-from simulators.netsim.control import NETSIM
+from simulators.netsim.control import NETSIM, _errors, _json
 from simulators.netsim.handset import Handset
-from simulators.netsim.handset_leg import HandsetError
-from simulators.netsim.incall import BadKeys, InCallKeys, KeyMethod
-from simulators.netsim.network import BadNumber, UnknownHandset
+from simulators.netsim.incall import InCallKeys, KeyMethod
 
 INCALL = web.AppKey("netsim_incall", InCallKeys)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json"
-    )
-
-
-def _errors(handler: Handler) -> Handler:
-    async def handle(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except BadRequest as exc:
-            return problem(exc)
-        except BadKeys as exc:
-            return problem(BadRequest("invalid_keys", str(exc)))
-        except BadNumber as exc:
-            return problem(BadRequest("invalid_number", str(exc)))
-        except UnknownHandset as exc:
-            return problem(BadRequest("unknown_handset", f"no handset {exc}", 404))
-        except HandsetError as exc:
-            return problem(BadRequest("no_call", str(exc), 409))
-
-    return handle
 
 
 def _text(body: dict[str, object], name: str, default: str | None = None) -> str:

@@ -9,12 +9,11 @@ fleets they are read again, at the end they are closed. Desks dial through their
 - ``POST /pbxs/{trunk}/state`` ``{"state": "down"|"up"}`` (``?fleet=ID`` when two fleets have
   a trunk of that name): down, the PBX answers nothing (OPTIONS, calls) until it is up again.
 
-Errors are ``application/problem+json`` (:func:`simulators.http.problem`), mapped here once."""
+Errors are ``application/problem+json``, mapped by ``control.py``'s one table."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 from aiohttp import web
@@ -24,40 +23,13 @@ from fleet.services.container import Services
 from fleet.services.trunksecrets import SecretKeyError
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import Peer
-from simulators.http import BadRequest, json_body, problem
-from simulators.netsim.control import NETSIM
+from simulators.http import BadRequest, json_body
+from simulators.netsim.control import NETSIM, _errors, _json
 from simulators.netsim.handsets import FleetView
 from simulators.netsim.pbx import PbxSwitch
-from simulators.netsim.pbxs import AmbiguousPbx, PbxNotPlayed, Pbxs, UnknownPbx
+from simulators.netsim.pbxs import Pbxs
 
 PBXS = web.AppKey("netsim_pbxs", Pbxs)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json"
-    )
-
-
-def _errors(handler: Handler) -> Handler:
-    """The PBX routes' errors to problem documents."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except BadRequest as exc:
-            return problem(exc)
-        except UnknownPbx as exc:
-            return problem(BadRequest("unknown_pbx", f"no trunk named {exc}", 404))
-        except AmbiguousPbx as exc:
-            detail = f"several fleets have a trunk named {exc}: say which with ?fleet=ID"
-            return problem(BadRequest("ambiguous_pbx", detail, 409))
-        except PbxNotPlayed as exc:
-            return problem(BadRequest("pbx_not_played", str(exc), 409))
-
-    return handle
 
 
 async def list_pbxs(request: web.Request) -> web.Response:
