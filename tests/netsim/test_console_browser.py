@@ -1,6 +1,7 @@
 """netsim's web console in a real browser (Playwright on Debian's Chromium), against the two
-processes (``fleetpbx serve --network sip`` and ``fleetpbx netsim``) on the demo fleet, with
-Madame C's no-reply timer shortened to 5 s (the test's configuration; the demo keeps 25 s).
+processes (``fleetpbx serve --network sip`` and ``fleetpbx netsim``) on the demo fleet — the
+package's ``demo_pair``, shared with seed 004's tests — with Madame C's no-reply timer shortened
+to 5 s (the tests' configuration; the demo keeps 25 s).
 
 Everything by clicking: an outside handset dials Madame C, her card rings, the no-reply
 forwarding rings her assistant's card, the assistant answers, the caller hangs up, and the
@@ -11,17 +12,13 @@ laptop's width and at 375 px; a call is dialled with the keyboard alone. Screens
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
 
-from fleet import demo
-from fleet.core.values import ForwardingKind
-from fleet.services.container import Services
-from tests.netsim.processes import Pair, fleetpbx_and_netsim
+from tests.netsim.processes import Pair
 from tests.test_browser import browser, shots, snap
 from tests.test_browser_design import PHONE, as_it_is
 
@@ -30,28 +27,6 @@ LAPTOP = {"width": 1366, "height": 900}
 WITHIN = 60_000  # ms: a call's steps on a busy machine
 CALLER = "0699000001"  # an outside handset, created from the console
 TRANSFERRED = "0699000021"  # the outside handset Monsieur A transfers
-NO_REPLY_TIMER = 5  # seconds (the shortest allowed); the demo's is 25
-
-
-async def _demo_with_a_short_timer(services: Services) -> int:
-    info = await demo.ensure_demo(services)
-    madame_c = await services.lines.get_by_msisdn("0611000004")
-    await services.forwarding.set(
-        demo.DEMO_ACTOR,
-        madame_c.id,
-        ForwardingKind.NO_REPLY,
-        destination="0611000007",
-        no_reply_timer=NO_REPLY_TIMER,
-    )
-    return info.fleet_id
-
-
-@pytest.fixture(scope="module")
-def demo_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with fleetpbx_and_netsim(
-        tmp_path_factory.mktemp("console"), _demo_with_a_short_timer
-    ) as started:
-        yield started
 
 
 def card(page: Any, name: str) -> Any:
@@ -200,6 +175,10 @@ async def test_a_driver_connects_to_the_taxi_group_with_its_code_from_the_consol
         driver.locator(".live").get_by_text("Code incorrect", exact=False).wait_for(timeout=WITHIN)
     )
     assert await as_it_is(page, Axe()) == []
+    # disconnected again (seed 004's taxi call counts on Chauffeur 4 not being connected)
+    await driver.get_by_label("Numéro ou code à composer").fill("#55*0611000099*4321#")
+    await driver.get_by_role("button", name="Appeler").click()
+    await shows(driver, "Déconnecté du groupe Taxis.")
     await page.close()
 
 

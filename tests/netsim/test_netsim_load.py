@@ -24,9 +24,9 @@ from tests.polling import eventually
 pytestmark = pytest.mark.slow
 
 LOAD = {
-    "calls_per_line_hour": 120,  # 14 lines: about 28 attempts in the minute
+    "calls_per_line_hour": 360,  # 14 lines: about 14 attempts in the 10 s (the long run: bench/)
     "holding_seconds": 2,
-    "duration": 60,
+    "duration": 10,
     "group_share": 0,  # the seeded fleet has no call group
     "outside_share": 0.3,
     "seed": 5,
@@ -90,7 +90,7 @@ async def test_a_short_load_run_on_a_quiet_fleet_answers_its_calls_with_their_re
         shown.update(await pair.get("/load"))
         return bool(shown["state"] == "done")
 
-    await eventually(done, within=60 + 3 * WITHIN, every=0.5, what="the load run done")
+    await eventually(done, within=10 + 3 * WITHIN, every=0.5, what="the load run done")
     await pair.idle()
     attempts, answered = shown["attempts"], shown["answered"]
     assert attempts > 0

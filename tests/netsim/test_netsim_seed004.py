@@ -1,6 +1,7 @@
 """Seed 004's examples on the demo fleet, through netsim and ``fleetpbx serve --network sip``
-as two processes (the demo fleet's timers shortened for the test: 5 s a step of Madame B's
-cascade and of the taxi group; the demo keeps 15 s). What the other netsim tests show on the
+as two processes — the package's ``demo_pair``, shared with the console's browser tests (the
+demo fleet's timers shortened for the tests: 5 s a step of Madame B's cascade and of the taxi
+group; the demo keeps 15 s). What the other netsim tests show on the
 test world (no reply, busy, not reachable, hold, #1, the conference key, the group codes by
 USSD, the company PBX) is not repeated here: Madame B's cascade ringing her desk over the
 company PBX's trunk, then her mobile, then her assistant; Monsieur A hiding his number with
@@ -9,41 +10,21 @@ asserted on the handsets' screens and on FleetPBX's call records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from fleet import demo
-from fleet.core.values import CallEventKind, CallOutcome, RingMode
-from fleet.services.container import Services
-from tests.netsim.processes import Pair, fleetpbx_and_netsim
-from tests.ports import free_port
+from fleet.core.values import CallEventKind, CallOutcome
+from tests.netsim.processes import Pair
 
 pytestmark = pytest.mark.slow
 
-STEP = 5  # seconds: the shortest ring time of a list step and switchover of a group
 
-
-async def _demo_with_short_steps(services: Services) -> int:
-    info = await demo.ensure_demo(services, pbx=("127.0.0.1", free_port()))
-    madame_b = await services.lines.get_by_msisdn("0611000002")
-    await services.incoming.save(
-        demo.DEMO_ACTOR,
-        madame_b.id,
-        entries=["0145678911", "0611000002", "0611000006"],
-        mode=RingMode.CASCADE,
-        ring_time=STEP,
-    )
-    taxis = await services.groups.get_by_number("0611000099")
-    await services.groups.update(demo.DEMO_ACTOR, taxis.id, switchover_delay=STEP)
-    return info.fleet_id
-
-
-@pytest.fixture(scope="module")
-def seed004(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with fleetpbx_and_netsim(tmp_path_factory.mktemp("seed004"), _demo_with_short_steps) as pair:
-        yield pair
+@pytest.fixture
+def seed004(demo_pair: Pair) -> Pair:
+    """The package's demo pair (``tests.netsim.demo_seeded``: 5 s steps)."""
+    return demo_pair
 
 
 def ringing_from(caller: str) -> Callable[[dict[str, Any]], bool]:
