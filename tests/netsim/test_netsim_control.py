@@ -19,6 +19,23 @@ pytestmark = pytest.mark.slow
 ACTOR = Actor(name="netsim-tests", channel=Channel.CLI)
 
 
+async def remove_line(pair: Pair, msisdn: str) -> None:
+    """Delete a line a test added and have netsim read the fleets again: its handset leaves
+    (the package's other tests, the load run's among them, see only the seeded lines, which
+    FleetPBX on SQLite knows since its start)."""
+
+    async def remove(services: Services) -> None:
+        added = await services.lines.get_by_msisdn(msisdn)
+        await services.lines.delete(ACTOR, added.id)
+
+    await with_services(pair.database_url, remove)
+    left = (await pair.post("/reload", {}))["left"]
+    # on PostgreSQL netsim may have followed the change already (NOTIFY): nothing left to drop
+    assert left in ((0, 1) if pair.database_url.startswith("postgresql") else (1,))
+    shown = await pair.get("/handsets?kind=line")
+    assert "+33" + msisdn[1:] not in [h["e164"] for h in shown["handsets"]]
+
+
 def leg_of(call: dict[str, Any], handset: str) -> dict[str, Any]:
     (leg,) = [leg for leg in call["legs"] if leg.get("handset") == handset]
     found: dict[str, Any] = leg
@@ -83,6 +100,7 @@ async def test_a_line_added_to_the_fleet_gets_a_handset_on_reload(pair: Pair) ->
     assert [leg["kind"] for leg in shown["legs"]] == ["handset", "sip_out", "sip_in", "handset"]
     await pair.post("/hang_up", {"number": "0699000002"})
     await pair.idle()
+    await remove_line(pair, "0611000070")
 
 
 @pytest.mark.parametrize(
@@ -136,3 +154,4 @@ async def test_on_postgresql_netsim_follows_a_line_added_elsewhere_without_being
 
     await eventually(known, within=60, every=0.1, what="netsim told of the new line")
     assert (await pair.handset("0611000075"))["name"] == "Vu"
+    await remove_line(pair, "0611000075")

@@ -1,13 +1,13 @@
-"""A short load run of netsim (``POST /load``) against ``fleetpbx serve --network sip``, two
-processes of their own on the seeded fleet (not the package's: a line another test adds is
-unknown to FleetPBX on SQLite until it restarts, and its calls would fail): attempts placed,
-each answered call has its call record in the database (by the ICID netsim gave it), no
-failure on a quiet fleet, and the summary's numbers consistent. Counts only: nothing here
-depends on the machine's speed."""
+"""A short load run of netsim (``POST /load``, 10 s of traffic; the busy hour is
+``bench/netsim_load.py``'s) against ``fleetpbx serve --network sip``, the package's pair of
+processes on the seeded fleet (every line set on and answering first; the tests that add a line
+delete it again, FleetPBX on SQLite knowing only the lines of its start): attempts placed, each
+answered call has its call record in the database (by the ICID netsim gave it), no failure on a
+quiet fleet, and the summary's numbers consistent. Counts only: nothing here depends on the
+machine's speed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet.core.values import CallOutcome, SessionCase
 from fleet.db.engine import create_engine
 from fleet.db.tables_records import CallRecordRow
-from tests.netsim.processes import WITHIN, Pair, fleetpbx_and_netsim
-from tests.netsim.seeded import seed
+from tests.netsim.processes import WITHIN, Pair
 from tests.polling import eventually
 
 pytestmark = pytest.mark.slow
@@ -34,12 +33,6 @@ LOAD = {
     "give_up_after": WITHIN,
     "drain_seconds": WITHIN,
 }
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with fleetpbx_and_netsim(tmp_path_factory.mktemp("netsim_load"), seed) as started:
-        yield started
 
 
 async def quiet(pair: Pair) -> int:
@@ -76,9 +69,8 @@ async def originating_records(
 
 
 async def test_a_short_load_run_on_a_quiet_fleet_answers_its_calls_with_their_records(
-    fresh: Pair,
+    pair: Pair,
 ) -> None:
-    pair = fresh
     lines = await quiet(pair)
     before = await ended_icids(pair)
     started = await pair.post("/load", LOAD, status=202)
