@@ -1,5 +1,6 @@
 """The engine's event log on structlog: debug events filtered out by the configured level are
-not built (no logger made for them); the level is read again when structlog is reconfigured."""
+not built (no logger made for them); the level is read when the log is made (processes configure
+structlog before building the engine), not once an event."""
 
 from __future__ import annotations
 
@@ -61,17 +62,36 @@ def test_call_faults_are_logged_at_any_level(factory: CountingFactory) -> None:
     assert [call.method_name for call in factory.logger.calls] == ["error"]
 
 
-def test_debug_events_are_logged_once_the_level_lets_them_through(
+def test_debug_events_are_logged_when_the_level_lets_them_through(
     factory: CountingFactory,
 ) -> None:
     configure(factory, logging.WARNING)
-    events = StructlogEvents()
-    events("call_offered", call_id="c1")
+    StructlogEvents()("call_offered", call_id="c1")
     configure(factory, logging.DEBUG)
+    events = StructlogEvents()  # made after the reconfiguration: follows the new level
     events("call_offered", call_id="c2")
+    events("call_offered", call_id="c3")
     assert [(c.method_name, c.args) for c in factory.logger.calls] == [
-        ("debug", ("call_id='c2' event='call_offered'",))
+        ("debug", ("call_id='c2' event='call_offered'",)),
+        ("debug", ("call_id='c3' event='call_offered'",)),
     ]
+
+
+def test_the_level_is_read_once_not_once_an_event(
+    factory: CountingFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(factory, logging.WARNING)
+    events = StructlogEvents()
+    read: list[object] = []
+
+    def get_config() -> dict[str, Any]:
+        read.append(1)
+        return {}
+
+    monkeypatch.setattr(structlog, "get_config", get_config)
+    for n in range(10):
+        events("call_offered", call_id=f"c{n}")
+    assert read == [] and factory.logger.calls == []
 
 
 def test_an_injected_logger_gets_every_event() -> None:

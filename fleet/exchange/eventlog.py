@@ -10,28 +10,25 @@ import structlog
 
 class StructlogEvents:
     """``logger``: where the events go; by default structlog's logger ``fleet.calls``, whose
-    debug events are not built at all while the configured level filters them out (the
-    engine reports several per call: through structlog's lazy proxy each would make a
-    logger only to drop the event)."""
+    debug events are not built at all while the level structlog is configured with when this
+    log is made filters them out (the engine reports about ten per call: through structlog's
+    lazy proxy each would make a logger only to drop the event). The level is read once, here:
+    processes configure structlog (``fleet.logs``) before the composition root builds the
+    engine; a log made after a reconfiguration follows the new level."""
 
     def __init__(self, logger: Any | None = None) -> None:
-        self._gated = logger is None
         self._log = logger or structlog.get_logger("fleet.calls")
-        self._debug: tuple[object, bool] | None = None  # (wrapper class, debug passes)
+        self._debug = logger is not None or _debug_passes(self._log)
 
     def __call__(self, event: str, **fields: object) -> None:
         if event == "call_fault":
             self._log.error(event, **fields)
-        elif not self._gated or self._debug_passes():
+        elif self._debug:
             self._log.debug(event, **fields)
 
-    def _debug_passes(self) -> bool:
-        """Whether the configured wrapper class lets debug events through, asked again only
-        when structlog is configured with another one (the level lives in that class)."""
-        wrapper = structlog.get_config()["wrapper_class"]
-        known = self._debug
-        if known is None or known[0] is not wrapper:
-            enabled = getattr(self._log.bind(), "is_enabled_for", None)
-            known = (wrapper, True if enabled is None else bool(enabled(logging.DEBUG)))
-            self._debug = known
-        return known[1]
+
+def _debug_passes(log: Any) -> bool:
+    """Whether the configured wrapper class lets debug events through (the level lives in
+    that class; a logger without ``is_enabled_for`` lets everything through)."""
+    enabled = getattr(log.bind(), "is_enabled_for", None)
+    return True if enabled is None else bool(enabled(logging.DEBUG))
