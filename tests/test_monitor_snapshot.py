@@ -52,7 +52,7 @@ def mobile(i: int) -> str:
     return f"06110000{i + 1:02d}"
 
 
-def group_of(fleets: MemoryFleets, world: World, members: list[int], **settings: int) -> CallGroup:
+def group_of(fleets: MemoryFleets, world: World, members: list[int], **settings: Any) -> CallGroup:
     line_ids = [world.line(i).id for i in members]
     return fleets.add_group(
         world.fleet.id,
