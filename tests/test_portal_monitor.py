@@ -232,3 +232,32 @@ async def test_the_page_in_english_and_without_javascript(site: Site) -> None:
     assert '<script src="/static/monitor.js" defer></script>' in page
     home = await text(await client.get("/portal/"))
     assert f'href="/portal/fleets/{world.fleet.id}/monitor"' in home
+
+
+async def test_on_the_sip_network_the_monitor_reads_the_sip_exchange(
+    aiohttp_client: ClientFactory, database_url: str, engine: AsyncEngine
+) -> None:
+    """On the SIP network (fleet owners kept on PostgreSQL: the one process owns every
+    fleet after its first round) the monitor reads the SIP exchange's groups."""
+    settings = load_settings(
+        cli={
+            "database_url": database_url,
+            "network": "sip",
+            "sip_host": "127.0.0.1",
+            "sip_port": 0,
+            "sip_core": "127.0.0.1:5060",
+        },
+        env={},
+    )
+    app = build_app(settings=settings)
+    client = await aiohttp_client(app)
+    built = await build_accounts(app[SERVICES], SETUP)
+    site = Site(client, built.world, built.group_id, built.other_group_id)
+    url = f"/api/fleets/{built.world.fleet.id}/monitor"
+    headers = await token(site)
+
+    async def live_here() -> bool:
+        body = await (await client.get(url, headers=headers)).json()
+        return bool(body["live"]["source"] == "here" and body["groups"])
+
+    await eventually(live_here, every=0.1, what="the fleet's live activity on its owner")
