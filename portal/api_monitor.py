@@ -18,15 +18,7 @@ from fleet.services.monitor import ActivityMonitor
 from portal.api import Problem, _fleet_id, _manager
 from portal.pages import SERVICES
 
-MONITOR = web.AppKey("portal_monitor", ActivityMonitor)  # set once the call exchange runs
-
-
-async def snapshot_of(app: web.Application, fleet_id: int) -> FleetActivity | None:
-    """The fleet's snapshot; None while the call exchange is not running yet."""
-    monitor = app.get(MONITOR)
-    if monitor is None:
-        return None
-    return await monitor.snapshot(fleet_id)
+MONITOR = web.AppKey("portal_monitor", ActivityMonitor)  # set when the call exchange starts
 
 
 def schedule_json(now: ScheduleNow) -> dict[str, Any]:
@@ -96,12 +88,9 @@ async def _snapshot(request: web.Request) -> FleetActivity:
     account = await _manager(request)
     fleet_id = _fleet_id(request, account)
     try:
-        found = await snapshot_of(request.app, fleet_id)
+        return await request.app[MONITOR].snapshot(fleet_id)
     except DomainError as exc:
         raise Problem(404, "not_found", "fleet_id: not found") from exc
-    if found is None:
-        raise Problem(503, "unavailable", "the call exchange is starting")
-    return found
 
 
 async def monitor(request: web.Request) -> web.Response:

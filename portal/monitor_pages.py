@@ -16,7 +16,7 @@ from aiohttp import web
 from fleet.core.activity import FleetActivity, LiveSource, MemberState
 from fleet.core.errors import DomainError
 from fleet.core.values import Language
-from portal.api_monitor import snapshot_of
+from portal.api_monitor import MONITOR
 from portal.i18n import translator
 from portal.pages import SERVICES, fleet_id_of, manager, page_language, render
 
@@ -28,11 +28,9 @@ async def monitor(request: web.Request) -> web.Response:
     account = await manager(request)
     fleet_id = fleet_id_of(request, account)
     try:
-        snapshot = await snapshot_of(request.app, fleet_id)
+        snapshot = await request.app[MONITOR].snapshot(fleet_id)
     except DomainError as exc:
         raise web.HTTPNotFound() from exc
-    if snapshot is None:
-        raise web.HTTPServiceUnavailable(text="the call exchange is starting")
     fleet = await request.app[SERVICES].fleets.get(fleet_id)
     language = page_language(request, account)
     t = translator(language)
@@ -51,6 +49,7 @@ async def monitor(request: web.Request) -> web.Response:
         current=_current(snapshot),
         summary=_summary(snapshot, t, colon),
         colon=colon,
+        names={s.schedule_id: s.name for s in snapshot.schedules},
     )
 
 

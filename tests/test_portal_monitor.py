@@ -102,9 +102,12 @@ async def test_each_schedule_says_whether_it_is_open_now_and_what_applies(site: 
     page = await text(await client.get(f"/portal/fleets/{world.fleet.id}/monitor"))
     assert "Plage actuelle : Toujours (00:00–24:00)" in page
     opposite = re.search(
-        r'data-schedule="[0-9]+">\s*<td>non-toujours</td>\s*<td>([^<]*)</td>', page
+        r'data-schedule="[0-9]+">\s*<td>non-toujours<br><small>([^<]*)</small></td>\s*'
+        r"<td>([^<]*)</td>",
+        page,
     )
-    assert opposite is not None and opposite.group(1) == "fermé"
+    assert opposite is not None
+    assert opposite.groups() == ("Horaire opposé de « Toujours »", "fermé")
     body = await (
         await client.get(f"/api/fleets/{world.fleet.id}/monitor", headers=await token(site))
     ).json()

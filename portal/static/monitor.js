@@ -17,6 +17,10 @@
     if (!document.hidden) {
       try {
         const response = await fetch(source, {credentials: "same-origin", cache: "no-store"});
+        if (response.redirected) {  // signed out meanwhile: the page itself says where to go
+          window.location.reload();
+          return;
+        }
         if (response.ok) {
           const focused = document.activeElement && document.activeElement.id;
           live.innerHTML = await response.text();
