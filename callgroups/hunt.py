@@ -173,6 +173,19 @@ class GroupHunter:
         """Calls the groups still hold (waiting, or with a member's ring on record)."""
         return len(self._queued_in) + len(self._offered_to) + len(self._taken)
 
+    def resting_until(self, line_id: int) -> datetime | None:
+        """The end of the member's inter-call delay when it is still to come."""
+        until = self.rest_until.get(line_id)
+        return until if until is not None and until > self.clock.now() else None
+
+    def waiting(self, group_id: int) -> list[Call]:
+        """The callers waiting in the group's queue, first in line first."""
+        return [
+            call
+            for call in self.queues.get(group_id, ())
+            if not call.released and isinstance(call.phase, Queued)
+        ]
+
     def groups_waiting_for(self, number: E164) -> set[int]:
         """The groups with callers waiting that the member with this number could take."""
         return set(self._waiting.get(number.value, ()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
-from fleet import app_metrics, app_owners, heap
+from fleet import app_metrics, app_monitor, app_owners, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
@@ -144,6 +145,7 @@ def build_app(
         app.cleanup_ctx.append(_call_exchange)
         if settings.sip_port is not None:
             app.cleanup_ctx.append(_sip)
+    app_monitor.setup(app, exchange=_exchange_of)  # issue 16 item 8
     if settings.simulator:
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
@@ -175,6 +177,10 @@ FEED_RELOADS = {  # the change listener's reloads, as /metrics counts them
     FeedReload.UNDECODABLE: ReloadReason.UNDECODABLE,
     FeedReload.NOT_APPLIED: ReloadReason.NOT_APPLIED,
 }
+
+
+def _exchange_of(app: web.Application) -> Exchange[Any]:
+    return app.get(SIP_EXCHANGE) or app[EXCHANGE]
 
 
 def _engine_of(app: web.Application) -> LiveCalls | None:

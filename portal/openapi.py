@@ -11,6 +11,7 @@ from portal import (
     openapi_calls,
     openapi_fleetio,
     openapi_groups,
+    openapi_monitor,
     openapi_operator,
     openapi_schedules,
     openapi_trunks,
@@ -261,6 +262,7 @@ def _document() -> dict[str, Any]:
             **openapi_calls.paths(_op, _json, _ref),
             **openapi_trunks.paths(_op, _json, _ref),
             **openapi_schedules.paths(_op, _json, _ref),
+            **openapi_monitor.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -372,6 +374,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_calls.schemas(),
         **openapi_trunks.schemas(TEXT),
         **openapi_schedules.schemas(TEXT),
+        **openapi_monitor.schemas(TEXT, NUMBER),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

@@ -362,6 +362,7 @@ def routes(app: web.Application) -> None:
         group_pages,
         line_detail,
         line_pages,
+        monitor_pages,
         my_settings,
         operator_pages,
         schedule_pages,
@@ -376,6 +377,7 @@ def routes(app: web.Application) -> None:
     my_settings.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)
+    monitor_pages.routes(app)
     app.router.add_get("/portal/login", login_page)
     app.router.add_post("/portal/login", login)
     app.router.add_post("/portal/logout", logout)

@@ -22,6 +22,7 @@ from portal import (
     api_fleetio,
     api_groups,
     api_lines,
+    api_monitor,
     api_operator,
     api_schedules,
     api_trunks,
@@ -88,6 +89,7 @@ def setup(
     api_calls.setup(app)
     api_trunks.setup(app)
     api_schedules.setup(app)
+    api_monitor.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

@@ -111,10 +111,24 @@ async def _schedule_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+def _monitor_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The activity monitor's routes (issue 16 item 8), on the manager's fleet and group."""
+    url = f"/api/fleets/{rest.fleet}"
+    return [
+        ("GET", f"{url}/monitor", None, MANAGED),
+        ("GET", f"{url}/groups/{rest.built.group_id}/monitor", None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
-    routes = [*_matrix(rest), *await _account_routes(rest), *await _schedule_routes(rest)]
+    routes = [
+        *_matrix(rest),
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *_monitor_routes(rest),
+    ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
     before = await dump(engine)
@@ -146,12 +160,19 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
         ("GET", f"/api/fleets/{other}/accounts", None),
         ("GET", f"/api/fleets/{other}/lines", None),
         ("GET", f"/api/fleets/{other}/groups", None),
+        ("GET", f"/api/fleets/{other}/monitor", None),
+        ("GET", f"/api/fleets/{other}/groups/{rest.built.other_group_id}/monitor", None),
         ("PATCH", f"/api/fleets/{other}/lines/{w.foreign.id}", {"email": "a@example.com"}),
     ]
     for method, path, body in reads:
         response = await rest.client.request(method, path, json=body, headers=rest.operator)
         assert response.status == 200, (method, path, await response.text())
-    routes = [*await _account_routes(rest), *await _schedule_routes(rest), *_matrix(rest)]
+    routes = [
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *_monitor_routes(rest),
+        *_matrix(rest),
+    ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last
     for method, path, body, _ in routes:
         if path.startswith("/api/operators/"):

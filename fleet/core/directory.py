@@ -391,6 +391,13 @@ class RoutingTable:
     def all_groups(self) -> list[model.CallGroup]:
         return [group for snap in self._fleets.values() for group in snap.groups.values()]
 
+    def groups_in_fleet(self, fleet_id: int) -> list[model.CallGroup]:
+        """The fleet's groups, by name (none for a fleet the table does not hold)."""
+        snapshot = self._fleets.get(fleet_id)
+        if snapshot is None:
+            return []
+        return sorted(snapshot.groups.values(), key=lambda g: (g.name, g.id))
+
 
 def _minus(keys: FleetKeys, table: RoutingTable) -> FleetKeys:
     """These keys but those ``table`` holds."""
