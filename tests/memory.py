@@ -79,6 +79,14 @@ class MemoryFleets:
         self._apply(FleetChange(fleet_id=fleet.id, before=None, after=fleet))
         return fleet
 
+    def set_main_number(self, fleet_id: int, number: str | None) -> model.Fleet:
+        """The fleet's main number (the presented number "main"), as the service sets it."""
+        before = self._fleets[fleet_id]
+        after = replace(before, main_number=self.number(number) if number else None)
+        self._fleets[fleet_id] = after
+        self._apply(FleetChange(fleet_id=fleet_id, before=before, after=after))
+        return after
+
     def add_line(
         self,
         fleet_id: int,
