@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from callgroups import rules as group_rules
 from fleet.core import model
@@ -97,7 +98,7 @@ class MemoryFleets:
         settings: Mapping[LineSetting[bool], bool] | None = None,
     ) -> model.Line:
         """A line; its settings are their descriptions' defaults unless given."""
-        values = {s.name: v for s, v in (defaults() | dict(settings or {})).items()}
+        values: dict[str, Any] = {s.name: v for s, v in (defaults() | dict(settings or {})).items()}
         line = model.Line(
             id=next(self._ids),
             fleet_id=self._fleets[fleet_id].id,
