@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.presented import PresentedKind
 from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal import (
@@ -12,6 +13,7 @@ from portal import (
     openapi_fleetio,
     openapi_groups,
     openapi_operator,
+    openapi_presented,
     openapi_schedules,
     openapi_trunks,
 )
@@ -261,6 +263,7 @@ def _document() -> dict[str, Any]:
             **openapi_calls.paths(_op, _json, _ref),
             **openapi_trunks.paths(_op, _json, _ref),
             **openapi_schedules.paths(_op, _json, _ref),
+            **openapi_presented.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -302,6 +305,11 @@ def _schemas() -> dict[str, Any]:
             email={"type": ["string", "null"]},
             language=string,
             **_settings(),
+            presented=obj(
+                ["kind"],
+                kind={"type": "string", "enum": [k.value for k in PresentedKind]},
+                group_id=nullable_int,
+            ),
         ),
         "LineChange": {
             **obj(
@@ -372,6 +380,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_calls.schemas(),
         **openapi_trunks.schemas(TEXT),
         **openapi_schedules.schemas(TEXT),
+        **openapi_presented.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

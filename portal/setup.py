@@ -23,6 +23,7 @@ from portal import (
     api_groups,
     api_lines,
     api_operator,
+    api_presented,
     api_schedules,
     api_trunks,
     error_pages,
@@ -88,6 +89,7 @@ def setup(
     api_calls.setup(app)
     api_trunks.setup(app)
     api_schedules.setup(app)
+    api_presented.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)
