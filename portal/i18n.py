@@ -5,6 +5,7 @@ from __future__ import annotations
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
 from portal.i18n_operator import OPERATOR_TEXTS
+from portal.i18n_presented import PRESENTED_TEXTS
 from portal.i18n_schedules import SCHEDULE_TEXTS
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -282,7 +283,11 @@ if set(OPERATOR_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS)):
     raise ValueError("portal texts: an operator page's key is taken by another text")
 if set(SCHEDULE_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS)):
     raise ValueError("portal texts: a schedule page's key is taken by another text")
-_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS | SCHEDULE_TEXTS
+if set(PRESENTED_TEXTS) & (
+    set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS) | set(SCHEDULE_TEXTS)
+):
+    raise ValueError("portal texts: a presented-number page's key is taken by another text")
+_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS | SCHEDULE_TEXTS | PRESENTED_TEXTS
 
 
 def translator(language: Language) -> dict[str, str]:

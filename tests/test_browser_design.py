@@ -142,6 +142,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{fleet}/schedules/new",
         f"{fleet}/schedules/{schedule.id}",
         f"{fleet}/schedules/{schedule.id}/delete",
+        f"{fleet}/lines/{line.id}/presented",
+        f"{fleet}/main-number",
         f"{fleet}/fixed",
         f"{fleet}/audit",
         f"{fleet}/calls",
