@@ -55,10 +55,11 @@ class LineFields(Protocol):
     presented_group_id: int | None
 
 
-def presented(kind: PresentedKind, group_id: int | None) -> PresentedNumber:
+def presented(kind: PresentedKind | None, group_id: int | None) -> PresentedNumber:
     """A line's presented-number choice from its columns; a group choice whose group was
-    deleted (the column set to NULL) is the line's own number."""
-    if kind is PresentedKind.GROUP and group_id is None:
+    deleted (the column set to NULL) is the line's own number, so is a row not yet flushed
+    (its column default not applied)."""
+    if kind is None or (kind is PresentedKind.GROUP and group_id is None):
         return LINE_NUMBER
     return PresentedNumber.of(kind, group_id)
 
