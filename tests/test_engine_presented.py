@@ -23,6 +23,8 @@ from fleet.core.presented import (
 )
 from fleet.core.values import CallEventKind
 from simulators.clock import VirtualTime
+from simulators.handsets import Behaviour
+from tests.exchange import make_exchange
 from tests.memory import memory_world
 from tests.test_engine_originating import LINE, Bench, Records, Wire
 
@@ -201,3 +203,30 @@ def test_a_group_choice_needs_its_group_and_only_it() -> None:
         PresentedNumber(PresentedKind.GROUP)
     with pytest.raises(ValueError):
         PresentedNumber(PresentedKind.MAIN, 3)
+
+
+def test_the_simulated_networks_outside_handset_shows_the_presented_number() -> None:
+    world = memory_world()
+    world.fleets.set_main_number(world.fleet.id, MAIN)
+    world.fleets.update_line(world.lines[0].id, presented=PresentedNumber(PresentedKind.MAIN))
+    exchange = make_exchange(world.fleets.table, world)
+    outside = exchange.network.add(
+        E164("+33699887766"), "Client", behaviour=Behaviour(answer_after=None)
+    )
+    exchange.dial("0611000001", OUTSIDE)
+    exchange.advance(1)
+    assert outside.screen == "01 45 67 89 10"
+    exchange.settle()
+    exchange.assert_clean()
+
+
+def test_a_colleague_handset_shows_the_line_not_the_main_number() -> None:
+    world = memory_world()
+    world.fleets.set_main_number(world.fleet.id, MAIN)
+    world.fleets.update_line(world.lines[0].id, presented=PresentedNumber(PresentedKind.MAIN))
+    exchange = make_exchange(world.fleets.table, world)
+    exchange.dial("0611000001", "2003")
+    exchange.advance(1)
+    assert exchange.network.handset(E164("+33611000003")).screen == "06 11 00 00 01"
+    exchange.settle()
+    exchange.assert_clean()
