@@ -6,6 +6,7 @@ from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
 from portal.i18n_monitor import MONITOR_TEXTS
 from portal.i18n_operator import OPERATOR_TEXTS
+from portal.i18n_presented import PRESENTED_TEXTS
 from portal.i18n_schedules import SCHEDULE_TEXTS
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -277,18 +278,27 @@ def _setting_texts() -> dict[str, tuple[str, str]]:
 
 
 _SETTING_TEXTS = _setting_texts()
-if set(_SETTING_TEXTS) & set(_TEXTS):
-    raise ValueError("portal texts: a line setting's key is taken by another text")
-if set(OPERATOR_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS)):
-    raise ValueError("portal texts: an operator page's key is taken by another text")
-if set(SCHEDULE_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS)):
-    raise ValueError("portal texts: a schedule page's key is taken by another text")
-if set(MONITOR_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS)):
-    raise ValueError("portal texts: a monitor page's key is taken by another text")
-if set(MONITOR_TEXTS) & set(SCHEDULE_TEXTS):
-    raise ValueError("portal texts: a monitor page's key is taken by another text")
-_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS | SCHEDULE_TEXTS | MONITOR_TEXTS
+# each page's texts, by the page they are for: no key may be in two of them
+_PAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "common": _TEXTS,
+    "line setting": _SETTING_TEXTS,
+    "operator": OPERATOR_TEXTS,
+    "schedule": SCHEDULE_TEXTS,
+    "monitor": MONITOR_TEXTS,
+    "presented-number": PRESENTED_TEXTS,
+}
 
+
+def _merged() -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for page, texts in _PAGES.items():
+        if taken := set(texts) & set(merged):
+            raise ValueError(f"portal texts: a {page} text's key is taken: {sorted(taken)}")
+        merged |= texts
+    return merged
+
+
+_ALL = _merged()
 
 def translator(language: Language) -> dict[str, str]:
     index = 0 if language is Language.FR else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.presented import PresentedKind
 from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal import (
@@ -13,6 +14,7 @@ from portal import (
     openapi_groups,
     openapi_monitor,
     openapi_operator,
+    openapi_presented,
     openapi_schedules,
     openapi_trunks,
 )
@@ -263,6 +265,7 @@ def _document() -> dict[str, Any]:
             **openapi_trunks.paths(_op, _json, _ref),
             **openapi_schedules.paths(_op, _json, _ref),
             **openapi_monitor.paths(_op, _json, _ref),
+            **openapi_presented.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -304,6 +307,11 @@ def _schemas() -> dict[str, Any]:
             email={"type": ["string", "null"]},
             language=string,
             **_settings(),
+            presented=obj(
+                ["kind"],
+                kind={"type": "string", "enum": [k.value for k in PresentedKind]},
+                group_id=nullable_int,
+            ),
         ),
         "LineChange": {
             **obj(
@@ -375,6 +383,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_trunks.schemas(TEXT),
         **openapi_schedules.schemas(TEXT),
         **openapi_monitor.schemas(TEXT, NUMBER),
+        **openapi_presented.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

@@ -365,11 +365,13 @@ def routes(app: web.Application) -> None:
         monitor_pages,
         my_settings,
         operator_pages,
+        presented_pages,
         schedule_pages,
     )
 
     operator_pages.routes(app)
     schedule_pages.routes(app)
+    presented_pages.routes(app)
     audit_pages.routes(app)
     fleetio_pages.routes(app)
     calls_pages.routes(app)

@@ -20,6 +20,7 @@ def line_json(line: model.Line) -> dict[str, Any]:
         "email": line.email,
         "language": line.language.value,
         **{setting.name: setting.of(line) for setting in LINE_SETTINGS},
+        "presented": {"kind": line.presented.kind.value, "group_id": line.presented.group_id},
     }
 
 

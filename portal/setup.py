@@ -24,6 +24,7 @@ from portal import (
     api_lines,
     api_monitor,
     api_operator,
+    api_presented,
     api_schedules,
     api_trunks,
     error_pages,
@@ -90,6 +91,7 @@ def setup(
     api_trunks.setup(app)
     api_schedules.setup(app)
     api_monitor.setup(app)
+    api_presented.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

@@ -76,6 +76,7 @@ class RingingText:
 
 def caller_shown(request: LegRequest) -> str:
     """What the called handset's screen shows of the caller (CLIP, or CLIR applied)."""
-    if request.caller is None or request.presentation is Presentation.RESTRICTED:
+    identity = request.identity  # the caller's presented number (issue 16), else the caller
+    if identity is None or request.presentation is Presentation.RESTRICTED:
         return HIDDEN_NUMBER
-    return request.caller.national()
+    return identity.national()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from callgroups import rules as group_rules
 from fleet.core import model
@@ -79,6 +80,14 @@ class MemoryFleets:
         self._apply(FleetChange(fleet_id=fleet.id, before=None, after=fleet))
         return fleet
 
+    def set_main_number(self, fleet_id: int, number: str | None) -> model.Fleet:
+        """The fleet's main number (the presented number "main"), as the service sets it."""
+        before = self._fleets[fleet_id]
+        after = replace(before, main_number=self.number(number) if number else None)
+        self._fleets[fleet_id] = after
+        self._apply(FleetChange(fleet_id=fleet_id, before=before, after=after))
+        return after
+
     def add_line(
         self,
         fleet_id: int,
@@ -89,7 +98,7 @@ class MemoryFleets:
         settings: Mapping[LineSetting[bool], bool] | None = None,
     ) -> model.Line:
         """A line; its settings are their descriptions' defaults unless given."""
-        values = {s.name: v for s, v in (defaults() | dict(settings or {})).items()}
+        values: dict[str, Any] = {s.name: v for s, v in (defaults() | dict(settings or {})).items()}
         line = model.Line(
             id=next(self._ids),
             fleet_id=self._fleets[fleet_id].id,

@@ -22,6 +22,7 @@ from portal import (
     api_groups,
     api_lines,
     api_monitor,
+    api_presented,
     api_schedules,
     api_trunks,
 )
@@ -65,6 +66,7 @@ async def test_the_openapi_document_is_valid_and_lists_every_route(rest: Api) ->
         *api_trunks.ROUTES,
         *api_schedules.ROUTES,
         *api_monitor.ROUTES,
+        *api_presented.ROUTES,
     ]
     for method, path, _ in routes:
         assert method.lower() in document["paths"][path], (method, path)

@@ -120,6 +120,18 @@ def _monitor_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+def _presented_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The presented number's routes (issue 16): the fleet's main number, a line's choice."""
+    own, line = rest.fleet, rest.built.world.line(7).id
+    main, presented = f"/api/fleets/{own}/main-number", f"/api/fleets/{own}/lines/{line}/presented"
+    return [
+        ("GET", main, None, MANAGED),
+        ("PUT", main, {"main_number": "0145678910"}, MANAGED),
+        ("GET", presented, None, MANAGED),
+        ("PUT", presented, {"kind": "line"}, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
@@ -128,6 +140,7 @@ async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
         *await _account_routes(rest),
         *await _schedule_routes(rest),
         *_monitor_routes(rest),
+        *_presented_routes(rest),
     ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
@@ -171,6 +184,7 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
         *await _account_routes(rest),
         *await _schedule_routes(rest),
         *_monitor_routes(rest),
+        *_presented_routes(rest),
         *_matrix(rest),
     ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last

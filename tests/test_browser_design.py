@@ -143,6 +143,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{fleet}/schedules/{schedule.id}",
         f"{fleet}/schedules/{schedule.id}/delete",
         f"{fleet}/monitor",
+        f"{fleet}/lines/{line.id}/presented",
+        f"{fleet}/main-number",
         f"{fleet}/fixed",
         f"{fleet}/audit",
         f"{fleet}/calls",
@@ -216,7 +218,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 37
+    assert visited == 39
     assert not problems, "\n\n".join(problems)
 
 

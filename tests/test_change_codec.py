@@ -10,6 +10,7 @@ import hashlib
 import json
 import typing
 import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -31,6 +32,7 @@ from fleet.core.changes import (
     TrunkChange,
 )
 from fleet.core.numbering import E164
+from fleet.core.presented import PresentedKind, PresentedNumber
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.trunks import HistoryStyle, Trunk, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
@@ -154,6 +156,14 @@ EVERY_CHANGE: list[Change] = [
     FleetChange(fleet_id=3, before=None, after=FLEET),
     FleetChange(fleet_id=3, before=FLEET, after=None),
     LineChange(fleet_id=3, line_id=11, before=LINE, after=None, left_groups=("Accueil", "Nuit")),
+    # the presented number (issue 16): the fleet's main number, a line presenting a group
+    FleetChange(fleet_id=3, before=FLEET, after=replace(FLEET, main_number=E164("+33145678910"))),
+    LineChange(
+        fleet_id=3,
+        line_id=11,
+        before=LINE,
+        after=replace(LINE, presented=PresentedNumber.of(PresentedKind.GROUP, 5)),
+    ),
     ForwardingChange(
         fleet_id=3, line_id=11, kind=ForwardingKind.NO_REPLY, before=None, after=FORWARDING
     ),

@@ -41,6 +41,7 @@ EACH = pytest.mark.parametrize("setting", LINE_SETTINGS, ids=lambda s: s.name)
 CODED = [s for s in LINE_SETTINGS if s.service_code is not None]
 EACH_CODED = pytest.mark.parametrize("setting", CODED, ids=lambda s: s.name)
 LINE_DETAILS = {"id", "fleet_id", "msisdn", "short_number", "employee_name", "email", "language"}
+LINE_DETAILS |= {"presented"}  # a reference, not a setting (fleet/core/presented.py)
 FREE = 5  # a line of the world in no group: each of its settings may change
 
 

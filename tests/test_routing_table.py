@@ -4,6 +4,7 @@ changed through the typed changes the services publish."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,7 @@ def n(national: str) -> E164:
 
 
 def line(line_id: int, msisdn: str, short: str | None = None, fleet_id: int = 1) -> model.Line:
+    settings: dict[str, Any] = {s.name: s.default for s in LINE_SETTINGS}
     return model.Line(
         id=line_id,
         fleet_id=fleet_id,
@@ -62,7 +64,7 @@ def line(line_id: int, msisdn: str, short: str | None = None, fleet_id: int = 1)
         employee_name=f"Salarié {line_id}",
         email=None,
         language=Language.FR,
-        **{s.name: s.default for s in LINE_SETTINGS},
+        **settings,
     )
 
 

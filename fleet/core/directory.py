@@ -335,6 +335,10 @@ class RoutingTable:
                 return index[number.value][0]
         return None
 
+    def main_number(self, fleet_id: int) -> E164 | None:
+        snapshot = self._fleets.get(fleet_id)
+        return snapshot.fleet.main_number if snapshot is not None else None
+
     def group(self, group_id: int) -> model.CallGroup | None:
         fleet_id = self._group_ids.get(group_id)
         if fleet_id is None:

@@ -114,6 +114,11 @@ class ErrorCode(StrEnum):
     SCHEDULE_TOO_MANY_HOLIDAYS = "schedule_too_many_holidays"
     SCHEDULE_LIMIT_REACHED = "schedule_limit_reached"
     SCHEDULE_OPPOSITE_FIXED = "schedule_opposite_fixed"
+    # presented number (fleet/core/presented.py)
+    PRESENTED_CHOICE_INVALID = "presented_choice_invalid"
+    PRESENTED_NOT_A_MEMBER = "presented_not_a_member"
+    PRESENTED_NO_MAIN_NUMBER = "presented_no_main_number"
+    MAIN_NUMBER_NOT_IN_FLEET = "main_number_not_in_fleet"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from fleet.core.numbering import E164
+from fleet.core.presented import LINE_NUMBER, PresentedNumber
 from fleet.core.trunks import Trunk
 from fleet.core.values import (
     AuditAction,
@@ -36,12 +37,14 @@ class Fleet:
     short_number_length: int
     language: Language
     timezone: str
+    main_number: E164 | None = None  # the company's main number (presented number, issue 16)
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
     """A mobile line. Its settings — the fields after ``language`` — are described in
-    ``fleet/core/linesettings.py``: one typed field each, read with ``SETTING.of(line)``."""
+    ``fleet/core/linesettings.py``: one typed field each, read with ``SETTING.of(line)``;
+    except ``presented`` (last), a reference: the presented number of its outgoing calls."""
 
     id: int
     fleet_id: int
@@ -55,6 +58,7 @@ class Line:
     clir: bool  # caller-id restriction by default (MMI 31)
     dnd: bool = False  # do-not-disturb: callers get the busy treatment (MMI 26)
     dnd_vpn_exempt: bool = False  # ... except the fleet's own lines and fixed numbers
+    presented: PresentedNumber = LINE_NUMBER  # what its outgoing calls present (issue 16)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fleet.core.presented import PresentedKind
 from fleet.core.trunks import HistoryStyle, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     CodeKind,
@@ -56,6 +57,7 @@ class FleetRow(Base):
     short_number_length: Mapped[int] = mapped_column(Integer)
     language: Mapped[Language] = mapped_column(enum_type(Language))
     timezone: Mapped[str] = mapped_column(String(64))
+    main_number: Mapped[str | None] = mapped_column(String(NUMBER))  # presented number "main"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -89,6 +91,15 @@ class LineRow(Base):
     clir: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dnd: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dnd_vpn_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the presented number of its outgoing calls (fleet/core/presented.py; migration 0015)
+    presented_kind: Mapped[PresentedKind] = mapped_column(
+        enum_type(PresentedKind),
+        default=PresentedKind.LINE,
+        server_default=PresentedKind.LINE.value,
+    )
+    presented_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("call_groups.id", ondelete="SET NULL", name="fk_lines_presented_group")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -19,6 +19,7 @@ from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
 from fleet.services.passwords import PasswordPool
+from fleet.services.presented import PresentedService
 from fleet.services.schedules import ScheduleService
 from fleet.services.trunks import TrunkService
 from fleet.services.trunksecrets import SecretBox
@@ -31,6 +32,7 @@ class Services:
     trunks: TrunkService
     schedules: ScheduleService
     lines: LineService
+    presented: PresentedService
     forwarding: ForwardingService
     incoming: IncomingListService
     groups: GroupService
@@ -58,6 +60,7 @@ class Services:
             trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
             schedules=ScheduleService(context=context),
             lines=LineService(context=context),
+            presented=PresentedService(context=context),
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),
             groups=GroupService(context=context),

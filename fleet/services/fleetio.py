@@ -29,6 +29,7 @@ from fleet.services.base import Service
 from fleet.services.fleetio_apply import Applier
 from fleet.services.fleetio_groups import check_groups
 from fleet.services.fleetio_plan import Checker, load_state, taken_elsewhere
+from fleet.services.fleetio_presented import file_members
 from fleet.services.fleetio_spec import Action, FleetFile, Format, ImportReport, Planned
 from fleet.services.lookups import load_fleet
 from fleet.services.statistics import refresh_statistics
@@ -123,6 +124,7 @@ class FleetIOService(Service):
         state = await load_state(session, await load_fleet(session, fleet_id))
         checker = Checker(self.policy, state)
         checker.faults.extend(file.faults)
+        checker.stated_members = file_members(self.policy, file.groups)
         trunks = [row for spec in file.trunks if (row := checker.trunk(spec)) is not None]
         trunk_names = set(state.trunks) | {t.name for t in trunks}
         fixed = [f for spec in file.fixed_numbers if (f := checker.fixed(spec, trunk_names))]
@@ -190,6 +192,9 @@ class FleetIOService(Service):
                 touched = True
             for group in (*lplan.add_groups, *lplan.drop_groups):
                 note(lplan.where, "members", f"{group.name} {key}", False, ())
+                touched = True
+            if lplan.presented is not None and lplan.row is not None:
+                note(lplan.where, "line", key, False, ("presented",))
                 touched = True
             unchanged += not touched
         for gplan in groups:

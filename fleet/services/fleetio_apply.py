@@ -32,7 +32,7 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
-from fleet.services import fleetio_bulk, views
+from fleet.services import fleetio_bulk, fleetio_presented, views
 from fleet.services.base import Service
 from fleet.services.fleetio_groups import GroupPlan
 from fleet.services.fleetio_plan import FixedPlan, LinePlan, State
@@ -81,6 +81,11 @@ class Applier:
                 await self._incoming(plan, row, now)
         await self._memberships(by_number, now)
         await self._groups(by_number, now)
+        wanted = [(by_number[p.msisdn].id, p.presented) for p in self.lines if p.presented]
+        for before, after in await fleetio_presented.apply(self.session, fleet_id, wanted, now):
+            self._record(
+                LineChange(fleet_id=fleet_id, line_id=after.id, before=before, after=after)
+            )
 
     async def _fixed(self, now: Any) -> None:
         fleet_id = self.state.fleet.id

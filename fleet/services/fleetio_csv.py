@@ -16,6 +16,7 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import ForwardingKind
+from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import Fault, FleetFile, Format, ForwardingSpec, LineSpec, Where
 
 BOM = "\ufeff"
@@ -43,6 +44,7 @@ COLUMNS: tuple[str, ...] = (
     *(s.name for s in LINE_SETTINGS),
     *(c for k in ForwardingKind for c in (forward_column(k), active_column(k))),
     TIMER,
+    "presented",  # line, main or a group's name (fleet/services/fleetio_presented.py)
     "groups",
 )
 
@@ -72,6 +74,7 @@ def encode(lines: Sequence[model.LineServices]) -> bytes:
             if kind is ForwardingKind.NO_REPLY and rule.no_reply_timer is not None:
                 timer = str(rule.no_reply_timer)
         row.append(timer)
+        row.append(presented_cell(entry))
         row.append(GROUP_SEPARATOR.join(sorted(g.group_name for g in entry.groups)))
         writer.writerow(row)
     return (BOM + out.getvalue()).encode("utf-8")
@@ -178,6 +181,7 @@ def _row(where: Where, cells: dict[str, str]) -> LineSpec:
         groups=None
         if groups is None
         else tuple(g.strip() for g in groups.split(GROUP_SEPARATOR) if g.strip()),
+        presented=cell("presented") or None,
     )
 
 

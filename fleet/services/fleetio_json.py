@@ -16,6 +16,7 @@ from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
 from fleet.core.values import ForwardingKind
+from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
     FixedSpec,
@@ -42,6 +43,7 @@ LINE_KEYS = (
     *(s.name for s in LINE_SETTINGS),
     "forwardings",
     "incoming_list",
+    "presented",
 )
 FORWARDING_KEYS = ("kind", "destination", "active", "no_reply_timer")
 LIST_KEYS = ("active", "mode", "ring_time", "entries")
@@ -140,6 +142,7 @@ def _line(entry: model.LineServices) -> dict[str, Any]:
         "email": line.email,
         "language": line.language.value,
         **{s.name: s.of(line) for s in LINE_SETTINGS},
+        "presented": presented_cell(entry),
         "forwardings": [
             {
                 "kind": f.kind.value,
@@ -337,6 +340,7 @@ def _line_spec(value: object, path: str) -> LineSpec:
         forwardings=forwardings,
         incoming=listed,
         incoming_stated=item.has("incoming_list"),
+        presented=item.get("presented", str) or None,
     )
 
 

@@ -35,6 +35,8 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
+from fleet.services import fleetio_presented
+from fleet.services.fleetio_presented import PresentedTarget
 from fleet.services.fleetio_spec import Fault, FixedSpec, LineSpec, TrunkSpec, Where
 
 T = TypeVar("T")
@@ -54,6 +56,7 @@ class LinePlan:
     incoming: ListTarget | None = None  # None: left as it is
     add_groups: list[GroupRow] = field(default_factory=list)
     drop_groups: list[GroupRow] = field(default_factory=list)
+    presented: PresentedTarget | None = None  # None: left as it is
 
 
 @dataclass(slots=True)
@@ -143,6 +146,7 @@ class Checker:
         self.seen_numbers: dict[str, Where] = {}
         self.seen_shorts: dict[str, Where] = {}
         self.group_sizes = {name: len(g.members) for name, g in state.groups.items()}
+        self.stated_members: dict[str, frozenset[str]] = {}  # the file's groups' members
 
     def check(self, where: Where, rule: Callable[[], T]) -> T | None:
         try:
@@ -214,6 +218,10 @@ class Checker:
         self._forwardings(spec, plan, number, pabx)
         self._incoming(spec, plan, row, pabx)
         self._groups(spec, plan, row, number, pabx)
+        members = self.stated_members
+        plan.presented = self.check(
+            where, lambda: fleetio_presented.target(spec, number, row, self.state, members)
+        )
         if len(self.faults) > faults:
             return None
         return plan

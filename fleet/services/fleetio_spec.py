@@ -71,6 +71,8 @@ class LineSpec:
     incoming: IncomingSpec | None = None
     incoming_stated: bool = False  # False: the list is left as it is
     groups: tuple[str, ...] | None = None  # CSV: the groups the line is a member of
+    # the presented number: "line", "main" or a group's name; None: left as it is
+    presented: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

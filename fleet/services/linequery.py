@@ -35,6 +35,8 @@ _COLUMNS = (
     LineRow.email,
     LineRow.language,
     *(getattr(LineRow, s.name) for s in LINE_SETTINGS),
+    LineRow.presented_kind,
+    LineRow.presented_group_id,
     ForwardingRow.kind,
     ForwardingRow.destination,
     ForwardingRow.active.label("fwd_active"),

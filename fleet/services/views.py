@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from fleet.core import model
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
+from fleet.core.presented import LINE_NUMBER, PresentedKind, PresentedNumber
 from fleet.core.trunks import Trunk
 from fleet.core.values import Language
 from fleet.db.tables import (
@@ -35,6 +36,7 @@ def fleet(row: FleetRow) -> model.Fleet:
         short_number_length=row.short_number_length,
         language=row.language,
         timezone=row.timezone,
+        main_number=_num(row.main_number),
     )
 
 
@@ -49,6 +51,17 @@ class LineFields(Protocol):
     employee_name: str
     email: str | None
     language: Language
+    presented_kind: PresentedKind
+    presented_group_id: int | None
+
+
+def presented(kind: PresentedKind | None, group_id: int | None) -> PresentedNumber:
+    """A line's presented-number choice from its columns; a group choice whose group was
+    deleted (the column set to NULL) is the line's own number, so is a row not yet flushed
+    (its column default not applied)."""
+    if kind is None or (kind is PresentedKind.GROUP and group_id is None):
+        return LINE_NUMBER
+    return PresentedNumber.of(kind, group_id)
 
 
 def line(row: LineFields) -> model.Line:
@@ -62,6 +75,7 @@ def line(row: LineFields) -> model.Line:
         email=row.email,
         language=row.language,
         **settings,
+        presented=presented(row.presented_kind, row.presented_group_id),
     )
 
 

@@ -50,12 +50,11 @@ def placement(
 ) -> Placement | None:
     """The leg's INVITE; None when its trunk cannot be reached (out of service, unknown, a
     registration-mode trunk without a contact)."""
-    if visit is not None and visit.originating and request.caller is not None:
-        local_party, headers = originating_identity(
-            request.caller, request.presentation, request.call_id
-        )
+    identity = request.identity  # the caller's presented number, if it chose one (issue 16)
+    if visit is not None and visit.originating and identity is not None:
+        local_party, headers = originating_identity(identity, request.presentation, request.call_id)
     else:
-        local_party, headers = b_leg_identity(request.caller, request.presentation, request.call_id)
+        local_party, headers = b_leg_identity(identity, request.presentation, request.call_id)
     if request.trunk is None:
         headers += diversion_headers(request.diversions, request.number)
         headers += visit.onward_headers() if visit is not None else []

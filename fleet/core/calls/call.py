@@ -26,6 +26,7 @@ from fleet.core.calls.record import RecordBuilder
 from fleet.core.clock import Clock
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
+from fleet.core.presented import Presented
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
@@ -81,6 +82,7 @@ class Call:
         presentation: Presentation = Presentation.ALLOWED,
         session_case: SessionCase = SessionCase.TERMINATING,
         correlation_id: str | None = None,
+        presented: Presented | None = None,
     ) -> None:
         self.host = host
         self.ports = ports
@@ -88,6 +90,7 @@ class Call:
         self.caller = caller
         self.called = called
         self.presentation = presentation
+        self.presented = presented  # the caller's presented number (outgoing calls, issue 16)
         self.a_leg = a_leg
         self.fleet_id = fleet_id
         self.legs: dict[str, Leg] = {a_leg.id: a_leg}
@@ -189,6 +192,7 @@ class Call:
                 call_waiting=call_waiting,
                 trunk=trunk,
                 diversions=tuple(self.diversions),
+                presented=self.presented.number if self.presented else None,
             )
         )
         return leg

@@ -24,7 +24,7 @@ from fleet.core.calls.events import (
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.incall import InCallServices, InConference
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.originating import RingOnward, onward
+from fleet.core.calls.originating import RingOnward, onward, presented_number
 from fleet.core.calls.ports import (
     Directory,
     EventLog,
@@ -40,6 +40,7 @@ from fleet.core.clock import Clock
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from fleet.core.presented import split_prefix
 from fleet.core.values import CallOutcome, SessionCase
 
 __all__ = ["Engine", "Limits", "counter_ids"]
@@ -112,7 +113,8 @@ class Engine:
         here lifts. ``network_id``: the network's id of the caller's leg (SIP: Call-ID);
         ``correlation_id``: the same for every visit of one call (SIP: the ICID), both for
         the record."""
-        what = Dialled.parse(dialled)
+        prefix, dialled_rest = split_prefix(dialled)
+        what = Dialled.parse(dialled_rest)
         own_line = self.directory.by_msisdn(caller) if caller else None
         caller_fleet = own_line.line.fleet_id if own_line else None
         if caller_fleet is None and caller is not None:
@@ -135,6 +137,11 @@ class Engine:
             if restricted
             else what.presentation(hidden_by_default=bool(own_line and CLIR.of(own_line.line))),
             correlation_id=correlation_id,
+            presented=presented_number(
+                own_line, prefix, number, policy=self.policy, directory=self.directory
+            )
+            if own_line is not None and kind is not NumberClass.INVALID
+            else None,
         )
         if number is None:
             call.record.called = digits or dialled
@@ -183,6 +190,7 @@ class Engine:
             presentation=plan.presentation if plan else Presentation.ALLOWED,
             session_case=SessionCase.ORIGINATING,
             correlation_id=correlation_id,
+            presented=plan.presented if plan else None,
         )
         if plan is None or plan.number is None:
             call.record.called = plan.digits if plan else dialled

@@ -3,7 +3,9 @@ outgoing call, seen before the mobile core routes it on.
 
 What the service does for the caller here: a short number of the caller's fleet becomes
 the E.164 number it stands for, a per-call ``#31#`` / ``*31#`` prefix or the line's
-default caller-id restriction sets the presentation, and one leg goes on to that number.
+default caller-id restriction sets the presentation, the line's presented number (or a
+per-call ``*81#`` / ``*82#`` / ``*83*G#`` prefix, :mod:`fleet.core.presented`) the identity
+shown outside the fleet, and one leg goes on to that number.
 Nothing of the callee's side happens on this visit — no forwarding, incoming-call list or
 group: those are the terminating visit's, when the core sends the call back to the service
 for a fleet callee."""
@@ -23,11 +25,12 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import Directory, FixedTarget, TimerHandle
+from fleet.core.calls.ports import Directory, FixedTarget, GroupTarget, TimerHandle
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.model import LineServices
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from fleet.core.presented import Presented, PresentedKind, PresentedPrefix, choose, split_prefix
 from fleet.core.values import CallEventKind, CallOutcome
 
 
@@ -40,6 +43,7 @@ class Onward:
     digits: str
     presentation: Presentation
     trunk: str | None = None  # a fixed number of the caller's fleet: its trunk, not the core
+    presented: Presented | None = None  # None: a callee of the caller's fleet sees the line
 
 
 def onward(
@@ -52,7 +56,8 @@ def onward(
 ) -> Onward:
     """Translate what the served ``line`` dialled. ``restricted``: the network already
     withholds the caller's identity, which no ``*31#`` prefix lifts."""
-    what = Dialled.parse(dialled)
+    prefix, rest = split_prefix(dialled)
+    what = Dialled.parse(rest)
     digits = policy.clean(what.number)
     kind, number = policy.classify(digits)
     if kind is NumberClass.SHORT:
@@ -70,7 +75,41 @@ def onward(
         if isinstance(target, FixedTarget) and target.fixed.fleet_id == line.line.fleet_id
         else None
     )
-    return Onward(number=number, digits=digits or dialled, presentation=presentation, trunk=trunk)
+    return Onward(
+        number=number,
+        digits=digits or dialled,
+        presentation=presentation,
+        trunk=trunk,
+        presented=presented_number(line, prefix, number, policy=policy, directory=directory),
+    )
+
+
+def presented_number(
+    line: LineServices,
+    prefix: PresentedPrefix | None,
+    number: E164 | None,
+    *,
+    policy: NumberPolicy,
+    directory: Directory,
+) -> Presented | None:
+    """What ``line``'s call to ``number`` presents when it is not simply the line; None too
+    for a callee of its own fleet (or no number), who sees the line as always."""
+    fleet_id = line.line.fleet_id
+    if number is None or directory.fleet_of(number) == fleet_id:
+        return None
+    group_id = None
+    if prefix is not None and prefix.group is not None:
+        kind, group_number = policy.classify(policy.clean(prefix.group))
+        if kind is NumberClass.SHORT:
+            group_number = directory.short_number(fleet_id, policy.clean(prefix.group))
+        target = directory.resolve(group_number) if group_number is not None else None
+        if isinstance(target, GroupTarget) and target.group.fleet_id == fleet_id:
+            group_id = target.group.id
+    chosen = choose(
+        line, prefix=prefix, prefix_group=group_id, main_number=directory.main_number(fleet_id)
+    )
+    plain = chosen.kind is PresentedKind.LINE and not chosen.per_call
+    return None if plain else chosen
 
 
 @dataclass
@@ -118,6 +157,7 @@ class RingOnward:
 
 
 def _shown(call: Call) -> dict[str, object] | None:
+    shown: dict[str, object] = call.presented.detail() if call.presented else {}
     if call.presentation is Presentation.RESTRICTED:
-        return {"presentation": Presentation.RESTRICTED.value}
-    return None
+        shown["presentation"] = Presentation.RESTRICTED.value
+    return shown or None

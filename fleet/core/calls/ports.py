@@ -34,6 +34,13 @@ class LegRequest:
     call_waiting: bool = False  # the line accepts a waiting call when already in one
     trunk: str | None = None  # a fixed number of the fleet, reached over this SIP trunk
     diversions: tuple[Diversion, ...] = ()  # the forwarding hops before this leg, in order
+    presented: E164 | None = None  # the number shown instead of ``caller`` (issue 16 item 4)
+
+    @property
+    def identity(self) -> E164 | None:
+        """The caller's number as the callee is to see it (before CLIR): the presented
+        number of the caller's outgoing call, else the caller."""
+        return self.presented or self.caller
 
 
 class Network(Protocol):
@@ -119,6 +126,10 @@ class Directory(Protocol):
     def fleet_of(self, number: E164) -> int | None: ...
 
     def group(self, group_id: int) -> CallGroup | None: ...
+
+    def main_number(self, fleet_id: int) -> E164 | None:
+        """The fleet's main number (the presented number "main"), None when it has none."""
+        ...
 
 
 class Recorder(Protocol):

@@ -27,10 +27,12 @@ class Router:
         elif isinstance(target, GroupTarget):
             self._groups.hunt(call, target.group)
         elif isinstance(target, FixedTarget):
+            _presenting(call, number)
             trunk, reachable = target.fixed.trunk, target.trunk_state.reachable
             call.enter(RingLine(number=number, services=None, trunk=trunk, reachable=reachable))
         else:
             assert isinstance(target, ExternalTarget)
+            _presenting(call, number)
             call.enter(RingLine(number=number, services=None))
 
     def _to_line(self, call: Call, target: LineTarget) -> None:
@@ -69,3 +71,13 @@ def _shown(call: Call) -> dict[str, object] | None:
     if call.presentation is Presentation.RESTRICTED:
         return {"presentation": Presentation.RESTRICTED.value}
     return None
+
+
+def _presenting(call: Call, number: E164) -> None:
+    """The record says what a line's call outside its fleet presents, when it is not simply
+    the line (:mod:`fleet.core.presented`)."""
+    if call.presented is not None:
+        shown = call.presented.detail()
+        if call.presentation is Presentation.RESTRICTED:
+            shown["presentation"] = Presentation.RESTRICTED.value
+        call.note(CallEventKind.OFFERED, to_number=number.value, detail=shown)
