@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
+from portal.i18n_contacts import CONTACT_TEXTS
 from portal.i18n_operator import OPERATOR_TEXTS
 from portal.i18n_schedules import SCHEDULE_TEXTS
 
@@ -177,6 +178,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "correlation_id": ("Corrélation (ICID)", "Correlation (ICID)"),
     "caller_network_id": ("Call-ID côté appelant", "Caller's leg Call-ID"),
     "callee_network_id": ("Call-ID côté appelé", "Callee's leg Call-ID"),
+    "event_abbreviated_dialled": ("numéro abrégé", "abbreviated number"),
     "event_forwarded": ("renvoyé", "forwarded"),
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
@@ -282,7 +284,11 @@ if set(OPERATOR_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS)):
     raise ValueError("portal texts: an operator page's key is taken by another text")
 if set(SCHEDULE_TEXTS) & (set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS)):
     raise ValueError("portal texts: a schedule page's key is taken by another text")
-_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS | SCHEDULE_TEXTS
+if set(CONTACT_TEXTS) & (
+    set(_TEXTS) | set(_SETTING_TEXTS) | set(OPERATOR_TEXTS) | set(SCHEDULE_TEXTS)
+):
+    raise ValueError("portal texts: a directory page's key is taken by another text")
+_ALL = _TEXTS | _SETTING_TEXTS | OPERATOR_TEXTS | SCHEDULE_TEXTS | CONTACT_TEXTS
 
 
 def translator(language: Language) -> dict[str, str]:

@@ -19,6 +19,7 @@ from portal import (
     api,
     api_accounts,
     api_calls,
+    api_contacts,
     api_fleetio,
     api_groups,
     api_lines,
@@ -88,6 +89,7 @@ def setup(
     api_calls.setup(app)
     api_trunks.setup(app)
     api_schedules.setup(app)
+    api_contacts.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

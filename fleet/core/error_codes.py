@@ -114,6 +114,12 @@ class ErrorCode(StrEnum):
     SCHEDULE_TOO_MANY_HOLIDAYS = "schedule_too_many_holidays"
     SCHEDULE_LIMIT_REACHED = "schedule_limit_reached"
     SCHEDULE_OPPOSITE_FIXED = "schedule_opposite_fixed"
+    # the company directory's contacts (fleet/core/contacts.py)
+    CONTACT_NAME_INVALID = "contact_name_invalid"
+    CONTACT_TEXT_TOO_LONG = "contact_text_too_long"
+    CONTACT_ABBREVIATED_INVALID = "contact_abbreviated_invalid"
+    CONTACT_NUMBER_IN_USE = "contact_number_in_use"
+    CONTACT_LIMIT_REACHED = "contact_limit_reached"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -35,6 +35,7 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
+from fleet.db.tables_contacts import ContactRow
 from fleet.services.fleetio_spec import Fault, FixedSpec, LineSpec, TrunkSpec, Where
 
 T = TypeVar("T")
@@ -112,6 +113,14 @@ async def load_state(session: AsyncSession, fleet: FleetRow) -> State:
     for group in state.groups.values():
         if group.short_number:
             state.shorts[group.short_number] = group.name.lower()
+    abbreviated = await session.scalars(
+        select(ContactRow.abbreviated).where(
+            ContactRow.fleet_id == fid, ContactRow.abbreviated.is_not(None)
+        )
+    )
+    for short in abbreviated:  # a directory contact's: no line, number or group may take it
+        if short:
+            state.shorts[short] = f"contact:{short}"
     return state
 
 

@@ -1,9 +1,10 @@
 """The originating visit of a call (session case ``originating``): a fleet line's own
 outgoing call, seen before the mobile core routes it on.
 
-What the service does for the caller here: a short number of the caller's fleet becomes
-the E.164 number it stands for, a per-call ``#31#`` / ``*31#`` prefix or the line's
-default caller-id restriction sets the presentation, and one leg goes on to that number.
+What the service does for the caller here: a short number of the caller's fleet, or the
+abbreviated number of a contact of its directory, becomes the E.164 number it stands for,
+a per-call ``#31#`` / ``*31#`` prefix or the line's default caller-id restriction sets the
+presentation, and one leg goes on to that number.
 Nothing of the callee's side happens on this visit — no forwarding, incoming-call list or
 group: those are the terminating visit's, when the core sends the call back to the service
 for a fleet callee."""
@@ -24,6 +25,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, TimerHandle
+from fleet.core.calls.shortdial import is_abbreviated_form, short_dial
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.model import LineServices
@@ -40,6 +42,7 @@ class Onward:
     digits: str
     presentation: Presentation
     trunk: str | None = None  # a fixed number of the caller's fleet: its trunk, not the core
+    abbreviated: str | None = None  # a directory contact's abbreviated number was dialled
 
 
 def onward(
@@ -55,8 +58,10 @@ def onward(
     what = Dialled.parse(dialled)
     digits = policy.clean(what.number)
     kind, number = policy.classify(digits)
-    if kind is NumberClass.SHORT:
-        number = directory.short_number(line.line.fleet_id, digits)
+    abbreviated = None
+    if kind is NumberClass.SHORT or is_abbreviated_form(digits):
+        found = short_dial(directory, line.line.fleet_id, digits)
+        number, abbreviated = found.number, found.abbreviated
     elif kind is NumberClass.INVALID:
         number = None
     presentation = (
@@ -70,7 +75,13 @@ def onward(
         if isinstance(target, FixedTarget) and target.fixed.fleet_id == line.line.fleet_id
         else None
     )
-    return Onward(number=number, digits=digits or dialled, presentation=presentation, trunk=trunk)
+    return Onward(
+        number=number,
+        digits=digits or dialled,
+        presentation=presentation,
+        trunk=trunk,
+        abbreviated=abbreviated,
+    )
 
 
 @dataclass
