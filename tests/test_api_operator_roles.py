@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.core.values import Actor, Channel
+from fleet.services.contacts import ContactInput
 from tests.conftest import dump
 from tests.test_api_operator import Api, rest
 from tests.world import PASSWORD
@@ -111,10 +112,33 @@ async def _schedule_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+async def _contact_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The company directory's routes (issue 16), on a contact of the manager's fleet."""
+    own = rest.fleet
+    actor = Actor(name="setup", channel=Channel.CLI)
+    garage = await rest.services.contacts.create(
+        actor, own, ContactInput(name="Garage", number="0478000001")
+    )
+    url = f"/api/fleets/{own}/contacts"
+    return [
+        ("GET", url, None, MANAGED),
+        ("POST", url, {"name": "Taxi", "number": "0478000002"}, MANAGED),
+        ("GET", f"{url}/{garage.id}", None, MANAGED),
+        ("PATCH", f"{url}/{garage.id}", {"notes": "clé"}, MANAGED),
+        ("DELETE", f"{url}/{garage.id}", None, MANAGED),
+        ("GET", f"/api/fleets/{own}/directory?q=gar", None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
-    routes = [*_matrix(rest), *await _account_routes(rest), *await _schedule_routes(rest)]
+    routes = [
+        *_matrix(rest),
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *await _contact_routes(rest),
+    ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
     before = await dump(engine)
@@ -151,7 +175,12 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
     for method, path, body in reads:
         response = await rest.client.request(method, path, json=body, headers=rest.operator)
         assert response.status == 200, (method, path, await response.text())
-    routes = [*await _account_routes(rest), *await _schedule_routes(rest), *_matrix(rest)]
+    routes = [
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *await _contact_routes(rest),
+        *_matrix(rest),
+    ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last
     for method, path, body, _ in routes:
         if path.startswith("/api/operators/"):
