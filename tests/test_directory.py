@@ -182,7 +182,8 @@ class Walk:
         abbreviated = self.rng.choice(["", "7001", "7002", "7003"])
         roll = self.rng.random()
         if held and roll < 0.3:
-            return await self.s.contacts.delete(self.actor, self.rng.choice(held).id)
+            await self.s.contacts.delete(self.actor, self.rng.choice(held).id)
+            return None
         if held and roll < 0.6:
             chosen = self.rng.choice(held)
             return await self.s.contacts.update(self.actor, chosen.id, abbreviated=abbreviated)
