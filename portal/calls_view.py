@@ -15,6 +15,7 @@ from fleet.core.values import CallEventKind
 
 # events worth a word in the log (offered, answered and released are the columns already)
 NOTABLE = (
+    CallEventKind.ABBREVIATED_DIALLED,
     CallEventKind.FORWARDED,
     CallEventKind.LIST_RING,
     CallEventKind.DO_NOT_DISTURB,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.values import Language
+from portal.i18n_contacts import CONTACT_TEXTS
 from portal.i18n_monitor import MONITOR_TEXTS
 from portal.i18n_operator import OPERATOR_TEXTS
 from portal.i18n_presented import PRESENTED_TEXTS
@@ -179,6 +180,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "correlation_id": ("Corrélation (ICID)", "Correlation (ICID)"),
     "caller_network_id": ("Call-ID côté appelant", "Caller's leg Call-ID"),
     "callee_network_id": ("Call-ID côté appelé", "Callee's leg Call-ID"),
+    "event_abbreviated_dialled": ("numéro abrégé", "abbreviated number"),
     "event_forwarded": ("renvoyé", "forwarded"),
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
@@ -286,6 +288,7 @@ _PAGES: dict[str, dict[str, tuple[str, str]]] = {
     "schedule": SCHEDULE_TEXTS,
     "monitor": MONITOR_TEXTS,
     "presented-number": PRESENTED_TEXTS,
+    "directory": CONTACT_TEXTS,
 }
 
 
@@ -299,6 +302,7 @@ def _merged() -> dict[str, tuple[str, str]]:
 
 
 _ALL = _merged()
+
 
 def translator(language: Language) -> dict[str, str]:
     index = 0 if language is Language.FR else 1

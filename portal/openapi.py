@@ -10,6 +10,7 @@ from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal import (
     openapi_calls,
+    openapi_contacts,
     openapi_fleetio,
     openapi_groups,
     openapi_monitor,
@@ -266,6 +267,7 @@ def _document() -> dict[str, Any]:
             **openapi_schedules.paths(_op, _json, _ref),
             **openapi_monitor.paths(_op, _json, _ref),
             **openapi_presented.paths(_op, _json, _ref),
+            **openapi_contacts.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -384,6 +386,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_schedules.schemas(TEXT),
         **openapi_monitor.schemas(TEXT, NUMBER),
         **openapi_presented.schemas(TEXT),
+        **openapi_contacts.schemas(TEXT),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

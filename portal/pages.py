@@ -358,6 +358,7 @@ def routes(app: web.Application) -> None:
     from portal import (
         audit_pages,
         calls_pages,
+        contacts_pages,
         fleetio_pages,
         group_pages,
         line_detail,
@@ -372,6 +373,7 @@ def routes(app: web.Application) -> None:
     operator_pages.routes(app)
     schedule_pages.routes(app)
     presented_pages.routes(app)
+    contacts_pages.routes(app)
     audit_pages.routes(app)
     fleetio_pages.routes(app)
     calls_pages.routes(app)

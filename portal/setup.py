@@ -19,6 +19,7 @@ from portal import (
     api,
     api_accounts,
     api_calls,
+    api_contacts,
     api_fleetio,
     api_groups,
     api_lines,
@@ -92,6 +93,7 @@ def setup(
     api_schedules.setup(app)
     api_monitor.setup(app)
     api_presented.setup(app)
+    api_contacts.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

@@ -17,6 +17,7 @@ from callgroups import rules as group_rules
 from fleet.core import model
 from fleet.core.changes import (
     Change,
+    ContactChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -26,6 +27,7 @@ from fleet.core.changes import (
     MemberChange,
     TrunkChange,
 )
+from fleet.core.contacts import Contact
 from fleet.core.directory import RoutingTable
 from fleet.core.linesettings import PABX_OPTION, LineSetting, defaults
 from fleet.core.numbering import E164, NumberPolicy
@@ -138,6 +140,31 @@ class MemoryFleets:
             FixedNumberChange(fleet_id=fleet_id, fixed_id=fixed.id, before=None, after=fixed)
         )
         return fixed
+
+    def add_contact(
+        self, fleet_id: int, number: str, name: str, *, abbreviated: str | None = None
+    ) -> Contact:
+        """An external contact of the fleet's directory."""
+        contact = Contact(
+            id=next(self._ids),
+            fleet_id=fleet_id,
+            name=name,
+            company="",
+            number=self.number(number),
+            abbreviated=abbreviated,
+            notes="",
+        )
+        self._apply(
+            ContactChange(fleet_id=fleet_id, contact_id=contact.id, before=None, after=contact)
+        )
+        return contact
+
+    def remove_contact(self, contact: Contact) -> None:
+        self._apply(
+            ContactChange(
+                fleet_id=contact.fleet_id, contact_id=contact.id, before=contact, after=None
+            )
+        )
 
     def trunk(self, fleet_id: int, name: str, *, state: TrunkState = TrunkState.UNKNOWN) -> Trunk:
         """Add a static trunk of the fleet, or set the state of the one with that name."""

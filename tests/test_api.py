@@ -19,6 +19,7 @@ from fleet.services.audit import AuditFilter
 from portal import (
     api,
     api_calls,
+    api_contacts,
     api_groups,
     api_lines,
     api_monitor,
@@ -67,6 +68,7 @@ async def test_the_openapi_document_is_valid_and_lists_every_route(rest: Api) ->
         *api_schedules.ROUTES,
         *api_monitor.ROUTES,
         *api_presented.ROUTES,
+        *api_contacts.ROUTES,
     ]
     for method, path, _ in routes:
         assert method.lower() in document["paths"][path], (method, path)

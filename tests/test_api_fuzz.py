@@ -35,6 +35,7 @@ from fleet.core.schedules import TimeRange, Weekday
 from fleet.core.values import Actor, Channel
 from fleet.db.engine import create_engine
 from fleet.db.tables import AccountRow
+from fleet.services.contacts import ContactInput
 from portal import api
 from portal.openapi import document
 from tests.conftest import dump, wipe
@@ -70,6 +71,7 @@ class LiveService:
         self.url = ""
         self.leaving_id = 0
         self.schedule_ids: list[int] = []  # the fleet's schedule, its opposite, another fleet's
+        self.contact_ids: list[int] = []  # a contact of the fleet, another fleet's
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(TIMEOUT)
@@ -113,6 +115,15 @@ class LiveService:
             actor, accounts.world.other_fleet.id, name="Ailleurs"
         )
         self.schedule_ids = [shop.id, *(s.id for s in opposite if s.id != shop.id), elsewhere.id]
+        garage = await app[SERVICES].contacts.create(
+            actor,
+            accounts.world.fleet.id,
+            ContactInput(name="Garage", number="0478000001", abbreviated="7001"),
+        )
+        theirs = await app[SERVICES].contacts.create(
+            actor, accounts.world.other_fleet.id, ContactInput(name="Ailleurs", number="0478000002")
+        )
+        self.contact_ids = [garage.id, theirs.id]
         await app[SERVICES].accounts.create_operator(
             actor, login=OPERATOR, password=PASSWORD, display_name="Operator"
         )
@@ -223,6 +234,7 @@ def _config(live: Live) -> schemathesis.Config:
                     "values": [live.accounts.group_id, live.accounts.other_group_id, *EDGES]
                 },
                 "schedules": {"values": [*live.service.schedule_ids, *EDGES]},
+                "contacts": {"values": [*live.service.contact_ids, *EDGES]},
                 "edges": {"values": [50, 500, 501, *EDGES]},
                 "numbers": {"values": numbers},
                 "texts": {"values": ["2012", "Salarié", *TEXTS]},
@@ -233,6 +245,7 @@ def _config(live: Live) -> schemathesis.Config:
                 "path.line_id": mix("lines", 0.8),
                 "path.group_id": mix("groups", 0.8),
                 "path.schedule_id": mix("schedules", 0.8),
+                "path.contact_id": mix("contacts", 0.8),
                 "query.offset": mix("edges", 0.5),
                 "query.limit": mix("edges", 0.5),
                 "query.q": mix("texts", 0.5),
@@ -319,6 +332,7 @@ def _own_ids(live: Live, operation: APIOperation) -> dict[str, int]:
         "line_id": world.line(0).id,
         "group_id": live.accounts.group_id,
         "schedule_id": live.service.schedule_ids[0],
+        "contact_id": live.service.contact_ids[0],
     }
     return {p.name: own[p.name] for p in operation.path_parameters if p.name in own}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.core.values import Actor, Channel
+from fleet.services.contacts import ContactInput
 from tests.conftest import dump
 from tests.test_api_operator import Api, rest
 from tests.world import PASSWORD
@@ -132,6 +133,24 @@ def _presented_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+async def _contact_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The company directory's routes (issue 16), on a contact of the manager's fleet."""
+    own = rest.fleet
+    actor = Actor(name="setup", channel=Channel.CLI)
+    garage = await rest.services.contacts.create(
+        actor, own, ContactInput(name="Garage", number="0478000001")
+    )
+    url = f"/api/fleets/{own}/contacts"
+    return [
+        ("GET", url, None, MANAGED),
+        ("POST", url, {"name": "Taxi", "number": "0478000002"}, MANAGED),
+        ("GET", f"{url}/{garage.id}", None, MANAGED),
+        ("PATCH", f"{url}/{garage.id}", {"notes": "clé"}, MANAGED),
+        ("DELETE", f"{url}/{garage.id}", None, MANAGED),
+        ("GET", f"/api/fleets/{own}/directory?q=gar", None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
@@ -141,6 +160,7 @@ async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
         *await _schedule_routes(rest),
         *_monitor_routes(rest),
         *_presented_routes(rest),
+        *await _contact_routes(rest),
     ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
@@ -185,6 +205,7 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
         *await _schedule_routes(rest),
         *_monitor_routes(rest),
         *_presented_routes(rest),
+        *await _contact_routes(rest),
         *_matrix(rest),
     ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last

@@ -16,8 +16,10 @@ from axe_playwright_python.async_playwright import Axe
 from fleet import demo
 from fleet.app import SERVICES
 from fleet.core import model
+from fleet.core.contacts import abbreviated_range
 from fleet.core.schedules import Holiday, TimeRange, Weekday
 from fleet.core.values import Actor, CallEventKind, CallOutcome, Channel
+from fleet.services.contacts import ContactInput
 from tests.test_browser import browser, server, shots, sign_in, snap
 
 __all__ = ["browser", "server"]  # the fixtures, shared with tests/test_browser.py
@@ -105,6 +107,17 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         holidays=[Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25))],
         with_opposite=True,
     )
+    fleet_view = await services.fleets.get(line.fleet_id)
+    contact = await services.contacts.create(
+        Actor(name="setup", channel=Channel.CLI),
+        line.fleet_id,
+        ContactInput(
+            name="Garage Martin",
+            company="Martin SA",
+            number="0478000001",
+            abbreviated=str(abbreviated_range(fleet_view.short_number_length)[0]),
+        ),
+    )
     base = str(server.make_url("")).rstrip("/")
     fleet = f"{base}/portal/fleets/{line.fleet_id}"
     operator = f"{base}/portal/operator/fleets/{line.fleet_id}"
@@ -145,6 +158,11 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{fleet}/monitor",
         f"{fleet}/lines/{line.id}/presented",
         f"{fleet}/main-number",
+        f"{fleet}/directory",
+        f"{fleet}/directory?q=garage",
+        f"{fleet}/contacts/new",
+        f"{fleet}/contacts/{contact.id}",
+        f"{fleet}/contacts/{contact.id}/delete",
         f"{fleet}/fixed",
         f"{fleet}/audit",
         f"{fleet}/calls",
@@ -173,6 +191,24 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await page.get_by_role("alert").wait_for()
     visited += 1
     problems.extend(await as_it_is(page, axe))
+    # a refused contact: the abbreviated number out of range, the reason announced
+    await page.goto(f"{fleet}/contacts/new")
+    await page.locator("#name").fill("Taxi")
+    await page.locator("#number").fill("0478000002")
+    await page.locator("#abbreviated").fill("1")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("alert").wait_for()
+    visited += 1
+    problems.extend(await as_it_is(page, axe))
+    # a refused contacts file: every refused row listed
+    await page.goto(f"{fleet}/directory")
+    await page.locator('input[name="file"]').set_input_files(
+        files=[{"name": "c.csv", "mimeType": "text/csv", "buffer": b"name;number\n;0478000009\n"}]
+    )
+    await page.get_by_role("button", name="Importer").click()
+    await page.locator("#contacts-refused").wait_for()
+    visited += 1
+    problems.extend(await as_it_is(page, axe))
     # an import's preview: a faulty file, then a good one with its changes to confirm
     for content, shown in (
         (b"msisdn;employee_name\r\n0611000077;Nouvelle\r\n0899000000;Faux\r\n", "#faults"),
@@ -196,6 +232,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{base}/portal/me/forwarding",
         f"{base}/portal/me/incoming",
         f"{base}/portal/me/settings",
+        f"{base}/portal/me/directory",
     ):
         await visit(page, url)
     await visit(page, f"{fleet}/lines", status=403)  # an employee refused a manager's page
@@ -218,7 +255,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 39
+    assert visited == 47
     assert not problems, "\n\n".join(problems)
 
 

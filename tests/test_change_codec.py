@@ -20,6 +20,7 @@ from fleet.core.changes import (
     AccountChange,
     Change,
     ChangeEvent,
+    ContactChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -31,6 +32,7 @@ from fleet.core.changes import (
     ScheduleChange,
     TrunkChange,
 )
+from fleet.core.contacts import Contact
 from fleet.core.numbering import E164
 from fleet.core.presented import PresentedKind, PresentedNumber
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
@@ -204,6 +206,20 @@ EVERY_CHANGE: list[Change] = [
                 ),
             ),
             opposite_of=7,
+        ),
+    ),
+    ContactChange(
+        fleet_id=3,
+        contact_id=4,
+        before=None,
+        after=Contact(
+            id=4,
+            fleet_id=3,
+            name="Garage Martin",
+            company="Martin & fils",
+            number=E164("+33478000001"),
+            abbreviated="7001",
+            notes="clé « 12 »",
         ),
     ),
     AccountChange(

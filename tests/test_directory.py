@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from fleet.core import model
 from fleet.core.errors import DomainError
 from fleet.core.linesettings import CALL_WAITING, CLIR, PABX_OPTION
 from fleet.core.values import Actor, ForwardingKind, Language, RingMode
+from fleet.services.contacts import ContactInput
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from tests.world import PASSWORD, World, build_world
@@ -34,6 +36,8 @@ def state(directory: CachedDirectory) -> dict[str, Any]:
             "groups": snap.groups,
             "shorts": snap.shorts,
             "member_of": {k: v for k, v in snap.member_of.items() if v},
+            "contacts": snap.contacts,
+            "abbreviated": snap.abbreviated,
         }
     return {
         "fleets": fleets,
@@ -133,13 +137,61 @@ class Walk:
             ),
             self.scratch_fleet,
             self.account,
+            self.contact,
         ]
-        weights = [6, 4, 1, 4, 2, 2, 1, 1, 3, 2, 2, 2, 2, 6, 2, 6, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+        weights = [
+            6,
+            4,
+            1,
+            4,
+            2,
+            2,
+            1,
+            1,
+            3,
+            2,
+            2,
+            2,
+            2,
+            6,
+            2,
+            6,
+            1,
+            2,
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+            3,
+        ]
         return list(zip(weights, weighted, strict=True))
 
     async def step(self, steps: list[tuple[int, Step]]) -> None:
         [chosen] = self.rng.choices([s for _, s in steps], weights=[w for w, _ in steps])
         await chosen()
+
+    async def contact(self) -> object:
+        """A directory contact added, its abbreviated number changed, or removed."""
+        fleet_id = self.world.fleet.id
+        held = await self.s.contacts.in_fleet(fleet_id)
+        abbreviated = self.rng.choice(["", "7001", "7002", "7003"])
+        roll = self.rng.random()
+        if held and roll < 0.3:
+            await self.s.contacts.delete(self.actor, self.rng.choice(held).id)
+            return None
+        if held and roll < 0.6:
+            chosen = self.rng.choice(held)
+            return await self.s.contacts.update(self.actor, chosen.id, abbreviated=abbreviated)
+        self.serial += 1
+        new = ContactInput(name=f"Contact {self.serial}", number=f"04780{self.serial:05d}")
+        return await self.s.contacts.create(
+            self.actor, fleet_id, replace(new, abbreviated=abbreviated)
+        )
 
     async def create_group(self) -> object:
         self.serial += 1

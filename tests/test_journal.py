@@ -12,6 +12,7 @@ from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
     CodesLocked,
+    ContactChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -26,6 +27,8 @@ from fleet.core.changes import (
     SmsDeadLettered,
     TrunkChange,
 )
+from fleet.core.contacts import Contact
+from fleet.core.numbering import E164
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
 from fleet.services.journal import ENTITIES, entry, snapshot
@@ -62,7 +65,23 @@ SHOP = Schedule(
     holidays=(Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25)),),
 )
 
+GARAGE = Contact(
+    id=5,
+    fleet_id=1,
+    name="Garage",
+    company="",
+    number=E164("+33478000001"),
+    abbreviated=None,
+    notes="",
+)
+
 CASES: list[tuple[Journalled, str, str, AuditAction]] = [
+    (
+        ContactChange(fleet_id=1, contact_id=5, before=GARAGE, after=None),
+        "contact",
+        "5",
+        AuditAction.DELETE,
+    ),
     (
         ScheduleChange(fleet_id=1, schedule_id=6, before=None, after=SHOP),
         "schedule",
@@ -178,6 +197,7 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "fixed_number",
         "trunk",
         "schedule",
+        "contact",
         "account",
     }
     notes = {CodesLocked, LoginLocked, SmsDeadLettered}

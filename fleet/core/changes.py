@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fleet.core import model
+from fleet.core.contacts import Contact
 from fleet.core.schedules import Schedule
 from fleet.core.values import Actor, ForwardingKind
 
@@ -143,6 +144,17 @@ class ScheduleChange:
     after: Schedule | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactChange:
+    """An external contact of the fleet's directory added, changed or removed (its
+    abbreviated number, when it has one, is dialled from every line of the fleet)."""
+
+    fleet_id: int
+    contact_id: int
+    before: Contact | None
+    after: Contact | None
+
+
 class PasswordEvent(StrEnum):
     """How an account's password was replaced (written as such in the journal)."""
 
@@ -173,6 +185,7 @@ Change = (
     | FixedNumberChange
     | TrunkChange
     | ScheduleChange
+    | ContactChange
     | AccountChange
 )
 """Any change of the configuration."""

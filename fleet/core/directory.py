@@ -20,6 +20,7 @@ from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, Lin
 from fleet.core.changes import (
     AccountChange,
     Change,
+    ContactChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -30,11 +31,14 @@ from fleet.core.changes import (
     ScheduleChange,
     TrunkChange,
 )
+from fleet.core.contacts import Contact
 from fleet.core.directory_keys import (
     FleetKeys,
     FleetSnapshot,
     bare_line,
+    drop_contact,
     drop_short,
+    put_contact,
     refresh_memberships,
     swap_ids,
     swap_keys,
@@ -68,11 +72,15 @@ class RoutingTable:
         fixed: Iterable[model.FixedNumber] = (),
         groups: Iterable[model.CallGroup] = (),
         trunks: Iterable[Trunk] = (),
+        contacts: Iterable[Contact] = (),
     ) -> None:
         """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
-        fixed numbers, groups and trunks, in place of what was held of it. The lines'
-        memberships are taken from the groups."""
-        for _ in self.fill_fleet(fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks):
+        fixed numbers, groups, trunks and directory contacts, in place of what was held of
+        it. The lines' memberships are taken from the groups."""
+        filling = self.fill_fleet(
+            fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks, contacts=contacts
+        )
+        for _ in filling:
             pass
 
     def fill_fleet(
@@ -83,6 +91,7 @@ class RoutingTable:
         fixed: Iterable[model.FixedNumber] = (),
         groups: Iterable[model.CallGroup] = (),
         trunks: Iterable[Trunk] = (),
+        contacts: Iterable[Contact] = (),
         step: int = FILL_STEP,
     ) -> Iterator[None]:
         """``put_fleet`` a step at a time: the new view of the fleet is built aside (the
@@ -102,6 +111,8 @@ class RoutingTable:
         for group in groups:
             snapshot.groups[group.id] = group
             staging._index_group(snapshot, group)
+        for contact in contacts:
+            put_contact(snapshot, contact)
         members = snapshot.member_of.keys() | {i for i, s in snapshot.lines.items() if s.groups}
         for count, line_id in enumerate(members, start=1):
             refresh_memberships(snapshot, line_id)
@@ -183,6 +194,12 @@ class RoutingTable:
                 self.trunks.apply(change)
                 return True
             case ScheduleChange():  # no routing reads schedules yet
+                return True
+            case ContactChange():
+                if change.after is None:
+                    drop_contact(snapshot, change.contact_id)
+                else:
+                    put_contact(snapshot, change.after)
                 return True
             case _:
                 assert_never(change)
@@ -328,6 +345,11 @@ class RoutingTable:
     def short_number(self, fleet_id: int, digits: str) -> E164 | None:
         snapshot = self._fleets.get(fleet_id)
         return snapshot.shorts.get(digits) if snapshot else None
+
+    def abbreviated(self, fleet_id: int, digits: str) -> E164 | None:
+        """The number of the fleet's contact with this abbreviated number."""
+        snapshot = self._fleets.get(fleet_id)
+        return snapshot.abbreviated.get(digits) if snapshot else None
 
     def fleet_of(self, number: E164) -> int | None:
         for index in (self._lines, self._fixed, self._groups):

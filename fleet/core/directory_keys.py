@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from fleet.core import model
+from fleet.core.contacts import Contact
 from fleet.core.numbering import E164
 
 
@@ -21,6 +22,8 @@ class FleetSnapshot:
     groups: dict[int, model.CallGroup] = field(default_factory=dict)
     shorts: dict[str, E164] = field(default_factory=dict)  # short number -> E.164
     member_of: dict[int, set[int]] = field(default_factory=dict)  # line id -> group ids
+    contacts: dict[int, Contact] = field(default_factory=dict)  # the directory's contacts
+    abbreviated: dict[str, E164] = field(default_factory=dict)  # abbreviated number -> E.164
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,19 @@ def refresh_memberships(snapshot: FleetSnapshot, line_id: int) -> None:
     found.sort(key=lambda g: g.group_name)
     if current.groups != tuple(found):
         snapshot.lines[line_id] = replace(current, groups=tuple(found))
+
+
+def put_contact(snapshot: FleetSnapshot, contact: Contact) -> None:
+    """Hold a contact (in place of its old self) and index its abbreviated number."""
+    drop_contact(snapshot, contact.id)
+    snapshot.contacts[contact.id] = contact
+    if contact.abbreviated:
+        snapshot.abbreviated[contact.abbreviated] = contact.number
+
+
+def drop_contact(snapshot: FleetSnapshot, contact_id: int) -> None:
+    """Forget a contact and its abbreviated number (unless it already leads elsewhere)."""
+    old = snapshot.contacts.pop(contact_id, None)
+    short = old.abbreviated if old is not None else None
+    if old is not None and short and snapshot.abbreviated.get(short) == old.number:
+        del snapshot.abbreviated[short]

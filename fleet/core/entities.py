@@ -7,6 +7,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "account": ("Compte", "Account"),
     "call_group": ("Groupe d'appel", "Call group"),
     "call_record": ("Appel", "Call"),
+    "contact": ("Contact", "Contact"),
     "fixed_number": ("Numéro fixe", "Fixed number"),
     "fleet": ("Flotte", "Fleet"),
     "line": ("Ligne", "Line"),

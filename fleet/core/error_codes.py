@@ -119,6 +119,12 @@ class ErrorCode(StrEnum):
     PRESENTED_NOT_A_MEMBER = "presented_not_a_member"
     PRESENTED_NO_MAIN_NUMBER = "presented_no_main_number"
     MAIN_NUMBER_NOT_IN_FLEET = "main_number_not_in_fleet"
+    # the company directory's contacts (fleet/core/contacts.py)
+    CONTACT_NAME_INVALID = "contact_name_invalid"
+    CONTACT_TEXT_TOO_LONG = "contact_text_too_long"
+    CONTACT_ABBREVIATED_INVALID = "contact_abbreviated_invalid"
+    CONTACT_NUMBER_IN_USE = "contact_number_in_use"
+    CONTACT_LIMIT_REACHED = "contact_limit_reached"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -10,6 +10,7 @@ from typing import Any
 
 from fleet.core.entities import entity_names
 from fleet.core.error_codes import ErrorCode, ErrorKind
+from fleet.core.errors_contacts import CONTACT_ERRORS
 from fleet.core.errors_import import IMPORT_ERRORS
 from fleet.core.errors_presented import PRESENTED_ERRORS
 from fleet.core.errors_schedules import SCHEDULE_ERRORS
@@ -368,6 +369,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     **TRUNK_ERRORS,
     **SCHEDULE_ERRORS,
     **PRESENTED_ERRORS,
+    **CONTACT_ERRORS,
     **IMPORT_ERRORS,
 }
 

@@ -96,6 +96,7 @@ class SessionCase(StrEnum):
 
 
 class CallEventKind(StrEnum):
+    ABBREVIATED_DIALLED = "abbreviated_dialled"  # a directory contact's abbreviated number
     OFFERED = "offered"
     FORWARDED = "forwarded"
     LIST_RING = "list_ring"

@@ -29,6 +29,7 @@ from fleet.core.values import (
     Role,
 )
 from fleet.db.tables_base import NUMBER, Base
+from fleet.db.tables_contacts import ContactRow
 from fleet.db.tables_owners import FleetOwnerRow
 from fleet.db.tables_records import AuditRow, CallEventRow, CallRecordRow, OutboxRow
 from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
@@ -41,6 +42,7 @@ __all__ = [
     "Base",
     "CallEventRow",
     "CallRecordRow",
+    "ContactRow",
     "FleetOwnerRow",
     "OutboxRow",
     "ScheduleHolidayRow",

@@ -11,6 +11,7 @@ from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
+from fleet.services.contacts import ContactService
 from fleet.services.fleetio import FleetIOService
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
@@ -19,6 +20,7 @@ from fleet.services.incoming import IncomingListService
 from fleet.services.lines import LineService
 from fleet.services.outbox import OutboxService
 from fleet.services.passwords import PasswordPool
+from fleet.services.phonebook import PhonebookService
 from fleet.services.presented import PresentedService
 from fleet.services.schedules import ScheduleService
 from fleet.services.trunks import TrunkService
@@ -31,6 +33,8 @@ class Services:
     fleetio: FleetIOService
     trunks: TrunkService
     schedules: ScheduleService
+    contacts: ContactService
+    phonebook: PhonebookService
     lines: LineService
     presented: PresentedService
     forwarding: ForwardingService
@@ -59,6 +63,8 @@ class Services:
             fleetio=FleetIOService(context=context),
             trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
             schedules=ScheduleService(context=context),
+            contacts=ContactService(context=context),
+            phonebook=PhonebookService(context=context),
             lines=LineService(context=context),
             presented=PresentedService(context=context),
             forwarding=ForwardingService(context=context),

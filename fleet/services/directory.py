@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from fleet.core import model
 from fleet.core.changes import Change, ChangeEvent
+from fleet.core.contacts import Contact
 from fleet.core.directory import RoutingTable
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.trunks import Trunk
@@ -73,9 +74,14 @@ class CachedDirectory(RoutingTable):
             with self._heap.hold() if self._heap else contextlib.nullcontext():
                 found = await self._read(fleet_id)
                 if found is not None:
-                    fleet, lines, fixed, groups, trunks = found
+                    fleet, lines, fixed, groups, trunks, contacts = found
                     filling = self.fill_fleet(
-                        fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks
+                        fleet,
+                        lines=lines,
+                        fixed=fixed,
+                        groups=groups,
+                        trunks=trunks,
+                        contacts=contacts,
                     )
                     for _ in filling:
                         await asyncio.sleep(0)
@@ -100,6 +106,7 @@ class CachedDirectory(RoutingTable):
             list[model.FixedNumber],
             list[model.CallGroup],
             list[Trunk],
+            list[Contact],
         ]
         | None
     ):
@@ -109,11 +116,12 @@ class CachedDirectory(RoutingTable):
             fixed = await self._services.fleets.fixed_numbers(fleet_id)
             groups = await self._services.groups.in_fleet(fleet_id)
             trunks = [view.trunk for view in await self._services.trunks.in_fleet(fleet_id)]
+            contacts = await self._services.contacts.in_fleet(fleet_id)
         except DomainError as exc:
             if exc.code is ErrorCode.NOT_FOUND:  # the fleet was deleted
                 return None
             raise
-        return fleet, lines, fixed, groups, trunks
+        return fleet, lines, fixed, groups, trunks, contacts
 
     async def changed(self, events: Sequence[ChangeEvent]) -> None:
         """Apply committed changes (subscribed to the services' ``ChangeHub``); read again

@@ -35,6 +35,7 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
+from fleet.db.tables_contacts import ContactRow
 from fleet.services import fleetio_presented
 from fleet.services.fleetio_presented import PresentedTarget
 from fleet.services.fleetio_spec import Fault, FixedSpec, LineSpec, TrunkSpec, Where
@@ -115,6 +116,14 @@ async def load_state(session: AsyncSession, fleet: FleetRow) -> State:
     for group in state.groups.values():
         if group.short_number:
             state.shorts[group.short_number] = group.name.lower()
+    abbreviated = await session.scalars(
+        select(ContactRow.abbreviated).where(
+            ContactRow.fleet_id == fid, ContactRow.abbreviated.is_not(None)
+        )
+    )
+    for short in abbreviated:  # a directory contact's: no line, number or group may take it
+        if short:
+            state.shorts[short] = f"contact:{short}"
     return state
 
 

@@ -13,6 +13,7 @@ from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import optional_short_number as _short
 from fleet.core.values import UNSET, Actor, Language, Unset
 from fleet.db.tables import FixedNumberRow, FleetRow, GroupRow, LineRow
+from fleet.db.tables_contacts import ContactRow
 from fleet.services import views
 from fleet.services.base import Service
 from fleet.services.lookups import (
@@ -120,7 +121,12 @@ class FleetService(Service):
             )
             if count:
                 return True
-        return False
+        abbreviated = await session.scalar(  # directory contacts' numbers have the length too
+            select(func.count())
+            .select_from(ContactRow)
+            .where(ContactRow.fleet_id == fleet_id, ContactRow.abbreviated.is_not(None))
+        )
+        return bool(abbreviated)
 
     # -- fixed numbers ---------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from fleet.services.base import Service, ServiceContext
 from fleet.services.lookups import (
     Owner,
     OwnerKind,
+    abbreviated_taken,
     ensure_number_free,
     ensure_short_number_free,
     load_fleet,
@@ -192,6 +193,12 @@ class LineService(Service):
                     raise DomainError(
                         ErrorCode.SHORT_NUMBER_IN_USE, field="short_number", short_number=short
                     )
+        for chunk in _chunks(sorted(shorts)):
+            short = await abbreviated_taken(session, fleet_id, chunk)
+            if short:
+                raise DomainError(
+                    ErrorCode.SHORT_NUMBER_IN_USE, field="short_number", short_number=short
+                )
 
     async def get(self, line_id: int) -> model.Line:
         async with self.read() as session:

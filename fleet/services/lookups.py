@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164
 from fleet.db.tables import FixedNumberRow, FleetRow, GroupRow, LineRow
+from fleet.db.tables_contacts import ContactRow
 
 
 class OwnerKind(Enum):
     LINE = "line"
     FIXED = "fixed"
     GROUP = "group"
+    CONTACT = "contact"  # a directory contact's abbreviated number is a short number too
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,26 @@ async def short_number_owners(session: AsyncSession, fleet_id: int, short: str) 
             select(table.id).where(table.fleet_id == fleet_id, table.short_number == short)
         )
         owners.extend(Owner(kind, r.id, fleet_id) for r in rows)
+    contacts = await session.scalars(
+        select(ContactRow.id).where(
+            ContactRow.fleet_id == fleet_id, ContactRow.abbreviated == short
+        )
+    )
+    owners.extend(Owner(OwnerKind.CONTACT, i, fleet_id) for i in contacts)
     return owners
+
+
+async def abbreviated_taken(session: AsyncSession, fleet_id: int, shorts: list[str]) -> str | None:
+    """One of ``shorts`` that is a directory contact's abbreviated number in the fleet."""
+    if not shorts:
+        return None
+    return (
+        await session.scalars(
+            select(ContactRow.abbreviated).where(
+                ContactRow.fleet_id == fleet_id, ContactRow.abbreviated.in_(shorts)
+            )
+        )
+    ).first()
 
 
 async def ensure_short_number_free(

@@ -164,6 +164,10 @@ _REASONS: dict[ForwardingKind, tuple[str, str]] = {
 }
 
 _WHY: dict[CallEventKind, tuple[str, str]] = {
+    CallEventKind.ABBREVIATED_DIALLED: (
+        "Numéro abrégé de l'annuaire : {to}",
+        "Directory abbreviated number: {to}",
+    ),
     CallEventKind.OFFERED: ("Présenté à {to}", "Offered to {to}"),
     CallEventKind.FORWARDED: (
         "Renvoyé de {from_} vers {to} : {reason}",
@@ -244,6 +248,8 @@ def why(
         text += _pick((" — boucle de renvois", " — forwarding loop"), language)
     if event.kind is CallEventKind.LIST_RING and "mode" in detail:
         text += f" ({detail['mode']})"
+    if event.kind is CallEventKind.ABBREVIATED_DIALLED and "abbreviated" in detail:
+        text += f" ({detail['abbreviated']})"
     if event.kind is CallEventKind.DO_NOT_DISTURB:
         exempt = detail.get("dnd") == "colleague_exempt"
         text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)

@@ -36,12 +36,13 @@ from fleet.core.calls.ports import (
 )
 from fleet.core.calls.presence import Presence
 from fleet.core.calls.router import Router
+from fleet.core.calls.shortdial import is_abbreviated_form, short_dial
 from fleet.core.clock import Clock
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.presented import split_prefix
-from fleet.core.values import CallOutcome, SessionCase
+from fleet.core.values import CallEventKind, CallOutcome, SessionCase
 
 __all__ = ["Engine", "Limits", "counter_ids"]
 
@@ -121,8 +122,11 @@ class Engine:
             caller_fleet = self.directory.fleet_of(caller)
         digits = self.policy.clean(what.number)
         kind, number = self.policy.classify(digits)
-        if kind is NumberClass.SHORT and caller_fleet is not None:
-            number = self.directory.short_number(caller_fleet, digits)
+        abbreviated = None
+        if caller_fleet is not None and (kind is NumberClass.SHORT or is_abbreviated_form(digits)):
+            found = short_dial(self.directory, caller_fleet, digits)
+            number, abbreviated = found.number, found.abbreviated
+            kind = NumberClass.SHORT
         a_leg = self._caller_leg(leg_id, caller, network_id)
         fleet_id = (self.directory.fleet_of(number) if number else None) or caller_fleet
         call = Call(
@@ -146,6 +150,8 @@ class Engine:
         if number is None:
             call.record.called = digits or dialled
         self._admit(call)
+        if abbreviated is not None and number is not None:
+            _note_abbreviated(call, abbreviated, number)
         if number is None or kind is NumberClass.INVALID:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
@@ -195,6 +201,8 @@ class Engine:
         if plan is None or plan.number is None:
             call.record.called = plan.digits if plan else dialled
         self._admit(call)
+        if plan is not None and plan.abbreviated is not None and plan.number is not None:
+            _note_abbreviated(call, plan.abbreviated, plan.number)
         if plan is None:
             self.guarded(call, lambda: call.finish(CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED))
         elif plan.number is None:
@@ -357,3 +365,12 @@ class Engine:
     @property
     def active_calls(self) -> int:
         return len(self._calls)
+
+
+def _note_abbreviated(call: Call, abbreviated: str, number: E164) -> None:
+    """The record says the caller dialled a directory contact's abbreviated number."""
+    call.note(
+        CallEventKind.ABBREVIATED_DIALLED,
+        to_number=number.value,
+        detail={"abbreviated": abbreviated},
+    )

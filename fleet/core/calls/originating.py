@@ -1,11 +1,12 @@
 """The originating visit of a call (session case ``originating``): a fleet line's own
 outgoing call, seen before the mobile core routes it on.
 
-What the service does for the caller here: a short number of the caller's fleet becomes
-the E.164 number it stands for, a per-call ``#31#`` / ``*31#`` prefix or the line's
-default caller-id restriction sets the presentation, the line's presented number (or a
-per-call ``*81#`` / ``*82#`` / ``*83*G#`` prefix, :mod:`fleet.core.presented`) the identity
-shown outside the fleet, and one leg goes on to that number.
+What the service does for the caller here: a short number of the caller's fleet, or the
+abbreviated number of a contact of its directory, becomes the E.164 number it stands for,
+a per-call ``#31#`` / ``*31#`` prefix or the line's default caller-id restriction sets the
+presentation, the line's presented number (or a per-call ``*81#`` / ``*82#`` / ``*83*G#``
+prefix, :mod:`fleet.core.presented`) the identity shown outside the fleet, and one leg goes
+on to that number.
 Nothing of the callee's side happens on this visit — no forwarding, incoming-call list or
 group: those are the terminating visit's, when the core sends the call back to the service
 for a fleet callee."""
@@ -26,6 +27,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, GroupTarget, TimerHandle
+from fleet.core.calls.shortdial import is_abbreviated_form, short_dial
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.model import LineServices
@@ -44,6 +46,7 @@ class Onward:
     presentation: Presentation
     trunk: str | None = None  # a fixed number of the caller's fleet: its trunk, not the core
     presented: Presented | None = None  # None: a callee of the caller's fleet sees the line
+    abbreviated: str | None = None  # a directory contact's abbreviated number was dialled
 
 
 def onward(
@@ -60,8 +63,10 @@ def onward(
     what = Dialled.parse(rest)
     digits = policy.clean(what.number)
     kind, number = policy.classify(digits)
-    if kind is NumberClass.SHORT:
-        number = directory.short_number(line.line.fleet_id, digits)
+    abbreviated = None
+    if kind is NumberClass.SHORT or is_abbreviated_form(digits):
+        found = short_dial(directory, line.line.fleet_id, digits)
+        number, abbreviated = found.number, found.abbreviated
     elif kind is NumberClass.INVALID:
         number = None
     presentation = (
@@ -80,6 +85,7 @@ def onward(
         digits=digits or dialled,
         presentation=presentation,
         trunk=trunk,
+        abbreviated=abbreviated,
         presented=presented_number(line, prefix, number, policy=policy, directory=directory),
     )
 
