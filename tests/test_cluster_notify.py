@@ -1,8 +1,9 @@
 """Two ``fleetpbx demo --in-process`` services on one PostgreSQL database (issue 15, change
 notification): what one commits reaches the other's caches through ``NOTIFY`` — a
-forwarding set through A's REST API is what B's feature codes (read from B's routing cache)
-answer next; a manager whose fleet A removed is refused by B (whose account cache held
-him) at its next request once B has heard A's changes.
+forwarding set through A's REST API, or through A's manager portal (its forms, CSRF token),
+is what B's feature codes (read from B's routing cache) answer next and B's next call uses; one
+set by USSD on B is what A answers; a manager whose fleet A removed is refused by B (whose
+account cache held him) at its next request once B has heard A's changes.
 A listener whose backend is terminated connects again and reads its caches again (a change
 made meanwhile outside the service is then seen); so does ``fleetpbx cache reload``.
 
