@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import text
@@ -194,7 +195,7 @@ async def test_a_call_redirected_to_an_owner_that_died_is_taken_by_the_process_t
                 try:
                     run, ran = await sipp.calls(NUMBERS[1], 1)
                     assert silent.invites >= 1, ran.explain()  # redirected to the ghost
-                    await dying
+                    await asyncio.wait_for(dying, 60)
                 finally:
                     dying.cancel()
                 assert ran.passed(1), ran.explain()
@@ -207,3 +208,90 @@ async def test_a_call_redirected_to_an_owner_that_died_is_taken_by_the_process_t
 
 async def _owns(process: Process, fleets: set[int]) -> bool:
     return await process.owned() == frozenset(fleets)
+
+
+class _Giving(asyncio.DatagramProtocol):
+    """An owner's SIP port that answers the first INVITE 100 Trying, then (``redirect``) 302
+    to another process: it gave the fleet up meanwhile."""
+
+    def __init__(self) -> None:
+        self.heard = asyncio.Event()
+        self.invite: tuple[str, tuple[str | int, ...]] | None = None
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if data.startswith(b"INVITE ") and self.invite is None:
+            self.invite = (data.decode(errors="replace"), addr)
+            self.heard.set()
+            self._respond("100 Trying")
+
+    def redirect(self, contact: str) -> None:
+        self._respond("302 Moved Temporarily", f"Contact: <{contact}>\r\n", tag=";tag=gave-up")
+
+    def _respond(self, status: str, extra: str = "", *, tag: str = "") -> None:
+        assert self.invite is not None and self.transport is not None
+        text, addr = self.invite
+        head = text.split("\r\n\r\n", 1)[0].split("\r\n")[1:]
+        kept = [h for h in head if h.split(":", 1)[0].strip().lower() in COPIED]
+        lines = [f"{h}{tag}" if h.lower().startswith("to:") else h for h in kept]
+        body = "\r\n".join(lines)
+        reply = f"SIP/2.0 {status}\r\n{body}\r\n{extra}Content-Length: 0\r\n\r\n"
+        self.transport.sendto(reply.encode(), addr)
+
+
+COPIED = {"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq"}
+
+
+async def test_a_call_redirected_to_an_owner_that_gave_the_fleet_up_follows_its_redirect(
+    tmp_path: Path,
+) -> None:
+    # the "ghost" owns fleet 2; the FleetPBX process redirects fleet 2's call to it; the ghost
+    # gives the fleet up (the process takes it) and answers 302 to the process, as an owner
+    # that gave the fleet up does: Kamailio follows that 302 too (before: the caller got it)
+    async with cluster(tmp_path) as c:
+        loop = asyncio.get_running_loop()
+        giving = _Giving()
+        port = free_sip_port()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: giving, local_addr=("127.0.0.1", port)
+        )
+        ghost = OwnerLocks(url=c.url, process="ghost", sip_uri=f"sip:127.0.0.1:{port}")
+        try:
+            await ghost.connect()
+            assert await ghost.take(c.fleets[1])
+            process = c.start()
+            await c.started(process)
+            await eventually(
+                lambda: _owns(process, {c.fleets[0]}), every=0.2, what="its share: fleet 1"
+            )
+            mine = (await owner_processes(c))[c.fleets[0]]
+            with kamailio(tmp_path, [process.sip]) as proxy:
+                await eventually(lambda: proxy.listening, every=0.1, what="kamailio listening")
+                sipp = Sipp(c=c, binary=sipp_binary(), port=proxy.port)
+                await eventually(
+                    lambda: _passes(sipp, NUMBERS[0]), every=0.2, what="kamailio routing"
+                )
+
+                async def ghost_gives_up() -> None:
+                    await giving.heard.wait()
+                    await ghost.close()
+                    await eventually(
+                        lambda: _owns(process, set(c.fleets)), every=0.1, what="fleet 2 taken"
+                    )
+                    giving.redirect(f"sip:{NUMBERS[1]}@127.0.0.1:{process.sip};user=phone")
+
+                moving = asyncio.create_task(ghost_gives_up())
+                try:
+                    run, ran = await sipp.calls(NUMBERS[1], 1)
+                    assert giving.invite is not None, ran.explain()  # redirected to the ghost
+                    await asyncio.wait_for(moving, 60)
+                finally:
+                    moving.cancel()
+                assert ran.passed(1), ran.explain()
+                assert await sipp.served_by(run, 1) == {mine}
+        finally:
+            await ghost.close()
+            transport.close()
