@@ -7,7 +7,7 @@ added. The fleets owned show in ``/healthz`` and ``fleetpbx_fleets_owned``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from aiohttp import web
@@ -18,8 +18,12 @@ from fleet.config import NetworkKind, Settings
 from fleet.db.engine import is_sqlite
 from fleet.db.owners import OwnerLocks
 from fleet.services.ownership import OwnershipKeeper
+from fleet.sip.message import Request
+from fleet.sip.transaction_server import ServerTransaction
+from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.edge import SipEdge
 from fleet.sipnet.owner_gate import OwnerGate
+from fleet.sipnet.trunk_gate import TrunkGate
 
 log = structlog.get_logger("fleet.app")
 
@@ -44,6 +48,22 @@ def advertised_uri(settings: Settings, port: int) -> str:
     return f"sip:{host}:{port}"
 
 
+def _trunk_fleet(
+    agent: object,
+) -> Callable[[ServerTransaction, Request], int | None] | None:
+    """The fleet of the trunk whose PBX sent an INVITE, from the agent's trunk gate."""
+    gate = agent.gate if isinstance(agent, FleetAgent) else None
+    if not isinstance(gate, TrunkGate):
+        return None
+    trunks = gate
+
+    def fleet(transaction: ServerTransaction, request: Request) -> int | None:
+        trunk = trunks.trunk_of(transaction, request)
+        return trunk.fleet_id if trunk is not None else None
+
+    return fleet
+
+
 async def _fleet_owners(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     edge = app[SIP_STACK].tu
@@ -62,6 +82,7 @@ async def _fleet_owners(app: web.Application) -> AsyncIterator[None]:
         policy=settings.number_policy(),
         refresh=keeper.after_next_round,
         retry_after=settings.sip_retry_after,
+        trunk_fleet=_trunk_fleet(edge.user),
     )
     edge.user = gate  # before any await: no call passes ungated
     app[OWNERS] = keeper

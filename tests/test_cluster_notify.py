@@ -1,8 +1,9 @@
 """Two ``fleetpbx demo --in-process`` services on one PostgreSQL database (issue 15, change
 notification): what one commits reaches the other's caches through ``NOTIFY`` — a
-forwarding set through A's REST API is what B's feature codes (read from B's routing cache)
-answer next; a manager whose fleet A removed is refused by B (whose account cache held
-him) at its next request once B has heard A's changes.
+forwarding set through A's REST API, or through A's manager portal (its forms, CSRF token),
+is what B's feature codes (read from B's routing cache) answer next and B's next call uses; one
+set by USSD on B is what A answers; a manager whose fleet A removed is refused by B (whose
+account cache held him) at its next request once B has heard A's changes.
 A listener whose backend is terminated connects again and reads its caches again (a change
 made meanwhile outside the service is then seen); so does ``fleetpbx cache reload``.
 
@@ -217,6 +218,58 @@ async def test_a_forwarding_set_through_one_process_is_used_by_the_others_calls_
         assert {"kind": "unconditional", "destination": "+33145000444"}.items() <= next(
             f for f in shown["forwardings"] if f["kind"] == "unconditional"
         ).items()
+
+        # set by the manager on A's portal (signed in with the form, its CSRF token): B's
+        # *#21# answers it and B's next call is forwarded there
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            portal = Portal(browser, a.base)
+            await portal.sign_in(MANAGER_LOGIN, MANAGER_PASSWORD)
+            page = f"/portal/fleets/{fleet_id}/lines/{line_id}/forwarding"
+            await portal.submit(
+                page, {"unconditional.active": "on", "unconditional.destination": "0145000777"}
+            )
+        changed = time.monotonic()
+        await eventually(
+            lambda: forwarded_to(b, "0145000777"),
+            within=CONVERGED_WITHIN,
+            every=0.01,
+            what="B's *#21# answering the forwarding set on A's portal",
+        )
+        log.info("B answered A's portal %.3f s after A's answer", time.monotonic() - changed)
+        await b.post("/sim/dial", {"from": "+33699000001", "to": LINE})
+        await eventually(
+            lambda: timeline_shows(b, "145000777"),
+            within=CONVERGED_WITHIN,
+            what="B's call forwarded as A's portal set it",
+        )
+
+
+class Portal:
+    """The manager portal of one service, through its HTML forms (cookies, CSRF token)."""
+
+    def __init__(self, browser: aiohttp.ClientSession, base: str) -> None:
+        self._browser = browser
+        self.base = base
+
+    async def csrf(self, path: str) -> str:
+        async with self._browser.get(self.base + path) as response:
+            assert response.status == 200, (path, response.status)
+            page = await response.text()
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found, page
+        return found.group(1)
+
+    async def submit(self, path: str, data: dict[str, str]) -> str:
+        """Post the form of ``path`` (its CSRF token added); the page it redirects to."""
+        token = await self.csrf(path)
+        async with self._browser.post(
+            self.base + path, data=data | {"csrf": token}, allow_redirects=False
+        ) as response:
+            assert response.status in (302, 303), (response.status, await response.text())
+            return response.headers["Location"]
+
+    async def sign_in(self, login: str, password: str) -> None:
+        assert await self.submit("/portal/login", {"login": login, "password": password})
 
 
 async def _not(held: Any) -> bool:

@@ -17,8 +17,16 @@ held — the transaction answers 100 meanwhile — until the ownership's next ro
 which may well make this process the owner; only then is it refused 503. A CANCEL of a held
 INVITE ends it at once (200, and 487 to the INVITE).
 
-The fleet of an INVITE: the served user's (originating case, P-Served-User or the ``orig``
-Route) or the Request-URI number's (terminating case), through the routing cache."""
+The fleet of an INVITE: for one a company's PBX sent on its trunk (``trunk_fleet``: the
+trunk found by the PBX's address, registered contact or Digest user), the trunk's fleet — a
+PBX's calls are its fleet's, whatever number it dials, as the ISC calls of the fleet's lines
+are; otherwise the served user's (originating case, P-Served-User or the ``orig`` Route) or
+the Request-URI number's (terminating case), through the routing cache.
+
+The gate's own answers (302, 503, 487) end the INVITE here: no dialog, no call. The same INVITE
+sent again on a new branch (same Call-ID, From tag and CSeq) — the front coming back after the
+owner it was sent to did not answer — is therefore no merged request (482, RFC 3261
+§8.2.2.2) but decided afresh, on the ownership as it is now; see ``ANSWERED_FOR``."""
 
 from __future__ import annotations
 
@@ -44,6 +52,16 @@ from fleet.sipnet.served import ServedUserError, visit_of
 
 REDIRECT_EXPIRES = 60  # seconds a front may remember the redirection (Contact expires)
 REDIRECT_MAX_AGE = 0.5  # seconds: an older view of another process's ownership is read again
+ANSWERED_FOR = 64.0  # seconds an INVITE the gate answered is remembered (timer H, 64*T1)
+
+Merge = tuple[str, str, int]  # From tag, Call-ID, CSeq number: RFC 3261 §8.2.2.2's key
+
+
+def merge_key(request: Request) -> Merge | None:
+    sender, cseq, call_id = request.from_, request.cseq, request.call_id
+    if sender is None or sender.tag is None or cseq is None or call_id is None:
+        return None
+    return (sender.tag, call_id, cseq.number)
 
 
 def contact_at(owner: Owner, dialled: str | None) -> str:
@@ -63,6 +81,7 @@ class OwnerGate:
     owners: Callable[[], OwnerMap]
     fleet_of: Callable[[E164], int | None]
     policy: NumberPolicy
+    trunk_fleet: Callable[[ServerTransaction, Request], int | None] | None = None
     refresh: Callable[[Callable[[OwnerMap], None]], None] | None = None
     now: Callable[[], float] = time.monotonic  # the clock of ``OwnerMap.seen_at``
     max_age: float = REDIRECT_MAX_AGE
@@ -70,9 +89,15 @@ class OwnerGate:
     redirected: int = 0
     refused: int = 0
     held: dict[ServerTransaction, Request] = field(default_factory=dict)
+    answered: dict[Merge, float] = field(default_factory=dict)  # INVITEs ended here, when
 
-    def fleet(self, request: Request) -> int | None:
-        """The fleet the INVITE is for; None when it names no fleet's number."""
+    def fleet(self, request: Request, transaction: ServerTransaction | None = None) -> int | None:
+        """The fleet the INVITE is for (the sending PBX's trunk's first); None when it names
+        no fleet's number."""
+        if transaction is not None and self.trunk_fleet is not None:
+            trunk_fleet = self.trunk_fleet(transaction, request)
+            if trunk_fleet is not None:
+                return trunk_fleet
         try:
             visit = visit_of(request, self.policy)
         except ServedUserError:
@@ -89,7 +114,7 @@ class OwnerGate:
         if request.method != "INVITE" or (to is not None and to.tag is not None):
             self.inner.on_request(transaction, request)
             return
-        fleet_id = self.fleet(request)
+        fleet_id = self.fleet(request, transaction)
         if fleet_id is None:
             self.inner.on_request(transaction, request)
             return
@@ -117,12 +142,26 @@ class OwnerGate:
             self.redirected += 1
             response = uas_response(request, 302, local_tag=new_tag())
             response.headers.add("Contact", contact_at(owner, dialled_of(request)))
-            transaction.respond(response)
+            self._answer(transaction, request, response)
         else:
             self.refused += 1
             response = uas_response(request, 503, local_tag=new_tag(), reason="No Fleet Owner")
             response.headers.add("Retry-After", str(self.retry_after))
-            transaction.respond(response)
+            self._answer(transaction, request, response)
+
+    def _answer(self, transaction: ServerTransaction, request: Request, response: Response) -> None:
+        """End the INVITE here, remembering it: the same INVITE on a new branch is new."""
+        now = self.now()
+        while self.answered:  # oldest first (insertion order): forget those past timer H
+            oldest, at = next(iter(self.answered.items()))
+            if now - at <= ANSWERED_FOR:
+                break
+            del self.answered[oldest]
+        key = merge_key(request)
+        if key is not None:
+            self.answered.pop(key, None)
+            self.answered[key] = now
+        transaction.respond(response)
 
     def on_cancel(
         self,
@@ -136,9 +175,15 @@ class OwnerGate:
             return
         tag = new_tag()
         transaction.respond(uas_response(request, 200, local_tag=tag))
-        invite.respond(uas_response(held, 487, local_tag=tag))
+        self._answer(invite, held, uas_response(held, 487, local_tag=tag))
 
     def on_merged_request(self, transaction: ServerTransaction, request: Request) -> None:
+        """An INVITE this gate ended (no dialog anywhere here) sent again on another branch
+        is decided again; any other merged request is the user agent's (482)."""
+        key = merge_key(request) if request.method == "INVITE" else None
+        if key is not None and self.answered.pop(key, None) is not None:
+            self.on_request(transaction, request)
+            return
         self.inner.on_merged_request(transaction, request)
 
     def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:

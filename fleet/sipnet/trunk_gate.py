@@ -86,7 +86,7 @@ class TrunkGate:
             return True
         if request.method != "INVITE":
             return False
-        trunk = self._trunk_of(transaction, request)
+        trunk = self.trunk_of(transaction, request)
         if trunk is None:
             return False
         if not self._guarded(trunk):
@@ -112,7 +112,9 @@ class TrunkGate:
             del self._admitted[next(iter(self._admitted))]
         self._admitted[transaction] = trunk
 
-    def _trunk_of(self, transaction: ServerTransaction, request: Request) -> Trunk | None:
+    def trunk_of(self, transaction: ServerTransaction, request: Request) -> Trunk | None:
+        """The trunk whose PBX sent ``request``: by its address (static trunk), its registered
+        contact, or the user of its Digest credentials (not verified here)."""
         peer = transaction.peer
         found = self.book.by_peer(peer.host, peer.port) or self.registrations.trunk_at(peer)
         if found is not None:

@@ -161,3 +161,92 @@ def test_a_redirect_is_decided_on_a_fresh_view_of_the_owner() -> None:
     assert transaction.responses == [] and len(asked) == 1
     asked[0](OwnerMap(mine=frozenset({1, 2}), seen_at=11.0))  # it was: the fleet is ours now
     assert transaction.responses == [] and len(inner.requests) == 1
+
+
+def merged(g: OwnerGate, req: Request) -> Responded:
+    transaction = Responded()
+    g.on_merged_request(cast(ServerTransaction, transaction), req)
+    return transaction
+
+
+@dataclass
+class Merging(Inner):
+    merged: list[Request] = field(default_factory=list)
+
+    def on_merged_request(self, transaction: object, request: Request) -> None:
+        self.merged.append(request)
+
+
+def test_an_invite_redirected_here_and_sent_again_on_a_new_branch_is_decided_again() -> None:
+    # the front followed the 302 to an owner that died, then came back here: the fleet is
+    # ours by now, so the same INVITE (Call-ID, From tag, CSeq) is a call, not a merged 482
+    inner = Merging()
+    view = [OwnerMap(mine=frozenset({1}), others={2: OWNER})]
+    g = gate(inner)
+    g.owners = lambda: view[0]
+    (first,) = send(g, invite("+33622000001")).responses
+    assert first.status == 302
+    view[0] = OwnerMap(mine=frozenset({1, 2}))
+    again = merged(g, invite("+33622000001"))
+    assert again.responses == [] and len(inner.requests) == 1 and inner.merged == []
+    # a third copy now meets the call this process has: the user agent's merged request
+    merged(g, invite("+33622000001"))
+    assert len(inner.merged) == 1
+
+
+def test_an_invite_refused_503_here_and_sent_again_is_decided_again_too() -> None:
+    inner = Merging()
+    g = gate(inner)
+    (first,) = send(g, invite("+33633000001")).responses
+    assert first.status == 503
+    (again,) = merged(g, invite("+33633000001")).responses
+    assert again.status == 503 and inner.merged == []
+
+
+def test_a_merged_invite_the_gate_did_not_answer_is_the_user_agents() -> None:
+    inner = Merging()
+    g = gate(inner)
+    send(g, invite("+33611000001"))  # owned: the user agent has it
+    assert merged(g, invite("+33611000001")).responses == []
+    assert len(inner.merged) == 1 and len(inner.requests) == 1
+
+
+def test_the_invites_the_gate_answered_are_forgotten_after_timer_h() -> None:
+    inner = Merging()
+    g = gate(inner)
+    clock = [100.0]
+    g.now = lambda: clock[0]
+    send(g, request("INVITE", uri="sip:+33622000001@10.0.0.1;user=phone", call_id="old"))
+    clock[0] = 200.0  # 100 s later another INVITE is answered: the old one is dropped
+    send(g, invite("+33622000001"))
+    assert list(g.answered) == [("alice", "call-1@192.0.2.1", 1)]
+
+
+def pbx_gate(inner: Inner, sent_by_pbx: set[str]) -> OwnerGate:
+    # a PBX of fleet 2's trunk sends from 192.0.2.50 (here: the From tag stands for it)
+    g = gate(inner)
+    g.trunk_fleet = lambda _t, req: (
+        2 if req.from_ is not None and req.from_.tag in sent_by_pbx else None
+    )
+    return g
+
+
+def test_a_call_a_pbx_places_on_its_trunk_is_its_fleets_whatever_number_it_dials() -> None:
+    inner = Inner()
+    g = pbx_gate(inner, {"pbx"})
+    for dialled in ("+33145000000", "+33611000001"):  # outside, and a line of owned fleet 1
+        req = request("INVITE", uri=f"sip:{dialled}@10.0.0.1;user=phone", from_tag="pbx")
+        (response,) = send(g, req).responses
+        assert response.status == 302
+        assert (response.headers.get("Contact") or "").startswith(f"<sip:{dialled}@10.0.0.2:5071;")
+    assert inner.requests == []
+
+
+def test_a_pbx_call_of_a_fleet_owned_here_reaches_the_user_agent() -> None:
+    inner = Inner()
+    g = pbx_gate(inner, {"pbx"})
+    g.owners = lambda: OwnerMap(mine=frozenset({2}))
+    req = request("INVITE", uri="sip:+33145000000@10.0.0.1;user=phone", from_tag="pbx")
+    assert send(g, req).responses == [] and len(inner.requests) == 1
+    # a call that no trunk sent is read by its number as before
+    assert send(g, invite("+33145000000")).responses == [] and len(inner.requests) == 2

@@ -92,21 +92,22 @@ class Caller:
                 if reply.header("cseq").split()[-1] == method:
                     return reply
 
-    async def call(self, number: str, port: int) -> Call:
-        """Call ``number`` (+E164) through 127.0.0.1:``port``; wait for the final answer."""
+    async def call(self, number: str, port: int, *, caller: str = "+33699000009") -> Call:
+        """Call ``number`` (+E164) through 127.0.0.1:``port`` as ``caller`` (+E164, the
+        asserted identity); wait for the final answer."""
         call_id = f"owners-{secrets.token_hex(8)}"
         tag = secrets.token_hex(4)
         branch = f"z9hG4bK{secrets.token_hex(8)}"
         uri = f"sip:{number}@127.0.0.1:{port};user=phone"
         common = (
-            f"From: <sip:+33699000009@127.0.0.1:{self.port};user=phone>;tag={tag}\r\n"
+            f"From: <sip:{caller}@127.0.0.1:{self.port};user=phone>;tag={tag}\r\n"
             f"Call-ID: {call_id}\r\nMax-Forwards: 70\r\n"
             f"Contact: <sip:scscf@127.0.0.1:{self.port}>\r\n"
         )
         via = f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch};rport\r\n"
         self._send(
             f"INVITE {uri} SIP/2.0\r\n{via}{common}To: <{uri}>\r\nCSeq: 1 INVITE\r\n"
-            "P-Asserted-Identity: <tel:+33699000009>\r\nContent-Type: application/sdp\r\n"
+            f"P-Asserted-Identity: <tel:{caller}>\r\nContent-Type: application/sdp\r\n"
             f"Content-Length: {len(SDP)}\r\n\r\n{SDP}",
             port,
         )
