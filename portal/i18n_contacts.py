@@ -49,12 +49,10 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
     "contacts_file": ("Fichier CSV", "CSV file"),
     "contacts_import_button": ("Importer", "Import"),
     "contacts_export": ("Exporter les contacts (CSV)", "Export the contacts (CSV)"),
-    "contacts_imported": ("{count} contact(s) ajouté(s).", "{count} contact(s) added."),
     "contacts_refused": (
         "Fichier refusé, rien n'a été ajouté :",
         "File refused, nothing was added:",
     ),
     "contacts_row": ("ligne {row}", "row {row}"),
     "contacts_file_level": ("fichier", "file"),
-    "directory_total": ("{count} entrée(s)", "{count} entr(y/ies)"),
 }

@@ -92,6 +92,8 @@ NOUNS: dict[str, Forms] = {
     "call": (("appel", "appels"), ("call", "calls")),
     "line": (("ligne", "lignes"), ("line", "lines")),
     "group": (("groupe d'appel", "groupes d'appel"), ("call group", "call groups")),
+    "entry": (("entrée", "entrées"), ("entry", "entries")),
+    "contact": (("contact ajouté", "contacts ajoutés"), ("contact added", "contacts added")),
     "change": (("modification", "modifications"), ("change", "changes")),
     "to_create": (("à créer", "à créer"), ("to create", "to create")),
     "to_update": (("à modifier", "à modifier"), ("to change", "to change")),

@@ -22,6 +22,8 @@ from fleet.services.audit import AuditFilter
 from fleet.services.contacts import ContactInput
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from fleet.services.fleetio import decode
+from fleet.services.fleetio_spec import Format
 from fleet.services.phonebook import EntryKind
 from tests.conftest import dump
 
@@ -298,3 +300,17 @@ async def test_the_directory_lists_lines_fixed_numbers_and_contacts_and_searches
     assert [e.name for e in second.entries] == ["Garage Martin", "Zoé"]
     other = await services.fleets.create(actor, name="Autre")
     assert (await services.phonebook.search(other.id)).total == 0
+
+
+async def test_a_line_import_cannot_take_a_contacts_abbreviated_number(
+    services: Services, actor: Actor, fleet: model.Fleet, engine: AsyncEngine
+) -> None:
+    await services.contacts.create(actor, fleet.id, GARAGE)
+    content = b"msisdn;employee_name;short_number\n0611000077;Nouvelle;7001\n"
+    before = await dump(engine)
+    report = await services.fleetio.import_file(
+        actor, fleet.id, decode(content, Format.CSV), dry_run=False
+    )
+    assert [f.error.code for f in report.faults] == [ErrorCode.SHORT_NUMBER_IN_USE]
+    assert not report.applied
+    assert await dump(engine) == before
