@@ -12,6 +12,7 @@ from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
     CodesLocked,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -26,6 +27,7 @@ from fleet.core.changes import (
     SmsDeadLettered,
     TrunkChange,
 )
+from fleet.core.criteria import CallerFilter, Criteria, CriteriaTarget
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
 from fleet.services.journal import ENTITIES, entry, snapshot
@@ -62,7 +64,25 @@ SHOP = Schedule(
     holidays=(Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25)),),
 )
 
+WEEKDAYS = Criteria(schedule_id=6, callers=CallerFilter.NUMBERS, numbers=(n("0145678910"),))
+
 CASES: list[tuple[Journalled, str, str, AuditAction]] = [
+    (
+        CriteriaChange(
+            fleet_id=1, target=CriteriaTarget.BUSY, line_id=2, before=None, after=WEEKDAYS
+        ),
+        "routing_criteria",
+        "2:forwarding_busy",
+        AuditAction.CREATE,
+    ),
+    (
+        CriteriaChange(
+            fleet_id=1, target=CriteriaTarget.GROUP, group_id=10, before=WEEKDAYS, after=None
+        ),
+        "routing_criteria",
+        "group:10",
+        AuditAction.DELETE,
+    ),
     (
         ScheduleChange(fleet_id=1, schedule_id=6, before=None, after=SHOP),
         "schedule",
@@ -178,6 +198,7 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "fixed_number",
         "trunk",
         "schedule",
+        "routing_criteria",
         "account",
     }
     notes = {CodesLocked, LoginLocked, SmsDeadLettered}

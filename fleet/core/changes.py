@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fleet.core import model
+from fleet.core.criteria import Criteria, CriteriaTarget
 from fleet.core.schedules import Schedule
 from fleet.core.values import Actor, ForwardingKind
 
@@ -143,6 +144,19 @@ class ScheduleChange:
     after: Schedule | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriteriaChange:
+    """The criteria of a rule set, changed or removed (``after`` None: the rule always
+    applies again): a line's rule (``line_id``) or a group's routing (``group_id``)."""
+
+    fleet_id: int
+    target: CriteriaTarget
+    line_id: int | None = None
+    group_id: int | None = None
+    before: Criteria | None
+    after: Criteria | None
+
+
 class PasswordEvent(StrEnum):
     """How an account's password was replaced (written as such in the journal)."""
 
@@ -173,6 +187,7 @@ Change = (
     | FixedNumberChange
     | TrunkChange
     | ScheduleChange
+    | CriteriaChange
     | AccountChange
 )
 """Any change of the configuration."""

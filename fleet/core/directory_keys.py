@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from fleet.core import model
+from fleet.core.criteria import Criteria
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 
 
 @dataclass
@@ -21,6 +23,8 @@ class FleetSnapshot:
     groups: dict[int, model.CallGroup] = field(default_factory=dict)
     shorts: dict[str, E164] = field(default_factory=dict)  # short number -> E.164
     member_of: dict[int, set[int]] = field(default_factory=dict)  # line id -> group ids
+    schedules: dict[int, Schedule] = field(default_factory=dict)  # routing criteria read them
+    group_criteria: dict[int, Criteria] = field(default_factory=dict)  # group id -> criteria
 
 
 @dataclass(frozen=True)

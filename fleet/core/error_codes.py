@@ -114,6 +114,13 @@ class ErrorCode(StrEnum):
     SCHEDULE_TOO_MANY_HOLIDAYS = "schedule_too_many_holidays"
     SCHEDULE_LIMIT_REACHED = "schedule_limit_reached"
     SCHEDULE_OPPOSITE_FIXED = "schedule_opposite_fixed"
+    SCHEDULE_IN_USE = "schedule_in_use"
+    # routing criteria (fleet/core/criteria.py)
+    CRITERIA_TARGET_INVALID = "criteria_target_invalid"
+    CRITERIA_CALLERS_INVALID = "criteria_callers_invalid"
+    CRITERIA_NUMBERS_INVALID = "criteria_numbers_invalid"
+    CRITERIA_NUMBERS_UNEXPECTED = "criteria_numbers_unexpected"
+    CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

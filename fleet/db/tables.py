@@ -28,6 +28,7 @@ from fleet.core.values import (
     Role,
 )
 from fleet.db.tables_base import NUMBER, Base
+from fleet.db.tables_criteria import CriteriaRow
 from fleet.db.tables_owners import FleetOwnerRow
 from fleet.db.tables_records import AuditRow, CallEventRow, CallRecordRow, OutboxRow
 from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
@@ -40,6 +41,7 @@ __all__ = [
     "Base",
     "CallEventRow",
     "CallRecordRow",
+    "CriteriaRow",
     "FleetOwnerRow",
     "OutboxRow",
     "ScheduleHolidayRow",

@@ -11,6 +11,7 @@ from fleet.services.audit import AuditService
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
+from fleet.services.criteria import CriteriaService
 from fleet.services.fleetio import FleetIOService
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
@@ -30,6 +31,7 @@ class Services:
     fleetio: FleetIOService
     trunks: TrunkService
     schedules: ScheduleService
+    criteria: CriteriaService
     lines: LineService
     forwarding: ForwardingService
     incoming: IncomingListService
@@ -57,6 +59,7 @@ class Services:
             fleetio=FleetIOService(context=context),
             trunks=TrunkService(context=context, secrets=trunk_secrets or SecretBox()),
             schedules=ScheduleService(context=context),
+            criteria=CriteriaService(context=context),
             lines=LineService(context=context),
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),

@@ -13,6 +13,7 @@ from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
     CodesLocked,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -41,6 +42,7 @@ ENTITIES: dict[type[Journalled], str] = {
     FixedNumberChange: "fixed_number",
     TrunkChange: "trunk",
     ScheduleChange: "schedule",
+    CriteriaChange: "routing_criteria",
     AccountChange: "account",
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
@@ -109,6 +111,10 @@ def _content(change: Journalled) -> tuple[object, object, object]:
             return change.trunk_id, _trunk(change, change.before), _trunk(change, change.after)
         case ScheduleChange():
             return change.schedule_id, change.before, change.after
+        case CriteriaChange(line_id=int() as line_id):
+            return f"{line_id}:{change.target.value}", change.before, change.after
+        case CriteriaChange():
+            return f"group:{change.group_id}", change.before, change.after
         case AccountChange(password=PasswordEvent() as password):  # the event, not the view
             return change.account_id, None, {"change": password.value}
         case AccountChange():

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.events import Announcement, ReleaseCause
+from fleet.core.criteria import Criteria
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.trunks import TrunkState
 
 
@@ -119,6 +122,14 @@ class Directory(Protocol):
     def fleet_of(self, number: E164) -> int | None: ...
 
     def group(self, group_id: int) -> CallGroup | None: ...
+
+    def schedule(self, fleet_id: int, schedule_id: int) -> tuple[Schedule, ZoneInfo] | None:
+        """A fleet's schedule with the fleet's time zone (routing criteria)."""
+        ...
+
+    def group_criteria(self, group_id: int) -> Criteria | None:
+        """When a group's routing applies (None: always)."""
+        ...
 
 
 class Recorder(Protocol):
