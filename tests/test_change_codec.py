@@ -19,6 +19,7 @@ from fleet.core.changes import (
     AccountChange,
     Change,
     ChangeEvent,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -30,6 +31,7 @@ from fleet.core.changes import (
     ScheduleChange,
     TrunkChange,
 )
+from fleet.core.criteria import CallerFilter, Criteria, CriteriaTarget
 from fleet.core.numbering import E164
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.trunks import HistoryStyle, Trunk, TrunkMode, TrunkState, TrunkTransport
@@ -195,6 +197,24 @@ EVERY_CHANGE: list[Change] = [
             ),
             opposite_of=7,
         ),
+    ),
+    CriteriaChange(
+        fleet_id=3,
+        target=CriteriaTarget.NO_REPLY,
+        line_id=5,
+        before=Criteria(callers=CallerFilter.HIDDEN),
+        after=Criteria(
+            schedule_id=8,
+            callers=CallerFilter.NUMBERS,
+            numbers=(E164("+33699000001"), E164("+41781234567")),
+        ),
+    ),
+    CriteriaChange(
+        fleet_id=3,
+        target=CriteriaTarget.GROUP,
+        group_id=6,
+        before=None,
+        after=Criteria(schedule_id=8),
     ),
     AccountChange(
         fleet_id=None, account_id=9, before=ACCOUNT, after=ACCOUNT, password=PasswordEvent.RESET
