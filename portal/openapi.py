@@ -9,6 +9,7 @@ from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal import (
     openapi_calls,
+    openapi_criteria,
     openapi_fleetio,
     openapi_groups,
     openapi_operator,
@@ -261,6 +262,7 @@ def _document() -> dict[str, Any]:
             **openapi_calls.paths(_op, _json, _ref),
             **openapi_trunks.paths(_op, _json, _ref),
             **openapi_schedules.paths(_op, _json, _ref),
+            **openapi_criteria.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -372,6 +374,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_calls.schemas(),
         **openapi_trunks.schemas(TEXT),
         **openapi_schedules.schemas(TEXT),
+        **openapi_criteria.schemas(NUMBER),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

@@ -19,6 +19,7 @@ from portal import (
     api,
     api_accounts,
     api_calls,
+    api_criteria,
     api_fleetio,
     api_groups,
     api_lines,
@@ -88,6 +89,7 @@ def setup(
     api_calls.setup(app)
     api_trunks.setup(app)
     api_schedules.setup(app)
+    api_criteria.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

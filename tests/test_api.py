@@ -16,7 +16,15 @@ from fleet.app import SERVICES, build_app
 from fleet.config import load_settings
 from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
-from portal import api, api_calls, api_groups, api_lines, api_schedules, api_trunks
+from portal import (
+    api,
+    api_calls,
+    api_criteria,
+    api_groups,
+    api_lines,
+    api_schedules,
+    api_trunks,
+)
 from tests.conftest import dump
 from tests.world import PASSWORD, World, build_accounts
 
@@ -56,6 +64,7 @@ async def test_the_openapi_document_is_valid_and_lists_every_route(rest: Api) ->
         *api_calls.ROUTES,
         *api_trunks.ROUTES,
         *api_schedules.ROUTES,
+        *api_criteria.ROUTES,
     ]
     for method, path, _ in routes:
         assert method.lower() in document["paths"][path], (method, path)

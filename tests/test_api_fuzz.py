@@ -238,6 +238,8 @@ def _config(live: Live) -> schemathesis.Config:
                 "query.q": mix("texts", 0.5),
                 "body.destination": mix("numbers"),
                 "body.entries[*]": mix("numbers"),
+                "body.numbers[*]": mix("numbers"),
+                "body.schedule_id": mix("schedules", 0.8),
                 "body.login": mix("logins", 0.5),
                 "body.password": mix("texts", 0.3),
             },

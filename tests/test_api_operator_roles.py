@@ -111,10 +111,32 @@ async def _schedule_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+async def _criteria_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The routing criteria's routes (issue 16 item 2), on a line and a group of the
+    manager's fleet."""
+    own = rest.fleet
+    line = rest.built.world.lines[1].id
+    url = f"/api/fleets/{own}/lines/{line}/criteria"
+    group = f"/api/fleets/{own}/groups/{rest.built.group_id}/criteria"
+    return [
+        ("GET", url, None, MANAGED),
+        ("PUT", f"{url}/dnd", {"callers": "hidden"}, MANAGED),
+        ("DELETE", f"{url}/dnd", None, MANAGED),
+        ("GET", group, None, MANAGED),
+        ("PUT", group, {"callers": "outside_vpn"}, MANAGED),
+        ("DELETE", group, None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
-    routes = [*_matrix(rest), *await _account_routes(rest), *await _schedule_routes(rest)]
+    routes = [
+        *_matrix(rest),
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *await _criteria_routes(rest),
+    ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
     before = await dump(engine)
@@ -151,7 +173,12 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
     for method, path, body in reads:
         response = await rest.client.request(method, path, json=body, headers=rest.operator)
         assert response.status == 200, (method, path, await response.text())
-    routes = [*await _account_routes(rest), *await _schedule_routes(rest), *_matrix(rest)]
+    routes = [
+        *await _account_routes(rest),
+        *await _schedule_routes(rest),
+        *await _criteria_routes(rest),
+        *_matrix(rest),
+    ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last
     for method, path, body, _ in routes:
         if path.startswith("/api/operators/"):
