@@ -358,6 +358,7 @@ def routes(app: web.Application) -> None:
     from portal import (
         audit_pages,
         calls_pages,
+        criteria_pages,
         fleetio_pages,
         group_pages,
         line_detail,
@@ -369,6 +370,7 @@ def routes(app: web.Application) -> None:
 
     operator_pages.routes(app)
     schedule_pages.routes(app)
+    criteria_pages.routes(app)  # before the groups' "/{group_id}/{action}"
     audit_pages.routes(app)
     fleetio_pages.routes(app)
     calls_pages.routes(app)

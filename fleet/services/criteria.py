@@ -72,7 +72,7 @@ class CriteriaService(Service):
         rule = crit.target(target)
         if not rule.of_line:
             raise DomainError(ErrorCode.CRITERIA_TARGET_INVALID, field="target", value=rule.value)
-        wanted = self._checked(schedule_id, callers, numbers)
+        wanted = self.check(schedule_id, callers, numbers)
         async with self.write() as session:
             line = await _line(session, line_id)
             await self._save(session, actor, line.fleet_id, line_id, None, rule, wanted)
@@ -95,7 +95,7 @@ class CriteriaService(Service):
         numbers: Sequence[str] = (),
     ) -> Criteria:
         """Set when a group's routing applies (otherwise its no-answer rule at once)."""
-        wanted = self._checked(schedule_id, callers, numbers)
+        wanted = self.check(schedule_id, callers, numbers)
         async with self.write() as session:
             group = await _group(session, group_id)
             await self._save(
@@ -110,9 +110,10 @@ class CriteriaService(Service):
                 session, actor, group.fleet_id, None, group_id, CriteriaTarget.GROUP, None
             )
 
-    def _checked(
+    def check(
         self, schedule_id: int | None, callers: str | CallerFilter, numbers: Sequence[str]
     ) -> Criteria:
+        """Criteria from what was typed, checked (not the schedule's fleet: saving does)."""
         parsed: list[E164] = []
         for index, raw in enumerate(n for n in numbers if n and n.strip()):
             kind, number = self.policy.classify(raw)
