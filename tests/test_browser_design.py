@@ -134,6 +134,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{base}/portal/",
         f"{fleet}/lines/{line.id}/forwarding",
         f"{fleet}/lines/{line.id}/incoming",
+        f"{fleet}/lines/{line.id}/criteria",
+        f"{fleet}/groups/{group.id}/criteria",
         f"{fleet}/groups",
         f"{fleet}/groups/{group.id}",
         f"{fleet}/groups/new",
@@ -170,6 +172,13 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await page.get_by_role("alert").wait_for()
     visited += 1
     problems.extend(await as_it_is(page, axe))
+    # a refused criteria form: the rule's reason announced
+    await page.goto(f"{fleet}/lines/{line.id}/criteria")
+    await page.locator("#dnd-callers").select_option("numbers")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("alert").wait_for()
+    visited += 1
+    problems.extend(await as_it_is(page, axe))
     # an import's preview: a faulty file, then a good one with its changes to confirm
     for content, shown in (
         (b"msisdn;employee_name\r\n0611000077;Nouvelle\r\n0899000000;Faux\r\n", "#faults"),
@@ -192,6 +201,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{base}/portal/me",
         f"{base}/portal/me/forwarding",
         f"{base}/portal/me/incoming",
+        f"{base}/portal/me/criteria",
         f"{base}/portal/me/settings",
     ):
         await visit(page, url)

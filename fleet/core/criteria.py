@@ -173,10 +173,11 @@ def checked(
     *, schedule_id: int | None, callers_: CallerFilter, numbers: Iterable[E164]
 ) -> Criteria:
     """Criteria whose number list fits: numbers only with ``NUMBERS``, 1 to ``MAX_NUMBERS``
-    of them, no number twice (kept in the order given)."""
-    unique = tuple(dict.fromkeys(numbers))
+    of them (as given), a number given twice kept once (in the order given)."""
+    given = tuple(numbers)
+    unique = tuple(dict.fromkeys(given))
     if callers_ is CallerFilter.NUMBERS:
-        if not unique or len(unique) > MAX_NUMBERS:
+        if not unique or len(given) > MAX_NUMBERS:
             raise DomainError(ErrorCode.CRITERIA_NUMBERS_INVALID, field="numbers", max=MAX_NUMBERS)
     elif unique:
         raise DomainError(ErrorCode.CRITERIA_NUMBERS_UNEXPECTED, field="numbers")
