@@ -93,6 +93,8 @@ SCHEDULE_TEXTS: dict[str, tuple[str, str]] = {
         "Outside the schedule or for other callers, the group's no-answer rule applies at once.",
     ),
     "crit_rule": ("Règle", "Rule"),
+    "rule_applies": ("s'applique", "applies"),
+    "rule_skipped": ("ne s'applique pas", "does not apply"),
     "crit_schedule": ("Horaire", "Schedule"),
     "crit_always": ("Toujours", "Always"),
     "crit_callers": ("Appelants", "Callers"),

@@ -156,3 +156,53 @@ async def test_signed_out_or_without_a_csrf_token_nothing_is_written(
     forged = await site.client.post(url, data={"dnd.callers": "hidden"}, allow_redirects=False)
     assert forged.status in (400, 403)
     assert await dump(engine) == before
+
+
+def test_the_call_log_row_says_which_rule_was_decided_and_why() -> None:
+    from datetime import UTC, datetime
+
+    from fleet.core import model
+    from fleet.core.values import CallEventKind, Language
+    from portal.calls_view import RuleShown, row
+
+    at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    line = model.Line(
+        id=2,
+        fleet_id=1,
+        msisdn=E164("+33611000002"),
+        short_number=None,
+        employee_name="Alice",
+        email=None,
+        language=Language.FR,
+        pabx_option=True,
+        call_waiting=True,
+        clir=False,
+    )
+    decided = {"target": "incoming_list", "matched": True, "rule": "schedule"}
+    record = model.CallRecord(
+        call_id="c1",
+        fleet_id=1,
+        caller="+33699000001",
+        called=line.msisdn.value,
+        offered_at=at,
+        events=(
+            model.CallEvent(
+                seq=1,
+                at=at,
+                kind=CallEventKind.CRITERIA,
+                detail={**decided, "schedule": "Bureau", "range": "08:00–12:00", "at": "10:00"},
+            ),
+            model.CallEvent(
+                seq=2,
+                at=at,
+                kind=CallEventKind.CRITERIA,
+                detail={"target": "dnd", "matched": False, "rule": "callers", "callers": "hidden"},
+            ),
+        ),
+    )
+    shown = row(record, line, "Europe/Paris")
+    assert shown.events == ("criteria",)
+    assert shown.rules == (
+        RuleShown(target="incoming_list", matched=True, schedule="Bureau 08:00–12:00", callers=""),
+        RuleShown(target="dnd", matched=False, schedule="", callers="hidden"),
+    )
