@@ -7,6 +7,11 @@ memory run (bytes per concurrent call). Prints figures; it is a benchmark, not a
 
     .venv/bin/python bench/engine.py [--lines N] [--groups N] [--calls N]
                                      [--concurrent N] [--pg-url URL] [--seed N]
+                                     [--criteria SHARE]
+
+``--criteria 0.3``: schedules (office hours and their opposite) and routing criteria on
+every rule of 30 % of the lines (issue 16 item 2); the traffic runs on a Monday at 10:00 in
+the fleet's zone, so both schedules' ranges are met.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from _anchor import measure
+from _criteria import seed_criteria
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out, percentile
 
@@ -255,6 +261,10 @@ async def prepare(url: str, args: argparse.Namespace) -> tuple[CachedDirectory, 
         settings = load_settings(cli={"database_url": url}, env={})
         services = build_services(engine=engine, settings=settings, clock=SystemClock())
         report = await seed_fleet(services, lines=args.lines, groups=args.groups, seed=args.seed)
+        if args.criteria:
+            await seed_criteria(
+                services, engine, report.fleet_ids[0], share=args.criteria, seed=args.seed
+            )
         directory = CachedDirectory(services=services)
         started = time.perf_counter()
         await directory.load_all()
@@ -324,7 +334,8 @@ def run_engine(directory: CachedDirectory, groups: list[E164], args: argparse.Na
 async def main(args: argparse.Namespace) -> int:
     out(
         f"engine: 1 fleet, {args.lines} lines, {args.groups} groups; {args.calls} call "
-        f"attempts; {args.concurrent} concurrent calls; seed {args.seed}"
+        f"attempts; {args.concurrent} concurrent calls; seed {args.seed}; "
+        f"criteria on {args.criteria:.0%} of the lines"
     )
     async with scratch_database(args.pg_url) as db:
         out(f"PostgreSQL {db.version}  {db.shown}")
@@ -347,9 +358,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"PostgreSQL server URL (env {PG_URL_ENV}; default {DEFAULT_PG_URL})",
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the fleet and traffic")
+    parser.add_argument(
+        "--criteria",
+        type=float,
+        default=0.0,
+        help="share of the lines with schedules and criteria on every rule (0 to 1)",
+    )
     args = parser.parse_args(argv)
     if args.lines < 50 or args.groups < 1 or args.calls < 1 or args.concurrent < 1:
         parser.error("--lines must be 50 or more, --groups, --calls, --concurrent 1 or more")
+    if not 0.0 <= args.criteria <= 1.0:
+        parser.error("--criteria is a share from 0 to 1")
     return args
 
 

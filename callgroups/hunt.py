@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from callgroups.phases import Hunt, Queued
+from callgroups.phases import Hunt, NoAnswerReason, Queued, no_answer
 from callgroups.strategies import Candidate, Step, plan
 from fleet.core.calls.call import Call
 from fleet.core.calls.events import ReleaseCause
@@ -21,6 +21,7 @@ from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, TimerHandle, Timers
 from fleet.core.calls.presence import Presence
 from fleet.core.clock import Clock
+from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import DND
 from fleet.core.model import CallGroup, Member
 from fleet.core.numbering import E164
@@ -66,6 +67,16 @@ class GroupHunter:
             return
         call.groups_seen.add(group.id)
         call.note(CallEventKind.GROUP_OFFERED, to_number=group.number.value, group_id=group.id)
+        if not call.applies(  # issue 16: outside its criteria, the no-answer rule at once
+            self._directory.group_criteria(group.id),
+            CriteriaTarget.GROUP,
+            fleet_id=group.fleet_id,
+            owner=group.id,
+            to_number=group.number.value,
+            group_id=group.id,
+        ):
+            no_answer(call, group, self, reason=NoAnswerReason.CRITERIA_NOT_MET)
+            return
         call.enter(Hunt(group=group, hunter=self))
 
     def call_ended(self, call: Call) -> None:

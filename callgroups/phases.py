@@ -31,6 +31,7 @@ class NoAnswerReason(StrEnum):
     NO_MEMBER_AVAILABLE = "no_member_available"  # every connected one in do-not-disturb
     QUEUE_FULL = "queue_full"
     QUEUE_TIMEOUT = "queue_timeout"
+    CRITERIA_NOT_MET = "criteria_not_met"  # outside the group's schedule or callers (issue 16)
 
 
 class GroupHunter(Protocol):

@@ -19,6 +19,7 @@ NOTABLE = (
     CallEventKind.FORWARDED,
     CallEventKind.LIST_RING,
     CallEventKind.DO_NOT_DISTURB,
+    CallEventKind.CRITERIA,
     CallEventKind.GROUP_OFFERED,
     CallEventKind.QUEUED,
     CallEventKind.TRANSFERRED,
@@ -38,6 +39,18 @@ class CallRow:
     events: tuple[str, ...]  # CallEventKind values, in order, without repeats
     session_case: str  # a SessionCase value: the visit this record is of
     network: NetworkIds | None  # the call's ids in the network; None when it had none
+    rules: tuple[RuleShown, ...] = ()  # the routing criteria decided (issue 16), in order
+
+
+@dataclass(frozen=True, slots=True)
+class RuleShown:
+    """A rule's criteria decided on the call: the rule, whether it applied, and why — the
+    schedule with its range or holiday (or the local time it was closed at), the callers."""
+
+    target: str  # a CriteriaTarget value
+    matched: bool
+    schedule: str  # "Bureau 08:00–12:00", "Bureau (20:00)", "" without a schedule
+    callers: str  # a CallerFilter value, "" for every caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +87,27 @@ def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
         events=tuple(events),
         session_case=record.session_case.value,
         network=_network(record),
+        rules=tuple(
+            _rule(event.detail or {})
+            for event in record.events
+            if event.kind is CallEventKind.CRITERIA
+        ),
+    )
+
+
+def _rule(detail: dict[str, object]) -> RuleShown:
+    schedule = ""
+    if detail.get("schedule"):
+        when = detail.get("range") or detail.get("holiday")
+        schedule = (
+            f"{detail['schedule']} {when}" if when else f"{detail['schedule']} ({detail.get('at')})"
+        )
+    callers = detail.get("callers")
+    return RuleShown(
+        target=str(detail.get("target", "")),
+        matched=bool(detail.get("matched")),
+        schedule=schedule,
+        callers=callers if isinstance(callers, str) and callers != "any" else "",
     )
 
 

@@ -75,4 +75,44 @@ SCHEDULE_TEXTS: dict[str, tuple[str, str]] = {
         "Un jour férié a besoin de son premier jour (AAAA-MM-JJ).",
         "A holiday needs its first day (YYYY-MM-DD).",
     ),
+    # routing criteria (portal/criteria_pages.py; seed 001 "Liste de critères")
+    "criteria": ("Règles horaires et appelants", "Time and caller rules"),
+    "criteria_help": (
+        "Chaque règle s'applique pendant l'horaire choisi (pour « en dehors », choisissez son "
+        "horaire opposé « non-… ») et pour les appelants choisis ; sinon elle est passée : la "
+        "liste d'appels ne sonne pas et la ligne sonne, le renvoi ne s'applique pas, « ne pas "
+        "déranger » ne s'applique pas.",
+        'Each rule applies during the chosen schedule (for "outside", choose its opposite '
+        'schedule "non-…") and for the chosen callers; otherwise it is passed over: the list '
+        "does not ring and the line does, the forwarding does not apply, do-not-disturb does "
+        "not apply.",
+    ),
+    "criteria_group_help": (
+        "En dehors de l'horaire ou pour d'autres appelants, la règle de non-réponse du groupe "
+        "s'applique aussitôt.",
+        "Outside the schedule or for other callers, the group's no-answer rule applies at once.",
+    ),
+    "crit_rule": ("Règle", "Rule"),
+    "rule_applies": ("s'applique", "applies"),
+    "rule_skipped": ("ne s'applique pas", "does not apply"),
+    "crit_schedule": ("Horaire", "Schedule"),
+    "crit_always": ("Toujours", "Always"),
+    "crit_callers": ("Appelants", "Callers"),
+    "crit_numbers": ("Numéros des appelants", "Callers' numbers"),
+    "crit_numbers_hint": (
+        "Avec « numéros choisis » : jusqu'à 10 numéros, séparés par des virgules.",
+        'With "chosen numbers": up to 10 numbers, separated by commas.',
+    ),
+    "crit_incoming_list": ("Liste d'appels entrants", "Incoming-call list"),
+    "crit_forwarding_unconditional": ("Renvoi immédiat", "Unconditional forwarding"),
+    "crit_forwarding_busy": ("Renvoi sur occupation", "Forwarding on busy"),
+    "crit_forwarding_no_reply": ("Renvoi sur non-réponse", "Forwarding on no reply"),
+    "crit_forwarding_not_reachable": ("Renvoi sur injoignabilité", "Forwarding when not reachable"),
+    "crit_dnd": ("Ne pas déranger", "Do not disturb"),
+    "crit_group": ("Routage du groupe", "The group's routing"),
+    "callers_any": ("Tous les numéros", "Every number"),
+    "callers_numbers": ("Numéros choisis", "Chosen numbers"),
+    "callers_hidden": ("Numéros masqués", "Hidden numbers"),
+    "callers_inside_vpn": ("Dans le VPN (la flotte)", "Inside the VPN (the fleet)"),
+    "callers_outside_vpn": ("Hors du VPN", "Outside the VPN"),
 }

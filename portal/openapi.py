@@ -11,6 +11,7 @@ from fleet.services.lines import PAGE_MAX
 from portal import (
     openapi_calls,
     openapi_contacts,
+    openapi_criteria,
     openapi_fleetio,
     openapi_groups,
     openapi_monitor,
@@ -268,6 +269,7 @@ def _document() -> dict[str, Any]:
             **openapi_monitor.paths(_op, _json, _ref),
             **openapi_presented.paths(_op, _json, _ref),
             **openapi_contacts.paths(_op, _json, _ref),
+            **openapi_criteria.paths(_op, _json, _ref),
             **openapi_fleetio.paths(_op, _json, _ref),
             "/api/openapi.json": {
                 "get": _op("This document", _json({"type": "object"}), params=[], secure=False)
@@ -387,6 +389,7 @@ def _schemas() -> dict[str, Any]:
         **openapi_monitor.schemas(TEXT, NUMBER),
         **openapi_presented.schemas(TEXT),
         **openapi_contacts.schemas(TEXT),
+        **openapi_criteria.schemas(NUMBER),
         **openapi_operator.schemas(TEXT, _settings()),
         **openapi_fleetio.schemas(),
     }

@@ -359,6 +359,7 @@ def routes(app: web.Application) -> None:
         audit_pages,
         calls_pages,
         contacts_pages,
+        criteria_pages,
         fleetio_pages,
         group_pages,
         line_detail,
@@ -374,6 +375,7 @@ def routes(app: web.Application) -> None:
     schedule_pages.routes(app)
     presented_pages.routes(app)
     contacts_pages.routes(app)
+    criteria_pages.routes(app)  # before the groups' "/{group_id}/{action}"
     audit_pages.routes(app)
     fleetio_pages.routes(app)
     calls_pages.routes(app)

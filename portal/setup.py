@@ -20,6 +20,7 @@ from portal import (
     api_accounts,
     api_calls,
     api_contacts,
+    api_criteria,
     api_fleetio,
     api_groups,
     api_lines,
@@ -94,6 +95,7 @@ def setup(
     api_monitor.setup(app)
     api_presented.setup(app)
     api_contacts.setup(app)
+    api_criteria.setup(app)
     api_operator.setup(app)
     api_accounts.setup(app)
     api_fleetio.setup(app)

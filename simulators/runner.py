@@ -10,6 +10,7 @@ from typing import Protocol
 
 from fleet.core.calls.ports import Directory, Recorder
 from fleet.core.changes import Change
+from fleet.core.criteria import explain
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
@@ -131,11 +132,14 @@ class WhyLog:
     def __call__(self, event: str, **fields: object) -> None:
         if event != "call_event" or self.network is None:
             return
+        detail = fields.get("detail")
+        extra = detail if isinstance(detail, dict) else {}
+        if fields.get("kind") == CallEventKind.CRITERIA.value:  # the rule that matched
+            self.network.say(f"  why: {explain(extra, english=True)}")
+            return
         why = _WHY.get(str(fields.get("kind")))
         if why is None:
             return
-        detail = fields.get("detail")
-        extra = detail if isinstance(detail, dict) else {}
         kind = str(
             fields.get("forwarding_kind")
             or extra.get("mode")

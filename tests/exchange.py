@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from callgroups.hunt import GroupHunter
@@ -112,10 +113,11 @@ def make_exchange(
     *,
     limits: Limits | None = None,
     recorder: Recorder | None = None,
+    start: datetime | None = None,
 ) -> Exchange:
     """An exchange routing from ``directory``; with a ``world``, its lines and fixed number
     get handsets that never answer unless told to."""
-    time = VirtualTime()
+    time = VirtualTime(start)  # default: Monday 5 January 2026, 09:00 UTC
     records = Records(then=recorder)
     built = build_exchange(
         time=time, directory=directory, recorder=records, policy=NumberPolicy(), limits=limits

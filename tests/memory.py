@@ -18,6 +18,7 @@ from fleet.core import model
 from fleet.core.changes import (
     Change,
     ContactChange,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -25,12 +26,15 @@ from fleet.core.changes import (
     IncomingListChange,
     LineChange,
     MemberChange,
+    ScheduleChange,
     TrunkChange,
 )
 from fleet.core.contacts import Contact
+from fleet.core.criteria import Criteria, CriteriaTarget
 from fleet.core.directory import RoutingTable
 from fleet.core.linesettings import PABX_OPTION, LineSetting, defaults
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.schedules import Holiday, Schedule, TimeRange
 from fleet.core.trunks import Trunk, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     DistributionMode,
@@ -332,6 +336,57 @@ class MemoryFleets:
             MemberChange(fleet_id=after.fleet_id, group_id=group_id, before=before, after=after)
         )
         return after
+
+    # -- schedules and routing criteria (issue 16) -------------------------------------------
+
+    def schedule(
+        self,
+        fleet_id: int,
+        name: str,
+        ranges: Sequence[TimeRange] = (),
+        *,
+        holidays: Sequence[Holiday] = (),
+        opposite_of: Schedule | None = None,
+    ) -> Schedule:
+        """A schedule of the fleet; with ``opposite_of``, that schedule's opposite."""
+        source = opposite_of
+        schedule = Schedule(
+            id=next(self._ids),
+            fleet_id=fleet_id,
+            name=name,
+            ranges=source.ranges if source else tuple(ranges),
+            holidays=source.holidays if source else tuple(holidays),
+            opposite_of=source.id if source else None,
+        )
+        self._apply(
+            ScheduleChange(fleet_id=fleet_id, schedule_id=schedule.id, before=None, after=schedule)
+        )
+        return schedule
+
+    def criteria(
+        self, line_id: int, target: CriteriaTarget, criteria: Criteria | None
+    ) -> Criteria | None:
+        """Set (None: remove) when a rule of the line applies."""
+        line = self._lines[line_id]
+        self._apply(
+            CriteriaChange(
+                fleet_id=line.fleet_id, target=target, line_id=line_id, before=None, after=criteria
+            )
+        )
+        return criteria
+
+    def group_criteria(self, group_id: int, criteria: Criteria | None) -> Criteria | None:
+        group = self._groups[group_id]
+        self._apply(
+            CriteriaChange(
+                fleet_id=group.fleet_id,
+                target=CriteriaTarget.GROUP,
+                group_id=group_id,
+                before=None,
+                after=criteria,
+            )
+        )
+        return criteria
 
     def _member(self, line_id: int, position: int, connected: bool) -> model.Member:
         line = self._lines[line_id]

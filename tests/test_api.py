@@ -20,6 +20,7 @@ from portal import (
     api,
     api_calls,
     api_contacts,
+    api_criteria,
     api_groups,
     api_lines,
     api_monitor,
@@ -69,6 +70,7 @@ async def test_the_openapi_document_is_valid_and_lists_every_route(rest: Api) ->
         *api_monitor.ROUTES,
         *api_presented.ROUTES,
         *api_contacts.ROUTES,
+        *api_criteria.ROUTES,
     ]
     for method, path, _ in routes:
         assert method.lower() in document["paths"][path], (method, path)

@@ -253,6 +253,8 @@ def _config(live: Live) -> schemathesis.Config:
                 "body.entries[*]": mix("numbers"),
                 "body.main_number": mix("numbers"),  # the presented number (issue 16)
                 "body.group_id": mix("groups", 0.8),
+                "body.numbers[*]": mix("numbers"),
+                "body.schedule_id": mix("schedules", 0.8),
                 "body.login": mix("logins", 0.5),
                 "body.password": mix("texts", 0.3),
             },

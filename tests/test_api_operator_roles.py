@@ -151,6 +151,23 @@ async def _contact_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     ]
 
 
+async def _criteria_routes(rest: Api) -> list[tuple[str, str, object, str]]:
+    """The routing criteria's routes (issue 16 item 2), on a line and a group of the
+    manager's fleet."""
+    own = rest.fleet
+    line = rest.built.world.lines[1].id
+    url = f"/api/fleets/{own}/lines/{line}/criteria"
+    group = f"/api/fleets/{own}/groups/{rest.built.group_id}/criteria"
+    return [
+        ("GET", url, None, MANAGED),
+        ("PUT", f"{url}/dnd", {"callers": "hidden"}, MANAGED),
+        ("DELETE", f"{url}/dnd", None, MANAGED),
+        ("GET", group, None, MANAGED),
+        ("PUT", group, {"callers": "outside_vpn"}, MANAGED),
+        ("DELETE", group, None, MANAGED),
+    ]
+
+
 async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
     rest: Api, engine: AsyncEngine
 ) -> None:
@@ -161,6 +178,7 @@ async def test_every_new_route_refuses_whom_it_must_and_writes_nothing(
         *_monitor_routes(rest),
         *_presented_routes(rest),
         *await _contact_routes(rest),
+        *await _criteria_routes(rest),
     ]
     covered = {(m, p.split("?")[0]) for m, p, _, _ in routes}
     assert len(covered) >= 15
@@ -206,6 +224,7 @@ async def test_the_operator_passes_every_new_route_on_any_fleet(rest: Api) -> No
         *_monitor_routes(rest),
         *_presented_routes(rest),
         *await _contact_routes(rest),
+        *await _criteria_routes(rest),
         *_matrix(rest),
     ]
     routes.sort(key=lambda r: r[1] == f"/api/fleets/{rest.fleet}?confirm=true")  # that last

@@ -147,6 +147,8 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{base}/portal/",
         f"{fleet}/lines/{line.id}/forwarding",
         f"{fleet}/lines/{line.id}/incoming",
+        f"{fleet}/lines/{line.id}/criteria",
+        f"{fleet}/groups/{group.id}/criteria",
         f"{fleet}/groups",
         f"{fleet}/groups/{group.id}",
         f"{fleet}/groups/new",
@@ -196,6 +198,9 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await page.locator("#name").fill("Taxi")
     await page.locator("#number").fill("0478000002")
     await page.locator("#abbreviated").fill("1")
+    # a refused criteria form: the rule's reason announced
+    await page.goto(f"{fleet}/lines/{line.id}/criteria")
+    await page.locator("#dnd-callers").select_option("numbers")
     await page.get_by_role("button", name="Valider").click()
     await page.get_by_role("alert").wait_for()
     visited += 1
@@ -231,6 +236,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
         f"{base}/portal/me",
         f"{base}/portal/me/forwarding",
         f"{base}/portal/me/incoming",
+        f"{base}/portal/me/criteria",
         f"{base}/portal/me/settings",
         f"{base}/portal/me/directory",
     ):
@@ -255,7 +261,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 47
+    assert visited == 51
     assert not problems, "\n\n".join(problems)
 
 

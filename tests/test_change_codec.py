@@ -21,6 +21,7 @@ from fleet.core.changes import (
     Change,
     ChangeEvent,
     ContactChange,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -33,6 +34,7 @@ from fleet.core.changes import (
     TrunkChange,
 )
 from fleet.core.contacts import Contact
+from fleet.core.criteria import CallerFilter, Criteria, CriteriaTarget
 from fleet.core.numbering import E164
 from fleet.core.presented import PresentedKind, PresentedNumber
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
@@ -221,6 +223,24 @@ EVERY_CHANGE: list[Change] = [
             abbreviated="7001",
             notes="clé « 12 »",
         ),
+    ),
+    CriteriaChange(
+        fleet_id=3,
+        target=CriteriaTarget.NO_REPLY,
+        line_id=5,
+        before=Criteria(callers=CallerFilter.HIDDEN),
+        after=Criteria(
+            schedule_id=8,
+            callers=CallerFilter.NUMBERS,
+            numbers=(E164("+33699000001"), E164("+41781234567")),
+        ),
+    ),
+    CriteriaChange(
+        fleet_id=3,
+        target=CriteriaTarget.GROUP,
+        group_id=6,
+        before=None,
+        after=Criteria(schedule_id=8),
     ),
     AccountChange(
         fleet_id=None, account_id=9, before=ACCOUNT, after=ACCOUNT, password=PasswordEvent.RESET

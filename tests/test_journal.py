@@ -13,6 +13,7 @@ from fleet.core.changes import (
     AccountChange,
     CodesLocked,
     ContactChange,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -28,6 +29,7 @@ from fleet.core.changes import (
     TrunkChange,
 )
 from fleet.core.contacts import Contact
+from fleet.core.criteria import CallerFilter, Criteria, CriteriaTarget
 from fleet.core.numbering import E164
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.core.values import AuditAction, ForwardingKind, Language, RingMode, Role
@@ -75,11 +77,29 @@ GARAGE = Contact(
     notes="",
 )
 
+WEEKDAYS = Criteria(schedule_id=6, callers=CallerFilter.NUMBERS, numbers=(n("0145678910"),))
+
 CASES: list[tuple[Journalled, str, str, AuditAction]] = [
     (
         ContactChange(fleet_id=1, contact_id=5, before=GARAGE, after=None),
         "contact",
         "5",
+        AuditAction.DELETE,
+    ),
+    (
+        CriteriaChange(
+            fleet_id=1, target=CriteriaTarget.BUSY, line_id=2, before=None, after=WEEKDAYS
+        ),
+        "routing_criteria",
+        "2:forwarding_busy",
+        AuditAction.CREATE,
+    ),
+    (
+        CriteriaChange(
+            fleet_id=1, target=CriteriaTarget.GROUP, group_id=10, before=WEEKDAYS, after=None
+        ),
+        "routing_criteria",
+        "group:10",
         AuditAction.DELETE,
     ),
     (
@@ -198,6 +218,7 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "trunk",
         "schedule",
         "contact",
+        "routing_criteria",
         "account",
     }
     notes = {CodesLocked, LoginLocked, SmsDeadLettered}

@@ -15,6 +15,7 @@ from fleet.core.calls.legs import Leg
 from fleet.core.calls.phases import RingLine, RingList
 from fleet.core.calls.ports import LegRequest, Limits, TimerHandle
 from fleet.core.calls.router import Router
+from fleet.core.calls.selector import Selector
 from fleet.core.model import CallGroup
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
@@ -116,6 +117,7 @@ class Bench:
             clock=self.network,
             limits=Limits(),
             log=lambda event, **fields: None,
+            selector=Selector(directory=self.world.fleets.table),
         )
         return Call(
             host=self.host,

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from fleet.core import model
 from fleet.core.contacts import Contact
+from fleet.core.criteria import Criteria, CriteriaTarget
 from fleet.core.schedules import Schedule
 from fleet.core.values import Actor, ForwardingKind
 
@@ -155,6 +156,19 @@ class ContactChange:
     after: Contact | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriteriaChange:
+    """The criteria of a rule set, changed or removed (``after`` None: the rule always
+    applies again): a line's rule (``line_id``) or a group's routing (``group_id``)."""
+
+    fleet_id: int
+    target: CriteriaTarget
+    line_id: int | None = None
+    group_id: int | None = None
+    before: Criteria | None
+    after: Criteria | None
+
+
 class PasswordEvent(StrEnum):
     """How an account's password was replaced (written as such in the journal)."""
 
@@ -186,6 +200,7 @@ Change = (
     | TrunkChange
     | ScheduleChange
     | ContactChange
+    | CriteriaChange
     | AccountChange
 )
 """Any change of the configuration."""

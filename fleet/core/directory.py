@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import assert_never
+from zoneinfo import ZoneInfo
 
 from fleet.core import model
 from fleet.core.calls.ports import ExternalTarget, FixedTarget, GroupTarget, LineTarget, Target
@@ -21,6 +22,7 @@ from fleet.core.changes import (
     AccountChange,
     Change,
     ContactChange,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -32,6 +34,7 @@ from fleet.core.changes import (
     TrunkChange,
 )
 from fleet.core.contacts import Contact
+from fleet.core.criteria import Criteria, RuleCriteria
 from fleet.core.directory_keys import (
     FleetKeys,
     FleetSnapshot,
@@ -44,6 +47,7 @@ from fleet.core.directory_keys import (
     swap_keys,
 )
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.schedules import Schedule
 from fleet.core.trunks import Trunk
 from fleet.core.trunkstates import TrunkStates
 
@@ -73,12 +77,21 @@ class RoutingTable:
         groups: Iterable[model.CallGroup] = (),
         trunks: Iterable[Trunk] = (),
         contacts: Iterable[Contact] = (),
+        schedules: Iterable[Schedule] = (),
+        group_criteria: Iterable[tuple[int, Criteria]] = (),
     ) -> None:
         """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
-        fixed numbers, groups, trunks and directory contacts, in place of what was held of
-        it. The lines' memberships are taken from the groups."""
+        fixed numbers, groups, trunks, directory contacts, schedules and groups' criteria, in
+        place of what was held of it. The lines' memberships are taken from the groups."""
         filling = self.fill_fleet(
-            fleet, lines=lines, fixed=fixed, groups=groups, trunks=trunks, contacts=contacts
+            fleet,
+            lines=lines,
+            fixed=fixed,
+            groups=groups,
+            trunks=trunks,
+            contacts=contacts,
+            schedules=schedules,
+            group_criteria=group_criteria,
         )
         for _ in filling:
             pass
@@ -92,6 +105,8 @@ class RoutingTable:
         groups: Iterable[model.CallGroup] = (),
         trunks: Iterable[Trunk] = (),
         contacts: Iterable[Contact] = (),
+        schedules: Iterable[Schedule] = (),
+        group_criteria: Iterable[tuple[int, Criteria]] = (),
         step: int = FILL_STEP,
     ) -> Iterator[None]:
         """``put_fleet`` a step at a time: the new view of the fleet is built aside (the
@@ -113,6 +128,8 @@ class RoutingTable:
             staging._index_group(snapshot, group)
         for contact in contacts:
             put_contact(snapshot, contact)
+        snapshot.schedules.update((schedule.id, schedule) for schedule in schedules)
+        snapshot.group_criteria.update(group_criteria)
         members = snapshot.member_of.keys() | {i for i, s in snapshot.lines.items() if s.groups}
         for count, line_id in enumerate(members, start=1):
             refresh_memberships(snapshot, line_id)
@@ -193,7 +210,11 @@ class RoutingTable:
             case TrunkChange():
                 self.trunks.apply(change)
                 return True
-            case ScheduleChange():  # no routing reads schedules yet
+            case ScheduleChange(schedule_id=schedule_id, after=after):
+                if after is None:
+                    snapshot.schedules.pop(schedule_id, None)
+                else:
+                    snapshot.schedules[schedule_id] = after
                 return True
             case ContactChange():
                 if change.after is None:
@@ -201,6 +222,8 @@ class RoutingTable:
                 else:
                     put_contact(snapshot, change.after)
                 return True
+            case CriteriaChange():
+                return self._apply_criteria(snapshot, change)
             case _:
                 assert_never(change)
 
@@ -214,6 +237,23 @@ class RoutingTable:
             self.put_fleet(change.after)  # a new fleet: nothing in it yet
         else:
             return False
+        return True
+
+    def _apply_criteria(self, snapshot: FleetSnapshot, change: CriteriaChange) -> bool:
+        if change.group_id is not None:
+            if change.after is None:
+                snapshot.group_criteria.pop(change.group_id, None)
+            else:
+                snapshot.group_criteria[change.group_id] = change.after
+            return True
+        current = snapshot.lines.get(change.line_id) if change.line_id is not None else None
+        if current is None:
+            return False
+        rules = [c for c in current.criteria if c.target is not change.target]
+        if change.after is not None:
+            rules.append(RuleCriteria(target=change.target, criteria=change.after))
+        rules.sort(key=lambda c: c.target.value)
+        self._put_line(snapshot, replace(current, criteria=tuple(rules)))
         return True
 
     def _apply_line(self, snapshot: FleetSnapshot, change: LineChange) -> bool:
@@ -296,6 +336,7 @@ class RoutingTable:
             refresh_memberships(snapshot, line_id)
 
     def _remove_group(self, snapshot: FleetSnapshot, group_id: int) -> None:
+        snapshot.group_criteria.pop(group_id, None)
         old = snapshot.groups.pop(group_id, None)
         if old is None:
             return
@@ -360,6 +401,21 @@ class RoutingTable:
     def main_number(self, fleet_id: int) -> E164 | None:
         snapshot = self._fleets.get(fleet_id)
         return snapshot.fleet.main_number if snapshot is not None else None
+
+    def schedule(self, fleet_id: int, schedule_id: int) -> tuple[Schedule, ZoneInfo] | None:
+        """A fleet's schedule with the fleet's time zone (routing criteria evaluate it)."""
+        snapshot = self._fleets.get(fleet_id)
+        found = snapshot.schedules.get(schedule_id) if snapshot is not None else None
+        if snapshot is None or found is None:
+            return None
+        return found, ZoneInfo(snapshot.fleet.timezone)
+
+    def group_criteria(self, group_id: int) -> Criteria | None:
+        """When a group's routing applies (None: always)."""
+        fleet_id = self._group_ids.get(group_id)
+        if fleet_id is None:
+            return None
+        return self._fleets[fleet_id].group_criteria.get(group_id)
 
     def group(self, group_id: int) -> model.CallGroup | None:
         fleet_id = self._group_ids.get(group_id)

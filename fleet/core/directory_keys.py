@@ -9,7 +9,9 @@ from typing import ClassVar
 
 from fleet.core import model
 from fleet.core.contacts import Contact
+from fleet.core.criteria import Criteria
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 
 
 @dataclass
@@ -24,6 +26,8 @@ class FleetSnapshot:
     member_of: dict[int, set[int]] = field(default_factory=dict)  # line id -> group ids
     contacts: dict[int, Contact] = field(default_factory=dict)  # the directory's contacts
     abbreviated: dict[str, E164] = field(default_factory=dict)  # abbreviated number -> E.164
+    schedules: dict[int, Schedule] = field(default_factory=dict)  # routing criteria read them
+    group_criteria: dict[int, Criteria] = field(default_factory=dict)  # group id -> criteria
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,13 @@ class ErrorCode(StrEnum):
     CONTACT_ABBREVIATED_INVALID = "contact_abbreviated_invalid"
     CONTACT_NUMBER_IN_USE = "contact_number_in_use"
     CONTACT_LIMIT_REACHED = "contact_limit_reached"
+    SCHEDULE_IN_USE = "schedule_in_use"
+    # routing criteria (fleet/core/criteria.py)
+    CRITERIA_TARGET_INVALID = "criteria_target_invalid"
+    CRITERIA_CALLERS_INVALID = "criteria_callers_invalid"
+    CRITERIA_NUMBERS_INVALID = "criteria_numbers_invalid"
+    CRITERIA_NUMBERS_UNEXPECTED = "criteria_numbers_unexpected"
+    CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

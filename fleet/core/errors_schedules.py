@@ -66,4 +66,34 @@ SCHEDULE_ERRORS: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "fériés de « {source} ».",
         "'{name}' is the opposite of '{source}': change the ranges and holidays of '{source}'.",
     ),
+    ErrorCode.SCHEDULE_IN_USE: (
+        _E.CONFLICT,
+        "L'horaire « {name} » est utilisé par : {users}. Retirez-le de ces règles d'abord.",
+        "Schedule '{name}' is used by: {users}. Remove it from those rules first.",
+    ),
+    ErrorCode.CRITERIA_TARGET_INVALID: (
+        _E.INVALID,
+        "Règle inconnue : « {value} ».",
+        "Unknown rule: '{value}'.",
+    ),
+    ErrorCode.CRITERIA_CALLERS_INVALID: (
+        _E.INVALID,
+        "Filtre d'appelants inconnu : « {value} » (tous, numéros, masqués, dans ou hors VPN).",
+        "Unknown caller filter: '{value}' (any, numbers, hidden, inside or outside the VPN).",
+    ),
+    ErrorCode.CRITERIA_NUMBERS_INVALID: (
+        _E.INVALID,
+        "Donnez de 1 à {max} numéros d'appelants.",
+        "Give 1 to {max} caller numbers.",
+    ),
+    ErrorCode.CRITERIA_NUMBERS_UNEXPECTED: (
+        _E.INVALID,
+        "Une liste de numéros ne va qu'avec le filtre « numéros spécifiques ».",
+        "A list of numbers goes only with the 'specific numbers' filter.",
+    ),
+    ErrorCode.CRITERIA_SCHEDULE_UNKNOWN: (
+        _E.INVALID,
+        "Horaire {schedule} inconnu dans cette flotte.",
+        "Schedule {schedule} is not one of this fleet's.",
+    ),
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from fleet.core.criteria import Criteria, CriteriaTarget, RuleCriteria
 from fleet.core.numbering import E164
 from fleet.core.presented import LINE_NUMBER, PresentedNumber
 from fleet.core.trunks import Trunk
@@ -165,9 +166,14 @@ class LineServices:
     forwardings: tuple[Forwarding, ...]
     incoming_list: IncomingList | None
     groups: tuple[GroupMembership, ...]
+    # when its rules apply (issue 16 item 2): a rule without criteria always applies
+    criteria: tuple[RuleCriteria, ...] = ()
 
     def forwarding(self, kind: ForwardingKind) -> Forwarding | None:
         return next((f for f in self.forwardings if f.kind is kind), None)
+
+    def criteria_of(self, target: CriteriaTarget) -> Criteria | None:
+        return next((c.criteria for c in self.criteria if c.target is target), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,7 @@ class CallEventKind(StrEnum):
     FORWARDED = "forwarded"
     LIST_RING = "list_ring"
     DO_NOT_DISTURB = "do_not_disturb"  # the line is in DND: held off or, exempt, rung
+    CRITERIA = "criteria"  # a rule's criteria (schedule, callers) decided whether it applies
     GROUP_OFFERED = "group_offered"
     QUEUED = "queued"
     ANSWERED = "answered"

@@ -30,6 +30,7 @@ from fleet.core.values import (
 )
 from fleet.db.tables_base import NUMBER, Base
 from fleet.db.tables_contacts import ContactRow
+from fleet.db.tables_criteria import CriteriaRow
 from fleet.db.tables_owners import FleetOwnerRow
 from fleet.db.tables_records import AuditRow, CallEventRow, CallRecordRow, OutboxRow
 from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
@@ -43,6 +44,7 @@ __all__ = [
     "CallEventRow",
     "CallRecordRow",
     "ContactRow",
+    "CriteriaRow",
     "FleetOwnerRow",
     "OutboxRow",
     "ScheduleHolidayRow",

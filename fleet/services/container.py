@@ -12,6 +12,7 @@ from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
 from fleet.services.contacts import ContactService
+from fleet.services.criteria import CriteriaService
 from fleet.services.fleetio import FleetIOService
 from fleet.services.fleets import FleetService
 from fleet.services.forwarding import ForwardingService
@@ -35,6 +36,7 @@ class Services:
     schedules: ScheduleService
     contacts: ContactService
     phonebook: PhonebookService
+    criteria: CriteriaService
     lines: LineService
     presented: PresentedService
     forwarding: ForwardingService
@@ -65,6 +67,7 @@ class Services:
             schedules=ScheduleService(context=context),
             contacts=ContactService(context=context),
             phonebook=PhonebookService(context=context),
+            criteria=CriteriaService(context=context),
             lines=LineService(context=context),
             presented=PresentedService(context=context),
             forwarding=ForwardingService(context=context),

@@ -12,15 +12,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from fleet.core import model
 from fleet.core.changes import Change, ChangeEvent
 from fleet.core.contacts import Contact
+from fleet.core.criteria import Criteria
 from fleet.core.directory import RoutingTable
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.schedules import Schedule
 from fleet.core.trunks import Trunk
 from fleet.heap import HeapGuard
 from fleet.services.container import Services
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _FleetRead:
+    """A fleet as read from the database for the table."""
+
+    fleet: model.Fleet
+    lines: list[model.LineServices]
+    fixed: list[model.FixedNumber]
+    groups: list[model.CallGroup]
+    trunks: list[Trunk]
+    contacts: list[Contact]
+    schedules: list[Schedule]
+    group_criteria: list[tuple[int, Criteria]]
 
 
 class CachedDirectory(RoutingTable):
@@ -74,14 +91,15 @@ class CachedDirectory(RoutingTable):
             with self._heap.hold() if self._heap else contextlib.nullcontext():
                 found = await self._read(fleet_id)
                 if found is not None:
-                    fleet, lines, fixed, groups, trunks, contacts = found
                     filling = self.fill_fleet(
-                        fleet,
-                        lines=lines,
-                        fixed=fixed,
-                        groups=groups,
-                        trunks=trunks,
-                        contacts=contacts,
+                        found.fleet,
+                        lines=found.lines,
+                        fixed=found.fixed,
+                        groups=found.groups,
+                        trunks=found.trunks,
+                        contacts=found.contacts,
+                        schedules=found.schedules,
+                        group_criteria=found.group_criteria,
                     )
                     for _ in filling:
                         await asyncio.sleep(0)
@@ -97,19 +115,7 @@ class CachedDirectory(RoutingTable):
         if not all([self.apply(change) for change in seen]):
             await self.load_fleet(fleet_id)
 
-    async def _read(
-        self, fleet_id: int
-    ) -> (
-        tuple[
-            model.Fleet,
-            list[model.LineServices],
-            list[model.FixedNumber],
-            list[model.CallGroup],
-            list[Trunk],
-            list[Contact],
-        ]
-        | None
-    ):
+    async def _read(self, fleet_id: int) -> _FleetRead | None:
         try:
             fleet = await self._services.fleets.get(fleet_id)
             lines = await self._services.lines.services_in_fleet(fleet_id)
@@ -117,11 +123,27 @@ class CachedDirectory(RoutingTable):
             groups = await self._services.groups.in_fleet(fleet_id)
             trunks = [view.trunk for view in await self._services.trunks.in_fleet(fleet_id)]
             contacts = await self._services.contacts.in_fleet(fleet_id)
+            schedules = await self._services.schedules.in_fleet(fleet_id)
+            line_criteria, group_criteria = await self._services.criteria.in_fleet(fleet_id)
         except DomainError as exc:
             if exc.code is ErrorCode.NOT_FOUND:  # the fleet was deleted
                 return None
             raise
-        return fleet, lines, fixed, groups, trunks, contacts
+        if line_criteria:  # the lines' criteria join their services (issue 16 item 2)
+            lines = [
+                replace(s, criteria=line_criteria[s.line.id]) if s.line.id in line_criteria else s
+                for s in lines
+            ]
+        return _FleetRead(
+            fleet=fleet,
+            lines=lines,
+            fixed=fixed,
+            groups=groups,
+            trunks=trunks,
+            contacts=contacts,
+            schedules=schedules,
+            group_criteria=group_criteria,
+        )
 
     async def changed(self, events: Sequence[ChangeEvent]) -> None:
         """Apply committed changes (subscribed to the services' ``ChangeHub``); read again

@@ -14,6 +14,7 @@ from fleet.core.changes import (
     AccountChange,
     CodesLocked,
     ContactChange,
+    CriteriaChange,
     FixedNumberChange,
     FleetChange,
     ForwardingChange,
@@ -43,6 +44,7 @@ ENTITIES: dict[type[Journalled], str] = {
     TrunkChange: "trunk",
     ScheduleChange: "schedule",
     ContactChange: "contact",
+    CriteriaChange: "routing_criteria",
     AccountChange: "account",
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
@@ -113,6 +115,10 @@ def _content(change: Journalled) -> tuple[object, object, object]:
             return change.schedule_id, change.before, change.after
         case ContactChange():
             return change.contact_id, change.before, change.after
+        case CriteriaChange(line_id=int() as line_id):
+            return f"{line_id}:{change.target.value}", change.before, change.after
+        case CriteriaChange():
+            return f"group:{change.group_id}", change.before, change.after
         case AccountChange(password=PasswordEvent() as password):  # the event, not the view
             return change.account_id, None, {"change": password.value}
         case AccountChange():

@@ -21,6 +21,7 @@ from fleet.core.values import UNSET, Actor, Unset
 from fleet.db.tables import FleetRow
 from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
 from fleet.services.base import Service
+from fleet.services.criteria import schedule_users
 from fleet.services.lookups import load_fleet
 
 
@@ -153,13 +154,20 @@ class ScheduleService(Service):
         return after
 
     async def delete(self, actor: Actor, schedule_id: int) -> None:
-        """Delete a schedule, and its opposite with it."""
+        """Delete a schedule, and its opposite with it. A schedule that routing criteria
+        use (issue 16 item 2), or whose opposite they use, is not deleted: the refusal names
+        its users."""
         async with self.write() as session:
             row = await _load(session, schedule_id)
             gone = [row]
             twin = await _opposite_of(session, row.id)
             if twin is not None:
                 gone.insert(0, twin)
+            users = await schedule_users(session, [each.id for each in gone])
+            if users:
+                raise DomainError(
+                    ErrorCode.SCHEDULE_IN_USE, field="id", name=row.name, users=", ".join(users)
+                )
             for each in gone:
                 before = await _read(session, each)
                 await session.delete(each)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fleet.core.criteria import explain
 from fleet.core.model import CallEvent
 from fleet.core.values import CallEventKind, ForwardingKind, Language
 
@@ -175,6 +176,7 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
     ),
     CallEventKind.LIST_RING: ("Liste d'appels : fait sonner {to}", "Call list: rings {to}"),
     CallEventKind.DO_NOT_DISTURB: ("{to} en « ne pas déranger »", "{to} in do-not-disturb"),
+    CallEventKind.CRITERIA: ("Critères de {to} : ", "Criteria of {to}: "),
     CallEventKind.GROUP_OFFERED: ("Présenté au groupe d'appel {to}", "Offered to call group {to}"),
     CallEventKind.QUEUED: ("Mis en file d'attente du groupe", "Queued in the group"),
     CallEventKind.ANSWERED: ("Répondu par {to}", "Answered by {to}"),
@@ -253,4 +255,6 @@ def why(
     if event.kind is CallEventKind.DO_NOT_DISTURB:
         exempt = detail.get("dnd") == "colleague_exempt"
         text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)
+    if event.kind is CallEventKind.CRITERIA:  # the rule that matched (issue 16)
+        text += explain(detail, english=language is Language.EN)
     return text

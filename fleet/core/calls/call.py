@@ -23,7 +23,9 @@ from fleet.core.calls.events import (
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import EventLog, LegRequest, Limits, Network, TimerHandle, Timers
 from fleet.core.calls.record import RecordBuilder
+from fleet.core.calls.selector import Selector
 from fleet.core.clock import Clock
+from fleet.core.criteria import Criteria, CriteriaTarget
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 from fleet.core.presented import Presented
@@ -66,6 +68,7 @@ class CallPorts:
     clock: Clock
     limits: Limits
     log: EventLog
+    selector: Selector  # whether a rule's criteria match (issue 16)
 
 
 class Call:
@@ -100,6 +103,8 @@ class Call:
         self.queued_at: datetime | None = None  # first time it waited in a group queue
         self.hops = 0
         self.diversions: list[Diversion] = []  # the forwarding hops so far, in order
+        # criteria decided so far, by (line or group id, rule): each is decided once a call
+        self.decided: dict[tuple[int, CriteriaTarget], bool] = {}
         self.b_leg: Leg | None = None
         self.last_leg: Leg | None = None  # the callee leg originated last
         self.session_case = session_case
@@ -171,6 +176,40 @@ class Call:
             member_line_id=member_line_id,
             detail=detail,
         )
+
+    def applies(
+        self,
+        criteria: Criteria | None,
+        target: CriteriaTarget,
+        *,
+        fleet_id: int,
+        owner: int,
+        to_number: str | None = None,
+        group_id: int | None = None,
+    ) -> bool:
+        """Whether a rule (``target`` of the line or group ``owner``) applies to this call:
+        always without criteria; else as its criteria decide at the engine clock's now, the
+        first time the call meets the rule (the record notes the decision, and the rule and
+        range that made it)."""
+        if criteria is None:
+            return True
+        key = (owner, target)
+        if key not in self.decided:
+            match = self.ports.selector.match(
+                criteria,
+                fleet_id=fleet_id,
+                caller=self.caller,
+                hidden=self.presentation is Presentation.RESTRICTED,
+                at=self.now(),
+            )
+            self.decided[key] = match.matched
+            self.note(
+                CallEventKind.CRITERIA,
+                to_number=to_number,
+                group_id=group_id,
+                detail={"target": target.value, "matched": match.matched, **match.detail},
+            )
+        return self.decided[key]
 
     # -- legs ---------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from enum import StrEnum
 
 from fleet.core.calls.call import Call
 from fleet.core.calls.ports import Directory
+from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import DND, DND_VPN_EXEMPT
-from fleet.core.model import Line
+from fleet.core.model import Line, LineServices
 from fleet.core.values import CallEventKind
 
 
@@ -31,11 +32,23 @@ def verdict(line: Line, caller_fleet: int | None) -> DndVerdict | None:
     return DndVerdict.BUSY
 
 
-def held_off(call: Call, line: Line, directory: Directory) -> bool:
+def held_off(call: Call, services: LineServices, directory: Directory) -> bool:
     """Apply the line's do-not-disturb to ``call``: True when the line must not ring (the
     caller's treatment is the caller of this function's: busy forwarding or busy). Either
-    way the record notes the decision when the line is in do-not-disturb."""
+    way the record notes the decision when the line is in do-not-disturb. DND with
+    criteria (issue 16: "only outside a schedule", the opposite schedule) applies only when
+    they match."""
+    line = services.line
     if not DND.of(line):  # the common case: no directory look-up
+        return False
+    criteria = services.criteria_of(CriteriaTarget.DND)
+    if not call.applies(
+        criteria,
+        CriteriaTarget.DND,
+        fleet_id=line.fleet_id,
+        owner=line.id,
+        to_number=line.msisdn.value,
+    ):
         return False
     caller_fleet = directory.fleet_of(call.caller) if call.caller is not None else None
     decided = verdict(line, caller_fleet)

@@ -36,6 +36,7 @@ from fleet.core.calls.ports import (
 )
 from fleet.core.calls.presence import Presence
 from fleet.core.calls.router import Router
+from fleet.core.calls.selector import Selector
 from fleet.core.calls.shortdial import is_abbreviated_form, short_dial
 from fleet.core.clock import Clock
 from fleet.core.dialling import Dialled, Presentation
@@ -79,7 +80,12 @@ class Engine:
         self.log = log
         self._new_id = new_id or counter_ids()
         self._ports = CallPorts(
-            network=network, timers=timers, clock=clock, limits=self.limits, log=log
+            network=network,
+            timers=timers,
+            clock=clock,
+            limits=self.limits,
+            log=log,
+            selector=Selector(directory=directory),
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(

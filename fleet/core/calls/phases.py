@@ -20,6 +20,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHandle
+from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.model import IncomingList, LineServices
 from fleet.core.numbering import E164
@@ -39,9 +40,26 @@ def active_forwarding(services: LineServices | None, kind: ForwardingKind) -> E1
     return rule.destination
 
 
-def no_reply_timer(services: LineServices | None) -> int | None:
-    """Seconds before no-reply forwarding, or None when the line has none active."""
-    if services is None or active_forwarding(services, ForwardingKind.NO_REPLY) is None:
+def applying_forwarding(
+    call: Call, services: LineServices | None, kind: ForwardingKind
+) -> E164 | None:
+    """``active_forwarding`` when its criteria (issue 16) match this call, else None."""
+    destination = active_forwarding(services, kind)
+    if services is None or destination is None:
+        return None
+    target = CriteriaTarget.of_forwarding(kind)
+    line = services.line
+    criteria = services.criteria_of(target)
+    if not call.applies(
+        criteria, target, fleet_id=line.fleet_id, owner=line.id, to_number=line.msisdn.value
+    ):
+        return None
+    return destination
+
+
+def no_reply_timer(call: Call, services: LineServices | None) -> int | None:
+    """Seconds before no-reply forwarding, or None when the line has none that applies."""
+    if services is None or applying_forwarding(call, services, ForwardingKind.NO_REPLY) is None:
         return None
     rule = services.forwarding(ForwardingKind.NO_REPLY)
     return rule.no_reply_timer if rule and rule.no_reply_timer else DEFAULT_NO_REPLY_TIMER
@@ -54,8 +72,9 @@ def forward_or_finish(
     outcome: CallOutcome,
     cause: ReleaseCause,
 ) -> None:
-    """Follow the line's forwarding of ``kind`` when active, else end the call."""
-    destination = active_forwarding(services, kind)
+    """Follow the line's forwarding of ``kind`` when active (and its criteria match),
+    else end the call."""
+    destination = applying_forwarding(call, services, kind)
     if services is not None and destination is not None:
         call.forward(destination, kind=kind, source=services.line.msisdn)
     else:
@@ -108,7 +127,7 @@ class RingLine:
             return
         if isinstance(event, LegAlerting):
             call.stop(self.guard)
-            timer = no_reply_timer(self.services)
+            timer = no_reply_timer(call, self.services)
             if timer is not None:
                 self.timer = call.after(timer, self._no_reply)
             else:
@@ -177,7 +196,7 @@ class RingList:
             if not any(rung):
                 self._exhausted()
                 return
-            limit = no_reply_timer(self.owner) or call.limits.ring_limit
+            limit = no_reply_timer(call, self.owner) or call.limits.ring_limit
             self.timer = call.after(limit, self._exhausted)
         else:
             self._next_step(call)
@@ -196,7 +215,7 @@ class RingList:
         if isinstance(target, FixedTarget) and not target.trunk_state.reachable:
             _trunk_down(call, number, trunk)
             return False
-        if isinstance(target, LineTarget) and held_off(call, target.services.line, self.directory):
+        if isinstance(target, LineTarget) and held_off(call, target.services, self.directory):
             return False  # an entry in do-not-disturb is not rung, like a busy one
         waiting = isinstance(target, LineTarget) and CALL_WAITING.of(target.services.line)
         self.legs.append(call.originate(number, call_waiting=waiting, trunk=trunk))

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from fleet.core.calls.diversion import Diversion
 from fleet.core.calls.events import Announcement, ReleaseCause
+from fleet.core.criteria import Criteria
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.trunks import TrunkState
 
 
@@ -133,6 +136,14 @@ class Directory(Protocol):
 
     def main_number(self, fleet_id: int) -> E164 | None:
         """The fleet's main number (the presented number "main"), None when it has none."""
+        ...
+
+    def schedule(self, fleet_id: int, schedule_id: int) -> tuple[Schedule, ZoneInfo] | None:
+        """A fleet's schedule with the fleet's time zone (routing criteria)."""
+        ...
+
+    def group_criteria(self, group_id: int) -> Criteria | None:
+        """When a group's routing applies (None: always)."""
         ...
 
 

@@ -1,5 +1,25 @@
 """Where a call to a number goes (DESIGN §4): one code path for every way a call
-reaches a line — direct, forwarded, from a list or a group."""
+reaches a line — direct, forwarded, from a list or a group.
+
+A call to a fleet line, in this order (issue 16 item 2: a rule with criteria applies only
+when they match — its schedule is open at the engine clock's now, then its caller filter
+accepts the caller — and the record notes each decision as a ``criteria`` event naming the
+rule, the schedule and the range; a rule without criteria always applies):
+
+1. the line met twice: the call stops (forwarding loop);
+2. unconditional forwarding, active and its criteria matching: forward at once;
+3. do-not-disturb, on and its criteria matching (e.g. the opposite of the office hours):
+   the busy treatment — busy forwarding when active and its criteria match, else busy —
+   unless the line exempts the caller, a colleague;
+4. no PABX option: plain delivery;
+5. the incoming-call list, active and its criteria matching: ring it (seed 001's selective
+   simultaneous or sequential ring); criteria not matching: go on to 6;
+6. ring the line; busy, no-reply and not-reachable forwarding each apply when active and
+   their criteria match (decided when the forwarding comes into play: the no-reply one when
+   the line starts ringing), else busy / no answer at the network's limit / unreachable.
+
+A call to a group: the group's criteria decide first (``callgroups/hunt.py``): not matching,
+the group's no-answer rule applies at once."""
 
 from __future__ import annotations
 
@@ -9,6 +29,7 @@ from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.criteria import CriteriaTarget
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
 from fleet.core.numbering import E164
@@ -46,24 +67,46 @@ class Router:
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
         pabx = PABX_OPTION.of(line)
         unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
-        if unconditional and unconditional.active and unconditional.destination:  # step 2
+        if (
+            unconditional
+            and unconditional.active
+            and unconditional.destination
+            and call.applies(
+                services.criteria_of(CriteriaTarget.UNCONDITIONAL),
+                CriteriaTarget.UNCONDITIONAL,
+                fleet_id=line.fleet_id,
+                owner=line.id,
+                to_number=line.msisdn.value,
+            )
+        ):  # step 2
             call.forward(
                 unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
             )
             return
-        if held_off(call, line, self._directory):  # do-not-disturb: the busy treatment
+        if held_off(call, services, self._directory):  # do-not-disturb: the busy treatment
             forward_or_finish(
                 call, services, ForwardingKind.BUSY, CallOutcome.BUSY, ReleaseCause.BUSY
             )
             return
-        if not pabx:  # step 1: plain delivery
+        if not pabx:  # step 4: plain delivery
             call.enter(RingLine(number=line.msisdn, services=None))
             return
         plan = services.incoming_list
-        if plan and plan.active and plan.entries:  # step 3
+        if (
+            plan
+            and plan.active
+            and plan.entries
+            and call.applies(
+                services.criteria_of(CriteriaTarget.INCOMING_LIST),
+                CriteriaTarget.INCOMING_LIST,
+                fleet_id=line.fleet_id,
+                owner=line.id,
+                to_number=line.msisdn.value,
+            )
+        ):  # step 5
             call.enter(RingList(owner=services, plan=plan, directory=self._directory))
             return
-        call.enter(RingLine(number=line.msisdn, services=services))  # step 4
+        call.enter(RingLine(number=line.msisdn, services=services))  # step 6
 
 
 def _shown(call: Call) -> dict[str, object] | None:
