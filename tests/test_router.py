@@ -16,7 +16,8 @@ from fleet.core.calls.phases import RingLine, RingList
 from fleet.core.calls.ports import LegRequest, Limits, TimerHandle
 from fleet.core.calls.router import Router
 from fleet.core.model import CallGroup
-from fleet.core.numbering import E164
+from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
 from tests.memory import World, memory_world
 
@@ -116,6 +117,7 @@ class Bench:
             clock=self.network,
             limits=Limits(),
             log=lambda event, **fields: None,
+            restrictions=Restrictions(policy=NumberPolicy(), numbers=self.world.fleets.table),
         )
         return Call(
             host=self.host,

@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     LINE_IN_GROUPS = "line_in_groups"
     LINE_IS_GROUP_NUMBER = "line_is_group_number"
     SETTING_VALUE_INVALID = "setting_value_invalid"
+    SETTING_CHOICE_INVALID = "setting_choice_invalid"
     # forwarding (§4)
     FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
     FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
@@ -114,6 +115,8 @@ class ErrorCode(StrEnum):
     SCHEDULE_TOO_MANY_HOLIDAYS = "schedule_too_many_holidays"
     SCHEDULE_LIMIT_REACHED = "schedule_limit_reached"
     SCHEDULE_OPPOSITE_FIXED = "schedule_opposite_fixed"
+    # restriction profiles and call barring (fleet/core/restrictions.py, barring.py)
+    DESTINATION_RESTRICTED = "destination_restricted"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -11,6 +11,7 @@ from typing import Any
 from fleet.core.entities import entity_names
 from fleet.core.error_codes import ErrorCode, ErrorKind
 from fleet.core.errors_import import IMPORT_ERRORS
+from fleet.core.errors_restrictions import RESTRICTION_ERRORS
 from fleet.core.errors_schedules import SCHEDULE_ERRORS
 from fleet.core.errors_trunks import TRUNK_ERRORS
 from fleet.core.values import Language
@@ -148,6 +149,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.INVALID,
         "Le réglage {setting} attend une valeur de type {type}.",
         "Setting {setting} takes a value of type {type}.",
+    ),
+    ErrorCode.SETTING_CHOICE_INVALID: (
+        _E.INVALID,
+        "Le réglage {setting} prend l'une des valeurs : {choices}.",
+        "Setting {setting} takes one of: {choices}.",
     ),
     ErrorCode.FORWARDING_KIND_INVALID: (
         _E.INVALID,
@@ -366,6 +372,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     ),
     **TRUNK_ERRORS,
     **SCHEDULE_ERRORS,
+    **RESTRICTION_ERRORS,
     **IMPORT_ERRORS,
 }
 

@@ -21,6 +21,7 @@ from fleet.core.values import (
     ForwardingKind,
     Language,
     NoAnswerAction,
+    RestrictionProfile,
     RingMode,
     Role,
     SessionCase,
@@ -55,6 +56,8 @@ class Line:
     clir: bool  # caller-id restriction by default (MMI 31)
     dnd: bool = False  # do-not-disturb: callers get the busy treatment (MMI 26)
     dnd_vpn_exempt: bool = False  # ... except the fleet's own lines and fixed numbers
+    # the destinations the line may call and forward to (issue 16)
+    restriction_profile: RestrictionProfile = RestrictionProfile.UNRESTRICTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from fleet.core.values import (
     ForwardingKind,
     Language,
     NoAnswerAction,
+    RestrictionProfile,
     RingMode,
     Role,
 )
@@ -89,6 +90,11 @@ class LineRow(Base):
     clir: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dnd: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dnd_vpn_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    restriction_profile: Mapped[RestrictionProfile] = mapped_column(
+        enum_type(RestrictionProfile),
+        default=RestrictionProfile.UNRESTRICTED,
+        server_default=RestrictionProfile.UNRESTRICTED.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

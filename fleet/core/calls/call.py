@@ -26,6 +26,7 @@ from fleet.core.calls.record import RecordBuilder
 from fleet.core.clock import Clock
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
@@ -65,6 +66,7 @@ class CallPorts:
     clock: Clock
     limits: Limits
     log: EventLog
+    restrictions: Restrictions  # the lines' restriction profiles (issue 16)
 
 
 class Call:

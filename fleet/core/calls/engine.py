@@ -35,11 +35,13 @@ from fleet.core.calls.ports import (
     no_log,
 )
 from fleet.core.calls.presence import Presence
+from fleet.core.calls.restricted import refuse
 from fleet.core.calls.router import Router
 from fleet.core.clock import Clock
 from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallOutcome, SessionCase
 
 __all__ = ["Engine", "Limits", "counter_ids"]
@@ -77,7 +79,12 @@ class Engine:
         self.log = log
         self._new_id = new_id or counter_ids()
         self._ports = CallPorts(
-            network=network, timers=timers, clock=clock, limits=self.limits, log=log
+            network=network,
+            timers=timers,
+            clock=clock,
+            limits=self.limits,
+            log=log,
+            restrictions=Restrictions(policy=policy, numbers=directory),
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(
@@ -139,7 +146,10 @@ class Engine:
         if number is None:
             call.record.called = digits or dialled
         self._admit(call)
-        if number is None or kind is NumberClass.INVALID:
+        refusal = self._ports.restrictions.outgoing(own_line.line, digits) if own_line else None
+        if refusal is not None:  # a fleet line's own call its profile does not allow
+            self.guarded(call, lambda: refuse(call, refusal))
+        elif number is None or kind is NumberClass.INVALID:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
             target = number
@@ -187,8 +197,15 @@ class Engine:
         if plan is None or plan.number is None:
             call.record.called = plan.digits if plan else dialled
         self._admit(call)
+        refusal = (
+            self._ports.restrictions.outgoing(own_line.line, plan.digits)
+            if own_line is not None and plan is not None
+            else None
+        )
         if plan is None:
             self.guarded(call, lambda: call.finish(CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED))
+        elif refusal is not None:
+            self.guarded(call, lambda: refuse(call, refusal))
         elif plan.number is None:
             self.guarded(call, lambda: self._unknown_number(call))
         else:

@@ -51,6 +51,7 @@ class Announcement(StrEnum):
     SERVICE_NOT_POSSIBLE = "service_not_possible"
     CONFERENCE_FULL = "conference_full"
     NUMBER_UNKNOWN = "number_unknown"
+    CALL_RESTRICTED = "call_restricted"  # the line's restriction profile forbids the number
 
 
 # -- network -> engine -----------------------------------------------------------------

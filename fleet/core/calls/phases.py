@@ -20,6 +20,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHandle
+from fleet.core.calls.restricted import allowed_entry, allowed_forwarding
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.model import IncomingList, LineServices
 from fleet.core.numbering import E164
@@ -39,9 +40,13 @@ def active_forwarding(services: LineServices | None, kind: ForwardingKind) -> E1
     return rule.destination
 
 
-def no_reply_timer(services: LineServices | None) -> int | None:
-    """Seconds before no-reply forwarding, or None when the line has none active."""
-    if services is None or active_forwarding(services, ForwardingKind.NO_REPLY) is None:
+def no_reply_timer(call: Call, services: LineServices | None) -> int | None:
+    """Seconds before no-reply forwarding, or None when the line has none active (or one
+    its restriction profile does not allow)."""
+    destination = active_forwarding(services, ForwardingKind.NO_REPLY)
+    if services is None or destination is None:
+        return None
+    if call.ports.restrictions.destination(services.line, destination) is not None:
         return None
     rule = services.forwarding(ForwardingKind.NO_REPLY)
     return rule.no_reply_timer if rule and rule.no_reply_timer else DEFAULT_NO_REPLY_TIMER
@@ -54,9 +59,14 @@ def forward_or_finish(
     outcome: CallOutcome,
     cause: ReleaseCause,
 ) -> None:
-    """Follow the line's forwarding of ``kind`` when active, else end the call."""
+    """Follow the line's forwarding of ``kind`` when active (and allowed by the line's
+    restriction profile), else end the call."""
     destination = active_forwarding(services, kind)
-    if services is not None and destination is not None:
+    if (
+        services is not None
+        and destination is not None
+        and allowed_forwarding(call, services.line, kind, destination)
+    ):
         call.forward(destination, kind=kind, source=services.line.msisdn)
     else:
         call.finish(outcome, cause)
@@ -108,7 +118,7 @@ class RingLine:
             return
         if isinstance(event, LegAlerting):
             call.stop(self.guard)
-            timer = no_reply_timer(self.services)
+            timer = no_reply_timer(call, self.services)
             if timer is not None:
                 self.timer = call.after(timer, self._no_reply)
             else:
@@ -147,9 +157,17 @@ class RingLine:
         )
 
     def _ring_limit(self) -> None:
+        """No no-reply forwarding to follow (none, or one the line's profile forbids: the
+        record notes it)."""
         assert self.leg is not None
         self._call.cancel(self.leg)
-        self._call.finish(CallOutcome.NO_ANSWER, ReleaseCause.NO_ANSWER)
+        forward_or_finish(
+            self._call,
+            self.services,
+            ForwardingKind.NO_REPLY,
+            CallOutcome.NO_ANSWER,
+            ReleaseCause.NO_ANSWER,
+        )
 
     def on_caller_gone(self, call: Call) -> None:
         call.finish(CallOutcome.ABANDONED, ReleaseCause.CALLER_HUNG_UP)
@@ -177,14 +195,17 @@ class RingList:
             if not any(rung):
                 self._exhausted()
                 return
-            limit = no_reply_timer(self.owner) or call.limits.ring_limit
+            limit = no_reply_timer(call, self.owner) or call.limits.ring_limit
             self.timer = call.after(limit, self._exhausted)
         else:
             self._next_step(call)
 
     def _ring(self, call: Call, number: E164) -> bool:
         """Ring one entry; False when it cannot be (a fixed number whose trunk is out of
-        service, a line in do-not-disturb that does not exempt the caller)."""
+        service, a line in do-not-disturb that does not exempt the caller, an entry the
+        owner's restriction profile does not allow)."""
+        if not allowed_entry(call, self.owner.line, number):
+            return False
         call.note(
             CallEventKind.LIST_RING,
             from_number=self.owner.line.msisdn.value,

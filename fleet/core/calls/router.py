@@ -9,6 +9,7 @@ from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.calls.restricted import allowed_forwarding
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
 from fleet.core.numbering import E164
@@ -44,7 +45,14 @@ class Router:
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
         pabx = PABX_OPTION.of(line)
         unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
-        if unconditional and unconditional.active and unconditional.destination:  # step 2
+        if (
+            unconditional
+            and unconditional.active
+            and unconditional.destination
+            and allowed_forwarding(
+                call, line, ForwardingKind.UNCONDITIONAL, unconditional.destination
+            )
+        ):  # step 2
             call.forward(
                 unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
             )
