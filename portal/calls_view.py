@@ -18,6 +18,7 @@ NOTABLE = (
     CallEventKind.FORWARDED,
     CallEventKind.LIST_RING,
     CallEventKind.DO_NOT_DISTURB,
+    CallEventKind.RESTRICTED,
     CallEventKind.GROUP_OFFERED,
     CallEventKind.QUEUED,
     CallEventKind.TRANSFERRED,

@@ -180,6 +180,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_forwarded": ("renvoyé", "forwarded"),
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
+    "event_restricted": ("restriction d'appel", "call restriction"),
     "event_group_offered": ("groupe d'appel", "call group"),
     "event_queued": ("mis en attente", "queued"),
     "event_transferred": ("transféré", "transferred"),

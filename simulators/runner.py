@@ -113,6 +113,7 @@ _WHY: dict[str, Callable[[str, str], str]] = {
     CallEventKind.FORWARDED.value: lambda kind, to: f"forwarding ({kind}) to {to}",
     CallEventKind.LIST_RING.value: lambda kind, to: f"incoming-call list ({kind}) rings {to}",
     CallEventKind.DO_NOT_DISTURB.value: lambda kind, to: f"{to} is in do-not-disturb ({kind})",
+    CallEventKind.RESTRICTED.value: lambda kind, to: f"{to} refused by the restriction profile",
     CallEventKind.QUEUED.value: lambda kind, to: "caller queued in the group",
     CallEventKind.TRANSFERRED.value: lambda kind, to: f"transfer (#1) towards {to}",
     CallEventKind.CONFERENCE_JOINED.value: lambda kind, to: "joins the conference",
