@@ -105,8 +105,10 @@ TABLE = {
     P.NO_PREMIUM: "xxxxxxx.x",
     P.UNRESTRICTED: "xxxxxxxxx",
 }
-COLUMNS = (D.EMERGENCY, D.FREE, D.VPN, D.NATIONAL, D.SHARED_COST, D.MOBILE, D.OVERSEAS)
-COLUMNS += (D.PREMIUM, D.INTERNATIONAL)
+COLUMNS = (
+    *(D.EMERGENCY, D.FREE, D.VPN, D.NATIONAL, D.SHARED_COST),
+    *(D.MOBILE, D.OVERSEAS, D.PREMIUM, D.INTERNATIONAL),
+)
 
 
 @pytest.mark.parametrize("profile", list(RestrictionProfile), ids=str)
