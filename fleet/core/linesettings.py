@@ -251,6 +251,62 @@ RESTRICTION_PROFILE = LineSetting(
     },
 )
 
+
+def _barring(
+    name: str, code: str, fr: str, en: str, help_fr: str, help_en: str
+) -> LineSetting[bool]:
+    """A 3GPP call barring program (TS 22.088) of the line, with its MMI code in the label."""
+    return LineSetting(
+        name=name,
+        type=bool,
+        default=False,
+        label=Text(f"Restriction {fr} ({code})", f"Barring of {en} ({code})"),
+        help=Text(help_fr, help_en),
+    )
+
+
+BAOC = _barring(
+    "barring_all_outgoing",
+    "33",
+    "de tous les appels sortants",
+    "all outgoing calls",
+    "Seuls les numéros d'urgence restent joignables.",
+    "Only emergency numbers can be called.",
+)
+BOIC = _barring(
+    "barring_outgoing_international",
+    "331",
+    "des appels internationaux",
+    "outgoing international calls",
+    "Les appels vers l'étranger sont refusés.",
+    "Calls abroad are refused.",
+)
+BOIC_EXHC = _barring(
+    "barring_outgoing_international_ex_home",
+    "332",
+    "des appels internationaux sauf vers la France",
+    "international calls except to the home country",
+    "Comme la précédente tant que l'itinérance n'est pas connue.",
+    "As the one before while roaming is not known.",
+)
+BAIC = _barring(
+    "barring_all_incoming",
+    "35",
+    "de tous les appels entrants",
+    "all incoming calls",
+    "Les appelants entendent un message et sont libérés.",
+    "Callers hear an announcement and are released.",
+)
+BAIC_ROAM = _barring(
+    "barring_incoming_roaming",
+    "351",
+    "des appels entrants en itinérance",
+    "incoming calls when roaming",
+    "Enregistrée, sans effet tant que l'itinérance n'est pas connue.",
+    "Stored; no effect while roaming is not known.",
+)
+BARRINGS: tuple[LineSetting[bool], ...] = (BAOC, BOIC, BOIC_EXHC, BAIC, BAIC_ROAM)
+
 # every setting, in the order the form and the API show them
 LINE_SETTINGS: tuple[LineSetting[Any], ...] = (
     PABX_OPTION,
@@ -259,6 +315,7 @@ LINE_SETTINGS: tuple[LineSetting[Any], ...] = (
     DND,
     DND_VPN_EXEMPT,
     RESTRICTION_PROFILE,
+    *BARRINGS,
 )
 BY_NAME: dict[str, LineSetting[Any]] = {s.name: s for s in LINE_SETTINGS}
 SWITCHES: tuple[LineSetting[bool], ...] = tuple(s for s in LINE_SETTINGS if s.switch)

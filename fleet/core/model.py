@@ -58,6 +58,13 @@ class Line:
     dnd_vpn_exempt: bool = False  # ... except the fleet's own lines and fixed numbers
     # the destinations the line may call and forward to (issue 16)
     restriction_profile: RestrictionProfile = RestrictionProfile.UNRESTRICTED
+    # 3GPP call barring programs (TS 22.088; issue 16): BAOC 33, BOIC 331, BOIC-exHC 332,
+    # BAIC 35, BAIC-Roam 351
+    barring_all_outgoing: bool = False
+    barring_outgoing_international: bool = False
+    barring_outgoing_international_ex_home: bool = False
+    barring_all_incoming: bool = False
+    barring_incoming_roaming: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ from typing import Protocol
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
+from fleet.core import barring
+from fleet.core.barring import Barring
 from fleet.core.linesettings import RESTRICTION_PROFILE
 from fleet.core.model import Line
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
@@ -177,13 +179,17 @@ def _short_code(digits: str) -> Destination:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """A destination the line's profile does not allow."""
+    """A destination the line's profile does not allow, or a call one of its barring
+    programs bars (``barring``)."""
 
     profile: RestrictionProfile
     destination: Destination
     number: str  # as recorded: E.164, or the digits dialled
+    barring: Barring | None = None
 
     def detail(self) -> dict[str, object]:
+        if self.barring is not None:
+            return {"barring": self.barring.value, "destination": self.destination.value}
         return {"restriction": self.profile.value, "destination": self.destination.value}
 
 
@@ -196,14 +202,23 @@ class Restrictions:
     numbers: FleetNumbers
 
     def outgoing(self, line: Line, dialled: str) -> Refusal | None:
-        """The refusal of what ``line`` dialled, or None when its profile allows it."""
+        """The refusal of what ``line`` dialled, or None when its barring programs and its
+        profile allow it."""
         profile = RESTRICTION_PROFILE.of(line)
-        if profile is RestrictionProfile.UNRESTRICTED:  # the common case: nothing parsed
+        barred = barring.any_outgoing(line)
+        if profile is RestrictionProfile.UNRESTRICTED and not barred:  # nothing parsed
             return None
         found = classify(dialled, fleet_id=line.fleet_id, policy=self.policy, numbers=self.numbers)
+        number = self.policy.clean(dialled)
+        if barred:
+            emergency = found is Destination.EMERGENCY
+            abroad = found is Destination.INTERNATIONAL
+            program = barring.outgoing(line, emergency=emergency, abroad=abroad)
+            if program is not None:
+                return Refusal(profile, found, number, barring=program)
         if allows(profile, found):
             return None
-        return Refusal(profile, found, self.policy.clean(dialled))
+        return Refusal(profile, found, number)
 
     def destination(self, line: Line, number: E164) -> Refusal | None:
         """The refusal of a forwarding's destination or a list's entry of ``line``."""

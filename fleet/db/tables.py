@@ -95,6 +95,21 @@ class LineRow(Base):
         default=RestrictionProfile.UNRESTRICTED,
         server_default=RestrictionProfile.UNRESTRICTED.value,
     )
+    barring_all_outgoing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_outgoing_international: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_outgoing_international_ex_home: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_all_incoming: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_incoming_roaming: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

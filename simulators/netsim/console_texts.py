@@ -251,7 +251,10 @@ def why(
     if event.kind is CallEventKind.DO_NOT_DISTURB:
         exempt = detail.get("dnd") == "colleague_exempt"
         text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)
-    if event.kind is CallEventKind.RESTRICTED:
+    if event.kind is CallEventKind.RESTRICTED and "barring" in detail:
+        barred = ("{to} : restriction d'appels {code}", "{to}: call barring {code}")
+        text = _pick(barred, language).format(to=party(event.to_number), code=detail["barring"])
+    elif event.kind is CallEventKind.RESTRICTED:
         text += f" ({detail.get('restriction')}, {detail.get('destination')})"
         if event.forwarding_kind is not None:
             reason = _pick(_REASONS[event.forwarding_kind], language)

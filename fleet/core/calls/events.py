@@ -52,6 +52,7 @@ class Announcement(StrEnum):
     CONFERENCE_FULL = "conference_full"
     NUMBER_UNKNOWN = "number_unknown"
     CALL_RESTRICTED = "call_restricted"  # the line's restriction profile forbids the number
+    CALL_BARRED = "call_barred"  # a call barring program of the line bars the call
 
 
 # -- network -> engine -----------------------------------------------------------------

@@ -16,6 +16,7 @@ the destination (and, for a forwarding, its kind)."""
 
 from __future__ import annotations
 
+from fleet.core import barring
 from fleet.core.calls.call import Call
 from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.model import Line
@@ -25,13 +26,28 @@ from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
 
 
 def refuse(call: Call, refusal: Refusal) -> None:
-    """End the line's outgoing call its profile does not allow, with the announcement."""
+    """End the line's outgoing call its profile does not allow (or a barring program bars),
+    with the announcement."""
     call.note(CallEventKind.RESTRICTED, to_number=refusal.number, detail=refusal.detail())
-    call.finish(
-        CallOutcome.REJECTED,
-        ReleaseCause.NOT_ALLOWED,
-        announcement=Announcement.CALL_RESTRICTED,
+    heard = Announcement.CALL_RESTRICTED if refusal.barring is None else Announcement.CALL_BARRED
+    call.finish(CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED, announcement=heard)
+
+
+def barred_incoming(call: Call, line: Line) -> bool:
+    """Whether the line bars the call (BAIC): then the caller hears the "call barred"
+    announcement, the call is released and the record says which program."""
+    program = barring.incoming(line)
+    if program is None:
+        return False
+    call.note(
+        CallEventKind.RESTRICTED,
+        to_number=line.msisdn.value,
+        detail={"barring": program.value},
     )
+    call.finish(
+        CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED, announcement=Announcement.CALL_BARRED
+    )
+    return True
 
 
 def allowed_forwarding(call: Call, line: Line, kind: ForwardingKind, destination: E164) -> bool:

@@ -9,7 +9,7 @@ from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
-from fleet.core.calls.restricted import allowed_forwarding
+from fleet.core.calls.restricted import allowed_forwarding, barred_incoming
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
 from fleet.core.numbering import E164
@@ -43,6 +43,8 @@ class Router:
             return
         call.visited.add(line.id)
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
+        if barred_incoming(call, line):  # BAIC: before any of the line's services
+            return
         pabx = PABX_OPTION.of(line)
         unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
         if (
