@@ -19,6 +19,7 @@ from aiohttp import web
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode, ErrorKind
+from fleet.core.linesettings import LineSetting
 from fleet.core.values import Actor, Channel, Language
 from portal.openapi import ID_MAX, document
 from portal.pages import SERVICES, fleet_id_of
@@ -200,6 +201,18 @@ def _bool(data: dict[str, Any], name: str, default: bool | None = None) -> bool:
     if not isinstance(value, bool):
         raise Problem(422, "invalid_value", f"{name}: true or false", name)
     return value
+
+
+def _setting(data: dict[str, Any], setting: LineSetting[Any]) -> Any:
+    """A line setting's value in a JSON body: a boolean for a switch, one of its values (a
+    string) for a choice."""
+    if setting.switch:
+        return _bool(data, setting.name)
+    value = data.get(setting.name)
+    if not isinstance(value, str) or value not in {str(v) for v in setting.values()}:
+        choices = ", ".join(str(v) for v in setting.values())
+        raise Problem(422, "invalid_value", f"{setting.name}: one of {choices}", setting.name)
+    return setting.parse(value)
 
 
 def _string(data: dict[str, Any], name: str) -> str:

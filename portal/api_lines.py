@@ -18,7 +18,7 @@ from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import BY_NAME
 from fleet.core.values import ForwardingKind, RingMode
 from portal import etags
-from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager
+from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager, _setting
 from portal.api_linepage import lines
 from portal.pages import SERVICES, line_of
 from portal.resources import forwarding_json, incoming_json, services_json
@@ -77,7 +77,7 @@ async def patch_line(request: web.Request) -> web.Response:
                 wanted = "a string or null" if name in LINE_NULLABLE else "a string"
                 raise Problem(422, "invalid_value", f"{name}: {wanted}", name)
             changes[name] = value
-    settings = {BY_NAME[name]: _bool(data, name) for name in BY_NAME if name in data}
+    settings = {s: _setting(data, s) for name, s in BY_NAME.items() if name in data}
     async with _guarded_line(request, fleet_id) as target:
         await request.app[SERVICES].lines.update(
             _actor(account), target.id, settings=settings, **changes

@@ -22,7 +22,7 @@ from fleet.core import model
 from fleet.core.impact import Impact
 from fleet.core.linesettings import BY_NAME
 from fleet.core.values import UNSET, Role
-from portal.api import Problem, _actor, _body, _bool, _fleet_id, _manager
+from portal.api import Problem, _actor, _body, _fleet_id, _manager, _setting
 from portal.api_versions import answer, held
 from portal.pages import SERVICES, line_of
 from portal.resources import line_json, services_json
@@ -171,10 +171,11 @@ async def post_line(request: web.Request) -> web.Response:
     account = await operator(request)
     fleet_id = _fleet_id(request, account)
     data = await _body(request)
-    typed(data, {**dict.fromkeys(LINE_TEXTS, str), **dict.fromkeys(BY_NAME, bool)}, NULLABLE)
+    kinds = {n: bool if s.switch else str for n, s in BY_NAME.items()}
+    typed(data, {**dict.fromkeys(LINE_TEXTS, str), **kinds}, NULLABLE)
     required(data, "msisdn", "employee_name")
     texts = {name: data[name] for name in LINE_TEXTS if name in data}
-    settings = {BY_NAME[name]: _bool(data, name) for name in BY_NAME if name in data}
+    settings = {s: _setting(data, s) for name, s in BY_NAME.items() if name in data}
     services = request.app[SERVICES]
     created = await services.lines.create(_actor(account), fleet_id, settings=settings, **texts)
     with_services = await services.lines.services_by_id(created.id)  # the line's version

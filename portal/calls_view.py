@@ -20,6 +20,7 @@ NOTABLE = (
     CallEventKind.LIST_RING,
     CallEventKind.DO_NOT_DISTURB,
     CallEventKind.CRITERIA,
+    CallEventKind.RESTRICTED,
     CallEventKind.GROUP_OFFERED,
     CallEventKind.QUEUED,
     CallEventKind.TRANSFERRED,

@@ -185,6 +185,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
     "event_criteria": ("règle horaire ou appelant", "time or caller rule"),
+    "event_restricted": ("restriction d'appel", "call restriction"),
     "event_group_offered": ("groupe d'appel", "call group"),
     "event_queued": ("mis en attente", "queued"),
     "event_transferred": ("transféré", "transferred"),
@@ -270,6 +271,11 @@ def setting_key(name: str) -> str:
     return f"setting_{name}"
 
 
+def choice_key(name: str, value: str) -> str:
+    """The key of the label of a choice setting's value."""
+    return f"{setting_key(name)}__{value}"
+
+
 def _setting_texts() -> dict[str, tuple[str, str]]:
     """Each line setting's label and help, from its description."""
     found: dict[str, tuple[str, str]] = {}
@@ -277,6 +283,8 @@ def _setting_texts() -> dict[str, tuple[str, str]]:
         found[setting_key(setting.name)] = (setting.label.fr, setting.label.en)
         if setting.help is not None:
             found[setting_key(setting.name) + "_help"] = (setting.help.fr, setting.help.en)
+        for value, label in setting.choices.items():
+            found[choice_key(setting.name, str(value))] = (label.fr, label.en)
     return found
 
 

@@ -12,10 +12,10 @@ from aiohttp_session import get_session
 
 from fleet.core import model
 from fleet.core.errors import DomainError
-from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.values import Language
 from portal import etags
-from portal.i18n import setting_key, translator
+from portal.i18n import choice_key, setting_key, translator
 from portal.pages import (
     ACTING_KEY,
     ACTING_LABEL,
@@ -36,18 +36,40 @@ FIELDS = ("employee_name", "short_number", "email", "language")
 
 @dataclass(frozen=True, slots=True)
 class Switch:
-    """A line setting's checkbox on the form: its name, and the keys of its label and help
-    among the portal texts."""
+    """A line setting on the form — a checkbox, or a select for a choice setting: its
+    name, the keys of its label and help among the portal texts, and a choice's options
+    (each value with the key of its label)."""
 
     name: str
     label: str
     help: str | None
+    options: tuple[tuple[str, str], ...] = ()
 
 
 SWITCHES = tuple(
-    Switch(s.name, setting_key(s.name), setting_key(s.name) + "_help" if s.help else None)
+    Switch(
+        s.name,
+        setting_key(s.name),
+        setting_key(s.name) + "_help" if s.help else None,
+        tuple((str(v), choice_key(s.name, str(v))) for v in s.values()),
+    )
     for s in LINE_SETTINGS
 )
+
+
+def _from_form(setting: LineSetting[Any], data: Any, line: model.Line) -> Any:
+    """A setting as the form sends it: a ticked checkbox is "on"; a select its value (one
+    that is no value is kept as text: the service refuses it with its reason; none sent,
+    the line's own)."""
+    if setting.switch:
+        return data.get(setting.name) == "on"
+    raw = data.get(setting.name)
+    if raw is None:
+        return setting.of(line)
+    try:
+        return setting.parse(raw)
+    except DomainError:
+        return raw
 
 
 def _values(line: model.Line) -> dict[str, Any]:
@@ -101,9 +123,9 @@ async def update_line(request: web.Request) -> web.Response:
     fleet_id = fleet_id_of(request, account)
     data = await form(request)
     values: dict[str, Any] = {name: data.get(name, "").strip() for name in FIELDS}
-    values |= {s.name: data.get(s.name) == "on" for s in LINE_SETTINGS}
     async with etags.locks(request).held(f"line:{path_id(request, 'line_id')}"):
         line = await line_of(request, fleet_id)
+        values |= {s.name: _from_form(s, data, line.line) for s in LINE_SETTINGS}
         if etags.stale(data.get(etags.VERSION_FIELD), line_json(line.line)):
             errors = {"form": translator(account.language)["changed_meanwhile"]}
             return await _page(request, account, line, values, errors, 409)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.presented import PresentedKind
 from fleet.core.values import ForwardingKind, Language, RingMode
 from fleet.services.lines import PAGE_MAX
@@ -31,8 +31,17 @@ JSON_TYPES: dict[type, str] = {bool: "boolean"}  # the JSON type of a line setti
 
 
 def _settings() -> dict[str, Any]:
-    """The line settings' properties, from their descriptions."""
-    return {s.name: {"type": JSON_TYPES[s.type], "description": s.label.en} for s in LINE_SETTINGS}
+    """The line settings' properties, from their descriptions: a switch a boolean, a choice
+    a string among its values."""
+    return {s.name: _setting(s) for s in LINE_SETTINGS}
+
+
+def _setting(setting: LineSetting[Any]) -> dict[str, Any]:
+    if setting.switch:
+        return {"type": JSON_TYPES[bool], "description": setting.label.en}
+    values = [str(v) for v in setting.values()]
+    labels = "; ".join(f"{v}: {label.en}" for v, label in setting.choices.items())
+    return {"type": "string", "enum": values, "description": f"{setting.label.en} ({labels})"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -327,7 +336,9 @@ def _schemas() -> dict[str, Any]:
                 **_settings(),
             ),
             "additionalProperties": False,
-            "examples": [{s.name: s.default for s in LINE_SETTINGS}],
+            "examples": [
+                {s.name: s.default if s.switch else str(s.default) for s in LINE_SETTINGS}
+            ],
         },
         "LinePage": obj(
             ["total", "limit", "items"],

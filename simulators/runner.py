@@ -115,6 +115,7 @@ _WHY: dict[str, Callable[[str, str], str]] = {
     CallEventKind.LIST_RING.value: lambda kind, to: f"incoming-call list ({kind}) rings {to}",
     CallEventKind.DO_NOT_DISTURB.value: lambda kind, to: f"{to} is in do-not-disturb ({kind})",
     CallEventKind.ABBREVIATED_DIALLED.value: lambda kind, to: f"abbreviated number for {to}",
+    CallEventKind.RESTRICTED.value: lambda kind, to: f"{to} refused by the restriction profile",
     CallEventKind.QUEUED.value: lambda kind, to: "caller queued in the group",
     CallEventKind.TRANSFERRED.value: lambda kind, to: f"transfer (#1) towards {to}",
     CallEventKind.CONFERENCE_JOINED.value: lambda kind, to: "joins the conference",

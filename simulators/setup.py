@@ -6,17 +6,19 @@
 
 Per line: ``incoming_list: on|off``; a forwarding kind (``unconditional``, ``busy``,
 ``no_reply``, ``not_reachable``) with a number (registered and switched on) or ``off``; a
-line setting by name (``pabx_option``, ``call_waiting``, ``clir``) ``on`` or ``off``. They
+line setting by name: a switch (``pabx_option``, ``call_waiting``, ``clir``...) ``on`` or
+``off``, a choice (``restriction_profile``) one of its values (``national``...). They
 are applied to the scenario's routing table as the typed changes the services would
 publish (``fleet.core.changes``), never written anywhere."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from fleet.core import model
 from fleet.core.changes import Change, ForwardingChange, IncomingListChange, LineChange
+from fleet.core.errors import DomainError
 from fleet.core.linesettings import BY_NAME, LineSetting
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import ForwardingKind
@@ -33,7 +35,7 @@ class LineSetup:
     number: E164
     incoming_list: bool | None = None
     forwardings: dict[ForwardingKind, E164 | None] = field(default_factory=dict)  # None: off
-    settings: dict[LineSetting[bool], bool] = field(default_factory=dict)
+    settings: dict[LineSetting[Any], Any] = field(default_factory=dict)
 
 
 class Configurable(Protocol):
@@ -67,11 +69,21 @@ def _line(raw: object, spec: object, policy: NumberPolicy, where: str) -> LineSe
         elif key in {k.value for k in ForwardingKind}:
             setup.forwardings[ForwardingKind(key)] = _destination(value, policy, f"{where}: {key}")
         elif key in BY_NAME:
-            setup.settings[BY_NAME[key]] = _switch(value, f"{where}: {key}")
+            setup.settings[BY_NAME[key]] = _setting(BY_NAME[key], value, f"{where}: {key}")
         else:
             known = ["incoming_list", *(k.value for k in ForwardingKind), *BY_NAME]
             raise SetupError(f"{where}: unknown change {key!r} (one of {', '.join(known)})")
     return setup
+
+
+def _setting(setting: LineSetting[Any], value: object, where: str) -> Any:
+    """A switch on or off; a choice setting one of its values."""
+    if setting.switch:
+        return _switch(value, where)
+    try:
+        return setting.parse(value)
+    except DomainError:
+        raise SetupError(f"{where}: one of {', '.join(str(v) for v in setting.values())}") from None
 
 
 def _switch(value: object, where: str) -> bool:
@@ -105,7 +117,7 @@ def _changes(setup: LineSetup, current: model.LineServices) -> list[Change]:
     changes: list[Change] = []
     if setup.settings:
         values = {s.name: v for s, v in setup.settings.items()}
-        changed = replace(line, **values)  # type: ignore[arg-type]
+        changed = replace(line, **values)
         changes.append(
             LineChange(fleet_id=line.fleet_id, line_id=line.id, before=line, after=changed)
         )

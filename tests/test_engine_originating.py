@@ -41,6 +41,7 @@ class Wire:
     released: list[tuple[str, ReleaseCause]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     bridged: list[tuple[str, str]] = field(default_factory=list)
+    announced: list[tuple[str, Announcement]] = field(default_factory=list)
 
     def originate(self, request: LegRequest) -> None:
         self.legs.append(request)
@@ -55,6 +56,8 @@ class Wire:
         self, leg_id: str, cause: ReleaseCause, *, announcement: Announcement | None = None
     ) -> None:
         self.released.append((leg_id, cause))
+        if announcement is not None:
+            self.announced.append((leg_id, announcement))
 
     def play(self, leg_id: str, announcement: Announcement) -> None:
         pass

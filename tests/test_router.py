@@ -17,7 +17,8 @@ from fleet.core.calls.ports import LegRequest, Limits, TimerHandle
 from fleet.core.calls.router import Router
 from fleet.core.calls.selector import Selector
 from fleet.core.model import CallGroup
-from fleet.core.numbering import E164
+from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
 from tests.memory import World, memory_world
 
@@ -118,6 +119,7 @@ class Bench:
             limits=Limits(),
             log=lambda event, **fields: None,
             selector=Selector(directory=self.world.fleets.table),
+            restrictions=Restrictions(policy=NumberPolicy(), numbers=self.world.fleets.table),
         )
         return Call(
             host=self.host,

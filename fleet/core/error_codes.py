@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     LINE_IN_GROUPS = "line_in_groups"
     LINE_IS_GROUP_NUMBER = "line_is_group_number"
     SETTING_VALUE_INVALID = "setting_value_invalid"
+    SETTING_CHOICE_INVALID = "setting_choice_invalid"
     # forwarding (§4)
     FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
     FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
@@ -132,6 +133,8 @@ class ErrorCode(StrEnum):
     CRITERIA_NUMBERS_INVALID = "criteria_numbers_invalid"
     CRITERIA_NUMBERS_UNEXPECTED = "criteria_numbers_unexpected"
     CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
+    # restriction profiles and call barring (fleet/core/restrictions.py, barring.py)
+    DESTINATION_RESTRICTED = "destination_restricted"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

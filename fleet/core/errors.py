@@ -13,6 +13,7 @@ from fleet.core.error_codes import ErrorCode, ErrorKind
 from fleet.core.errors_contacts import CONTACT_ERRORS
 from fleet.core.errors_import import IMPORT_ERRORS
 from fleet.core.errors_presented import PRESENTED_ERRORS
+from fleet.core.errors_restrictions import RESTRICTION_ERRORS
 from fleet.core.errors_schedules import SCHEDULE_ERRORS
 from fleet.core.errors_trunks import TRUNK_ERRORS
 from fleet.core.values import Language
@@ -150,6 +151,11 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         _E.INVALID,
         "Le réglage {setting} attend une valeur de type {type}.",
         "Setting {setting} takes a value of type {type}.",
+    ),
+    ErrorCode.SETTING_CHOICE_INVALID: (
+        _E.INVALID,
+        "Le réglage {setting} prend l'une des valeurs : {choices}.",
+        "Setting {setting} takes one of: {choices}.",
     ),
     ErrorCode.FORWARDING_KIND_INVALID: (
         _E.INVALID,
@@ -370,6 +376,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     **SCHEDULE_ERRORS,
     **PRESENTED_ERRORS,
     **CONTACT_ERRORS,
+    **RESTRICTION_ERRORS,
     **IMPORT_ERRORS,
 }
 

@@ -15,18 +15,21 @@ one — is the only place that knows it. From ``LINE_SETTINGS``:
 - the call engine reads a line's value through the typed accessor: ``CALL_WAITING.of(line)``;
 - the user portal's own page offers the settings marked ``employee`` (the employee's switches).
 
-Every setting today is a switch (``bool``): the edges render switches (a checkbox, a JSON
-boolean, activation and deactivation codes), and ``LINE_SETTINGS`` holds switches only."""
+A setting is a switch (``bool``: a checkbox, a JSON boolean, activation and deactivation
+codes) or a choice among the values of a ``StrEnum`` (``choices``: each value's label, in
+the order shown; a select, a JSON string of the enum's values, no service code) — the
+restriction profile is one."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Generic, TypeVar, cast
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, Generic, TypeVar, cast
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.values import Language
+from fleet.core.values import Language, RestrictionProfile
 
 T = TypeVar("T")
 
@@ -70,6 +73,8 @@ class LineSetting(Generic[T]):
     service_code: str | None = None  # MMI service code (TS 22.030), when the handset sets it
     answers: UssdAnswers | None = None  # the USSD answers, with a service code
     employee: bool = False  # the employee switches it on the user portal's own page
+    # a choice setting (``type`` a StrEnum): every value's label, in the order shown
+    choices: Mapping[Any, Text] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # model.Line is written with postponed annotations: its field types are their names
@@ -80,6 +85,12 @@ class LineSetting(Generic[T]):
             )
         if not _is(self.default, self.type):
             raise ValueError(f"line setting {self.name!r}: the default is not a {self.type}")
+        if self.type is not bool and not issubclass(self.type, StrEnum):
+            raise ValueError(f"line setting {self.name!r}: a switch (bool) or a StrEnum")
+        if self.switch != (not self.choices):
+            raise ValueError(f"line setting {self.name!r}: the labels of a StrEnum's values")
+        if self.choices and set(self.choices) != set(cast(type[StrEnum], self.type)):
+            raise ValueError(f"line setting {self.name!r}: a label for each value")
         if (self.service_code is None) != (self.answers is None):
             raise ValueError(f"line setting {self.name!r}: a service code goes with its answers")
         if self.service_code is not None:
@@ -88,6 +99,24 @@ class LineSetting(Generic[T]):
             if not (self.service_code.isdigit() and 2 <= len(self.service_code) <= 3):
                 raise ValueError(f"line setting {self.name!r}: a service code of 2 or 3 digits")
 
+    @property
+    def switch(self) -> bool:
+        """A switch (``bool``), else a choice among the values of a StrEnum."""
+        return self.type is bool
+
+    def values(self) -> tuple[T, ...]:
+        """A choice setting's values, in the order shown (``()`` for a switch)."""
+        return tuple(self.choices)
+
+    def parse(self, value: object) -> T:
+        """A value as an edge receives it — a JSON boolean, a choice's value as text — of
+        the setting's type; a ``DomainError`` otherwise."""
+        if not self.switch and isinstance(value, str):
+            found = {str(v): v for v in self.choices}.get(value)
+            if found is not None:
+                return cast(T, found)
+        return self.check(value)
+
     def of(self, line: model.Line) -> T:
         """This setting's value on a line."""
         return cast(T, getattr(line, self.name))
@@ -95,6 +124,13 @@ class LineSetting(Generic[T]):
     def check(self, value: object) -> T:
         """The value, when it is of the setting's type; a ``DomainError`` otherwise."""
         if not _is(value, self.type):
+            if not self.switch:
+                raise DomainError(
+                    ErrorCode.SETTING_CHOICE_INVALID,
+                    field=self.name,
+                    setting=self.name,
+                    choices=", ".join(str(v) for v in self.choices),
+                )
             raise DomainError(
                 ErrorCode.SETTING_VALUE_INVALID,
                 field=self.name,
@@ -187,23 +223,110 @@ DND_VPN_EXEMPT = LineSetting(
     employee=True,
 )
 
+_P = RestrictionProfile
+RESTRICTION_PROFILE = LineSetting(
+    name="restriction_profile",
+    type=RestrictionProfile,
+    default=RestrictionProfile.UNRESTRICTED,
+    label=Text("Profil de restriction", "Restriction profile"),
+    help=Text(
+        "Les destinations que la ligne peut appeler et vers lesquelles elle peut renvoyer ; "
+        "les numéros d'urgence restent toujours autorisés.",
+        "The destinations the line may call and forward to; emergency numbers are always allowed.",
+    ),
+    choices={
+        _P.EMERGENCY: Text("Urgences, gratuits et SAV", "Emergency, free and service numbers"),
+        _P.VPN: Text("Flotte (VPN) seule", "Fleet (VPN) only"),
+        _P.NATIONAL: Text("National seul", "National fixed only"),
+        _P.NATIONAL_SHARED_COST: Text(
+            "National et numéros Azur", "National fixed and shared-cost (081)"
+        ),
+        _P.FRANCE: Text("Fixes et mobiles France", "France fixed and mobiles"),
+        _P.FRANCE_OVERSEAS: Text(
+            "Fixes et mobiles et DOM-TOM", "France fixed and mobiles, overseas included"
+        ),
+        _P.NO_INTERNATIONAL: Text("Sauf international", "All but international"),
+        _P.NO_PREMIUM: Text("Sauf appels surtaxés", "All but premium-rate numbers"),
+        _P.UNRESTRICTED: Text("Tout autorisé", "Unrestricted"),
+    },
+)
+
+
+def _barring(
+    name: str, code: str, fr: str, en: str, help_fr: str, help_en: str
+) -> LineSetting[bool]:
+    """A 3GPP call barring program (TS 22.088) of the line, with its MMI code in the label."""
+    return LineSetting(
+        name=name,
+        type=bool,
+        default=False,
+        label=Text(f"Restriction {fr} ({code})", f"Barring of {en} ({code})"),
+        help=Text(help_fr, help_en),
+    )
+
+
+BAOC = _barring(
+    "barring_all_outgoing",
+    "33",
+    "de tous les appels sortants",
+    "all outgoing calls",
+    "Seuls les numéros d'urgence restent joignables.",
+    "Only emergency numbers can be called.",
+)
+BOIC = _barring(
+    "barring_outgoing_international",
+    "331",
+    "des appels internationaux",
+    "outgoing international calls",
+    "Les appels vers l'étranger sont refusés.",
+    "Calls abroad are refused.",
+)
+BOIC_EXHC = _barring(
+    "barring_outgoing_international_ex_home",
+    "332",
+    "des appels internationaux sauf vers la France",
+    "international calls except to the home country",
+    "Comme la précédente tant que l'itinérance n'est pas connue.",
+    "As the one before while roaming is not known.",
+)
+BAIC = _barring(
+    "barring_all_incoming",
+    "35",
+    "de tous les appels entrants",
+    "all incoming calls",
+    "Les appelants entendent un message et sont libérés.",
+    "Callers hear an announcement and are released.",
+)
+BAIC_ROAM = _barring(
+    "barring_incoming_roaming",
+    "351",
+    "des appels entrants en itinérance",
+    "incoming calls when roaming",
+    "Enregistrée, sans effet tant que l'itinérance n'est pas connue.",
+    "Stored; no effect while roaming is not known.",
+)
+BARRINGS: tuple[LineSetting[bool], ...] = (BAOC, BOIC, BOIC_EXHC, BAIC, BAIC_ROAM)
+
 # every setting, in the order the form and the API show them
-LINE_SETTINGS: tuple[LineSetting[bool], ...] = (
+LINE_SETTINGS: tuple[LineSetting[Any], ...] = (
     PABX_OPTION,
     CALL_WAITING,
     CLIR,
     DND,
     DND_VPN_EXEMPT,
+    RESTRICTION_PROFILE,
+    *BARRINGS,
 )
-BY_NAME: dict[str, LineSetting[bool]] = {s.name: s for s in LINE_SETTINGS}
+BY_NAME: dict[str, LineSetting[Any]] = {s.name: s for s in LINE_SETTINGS}
+SWITCHES: tuple[LineSetting[bool], ...] = tuple(s for s in LINE_SETTINGS if s.switch)
 
 
-def defaults() -> dict[LineSetting[bool], bool]:
+def defaults() -> dict[LineSetting[Any], Any]:
     """Every setting's default value."""
     return {s: s.default for s in LINE_SETTINGS}
 
 
-def checked(values: Mapping[LineSetting[bool], object]) -> dict[LineSetting[bool], bool]:
+def checked(values: Mapping[LineSetting[Any], object]) -> dict[LineSetting[Any], Any]:
     """The values given, each checked against its description (``DomainError`` if not)."""
     return {setting: setting.check(value) for setting, value in values.items()}
 

@@ -23,6 +23,7 @@ from fleet.core.values import (
     ForwardingKind,
     Language,
     NoAnswerAction,
+    RestrictionProfile,
     RingMode,
     Role,
     SessionCase,
@@ -60,6 +61,15 @@ class Line:
     dnd: bool = False  # do-not-disturb: callers get the busy treatment (MMI 26)
     dnd_vpn_exempt: bool = False  # ... except the fleet's own lines and fixed numbers
     presented: PresentedNumber = LINE_NUMBER  # what its outgoing calls present (issue 16)
+    # the destinations the line may call and forward to (issue 16)
+    restriction_profile: RestrictionProfile = RestrictionProfile.UNRESTRICTED
+    # 3GPP call barring programs (TS 22.088; issue 16): BAOC 33, BOIC 331, BOIC-exHC 332,
+    # BAIC 35, BAIC-Roam 351
+    barring_all_outgoing: bool = False
+    barring_outgoing_international: bool = False
+    barring_outgoing_international_ex_home: bool = False
+    barring_all_incoming: bool = False
+    barring_incoming_roaming: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,21 @@ class NoAnswerAction(StrEnum):
     FORWARD_TO_GROUP = "forward_to_group"
 
 
+class RestrictionProfile(StrEnum):
+    """Which destinations a line may call and forward to (issue 16; seed 002 §2.4), from
+    the most restricted to the unrestricted default (``fleet/core/restrictions.py``)."""
+
+    EMERGENCY = "emergency"  # emergency, free and customer-service numbers (seed: 1)
+    VPN = "vpn"  # ... and the fleet's own lines and fixed numbers
+    NATIONAL = "national"  # ... and national fixed numbers (seed: 2)
+    NATIONAL_SHARED_COST = "national_shared_cost"  # ... and shared-cost 081 (seed: 3)
+    FRANCE = "france"  # ... and mobiles (seed: 4)
+    FRANCE_OVERSEAS = "france_overseas"  # ... and the overseas departments (seed: 5)
+    NO_INTERNATIONAL = "no_international"  # ... and premium numbers (seed: 6)
+    NO_PREMIUM = "no_premium"  # everything but premium numbers (seed: 7)
+    UNRESTRICTED = "unrestricted"  # everything (seed: 10, the default)
+
+
 class Role(StrEnum):
     OPERATOR = "operator"  # the carrier's staff: every fleet, no fleet of its own
     MANAGER = "manager"  # fleet manager: one or more fleets
@@ -102,6 +117,7 @@ class CallEventKind(StrEnum):
     LIST_RING = "list_ring"
     DO_NOT_DISTURB = "do_not_disturb"  # the line is in DND: held off or, exempt, rung
     CRITERIA = "criteria"  # a rule's criteria (schedule, callers) decided whether it applies
+    RESTRICTED = "restricted"  # a restriction profile refused a destination (issue 16)
     GROUP_OFFERED = "group_offered"
     QUEUED = "queued"
     ANSWERED = "answered"

@@ -25,6 +25,7 @@ from fleet.core.values import (
     ForwardingKind,
     Language,
     NoAnswerAction,
+    RestrictionProfile,
     RingMode,
     Role,
 )
@@ -103,6 +104,26 @@ class LineRow(Base):
     )
     presented_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("call_groups.id", ondelete="SET NULL", name="fk_lines_presented_group")
+    )
+    restriction_profile: Mapped[RestrictionProfile] = mapped_column(
+        enum_type(RestrictionProfile),
+        default=RestrictionProfile.UNRESTRICTED,
+        server_default=RestrictionProfile.UNRESTRICTED.value,
+    )
+    barring_all_outgoing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_outgoing_international: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_outgoing_international_ex_home: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_all_incoming: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    barring_incoming_roaming: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.values import ForwardingKind
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import Fault, FleetFile, Format, ForwardingSpec, LineSpec, Where
@@ -62,7 +63,7 @@ def encode(lines: Sequence[model.LineServices]) -> bytes:
             line.employee_name,
             line.email or "",
             line.language.value,
-            *(_yes(s.of(line)) for s in LINE_SETTINGS),
+            *(_yes(s.of(line)) if s.switch else str(s.of(line)) for s in LINE_SETTINGS),
         ]
         timer = ""
         for kind in ForwardingKind:
@@ -148,11 +149,13 @@ def _row(where: Where, cells: dict[str, str]) -> LineSpec:
         value = cells.get(name)
         return None if value is None else value.strip()
 
-    settings: dict[str, bool] = {}
+    settings: dict[str, Any] = {}
     for setting in LINE_SETTINGS:
         raw = cell(setting.name)
         if raw:  # blank: the default for a new line, unchanged for an existing one
-            settings[setting.name] = boolean(setting.name, raw)
+            settings[setting.name] = (
+                boolean(setting.name, raw) if setting.switch else choice(setting, raw)
+            )
     forwardings: dict[ForwardingKind, ForwardingSpec | None] = {}
     for kind in ForwardingKind:
         destination = cell(forward_column(kind))
@@ -194,6 +197,21 @@ def boolean(name: str, raw: str) -> bool:
     raise DomainError(
         ErrorCode.IMPORT_VALUE_INVALID, field=name, name=name, value=raw, expected=BOOLEAN
     )
+
+
+def choice(setting: LineSetting[Any], raw: str) -> Any:
+    """A choice setting's value (the enum's value, e.g. ``national``)."""
+    try:
+        return setting.parse(raw.strip().lower())
+    except DomainError:
+        expected = " | ".join(str(v) for v in setting.values())
+        raise DomainError(
+            ErrorCode.IMPORT_VALUE_INVALID,
+            field=setting.name,
+            name=setting.name,
+            value=raw,
+            expected=expected,
+        ) from None
 
 
 def integer(name: str, raw: str) -> int:

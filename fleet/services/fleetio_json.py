@@ -13,7 +13,7 @@ from typing import Any
 
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.linesettings import LINE_SETTINGS
+from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
 from fleet.core.values import ForwardingKind
 from fleet.services.fleetio_presented import presented_cell
@@ -201,6 +201,20 @@ class _Object:
         return key in self.value
 
 
+def _setting(item: _Object, setting: LineSetting[Any]) -> Any:
+    """A setting's value: a JSON boolean for a switch, a string of its values for a choice."""
+    if setting.switch:
+        return item.get(setting.name, bool)
+    raw = item.get(setting.name, str)
+    if raw is None:
+        return None
+    try:
+        return setting.parse(raw)
+    except DomainError:
+        expected = " | ".join(str(v) for v in setting.values())
+        raise _Bad(_fault(item.path, setting.name, raw, expected)) from None
+
+
 def _fault(path: str, key: str, value: object, expected: str) -> Fault:
     shown = json.dumps(value, ensure_ascii=False)[:40]
     error = DomainError(
@@ -299,7 +313,7 @@ def _fixed(value: object, path: str) -> FixedSpec:
 
 def _line_spec(value: object, path: str) -> LineSpec:
     item = _Object(value, path, LINE_KEYS)
-    settings = {s.name: item.get(s.name, bool) for s in LINE_SETTINGS}
+    settings = {s.name: _setting(item, s) for s in LINE_SETTINGS}
     forwardings: dict[ForwardingKind, ForwardingSpec | None] = {}
     if item.has("forwardings"):
         forwardings = dict.fromkeys(ForwardingKind)

@@ -65,7 +65,7 @@ class LineSpec:
     short_number: str | None = None
     email: str | None = None
     language: str | None = None
-    settings: dict[str, bool] = field(default_factory=dict)  # by LINE_SETTINGS name
+    settings: dict[str, Any] = field(default_factory=dict)  # by LINE_SETTINGS name: typed
     # the forwarding types stated; a type mapped to None is stated "none" (erased)
     forwardings: dict[ForwardingKind, ForwardingSpec | None] = field(default_factory=dict)
     incoming: IncomingSpec | None = None

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fleet.core import model, rules
 from fleet.core.changes import ForwardingChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.numbering import E164
 from fleet.core.values import Actor, ForwardingKind
 from fleet.db.tables import ForwardingRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
 from fleet.services.lineload import check_pabx, pabx_line
+from fleet.services.restrictioncheck import check_destinations
 
 
 class ForwardingService(Service):
@@ -61,6 +63,7 @@ class ForwardingService(Service):
             target = self.policy.destination(destination or "")
             if target.value == line.msisdn:
                 raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
+            await check_destinations(session, self.policy, line, [target], field="destination")
             before = views.forwarding(row) if row else None
             if row is not None and (row.destination, row.active, row.no_reply_timer) == (
                 target.value,
@@ -138,6 +141,11 @@ class ForwardingService(Service):
             line, row = await self._line_and_rule(session, line_id, kind)
             if row is None or row.destination is None:
                 raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
+            if active and not row.active:
+                destination = [E164(row.destination)]
+                await check_destinations(
+                    session, self.policy, line, destination, field="destination"
+                )
             before = views.forwarding(row)
             row.active = active
             row.updated_at = self.now()

@@ -18,6 +18,7 @@ from fleet.services import views
 from fleet.services.base import Service
 from fleet.services.lineload import pabx_line
 from fleet.services.lookups import vpn_numbers
+from fleet.services.restrictioncheck import check_destinations
 
 
 class IncomingListService(Service):
@@ -76,6 +77,9 @@ class IncomingListService(Service):
                         field=f"entries.{index}",
                         number=number.national(),
                     )
+            await check_destinations(
+                session, self.policy, line, numbers, field="entries", indexed=True
+            )
             row = await self._load(session, line_id)
             before = views.incoming_list(row) if row else None
             if row is None:

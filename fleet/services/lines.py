@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +50,7 @@ class NewLine:
     email: str | None = None
     language: str | Language | None = None
     # the line's settings (``LINE_SETTINGS``); those not given take their default
-    settings: Mapping[LineSetting[bool], bool] = field(default_factory=dict)
+    settings: Mapping[LineSetting[Any], Any] = field(default_factory=dict)
 
 
 class LineService(Service):
@@ -106,7 +107,7 @@ class LineService(Service):
         short_number: str | None = None,
         email: str | None = None,
         language: str | Language | None = None,
-        settings: Mapping[LineSetting[bool], bool] | None = None,
+        settings: Mapping[LineSetting[Any], Any] | None = None,
     ) -> model.Line:
         new = NewLine(
             msisdn=msisdn,
@@ -309,7 +310,7 @@ class LineService(Service):
         short_number: str | Unset | None = UNSET,
         email: str | Unset | None = UNSET,
         language: str | Language | Unset = UNSET,
-        settings: Mapping[LineSetting[bool], bool] | None = None,
+        settings: Mapping[LineSetting[Any], Any] | None = None,
     ) -> model.Line:
         """Change a line's details and any of its settings (``LINE_SETTINGS``)."""
         values = checked(settings or {})
@@ -378,7 +379,7 @@ class LineService(Service):
         return list(names.all())
 
     async def _setting_rule(
-        self, session: AsyncSession, row: LineRow, setting: LineSetting[bool], value: bool
+        self, session: AsyncSession, row: LineRow, setting: LineSetting[Any], value: object
     ) -> None:
         """The business rule of a setting, for those that have one: the PABX option is not
         removed from a line while it is a member of a group."""

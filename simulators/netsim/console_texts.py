@@ -177,6 +177,10 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
     CallEventKind.LIST_RING: ("Liste d'appels : fait sonner {to}", "Call list: rings {to}"),
     CallEventKind.DO_NOT_DISTURB: ("{to} en « ne pas déranger »", "{to} in do-not-disturb"),
     CallEventKind.CRITERIA: ("Critères de {to} : ", "Criteria of {to}: "),
+    CallEventKind.RESTRICTED: (
+        "{to} interdit par le profil de restriction",
+        "{to} not allowed by the restriction profile",
+    ),
     CallEventKind.GROUP_OFFERED: ("Présenté au groupe d'appel {to}", "Offered to call group {to}"),
     CallEventKind.QUEUED: ("Mis en file d'attente du groupe", "Queued in the group"),
     CallEventKind.ANSWERED: ("Répondu par {to}", "Answered by {to}"),
@@ -257,4 +261,12 @@ def why(
         text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)
     if event.kind is CallEventKind.CRITERIA:  # the rule that matched (issue 16)
         text += explain(detail, english=language is Language.EN)
+    if event.kind is CallEventKind.RESTRICTED and "barring" in detail:
+        barred = ("{to} : restriction d'appels {code}", "{to}: call barring {code}")
+        text = _pick(barred, language).format(to=party(event.to_number), code=detail["barring"])
+    elif event.kind is CallEventKind.RESTRICTED:
+        text += f" ({detail.get('restriction')}, {detail.get('destination')})"
+        if event.forwarding_kind is not None:
+            reason = _pick(_REASONS[event.forwarding_kind], language)
+            text += _pick((" : {r} non suivi", ": {r} not followed"), language).format(r=reason)
     return text

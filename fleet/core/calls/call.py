@@ -29,6 +29,7 @@ from fleet.core.criteria import Criteria, CriteriaTarget
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 from fleet.core.presented import Presented
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
 
 
@@ -69,6 +70,7 @@ class CallPorts:
     limits: Limits
     log: EventLog
     selector: Selector  # whether a rule's criteria match (issue 16)
+    restrictions: Restrictions  # the lines' restriction profiles (issue 16)
 
 
 class Call:

@@ -24,7 +24,7 @@ from fleet.core.calls.events import (
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.incall import InCallServices, InConference
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.originating import RingOnward, onward, presented_number
+from fleet.core.calls.originating import Onward, RingOnward, onward, presented_number
 from fleet.core.calls.ports import (
     Directory,
     EventLog,
@@ -35,6 +35,7 @@ from fleet.core.calls.ports import (
     no_log,
 )
 from fleet.core.calls.presence import Presence
+from fleet.core.calls.restricted import refuse
 from fleet.core.calls.router import Router
 from fleet.core.calls.selector import Selector
 from fleet.core.calls.shortdial import is_abbreviated_form, short_dial
@@ -43,6 +44,7 @@ from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.presented import split_prefix
+from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, SessionCase
 
 __all__ = ["Engine", "Limits", "counter_ids"]
@@ -86,6 +88,7 @@ class Engine:
             limits=self.limits,
             log=log,
             selector=Selector(directory=directory),
+            restrictions=Restrictions(policy=policy, numbers=directory),
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(
@@ -158,7 +161,12 @@ class Engine:
         self._admit(call)
         if abbreviated is not None and number is not None:
             _note_abbreviated(call, abbreviated, number)
-        if number is None or kind is NumberClass.INVALID:
+        # an abbreviated number is checked as the number it stands for
+        checked = number.value if abbreviated is not None and number is not None else digits
+        refusal = self._ports.restrictions.outgoing(own_line.line, checked) if own_line else None
+        if refusal is not None:  # a fleet line's own call its profile does not allow
+            self.guarded(call, lambda: refuse(call, refusal))
+        elif number is None or kind is NumberClass.INVALID:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
             target = number
@@ -209,8 +217,15 @@ class Engine:
         self._admit(call)
         if plan is not None and plan.abbreviated is not None and plan.number is not None:
             _note_abbreviated(call, plan.abbreviated, plan.number)
+        refusal = (
+            self._ports.restrictions.outgoing(own_line.line, _checked(plan))
+            if own_line is not None and plan is not None
+            else None
+        )
         if plan is None:
             self.guarded(call, lambda: call.finish(CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED))
+        elif refusal is not None:
+            self.guarded(call, lambda: refuse(call, refusal))
         elif plan.number is None:
             self.guarded(call, lambda: self._unknown_number(call))
         else:
@@ -380,3 +395,11 @@ def _note_abbreviated(call: Call, abbreviated: str, number: E164) -> None:
         to_number=number.value,
         detail={"abbreviated": abbreviated},
     )
+
+
+def _checked(plan: Onward) -> str:
+    """What a line's restriction profile checks of its call: what it dialled, or the number
+    a directory contact's abbreviated number stands for."""
+    if plan.abbreviated is not None and plan.number is not None:
+        return plan.number.value
+    return plan.digits

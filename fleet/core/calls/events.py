@@ -51,6 +51,8 @@ class Announcement(StrEnum):
     SERVICE_NOT_POSSIBLE = "service_not_possible"
     CONFERENCE_FULL = "conference_full"
     NUMBER_UNKNOWN = "number_unknown"
+    CALL_RESTRICTED = "call_restricted"  # the line's restriction profile forbids the number
+    CALL_BARRED = "call_barred"  # a call barring program of the line bars the call
 
 
 # -- network -> engine -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHandle
+from fleet.core.calls.restricted import allowed_entry, allowed_forwarding
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.model import IncomingList, LineServices
@@ -58,8 +59,12 @@ def applying_forwarding(
 
 
 def no_reply_timer(call: Call, services: LineServices | None) -> int | None:
-    """Seconds before no-reply forwarding, or None when the line has none that applies."""
-    if services is None or applying_forwarding(call, services, ForwardingKind.NO_REPLY) is None:
+    """Seconds before no-reply forwarding, or None when the line has none that applies
+    (none active, its criteria not matching, or its restriction profile not allowing it)."""
+    destination = applying_forwarding(call, services, ForwardingKind.NO_REPLY)
+    if services is None or destination is None:
+        return None
+    if call.ports.restrictions.destination(services.line, destination) is not None:
         return None
     rule = services.forwarding(ForwardingKind.NO_REPLY)
     return rule.no_reply_timer if rule and rule.no_reply_timer else DEFAULT_NO_REPLY_TIMER
@@ -72,10 +77,14 @@ def forward_or_finish(
     outcome: CallOutcome,
     cause: ReleaseCause,
 ) -> None:
-    """Follow the line's forwarding of ``kind`` when active (and its criteria match),
-    else end the call."""
+    """Follow the line's forwarding of ``kind`` when active, its criteria match and the
+    line's restriction profile allows it, else end the call."""
     destination = applying_forwarding(call, services, kind)
-    if services is not None and destination is not None:
+    if (
+        services is not None
+        and destination is not None
+        and allowed_forwarding(call, services.line, kind, destination)
+    ):
         call.forward(destination, kind=kind, source=services.line.msisdn)
     else:
         call.finish(outcome, cause)
@@ -166,9 +175,17 @@ class RingLine:
         )
 
     def _ring_limit(self) -> None:
+        """No no-reply forwarding to follow (none, or one the line's profile forbids: the
+        record notes it)."""
         assert self.leg is not None
         self._call.cancel(self.leg)
-        self._call.finish(CallOutcome.NO_ANSWER, ReleaseCause.NO_ANSWER)
+        forward_or_finish(
+            self._call,
+            self.services,
+            ForwardingKind.NO_REPLY,
+            CallOutcome.NO_ANSWER,
+            ReleaseCause.NO_ANSWER,
+        )
 
     def on_caller_gone(self, call: Call) -> None:
         call.finish(CallOutcome.ABANDONED, ReleaseCause.CALLER_HUNG_UP)
@@ -203,7 +220,10 @@ class RingList:
 
     def _ring(self, call: Call, number: E164) -> bool:
         """Ring one entry; False when it cannot be (a fixed number whose trunk is out of
-        service, a line in do-not-disturb that does not exempt the caller)."""
+        service, a line in do-not-disturb that does not exempt the caller, an entry the
+        owner's restriction profile does not allow)."""
+        if not allowed_entry(call, self.owner.line, number):
+            return False
         call.note(
             CallEventKind.LIST_RING,
             from_number=self.owner.line.msisdn.value,

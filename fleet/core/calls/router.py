@@ -6,8 +6,10 @@ when they match — its schedule is open at the engine clock's now, then its cal
 accepts the caller — and the record notes each decision as a ``criteria`` event naming the
 rule, the schedule and the range; a rule without criteria always applies):
 
-1. the line met twice: the call stops (forwarding loop);
-2. unconditional forwarding, active and its criteria matching: forward at once;
+1. the line met twice: the call stops (forwarding loop); the line bars incoming calls
+   (BAIC, :mod:`fleet.core.calls.restricted`): the caller hears "call barred";
+2. unconditional forwarding, active, its criteria matching and its destination allowed by
+   the line's restriction profile: forward at once;
 3. do-not-disturb, on and its criteria matching (e.g. the opposite of the office hours):
    the busy treatment — busy forwarding when active and its criteria match, else busy —
    unless the line exempts the caller, a colleague;
@@ -29,6 +31,7 @@ from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
+from fleet.core.calls.restricted import allowed_forwarding, barred_incoming
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
@@ -65,6 +68,8 @@ class Router:
             return
         call.visited.add(line.id)
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
+        if barred_incoming(call, line):  # BAIC: before any of the line's services
+            return
         pabx = PABX_OPTION.of(line)
         unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
         if (
@@ -77,6 +82,9 @@ class Router:
                 fleet_id=line.fleet_id,
                 owner=line.id,
                 to_number=line.msisdn.value,
+            )
+            and allowed_forwarding(
+                call, line, ForwardingKind.UNCONDITIONAL, unconditional.destination
             )
         ):  # step 2
             call.forward(
