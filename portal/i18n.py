@@ -68,6 +68,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "activate": ("Activer", "Activate"),
     "type": ("Type de renvoi", "Forwarding type"),
     "destination": ("Numéro de renvoi", "Forward to"),
+    "fwd_target": ("Renvoyer vers", "Send to"),
+    "target_number": ("un numéro", "a number"),
+    "target_voicemail": ("la messagerie vocale", "voicemail"),
+    "voicemail": ("Messagerie vocale", "Voicemail"),
     "timer": ("Délai de non-réponse (s)", "No-reply timer (s)"),
     "unconditional": ("Immédiat", "Unconditional"),
     "busy": ("Sur occupation", "On busy"),
@@ -228,6 +232,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "end_with_announcement": ("Annonce de fin", "End with an announcement"),
     "forward_to_number": ("Renvoi vers un numéro", "Forward to a number"),
     "forward_to_group": ("Renvoi vers un autre groupe", "Forward to another group"),
+    "forward_to_voicemail": (
+        "Renvoi vers la messagerie vocale du groupe",
+        "Forward to the group's voicemail",
+    ),
     "changed_meanwhile": (
         "Modifié par quelqu'un d'autre entre-temps : rien n'a été enregistré. Vérifiez puis "
         "validez à nouveau.",

@@ -13,6 +13,7 @@ from fleet.core.error_codes import ErrorCode, ErrorKind
 from fleet.core.errors_import import IMPORT_ERRORS
 from fleet.core.errors_schedules import SCHEDULE_ERRORS
 from fleet.core.errors_trunks import TRUNK_ERRORS
+from fleet.core.errors_voicemail import VOICEMAIL_ERRORS
 from fleet.core.values import Language
 
 __all__ = ["DomainError", "ErrorCode", "ErrorKind", "catalogue", "not_found"]
@@ -366,6 +367,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     ),
     **TRUNK_ERRORS,
     **SCHEDULE_ERRORS,
+    **VOICEMAIL_ERRORS,
     **IMPORT_ERRORS,
 }
 

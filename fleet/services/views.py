@@ -8,7 +8,7 @@ from fleet.core import model
 from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
 from fleet.core.trunks import Trunk
-from fleet.core.values import Language
+from fleet.core.values import ForwardingTarget, Language
 from fleet.db.tables import (
     AccountRow,
     AuditRow,
@@ -103,6 +103,7 @@ def forwarding(row: ForwardingRow) -> model.Forwarding:
         destination=_num(row.destination),
         active=row.active,
         no_reply_timer=row.no_reply_timer,
+        target=row.target or ForwardingTarget.NUMBER,
     )
 
 

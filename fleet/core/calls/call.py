@@ -27,6 +27,7 @@ from fleet.core.clock import Clock
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 
 
 class Phase(Protocol):
@@ -65,6 +66,7 @@ class CallPorts:
     clock: Clock
     limits: Limits
     log: EventLog
+    voicemail: VoicemailPlatform = NO_VOICEMAIL  # where forwarding to voicemail goes
 
 
 class Call:

@@ -41,6 +41,7 @@ from fleet.core.dialling import Dialled, Presentation
 from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.values import CallOutcome, SessionCase
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 
 __all__ = ["Engine", "Limits", "counter_ids"]
 
@@ -65,6 +66,7 @@ class Engine:
         limits: Limits | None = None,
         new_id: Callable[[], str] | None = None,
         log: EventLog = no_log,
+        voicemail: VoicemailPlatform = NO_VOICEMAIL,
     ) -> None:
         self.network = network
         self.clock = clock
@@ -76,8 +78,14 @@ class Engine:
         self.limits = limits or Limits()
         self.log = log
         self._new_id = new_id or counter_ids()
+        self.voicemail = voicemail
         self._ports = CallPorts(
-            network=network, timers=timers, clock=clock, limits=self.limits, log=log
+            network=network,
+            timers=timers,
+            clock=clock,
+            limits=self.limits,
+            log=log,
+            voicemail=voicemail,
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(

@@ -21,30 +21,52 @@ from fleet.core.calls.events import (
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHandle
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
-from fleet.core.model import IncomingList, LineServices
+from fleet.core.model import Forwarding, IncomingList, LineServices
 from fleet.core.numbering import E164
 from fleet.core.trunks import TrunkState
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
+from fleet.core.values import (
+    CallEventKind,
+    CallOutcome,
+    ForwardingKind,
+    ForwardingTarget,
+    RingMode,
+)
+from fleet.core.voicemail import VoicemailPlatform
 
 DEFAULT_NO_REPLY_TIMER = 20  # seconds (DESIGN §4 step 4)
 
 
-def active_forwarding(services: LineServices | None, kind: ForwardingKind) -> E164 | None:
-    """The destination of an active forwarding of the line, if any (PABX option only)."""
+def active_forwarding(
+    services: LineServices | None, kind: ForwardingKind, voicemail: VoicemailPlatform
+) -> Forwarding | None:
+    """The line's active forwarding of ``kind`` that has somewhere to go, if any (PABX
+    option only): a number, or voicemail when the deployment has a platform."""
     if services is None or not PABX_OPTION.of(services.line):
         return None
     rule = services.forwarding(kind)
-    if rule is None or not rule.active or rule.destination is None:
+    if rule is None or not rule.active or voicemail.destination(rule) is None:
         return None
-    return rule.destination
+    return rule
 
 
-def no_reply_timer(services: LineServices | None) -> int | None:
+def follow(call: Call, services: LineServices, rule: Forwarding) -> None:
+    """One hop along the line's forwarding ``rule``: to its number, or to the voicemail
+    platform (the record's event says ``target`` voicemail; the diversion history names
+    the line, whose mailbox the platform opens)."""
+    destination = call.ports.voicemail.destination(rule)
+    assert destination is not None
+    detail: dict[str, object] | None = None
+    if rule.to_voicemail:
+        detail = {"target": ForwardingTarget.VOICEMAIL.value}
+    call.forward(destination, kind=rule.kind, source=services.line.msisdn, detail=detail)
+
+
+def no_reply_timer(services: LineServices | None, voicemail: VoicemailPlatform) -> int | None:
     """Seconds before no-reply forwarding, or None when the line has none active."""
-    if services is None or active_forwarding(services, ForwardingKind.NO_REPLY) is None:
+    rule = active_forwarding(services, ForwardingKind.NO_REPLY, voicemail)
+    if rule is None:
         return None
-    rule = services.forwarding(ForwardingKind.NO_REPLY)
-    return rule.no_reply_timer if rule and rule.no_reply_timer else DEFAULT_NO_REPLY_TIMER
+    return rule.no_reply_timer or DEFAULT_NO_REPLY_TIMER
 
 
 def forward_or_finish(
@@ -55,9 +77,9 @@ def forward_or_finish(
     cause: ReleaseCause,
 ) -> None:
     """Follow the line's forwarding of ``kind`` when active, else end the call."""
-    destination = active_forwarding(services, kind)
-    if services is not None and destination is not None:
-        call.forward(destination, kind=kind, source=services.line.msisdn)
+    rule = active_forwarding(services, kind, call.ports.voicemail)
+    if services is not None and rule is not None:
+        follow(call, services, rule)
     else:
         call.finish(outcome, cause)
 
@@ -108,7 +130,7 @@ class RingLine:
             return
         if isinstance(event, LegAlerting):
             call.stop(self.guard)
-            timer = no_reply_timer(self.services)
+            timer = no_reply_timer(self.services, call.ports.voicemail)
             if timer is not None:
                 self.timer = call.after(timer, self._no_reply)
             else:
@@ -177,7 +199,7 @@ class RingList:
             if not any(rung):
                 self._exhausted()
                 return
-            limit = no_reply_timer(self.owner) or call.limits.ring_limit
+            limit = no_reply_timer(self.owner, call.ports.voicemail) or call.limits.ring_limit
             self.timer = call.after(limit, self._exhausted)
         else:
             self._next_step(call)

@@ -7,7 +7,13 @@ from fleet.core.calls.call import Call
 from fleet.core.calls.dnd import held_off
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
-from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
+from fleet.core.calls.phases import (
+    RingLine,
+    RingList,
+    active_forwarding,
+    follow,
+    forward_or_finish,
+)
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
@@ -43,11 +49,11 @@ class Router:
         call.visited.add(line.id)
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
         pabx = PABX_OPTION.of(line)
-        unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
-        if unconditional and unconditional.active and unconditional.destination:  # step 2
-            call.forward(
-                unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
-            )
+        unconditional = active_forwarding(
+            services, ForwardingKind.UNCONDITIONAL, call.ports.voicemail
+        )
+        if unconditional is not None:  # step 2
+            follow(call, services, unconditional)
             return
         if held_off(call, line, self._directory):  # do-not-disturb: the busy treatment
             forward_or_finish(
