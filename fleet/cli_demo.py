@@ -177,6 +177,7 @@ def netsim_settings(
         answer_after=answer_after,
         reload_every=reload_every,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+        voicemail=settings.voicemail().number,
         smsc=SmscSettings(
             host=settings.smpp_host,
             port=ports.smpp,

@@ -185,6 +185,7 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
 _DND_BUSY = (" : traité comme occupé", ": the busy treatment")
 _DND_EXEMPT = (" : collègue exempté, la ligne sonne", ": a colleague, exempt: the line rings")
 _GROUP_RULE = ("règle de non-réponse du groupe", "the group's no-answer rule")
+_VOICEMAIL = (" (messagerie vocale)", " (voicemail)")
 
 
 def _pick(pair: tuple[str, str], language: Language) -> str:
@@ -247,4 +248,6 @@ def why(
     if event.kind is CallEventKind.DO_NOT_DISTURB:
         exempt = detail.get("dnd") == "colleague_exempt"
         text += _pick(_DND_EXEMPT if exempt else _DND_BUSY, language)
+    if event.kind is CallEventKind.FORWARDED and detail.get("target") == "voicemail":
+        text += _pick(_VOICEMAIL, language)
     return text
