@@ -38,7 +38,7 @@ def test_the_platform_answers_opens_the_diverting_line_s_mailbox_and_hangs_up() 
         E164("+33699000007"),
     )
     assert v.fleetpbx.outgoing[0].final_status == 200
-    assert deposit.ended is None
+    assert platform.view()["deposits"][0]["recording"] is True  # type: ignore[index]
     v.clock.advance(4)
     assert deposit.ended is not None  # the platform's BYE after the message
     assert v.fleetpbx.dialogs == {}
