@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
 from fleet.core.model import CallEvent
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, ForwardingKind, Language
 from simulators.netsim import console_texts
+from simulators.netsim.control import NETSIM, add_routes
 from simulators.netsim.diverted import ForwardReason
 from tests.netsim.virtual_netsim import virtual
 
@@ -114,3 +118,30 @@ def test_the_console_says_a_forward_went_to_voicemail() -> None:
     assert console_texts.why(event, Language.EN, party=party).endswith(
         "forwarding on busy (voicemail)"
     )
+
+
+async def test_the_control_api_lists_the_deposits_or_says_there_is_no_platform() -> None:
+    for platform in (PLATFORM, None):
+        built = virtual(voicemail=platform)
+        app = web.Application()
+        app[NETSIM] = built.netsim
+        add_routes(app)
+        if platform is not None:
+            built.invite(
+                f"tel:{PLATFORM.value}",
+                [("Diversion", "<tel:+33611000004>;reason=unconditional;counter=1")],
+            )
+            built.clock.advance(0.5)
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/voicemail")
+            shown = await response.json()
+        if platform is None:
+            assert (response.status, shown["code"]) == (404, "no_voicemail")
+            continue
+        assert response.status == 200
+        assert (shown["number"], shown["e164"]) == ("06 99 99 91 23", PLATFORM.value)
+        assert [(d["mailbox"], d["reason"], d["recording"]) for d in shown["deposits"]] == [
+            ("06 11 00 00 04", "unconditional", True)
+        ]
+        built.clock.advance(64)
+        assert built.netsim.scscf.ua.calls_held == 0
