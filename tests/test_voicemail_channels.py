@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.app import SERVICES, build_app
+from fleet.cli import main
 from fleet.config import load_settings
 from fleet.core.clock import ManualClock
 from fleet.core.errors import DomainError, ErrorCode
@@ -61,6 +62,24 @@ async def _site(factory: ClientFactory, database_url: str, *, platform: bool) ->
     client = await factory(app)
     built = await build_accounts(app[SERVICES], Actor(name="setup", channel=Channel.CLI))
     return Site(client, built.world, built.group_id, built.other_group_id)
+
+
+# -- the deployment's configuration ------------------------------------------------------------
+
+
+def test_check_config_shows_the_platform_and_a_bad_number_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLEETPBX_VOICEMAIL_NUMBER", "06 99 99 91 23")
+    assert main(["check-config"]) == 0
+    assert 'voicemail_number = "06 99 99 91 23"    # environment' in capsys.readouterr().out
+    assert load_settings(env={"FLEETPBX_VOICEMAIL_NUMBER": "0699999123"}).voicemail() == (
+        VoicemailPlatform(n(PLATFORM))
+    )
+    assert load_settings(env={}).voicemail().offered is False
+    monkeypatch.setenv("FLEETPBX_VOICEMAIL_NUMBER", "0899123456")  # a premium number
+    assert main(["check-config"]) == 2
+    assert "voicemail_number" in capsys.readouterr().err
 
 
 # -- the service --------------------------------------------------------------------------------
