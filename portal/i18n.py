@@ -182,6 +182,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "caller_network_id": ("Call-ID côté appelant", "Caller's leg Call-ID"),
     "callee_network_id": ("Call-ID côté appelé", "Callee's leg Call-ID"),
     "event_forwarded": ("renvoyé", "forwarded"),
+    "event_voicemail": ("messagerie vocale", "voicemail"),
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
     "event_group_offered": ("groupe d'appel", "call group"),

@@ -15,6 +15,7 @@ from fleet.core.calls.ports import LegRequest, Limits
 from fleet.core.model import CallEvent, CallRecord
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, NoAnswerAction
 from fleet.core.voicemail import VoicemailPlatform
+from portal import calls_view
 from simulators.handsets import Behaviour, HandsetState
 from tests.exchange import Exchange, make_exchange, n
 from tests.memory import MemoryFleets, World, memory_world
@@ -235,3 +236,15 @@ def test_a_group_to_voicemail_without_a_platform_ends_with_the_announcement(
     assert ex.network.played[-1][1] is Announcement.GROUP_NO_ANSWER
     ex.settle()
     ex.assert_clean()
+
+
+def test_the_portals_call_log_says_the_call_went_to_voicemail(
+    ex: Exchange, fleets: MemoryFleets, world: World
+) -> None:
+    line = world.line(1)
+    fleets.forward_to_voicemail(line.id, ForwardingKind.UNCONDITIONAL)
+    call = ex.dial(OUTSIDE, "0611000002")
+    ex.advance(3)
+    ex.hang_up(OUTSIDE)
+    shown = calls_view.row(ex.record(call), line, "Europe/Paris")
+    assert shown.events == ("forwarded", "voicemail")
