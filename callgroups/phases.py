@@ -20,7 +20,7 @@ from fleet.core.calls.events import (
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import TimerHandle
 from fleet.core.model import CallGroup, Member
-from fleet.core.values import CallEventKind, CallOutcome, NoAnswerAction
+from fleet.core.values import CallEventKind, CallOutcome, ForwardingTarget, NoAnswerAction
 
 
 class NoAnswerReason(StrEnum):
@@ -180,8 +180,9 @@ class Queued:
 
 
 def no_answer(call: Call, group: CallGroup, hunter: GroupHunter, *, reason: NoAnswerReason) -> None:
-    """The group's no-answer rule: forward to a number, to another group (one hop each),
-    or end the call with an announcement."""
+    """The group's no-answer rule: forward to a number, to another group, to the group's
+    voicemail (one hop each; none without a platform), or end the call with an
+    announcement."""
     detail: dict[str, object] = {
         "group_no_answer": reason.value,
         "action": group.no_answer_action.value,
@@ -189,6 +190,10 @@ def no_answer(call: Call, group: CallGroup, hunter: GroupHunter, *, reason: NoAn
     destination = None
     if group.no_answer_action is NoAnswerAction.FORWARD_TO_NUMBER:
         destination = group.no_answer_number
+    elif group.no_answer_action is NoAnswerAction.FORWARD_TO_VOICEMAIL:
+        # the group's own mailbox: the diversion history names the group's number
+        destination = call.ports.voicemail.number
+        detail["target"] = ForwardingTarget.VOICEMAIL.value
     elif group.no_answer_action is NoAnswerAction.FORWARD_TO_GROUP and group.no_answer_group_id:
         target = hunter.group(group.no_answer_group_id)
         destination = target.number if target is not None else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fleet.core import rules as core_rules
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.values import DistributionMode, NoAnswerAction
+from fleet.core.voicemail import VoicemailPlatform
 
 MAX_MEMBERS = 10  # "Taille maximale du groupe : 10 personnes."
 CODE_LENGTH = 4
@@ -120,6 +121,14 @@ def no_answer_action(raw: str | NoAnswerAction) -> NoAnswerAction:
             detail=f"action inconnue « {raw} »",
             detail_en=f"unknown action '{raw}'",
         ) from exc
+
+
+def no_answer_offered(action: NoAnswerAction, voicemail: VoicemailPlatform) -> NoAnswerAction:
+    """The no-answer rule to voicemail (the group's mailbox) needs the deployment's
+    voicemail platform (issue 16 item 7)."""
+    if action is NoAnswerAction.FORWARD_TO_VOICEMAIL:
+        voicemail.require(field="no_answer_action")
+    return action
 
 
 def member_count(count: int) -> None:

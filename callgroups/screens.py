@@ -254,9 +254,16 @@ class GroupForm:
     targets: tuple[TargetChoice, ...] = ()  # the fleet's other groups, by name
 
 
-def group_form(group: model.CallGroup | None, others: Iterable[model.CallGroup] = ()) -> GroupForm:
+def group_form(
+    group: model.CallGroup | None,
+    others: Iterable[model.CallGroup] = (),
+    *,
+    voicemail: bool = False,
+) -> GroupForm:
     """The form of a new group (the service's defaults) or of an existing one (its values);
-    ``others``: the fleet's groups, offered as the other group (not the group itself)."""
+    ``others``: the fleet's groups, offered as the other group (not the group itself);
+    ``voicemail``: the deployment has a voicemail platform (else the rule to voicemail is
+    not offered, unless it is the group's)."""
     if group is None:
         values = {
             "number": "",
@@ -289,18 +296,26 @@ def group_form(group: model.CallGroup | None, others: Iterable[model.CallGroup] 
             "no_answer_number": group.no_answer_number.national() if group.no_answer_number else "",
             "no_answer_group_id": str(group.no_answer_group_id or ""),
         }
-    return _form(values, others, None if group is None else group.id)
+    return _form(values, others, None if group is None else group.id, voicemail)
 
 
 def refilled_form(
-    data: Mapping[str, str], others: Iterable[model.CallGroup] = (), group_id: int | None = None
+    data: Mapping[str, str],
+    others: Iterable[model.CallGroup] = (),
+    group_id: int | None = None,
+    *,
+    voicemail: bool = False,
 ) -> GroupForm:
     """The form as it was sent, to show again with the reason it was refused."""
-    return _form({name: data.get(name, "") for name in FIELD_NAMES}, others, group_id)
+    values = {name: data.get(name, "") for name in FIELD_NAMES}
+    return _form(values, others, group_id, voicemail)
 
 
 def _form(
-    values: dict[str, str], others: Iterable[model.CallGroup], group_id: int | None
+    values: dict[str, str],
+    others: Iterable[model.CallGroup],
+    group_id: int | None,
+    voicemail: bool,
 ) -> GroupForm:
     chosen = values["distribution"]
     action = values["no_answer_action"]
@@ -315,6 +330,9 @@ def _form(
         actions=tuple(
             ActionChoice(action=choice, selected=choice.value == action)
             for choice in NoAnswerAction
+            if voicemail
+            or choice is not NoAnswerAction.FORWARD_TO_VOICEMAIL
+            or choice.value == action
         ),
         targets=tuple(
             TargetChoice(id=other.id, name=other.name, selected=str(other.id) == target)

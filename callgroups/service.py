@@ -332,7 +332,7 @@ class GroupService(MembershipService):
         *,
         group_id: int | None,
     ) -> None:
-        action = row.no_answer_action
+        action = rules.no_answer_offered(row.no_answer_action, self.voicemail)
         if action is NoAnswerAction.FORWARD_TO_NUMBER:
             if not (number or "").strip():
                 raise DomainError(

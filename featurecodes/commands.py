@@ -103,7 +103,7 @@ class Commands:
     def _fwd_done(self, lang: Language, done: list[model.Forwarding]) -> str:
         parts = []
         for rule in done:
-            number = rule.destination.national() if rule.destination else "?"
+            number = texts.forwarded_to(lang, rule)
             name = texts.kind_name(lang, rule.kind, short=len(done) > 1)
             if rule.kind is ForwardingKind.NO_REPLY:
                 parts.append(
@@ -123,10 +123,9 @@ class Commands:
         for kind in kinds:
             rule = rules.get(kind)
             name = texts.kind_name(lang, kind, short=len(kinds) > 1)
-            if rule and rule.active and rule.destination:
-                lines.append(
-                    texts.text(lang, "fwd_status_on", kind=name, number=rule.destination.national())
-                )
+            if rule and rule.active and rule.registered:
+                where = texts.forwarded_to(lang, rule)
+                lines.append(texts.text(lang, "fwd_status_on", kind=name, number=where))
             else:
                 lines.append(texts.text(lang, "fwd_status_off", kind=name))
         return texts.fit("\n".join(lines))

@@ -66,8 +66,8 @@ class ForwardingMenu:
         for kind in ForwardingKind:
             rule = rules.get(kind)
             name = texts.kind_name(ctx.lang, kind, short=True)
-            if rule is not None and rule.active and rule.destination:
-                number = rule.destination.national()
+            if rule is not None and rule.active and rule.registered:
+                number = texts.forwarded_to(ctx.lang, rule)
                 status.append(texts.text(ctx.lang, "fwd_status_short", kind=name, number=number))
             else:
                 status.append(texts.text(ctx.lang, "fwd_status_off", kind=name))

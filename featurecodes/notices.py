@@ -55,18 +55,21 @@ class MemberNotice:
 
 @dataclass(frozen=True, slots=True)
 class ForwardingNotice:
-    """The manager changed one of the line's forwardings: to ``destination``, or off."""
+    """The manager changed one of the line's forwardings: to ``destination``, to the
+    voicemail (``voicemail``), or off."""
 
     line_id: int
     kind: ForwardingKind
     destination: E164 | None
+    voicemail: bool = False
 
     def text(self, language: Language) -> str:
-        state = (
-            self.destination.national_digits()
-            if self.destination is not None
-            else texts.text(language, "state_off")
-        )
+        if self.voicemail:
+            state = texts.voicemail_name(language, short=True)
+        elif self.destination is not None:
+            state = self.destination.national_digits()
+        else:
+            state = texts.text(language, "state_off")
         summary = f"{texts.kind_name(language, self.kind, short=True)} {state}"
         return texts.text(language, "sms_forwarding_changed", summary=summary)
 
@@ -86,8 +89,10 @@ def notices(events: Sequence[ChangeEvent]) -> list[Notice]:
                         found.append(MemberNotice(m.line_id, change.after.name, m.connected, by=by))
             case ForwardingChange(line_id=line_id, kind=kind, after=after):
                 if _by(event.actor, line_id) is By.MANAGER:
-                    destination = after.destination if after is not None and after.active else None
-                    found.append(ForwardingNotice(line_id, kind, destination))
+                    on = after if after is not None and after.active else None
+                    destination = on.destination if on is not None else None
+                    voicemail = on is not None and on.to_voicemail
+                    found.append(ForwardingNotice(line_id, kind, destination, voicemail))
             case _:
                 pass
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from featurecodes.gsm7 import fit_ussd
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.model import Forwarding
 from fleet.core.values import ForwardingKind, Language
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -169,6 +170,24 @@ def refusal(language: Language, error: DomainError) -> str:
 
 
 _GONE = {"call_group": "group_gone", "line": "unknown_line"}
+
+
+_VOICEMAIL = ("la messagerie vocale", "voicemail")
+_VOICEMAIL_SHORT = ("messagerie", "voicemail")
+
+
+def voicemail_name(language: Language, *, short: bool = False) -> str:
+    return _pick(_VOICEMAIL_SHORT if short else _VOICEMAIL, language)
+
+
+def forwarded_to(language: Language, rule: Forwarding, *, short: bool = False) -> str:
+    """Where a forwarding goes, as a handset shows it: the number (national form, or its
+    digits when ``short``), or the voicemail (issue 16 item 7)."""
+    if rule.to_voicemail:
+        return voicemail_name(language, short=short)
+    if rule.destination is None:
+        return "?"
+    return rule.destination.national_digits() if short else rule.destination.national()
 
 
 def kind_name(language: Language, kind: ForwardingKind, *, short: bool = False) -> str:

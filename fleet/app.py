@@ -104,7 +104,10 @@ def build_services(
     """The services; on PostgreSQL every change they commit is announced to the other
     processes (``pg_notify`` in its transaction) as sent by ``process``."""
     context = ServiceContext(
-        sessions=session_factory(engine), clock=clock, policy=settings.number_policy()
+        sessions=session_factory(engine),
+        clock=clock,
+        policy=settings.number_policy(),
+        voicemail=settings.voicemail(),
     )
     passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
     secrets = SecretBox(key=settings.sip_trunk_secret_key)
@@ -229,6 +232,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
             policy=settings.number_policy(),
             log=StructlogEvents(),
             new_id=ids,
+            voicemail=settings.voicemail(),
         )
         exchange.network.trunks.start()  # the trunks' OPTIONS keepalive
     else:
@@ -239,6 +243,7 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
             policy=settings.number_policy(),
             log=StructlogEvents(),
             new_id=ids,
+            voicemail=settings.voicemail(),
         )
     app[RECORDS] = records
 

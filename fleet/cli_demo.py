@@ -36,6 +36,8 @@ NETSIM_SIP_PORT = 5070
 CONSOLE_PORT = 8070
 SMPP_PORT = 2775  # netsim's SMSC / USSD gateway, which FleetPBX binds to
 WHITE_ZONE_CELL = "20801000f"  # netsim's white-zone cells (TAC 000f of the home network)
+# the demo's voicemail platform (netsim answers there) unless voicemail_number names one
+DEMO_VOICEMAIL = "0699999123"
 
 
 def add_arguments(demo: argparse.ArgumentParser) -> None:
@@ -148,7 +150,8 @@ def demo_ports(args: argparse.Namespace, settings: Settings) -> DemoPorts:
 
 
 def fleetpbx_settings(settings: Settings, ports: DemoPorts) -> Settings:
-    """FleetPBX's settings in the demo: on SIP, its core and media server netsim."""
+    """FleetPBX's settings in the demo: on SIP, its core, media server and voicemail
+    platform netsim."""
     netsim = f"{settings.sip_host}:{ports.netsim_sip}"
     return dataclasses.replace(
         settings,
@@ -161,6 +164,14 @@ def fleetpbx_settings(settings: Settings, ports: DemoPorts) -> Settings:
         smpp_host=settings.sip_host,
         smpp_port=ports.smpp,
         sip_white_zone_cells=settings.sip_white_zone_cells or (WHITE_ZONE_CELL,),
+        voicemail_number=_with_voicemail(settings).voicemail_number,
+    )
+
+
+def _with_voicemail(settings: Settings) -> Settings:
+    """The settings with a voicemail platform: the configured one, else the demo's."""
+    return dataclasses.replace(
+        settings, voicemail_number=settings.voicemail_number or DEMO_VOICEMAIL
     )
 
 
@@ -177,6 +188,7 @@ def netsim_settings(
         answer_after=answer_after,
         reload_every=reload_every,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+        voicemail=_with_voicemail(settings).voicemail().number,
         smsc=SmscSettings(
             host=settings.smpp_host,
             port=ports.smpp,

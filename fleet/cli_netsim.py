@@ -106,6 +106,7 @@ def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSetti
         answer_after=args.answer_after,
         announcement_seconds=args.announcement_seconds,
         timers=TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4),
+        voicemail=settings.voicemail().number,
         smsc=smsc_settings(args, settings),
     )
 

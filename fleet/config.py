@@ -14,7 +14,10 @@ from typing import Any
 
 from featurecodes.catalogue import Catalogue
 from fleet import config_values as parse
+from fleet.core.errors import DomainError
 from fleet.core.numbering import NumberPolicy
+from fleet.core.values import Language
+from fleet.core.voicemail import VoicemailPlatform
 
 ENV_PREFIX = "FLEETPBX_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///fleetpbx.db"
@@ -107,6 +110,10 @@ class Settings:
     sip_trunk_options_interval: float = 30.0
     # PostgreSQL + network sip: seconds between two rounds of fleet ownership (issue 15)
     owner_interval: float = 2.0
+    # the operator's voicemail platform (issue 16 item 7): its number, a destination the
+    # numbering accepts; reached like any off-net number (over SIP: through sip_core, the
+    # mailbox named by the diversion history). Empty: voicemail is offered nowhere
+    voicemail_number: str = ""
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -116,6 +123,14 @@ class Settings:
             national_length=self.numbering_national_length,
             allowed_prefixes=self.numbering_allowed_prefixes,
             special_prefixes=self.numbering_special_prefixes,
+        )
+
+    def voicemail(self) -> VoicemailPlatform:
+        """The voicemail platform of this deployment (no number: voicemail not offered)."""
+        if not self.voicemail_number:
+            return VoicemailPlatform()
+        return VoicemailPlatform(
+            self.number_policy().destination(self.voicemail_number, field="voicemail_number")
         )
 
     def catalogue(self) -> Catalogue:
@@ -204,6 +219,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_trunk_secret_key": parse.as_fernet_key,
     "sip_trunk_options_interval": parse.as_seconds,
     "owner_interval": parse.as_seconds,
+    "voicemail_number": lambda v: str(v).strip(),
 }
 
 
@@ -289,6 +305,10 @@ def _check(settings: Settings) -> None:
     except CatalogueError as exc:
         raise ConfigError(f"featurecodes: {exc}") from exc
     _check_sip(settings)
+    try:
+        settings.voicemail()
+    except DomainError as exc:
+        raise ConfigError(f"voicemail_number: {exc.message(Language.EN)}") from exc
     if settings.session_key:
         import base64
         import binascii

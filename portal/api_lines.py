@@ -104,6 +104,9 @@ async def put_forwarding(request: web.Request) -> web.Response:
     destination = data.get("destination")
     if destination is not None and not isinstance(destination, str):
         raise Problem(422, "number_invalid", "destination: a string", "destination")
+    goal = data.get("target")
+    if goal is not None and not isinstance(goal, str):
+        raise Problem(422, "forwarding_target_invalid", "target: a string", "target")
     active = _bool(data, "active", True)
     async with _guarded_line(request, fleet_id) as target:
         rule = await request.app[SERVICES].forwarding.set(
@@ -113,6 +116,7 @@ async def put_forwarding(request: web.Request) -> web.Response:
             destination=destination,
             active=active,
             no_reply_timer=timer,
+            target=goal,
         )
     return await _with_line_etag(request, fleet_id, forwarding_json(rule))
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fleet.core import model
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import shown
-from fleet.core.values import CallEventKind
+from fleet.core.values import CallEventKind, ForwardingTarget
 
 # events worth a word in the log (offered, answered and released are the columns already)
 NOTABLE = (
@@ -26,6 +26,7 @@ NOTABLE = (
     CallEventKind.TRANSFERRED,
     CallEventKind.CONFERENCE_JOINED,
 )
+VOICEMAIL = ForwardingTarget.VOICEMAIL.value  # shown after "forwarded" when it went there
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class CallRow:
     hidden: bool  # an incoming call whose caller hid its number: "other" is not shown
     outcome: str  # a CallOutcome value, or "" while the call is not over
     duration: str  # "m:ss" of conversation, "" when not answered
-    events: tuple[str, ...]  # CallEventKind values, in order, without repeats
+    events: tuple[str, ...]  # CallEventKind values (and "voicemail"), in order, no repeats
     session_case: str  # a SessionCase value: the visit this record is of
     network: NetworkIds | None  # the call's ids in the network; None when it had none
     rules: tuple[RuleShown, ...] = ()  # the routing criteria decided (issue 16), in order
@@ -77,6 +78,8 @@ def row(record: model.CallRecord, line: model.Line, timezone: str) -> CallRow:
     for event in record.events:
         if event.kind in NOTABLE and event.kind.value not in events:
             events.append(event.kind.value)
+        if (event.detail or {}).get("target") == VOICEMAIL and VOICEMAIL not in events:
+            events.append(VOICEMAIL)  # forwarded to voicemail (issue 16 item 7)
     return CallRow(
         call_id=record.call_id,
         when=local_time(record.offered_at, timezone),

@@ -178,10 +178,11 @@ async def _form_page(
     fleet = await services.fleets.get(fleet_id)
     others = await services.groups.in_fleet(fleet_id)
     group_id = None if group is None else group.id
+    voicemail = services.groups.voicemail.offered
     shown = (
-        screens.group_form(group, others)
+        screens.group_form(group, others, voicemail=voicemail)
         if data is None
-        else screens.refilled_form(data, others, group_id)
+        else screens.refilled_form(data, others, group_id, voicemail=voicemail)
     )
     return await render(
         request,

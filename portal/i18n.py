@@ -71,6 +71,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "activate": ("Activer", "Activate"),
     "type": ("Type de renvoi", "Forwarding type"),
     "destination": ("Numéro de renvoi", "Forward to"),
+    "fwd_target": ("Renvoyer vers", "Send to"),
+    "target_number": ("un numéro", "a number"),
+    "target_voicemail": ("la messagerie vocale", "voicemail"),
+    "voicemail": ("Messagerie vocale", "Voicemail"),
     "timer": ("Délai de non-réponse (s)", "No-reply timer (s)"),
     "unconditional": ("Immédiat", "Unconditional"),
     "busy": ("Sur occupation", "On busy"),
@@ -182,6 +186,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "callee_network_id": ("Call-ID côté appelé", "Callee's leg Call-ID"),
     "event_abbreviated_dialled": ("numéro abrégé", "abbreviated number"),
     "event_forwarded": ("renvoyé", "forwarded"),
+    "event_voicemail": ("messagerie vocale", "voicemail"),
     "event_list_ring": ("liste d'appels", "call list"),
     "event_do_not_disturb": ("ne pas déranger", "do not disturb"),
     "event_criteria": ("règle horaire ou appelant", "time or caller rule"),
@@ -234,6 +239,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "end_with_announcement": ("Annonce de fin", "End with an announcement"),
     "forward_to_number": ("Renvoi vers un numéro", "Forward to a number"),
     "forward_to_group": ("Renvoi vers un autre groupe", "Forward to another group"),
+    "forward_to_voicemail": (
+        "Renvoi vers la messagerie vocale du groupe",
+        "Forward to the group's voicemail",
+    ),
     "changed_meanwhile": (
         "Modifié par quelqu'un d'autre entre-temps : rien n'a été enregistré. Vérifiez puis "
         "validez à nouveau.",

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from fleet.core import model, rules
 from fleet.core.errors import DomainError, ErrorCode
-from fleet.core.values import Actor, ForwardingKind, RingMode
+from fleet.core.values import Actor, ForwardingKind, ForwardingTarget, RingMode
+from fleet.core.voicemail import forwarding_target
 from fleet.services.linebrowse import Cursor
 from portal.pages import (
     SERVICES,
@@ -117,13 +118,19 @@ async def forwarding(request: web.Request) -> web.Response:
     rows = {
         kind.value: {
             "active": bool(rule and rule.active),
+            "target": rule.target.value if rule else ForwardingTarget.NUMBER.value,
             "destination": rule.destination.national() if rule and rule.destination else "",
             "timer": str(rule.no_reply_timer or "") if rule else "",
         }
         for kind in KINDS
         for rule in [line.forwarding(kind)]
     }
-    return await _form(request, page, "forwarding.html", {}, rows=rows)
+    return await _form(request, page, "forwarding.html", {}, rows=rows, **_voicemail(request))
+
+
+def _voicemail(request: web.Request) -> dict[str, Any]:
+    """The choice "a number" / "voicemail", offered when the deployment has a platform."""
+    return {"voicemail": request.app[SERVICES].forwarding.voicemail.offered}
 
 
 async def save_forwarding(request: web.Request) -> web.Response:
@@ -139,6 +146,7 @@ async def save_forwarding(request: web.Request) -> web.Response:
     rows: dict[str, dict[str, Any]] = {
         kind.value: {
             "active": data.get(f"{kind.value}.active") == "on",
+            "target": data.get(f"{kind.value}.target", "").strip() or ForwardingTarget.NUMBER.value,
             "destination": data.get(f"{kind.value}.destination", "").strip(),
             "timer": data.get(f"{kind.value}.timer", "").strip(),
         }
@@ -151,7 +159,10 @@ async def save_forwarding(request: web.Request) -> web.Response:
         row = rows[kind.value]
         try:
             timer = _timer(kind, row["timer"])
-            if row["destination"]:
+            row["voicemail"] = forwarding_target(row["target"]) is ForwardingTarget.VOICEMAIL
+            if row["voicemail"]:
+                services.forwarding.voicemail.require()
+            elif row["destination"]:
                 target = policy.destination(row["destination"])
                 if target == line.line.msisdn:
                     raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
@@ -161,17 +172,19 @@ async def save_forwarding(request: web.Request) -> web.Response:
         except DomainError as exc:
             errors[kind.value] = exc.message(account.language)
     if errors:
-        return await _form(request, page, "forwarding.html", errors, 400, rows=rows)
+        shown = _voicemail(request)
+        return await _form(request, page, "forwarding.html", errors, 400, rows=rows, **shown)
     for kind, row, timer in plan:
         existing = line.forwarding(kind)
-        if row["destination"]:
+        if row["voicemail"] or row["destination"]:
             await services.forwarding.set(
                 who,
                 line.line.id,
                 kind,
-                destination=row["destination"],
+                destination=None if row["voicemail"] else row["destination"],
                 active=row["active"],
                 no_reply_timer=timer,
+                target=ForwardingTarget.VOICEMAIL if row["voicemail"] else None,
             )
         elif existing is not None:
             await services.forwarding.erase(who, line.line.id, kind)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.presented import PresentedKind
-from fleet.core.values import ForwardingKind, Language, RingMode
+from fleet.core.values import ForwardingKind, ForwardingTarget, Language, RingMode
 from fleet.services.lines import PAGE_MAX
 from portal import (
     openapi_calls,
@@ -23,6 +23,7 @@ from portal import (
 
 TEXT = {"type": "string", "pattern": r"^[^\u0000]*$"}  # the databases store no NUL
 NUMBER = {**TEXT, "description": "a phone number (E.164 in answers)"}
+FORWARDING_TARGET = {"type": "string", "enum": [t.value for t in ForwardingTarget]}
 ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL): nothing beyond exists
 OFFSET_MAX = ID_MAX
 CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,1000}$"  # a page cursor (base64url)
@@ -354,20 +355,31 @@ def _schemas() -> dict[str, Any]:
             next={"type": ["string", "null"], "description": "the next page's URL"},
         ),
         "Forwarding": obj(
-            ["kind", "active"],
+            ["kind", "target", "active"],
             kind={"type": "string", "enum": [k.value for k in ForwardingKind]},
-            destination={"type": ["string", "null"]},
+            target=FORWARDING_TARGET,
+            destination={"type": ["string", "null"], "description": "null with voicemail"},
             active=boolean,
             no_reply_timer=nullable_int,
         ),
         "ForwardingChange": {
             **obj(
-                ["destination"],
+                [],
+                target={
+                    **FORWARDING_TARGET,
+                    "default": ForwardingTarget.NUMBER.value,
+                    "description": "voicemail: the line's mailbox on the operator's voicemail "
+                    "platform (refused, voicemail_not_configured, when the deployment has "
+                    "none); number: destination is required",
+                },
                 destination=NUMBER,
                 active=boolean,
                 no_reply_timer={"type": ["integer", "null"], "minimum": 5, "maximum": 30},
             ),
-            "examples": [{"destination": "0145678910", "active": True}],
+            "examples": [
+                {"destination": "0145678910", "active": True},
+                {"target": "voicemail", "active": True},
+            ],
         },
         "IncomingList": {
             **obj(

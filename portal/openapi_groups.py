@@ -121,7 +121,12 @@ def schemas(text: dict[str, Any], number: dict[str, Any]) -> dict[str, Any]:
             "maximum": rules.MAX_WAIT_MAX,
             "description": "seconds a caller waits in the queue at most",
         },
-        "no_answer_action": {**no_answer, "description": "what the group does when nobody answers"},
+        "no_answer_action": {
+            **no_answer,
+            "description": "what the group does when nobody answers; forward_to_voicemail: "
+            "the group's mailbox on the voicemail platform (refused when the deployment has "
+            "none)",
+        },
         "no_answer_number": {
             **nullable_text,
             "description": "the number of forward_to_number",

@@ -27,6 +27,7 @@ def line_json(line: model.Line) -> dict[str, Any]:
 def forwarding_json(rule: model.Forwarding) -> dict[str, Any]:
     return {
         "kind": rule.kind.value,
+        "target": rule.target.value,
         "destination": rule.destination.value if rule.destination else None,
         "active": rule.active,
         "no_reply_timer": rule.no_reply_timer,

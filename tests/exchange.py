@@ -15,6 +15,7 @@ from fleet.core.calls.engine import Engine
 from fleet.core.calls.ports import Directory, Limits, Recorder
 from fleet.core.model import CallRecord, FixedNumber, Line
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 from fleet.exchange import build_exchange
 from simulators.clock import VirtualTime
 from simulators.handsets import Behaviour, HandsetState
@@ -114,13 +115,20 @@ def make_exchange(
     limits: Limits | None = None,
     recorder: Recorder | None = None,
     start: datetime | None = None,
+    voicemail: VoicemailPlatform = NO_VOICEMAIL,
 ) -> Exchange:
     """An exchange routing from ``directory``; with a ``world``, its lines and fixed number
-    get handsets that never answer unless told to."""
+    get handsets that never answer unless told to. ``voicemail``: the deployment's voicemail
+    platform (none by default)."""
     time = VirtualTime(start)  # default: Monday 5 January 2026, 09:00 UTC
     records = Records(then=recorder)
     built = build_exchange(
-        time=time, directory=directory, recorder=records, policy=NumberPolicy(), limits=limits
+        time=time,
+        directory=directory,
+        recorder=records,
+        policy=NumberPolicy(),
+        limits=limits,
+        voicemail=voicemail,
     )
     network = built.network
     if world is not None:

@@ -39,6 +39,7 @@ from fleet.core.trunks import Trunk, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import (
     DistributionMode,
     ForwardingKind,
+    ForwardingTarget,
     Language,
     NoAnswerAction,
     RingMode,
@@ -215,6 +216,29 @@ class MemoryFleets:
                 destination=self.number(destination),
                 active=active,
                 no_reply_timer=no_reply_timer if kind is ForwardingKind.NO_REPLY else None,
+            ),
+        )
+
+    def forward_to_voicemail(
+        self,
+        line_id: int,
+        kind: ForwardingKind,
+        *,
+        active: bool = True,
+        no_reply_timer: int | None = None,
+    ) -> model.Forwarding:
+        """Register (and by default switch on) a forwarding of the line to its voicemail."""
+        if kind is ForwardingKind.NO_REPLY and no_reply_timer is None:
+            no_reply_timer = 20
+        return self._forwarding(
+            line_id,
+            model.Forwarding(
+                line_id=line_id,
+                kind=kind,
+                destination=None,
+                active=active,
+                no_reply_timer=no_reply_timer if kind is ForwardingKind.NO_REPLY else None,
+                target=ForwardingTarget.VOICEMAIL,
             ),
         )
 

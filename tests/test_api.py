@@ -110,6 +110,7 @@ async def test_a_forwarding_is_changed_through_the_api(rest: Api) -> None:
     assert response.status == 200
     assert await response.json() == {
         "kind": "busy",
+        "target": "number",
         "destination": "+33145678910",
         "active": True,
         "no_reply_timer": None,

@@ -6,6 +6,7 @@ refused, typed. Pure: no database."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import typing
@@ -44,6 +45,7 @@ from fleet.core.values import (
     Channel,
     DistributionMode,
     ForwardingKind,
+    ForwardingTarget,
     Language,
     NoAnswerAction,
     RingMode,
@@ -170,6 +172,13 @@ EVERY_CHANGE: list[Change] = [
     ),
     ForwardingChange(
         fleet_id=3, line_id=11, kind=ForwardingKind.NO_REPLY, before=None, after=FORWARDING
+    ),
+    ForwardingChange(  # to voicemail (issue 16 item 7): the target travels, no number
+        fleet_id=3,
+        line_id=11,
+        kind=ForwardingKind.NO_REPLY,
+        before=FORWARDING,
+        after=dataclasses.replace(FORWARDING, destination=None, target=ForwardingTarget.VOICEMAIL),
     ),
     IncomingListChange(fleet_id=3, line_id=11, before=None, after=INCOMING),
     GroupChange(fleet_id=3, group_id=5, before=group(), after=group((member(11),))),

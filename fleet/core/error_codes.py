@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     FORWARDING_KIND_INVALID = "forwarding_kind_invalid"
     FORWARDING_DESTINATION_REQUIRED = "forwarding_destination_required"
     FORWARDING_TO_SELF = "forwarding_to_self"
+    FORWARDING_TARGET_INVALID = "forwarding_target_invalid"
+    VOICEMAIL_NOT_CONFIGURED = "voicemail_not_configured"
     NO_REPLY_TIMER_INVALID = "no_reply_timer_invalid"
     NO_REPLY_TIMER_NOT_APPLICABLE = "no_reply_timer_not_applicable"
     # incoming-call list

@@ -16,6 +16,7 @@ from fleet.core.errors_presented import PRESENTED_ERRORS
 from fleet.core.errors_restrictions import RESTRICTION_ERRORS
 from fleet.core.errors_schedules import SCHEDULE_ERRORS
 from fleet.core.errors_trunks import TRUNK_ERRORS
+from fleet.core.errors_voicemail import VOICEMAIL_ERRORS
 from fleet.core.values import Language
 
 __all__ = ["DomainError", "ErrorCode", "ErrorKind", "catalogue", "not_found"]
@@ -377,6 +378,7 @@ _CATALOGUE: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
     **PRESENTED_ERRORS,
     **CONTACT_ERRORS,
     **RESTRICTION_ERRORS,
+    **VOICEMAIL_ERRORS,
     **IMPORT_ERRORS,
 }
 

@@ -21,6 +21,7 @@ from fleet.core.values import (
     Channel,
     DistributionMode,
     ForwardingKind,
+    ForwardingTarget,
     Language,
     NoAnswerAction,
     RestrictionProfile,
@@ -94,11 +95,24 @@ class TrunkView:
 
 @dataclass(frozen=True, slots=True)
 class Forwarding:
+    """A line's forwarding of one kind: to ``destination`` (a number), or, with ``target``
+    voicemail, to the line's mailbox on the voicemail platform (``destination`` None)."""
+
     line_id: int
     kind: ForwardingKind
     destination: E164 | None
     active: bool
     no_reply_timer: int | None
+    target: ForwardingTarget = ForwardingTarget.NUMBER
+
+    @property
+    def to_voicemail(self) -> bool:
+        return self.target is ForwardingTarget.VOICEMAIL
+
+    @property
+    def registered(self) -> bool:
+        """Whether it has somewhere to go (a number, or the voicemail)."""
+        return self.to_voicemail or self.destination is not None
 
 
 @dataclass(frozen=True, slots=True)

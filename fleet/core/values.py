@@ -31,6 +31,14 @@ class ForwardingKind(StrEnum):
     NOT_REACHABLE = "not_reachable"  # renvoi sur injoignabilité (MMI 62)
 
 
+class ForwardingTarget(StrEnum):
+    """Where a forwarding (or a group's no-answer rule) sends the call: a number, or the
+    line's voicemail on the operator's platform (issue 16 item 7)."""
+
+    NUMBER = "number"
+    VOICEMAIL = "voicemail"  # "messagerie vocale" (seeds 000, 001), "boîte vocale" (003)
+
+
 class RingMode(StrEnum):
     """How an incoming-call list rings its entries (004 §4)."""
 
@@ -54,6 +62,7 @@ class NoAnswerAction(StrEnum):
     END_WITH_ANNOUNCEMENT = "end_with_announcement"
     FORWARD_TO_NUMBER = "forward_to_number"
     FORWARD_TO_GROUP = "forward_to_group"
+    FORWARD_TO_VOICEMAIL = "forward_to_voicemail"  # the group's own mailbox (003 §6)
 
 
 class RestrictionProfile(StrEnum):

@@ -23,6 +23,7 @@ from fleet.core.values import (
     CodeKind,
     DistributionMode,
     ForwardingKind,
+    ForwardingTarget,
     Language,
     NoAnswerAction,
     RestrictionProfile,
@@ -186,6 +187,12 @@ class ForwardingRow(Base):
     destination: Mapped[str | None] = mapped_column(String(NUMBER))
     active: Mapped[bool] = mapped_column(Boolean)
     no_reply_timer: Mapped[int | None] = mapped_column(Integer)
+    # a number (``destination``) or the line's voicemail (issue 16 item 7; migration 0017)
+    target: Mapped[ForwardingTarget] = mapped_column(
+        enum_type(ForwardingTarget),
+        default=ForwardingTarget.NUMBER,
+        server_default=ForwardingTarget.NUMBER.value,
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -22,6 +22,7 @@ from fleet.core.calls.ports import (
 )
 from fleet.core.calls.presence import Presence
 from fleet.core.numbering import NumberPolicy
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 from fleet.exchange.ids import CallIds
 from fleet.sipnet.network import SipNetwork
 from fleet.sipnet.onstack import SipSide
@@ -51,13 +52,17 @@ def build_exchange(
     new_id: Callable[[], str] | None = None,
     seed: int = 0,
     history: int = 50_000,
+    voicemail: VoicemailPlatform = NO_VOICEMAIL,
 ) -> Exchange[SimulatedNetwork]:
     """The engine on the simulated network (the demo's, scenarios', tests'). ``seed`` drives
-    random distribution, ``history`` how many timeline entries the network keeps. Call and
+    random distribution, ``history`` how many timeline entries the network keeps,
+    ``voicemail`` where forwarding to voicemail goes (issue 16 item 7). Call and
     leg ids come from ``new_id``, by default ids unique across restarts and processes
     (``CallIds``): a call record is stored under its call's id."""
     simulated = SimulatedNetwork(time=time, history=history)
-    built = _engine(simulated, time, directory, recorder, policy, log, limits, new_id, seed)
+    built = _engine(
+        simulated, time, directory, recorder, policy, log, limits, new_id, seed, voicemail
+    )
     simulated.attach(built.engine)
     return Exchange(engine=built.engine, groups=built.groups, network=simulated, time=time)
 
@@ -73,6 +78,7 @@ def build_sip_exchange(
     limits: Limits | None = None,
     new_id: Callable[[], str] | None = None,
     seed: int = 0,
+    voicemail: VoicemailPlatform = NO_VOICEMAIL,
 ) -> Exchange[SipNetwork]:
     """The engine on SIP: the adapter of ``fleet.sipnet`` on the agent the composition root
     made on its stack (``sip``: the agent, the core's address, the media server, the
@@ -90,7 +96,9 @@ def build_sip_exchange(
         trunk_options_interval=sip.trunk_options_interval,
     )
     limits = limits or Limits(setup_timeout=SIP_SETUP_TIMEOUT)
-    built = _engine(adapter, time, directory, recorder, policy, log, limits, new_id, seed)
+    built = _engine(
+        adapter, time, directory, recorder, policy, log, limits, new_id, seed, voicemail
+    )
     adapter.attach(built.engine)
     return Exchange(engine=built.engine, groups=built.groups, network=adapter, time=time)
 
@@ -111,6 +119,7 @@ def _engine(
     limits: Limits | None,
     new_id: Callable[[], str] | None,
     seed: int,
+    voicemail: VoicemailPlatform,
 ) -> _Built:
     presence = Presence()
     groups = GroupHunter(clock=time, timers=time, directory=directory, presence=presence, seed=seed)
@@ -126,5 +135,6 @@ def _engine(
         limits=limits,
         new_id=new_id or CallIds(),
         log=log,
+        voicemail=voicemail,
     )
     return _Built(engine, groups)

@@ -18,6 +18,7 @@ from fleet.core.clock import Clock
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.numbering import NumberPolicy
 from fleet.core.values import Actor
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 from fleet.db.tables import AuditRow
 from fleet.services import journal
 from fleet.services.changes import ChangeHub
@@ -48,6 +49,7 @@ class ServiceContext:
     clock: Clock
     policy: NumberPolicy
     changes: ChangeHub = dataclasses.field(default_factory=ChangeHub)
+    voicemail: VoicemailPlatform = NO_VOICEMAIL  # the deployment's voicemail platform
 
 
 class Service:
@@ -60,6 +62,10 @@ class Service:
     @property
     def policy(self) -> NumberPolicy:
         return self._ctx.policy
+
+    @property
+    def voicemail(self) -> VoicemailPlatform:
+        return self._ctx.voicemail
 
     def now(self) -> datetime:
         return self._ctx.clock.now()

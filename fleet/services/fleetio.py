@@ -122,7 +122,7 @@ class FleetIOService(Service):
         self, session: AsyncSession, actor: Actor, fleet_id: int, file: FleetFile
     ) -> tuple[ImportReport, Applier]:
         state = await load_state(session, await load_fleet(session, fleet_id))
-        checker = Checker(self.policy, state)
+        checker = Checker(self.policy, state, voicemail=self.voicemail)
         checker.faults.extend(file.faults)
         checker.stated_members = file_members(self.policy, file.groups)
         trunks = [row for spec in file.trunks if (row := checker.trunk(spec)) is not None]

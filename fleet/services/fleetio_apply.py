@@ -164,7 +164,7 @@ class Applier:
             if rule is None:
                 rule = ForwardingRow(line_id=line.id, kind=kind)
                 self.session.add(rule)
-            rule.destination, rule.active, rule.no_reply_timer = goal
+            rule.destination, rule.active, rule.no_reply_timer, rule.target = goal
             rule.updated_at = now
             await self.session.flush()
             self._record(

@@ -67,7 +67,7 @@ async def forwardings(
         for kind, goal in plan.forwardings.items():
             if goal is None:
                 continue
-            destination, active, timer = goal
+            destination, active, timer, target = goal
             rows.append(
                 {
                     "line_id": line.id,
@@ -75,15 +75,17 @@ async def forwardings(
                     "destination": destination,
                     "active": active,
                     "no_reply_timer": timer,
+                    "target": target,
                     "updated_at": now,
                 }
             )
             after = model.Forwarding(
                 line_id=line.id,
                 kind=kind,
-                destination=E164(destination),
+                destination=E164(destination) if destination else None,
                 active=active,
                 no_reply_timer=timer,
+                target=target,
             )
             changes.append(
                 ForwardingChange(

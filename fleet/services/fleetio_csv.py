@@ -16,7 +16,7 @@ from typing import Any
 from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting
-from fleet.core.values import ForwardingKind
+from fleet.core.values import ForwardingKind, ForwardingTarget
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import Fault, FleetFile, Format, ForwardingSpec, LineSpec, Where
 
@@ -36,6 +36,9 @@ def active_column(kind: ForwardingKind) -> str:
 
 
 TIMER = "no_reply_timer"
+# a forwarding's cell: the destination's digits, or the line's voicemail (issue 16 item 7)
+VOICEMAIL = "voicemail"
+VOICEMAIL_WORDS = frozenset({VOICEMAIL, "messagerie"})
 COLUMNS: tuple[str, ...] = (
     "msisdn",
     "short_number",
@@ -68,10 +71,11 @@ def encode(lines: Sequence[model.LineServices]) -> bytes:
         timer = ""
         for kind in ForwardingKind:
             rule = entry.forwarding(kind)
-            if rule is None or rule.destination is None:
+            if rule is None or not rule.registered:
                 row += ["", ""]
                 continue
-            row += [rule.destination.national_digits(), _yes(rule.active)]
+            where = VOICEMAIL if rule.destination is None else rule.destination.national_digits()
+            row += [where, _yes(rule.active)]
             if kind is ForwardingKind.NO_REPLY and rule.no_reply_timer is not None:
                 timer = str(rule.no_reply_timer)
         row.append(timer)
@@ -166,10 +170,12 @@ def _row(where: Where, cells: dict[str, str]) -> LineSpec:
             continue
         active = cell(active_column(kind))
         timer = cell(TIMER) if kind is ForwardingKind.NO_REPLY else None
+        voicemail = destination.casefold() in VOICEMAIL_WORDS
         forwardings[kind] = ForwardingSpec(
-            destination=destination,
+            destination="" if voicemail else destination,
             active=boolean(active_column(kind), active) if active else True,
             no_reply_timer=integer(TIMER, timer) if timer else None,
+            target=ForwardingTarget.VOICEMAIL if voicemail else ForwardingTarget.NUMBER,
         )
     groups = cell("groups")
     return LineSpec(

@@ -118,6 +118,8 @@ def _check(
             ),
         )
         values["no_answer_number"] = found.value if found else None
+    elif action is NoAnswerAction.FORWARD_TO_VOICEMAIL:
+        checker.check(where, lambda: group_rules.no_answer_offered(action, checker.voicemail))
     elif action is NoAnswerAction.FORWARD_TO_GROUP:
         if not spec.no_answer_group:
             checker.fault(

@@ -15,7 +15,7 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
-from fleet.core.values import ForwardingKind
+from fleet.core.values import ForwardingKind, ForwardingTarget
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
@@ -45,7 +45,7 @@ LINE_KEYS = (
     "incoming_list",
     "presented",
 )
-FORWARDING_KEYS = ("kind", "destination", "active", "no_reply_timer")
+FORWARDING_KEYS = ("kind", "target", "destination", "active", "no_reply_timer")
 LIST_KEYS = ("active", "mode", "ring_time", "entries")
 FIXED_KEYS = ("number", "label", "trunk", "short_number")
 TRUNK_KEYS = ("name", "mode", "host", "port", "transport", "username", "realm", "history")
@@ -146,12 +146,13 @@ def _line(entry: model.LineServices) -> dict[str, Any]:
         "forwardings": [
             {
                 "kind": f.kind.value,
+                "target": f.target.value,
                 "destination": _digits(f.destination),
                 "active": f.active,
                 "no_reply_timer": f.no_reply_timer,
             }
             for f in sorted(entry.forwardings, key=lambda f: f.kind.value)
-            if f.destination is not None
+            if f.registered
         ],
         "incoming_list": None
         if listed is None
@@ -325,10 +326,16 @@ def _line_spec(value: object, path: str) -> LineSpec:
                 kind = ForwardingKind(name)
             except ValueError:
                 raise _Bad(_fault(rule.path, "kind", name, "forwarding kind")) from None
+            goal = rule.get("target", str) or ForwardingTarget.NUMBER.value
+            try:
+                target = ForwardingTarget(goal)
+            except ValueError:
+                raise _Bad(_fault(rule.path, "target", goal, "number or voicemail")) from None
             forwardings[kind] = ForwardingSpec(
                 destination=rule.get("destination", str) or "",
                 active=rule.get("active", bool) is not False,
                 no_reply_timer=rule.get("no_reply_timer", int),
+                target=target,
             )
     listed = None
     if item.get("incoming_list", dict) is not None:

@@ -25,7 +25,8 @@ from fleet.core.linesettings import LINE_SETTINGS, PABX_OPTION
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.numbering import optional_short_number as _short
 from fleet.core.trunks import HistoryStyle, TrunkMode, TrunkTransport
-from fleet.core.values import ForwardingKind
+from fleet.core.values import ForwardingKind, ForwardingTarget
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 from fleet.db.tables import (
     FixedNumberRow,
     FleetRow,
@@ -42,7 +43,8 @@ from fleet.services.fleetio_spec import Fault, FixedSpec, LineSpec, TrunkSpec, W
 
 T = TypeVar("T")
 LINE_FIELDS = ("short_number", "employee_name", "email", "language")
-ForwardingTarget = tuple[str, bool, int | None]  # destination (E.164), active, timer
+# destination (E.164; None to voicemail), active, timer, target
+ForwardingGoal = tuple[str | None, bool, int | None, ForwardingTarget]
 ListTarget = tuple[bool, str, int, tuple[str, ...]]  # active, mode, ring time, entries
 
 
@@ -53,7 +55,7 @@ class LinePlan:
     row: LineRow | None
     values: dict[str, Any]  # LINE_FIELDS and the settings' names: the line as the file wants
     changed: tuple[str, ...]
-    forwardings: dict[ForwardingKind, ForwardingTarget | None] = field(default_factory=dict)
+    forwardings: dict[ForwardingKind, ForwardingGoal | None] = field(default_factory=dict)
     incoming: ListTarget | None = None  # None: left as it is
     add_groups: list[GroupRow] = field(default_factory=list)
     drop_groups: list[GroupRow] = field(default_factory=list)
@@ -149,8 +151,10 @@ async def taken_elsewhere(session: AsyncSession, fleet_id: int, numbers: Iterabl
 class Checker:
     """Collects the faults of the rows; ``check`` runs one rule and keeps its error."""
 
-    def __init__(self, policy: NumberPolicy, state: State) -> None:
-        self.policy, self.state = policy, state
+    def __init__(
+        self, policy: NumberPolicy, state: State, *, voicemail: VoicemailPlatform = NO_VOICEMAIL
+    ) -> None:
+        self.policy, self.state, self.voicemail = policy, state, voicemail
         self.faults: list[Fault] = []
         self.seen_numbers: dict[str, Where] = {}
         self.seen_shorts: dict[str, Where] = {}
@@ -240,7 +244,9 @@ class Checker:
         existing = {f.kind: f for f in plan.row.forwardings} if plan.row else {}
         for kind, wanted in spec.forwardings.items():
             rule = existing.get(kind)
-            now = (rule.destination, rule.active, rule.no_reply_timer) if rule else None
+            now = (
+                (rule.destination, rule.active, rule.no_reply_timer, rule.target) if rule else None
+            )
             if wanted is None:
                 if now is not None:
                     plan.forwardings[kind] = None
@@ -249,16 +255,24 @@ class Checker:
                 self.fault(where, ErrorCode.PABX_OPTION_REQUIRED, number=number.national())
                 return
             field_name = f"forward_{kind.value}"
-            target = self.check(
-                where, partial(self.policy.destination, wanted.destination, field=field_name)
-            )
             timer = self.check(where, partial(rules.no_reply_timer, kind, wanted.no_reply_timer))
-            if target is None:
-                continue
-            if target == number:
-                self.fault(where, ErrorCode.FORWARDING_TO_SELF)
-                continue
-            goal = (target.value, wanted.active, timer)
+            if wanted.target is ForwardingTarget.VOICEMAIL:
+                if self.check(where, partial(self.voicemail.require, field=field_name)) is None:
+                    continue
+                goal: ForwardingGoal = (None, wanted.active, timer, ForwardingTarget.VOICEMAIL)
+            else:
+                target = self.check(
+                    where, partial(self.policy.destination, wanted.destination, field=field_name)
+                )
+                if target is None:
+                    continue
+                if target == number:
+                    self.fault(where, ErrorCode.FORWARDING_TO_SELF)
+                    continue
+                if self.voicemail.is_platform(target):  # the platform's number: voicemail
+                    goal = (None, wanted.active, timer, ForwardingTarget.VOICEMAIL)
+                else:
+                    goal = (target.value, wanted.active, timer, ForwardingTarget.NUMBER)
             if goal != now:
                 plan.forwardings[kind] = goal
 

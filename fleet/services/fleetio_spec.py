@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from fleet.core.errors import DomainError
-from fleet.core.values import ForwardingKind, Language
+from fleet.core.values import ForwardingKind, ForwardingTarget, Language
 
 
 class Format(StrEnum):
@@ -44,9 +44,10 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class ForwardingSpec:
-    destination: str
+    destination: str  # "" with voicemail
     active: bool = True
     no_reply_timer: int | None = None
+    target: ForwardingTarget = ForwardingTarget.NUMBER
 
 
 @dataclass(frozen=True, slots=True)

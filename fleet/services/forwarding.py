@@ -9,7 +9,8 @@ from fleet.core import model, rules
 from fleet.core.changes import ForwardingChange
 from fleet.core.errors import DomainError, ErrorCode, not_found
 from fleet.core.numbering import E164
-from fleet.core.values import Actor, ForwardingKind
+from fleet.core.values import Actor, ForwardingKind, ForwardingTarget
+from fleet.core.voicemail import forwarding_target
 from fleet.db.tables import ForwardingRow, LineRow
 from fleet.services import views
 from fleet.services.base import Service
@@ -34,17 +35,22 @@ class ForwardingService(Service):
         destination: str | None,
         active: bool = True,
         no_reply_timer: int | None = None,
+        target: str | ForwardingTarget | None = None,
     ) -> model.Forwarding:
         """Register a destination (and timer) for a forwarding type; activate it or not.
         The same rule saved again changes nothing: no journal entry, no change announced (so
-        no SMS).
+        no SMS). ``target`` voicemail sends to the line's voicemail (no ``destination``);
+        a number that is the voicemail platform's (``**21*<it>#``) is voicemail too.
 
         Two changes creating the same rule at once (a portal and the API, two managers) both
         land: the one whose INSERT meets the other's row is done again, as an update."""
         fkind = rules.forwarding_kind(kind)
+        goal = forwarding_target(target)
         timer = rules.no_reply_timer(fkind, no_reply_timer)
+        if goal is ForwardingTarget.VOICEMAIL:
+            self.voicemail.require()
         return await self.again_on_conflict(
-            lambda: self._set(actor, line_id, fkind, destination, active, timer)
+            lambda: self._set(actor, line_id, fkind, destination, active, timer, goal)
         )
 
     async def _set(
@@ -55,26 +61,31 @@ class ForwardingService(Service):
         destination: str | None,
         active: bool,
         timer: int | None,
+        goal: ForwardingTarget,
     ) -> model.Forwarding:
         async with self.write() as session:
             line, row = await self._line_and_rule(session, line_id, fkind)
-            if not (destination or "").strip():
-                raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
-            target = self.policy.destination(destination or "")
-            if target.value == line.msisdn:
+            number = None if goal is ForwardingTarget.VOICEMAIL else self._number(destination)
+            if self.voicemail.is_platform(number):
+                goal, number = ForwardingTarget.VOICEMAIL, None  # the platform's number typed
+            if number is not None and number.value == line.msisdn:
                 raise DomainError(ErrorCode.FORWARDING_TO_SELF, field="destination")
-            await check_destinations(session, self.policy, line, [target], field="destination")
+            if number is not None:  # the line's restriction profile (issue 16)
+                await check_destinations(session, self.policy, line, [number], field="destination")
+            value = number.value if number else None
             before = views.forwarding(row) if row else None
-            if row is not None and (row.destination, row.active, row.no_reply_timer) == (
-                target.value,
-                bool(active),
-                timer,
-            ):
+            if row is not None and (
+                row.destination,
+                row.active,
+                row.no_reply_timer,
+                row.target,
+            ) == (value, bool(active), timer, goal):
                 return views.forwarding(row)  # saved unchanged: no journal entry, no notice
             if row is None:
                 row = ForwardingRow(line_id=line_id, kind=fkind)
                 session.add(row)
-            row.destination = target.value
+            row.target = goal
+            row.destination = value
             row.active = bool(active)
             row.no_reply_timer = timer
             row.updated_at = self.now()
@@ -82,6 +93,11 @@ class ForwardingService(Service):
             after = views.forwarding(row)
             self._record(session, actor, line, before, after)
         return after
+
+    def _number(self, destination: str | None) -> E164:
+        if not (destination or "").strip():
+            raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
+        return self.policy.destination(destination or "")
 
     async def activate(
         self, actor: Actor, line_id: int, kind: str | ForwardingKind
@@ -139,9 +155,11 @@ class ForwardingService(Service):
     ) -> model.Forwarding:
         async with self.write() as session:
             line, row = await self._line_and_rule(session, line_id, kind)
-            if row is None or row.destination is None:
+            if row is None or not views.forwarding(row).registered:
                 raise DomainError(ErrorCode.FORWARDING_DESTINATION_REQUIRED, field="destination")
-            if active and not row.active:
+            if active and row.target is ForwardingTarget.VOICEMAIL:
+                self.voicemail.require()
+            elif active and not row.active and row.destination is not None:
                 destination = [E164(row.destination)]
                 await check_destinations(
                     session, self.policy, line, destination, field="destination"

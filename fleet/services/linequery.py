@@ -41,6 +41,7 @@ _COLUMNS = (
     ForwardingRow.destination,
     ForwardingRow.active.label("fwd_active"),
     ForwardingRow.no_reply_timer,
+    ForwardingRow.target,
     IncomingListRow.line_id.label("list_line"),
     IncomingListRow.active.label("list_active"),
     IncomingListRow.mode,
@@ -98,6 +99,7 @@ def _add(lines: dict[int, dict[str, Any]], row: Any) -> None:
             destination=E164(row.destination) if row.destination else None,
             active=row.fwd_active,
             no_reply_timer=row.no_reply_timer,
+            target=row.target,
         )
     if row.list_line is not None:
         entry["list"] = (row.list_active, row.mode, row.ring_time)

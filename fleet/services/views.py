@@ -9,7 +9,7 @@ from fleet.core.linesettings import LINE_SETTINGS
 from fleet.core.numbering import E164
 from fleet.core.presented import LINE_NUMBER, PresentedKind, PresentedNumber
 from fleet.core.trunks import Trunk
-from fleet.core.values import Language
+from fleet.core.values import ForwardingTarget, Language
 from fleet.db.tables import (
     AccountRow,
     AuditRow,
@@ -117,6 +117,7 @@ def forwarding(row: ForwardingRow) -> model.Forwarding:
         destination=_num(row.destination),
         active=row.active,
         no_reply_timer=row.no_reply_timer,
+        target=row.target or ForwardingTarget.NUMBER,
     )
 
 

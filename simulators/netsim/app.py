@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import structlog
 from aiohttp import web
 
-from fleet.core.numbering import NumberPolicy
+from fleet.core.numbering import E164, NumberPolicy
 from fleet.services.container import Services
 from fleet.sip.options import OptionsResponder
 from fleet.sip.stack import SipStack
@@ -33,6 +33,7 @@ from simulators.netsim.load_control import add_load_routes
 from simulators.netsim.pbx_control import add_pbx_routes
 from simulators.netsim.smsc_gateway import SmscSettings
 from simulators.netsim.ussd import add_ussd_routes
+from simulators.netsim.voicemail import DEFAULT_MESSAGE_SECONDS
 
 log = structlog.get_logger("simulators.netsim")
 
@@ -48,6 +49,8 @@ class NetsimSettings:
     reload_every: float = 30.0  # seconds between reads of the fleets (0: only on demand)
     answer_after: float = 5.0  # the handsets' default behaviour: answer after this long
     announcement_seconds: float = 3.0  # how long the media server plays an announcement
+    voicemail: E164 | None = None  # the voicemail platform's number (None: no platform)
+    message_seconds: float = DEFAULT_MESSAGE_SECONDS  # a deposit, before the platform hangs up
     timers: TimerConfig = field(default_factory=TimerConfig)
     smsc: SmscSettings | None = None  # the SMSC / USSD gateway FleetPBX binds to (None: none)
 
@@ -106,6 +109,8 @@ async def _network(app: web.Application) -> AsyncIterator[None]:
         load_fleets=load,
         behaviour=Behaviour(Answering.AFTER, settings.answer_after),
         announcement_seconds=settings.announcement_seconds,
+        voicemail=settings.voicemail,
+        message_seconds=settings.message_seconds,
     )
     app[NETSIM], app[SIP_PORT], app[STACK] = netsim, port, stack
     console.watch(app, netsim)

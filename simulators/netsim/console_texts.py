@@ -195,6 +195,7 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
 _DND_BUSY = (" : traité comme occupé", ": the busy treatment")
 _DND_EXEMPT = (" : collègue exempté, la ligne sonne", ": a colleague, exempt: the line rings")
 _GROUP_RULE = ("règle de non-réponse du groupe", "the group's no-answer rule")
+_VOICEMAIL = (" (messagerie vocale)", " (voicemail)")
 
 
 def _pick(pair: tuple[str, str], language: Language) -> str:
@@ -269,4 +270,6 @@ def why(
         if event.forwarding_kind is not None:
             reason = _pick(_REASONS[event.forwarding_kind], language)
             text += _pick((" : {r} non suivi", ": {r} not followed"), language).format(r=reason)
+    if event.kind is CallEventKind.FORWARDED and detail.get("target") == "voicemail":
+        text += _pick(_VOICEMAIL, language)
     return text

@@ -196,6 +196,16 @@ async def media(request: web.Request) -> web.Response:
     return _json(request.app[NETSIM].media.view())
 
 
+async def voicemail(request: web.Request) -> web.Response:
+    """The voicemail platform: its number and the calls it took (404 without one)."""
+    platform = request.app[NETSIM].voicemail
+    if platform is None:
+        return problem(
+            BadRequest("no_voicemail", "no voicemail platform: set voicemail_number", 404)
+        )
+    return _json(platform.view())
+
+
 async def reload(request: web.Request) -> web.Response:
     added, left = await request.app[NETSIM].reload()
     return _json({"added": added, "left": left, "handsets": len(request.app[NETSIM].handsets)})
@@ -215,6 +225,7 @@ def add_routes(app: web.Application) -> None:
         ("POST", "/retrieve", _action(lambda n, h: n.hold(h, retrieve=True))),
         ("GET", "/calls", list_calls),
         ("GET", "/media", media),
+        ("GET", "/voicemail", voicemail),
         ("POST", "/reload", reload),
     ]
     for method, path, handler in routes:

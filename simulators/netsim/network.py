@@ -15,6 +15,7 @@ from simulators.netsim.hub import Change, Hub, Topic
 from simulators.netsim.legs import Calls, LegState, NetCall
 from simulators.netsim.media import MediaServer
 from simulators.netsim.scscf import Scscf
+from simulators.netsim.voicemail import VoicemailPlatform
 
 
 class UnknownHandset(LookupError):
@@ -40,6 +41,7 @@ class Netsim:
     # None: this handset's call goes the S-CSCF's way
     desk_dial: Callable[[Handset, str], NetCall | None] | None = None
     hub: Hub | None = None  # told what changes (the web console watches it)
+    voicemail: VoicemailPlatform | None = None  # at the deployment's voicemail_number
 
     def changed(self, handset: Handset) -> None:
         """Tell the hub ``handset`` changed (its state, behaviour, screen, inbox…)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fleet.core.numbering import NumberPolicy
+from fleet.core.numbering import E164, NumberPolicy
 from fleet.sip.message import Request
 from fleet.sip.transport_types import UDP, Peer
 from fleet.sip.ua_calls import IncomingCall
@@ -54,7 +54,12 @@ class Virtual:
         )
 
 
-def virtual(*, announcement_seconds: float = 3.0) -> Virtual:
+def virtual(
+    *,
+    announcement_seconds: float = 3.0,
+    voicemail: E164 | None = None,
+    message_seconds: float = 5.0,
+) -> Virtual:
     clock = VirtualClock()
     to_fleetpbx = LossyLink(clock, NETSIM)
     to_netsim = LossyLink(clock, FLEETPBX)
@@ -75,6 +80,8 @@ def virtual(*, announcement_seconds: float = 3.0) -> Virtual:
         load_fleets=load,
         behaviour=Behaviour(Answering.AFTER, 2),
         announcement_seconds=announcement_seconds,
+        voicemail=voicemail,
+        message_seconds=message_seconds,
     )
     built = Virtual(clock, netsim, fleetpbx, to_netsim, to_fleetpbx)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from fleet.core.calls.engine import Engine
 from fleet.core.model import CallRecord
 from fleet.core.numbering import NumberPolicy
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 from fleet.exchange import build_sip_exchange
 from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import UDP, Peer
@@ -216,9 +217,11 @@ def core(
     media: bool = False,
     media_server: Peer | None = None,
     trusted: TrustedPeers = TRUST_EVERYONE,
+    voicemail: VoicemailPlatform = NO_VOICEMAIL,
 ) -> Core:
     """``media``: the :class:`MediaServer` of this support plays the media server; else
-    ``media_server`` names one the test attaches itself (through ``Core.fabric``)."""
+    ``media_server`` names one the test attaches itself (through ``Core.fabric``);
+    ``voicemail``: the deployment's voicemail platform."""
     clock = VirtualClock()
     trunks = trunks or MemoryTrunkBook()
     world = world or memory_world()
@@ -273,6 +276,7 @@ def core(
         directory=world.fleets.table,
         recorder=records,
         policy=NumberPolicy(),
+        voicemail=voicemail,
     )
     result = Core(
         clock=clock,

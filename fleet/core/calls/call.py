@@ -31,6 +31,7 @@ from fleet.core.numbering import E164
 from fleet.core.presented import Presented
 from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, SessionCase
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 
 
 class Phase(Protocol):
@@ -71,6 +72,7 @@ class CallPorts:
     log: EventLog
     selector: Selector  # whether a rule's criteria match (issue 16)
     restrictions: Restrictions  # the lines' restriction profiles (issue 16)
+    voicemail: VoicemailPlatform = NO_VOICEMAIL  # where forwarding to voicemail goes
 
 
 class Call:

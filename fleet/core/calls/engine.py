@@ -46,6 +46,7 @@ from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.presented import split_prefix
 from fleet.core.restrictions import Restrictions
 from fleet.core.values import CallEventKind, CallOutcome, SessionCase
+from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 
 __all__ = ["Engine", "Limits", "counter_ids"]
 
@@ -70,6 +71,7 @@ class Engine:
         limits: Limits | None = None,
         new_id: Callable[[], str] | None = None,
         log: EventLog = no_log,
+        voicemail: VoicemailPlatform = NO_VOICEMAIL,
     ) -> None:
         self.network = network
         self.clock = clock
@@ -81,6 +83,7 @@ class Engine:
         self.limits = limits or Limits()
         self.log = log
         self._new_id = new_id or counter_ids()
+        self.voicemail = voicemail
         self._ports = CallPorts(
             network=network,
             timers=timers,
@@ -89,6 +92,7 @@ class Engine:
             log=log,
             selector=Selector(directory=directory),
             restrictions=Restrictions(policy=policy, numbers=directory),
+            voicemail=voicemail,
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(

@@ -23,30 +23,40 @@ from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHand
 from fleet.core.calls.restricted import allowed_entry, allowed_forwarding
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
-from fleet.core.model import IncomingList, LineServices
+from fleet.core.model import Forwarding, IncomingList, Line, LineServices
 from fleet.core.numbering import E164
 from fleet.core.trunks import TrunkState
-from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
+from fleet.core.values import (
+    CallEventKind,
+    CallOutcome,
+    ForwardingKind,
+    ForwardingTarget,
+    RingMode,
+)
+from fleet.core.voicemail import VoicemailPlatform
 
 DEFAULT_NO_REPLY_TIMER = 20  # seconds (DESIGN §4 step 4)
 
 
-def active_forwarding(services: LineServices | None, kind: ForwardingKind) -> E164 | None:
-    """The destination of an active forwarding of the line, if any (PABX option only)."""
+def active_forwarding(
+    services: LineServices | None, kind: ForwardingKind, voicemail: VoicemailPlatform
+) -> Forwarding | None:
+    """The line's active forwarding of ``kind`` that has somewhere to go, if any (PABX
+    option only): a number, or voicemail when the deployment has a platform."""
     if services is None or not PABX_OPTION.of(services.line):
         return None
     rule = services.forwarding(kind)
-    if rule is None or not rule.active or rule.destination is None:
+    if rule is None or not rule.active or voicemail.destination(rule) is None:
         return None
-    return rule.destination
+    return rule
 
 
 def applying_forwarding(
     call: Call, services: LineServices | None, kind: ForwardingKind
-) -> E164 | None:
+) -> Forwarding | None:
     """``active_forwarding`` when its criteria (issue 16) match this call, else None."""
-    destination = active_forwarding(services, kind)
-    if services is None or destination is None:
+    rule = active_forwarding(services, kind, call.ports.voicemail)
+    if services is None or rule is None:
         return None
     target = CriteriaTarget.of_forwarding(kind)
     line = services.line
@@ -55,19 +65,46 @@ def applying_forwarding(
         criteria, target, fleet_id=line.fleet_id, owner=line.id, to_number=line.msisdn.value
     ):
         return None
-    return destination
+    return rule
+
+
+def allowed_rule(call: Call, line: Line, rule: Forwarding) -> bool:
+    """Whether the line's restriction profile lets ``rule`` be followed (noted when not);
+    the operator's voicemail platform is always allowed."""
+    if rule.to_voicemail or rule.destination is None:
+        return True
+    return allowed_forwarding(call, line, rule.kind, rule.destination)
+
+
+def follow(call: Call, services: LineServices, rule: Forwarding) -> None:
+    """One hop along the line's forwarding ``rule``: to its number, or to the voicemail
+    platform (the record's event says ``target`` voicemail; the diversion history names
+    the line, whose mailbox the platform opens)."""
+    destination = call.ports.voicemail.destination(rule)
+    assert destination is not None
+    detail: dict[str, object] | None = None
+    if rule.to_voicemail:
+        detail = {"target": ForwardingTarget.VOICEMAIL.value}
+    call.forward(destination, kind=rule.kind, source=services.line.msisdn, detail=detail)
 
 
 def no_reply_timer(call: Call, services: LineServices | None) -> int | None:
     """Seconds before no-reply forwarding, or None when the line has none that applies
     (none active, its criteria not matching, or its restriction profile not allowing it)."""
-    destination = applying_forwarding(call, services, ForwardingKind.NO_REPLY)
-    if services is None or destination is None:
+    rule = applying_forwarding(call, services, ForwardingKind.NO_REPLY)
+    if services is None or rule is None:
         return None
-    if call.ports.restrictions.destination(services.line, destination) is not None:
-        return None
-    rule = services.forwarding(ForwardingKind.NO_REPLY)
-    return rule.no_reply_timer if rule and rule.no_reply_timer else DEFAULT_NO_REPLY_TIMER
+    restrictions = call.ports.restrictions
+    if rule.destination is not None and not rule.to_voicemail:
+        return (
+            None if restrictions.destination(services.line, rule.destination) else _rule_timer(rule)
+        )
+    return _rule_timer(rule)
+
+
+def _rule_timer(rule: Forwarding) -> int:
+    """A no-reply forwarding's timer: its own, or the default."""
+    return rule.no_reply_timer or DEFAULT_NO_REPLY_TIMER
 
 
 def forward_or_finish(
@@ -79,13 +116,9 @@ def forward_or_finish(
 ) -> None:
     """Follow the line's forwarding of ``kind`` when active, its criteria match and the
     line's restriction profile allows it, else end the call."""
-    destination = applying_forwarding(call, services, kind)
-    if (
-        services is not None
-        and destination is not None
-        and allowed_forwarding(call, services.line, kind, destination)
-    ):
-        call.forward(destination, kind=kind, source=services.line.msisdn)
+    rule = applying_forwarding(call, services, kind)
+    if services is not None and rule is not None and allowed_rule(call, services.line, rule):
+        follow(call, services, rule)
     else:
         call.finish(outcome, cause)
 

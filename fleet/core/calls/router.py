@@ -29,9 +29,16 @@ from fleet.core.calls.call import Call
 from fleet.core.calls.dnd import held_off
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.hunting import GroupHunting
-from fleet.core.calls.phases import RingLine, RingList, forward_or_finish
+from fleet.core.calls.phases import (
+    RingLine,
+    RingList,
+    allowed_rule,
+    applying_forwarding,
+    follow,
+    forward_or_finish,
+)
 from fleet.core.calls.ports import Directory, ExternalTarget, FixedTarget, GroupTarget, LineTarget
-from fleet.core.calls.restricted import allowed_forwarding, barred_incoming
+from fleet.core.calls.restricted import barred_incoming
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.dialling import Presentation
 from fleet.core.linesettings import PABX_OPTION
@@ -71,25 +78,9 @@ class Router:
         if barred_incoming(call, line):  # BAIC: before any of the line's services
             return
         pabx = PABX_OPTION.of(line)
-        unconditional = services.forwarding(ForwardingKind.UNCONDITIONAL) if pabx else None
-        if (
-            unconditional
-            and unconditional.active
-            and unconditional.destination
-            and call.applies(
-                services.criteria_of(CriteriaTarget.UNCONDITIONAL),
-                CriteriaTarget.UNCONDITIONAL,
-                fleet_id=line.fleet_id,
-                owner=line.id,
-                to_number=line.msisdn.value,
-            )
-            and allowed_forwarding(
-                call, line, ForwardingKind.UNCONDITIONAL, unconditional.destination
-            )
-        ):  # step 2
-            call.forward(
-                unconditional.destination, kind=ForwardingKind.UNCONDITIONAL, source=line.msisdn
-            )
+        unconditional = applying_forwarding(call, services, ForwardingKind.UNCONDITIONAL)
+        if unconditional is not None and allowed_rule(call, line, unconditional):  # step 2
+            follow(call, services, unconditional)
             return
         if held_off(call, services, self._directory):  # do-not-disturb: the busy treatment
             forward_or_finish(
