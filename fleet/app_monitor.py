@@ -43,5 +43,6 @@ def attach(app: web.Application, exchange: Exchange[Any]) -> None:
         ),
         fleets=services.fleets,
         schedules=services.schedules,
+        criteria=services.criteria,
         owners=owners,
     )

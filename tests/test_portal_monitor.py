@@ -119,6 +119,31 @@ async def test_each_schedule_says_whether_it_is_open_now_and_what_applies(site: 
     assert body["timezone"] == "Europe/Paris"
 
 
+async def test_a_group_whose_routing_follows_a_schedule_shows_it_now(site: Site) -> None:
+    client, world = site.client, site.world
+    services = client.app[SERVICES]
+    always = await services.schedules.create(
+        SETUP, world.fleet.id, name="Toujours", ranges=ALL_WEEK, with_opposite=True
+    )
+    never = next(s for s in await services.schedules.in_fleet(world.fleet.id) if s.id != always.id)
+    await services.criteria.set_group(SETUP, site.group_id, schedule_id=never.id)
+    await sign_in(client)
+    page = await text(await client.get(f"/portal/fleets/{world.fleet.id}/monitor"))
+    assert "non-toujours — fermé" in page
+    body = await (
+        await client.get(f"/api/fleets/{world.fleet.id}/monitor", headers=await token(site))
+    ).json()
+    [group] = [g for g in body["groups"] if g["id"] == site.group_id]
+    assert group["schedule"]["name"] == "non-toujours"
+    assert group["schedule"]["open"] is False
+    await services.criteria.clear_group(SETUP, site.group_id)
+    body = await (
+        await client.get(f"/api/fleets/{world.fleet.id}/monitor", headers=await token(site))
+    ).json()
+    [group] = [g for g in body["groups"] if g["id"] == site.group_id]
+    assert group["schedule"] is None
+
+
 async def test_another_fleets_monitor_and_group_are_not_found(site: Site) -> None:
     client, world = site.client, site.world
     await sign_in(client)
@@ -186,6 +211,7 @@ async def remote(
             ),
             fleets=app[SERVICES].fleets,
             schedules=app[SERVICES].schedules,
+            criteria=app[SERVICES].criteria,
             owners=lambda: seen.owners,
         )
         yield

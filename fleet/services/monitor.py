@@ -7,16 +7,25 @@ Several processes (issue 15): a fleet's calls, and so its groups' queues and mem
 ringing, calls and rests, live in its owner process only. On another process the snapshot
 says so (``source`` ELSEWHERE with the owner's process id, or NOBODY during a takeover) and
 carries no groups — unknown, not an empty fleet; the schedules, read from the database, are
-there on every process."""
+there on every process. A group whose routing follows a schedule (its routing criteria,
+issue 16 item 2) shows that schedule's verdict now beside its members."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from fleet.core import schedules as sch
-from fleet.core.activity import FleetActivity, LiveActivity, LiveSource, ScheduleNow
+from fleet.core.activity import (
+    FleetActivity,
+    GroupActivity,
+    LiveActivity,
+    LiveSource,
+    ScheduleNow,
+)
 from fleet.core.ownership import OwnerMap, Ownership
+from fleet.services.criteria import CriteriaService
 from fleet.services.fleets import FleetService
 from fleet.services.schedules import ScheduleService
 
@@ -34,11 +43,13 @@ class ActivityMonitor:
         live: LiveActivity,
         fleets: FleetService,
         schedules: ScheduleService,
+        criteria: CriteriaService,
         owners: Callable[[], OwnerMap],
     ) -> None:
         self._live = live
         self._fleets = fleets
         self._schedules = schedules
+        self._criteria = criteria
         self._owners = owners
 
     async def snapshot(self, fleet_id: int) -> FleetActivity:
@@ -50,6 +61,15 @@ class ActivityMonitor:
         verdicts = tuple(_now(s, sch.evaluate(s, at, zone)) for s in found)
         ownership, owner = self._owners().of(fleet_id)
         source = SOURCES[ownership]
+        groups = None
+        if source is LiveSource.HERE:
+            _, group_criteria = await self._criteria.in_fleet(fleet_id)
+            followed = {g: c.schedule_id for g, c in group_criteria if c.schedule_id is not None}
+            by_id = {v.schedule_id: v for v in verdicts}
+            groups = tuple(
+                _with_schedule(group, by_id.get(followed.get(group.group_id, -1)))
+                for group in self._live.groups(fleet_id)
+            )
         return FleetActivity(
             fleet_id=fleet_id,
             at=at,
@@ -57,7 +77,7 @@ class ActivityMonitor:
             timezone=fleet.timezone,
             source=source,
             owner_process=owner.process if owner is not None else None,
-            groups=self._live.groups(fleet_id) if source is LiveSource.HERE else None,
+            groups=groups,
             schedules=verdicts,
         )
 
@@ -72,3 +92,7 @@ def _now(schedule: sch.Schedule, verdict: sch.Verdict) -> ScheduleNow:
         holiday=verdict.holiday,
         opposite_of=schedule.opposite_of,
     )
+
+
+def _with_schedule(group: GroupActivity, schedule: ScheduleNow | None) -> GroupActivity:
+    return group if schedule is None else replace(group, schedule=schedule)

@@ -53,6 +53,7 @@ def monitor_of(keeper: OwnershipKeeper, services: Services) -> ActivityMonitor:
         live=EngineActivity(engine=exchange.engine, hunter=exchange.groups, directory=table),
         fleets=services.fleets,
         schedules=services.schedules,
+        criteria=services.criteria,
         owners=lambda: keeper.current,
     )
 
