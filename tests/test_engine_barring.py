@@ -5,8 +5,6 @@ roaming is not known; the record says which program."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from fleet.core import barring
@@ -14,34 +12,16 @@ from fleet.core.barring import Barring
 from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.model import CallRecord
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, Language
-from simulators.handsets import Behaviour
 from simulators.netsim.console_texts import why
-from tests.exchange import Exchange, make_exchange, n
-from tests.memory import MemoryFleets, World, memory_world
+from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.exchange import Exchange, n
+from tests.memory import MemoryFleets, World
+
+__all__ = ["ex", "fleets", "world"]
 
 CALLER = "0611000001"
 COLLEAGUE = "0611000002"
-OUTSIDE = "0699000001"
 ABROAD = "+442071234567"
-
-
-@pytest.fixture
-def world() -> World:
-    return memory_world()
-
-
-@pytest.fixture
-def fleets(world: World) -> MemoryFleets:
-    return world.fleets
-
-
-@pytest.fixture
-def ex(world: World) -> Iterator[Exchange]:
-    exchange = make_exchange(world.fleets.table, world)
-    exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
-    yield exchange
-    exchange.settle()
-    exchange.assert_clean()
 
 
 def bar(fleets: MemoryFleets, world: World, line: int, *programs: Barring) -> None:

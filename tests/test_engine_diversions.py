@@ -4,38 +4,17 @@ it (Privacy: id on SIP), with the simulated network in virtual time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from fleet.core.calls.diversion import Diversion, DiversionReason
 from fleet.core.calls.ports import LegRequest
 from fleet.core.dialling import Presentation
 from fleet.core.values import ForwardingKind
-from simulators.handsets import Behaviour
-from tests.exchange import Exchange, make_exchange, n
-from tests.memory import MemoryFleets, World, memory_world
+from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.exchange import Exchange, n
+from tests.memory import MemoryFleets, World
 
-OUTSIDE = "0699000001"
-
-
-@pytest.fixture
-def world() -> World:
-    return memory_world()
-
-
-@pytest.fixture
-def fleets(world: World) -> MemoryFleets:
-    return world.fleets
-
-
-@pytest.fixture
-def ex(world: World) -> Iterator[Exchange]:
-    exchange = make_exchange(world.fleets.table, world)
-    exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
-    yield exchange
-    exchange.settle()
-    exchange.assert_clean()
+__all__ = ["ex", "fleets", "world"]
 
 
 @pytest.fixture

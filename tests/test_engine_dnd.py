@@ -5,7 +5,6 @@ DND, an incoming-call list does not ring an entry in DND; the record says why.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,32 +14,14 @@ from fleet.core.calls.dnd import DndVerdict
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.model import CallEvent, CallRecord
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, Language, RingMode
-from simulators.handsets import Behaviour
 from simulators.netsim.console_texts import why
-from tests.exchange import Exchange, make_exchange, n
-from tests.memory import MemoryFleets, World, memory_world
+from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.exchange import Exchange
+from tests.memory import MemoryFleets, World
 
-OUTSIDE = "0699000001"  # a caller outside every fleet
+__all__ = ["ex", "fleets", "world"]
+
 DESK = "0145678910"  # the fleet's fixed number (a colleague, too)
-
-
-@pytest.fixture
-def world() -> World:
-    return memory_world()
-
-
-@pytest.fixture
-def fleets(world: World) -> MemoryFleets:
-    return world.fleets
-
-
-@pytest.fixture
-def ex(world: World) -> Iterator[Exchange]:
-    exchange = make_exchange(world.fleets.table, world)
-    exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
-    yield exchange
-    exchange.settle()
-    exchange.assert_clean()
 
 
 def mobile(i: int) -> str:

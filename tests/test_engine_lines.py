@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from fleet.core.calls.engine import Limits
 from fleet.core.calls.events import Announcement, CallState, ReleaseCause
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
-from simulators.handsets import Behaviour, HandsetState, Misbehaviour
-from tests.exchange import Exchange, make_exchange, n
-from tests.memory import MemoryFleets, World, memory_world
+from simulators.handsets import HandsetState, Misbehaviour
+from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.exchange import Exchange, n
+from tests.memory import MemoryFleets, World
 
-OUTSIDE = "0699000001"  # a caller outside every fleet
-
-
-@pytest.fixture
-def world() -> World:
-    return memory_world()
-
-
-@pytest.fixture
-def fleets(world: World) -> MemoryFleets:
-    return world.fleets
-
-
-@pytest.fixture
-def ex(world: World) -> Iterator[Exchange]:
-    exchange = make_exchange(world.fleets.table, world)
-    exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
-    yield exchange
-    exchange.settle()
-    exchange.assert_clean()
+__all__ = ["ex", "fleets", "world"]
 
 
 def kinds(record) -> list[CallEventKind]:  # type: ignore[no-untyped-def]

@@ -4,38 +4,18 @@ them (virtual time, the routing table filled in memory)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.trunks import TrunkState
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
-from simulators.handsets import Behaviour
-from tests.exchange import Exchange, make_exchange, n
-from tests.memory import MemoryFleets, World, memory_world
+from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.exchange import Exchange
+from tests.memory import MemoryFleets, World
 
-OUTSIDE = "0699000001"
+__all__ = ["ex", "fleets", "world"]
+
 FIXED = "0145678910"  # the fleet's reception, over trunk-siege
-
-
-@pytest.fixture
-def world() -> World:
-    return memory_world()
-
-
-@pytest.fixture
-def fleets(world: World) -> MemoryFleets:
-    return world.fleets
-
-
-@pytest.fixture
-def ex(world: World) -> Iterator[Exchange]:
-    exchange = make_exchange(world.fleets.table, world)
-    exchange.network.add(n(OUTSIDE), "Client", behaviour=Behaviour(answer_after=None))
-    yield exchange
-    exchange.settle()
-    exchange.assert_clean()
 
 
 def trunk_down(fleets: MemoryFleets, world: World) -> None:
