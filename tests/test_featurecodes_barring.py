@@ -7,6 +7,7 @@ barred call is ``tests/test_engine_restrictions.py``."""
 from __future__ import annotations
 
 import pytest
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -230,3 +231,17 @@ def test_the_catalogue_knows_the_barring_codes_and_no_pabx_code_may_take_them() 
     for code in ("33", "330", "03"):
         with pytest.raises(CatalogueError):
             Catalogue(group_member=code)
+
+
+async def test_the_password_is_also_changed_with_activation_and_never_reaches_the_logs(
+    ussd: Ussd,
+) -> None:
+    with structlog.testing.capture_logs() as logs:
+        assert "modifié" in (await ussd("*03*330*0000*2580*2580#")).text
+        assert "activée" in (await ussd("**33*2580#")).text
+        assert "désactivée" in (await ussd("#33*2580#")).text
+        await ussd("**03**2580*1470*1470#")
+        await ussd("*#33#")
+    typed = [entry["text"] for entry in logs if entry["event"] == "ussd"]
+    assert typed == ["*03*330*<code>#", "**33*<code>#", "#33*<code>#", "**03**<code>#", "*#33#"]
+    assert not any(code in repr(logs) for code in ("2580", "1470"))
