@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from featurecodes.grammar import ANNEX_B_CODES
+from fleet.core.barring import Barring
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting, UssdAnswers
 from fleet.core.values import ForwardingKind
 
@@ -19,6 +20,8 @@ class Feature(Enum):
     GROUP_MEMBER = "group_member"  # connect / disconnect / status with the user code
     GROUP_ADMIN = "group_admin"  # another member or all members, with the admin code
     INCOMING_LIST = "incoming_list"
+    BARRING = "barring"  # a program (33...) or a group of them (330...), with the password
+    BARRING_PASSWORD = "barring_password"  # 03: the barring password's change
 
 
 FORWARDING_CODES: dict[str, tuple[ForwardingKind, ...]] = {
@@ -29,6 +32,18 @@ FORWARDING_CODES: dict[str, tuple[ForwardingKind, ...]] = {
     "002": tuple(ForwardingKind),
     "004": (ForwardingKind.BUSY, ForwardingKind.NO_REPLY, ForwardingKind.NOT_REACHABLE),
 }
+
+
+# the barring programs and their groups: all (330), outgoing (333), incoming (353)
+BARRING_CODES: frozenset[str] = frozenset(b.value for b in Barring) | {"330", "333", "353"}
+PASSWORD_CODE = "03"
+
+
+def _standard() -> dict[str, Feature]:
+    codes = {code: Feature.FORWARDING for code in FORWARDING_CODES}
+    codes.update({code: Feature.BARRING for code in BARRING_CODES})
+    codes[PASSWORD_CODE] = Feature.BARRING_PASSWORD
+    return codes
 
 
 class CatalogueError(ValueError):
@@ -45,9 +60,7 @@ class Catalogue:
     group_admin: str = "56"
     incoming_list: str = "57"
     menu: str = "*700#"  # a USSD string opening the numbered menu
-    standard: dict[str, Feature] = field(
-        default_factory=lambda: {code: Feature.FORWARDING for code in FORWARDING_CODES}
-    )
+    standard: dict[str, Feature] = field(default_factory=_standard)
     settings: dict[str, LineSetting[bool]] = field(default_factory=_setting_codes)
 
     def __post_init__(self) -> None:

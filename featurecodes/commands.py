@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from callgroups.codes import CodeKind
 from featurecodes import texts
+from featurecodes.barring import BarringCommands
 from featurecodes.catalogue import FORWARDING_CODES, Catalogue, Feature
 from featurecodes.grammar import Procedure, ServiceRequest
 from featurecodes.ports import ConfigView
@@ -28,6 +29,7 @@ class Commands:
         self._services = services
         self._view = view
         self._catalogue = catalogue
+        self._barring = BarringCommands(services=services)
 
     def current(self, line: model.Line) -> model.LineServices:
         """The line with its services as routing sees them now."""
@@ -62,6 +64,10 @@ class Commands:
             return await self._group_admin(line, request, lang)
         if feature is Feature.INCOMING_LIST:
             return await self._incoming(line, request, lang)
+        if feature is Feature.BARRING:
+            return await self._barring.run(line, request, actor_for(line))
+        if feature is Feature.BARRING_PASSWORD:
+            return await self._barring.password(line, request)
         return texts.text(lang, "unknown_code", text=request.text, menu=self._catalogue.menu)
 
     # -- forwarding (21, 67, 61, 62, 002, 004) ---------------------------------------------

@@ -55,6 +55,7 @@ ANNEX_B_CODES: frozenset[str] = frozenset(
         "330",
         "333",
         "353",  # barring
+        "03",  # the barring password (registration, 4 SI fields)
         "96",  # ECT
         "37",
         "371",
@@ -102,6 +103,7 @@ class ServiceRequest:
     sib: str | None = None
     sic: str | None = None
     text: str = ""
+    sid: str | None = None  # a fourth field: only the password's **03*330*OLD*NEW*NEW#
 
     @property
     def info(self) -> tuple[str | None, str | None, str | None]:
@@ -134,7 +136,8 @@ class GrammarError:
 
 Parsed = ServiceRequest | UssdString | PlainCall | GrammarError
 
-_SS = re.compile(r"^(\*\*|\*#|##|\*|#)(\d{2,3})((?:\*[0-9+]*){0,3})#$")
+_SS = re.compile(r"^(\*\*|\*#|##|\*|#)(\d{2,3})((?:\*[0-9+]*){0,4})#$")
+PASSWORD_CODE = "03"  # TS 22.030 §6.5.4: the only service code with four SI fields
 _USSD_CHARS = re.compile(r"^[0-9*#+]+$")
 _NUMBER = re.compile(r"^\+?[0-9]+$")
 
@@ -152,15 +155,20 @@ def classify(raw: str, *, known_codes: Collection[str] = ANNEX_B_CODES) -> Parse
     if dialled.override is not None and _NUMBER.match(dialled.number):
         return PlainCall(number=dialled.number, clir=dialled.override)
     match = _SS.match(text)
-    if match and match.group(2) in known_codes:
-        slots = match.group(3).split("*")[1:] if match.group(3) else []
-        values = [slot or None for slot in slots] + [None] * (3 - len(slots))
+    slots = match.group(3).split("*")[1:] if match and match.group(3) else []
+    if (
+        match
+        and match.group(2) in known_codes
+        and (len(slots) < 4 or match.group(2) == PASSWORD_CODE)
+    ):
+        values = [slot or None for slot in slots] + [None] * (4 - len(slots))
         return ServiceRequest(
             procedure=Procedure(match.group(1)),
             code=match.group(2),
             sia=values[0],
             sib=values[1],
             sic=values[2],
+            sid=values[3],
             text=text,
         )
     if text.endswith("#"):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from featurecodes import grammar, texts
-from featurecodes.catalogue import Catalogue
+from featurecodes.catalogue import BARRING_CODES, PASSWORD_CODE, Catalogue
 from featurecodes.commands import Commands
 from featurecodes.menu import GroupCodePrompt, Menu, MenuContext, Screen, top
 from featurecodes.ports import ConfigView
@@ -27,6 +27,7 @@ from fleet.services.container import Services
 SESSION_TIMEOUT = timedelta(seconds=120)
 MAX_SESSIONS = 10_000
 MASK = "<code>"
+PASSWORDED = BARRING_CODES | {PASSWORD_CODE}  # their fields hold the barring password
 
 log = structlog.get_logger("featurecodes")
 
@@ -79,7 +80,8 @@ class FeatureCodeHandler:
 
     def _loggable(self, request: UssdRequest, parsed: grammar.Parsed | None) -> str:
         """What the log may say the handset typed: a group's code never reaches the logs,
-        neither in a ``*55*group*code#`` string nor typed at the menu's code prompt."""
+        neither in a ``*55*group*code#`` string nor typed at the menu's code prompt, nor
+        does a barring password (``*33*PW#``, ``**03*330*OLD*NEW*NEW#``)."""
         if request.op is UssdOp.USSR_CONFIRM:
             session = self._sessions.get(self._key(request))
             return (
@@ -87,6 +89,11 @@ class FeatureCodeHandler:
                 if session is not None and isinstance(session.menu, GroupCodePrompt)
                 else request.text
             )
+        if isinstance(parsed, grammar.ServiceRequest) and parsed.code in PASSWORDED:
+            if parsed.code == PASSWORD_CODE:  # **03*330*<code>#: the area, no password
+                return f"{parsed.procedure.value}{parsed.code}*{parsed.sia or ''}*{MASK}#"
+            if parsed.sia:  # *33*<code>#
+                return f"{parsed.procedure.value}{parsed.code}*{MASK}#"
         secret = (self._catalogue.group_member, self._catalogue.group_admin)
         if isinstance(parsed, grammar.ServiceRequest) and parsed.code in secret and parsed.sib:
             fields = [parsed.sia or "", MASK, parsed.sic or ""]

@@ -111,7 +111,12 @@ def build_services(
     )
     passwords = PasswordPool(workers=settings.login_workers, queue=settings.login_queue)
     secrets = SecretBox(key=settings.sip_trunk_secret_key)
-    services = Services.build(context=context, passwords=passwords, trunk_secrets=secrets)
+    services = Services.build(
+        context=context,
+        passwords=passwords,
+        trunk_secrets=secrets,
+        barring_default_password=settings.barring_default_password,
+    )
     if notifies(settings.database_url):
         ChangeAnnouncer(process=process or new_process_id()).attach_to(services.changes)
     return services

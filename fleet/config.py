@@ -114,6 +114,8 @@ class Settings:
     # numbering accepts; reached like any off-net number (over SIP: through sip_core, the
     # mailbox named by the diversion history). Empty: voicemail is offered nowhere
     voicemail_number: str = ""
+    # the barring password of a line whose user never set one (TS 22.030 **03*330#): 4 digits
+    barring_default_password: str = "0000"
     config_file: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -194,6 +196,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "featurecodes_group_admin": parse.as_text,
     "featurecodes_incoming_list": parse.as_text,
     "featurecodes_menu": parse.as_text,
+    "barring_default_password": parse.as_text,
     "records_journal_dir": lambda v: str(v).strip(),
     "records_backlog_degraded": parse.as_count(1, 100_000_000),
     "sip_host": parse.as_text,
@@ -305,6 +308,9 @@ def _check(settings: Settings) -> None:
     except CatalogueError as exc:
         raise ConfigError(f"featurecodes: {exc}") from exc
     _check_sip(settings)
+    pw = settings.barring_default_password
+    if not (pw.isascii() and pw.isdigit() and len(pw) == 4):
+        raise ConfigError("barring_default_password: 4 digits")
     try:
         settings.voicemail()
     except DomainError as exc:

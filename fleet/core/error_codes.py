@@ -137,6 +137,10 @@ class ErrorCode(StrEnum):
     CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
     # restriction profiles and call barring (fleet/core/restrictions.py, barring.py)
     DESTINATION_RESTRICTED = "destination_restricted"
+    BARRING_PASSWORD_WRONG = "barring_password_wrong"
+    BARRING_PASSWORD_INVALID = "barring_password_invalid"
+    BARRING_PASSWORD_MISMATCH = "barring_password_mismatch"
+    BARRING_LOCKED = "barring_locked"
     # bulk import (fleet/services/fleetio*)
     IMPORT_ENCODING_INVALID = "import_encoding_invalid"
     IMPORT_FORMAT_INVALID = "import_format_invalid"

@@ -13,4 +13,24 @@ RESTRICTION_ERRORS: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "Le profil de restriction de la ligne (« {profile_fr} ») interdit le numéro {number}.",
         "The line's restriction profile ('{profile_en}') does not allow number {number}.",
     ),
+    ErrorCode.BARRING_PASSWORD_WRONG: (
+        _E.FORBIDDEN,
+        "Mot de passe d'interdiction erroné ({left} essai(s) restant(s)).",
+        "Wrong barring password ({left} attempt(s) left).",
+    ),
+    ErrorCode.BARRING_PASSWORD_INVALID: (
+        _E.INVALID,
+        "Le mot de passe d'interdiction compte {digits} chiffres.",
+        "The barring password has {digits} digits.",
+    ),
+    ErrorCode.BARRING_PASSWORD_MISMATCH: (
+        _E.INVALID,
+        "Les deux saisies du nouveau mot de passe d'interdiction diffèrent.",
+        "The two entries of the new barring password differ.",
+    ),
+    ErrorCode.BARRING_LOCKED: (
+        _E.FORBIDDEN,
+        "Trop de mots de passe d'interdiction erronés : interdictions bloquées jusqu'à {until}.",
+        "Too many wrong barring passwords: barring locked until {until}.",
+    ),
 }

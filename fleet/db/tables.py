@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,13 @@ class LineRow(Base):
     barring_incoming_roaming: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # the handset's barring password (argon2; None: the deployment's default) and its
+    # wrong attempts in a row, locked until ``barring_locked_until`` (migration 0019)
+    barring_password_hash: Mapped[str | None] = mapped_column(String(255))
+    barring_password_failures: Mapped[int] = mapped_column(
+        Integer, default=0, server_default=text("0")
+    )
+    barring_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -8,6 +8,7 @@ from callgroups.codes import CodeGuard
 from callgroups.service import GroupService
 from fleet.services.accounts import AccountService
 from fleet.services.audit import AuditService
+from fleet.services.barringpw import DEFAULT_PASSWORD, BarringPasswords
 from fleet.services.base import ServiceContext
 from fleet.services.calls import CallRecordService
 from fleet.services.changes import ChangeHub
@@ -46,6 +47,7 @@ class Services:
     audit: AuditService
     calls: CallRecordService
     codes: CodeGuard
+    barring: BarringPasswords
     outbox: OutboxService
     impact: ImpactService
     changes: ChangeHub
@@ -57,9 +59,12 @@ class Services:
         context: ServiceContext,
         passwords: PasswordPool | None = None,
         trunk_secrets: SecretBox | None = None,
+        barring_default_password: str = DEFAULT_PASSWORD,
     ) -> Services:
         """``passwords``: the pool that hashes and checks passwords (a small one if none);
-        ``trunk_secrets``: what encrypts the trunks' secrets (none: storing one is refused)."""
+        ``trunk_secrets``: what encrypts the trunks' secrets (none: storing one is refused);
+        ``barring_default_password``: a line's barring password until its user sets one."""
+        accounts = AccountService(context=context, passwords=passwords)
         return cls(
             fleets=FleetService(context=context),
             fleetio=FleetIOService(context=context),
@@ -73,10 +78,15 @@ class Services:
             forwarding=ForwardingService(context=context),
             incoming=IncomingListService(context=context),
             groups=GroupService(context=context),
-            accounts=AccountService(context=context, passwords=passwords),
+            accounts=accounts,
             audit=AuditService(context=context),
             calls=CallRecordService(context=context),
             codes=CodeGuard(context=context),
+            barring=BarringPasswords(
+                context=context,
+                passwords=accounts.passwords,
+                default=barring_default_password,
+            ),
             outbox=OutboxService(context=context),
             impact=ImpactService(context=context),
             changes=context.changes,
