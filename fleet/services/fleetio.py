@@ -22,9 +22,10 @@ from sqlalchemy.orm import selectinload
 from fleet.core import model
 from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.values import Actor
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow, TrunkRow
-from fleet.services import fleetio_csv, fleetio_json, linequery, views
+from fleet.services import fleetio_csv, fleetio_json, fleetio_schedules, linequery, views
 from fleet.services.base import Service
 from fleet.services.fleetio_apply import Applier
 from fleet.services.fleetio_groups import check_groups
@@ -46,6 +47,7 @@ class FleetConfig:
     fixed_numbers: tuple[model.FixedNumber, ...]
     lines: tuple[model.LineServices, ...]
     groups: tuple[model.CallGroup, ...]
+    schedules: tuple[Schedule, ...] = ()
 
 
 def decode(data: bytes, fmt: Format) -> FleetFile:
@@ -75,6 +77,7 @@ class FleetIOService(Service):
                 select(FixedNumberRow).where(FixedNumberRow.fleet_id == fleet_id)
             )
             trunks = await session.scalars(select(TrunkRow).where(TrunkRow.fleet_id == fleet_id))
+            schedules = await fleetio_schedules.load(session, fleet_id)
             return FleetConfig(
                 fleet=fleet,
                 trunks=tuple(sorted((views.trunk(t) for t in trunks), key=lambda t: t.trunk.name)),
@@ -85,6 +88,7 @@ class FleetIOService(Service):
                 groups=tuple(
                     sorted((views.group(g) for g in groups.unique()), key=lambda g: g.name.lower())
                 ),
+                schedules=tuple(schedules),
             )
 
     async def export(self, fleet_id: int, fmt: Format) -> bytes:
@@ -97,6 +101,7 @@ class FleetIOService(Service):
             fixed_numbers=config.fixed_numbers,
             lines=config.lines,
             groups=config.groups,
+            schedules=config.schedules,
         )
 
     async def import_file(
@@ -125,6 +130,8 @@ class FleetIOService(Service):
         checker = Checker(self.policy, state, voicemail=self.voicemail)
         checker.faults.extend(file.faults)
         checker.stated_members = file_members(self.policy, file.groups)
+        existing = await fleetio_schedules.load(session, fleet_id)
+        schedules = fleetio_schedules.check(checker.faults, file.schedules, existing)
         trunks = [row for spec in file.trunks if (row := checker.trunk(spec)) is not None]
         trunk_names = set(state.trunks) | {t.name for t in trunks}
         fixed = [f for spec in file.fixed_numbers if (f := checker.fixed(spec, trunk_names))]
@@ -164,6 +171,14 @@ class FleetIOService(Service):
             action = Action.CREATE if created else Action.UPDATE
             changes.append(Planned(where, entity, key, action, fields))  # type: ignore[arg-type]
 
+        for splan in schedules:
+            if splan.row is None or splan.changed:
+                fields = splan.changed if splan.row is not None else ()
+                note(splan.where, "schedule", splan.name, splan.row is None, fields)
+            if splan.twin_changed and splan.opposite is not None:
+                renamed = ("name",) if splan.twin is not None else ()
+                note(splan.where, "schedule", splan.opposite, splan.twin is None, renamed)
+            unchanged += splan.row is not None and not splan.changed and not splan.twin_changed
         for trunk in trunks:
             spec = next(s for s in file.trunks if s.name == trunk.name)
             note(spec.where, "trunk", trunk.name, True, ())
@@ -219,5 +234,6 @@ class FleetIOService(Service):
             fixed=fixed,
             lines=lines,
             groups=groups,
+            schedules=schedules,
         )
         return report, applier

@@ -1,6 +1,6 @@
-"""The whole configuration of a fleet as one JSON document: trunks (never their secrets),
-fixed numbers, lines with their settings, forwardings and incoming-call lists, call groups
-with their members. Numbers are written in national format (``0611000001``).
+"""The whole configuration of a fleet as one JSON document: schedules (``fleetio_schedules``),
+trunks (never their secrets), fixed numbers, lines with their settings, forwardings and
+incoming-call lists, call groups with their members. Numbers are national (``0611000001``).
 
 Reading checks the document's shape (keys, JSON types) and reports each fault with its
 path (``lines[3].forwardings[0]``); the rules are checked by the import."""
@@ -15,7 +15,9 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.values import ForwardingKind, ForwardingTarget
+from fleet.services import fleetio_schedules
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
@@ -33,7 +35,7 @@ from fleet.services.fleetio_spec import (
 
 FORMAT = "fleetpbx.fleet"
 VERSION = 1
-SECTIONS = ("format", "version", "fleet", "trunks", "fixed_numbers", "lines", "groups")
+SECTIONS = ("format", "version", "fleet", "schedules", "trunks", "fixed_numbers", "lines", "groups")
 LINE_KEYS = (
     "msisdn",
     "short_number",
@@ -76,6 +78,7 @@ def encode(
     fixed_numbers: Sequence[model.FixedNumber],
     lines: Sequence[model.LineServices],
     groups: Sequence[model.CallGroup],
+    schedules: Sequence[Schedule] = (),
 ) -> bytes:
     names = {g.id: g.name for g in groups}
     document = {
@@ -87,6 +90,7 @@ def encode(
             "language": fleet.language.value,
             "timezone": fleet.timezone,
         },
+        "schedules": fleetio_schedules.encode(schedules),
         "trunks": [
             {
                 "name": t.trunk.name,
@@ -257,12 +261,13 @@ def decode(data: bytes) -> FleetFile:
         for index, item in enumerate(items):
             try:
                 found.append(read(item, f"{name}[{index}]"))
-            except _Bad as bad:
+            except (_Bad, fleetio_schedules.Malformed) as bad:
                 faults.append(bad.fault)
         return tuple(found)
 
     return FleetFile(
         format=Format.JSON,
+        schedules=section("schedules", fleetio_schedules.decode),
         trunks=section("trunks", _trunk),
         fixed_numbers=section("fixed_numbers", _fixed),
         lines=section("lines", _line_spec),
