@@ -103,18 +103,19 @@ async def test_an_existing_schedule_takes_the_files_periods_and_its_opposite_fol
             "opposite": "Fermeture",
             "periods": [{"day": "friday", "start": "10:00", "end": "11:00"}],
         },
-        {"name": "Astreinte", "opposite": "non-astreinte"},
+        {"name": "Astreinte", "opposite": "non-astreinte", "holidays": []},
     )
     report = await run(services, actor, fleet_id, text, Format.JSON)
     assert report.applied, faults(report)
     assert [(c.key, c.action.value, c.fields) for c in report.changes] == [
-        ("magasin", "update", ("name", "ranges", "holidays")),
+        ("magasin", "update", ("name", "ranges")),
         ("Fermeture", "update", ("name",)),
         ("non-astreinte", "create", ()),
     ]
     by_name = {s.name: s for s in await services.schedules.in_fleet(fleet_id)}
     friday = (TimeRange(day=Weekday.FRIDAY, start=600, end=660),)
-    assert by_name["magasin"].ranges == friday and by_name["magasin"].holidays == ()
+    # its holidays, absent from the file, are left as they are
+    assert by_name["magasin"].ranges == friday and by_name["magasin"].holidays == (CHRISTMAS,)
     assert by_name["Fermeture"].ranges == friday
     assert by_name["Fermeture"].opposite_of == by_name["magasin"].id
     assert by_name["non-astreinte"].opposite_of == by_name["Astreinte"].id

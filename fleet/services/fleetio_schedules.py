@@ -64,8 +64,8 @@ class ScheduleSpec:
     where: Where
     name: str
     opposite: str | None  # None: the opposite (if any) left as it is
-    ranges: tuple[TimeRange, ...]
-    holidays: tuple[Holiday, ...]
+    ranges: tuple[TimeRange, ...] | None  # None: absent from the file, left as it is
+    holidays: tuple[Holiday, ...] | None
 
 
 class Malformed(Exception):
@@ -114,6 +114,7 @@ def _get(item: dict[str, Any], path: str, key: str, kind: type, *, required: boo
 def decode(value: object, path: str) -> ScheduleSpec:
     item = _object(value, path, KEYS)
     periods = []
+    stated = {key: item.get(key) is not None for key in ("periods", "holidays")}
     for index, raw in enumerate(_get(item, path, "periods", list, required=False) or []):
         where = f"{path}.periods[{index}]"
         period = _object(raw, where, PERIOD_KEYS)
@@ -151,8 +152,8 @@ def decode(value: object, path: str) -> ScheduleSpec:
         where=Where(path=path),
         name=_get(item, path, "name", str, required=True),
         opposite=_get(item, path, "opposite", str, required=False),
-        ranges=tuple(periods),
-        holidays=tuple(holidays),
+        ranges=tuple(periods) if stated["periods"] else None,
+        holidays=tuple(holidays) if stated["holidays"] else None,
     )
 
 
@@ -233,10 +234,13 @@ def check(
 
     for spec in specs:
         where, before = spec.where, len(faults)
+        row = by_name.get(spec.name.strip().lower())
+        given_ranges = spec.ranges if spec.ranges is not None else row.ranges if row else ()
+        given_holidays = spec.holidays if spec.holidays is not None else row.holidays if row else ()
         try:
             name = sch.name(spec.name)
-            ranges = sch.ranges(list(spec.ranges))
-            holidays = sch.holidays(list(spec.holidays))
+            ranges = sch.ranges(list(given_ranges))
+            holidays = sch.holidays(list(given_holidays))
             opposite = sch.name(spec.opposite) if spec.opposite is not None else None
         except DomainError as exc:
             fail(where, exc)
@@ -247,7 +251,6 @@ def check(
             first = seen.setdefault(wanted.lower(), where)
             if first is not where or (wanted is opposite and opposite.lower() == name.lower()):
                 fail(where, DomainError(ErrorCode.IMPORT_DUPLICATE, value=wanted, first=first))
-        row = by_name.get(name.lower())
         if row is not None and row.opposite_of is not None:
             source = by_id[row.opposite_of].name
             code = ErrorCode.SCHEDULE_OPPOSITE_FIXED
