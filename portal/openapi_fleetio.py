@@ -88,6 +88,7 @@ def schemas() -> dict[str, Any]:
                 "fixed_numbers": section,
                 "lines": section,
                 "groups": section,
+                "criteria": section,
             },
         },
         "ImportProblem": {

@@ -25,7 +25,14 @@ from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule
 from fleet.core.values import Actor
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow, TrunkRow
-from fleet.services import fleetio_csv, fleetio_json, fleetio_schedules, linequery, views
+from fleet.services import (
+    fleetio_criteria,
+    fleetio_csv,
+    fleetio_json,
+    fleetio_schedules,
+    linequery,
+    views,
+)
 from fleet.services.base import Service
 from fleet.services.fleetio_apply import Applier
 from fleet.services.fleetio_groups import check_groups
@@ -48,6 +55,7 @@ class FleetConfig:
     lines: tuple[model.LineServices, ...]
     groups: tuple[model.CallGroup, ...]
     schedules: tuple[Schedule, ...] = ()
+    criteria: tuple[fleetio_criteria.Existing, ...] = ()
 
 
 def decode(data: bytes, fmt: Format) -> FleetFile:
@@ -78,6 +86,7 @@ class FleetIOService(Service):
             )
             trunks = await session.scalars(select(TrunkRow).where(TrunkRow.fleet_id == fleet_id))
             schedules = await fleetio_schedules.load(session, fleet_id)
+            criteria = await fleetio_criteria.load(session, fleet_id)
             return FleetConfig(
                 fleet=fleet,
                 trunks=tuple(sorted((views.trunk(t) for t in trunks), key=lambda t: t.trunk.name)),
@@ -89,6 +98,7 @@ class FleetIOService(Service):
                     sorted((views.group(g) for g in groups.unique()), key=lambda g: g.name.lower())
                 ),
                 schedules=tuple(schedules),
+                criteria=tuple(criteria),
             )
 
     async def export(self, fleet_id: int, fmt: Format) -> bytes:
@@ -102,6 +112,13 @@ class FleetIOService(Service):
             lines=config.lines,
             groups=config.groups,
             schedules=config.schedules,
+            criteria=fleetio_criteria.encode(
+                config.criteria,
+                {
+                    n.lower(): n
+                    for n in (*(g.name for g in config.groups), *(s.name for s in config.schedules))
+                },
+            ),
         )
 
     async def import_file(
@@ -171,6 +188,17 @@ class FleetIOService(Service):
             action = Action.CREATE if created else Action.UPDATE
             changes.append(Planned(where, entity, key, action, fields))  # type: ignore[arg-type]
 
+        crit_plans = fleetio_criteria.check(
+            checker.faults,
+            self.policy,
+            file.criteria,
+            await fleetio_criteria.load(session, fleet_id),
+            lines=set(pabx),
+            groups=set(checker.state.groups) | {g.values["name"].lower() for g in groups},
+            schedules={s.name.lower() for s in existing}
+            | {p.name.lower() for p in schedules}
+            | {p.opposite.lower() for p in schedules if p.opposite},
+        )
         for splan in schedules:
             if splan.row is None or splan.changed:
                 fields = splan.changed if splan.row is not None else ()
@@ -212,6 +240,14 @@ class FleetIOService(Service):
                 note(lplan.where, "line", key, False, ("presented",))
                 touched = True
             unchanged += not touched
+        for cplan in crit_plans:
+            note(
+                cplan.where,
+                "routing_criteria",
+                cplan.key,
+                cplan.row is None,
+                (),
+            )
         for gplan in groups:
             name = gplan.values["name"]
             if gplan.row is None or gplan.changed:
@@ -235,5 +271,6 @@ class FleetIOService(Service):
             lines=lines,
             groups=groups,
             schedules=schedules,
+            criteria=crit_plans,
         )
         return report, applier

@@ -32,7 +32,13 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
-from fleet.services import fleetio_bulk, fleetio_presented, fleetio_schedules, views
+from fleet.services import (
+    fleetio_bulk,
+    fleetio_criteria,
+    fleetio_presented,
+    fleetio_schedules,
+    views,
+)
 from fleet.services.base import Service
 from fleet.services.fleetio_groups import GroupPlan
 from fleet.services.fleetio_plan import FixedPlan, LinePlan, State
@@ -49,6 +55,7 @@ class Applier:
     lines: list[LinePlan]
     groups: list[GroupPlan]
     schedules: list[fleetio_schedules.SchedulePlan] = field(default_factory=list)
+    criteria: list[fleetio_criteria.CriteriaPlan] = field(default_factory=list)
 
     def _record(self, change: Any) -> None:
         self.service.record(self.session, self.actor, change)
@@ -89,6 +96,8 @@ class Applier:
             self._record(
                 LineChange(fleet_id=fleet_id, line_id=after.id, before=before, after=after)
             )
+        for rule in await fleetio_criteria.apply(self.session, fleet_id, self.criteria, now):
+            self._record(rule)
 
     async def _fixed(self, now: Any) -> None:
         fleet_id = self.state.fleet.id

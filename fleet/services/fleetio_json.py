@@ -1,9 +1,7 @@
-"""The whole configuration of a fleet as one JSON document: schedules (``fleetio_schedules``),
-trunks (never their secrets), fixed numbers, lines with their settings, forwardings and
-incoming-call lists, call groups with their members. Numbers are national (``0611000001``).
-
-Reading checks the document's shape (keys, JSON types) and reports each fault with its
-path (``lines[3].forwardings[0]``); the rules are checked by the import."""
+"""The whole configuration of a fleet as one JSON document: schedules, trunks (no secret), fixed
+numbers, lines (settings, forwardings, incoming-call lists), call groups with their members,
+routing criteria (``fleetio_schedules``, ``fleetio_criteria``). Numbers are national. Reading
+checks the shape (keys, JSON types), each fault with its path (``lines[3].forwardings[0]``)."""
 
 from __future__ import annotations
 
@@ -17,7 +15,7 @@ from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule
 from fleet.core.values import ForwardingKind, ForwardingTarget
-from fleet.services import fleetio_schedules
+from fleet.services import fleetio_criteria, fleetio_schedules
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
@@ -33,9 +31,9 @@ from fleet.services.fleetio_spec import (
     Where,
 )
 
-FORMAT = "fleetpbx.fleet"
-VERSION = 1
-SECTIONS = ("format", "version", "fleet", "schedules", "trunks", "fixed_numbers", "lines", "groups")
+FORMAT, VERSION = "fleetpbx.fleet", 1
+SECTIONS: tuple[str, ...] = ("format", "version", "fleet", "schedules", "trunks", "fixed_numbers")
+SECTIONS += ("lines", "groups", "criteria")
 LINE_KEYS = (
     "msisdn",
     "short_number",
@@ -79,6 +77,7 @@ def encode(
     lines: Sequence[model.LineServices],
     groups: Sequence[model.CallGroup],
     schedules: Sequence[Schedule] = (),
+    criteria: Sequence[dict[str, Any]] = (),
 ) -> bytes:
     names = {g.id: g.name for g in groups}
     document = {
@@ -133,6 +132,7 @@ def encode(
             }
             for g in sorted(groups, key=lambda g: g.name.lower())
         ],
+        "criteria": list(criteria),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -272,6 +272,7 @@ def decode(data: bytes) -> FleetFile:
         fixed_numbers=section("fixed_numbers", _fixed),
         lines=section("lines", _line_spec),
         groups=section("groups", _group),
+        criteria=section("criteria", fleetio_criteria.decode),
         faults=tuple(faults),
     )
 

@@ -76,7 +76,7 @@ class Malformed(Exception):
         self.fault = fault
 
 
-def _invalid(path: str, key: str, value: object, expected: str) -> Malformed:
+def invalid(path: str, key: str, value: object, expected: str) -> Malformed:
     error = DomainError(
         ErrorCode.IMPORT_VALUE_INVALID,
         field=key or None,
@@ -87,9 +87,9 @@ def _invalid(path: str, key: str, value: object, expected: str) -> Malformed:
     return Malformed(Fault(Where(path=path), error))
 
 
-def _object(value: object, path: str, keys: Sequence[str]) -> dict[str, Any]:
+def json_object(value: object, path: str, keys: Sequence[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _invalid(path, "", value, "object")
+        raise invalid(path, "", value, "object")
     unknown = sorted(set(value) - set(keys))
     if unknown:
         error = DomainError(
@@ -99,7 +99,7 @@ def _object(value: object, path: str, keys: Sequence[str]) -> dict[str, Any]:
     return value
 
 
-def _get(item: dict[str, Any], path: str, key: str, kind: type, *, required: bool) -> Any:
+def json_get(item: dict[str, Any], path: str, key: str, kind: type, *, required: bool) -> Any:
     found = item.get(key)
     if found is None:
         if required:
@@ -107,51 +107,51 @@ def _get(item: dict[str, Any], path: str, key: str, kind: type, *, required: boo
             raise Malformed(Fault(Where(path=path), error))
         return None
     if not isinstance(found, kind) or (kind is not bool and isinstance(found, bool)):
-        raise _invalid(path, key, found, kind.__name__)
+        raise invalid(path, key, found, kind.__name__)
     return found
 
 
 def decode(value: object, path: str) -> ScheduleSpec:
-    item = _object(value, path, KEYS)
+    item = json_object(value, path, KEYS)
     periods = []
     stated = {key: item.get(key) is not None for key in ("periods", "holidays")}
-    for index, raw in enumerate(_get(item, path, "periods", list, required=False) or []):
+    for index, raw in enumerate(json_get(item, path, "periods", list, required=False) or []):
         where = f"{path}.periods[{index}]"
-        period = _object(raw, where, PERIOD_KEYS)
-        day = _get(period, where, "day", str, required=True)
+        period = json_object(raw, where, PERIOD_KEYS)
+        day = json_get(period, where, "day", str, required=True)
         if day.lower() not in DAYS:
-            raise _invalid(where, "day", day, " | ".join(DAYS))
+            raise invalid(where, "day", day, " | ".join(DAYS))
         times = []
         for key in ("start", "end"):
-            text = _get(period, where, key, str, required=True)
+            text = json_get(period, where, key, str, required=True)
             try:
                 times.append(sch.parse_clock(text, field=key))
             except DomainError:
-                raise _invalid(where, key, text, "HH:MM") from None
+                raise invalid(where, key, text, "HH:MM") from None
         periods.append(TimeRange(day=DAYS[day.lower()], start=times[0], end=times[1]))
     holidays = []
-    for index, raw in enumerate(_get(item, path, "holidays", list, required=False) or []):
+    for index, raw in enumerate(json_get(item, path, "holidays", list, required=False) or []):
         where = f"{path}.holidays[{index}]"
-        holiday = _object(raw, where, HOLIDAY_KEYS)
+        holiday = json_object(raw, where, HOLIDAY_KEYS)
         days = []
         for key in ("first", "last"):
-            text = _get(holiday, where, key, str, required=True)
+            text = json_get(holiday, where, key, str, required=True)
             try:
                 days.append(date.fromisoformat(text))
             except ValueError:
-                raise _invalid(where, key, text, "YYYY-MM-DD") from None
+                raise invalid(where, key, text, "YYYY-MM-DD") from None
         holidays.append(
             Holiday(
-                label=_get(holiday, where, "label", str, required=True),
+                label=json_get(holiday, where, "label", str, required=True),
                 first=days[0],
                 last=days[1],
-                yearly=_get(holiday, where, "yearly", bool, required=False) is True,
+                yearly=json_get(holiday, where, "yearly", bool, required=False) is True,
             )
         )
     return ScheduleSpec(
         where=Where(path=path),
-        name=_get(item, path, "name", str, required=True),
-        opposite=_get(item, path, "opposite", str, required=False),
+        name=json_get(item, path, "name", str, required=True),
+        opposite=json_get(item, path, "opposite", str, required=False),
         ranges=tuple(periods) if stated["periods"] else None,
         holidays=tuple(holidays) if stated["holidays"] else None,
     )

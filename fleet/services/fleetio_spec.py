@@ -16,6 +16,7 @@ from fleet.core.errors import DomainError
 from fleet.core.values import ForwardingKind, ForwardingTarget, Language
 
 if TYPE_CHECKING:
+    from fleet.services.fleetio_criteria import CriteriaSpec
     from fleet.services.fleetio_schedules import ScheduleSpec
 
 
@@ -138,6 +139,7 @@ class FleetFile:
     groups: tuple[GroupSpec, ...] = ()
     trunks: tuple[TrunkSpec, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()  # JSON only (``fleetio_schedules``)
+    criteria: tuple[CriteriaSpec, ...] = ()  # JSON only (``fleetio_criteria``)
     faults: tuple[Fault, ...] = ()
 
 
@@ -152,7 +154,7 @@ class Planned:
 
     where: Where
     entity: str  # line, forwarding, incoming_list, fixed_number, call_group, members, trunk,
-    # schedule
+    # schedule, routing_criteria
     key: str  # what it is about, as the manager knows it (a national number, a name)
     action: Action
     fields: tuple[str, ...] = ()  # the fields changed, for an update
