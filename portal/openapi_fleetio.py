@@ -83,10 +83,12 @@ def schemas() -> dict[str, Any]:
                 "format": {"type": "string"},
                 "version": {"type": "integer"},
                 "fleet": {"type": "object"},
+                "schedules": section,
                 "trunks": section,
                 "fixed_numbers": section,
                 "lines": section,
                 "groups": section,
+                "criteria": section,
             },
         },
         "ImportProblem": {

@@ -22,9 +22,17 @@ from sqlalchemy.orm import selectinload
 from fleet.core import model
 from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.values import Actor
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow, TrunkRow
-from fleet.services import fleetio_csv, fleetio_json, linequery, views
+from fleet.services import (
+    fleetio_criteria,
+    fleetio_csv,
+    fleetio_json,
+    fleetio_schedules,
+    linequery,
+    views,
+)
 from fleet.services.base import Service
 from fleet.services.fleetio_apply import Applier
 from fleet.services.fleetio_groups import check_groups
@@ -46,6 +54,8 @@ class FleetConfig:
     fixed_numbers: tuple[model.FixedNumber, ...]
     lines: tuple[model.LineServices, ...]
     groups: tuple[model.CallGroup, ...]
+    schedules: tuple[Schedule, ...] = ()
+    criteria: tuple[fleetio_criteria.Existing, ...] = ()
 
 
 def decode(data: bytes, fmt: Format) -> FleetFile:
@@ -75,6 +85,8 @@ class FleetIOService(Service):
                 select(FixedNumberRow).where(FixedNumberRow.fleet_id == fleet_id)
             )
             trunks = await session.scalars(select(TrunkRow).where(TrunkRow.fleet_id == fleet_id))
+            schedules = await fleetio_schedules.load(session, fleet_id)
+            criteria = await fleetio_criteria.load(session, fleet_id)
             return FleetConfig(
                 fleet=fleet,
                 trunks=tuple(sorted((views.trunk(t) for t in trunks), key=lambda t: t.trunk.name)),
@@ -85,6 +97,8 @@ class FleetIOService(Service):
                 groups=tuple(
                     sorted((views.group(g) for g in groups.unique()), key=lambda g: g.name.lower())
                 ),
+                schedules=tuple(schedules),
+                criteria=tuple(criteria),
             )
 
     async def export(self, fleet_id: int, fmt: Format) -> bytes:
@@ -97,6 +111,14 @@ class FleetIOService(Service):
             fixed_numbers=config.fixed_numbers,
             lines=config.lines,
             groups=config.groups,
+            schedules=config.schedules,
+            criteria=fleetio_criteria.encode(
+                config.criteria,
+                {
+                    n.lower(): n
+                    for n in (*(g.name for g in config.groups), *(s.name for s in config.schedules))
+                },
+            ),
         )
 
     async def import_file(
@@ -125,6 +147,8 @@ class FleetIOService(Service):
         checker = Checker(self.policy, state, voicemail=self.voicemail)
         checker.faults.extend(file.faults)
         checker.stated_members = file_members(self.policy, file.groups)
+        existing = await fleetio_schedules.load(session, fleet_id)
+        schedules = fleetio_schedules.check(checker.faults, file.schedules, existing)
         trunks = [row for spec in file.trunks if (row := checker.trunk(spec)) is not None]
         trunk_names = set(state.trunks) | {t.name for t in trunks}
         fixed = [f for spec in file.fixed_numbers if (f := checker.fixed(spec, trunk_names))]
@@ -164,6 +188,25 @@ class FleetIOService(Service):
             action = Action.CREATE if created else Action.UPDATE
             changes.append(Planned(where, entity, key, action, fields))  # type: ignore[arg-type]
 
+        crit_plans = fleetio_criteria.check(
+            checker.faults,
+            self.policy,
+            file.criteria,
+            await fleetio_criteria.load(session, fleet_id),
+            lines=set(pabx),
+            groups=set(checker.state.groups) | {g.values["name"].lower() for g in groups},
+            schedules={s.name.lower() for s in existing}
+            | {p.name.lower() for p in schedules}
+            | {p.opposite.lower() for p in schedules if p.opposite},
+        )
+        for splan in schedules:
+            if splan.row is None or splan.changed:
+                fields = splan.changed if splan.row is not None else ()
+                note(splan.where, "schedule", splan.name, splan.row is None, fields)
+            if splan.twin_changed and splan.opposite is not None:
+                renamed = ("name",) if splan.twin is not None else ()
+                note(splan.where, "schedule", splan.opposite, splan.twin is None, renamed)
+            unchanged += splan.row is not None and not splan.changed and not splan.twin_changed
         for trunk in trunks:
             spec = next(s for s in file.trunks if s.name == trunk.name)
             note(spec.where, "trunk", trunk.name, True, ())
@@ -197,6 +240,14 @@ class FleetIOService(Service):
                 note(lplan.where, "line", key, False, ("presented",))
                 touched = True
             unchanged += not touched
+        for cplan in crit_plans:
+            note(
+                cplan.where,
+                "routing_criteria",
+                cplan.key,
+                cplan.row is None,
+                (),
+            )
         for gplan in groups:
             name = gplan.values["name"]
             if gplan.row is None or gplan.changed:
@@ -219,5 +270,7 @@ class FleetIOService(Service):
             fixed=fixed,
             lines=lines,
             groups=groups,
+            schedules=schedules,
+            criteria=crit_plans,
         )
         return report, applier

@@ -1,10 +1,10 @@
-"""Writing a checked import (``fleetio``): trunks, fixed numbers, lines, their forwardings,
-incoming-call lists and group memberships, then the call groups — in the transaction that
-checked them, each change journalled and announced as its own service does."""
+"""Writing a checked import (``fleetio``): schedules, trunks, fixed numbers, lines, their
+forwardings, incoming-call lists and group memberships, then the call groups — in the
+transaction that checked them, each change journalled and announced as its own service does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -32,7 +32,13 @@ from fleet.db.tables import (
     MemberRow,
     TrunkRow,
 )
-from fleet.services import fleetio_bulk, fleetio_presented, views
+from fleet.services import (
+    fleetio_bulk,
+    fleetio_criteria,
+    fleetio_presented,
+    fleetio_schedules,
+    views,
+)
 from fleet.services.base import Service
 from fleet.services.fleetio_groups import GroupPlan
 from fleet.services.fleetio_plan import FixedPlan, LinePlan, State
@@ -48,6 +54,8 @@ class Applier:
     fixed: list[FixedPlan]
     lines: list[LinePlan]
     groups: list[GroupPlan]
+    schedules: list[fleetio_schedules.SchedulePlan] = field(default_factory=list)
+    criteria: list[fleetio_criteria.CriteriaPlan] = field(default_factory=list)
 
     def _record(self, change: Any) -> None:
         self.service.record(self.session, self.actor, change)
@@ -55,6 +63,8 @@ class Applier:
     async def apply(self) -> None:
         now = self.service.now()
         fleet_id = self.state.fleet.id
+        for timed in await fleetio_schedules.apply(self.session, fleet_id, self.schedules, now):
+            self._record(timed)
         for trunk in self.trunks:
             trunk.fleet_id, trunk.state, trunk.state_since = fleet_id, TrunkState.UNKNOWN, None
             trunk.secret, trunk.created_at, trunk.updated_at = None, now, now
@@ -86,6 +96,8 @@ class Applier:
             self._record(
                 LineChange(fleet_id=fleet_id, line_id=after.id, before=before, after=after)
             )
+        for rule in await fleetio_criteria.apply(self.session, fleet_id, self.criteria, now):
+            self._record(rule)
 
     async def _fixed(self, now: Any) -> None:
         fleet_id = self.state.fleet.id

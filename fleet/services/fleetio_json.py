@@ -1,9 +1,7 @@
-"""The whole configuration of a fleet as one JSON document: trunks (never their secrets),
-fixed numbers, lines with their settings, forwardings and incoming-call lists, call groups
-with their members. Numbers are written in national format (``0611000001``).
-
-Reading checks the document's shape (keys, JSON types) and reports each fault with its
-path (``lines[3].forwardings[0]``); the rules are checked by the import."""
+"""The whole configuration of a fleet as one JSON document: schedules, trunks (no secret), fixed
+numbers, lines (settings, forwardings, incoming-call lists), call groups with their members,
+routing criteria (``fleetio_schedules``, ``fleetio_criteria``). Numbers are national. Reading
+checks the shape (keys, JSON types), each fault with its path (``lines[3].forwardings[0]``)."""
 
 from __future__ import annotations
 
@@ -15,7 +13,9 @@ from fleet.core import model
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
+from fleet.core.schedules import Schedule
 from fleet.core.values import ForwardingKind, ForwardingTarget
+from fleet.services import fleetio_criteria, fleetio_schedules
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
@@ -31,9 +31,9 @@ from fleet.services.fleetio_spec import (
     Where,
 )
 
-FORMAT = "fleetpbx.fleet"
-VERSION = 1
-SECTIONS = ("format", "version", "fleet", "trunks", "fixed_numbers", "lines", "groups")
+FORMAT, VERSION = "fleetpbx.fleet", 1
+SECTIONS: tuple[str, ...] = ("format", "version", "fleet", "schedules", "trunks", "fixed_numbers")
+SECTIONS += ("lines", "groups", "criteria")
 LINE_KEYS = (
     "msisdn",
     "short_number",
@@ -76,6 +76,8 @@ def encode(
     fixed_numbers: Sequence[model.FixedNumber],
     lines: Sequence[model.LineServices],
     groups: Sequence[model.CallGroup],
+    schedules: Sequence[Schedule] = (),
+    criteria: Sequence[dict[str, Any]] = (),
 ) -> bytes:
     names = {g.id: g.name for g in groups}
     document = {
@@ -87,6 +89,7 @@ def encode(
             "language": fleet.language.value,
             "timezone": fleet.timezone,
         },
+        "schedules": fleetio_schedules.encode(schedules),
         "trunks": [
             {
                 "name": t.trunk.name,
@@ -129,6 +132,7 @@ def encode(
             }
             for g in sorted(groups, key=lambda g: g.name.lower())
         ],
+        "criteria": list(criteria),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -257,16 +261,18 @@ def decode(data: bytes) -> FleetFile:
         for index, item in enumerate(items):
             try:
                 found.append(read(item, f"{name}[{index}]"))
-            except _Bad as bad:
+            except (_Bad, fleetio_schedules.Malformed) as bad:
                 faults.append(bad.fault)
         return tuple(found)
 
     return FleetFile(
         format=Format.JSON,
+        schedules=section("schedules", fleetio_schedules.decode),
         trunks=section("trunks", _trunk),
         fixed_numbers=section("fixed_numbers", _fixed),
         lines=section("lines", _line_spec),
         groups=section("groups", _group),
+        criteria=section("criteria", fleetio_criteria.decode),
         faults=tuple(faults),
     )
 

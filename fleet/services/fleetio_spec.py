@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fleet.core.errors import DomainError
 from fleet.core.values import ForwardingKind, ForwardingTarget, Language
+
+if TYPE_CHECKING:
+    from fleet.services.fleetio_criteria import CriteriaSpec
+    from fleet.services.fleetio_schedules import ScheduleSpec
 
 
 class Format(StrEnum):
@@ -134,6 +138,8 @@ class FleetFile:
     fixed_numbers: tuple[FixedSpec, ...] = ()
     groups: tuple[GroupSpec, ...] = ()
     trunks: tuple[TrunkSpec, ...] = ()
+    schedules: tuple[ScheduleSpec, ...] = ()  # JSON only (``fleetio_schedules``)
+    criteria: tuple[CriteriaSpec, ...] = ()  # JSON only (``fleetio_criteria``)
     faults: tuple[Fault, ...] = ()
 
 
@@ -147,7 +153,8 @@ class Planned:
     """One change the import makes (or would make, in a preview)."""
 
     where: Where
-    entity: str  # line, forwarding, incoming_list, fixed_number, call_group, members, trunk
+    entity: str  # line, forwarding, incoming_list, fixed_number, call_group, members, trunk,
+    # schedule, routing_criteria
     key: str  # what it is about, as the manager knows it (a national number, a name)
     action: Action
     fields: tuple[str, ...] = ()  # the fields changed, for an update
