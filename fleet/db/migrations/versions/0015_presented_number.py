@@ -40,5 +40,6 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_lines_presented_group", type_="foreignkey")
         batch_op.drop_column("presented_group_id")
         batch_op.drop_column("presented_kind")
-    with op.batch_alter_table("fleets", schema=None) as batch_op:
-        batch_op.drop_column("main_number")
+    # not a batch: on SQLite a batch copies ``fleets`` and drops it, and dropping it deletes
+    # every line of every fleet (ON DELETE CASCADE) before the copy is renamed
+    op.execute("ALTER TABLE fleets DROP COLUMN main_number")
