@@ -23,6 +23,7 @@ from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.schedules import Holiday, Schedule, TimeRange, Weekday
 from fleet.db.tables_schedules import ScheduleHolidayRow, ScheduleRangeRow, ScheduleRow
 from fleet.services.fleetio_spec import Fault, Where
+from fleet.services.schedules import schedule_view, write_content
 
 KEYS = ("name", "opposite", "periods", "holidays")
 PERIOD_KEYS = ("day", "start", "end")
@@ -183,19 +184,8 @@ async def load(session: AsyncSession, fleet_id: int) -> list[Schedule]:
     found = []
     for row in rows:
         source = row.opposite_of if row.opposite_of is not None else row.id
-        found.append(_view(row, sch.ranges(ranges[source]), sch.holidays(holidays[source])))
+        found.append(schedule_view(row, sch.ranges(ranges[source]), sch.holidays(holidays[source])))
     return sorted(found, key=lambda s: s.name.lower())
-
-
-def _view(row: ScheduleRow, ranges: Sequence[TimeRange], holidays: Sequence[Holiday]) -> Schedule:
-    return Schedule(
-        id=row.id,
-        fleet_id=row.fleet_id,
-        name=row.name,
-        ranges=tuple(ranges),
-        holidays=tuple(holidays),
-        opposite_of=row.opposite_of,
-    )
 
 
 # -- checking and writing ------------------------------------------------------------
@@ -308,9 +298,9 @@ async def apply(
                     ):
                         await session.delete(old)
                 await session.flush()
-            _write(session, row.id, plan.ranges, plan.holidays)
+            write_content(session, row.id, plan.ranges, plan.holidays)
         if row is not None:
-            after = _view(row, plan.ranges, plan.holidays)
+            after = schedule_view(row, plan.ranges, plan.holidays)
             done.append(
                 ScheduleChange(fleet_id=fleet_id, schedule_id=row.id, before=before, after=after)
             )
@@ -339,7 +329,7 @@ async def _twin(
         )
         session.add(row)
         await session.flush()
-        after = _view(row, plan.ranges, plan.holidays)
+        after = schedule_view(row, plan.ranges, plan.holidays)
         return [ScheduleChange(fleet_id=fleet_id, schedule_id=row.id, before=None, after=after)]
     if twin is None or not (plan.twin_changed or content):
         return []
@@ -348,29 +338,5 @@ async def _twin(
     if plan.twin_changed and plan.opposite is not None:
         found.name = plan.opposite
     found.updated_at = now
-    after = _view(found, plan.ranges, plan.holidays)
+    after = schedule_view(found, plan.ranges, plan.holidays)
     return [ScheduleChange(fleet_id=fleet_id, schedule_id=twin.id, before=twin, after=after)]
-
-
-def _write(
-    session: AsyncSession,
-    schedule_id: int,
-    ranges: Sequence[TimeRange],
-    holidays: Sequence[Holiday],
-) -> None:
-    session.add_all(
-        ScheduleRangeRow(
-            schedule_id=schedule_id, day=int(r.day), start_minute=r.start, end_minute=r.end
-        )
-        for r in ranges
-    )
-    session.add_all(
-        ScheduleHolidayRow(
-            schedule_id=schedule_id,
-            label=h.label,
-            first_day=h.first,
-            last_day=h.last,
-            yearly=h.yearly,
-        )
-        for h in holidays
-    )

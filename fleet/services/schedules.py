@@ -56,8 +56,8 @@ class ScheduleService(Service):
             row = ScheduleRow(fleet_id=fleet_id, name=checked_name, created_at=now, updated_at=now)
             session.add(row)
             await session.flush()
-            _write_content(session, row.id, checked_ranges, checked_holidays)
-            created = _view(row, checked_ranges, checked_holidays)
+            write_content(session, row.id, checked_ranges, checked_holidays)
+            created = schedule_view(row, checked_ranges, checked_holidays)
             self.record(
                 session,
                 actor,
@@ -73,7 +73,7 @@ class ScheduleService(Service):
                 )
                 session.add(twin)
                 await session.flush()
-                view = _view(twin, checked_ranges, checked_holidays)
+                view = schedule_view(twin, checked_ranges, checked_holidays)
                 self.record(
                     session,
                     actor,
@@ -116,15 +116,15 @@ class ScheduleService(Service):
                 await session.execute(
                     delete(ScheduleRangeRow).where(ScheduleRangeRow.schedule_id == row.id)
                 )
-                _write_content(session, row.id, new_ranges, ())
+                write_content(session, row.id, new_ranges, ())
                 content_changed = True
             if not isinstance(new_holidays, Unset) and new_holidays != before.holidays:
                 await session.execute(
                     delete(ScheduleHolidayRow).where(ScheduleHolidayRow.schedule_id == row.id)
                 )
-                _write_content(session, row.id, (), new_holidays)
+                write_content(session, row.id, (), new_holidays)
                 content_changed = True
-            after = _view(
+            after = schedule_view(
                 row,
                 before.ranges if isinstance(new_ranges, Unset) else new_ranges,
                 before.holidays if isinstance(new_holidays, Unset) else new_holidays,
@@ -142,8 +142,8 @@ class ScheduleService(Service):
             twin = await _opposite_of(session, row.id)
             if content_changed and twin is not None:
                 twin.updated_at = row.updated_at
-                was = _view(twin, before.ranges, before.holidays)
-                now = _view(twin, after.ranges, after.holidays)
+                was = schedule_view(twin, before.ranges, before.holidays)
+                now = schedule_view(twin, after.ranges, after.holidays)
                 self.record(
                     session,
                     actor,
@@ -231,7 +231,7 @@ async def _ensure_free(
         raise DomainError(ErrorCode.SCHEDULE_NAME_IN_USE, field="name", name=name)
 
 
-def _write_content(
+def write_content(
     session: AsyncSession,
     schedule_id: int,
     ranges: Sequence[TimeRange],
@@ -264,7 +264,7 @@ async def _read(session: AsyncSession, row: ScheduleRow) -> Schedule:
     holidays = await session.scalars(
         select(ScheduleHolidayRow).where(ScheduleHolidayRow.schedule_id == source)
     )
-    return _view(
+    return schedule_view(
         row,
         tuple(
             sorted(
@@ -284,7 +284,9 @@ async def _read(session: AsyncSession, row: ScheduleRow) -> Schedule:
     )
 
 
-def _view(row: ScheduleRow, ranges: Sequence[TimeRange], holidays: Sequence[Holiday]) -> Schedule:
+def schedule_view(
+    row: ScheduleRow, ranges: Sequence[TimeRange], holidays: Sequence[Holiday]
+) -> Schedule:
     return Schedule(
         id=row.id,
         fleet_id=row.fleet_id,
