@@ -17,8 +17,6 @@ import itertools
 import struct
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import structlog
@@ -54,48 +52,11 @@ from simulators.smppwire import (
     short_message_body,
     tlv,
 )
+from simulators.smsc_types import Dialogue, Misbehaviour, NoMenu, Screen, UssdRejected
+
+__all__ = ["Misbehaviour", "NoMenu", "Screen", "SmscSimulator", "UssdRejected"]
 
 log = structlog.get_logger("simulators.smsc")
-
-
-class Misbehaviour(Enum):
-    BLACK_HOLE = "black_hole"  # accepts submit_sm, never sends submit_sm_resp
-    UNBIND_ON_SUBMIT = "unbind_on_submit"  # answers a submit_sm with an unbind
-    SLOW_RESPONSE = "slow_response"  # submit_sm_resp after ``slow_delay`` seconds
-    DROP_CONNECTION = "drop_connection"  # closes connections, and each new one at its bind
-    MALFORMED_PDU = "malformed_pdu"  # sends corrupt PDUs before each deliver_sm
-    # before each deliver_sm: a header promising 200 octets, then 5 of them and nothing more
-    # on that connection; the deliver_sm goes once the ESME has bound again
-    PARTIAL_PDU = "partial_pdu"
-
-
-class UssdRejected(Exception):
-    """The ESME refused a deliver_sm (``generic_nack`` or an error status)."""
-
-    def __init__(self, command_id: int, status: int) -> None:
-        super().__init__(f"0x{command_id:08X} status 0x{status:02X}")
-        self.command_id, self.status = command_id, status
-
-
-class NoMenu(RuntimeError):
-    """A reply was sent from a handset that shows no menu."""
-
-
-@dataclass(frozen=True, slots=True)
-class Screen:
-    """What a handset shows: the text, and whether it is a menu (op 2) or final (op 17)."""
-
-    text: str
-    op: int
-    session_info: int | None
-    data_coding: int
-    refused: bool = False  # FleetPBX's REFUSED parameter was set: the service refused it
-
-
-@dataclass(slots=True)
-class _Dialogue:
-    session_info: int
-    answer: asyncio.Future[Screen]
 
 
 class SmscSimulator:
@@ -131,7 +92,7 @@ class SmscSimulator:
         self.refused_submits: list[ShortMessage] = []
         self.partial_pdus_sent = 0
         self._bind_seen = asyncio.Event()
-        self._dialogues: dict[str, _Dialogue] = {}
+        self._dialogues: dict[str, Dialogue] = {}
         self._sessions: list[Connection] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._handlers: set[asyncio.Task[None]] = set()  # one per connection (asyncio's)
@@ -269,7 +230,7 @@ class SmscSimulator:
             session = await self._stall(session)
         answer: asyncio.Future[Screen] = asyncio.get_running_loop().create_future()
         if op == 1:
-            self._dialogues[msisdn] = _Dialogue(session_info, answer)
+            self._dialogues[msisdn] = Dialogue(session_info, answer)
         else:
             self._dialogues[msisdn].session_info = session_info
             self._dialogues[msisdn].answer = answer
