@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from callgroups.phases import Hunt, NoAnswerReason, Queued, no_answer
 from callgroups.strategies import Candidate, Step, plan
+from fleet.core import barring
 from fleet.core.calls.call import Call
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.legs import Leg
@@ -23,7 +24,7 @@ from fleet.core.calls.presence import Presence
 from fleet.core.clock import Clock
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import DND
-from fleet.core.model import CallGroup, Member
+from fleet.core.model import CallGroup, Line, Member
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome
 
@@ -119,20 +120,35 @@ class GroupHunter:
         return [m for m in group.members if m.connected]
 
     def available(self, group: CallGroup, *, from_queue: bool = False) -> list[Member]:
-        """Connected members who may ring now: not in a call, not resting, not in
-        do-not-disturb (skipped like a busy member, whoever calls: the colleagues' exemption
-        is for calls to the line itself). For a caller taken from the queue, not ringing
-        already for another group call either (two waiting callers go to two members, not
-        both to the first one free)."""
+        """Connected members who may ring now: not in a call, not resting, not barring
+        incoming calls (BAIC, :meth:`barred`), not in do-not-disturb (skipped like a busy
+        member, whoever calls: the colleagues' exemption is for calls to the line itself).
+        For a caller taken from the queue, not ringing already for another group call
+        either (two waiting callers go to two members, not both to the first one free)."""
         now = self.clock.now()
         return [
             m
             for m in self.connected(group)
             if self.rest_until.get(m.line_id, now) <= now
             and not self._presence.is_busy(m.msisdn)
+            and not self._bars_incoming(m)
             and not self._do_not_disturb(m)
             and not (from_queue and self._ringing(m.line_id))
         ]
+
+    def barred(self, group: CallGroup) -> list[tuple[Member, Line]]:
+        """Connected members whose line bars incoming calls (BAIC, TS 22.088), with their
+        line: never rung by the group while it does."""
+        found = []
+        for member in self.connected(group):
+            line = self._directory.by_msisdn(member.msisdn)
+            if line is not None and barring.incoming(line.line) is not None:
+                found.append((member, line.line))
+        return found
+
+    def _bars_incoming(self, member: Member) -> bool:
+        line = self._directory.by_msisdn(member.msisdn)
+        return line is not None and barring.incoming(line.line) is not None
 
     def _do_not_disturb(self, member: Member) -> bool:
         line = self._directory.by_msisdn(member.msisdn)

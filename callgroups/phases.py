@@ -19,7 +19,8 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import TimerHandle
-from fleet.core.model import CallGroup, Member
+from fleet.core.calls.restricted import skipped_barred
+from fleet.core.model import CallGroup, Line, Member
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingTarget, NoAnswerAction
 
 
@@ -28,7 +29,8 @@ class NoAnswerReason(StrEnum):
 
     NO_MEMBER_CONNECTED = "no_member_connected"
     NO_MEMBER_ANSWERED = "no_member_answered"
-    NO_MEMBER_AVAILABLE = "no_member_available"  # every connected one in do-not-disturb
+    # every connected one in do-not-disturb or barring incoming calls
+    NO_MEMBER_AVAILABLE = "no_member_available"
     QUEUE_FULL = "queue_full"
     QUEUE_TIMEOUT = "queue_timeout"
     CRITERIA_NOT_MET = "criteria_not_met"  # outside the group's schedule or callers (issue 16)
@@ -41,6 +43,8 @@ class GroupHunter(Protocol):
     def connected(self, group: CallGroup) -> list[Member]: ...
 
     def available(self, group: CallGroup, *, from_queue: bool = False) -> list[Member]: ...
+
+    def barred(self, group: CallGroup) -> list[tuple[Member, Line]]: ...
 
     def steps(self, group: CallGroup, members: list[Member]) -> list[Step]: ...
 
@@ -77,11 +81,14 @@ class Hunt:
         if not self.hunter.connected(self.group):
             no_answer(call, self.group, self.hunter, reason=NoAnswerReason.NO_MEMBER_CONNECTED)
             return
+        if not self.from_queue:  # the record says once which members bar incoming calls
+            for member, line in self.hunter.barred(self.group):
+                skipped_barred(call, line, group_id=self.group.id, member_line_id=member.line_id)
         available = self.hunter.available(self.group, from_queue=self.from_queue)
         if not available:
             if self.from_queue or self.hunter.coming_back(self.group):
                 call.enter(Queued(group=self.group, hunter=self.hunter))
-            else:  # the connected members are in do-not-disturb: no one will come back
+            else:  # the connected members are in do-not-disturb or barred: none will come back
                 reason = NoAnswerReason.NO_MEMBER_AVAILABLE
                 no_answer(call, self.group, self.hunter, reason=reason)
             return

@@ -9,7 +9,8 @@ the line's barring password (``fleet.services.barringpw``):
 
 A program is a line setting (``fleet.core.barring.SETTINGS``): once the password is checked it
 is switched through the line service, like the manager's change (journal, change hub, routing
-cache before the answer). A wrong password changes nothing but its count."""
+cache before the answer). A wrong password changes nothing but its count; the lock at the
+third and a new password are journalled (channel ``ussd``, never the password)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ class BarringCommands:
         if not req.sia:
             example = f"{req.procedure.value}{req.code}*PW#"
             return _text(lang, "password_missing", example=example)
-        await self._services.barring.check(line.id, req.sia)
+        await self._services.barring.check(actor, line.id, req.sia)
         programs = (Barring(req.code),) if req.code in PROGRAMS else GROUPS[req.code]
         changes: dict[LineSetting[bool], bool] = {SETTINGS[p]: switch_on for p in programs}
         await self._services.lines.update(actor, line.id, settings=dict(changes))
@@ -111,10 +112,10 @@ class BarringCommands:
             lang, "on" if switch_on else "off", code=program.value, name=_name(lang, program)
         )
 
-    async def password(self, line: model.Line, req: ServiceRequest) -> str:
-        """``**03*330*OLD*NEW*NEW#``: the line's new barring password."""
+    async def password(self, line: model.Line, req: ServiceRequest, actor: Actor) -> str:
+        """``**03*330*OLD*NEW*NEW#``: the line's new barring password (journalled)."""
         lang = line.language
         if req.procedure not in (P.REGISTRATION, P.ACTIVATION) or req.sia not in (None, "330"):
             return texts.text(lang, "not_supported")
-        await self._services.barring.change(line.id, req.sib, req.sic, req.sid)
+        await self._services.barring.change(actor, line.id, req.sib, req.sic, req.sid)
         return _text(lang, "password_changed")

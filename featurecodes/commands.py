@@ -67,7 +67,7 @@ class Commands:
         if feature is Feature.BARRING:
             return await self._barring.run(line, request, actor_for(line))
         if feature is Feature.BARRING_PASSWORD:
-            return await self._barring.password(line, request)
+            return await self._barring.password(line, request, actor_for(line))
         return texts.text(lang, "unknown_code", text=request.text, menu=self._catalogue.menu)
 
     # -- forwarding (21, 67, 61, 62, 002, 004) ---------------------------------------------

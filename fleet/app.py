@@ -196,9 +196,14 @@ def _engine_of(app: web.Application) -> LiveCalls | None:
     return exchange.engine if exchange is not None else None
 
 
-def _left_dnd(change: LineChange) -> bool:
+def _rings_again(change: LineChange) -> bool:
+    """A line leaving do-not-disturb or its barring of incoming calls (BAIC): as a group
+    member it may ring again."""
     before, after = change.before, change.after
-    return before is not None and after is not None and before.dnd and not after.dnd
+    if before is None or after is None:
+        return False
+    left_dnd = before.dnd and not after.dnd
+    return left_dnd or (before.barring_all_incoming and not after.barring_all_incoming)
 
 
 async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
@@ -257,8 +262,8 @@ async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
             change = event.change
             if isinstance(change, GroupChange | MemberChange):
                 exchange.groups.group_changed(change.after, change.group_id)
-            elif isinstance(change, LineChange) and _left_dnd(change):
-                # a member out of do-not-disturb may take a caller waiting in its groups
+            elif isinstance(change, LineChange) and _rings_again(change):
+                # a member out of do-not-disturb or BAIC may take a caller waiting in its groups
                 for group in app[DIRECTORY].groups_of_line(change.fleet_id, change.line_id):
                     exchange.groups.group_changed(group, group.id)
 

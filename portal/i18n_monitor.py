@@ -51,6 +51,7 @@ MONITOR_TEXTS: dict[str, tuple[str, str]] = {
     "monitor_state_in_call": ("en communication", "in a call"),
     "monitor_state_ringing": ("sonne", "ringing"),
     "monitor_state_resting": ("au repos", "resting"),
+    "monitor_state_barred": ("appels entrants interdits", "incoming calls barred"),
     "monitor_state_do_not_disturb": ("ne pas déranger", "do not disturb"),
     "monitor_state_available": ("disponible", "available"),
 }

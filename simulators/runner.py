@@ -138,6 +138,9 @@ class WhyLog:
         if fields.get("kind") == CallEventKind.CRITERIA.value:  # the rule that matched
             self.network.say(f"  why: {explain(extra, english=True)}")
             return
+        if fields.get("kind") == CallEventKind.RESTRICTED.value and "barring" in extra:
+            self.network.say(f"  why: {_barred(fields, extra)}")
+            return
         why = _WHY.get(str(fields.get("kind")))
         if why is None:
             return
@@ -150,6 +153,17 @@ class WhyLog:
         )
         to = fields.get("to_number")
         self.network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
+
+
+def _barred(fields: dict[str, object], extra: dict[str, object]) -> str:
+    """The why of a call barring's refusal: the program, and what it stopped."""
+    to = fields.get("to_number")
+    text = f"{E164(str(to)).national() if to else ''}: call barring {extra['barring']}"
+    if extra.get("skipped"):
+        return f"{text}, not rung"
+    if fields.get("forwarding_kind"):
+        return f"{text}, forwarding ({fields['forwarding_kind']}) not followed"
+    return text
 
 
 def _check(scenario: Scenario, result: RunResult) -> None:

@@ -6,6 +6,8 @@ barred call is ``tests/test_engine_restrictions.py``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import structlog
 from sqlalchemy import select
@@ -186,9 +188,10 @@ async def test_the_deployment_default_password_applies_until_one_is_set(
 ) -> None:
     context = ServiceContext(sessions=session_factory(engine), clock=clock, policy=NumberPolicy())
     other = Services.build(context=context, barring_default_password="1357")
-    await other.barring.check(world.line(0).id, "1357")
+    handset = Actor(name="0611000001", channel=Channel.USSD, line_id=world.line(0).id)
+    await other.barring.check(handset, world.line(0).id, "1357")
     with pytest.raises(DomainError) as wrong:
-        await other.barring.check(world.line(0).id, "0000")
+        await other.barring.check(handset, world.line(0).id, "0000")
     assert wrong.value.code is ErrorCode.BARRING_PASSWORD_WRONG
     with pytest.raises(DomainError) as invalid:
         Services.build(context=context, barring_default_password="12a4")
@@ -245,3 +248,35 @@ async def test_the_password_is_also_changed_with_activation_and_never_reaches_th
     typed = [entry["text"] for entry in logs if entry["event"] == "ussd"]
     assert typed == ["*03*330*<code>#", "**33*<code>#", "#33*<code>#", "**03**<code>#", "*#33#"]
     assert not any(code in repr(logs) for code in ("2580", "1470"))
+
+
+async def test_the_lock_and_a_new_password_are_journalled_on_channel_ussd_never_the_password(
+    ussd: Ussd, services: Services, world: World, clock: ManualClock
+) -> None:
+    before = await journal_of(services, world)
+    until = (clock.now() + timedelta(minutes=15)).isoformat()
+    for _ in range(3):
+        await ussd("*33*1111#")
+    after = await journal_of(services, world)
+    assert after[: len(after) - len(before)] == [
+        (Channel.USSD, {"barring_locked_until": until, "wrong_passwords": 3})
+    ]
+    assert "bloquées" in (await ussd("*33*1111#")).text  # locked: nothing more journalled
+    assert len(await journal_of(services, world)) == len(before) + 1
+    clock.advance(15 * 60 + 1)
+    assert "modifié" in (await ussd("**03*330*0000*1234*1234#")).text
+    newest = await journal_of(services, world)
+    assert newest[0] == (Channel.USSD, {"barring_password": "changed"})
+    assert "1234" not in repr(newest) and "argon2" not in repr(newest)
+    assert "erroné" in (await ussd("**03*330*0000*5678*5678#")).text  # a wrong old one
+    assert len(await journal_of(services, world)) == len(newest), "no change, no entry"
+
+
+async def test_a_forwarding_from_the_handset_is_refused_while_baoc_is_active(
+    ussd: Ussd, services: Services, world: World
+) -> None:
+    assert "activée" in (await ussd("*33*0000#")).text
+    answer = (await ussd("**21*0699000001#")).text
+    assert "restriction de tous les appels sortants (33)" in answer
+    assert "06 99 00 00 01" in answer
+    assert await services.forwarding.of_line(world.line(0).id) == ()

@@ -11,6 +11,8 @@ import pytest
 from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
+    BarringLocked,
+    BarringPasswordChanged,
     CodesLocked,
     ContactChange,
     CriteriaChange,
@@ -221,7 +223,7 @@ def test_the_journal_knows_every_kind_of_change_and_note() -> None:
         "routing_criteria",
         "account",
     }
-    notes = {CodesLocked, LoginLocked, SmsDeadLettered}
+    notes = {CodesLocked, LoginLocked, SmsDeadLettered, BarringLocked, BarringPasswordChanged}
     flattened = {TrunkChange}  # journalled flat (tests/test_trunks.py)
     assert {type(case[0]) for case in CASES} | notes | flattened == set(ENTITIES)
 
@@ -275,6 +277,23 @@ def test_lock_outs_are_journalled_as_updates_of_the_line_or_the_account() -> Non
     login = entry(LoginLocked(fleet_id=None, account_id=5, until=UNTIL))
     assert (login.fleet_id, login.entity, login.entity_id) == (None, "account", "5")
     assert login.after == {"locked_until": "2024-05-01T09:30:00+00:00"}
+
+
+def test_a_barring_lock_and_a_new_barring_password_are_events_of_the_line() -> None:
+    locked = entry(BarringLocked(fleet_id=1, line_id=2, until=UNTIL, wrong_passwords=3))
+    assert (locked.fleet_id, locked.entity, locked.entity_id, locked.action) == (
+        1,
+        "line",
+        "2",
+        AuditAction.UPDATE,
+    )
+    assert locked.before is None and locked.after == {
+        "barring_locked_until": "2024-05-01T09:30:00+00:00",
+        "wrong_passwords": 3,
+    }
+    changed = entry(BarringPasswordChanged(fleet_id=1, line_id=2))
+    assert (changed.entity, changed.entity_id, changed.action) == ("line", "2", AuditAction.UPDATE)
+    assert changed.before is None and changed.after == {"barring_password": "changed"}
 
 
 def test_an_sms_given_up_is_journalled_as_an_event_of_its_line() -> None:

@@ -24,6 +24,7 @@ class MemberState(Enum):
     IN_CALL = "in_call"  # an answered call (group call or not)
     RINGING = "ringing"  # a call rings its handset
     RESTING = "resting"  # the inter-call delay after a group call, until ``rest_until``
+    BARRED = "barred"  # its line bars incoming calls (BAIC): skipped by the hunt
     DO_NOT_DISTURB = "do_not_disturb"  # skipped by the hunt
     AVAILABLE = "available"  # the next group call may ring it
 

@@ -9,7 +9,8 @@ listeners after the commit: the routing cache (``fleet.core.directory.RoutingTab
 the account cache and the SMS notifier, which dispatch on the type.
 
 A ``Note`` is journalled only: an event worth showing the fleet manager that changes no
-configuration (a line's group codes or an account locked out, an SMS to a line given up).
+configuration (a line's group codes or an account locked out, an SMS to a line given up, a
+line's barring codes locked or its barring password changed).
 It never reaches the hub.
 """
 
@@ -241,8 +242,29 @@ class SmsDeadLettered:
     permanent: bool
 
 
-Note = CodesLocked | LoginLocked | SmsDeadLettered
-"""A journal entry that changes no configuration (never published on the hub)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BarringLocked:
+    """Too many wrong barring passwords in a row from a line's handset: its call-barring
+    codes are refused until ``until`` (``fleet.services.barringpw``)."""
+
+    fleet_id: int
+    line_id: int
+    until: datetime
+    wrong_passwords: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BarringPasswordChanged:
+    """A line's call-barring password replaced from its handset (the event only: never the
+    password nor its hash; nothing else reads it, so nothing to publish)."""
+
+    fleet_id: int
+    line_id: int
+
+
+Note = CodesLocked | LoginLocked | SmsDeadLettered | BarringLocked | BarringPasswordChanged
+"""A journal entry that changes no configuration the hub's listeners hold (never published
+on the hub)."""
 
 Journalled = Change | Note
 """Anything the audit journal records."""

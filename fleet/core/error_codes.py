@@ -137,6 +137,7 @@ class ErrorCode(StrEnum):
     CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
     # restriction profiles and call barring (fleet/core/restrictions.py, barring.py)
     DESTINATION_RESTRICTED = "destination_restricted"
+    DESTINATION_BARRED = "destination_barred"
     BARRING_PASSWORD_WRONG = "barring_password_wrong"
     BARRING_PASSWORD_INVALID = "barring_password_invalid"
     BARRING_PASSWORD_MISMATCH = "barring_password_mismatch"

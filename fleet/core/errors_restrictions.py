@@ -13,6 +13,11 @@ RESTRICTION_ERRORS: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "Le profil de restriction de la ligne (« {profile_fr} ») interdit le numéro {number}.",
         "The line's restriction profile ('{profile_en}') does not allow number {number}.",
     ),
+    ErrorCode.DESTINATION_BARRED: (
+        _E.INVALID,
+        "La {barring_fr} de la ligne interdit le numéro {number}.",
+        "The line's {barring_en} does not allow number {number}.",
+    ),
     ErrorCode.BARRING_PASSWORD_WRONG: (
         _E.FORBIDDEN,
         "Mot de passe d'interdiction erroné ({left} essai(s) restant(s)).",

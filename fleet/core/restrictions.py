@@ -220,12 +220,24 @@ class Restrictions:
             return None
         return Refusal(profile, found, number)
 
-    def destination(self, line: Line, number: E164) -> Refusal | None:
-        """The refusal of a forwarding's destination or a list's entry of ``line``."""
+    def destination(self, line: Line, number: E164, *, entry: bool = False) -> Refusal | None:
+        """The refusal of a forwarding's destination or (``entry``) a list's entry of
+        ``line``. A forwarding is an outgoing leg of the line (TS 22.088): its barring
+        programs bar it like the line's own call; a list's entry only when it is outside
+        the fleet (an entry of the fleet is the fleet's own ringing, like a group member)."""
         profile = RESTRICTION_PROFILE.of(line)
-        if profile is RestrictionProfile.UNRESTRICTED:
+        barred = barring.any_outgoing(line)
+        if profile is RestrictionProfile.UNRESTRICTED and not barred:
             return None
         found = number_class(
             number, fleet_id=line.fleet_id, policy=self.policy, numbers=self.numbers
         )
+        if barred and not (entry and found is Destination.VPN):
+            program = barring.outgoing(
+                line,
+                emergency=found is Destination.EMERGENCY,
+                abroad=found is Destination.INTERNATIONAL,
+            )
+            if program is not None:
+                return Refusal(profile, found, number.value, barring=program)
         return None if allows(profile, found) else Refusal(profile, found, number.value)

@@ -7,7 +7,11 @@ event loop); until its user sets one it is the deployment's default
 locks the line's barring codes for ``LOCK`` (even the right password is then refused, nothing
 evaluated); a right one resets the count. Each check is one transaction whose first statement
 updates the line's row (a row lock on PostgreSQL, the write lock on SQLite), so checks from
-several processes count every failure; the count is committed before the refusal is raised."""
+several processes count every failure; the count is committed before the refusal is raised.
+
+The audit journal (channel of the ``actor``: ``ussd`` from the handset) records the lock —
+the check that locks writes it, in its transaction — and each change of the password, as
+events of the line (``BarringLocked``, ``BarringPasswordChanged``): never the password."""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fleet.core.changes import BarringLocked, BarringPasswordChanged
 from fleet.core.errors import DomainError, ErrorCode, not_found
+from fleet.core.values import Actor
 from fleet.db.tables import LineRow
 from fleet.services.base import Service, ServiceContext
 from fleet.services.passwords import PasswordPool
@@ -47,12 +53,13 @@ class BarringPasswords(Service):
         self._pool = passwords
         self._default = well_formed(default)
 
-    async def check(self, line_id: int, password: str | None) -> None:
+    async def check(self, actor: Actor, line_id: int, password: str | None) -> None:
         """Return when ``password`` is the line's barring password; raise
-        ``BARRING_PASSWORD_WRONG`` (the failure counted) or ``BARRING_LOCKED`` otherwise."""
+        ``BARRING_PASSWORD_WRONG`` (the failure counted) or ``BARRING_LOCKED`` otherwise
+        (the lock journalled, made by ``actor``)."""
         now = self.now()
         async with self.write() as session:
-            stored, failures, until = await self._take(session, line_id)
+            fleet_id, stored, failures, until = await self._take(session, line_id)
             if until is not None and until > now:
                 refusal = _locked(until)  # nothing evaluated, nothing counted
             elif await self._matches(stored, password or ""):
@@ -64,6 +71,10 @@ class BarringPasswords(Service):
                     until = now + LOCK
                     await _store(session, line_id, failures=0, until=until)
                     refusal = _locked(until)
+                    locked = BarringLocked(
+                        fleet_id=fleet_id, line_id=line_id, until=until, wrong_passwords=failures
+                    )
+                    self.record(session, actor, locked)  # journalled; no configuration changed
                 else:
                     await _store(session, line_id, failures=failures, until=None)
                     refusal = DomainError(
@@ -74,24 +85,30 @@ class BarringPasswords(Service):
         raise refusal
 
     async def change(
-        self, line_id: int, old: str | None, new: str | None, again: str | None
+        self, actor: Actor, line_id: int, old: str | None, new: str | None, again: str | None
     ) -> None:
-        """Set the line's password to ``new`` (typed twice) once ``old`` is checked."""
+        """Set the line's password to ``new`` (typed twice) once ``old`` is checked; the
+        journal says it changed (made by ``actor``)."""
         fresh = well_formed(new)
         if again != fresh:
             raise DomainError(ErrorCode.BARRING_PASSWORD_MISMATCH, field="password")
-        await self.check(line_id, old)
+        await self.check(actor, line_id, old)
         hashed = await self._pool.hash(fresh)
         async with self.write() as session:
-            done = await session.execute(
-                update(LineRow).where(LineRow.id == line_id).values(barring_password_hash=hashed)
+            fleet_id = await session.scalar(
+                update(LineRow)
+                .where(LineRow.id == line_id)
+                .values(barring_password_hash=hashed)
+                .returning(LineRow.fleet_id)
             )
-            if not done.rowcount:  # type: ignore[attr-defined]
+            if fleet_id is None:
                 raise not_found("line", line_id)
+            changed = BarringPasswordChanged(fleet_id=fleet_id, line_id=line_id)
+            self.record(session, actor, changed)
 
     async def _take(
         self, session: AsyncSession, line_id: int
-    ) -> tuple[str | None, int, datetime | None]:
+    ) -> tuple[int, str | None, int, datetime | None]:
         """The transaction's first statement: an update of the line's row that holds it."""
         found = (
             await session.execute(
@@ -99,6 +116,7 @@ class BarringPasswords(Service):
                 .where(LineRow.id == line_id)
                 .values(barring_password_failures=LineRow.barring_password_failures)
                 .returning(
+                    LineRow.fleet_id,
                     LineRow.barring_password_hash,
                     LineRow.barring_password_failures,
                     LineRow.barring_locked_until,
@@ -107,7 +125,7 @@ class BarringPasswords(Service):
         ).one_or_none()
         if found is None:
             raise not_found("line", line_id)
-        return found[0], found[1], found[2]
+        return found[0], found[1], found[2], found[3]
 
     async def _matches(self, stored: str | None, password: str) -> bool:
         if stored is None:

@@ -12,6 +12,8 @@ from typing import Any
 from fleet.core import model
 from fleet.core.changes import (
     AccountChange,
+    BarringLocked,
+    BarringPasswordChanged,
     CodesLocked,
     ContactChange,
     CriteriaChange,
@@ -49,6 +51,8 @@ ENTITIES: dict[type[Journalled], str] = {
     LoginLocked: "account",  # an event of the account
     CodesLocked: "line",  # an event of the line that typed the codes
     SmsDeadLettered: "line",  # an event of the line the SMS was for
+    BarringLocked: "line",  # an event of the line whose handset typed the passwords
+    BarringPasswordChanged: "line",
 }
 """The journal's entity of each kind of change (what the audit page shows and filters)."""
 
@@ -133,6 +137,14 @@ def _content(change: Journalled) -> tuple[object, object, object]:
                 "kind": "admin" if change.admin else "user",
             }
             return change.line_id, None, locked
+        case BarringLocked():
+            locked = {
+                "barring_locked_until": change.until.isoformat(),
+                "wrong_passwords": change.wrong_passwords,
+            }
+            return change.line_id, None, locked
+        case BarringPasswordChanged():
+            return change.line_id, None, {"barring_password": "changed"}
         case SmsDeadLettered():
             given_up = {
                 "sms_not_sent": change.text,

@@ -1,7 +1,9 @@
-"""A line's restriction profile checked where its forwardings and incoming-call list are set
-(issue 16): a destination the profile does not allow is refused with
-``DESTINATION_RESTRICTED`` (``fleet.core.restrictions`` classifies; the fleet's own numbers
-are read from the database)."""
+"""A line's restriction profile and outgoing call barring checked where its forwardings and
+incoming-call list are set (issue 16): a destination the profile does not allow is refused
+with ``DESTINATION_RESTRICTED``; one an active barring program bars (BAOC 33, BOIC 331,
+BOIC-exHC 332: a forwarding is an outgoing leg of the line, TS 22.088; a list's entry
+outside the fleet too) with ``DESTINATION_BARRED``. ``fleet.core.restrictions`` decides,
+as the engine does; the fleet's own numbers are read from the database."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fleet.core import barring
+from fleet.core.barring import SETTINGS
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import RESTRICTION_PROFILE
 from fleet.core.numbering import E164, NumberPolicy
-from fleet.core.restrictions import allows, number_class
+from fleet.core.restrictions import Refusal, Restrictions
 from fleet.core.values import RestrictionProfile
 from fleet.db.tables import LineRow
+from fleet.services import views
 from fleet.services.lookups import vpn_numbers
 
 
@@ -41,22 +46,38 @@ async def check_destinations(
     field: str,
     indexed: bool = False,
 ) -> None:
-    """Refuse the first of ``numbers`` the line's profile does not allow. ``field`` names
-    the input; ``indexed``: it is a list and the field is ``field.<index>``."""
-    profile = line.restriction_profile
-    if profile is RestrictionProfile.UNRESTRICTED or not numbers:
+    """Refuse the first of ``numbers`` the line's barring programs or its profile do not
+    allow. ``field`` names the input; ``indexed``: the numbers are an incoming-call list's
+    entries and the field is ``field.<index>``."""
+    served = views.line(line)
+    unrestricted = line.restriction_profile is RestrictionProfile.UNRESTRICTED
+    if (unrestricted and not barring.any_outgoing(served)) or not numbers:
         return
     known = _Known(
         line.fleet_id, await vpn_numbers(session, line.fleet_id, [n.value for n in numbers])
     )
+    restrictions = Restrictions(policy=policy, numbers=known)
     for index, number in enumerate(numbers):
-        found = number_class(number, fleet_id=line.fleet_id, policy=policy, numbers=known)
-        if not allows(profile, found):
-            label = RESTRICTION_PROFILE.choices[profile]
-            raise DomainError(
-                ErrorCode.DESTINATION_RESTRICTED,
-                field=f"{field}.{index}" if indexed else field,
-                number=number.national(),
-                profile_fr=label.fr,
-                profile_en=label.en,
-            )
+        refusal = restrictions.destination(served, number, entry=indexed)
+        if refusal is not None:
+            raise _refused(refusal, number, field=f"{field}.{index}" if indexed else field)
+
+
+def _refused(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+    if refusal.barring is not None:
+        label = SETTINGS[refusal.barring].label
+        return DomainError(
+            ErrorCode.DESTINATION_BARRED,
+            field=field,
+            number=number.national(),
+            barring_fr=label.fr[0].lower() + label.fr[1:],
+            barring_en=label.en[0].lower() + label.en[1:],
+        )
+    profile = RESTRICTION_PROFILE.choices[refusal.profile]
+    return DomainError(
+        ErrorCode.DESTINATION_RESTRICTED,
+        field=field,
+        number=number.national(),
+        profile_fr=profile.fr,
+        profile_en=profile.en,
+    )

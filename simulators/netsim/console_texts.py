@@ -195,6 +195,7 @@ _WHY: dict[CallEventKind, tuple[str, str]] = {
 _DND_BUSY = (" : traité comme occupé", ": the busy treatment")
 _DND_EXEMPT = (" : collègue exempté, la ligne sonne", ": a colleague, exempt: the line rings")
 _GROUP_RULE = ("règle de non-réponse du groupe", "the group's no-answer rule")
+_NOT_RUNG = (" — ne sonne pas", " — not rung")
 _VOICEMAIL = (" (messagerie vocale)", " (voicemail)")
 
 
@@ -265,11 +266,13 @@ def why(
     if event.kind is CallEventKind.RESTRICTED and "barring" in detail:
         barred = ("{to} : restriction d'appels {code}", "{to}: call barring {code}")
         text = _pick(barred, language).format(to=party(event.to_number), code=detail["barring"])
+        if detail.get("skipped"):  # a list's entry or a group's member barring incoming calls
+            text += _pick(_NOT_RUNG, language)
     elif event.kind is CallEventKind.RESTRICTED:
         text += f" ({detail.get('restriction')}, {detail.get('destination')})"
-        if event.forwarding_kind is not None:
-            reason = _pick(_REASONS[event.forwarding_kind], language)
-            text += _pick((" : {r} non suivi", ": {r} not followed"), language).format(r=reason)
+    if event.kind is CallEventKind.RESTRICTED and event.forwarding_kind is not None:
+        reason = _pick(_REASONS[event.forwarding_kind], language)
+        text += _pick((" : {r} non suivi", ": {r} not followed"), language).format(r=reason)
     if event.kind is CallEventKind.FORWARDED and detail.get("target") == "voicemail":
         text += _pick(_VOICEMAIL, language)
     return text

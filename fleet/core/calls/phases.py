@@ -20,7 +20,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.legs import Leg
 from fleet.core.calls.ports import Directory, FixedTarget, LineTarget, TimerHandle
-from fleet.core.calls.restricted import allowed_entry, allowed_forwarding
+from fleet.core.calls.restricted import allowed_entry, allowed_forwarding, skipped_barred
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import CALL_WAITING, PABX_OPTION
 from fleet.core.model import Forwarding, IncomingList, Line, LineServices
@@ -69,8 +69,8 @@ def applying_forwarding(
 
 
 def allowed_rule(call: Call, line: Line, rule: Forwarding) -> bool:
-    """Whether the line's restriction profile lets ``rule`` be followed (noted when not);
-    the operator's voicemail platform is always allowed."""
+    """Whether the line's restriction profile and outgoing barring programs let ``rule`` be
+    followed (noted when not); the operator's voicemail platform is always allowed."""
     if rule.to_voicemail or rule.destination is None:
         return True
     return allowed_forwarding(call, line, rule.kind, rule.destination)
@@ -253,8 +253,9 @@ class RingList:
 
     def _ring(self, call: Call, number: E164) -> bool:
         """Ring one entry; False when it cannot be (a fixed number whose trunk is out of
-        service, a line in do-not-disturb that does not exempt the caller, an entry the
-        owner's restriction profile does not allow)."""
+        service, a line barring incoming calls, a line in do-not-disturb that does not
+        exempt the caller, an entry the owner's restriction profile or outgoing barring does
+        not allow)."""
         if not allowed_entry(call, self.owner.line, number):
             return False
         call.note(
@@ -268,6 +269,8 @@ class RingList:
         if isinstance(target, FixedTarget) and not target.trunk_state.reachable:
             _trunk_down(call, number, trunk)
             return False
+        if isinstance(target, LineTarget) and skipped_barred(call, target.services.line):
+            return False  # an entry barring incoming calls (BAIC) is not rung
         if isinstance(target, LineTarget) and held_off(call, target.services, self.directory):
             return False  # an entry in do-not-disturb is not rung, like a busy one
         waiting = isinstance(target, LineTarget) and CALL_WAITING.of(target.services.line)

@@ -9,7 +9,11 @@ Two places, one rule (``fleet.core.restrictions``):
 - the line's forwarding to a destination its profile does not allow (one set before the
   profile was tightened: the services refuse new ones) is not followed: the call takes the
   next treatment as if the line had no such forwarding; an incoming-call list's entry its
-  profile does not allow is not rung.
+  profile does not allow is not rung. The line's outgoing barring programs (BAOC, BOIC)
+  bar its forwardings the same way — a forwarding is an outgoing leg of the line (TS
+  22.088) — and its list's entries outside the fleet;
+- a line barring incoming calls (BAIC) is not rung as a group's member or a list's entry:
+  skipped like a member in do-not-disturb, the call goes on.
 
 Either way the record says why: a ``RESTRICTED`` event with the profile and the class of
 the destination (and, for a forwarding, its kind)."""
@@ -50,6 +54,25 @@ def barred_incoming(call: Call, line: Line) -> bool:
     return True
 
 
+def skipped_barred(
+    call: Call, line: Line, *, group_id: int | None = None, member_line_id: int | None = None
+) -> bool:
+    """Whether ``line``, a list's entry or a group's member (``group_id``), bars incoming
+    calls (BAIC): then it is not rung — the record says which program, with ``skipped`` —
+    and the call goes on to the next entry or member."""
+    program = barring.incoming(line)
+    if program is None:
+        return False
+    call.note(
+        CallEventKind.RESTRICTED,
+        to_number=line.msisdn.value,
+        group_id=group_id,
+        member_line_id=member_line_id,
+        detail={"barring": program.value, "skipped": True},
+    )
+    return True
+
+
 def allowed_forwarding(call: Call, line: Line, kind: ForwardingKind, destination: E164) -> bool:
     """Whether ``line``'s forwarding of ``kind`` to ``destination`` may be followed; when
     not, the record notes it (the caller of this function takes the next treatment)."""
@@ -68,7 +91,7 @@ def allowed_forwarding(call: Call, line: Line, kind: ForwardingKind, destination
 
 def allowed_entry(call: Call, line: Line, entry: E164) -> bool:
     """Whether ``line``'s incoming-call list may ring ``entry``; when not, noted."""
-    refusal = call.ports.restrictions.destination(line, entry)
+    refusal = call.ports.restrictions.destination(line, entry, entry=True)
     if refusal is None:
         return True
     call.note(
