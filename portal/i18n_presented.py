@@ -23,4 +23,16 @@ PRESENTED_TEXTS: dict[str, tuple[str, str]] = {
         "A number of the fleet: a line, a call group or a fixed number. Empty: none.",
     ),
     "main_number_none": ("Aucun numéro principal.", "No main number."),
+    "my_presented_help": (
+        "Le numéro que voient vos correspondants extérieurs (un collègue voit toujours votre "
+        "ligne). Pour un seul appel : *81# (votre ligne), *82# (le numéro principal) ou "
+        "*83*n° du groupe# avant le numéro.",
+        "The number outside callees see when you call (a colleague always sees your line). "
+        "For one call: *81# (your line), *82# (the main number) or *83*group number# before "
+        "the number.",
+    ),
+    "presented_locked_notice": (
+        "Votre numéro présenté est fixé par le gestionnaire de la flotte.",
+        "Your presented number is set by the fleet's manager.",
+    ),
 }

@@ -82,13 +82,17 @@ def schemas() -> dict[str, Any]:
             "properties": {
                 "format": {"type": "string"},
                 "version": {"type": "integer"},
-                "fleet": {"type": "object"},
+                "fleet": {
+                    "type": "object",
+                    "description": "for information, but main_number (imported; null: left)",
+                },
                 "schedules": section,
                 "trunks": section,
                 "fixed_numbers": section,
                 "lines": section,
                 "groups": section,
                 "criteria": section,
+                "contacts": section,
             },
         },
         "ImportProblem": {

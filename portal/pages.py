@@ -365,6 +365,7 @@ def routes(app: web.Application) -> None:
         line_detail,
         line_pages,
         monitor_pages,
+        my_presented,
         my_settings,
         operator_pages,
         presented_pages,
@@ -381,6 +382,7 @@ def routes(app: web.Application) -> None:
     calls_pages.routes(app)
     line_pages.routes(app)
     my_settings.routes(app)
+    my_presented.routes(app)
     line_detail.routes(app)
     group_pages.routes(app)
     monitor_pages.routes(app)

@@ -31,7 +31,8 @@ def parse_value(raw: str) -> PresentedNumber | None:
     return None
 
 
-def _label(t: dict[str, str], choice: PresentedNumber, line: model.LineServices) -> str:
+def choice_label(t: dict[str, str], choice: PresentedNumber, line: model.LineServices) -> str:
+    """A choice as the select shows it (the group by its name)."""
     if choice.kind is PresentedKind.GROUP:
         names = {g.group_id: g.group_name for g in line.groups}
         return t["presented_group"].format(name=names.get(choice.group_id or 0, "?"))
@@ -52,7 +53,7 @@ async def _page(
     t = translator(account.language)
     choices: list[tuple[PresentedNumber, E164]] = await services.presented.choices(line.line.id)
     options = [
-        {"value": choice_value(c), "label": _label(t, c, line), "number": number}
+        {"value": choice_value(c), "label": choice_label(t, c, line), "number": number}
         for c, number in choices
     ]
     return await render(

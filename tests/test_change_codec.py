@@ -269,7 +269,10 @@ def test_every_change_type_comes_back_equal_after_a_round_trip(change: Change) -
 
 
 def test_a_transaction_of_several_changes_is_one_notification_in_order() -> None:
-    events = [ChangeEvent(change=c, actor=ACTOR) for c in EVERY_CHANGE]
+    # one change of each type (every variant together is over one payload: split, below)
+    firsts = {type(c): c for c in reversed(EVERY_CHANGE)}
+    one_each = [c for c in EVERY_CHANGE if firsts[type(c)] is c]
+    events = [ChangeEvent(change=c, actor=ACTOR) for c in one_each]
     [payload] = encode(events, sender=SENDER, sent_at=1.0)
     assert len(payload.encode()) < MAX_PAYLOAD
     assert decode(payload).events == tuple(events)

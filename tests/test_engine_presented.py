@@ -2,7 +2,8 @@
 virtual time and without a network protocol: the line's choice (its own number, the
 company's main number, one of its groups) or a per-call prefix (``*81#``, ``*82#``,
 ``*83*G#``) sets the identity of the onward leg for callees outside the fleet; colleagues
-see the line; CLIR hides whatever is presented; the record notes it."""
+see the line; CLIR hides whatever is presented; a line whose choice the manager locked
+ignores a prefix; the record notes it."""
 
 from __future__ import annotations
 
@@ -139,6 +140,27 @@ def test_a_prefix_chooses_for_one_call(
     identity, _, record = shown(bench, dialled)
     assert identity == E164(expected)
     assert offered(record)["presented_per_call"] is True
+    assert bench.wire.legs[0].number == E164("+33699887766")
+
+
+@pytest.mark.parametrize(
+    ("choice", "dialled", "expected"),
+    [
+        (PresentedKind.MAIN, "*81#" + OUTSIDE, MAIN),
+        (PresentedKind.LINE, "*82#" + OUTSIDE, LINE.value),
+        (PresentedKind.LINE, "*83*3077#" + OUTSIDE, LINE.value),
+    ],
+)
+def test_a_line_whose_choice_the_manager_locked_ignores_a_prefix(
+    bench: Bench, choice: PresentedKind, dialled: str, expected: str
+) -> None:
+    bench.world.fleets.set_main_number(bench.world.fleet.id, MAIN)
+    choose(bench, PresentedNumber(choice))
+    bench.world.fleets.update_line(bench.world.lines[0].id, presented_user_choice=False)
+    identity, _, record = shown(bench, dialled)
+    assert identity == E164(expected)
+    detail = offered(record)
+    assert detail["presented_prefix_locked"] is True and "presented_per_call" not in detail
     assert bench.wire.legs[0].number == E164("+33699887766")
 
 

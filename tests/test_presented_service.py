@@ -1,6 +1,7 @@
 """The presented number as configuration (issue 16 item 4): the fleet's main number (one of
 its own numbers), each line's choice (the line, the main number once there is one, a group it
-is a member of), the fall back to the line when it leaves that group; journalled and on the
+is a member of), the user's own choice unless the manager locked it, the fall back to the
+line when it leaves that group; journalled and on the
 change hub, the routing cache following; on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import pytest
 
 from fleet.core.changes import ChangeEvent, FleetChange, LineChange
 from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.linesettings import PRESENTED_USER_CHOICE
 from fleet.core.numbering import E164
 from fleet.core.presented import LINE_NUMBER, PresentedKind, PresentedNumber
-from fleet.core.values import Actor
+from fleet.core.values import Actor, Channel, Language
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from tests.world import World, build_world
@@ -155,3 +157,30 @@ async def test_a_deleted_group_leaves_its_presenters_on_their_own_number(
     await services.presented.choose(actor, world.line(0).id, choice)
     await services.groups.delete(actor, group_id)
     assert (await services.lines.get(world.line(0).id)).presented == LINE_NUMBER
+
+
+async def test_the_user_chooses_unless_the_manager_locked_the_choice(
+    services: Services, actor: Actor, world: World, heard: list[ChangeEvent]
+) -> None:
+    line_id = world.line(0).id
+    await services.presented.set_main_number(actor, world.fleet.id, "01 45 67 89 10")
+    assert PRESENTED_USER_CHOICE.of(await services.lines.get(line_id))  # open by default
+    user = Actor(name="salarie", channel=Channel.PORTAL, line_id=line_id)
+    heard.clear()
+    line = await services.presented.choose(user, line_id, MAIN, by_user=True)
+    assert line.presented == MAIN
+    [event] = heard
+    assert isinstance(event.change, LineChange) and event.actor == user
+    entries = await services.audit.search(AuditFilter(fleet_id=world.fleet.id, entity="line"))
+    assert entries.items[0].actor == "salarie"
+    await services.lines.update(actor, line_id, settings={PRESENTED_USER_CHOICE: False})
+    heard.clear()
+    error = await fails(
+        ErrorCode.PRESENTED_LOCKED,
+        services.presented.choose(user, line_id, LINE_NUMBER, by_user=True),
+    )
+    assert error.field == "presented" and "06 11 00 00 01" in error.message(Language.FR)
+    assert heard == [] and (await services.lines.get(line_id)).presented == MAIN
+    # the manager still chooses for the locked line
+    line = await services.presented.choose(actor, line_id, LINE_NUMBER)
+    assert line.presented == LINE_NUMBER

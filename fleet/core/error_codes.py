@@ -122,6 +122,7 @@ class ErrorCode(StrEnum):
     PRESENTED_NOT_A_MEMBER = "presented_not_a_member"
     PRESENTED_NO_MAIN_NUMBER = "presented_no_main_number"
     MAIN_NUMBER_NOT_IN_FLEET = "main_number_not_in_fleet"
+    PRESENTED_LOCKED = "presented_locked"
     # the company directory's contacts (fleet/core/contacts.py)
     CONTACT_NAME_INVALID = "contact_name_invalid"
     CONTACT_TEXT_TOO_LONG = "contact_text_too_long"

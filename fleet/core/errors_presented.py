@@ -31,4 +31,9 @@ PRESENTED_ERRORS: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "The main number must be a number of the fleet (a line, a group or a fixed number): "
         "{number} is not.",
     ),
+    ErrorCode.PRESENTED_LOCKED: (
+        _E.FORBIDDEN,
+        "Le numéro présenté de la ligne {number} est fixé par le gestionnaire de la flotte.",
+        "The presented number of line {number} is set by the fleet's manager.",
+    ),
 }

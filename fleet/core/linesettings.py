@@ -307,6 +307,24 @@ BAIC_ROAM = _barring(
 )
 BARRINGS: tuple[LineSetting[bool], ...] = (BAOC, BOIC, BOIC_EXHC, BAIC, BAIC_ROAM)
 
+# the manager's lock on the presented number (fleet/core/presented.py): seed 002 §2.8 lets
+# "chaque utilisateur" choose it on the user web (the default), seed 003 §7.2 lets the manager
+# impose it; the choice itself is no setting (a reference to a group), this switch is
+PRESENTED_USER_CHOICE = LineSetting(
+    name="presented_user_choice",
+    type=bool,
+    default=True,
+    label=Text(
+        "L'utilisateur choisit son numéro présenté", "The user chooses the presented number"
+    ),
+    help=Text(
+        "Sur le portail utilisateur, parmi les numéros permis (sa ligne, le numéro entreprise, "
+        "ses groupements) ; sinon seul le gestionnaire le choisit.",
+        "On the user portal, among the allowed numbers (the line, the main number, its "
+        "groups); otherwise only the manager chooses it.",
+    ),
+)
+
 # every setting, in the order the form and the API show them
 LINE_SETTINGS: tuple[LineSetting[Any], ...] = (
     PABX_OPTION,
@@ -316,6 +334,7 @@ LINE_SETTINGS: tuple[LineSetting[Any], ...] = (
     DND_VPN_EXEMPT,
     RESTRICTION_PROFILE,
     *BARRINGS,
+    PRESENTED_USER_CHOICE,
 )
 BY_NAME: dict[str, LineSetting[Any]] = {s.name: s for s in LINE_SETTINGS}
 SWITCHES: tuple[LineSetting[bool], ...] = tuple(s for s in LINE_SETTINGS if s.switch)

@@ -71,6 +71,8 @@ class Line:
     barring_outgoing_international_ex_home: bool = False
     barring_all_incoming: bool = False
     barring_incoming_roaming: bool = False
+    # the employee may choose the presented number on the user portal (issue 16)
+    presented_user_choice: bool = True
 
 
 @dataclass(frozen=True, slots=True)

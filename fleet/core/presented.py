@@ -8,12 +8,14 @@ for one call (``*81#N`` the line, ``*82#N`` the main number, ``*83*G#N`` group `
 short number or number). The choice applies to calls **to the outside**: a callee of the
 caller's own fleet (a line, a group, a fixed number) sees the line as today (002: "pour les
 appels vers l'extérieur"). A choice that cannot be honoured — no main number, a group the line
-is no longer a member of — presents the line, and the record says why."""
+is no longer a member of — presents the line, and the record says why. The manager may lock
+a line's choice (the line setting ``presented_user_choice`` off): its user then changes it
+neither on the user portal nor by a prefix (the prefix is ignored, the record notes it)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -102,6 +104,7 @@ class Presented:
     group_id: int | None = None
     fallback: Fallback | None = None
     per_call: bool = False
+    prefix_locked: bool = False  # a prefix was dialled on a line whose choice is locked
 
     def detail(self) -> dict[str, object]:
         """The call record's note of it."""
@@ -112,6 +115,8 @@ class Presented:
             out["presented_fallback"] = self.fallback.value
         if self.per_call:
             out["presented_per_call"] = True
+        if self.prefix_locked:
+            out["presented_prefix_locked"] = True
         return out
 
 
@@ -124,7 +129,12 @@ def choose(
 ) -> Presented:
     """The presented number of ``line``'s outgoing call. ``prefix``: the per-call choice (it
     wins over the line's), ``prefix_group`` the id of the group it names in the line's fleet
-    (None: none such); ``main_number``: the fleet's."""
+    (None: none such); ``main_number``: the fleet's. A line whose choice the manager locked
+    (``presented_user_choice`` off) ignores the prefix: its own choice applies, and the
+    result says a prefix was refused (``prefix_locked``)."""
+    if prefix is not None and not line.line.presented_user_choice:
+        kept = choose(line, prefix=None, prefix_group=None, main_number=main_number)
+        return replace(kept, prefix_locked=True)
     own = line.line.msisdn
     if prefix is None:
         kind, group_id, per_call = line.line.presented.kind, line.line.presented.group_id, False

@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,10 @@ class LineRow(Base):
     )
     barring_incoming_roaming: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
+    )
+    # the employee may choose the presented number on the user portal (migration 0020)
+    presented_user_choice: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
     )
     # the handset's barring password (argon2; None: the deployment's default) and its
     # wrong attempts in a row, locked until ``barring_locked_until`` (migration 0019)

@@ -82,7 +82,7 @@ class ContactService(Service):
         """Change what is given (a blank ``abbreviated`` removes the abbreviated number)."""
         async with self.write() as session:
             row = await _load(session, contact_id)
-            before = _view(row)
+            before = contact_view(row)
             fleet = await load_fleet(session, row.fleet_id)
             wanted = ContactInput(
                 name=before.name if isinstance(name, Unset) else name,
@@ -97,7 +97,7 @@ class ContactService(Service):
             await _ensure_free(session, row.fleet_id, checked, keep=row.id)
             row.name, row.company, row.notes = checked.name, checked.company, checked.notes
             row.number, row.abbreviated = checked.number.value, checked.abbreviated
-            after = _view(row)
+            after = contact_view(row)
             if after != before:
                 row.updated_at = self.now()
                 change = ContactChange(
@@ -109,7 +109,7 @@ class ContactService(Service):
     async def delete(self, actor: Actor, contact_id: int) -> None:
         async with self.write() as session:
             row = await _load(session, contact_id)
-            before = _view(row)
+            before = contact_view(row)
             await session.delete(row)
             await session.flush()
             change = ContactChange(
@@ -119,7 +119,7 @@ class ContactService(Service):
 
     async def get(self, contact_id: int) -> Contact:
         async with self.read() as session:
-            return _view(await _load(session, contact_id))
+            return contact_view(await _load(session, contact_id))
 
     async def in_fleet(self, fleet_id: int) -> list[Contact]:
         """The fleet's contacts by name (the routing cache's read, the export)."""
@@ -130,7 +130,7 @@ class ContactService(Service):
                 .where(ContactRow.fleet_id == fleet_id)
                 .order_by(func.lower(ContactRow.name), ContactRow.id)
             )
-            return [_view(r) for r in rows.all()]
+            return [contact_view(r) for r in rows.all()]
 
     async def import_rows(
         self, actor: Actor, fleet_id: int, rows: Sequence[tuple[int, ContactInput]]
@@ -193,7 +193,7 @@ class ContactService(Service):
         )
         session.add(row)
         await session.flush()
-        created = _view(row)
+        created = contact_view(row)
         change = ContactChange(fleet_id=fleet_id, contact_id=row.id, before=None, after=created)
         self.record(session, actor, change)
         return created
@@ -206,7 +206,7 @@ async def _load(session: AsyncSession, contact_id: int) -> ContactRow:
     return row
 
 
-def _view(row: ContactRow) -> Contact:
+def contact_view(row: ContactRow) -> Contact:
     return Contact(
         id=row.id,
         fleet_id=row.fleet_id,

@@ -20,15 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from fleet.core import model
+from fleet.core.contacts import Contact
 from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule
 from fleet.core.values import Actor
 from fleet.db.tables import FixedNumberRow, GroupRow, LineRow, MemberRow, TrunkRow
 from fleet.services import (
+    fleetio_contacts,
     fleetio_criteria,
     fleetio_csv,
     fleetio_json,
+    fleetio_presented,
     fleetio_schedules,
     linequery,
     views,
@@ -56,6 +59,7 @@ class FleetConfig:
     groups: tuple[model.CallGroup, ...]
     schedules: tuple[Schedule, ...] = ()
     criteria: tuple[fleetio_criteria.Existing, ...] = ()
+    contacts: tuple[Contact, ...] = ()
 
 
 def decode(data: bytes, fmt: Format) -> FleetFile:
@@ -87,6 +91,7 @@ class FleetIOService(Service):
             trunks = await session.scalars(select(TrunkRow).where(TrunkRow.fleet_id == fleet_id))
             schedules = await fleetio_schedules.load(session, fleet_id)
             criteria = await fleetio_criteria.load(session, fleet_id)
+            contacts = await fleetio_contacts.load(session, fleet_id)
             return FleetConfig(
                 fleet=fleet,
                 trunks=tuple(sorted((views.trunk(t) for t in trunks), key=lambda t: t.trunk.name)),
@@ -99,6 +104,7 @@ class FleetIOService(Service):
                 ),
                 schedules=tuple(schedules),
                 criteria=tuple(criteria),
+                contacts=tuple(contacts),
             )
 
     async def export(self, fleet_id: int, fmt: Format) -> bytes:
@@ -119,6 +125,7 @@ class FleetIOService(Service):
                     for n in (*(g.name for g in config.groups), *(s.name for s in config.schedules))
                 },
             ),
+            contacts=fleetio_contacts.encode(config.contacts),
         )
 
     async def import_file(
@@ -149,6 +156,7 @@ class FleetIOService(Service):
         checker.stated_members = file_members(self.policy, file.groups)
         existing = await fleetio_schedules.load(session, fleet_id)
         schedules = fleetio_schedules.check(checker.faults, file.schedules, existing)
+        main = fleetio_presented.read_main_number(checker, file.main_number)
         trunks = [row for spec in file.trunks if (row := checker.trunk(spec)) is not None]
         trunk_names = set(state.trunks) | {t.name for t in trunks}
         fixed = [f for spec in file.fixed_numbers if (f := checker.fixed(spec, trunk_names))]
@@ -179,6 +187,11 @@ class FleetIOService(Service):
         }
         for number in sorted(await taken_elsewhere(session, fleet_id, numbered)):
             checker.fault(numbered[number], ErrorCode.NUMBER_IN_USE, number=E164(number).national())
+        owned = own | vpn | {g.values["number"] for g in groups if g.values.get("number")}
+        main_number = fleetio_presented.check_main_number(checker, main, owned)
+        contacts = fleetio_contacts.check(
+            checker, file.contacts, await fleetio_contacts.load(session, fleet_id)
+        )
         changes: list[Planned] = []
         unchanged = 0
 
@@ -199,6 +212,13 @@ class FleetIOService(Service):
             | {p.name.lower() for p in schedules}
             | {p.opposite.lower() for p in schedules if p.opposite},
         )
+        if main_number is not None:
+            note(fleetio_presented.MAIN_WHERE, "fleet", state.fleet.name, False, ("main_number",))
+        for contact in contacts:
+            if contact.row is None or contact.changed:
+                key = E164(contact.values["number"]).national()
+                note(contact.where, "contact", key, contact.row is None, contact.changed)
+            unchanged += contact.row is not None and not contact.changed
         for splan in schedules:
             if splan.row is None or splan.changed:
                 fields = splan.changed if splan.row is not None else ()
@@ -272,5 +292,7 @@ class FleetIOService(Service):
             groups=groups,
             schedules=schedules,
             criteria=crit_plans,
+            contacts=contacts,
+            main_number=main_number,
         )
         return report, applier

@@ -1,5 +1,6 @@
 """Writing a checked import (``fleetio``): schedules, trunks, fixed numbers, lines, their
-forwardings, incoming-call lists and group memberships, then the call groups — in the
+forwardings, incoming-call lists and group memberships, then the call groups, the main number,
+the lines' presented numbers, the routing criteria and the directory's contacts — in the
 transaction that checked them, each change journalled and announced as its own service does."""
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from fleet.db.tables import (
 )
 from fleet.services import (
     fleetio_bulk,
+    fleetio_contacts,
     fleetio_criteria,
     fleetio_presented,
     fleetio_schedules,
@@ -56,6 +58,8 @@ class Applier:
     groups: list[GroupPlan]
     schedules: list[fleetio_schedules.SchedulePlan] = field(default_factory=list)
     criteria: list[fleetio_criteria.CriteriaPlan] = field(default_factory=list)
+    contacts: list[fleetio_contacts.ContactPlan] = field(default_factory=list)
+    main_number: str | None = None  # to write (E.164)
 
     def _record(self, change: Any) -> None:
         self.service.record(self.session, self.actor, change)
@@ -91,6 +95,10 @@ class Applier:
                 await self._incoming(plan, row, now)
         await self._memberships(by_number, now)
         await self._groups(by_number, now)
+        if self.main_number is not None:
+            self._record(
+                fleetio_presented.write_main_number(self.state.fleet, self.main_number, now)
+            )
         wanted = [(by_number[p.msisdn].id, p.presented) for p in self.lines if p.presented]
         for before, after in await fleetio_presented.apply(self.session, fleet_id, wanted, now):
             self._record(
@@ -98,6 +106,8 @@ class Applier:
             )
         for rule in await fleetio_criteria.apply(self.session, fleet_id, self.criteria, now):
             self._record(rule)
+        for contact in await fleetio_contacts.apply(self.session, fleet_id, self.contacts, now):
+            self._record(contact)
 
     async def _fixed(self, now: Any) -> None:
         fleet_id = self.state.fleet.id

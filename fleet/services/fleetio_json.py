@@ -1,7 +1,9 @@
 """The whole configuration of a fleet as one JSON document: schedules, trunks (no secret), fixed
 numbers, lines (settings, forwardings, incoming-call lists), call groups with their members,
-routing criteria (``fleetio_schedules``, ``fleetio_criteria``). Numbers are national. Reading
-checks the shape (keys, JSON types), each fault with its path (``lines[3].forwardings[0]``)."""
+routing criteria, the directory's contacts (``fleetio_schedules``, ``fleetio_criteria``,
+``fleetio_contacts``) and, in ``fleet``, the main number (the rest of ``fleet`` is for
+information). Numbers are national. Reading checks the shape (keys, JSON types), each fault
+with its path (``lines[3].forwardings[0]``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from fleet.core.linesettings import LINE_SETTINGS, LineSetting
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule
 from fleet.core.values import ForwardingKind, ForwardingTarget
-from fleet.services import fleetio_criteria, fleetio_schedules
+from fleet.services import fleetio_contacts, fleetio_criteria, fleetio_schedules
 from fleet.services.fleetio_presented import presented_cell
 from fleet.services.fleetio_spec import (
     Fault,
@@ -29,11 +31,12 @@ from fleet.services.fleetio_spec import (
     MemberSpec,
     TrunkSpec,
     Where,
+    storable,
 )
 
 FORMAT, VERSION = "fleetpbx.fleet", 1
 SECTIONS: tuple[str, ...] = ("format", "version", "fleet", "schedules", "trunks", "fixed_numbers")
-SECTIONS += ("lines", "groups", "criteria")
+SECTIONS += ("lines", "groups", "criteria", "contacts")
 LINE_KEYS = (
     "msisdn",
     "short_number",
@@ -78,6 +81,7 @@ def encode(
     groups: Sequence[model.CallGroup],
     schedules: Sequence[Schedule] = (),
     criteria: Sequence[dict[str, Any]] = (),
+    contacts: Sequence[dict[str, Any]] = (),
 ) -> bytes:
     names = {g.id: g.name for g in groups}
     document = {
@@ -88,6 +92,7 @@ def encode(
             "short_number_length": fleet.short_number_length,
             "language": fleet.language.value,
             "timezone": fleet.timezone,
+            "main_number": _digits(fleet.main_number),
         },
         "schedules": fleetio_schedules.encode(schedules),
         "trunks": [
@@ -133,6 +138,7 @@ def encode(
             for g in sorted(groups, key=lambda g: g.name.lower())
         ],
         "criteria": list(criteria),
+        "contacts": list(contacts),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -243,7 +249,7 @@ def decode(data: bytes) -> FleetFile:
     except (ValueError, RecursionError) as exc:
         error = DomainError(ErrorCode.IMPORT_FORMAT_INVALID, detail=str(exc)[:120])
         return FleetFile(format=Format.JSON, faults=(Fault(Where(path="$"), error),))
-    if not _storable(document):
+    if not storable(document):
         error = DomainError(ErrorCode.IMPORT_FORMAT_INVALID, detail="NUL / \\ud800")
         return FleetFile(format=Format.JSON, faults=(Fault(Where(path="$"), error),))
     try:
@@ -261,7 +267,7 @@ def decode(data: bytes) -> FleetFile:
         for index, item in enumerate(items):
             try:
                 found.append(read(item, f"{name}[{index}]"))
-            except (_Bad, fleetio_schedules.Malformed) as bad:
+            except (_Bad, fleetio_schedules.Malformed) as bad:  # contacts' too
                 faults.append(bad.fault)
         return tuple(found)
 
@@ -273,27 +279,19 @@ def decode(data: bytes) -> FleetFile:
         lines=section("lines", _line_spec),
         groups=section("groups", _group),
         criteria=section("criteria", fleetio_criteria.decode),
+        contacts=section("contacts", fleetio_contacts.decode),
+        main_number=_main_number(top.value.get("fleet"), faults),
         faults=tuple(faults),
     )
 
 
-def _storable(document: object) -> bool:
-    """No text a database cannot hold: a NUL character, a lone surrogate (``\\ud800``)."""
-    stack = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend([*item.keys(), *item.values()])
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                return False
-            try:
-                item.encode()
-            except UnicodeEncodeError:
-                return False
-    return True
+def _main_number(fleet: object, faults: list[Fault]) -> str | None:
+    """The ``fleet`` section's main number: a number, or null / absent (left as it is)."""
+    found = fleet.get("main_number") if isinstance(fleet, dict) else None
+    if found is not None and not isinstance(found, str):
+        faults.append(_fault("fleet", "main_number", found, "string"))
+        return None
+    return found or None
 
 
 def _trunk(value: object, path: str) -> TrunkSpec:

@@ -81,6 +81,7 @@ class State:
     groups: dict[str, GroupRow]  # by lower-case name
     trunks: dict[str, TrunkRow]
     shorts: dict[str, str]  # short number → the E.164 number (or group name) holding it
+    main_number: str | None = None  # the file's main number (fleetio_presented), else the fleet's
 
 
 async def load_state(session: AsyncSession, fleet: FleetRow) -> State:

@@ -3,7 +3,12 @@ column (CSV) or field (JSON) is ``line``, ``main`` or the name of a call group, 
 ``groups`` column names them. On import it is checked against the fleet after the file: the
 main number must exist, the line must be a member of the group once the file's memberships
 (its ``groups`` column, or the file's groups' members) are applied; it is written after the
-groups, so a group the same file creates may be named."""
+groups, so a group the same file creates may be named.
+
+The fleet's main number (the JSON's ``fleet.main_number``; null or absent: left as it is) is
+one of the fleet's numbers once the file is applied — a line, a fixed number or a group of the
+fleet or of the file — and is written before the lines' choices, so a copy of a line presenting
+``main`` into another fleet carries its main number with it."""
 
 from __future__ import annotations
 
@@ -16,15 +21,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core import model
+from fleet.core.changes import FleetChange
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.presented import PresentedKind
-from fleet.db.tables import GroupRow, LineRow
+from fleet.db.tables import FleetRow, GroupRow, LineRow
 from fleet.services import views
-from fleet.services.fleetio_spec import GroupSpec, LineSpec
+from fleet.services.fleetio_spec import GroupSpec, LineSpec, Where
 
 if TYPE_CHECKING:
-    from fleet.services.fleetio_plan import State
+    from fleet.services.fleetio_plan import Checker, State
 
 KINDS = (PresentedKind.LINE.value, PresentedKind.MAIN.value)
 
@@ -69,7 +75,7 @@ def target(
     """The line's presented number after the file, None when the file leaves it (or it is
     already so); ``DomainError`` when the file's choice breaks a rule. ``state``: the fleet
     before the file; ``stated``: the file's groups' members."""
-    main_number, existing = state.fleet.main_number, state.groups
+    main_number, existing = state.main_number or state.fleet.main_number, state.groups
     raw = (spec.presented or "").strip()
     if not raw:
         return None
@@ -101,6 +107,39 @@ def target(
     if row is not None and _now(row, existing) == wanted:
         return None
     return wanted
+
+
+MAIN_WHERE = Where(path="fleet")
+
+
+def read_main_number(checker: Checker, raw: str | None) -> E164 | None:
+    """The file's main number, checked as a number (None: the file leaves it); the lines'
+    ``main`` choices are checked against it (``State.main_number``)."""
+    if raw is None:
+        return None
+    policy = checker.policy
+    number = checker.check(MAIN_WHERE, lambda: policy.group_number(raw, field="main_number"))
+    if number is not None:
+        checker.state.main_number = number.value
+    return number
+
+
+def check_main_number(checker: Checker, number: E164 | None, owned: set[str]) -> str | None:
+    """The main number to write (None: none to write): one of ``owned``, the fleet's numbers
+    once the file is applied."""
+    if number is None or number.value == checker.state.fleet.main_number:
+        return None
+    if number.value not in owned:
+        code = ErrorCode.MAIN_NUMBER_NOT_IN_FLEET
+        checker.fault(MAIN_WHERE, code, field="main_number", number=number.national())
+        return None
+    return number.value
+
+
+def write_main_number(fleet: FleetRow, number: str, now: datetime) -> FleetChange:
+    before = views.fleet(fleet)
+    fleet.main_number, fleet.updated_at = number, now
+    return FleetChange(fleet_id=fleet.id, before=before, after=views.fleet(fleet))
 
 
 def _now(row: LineRow, existing: dict[str, GroupRow]) -> PresentedTarget:

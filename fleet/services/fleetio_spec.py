@@ -16,6 +16,7 @@ from fleet.core.errors import DomainError
 from fleet.core.values import ForwardingKind, ForwardingTarget, Language
 
 if TYPE_CHECKING:
+    from fleet.services.fleetio_contacts import ContactSpec
     from fleet.services.fleetio_criteria import CriteriaSpec
     from fleet.services.fleetio_schedules import ScheduleSpec
 
@@ -140,6 +141,8 @@ class FleetFile:
     trunks: tuple[TrunkSpec, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()  # JSON only (``fleetio_schedules``)
     criteria: tuple[CriteriaSpec, ...] = ()  # JSON only (``fleetio_criteria``)
+    contacts: tuple[ContactSpec, ...] = ()  # JSON only (``fleetio_contacts``)
+    main_number: str | None = None  # JSON only, the ``fleet`` section's; None: left as it is
     faults: tuple[Fault, ...] = ()
 
 
@@ -154,7 +157,7 @@ class Planned:
 
     where: Where
     entity: str  # line, forwarding, incoming_list, fixed_number, call_group, members, trunk,
-    # schedule, routing_criteria
+    # schedule, routing_criteria, contact, fleet
     key: str  # what it is about, as the manager knows it (a national number, a name)
     action: Action
     fields: tuple[str, ...] = ()  # the fields changed, for an update
@@ -209,3 +212,22 @@ def report_dict(report: ImportReport, language: Language) -> dict[str, Any]:
             for f in report.faults
         ],
     }
+
+
+def storable(document: object) -> bool:
+    """No text a database cannot hold: a NUL character, a lone surrogate (``\\ud800``)."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend([*item.keys(), *item.values()])
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return False
+    return True

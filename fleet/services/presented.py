@@ -8,6 +8,9 @@ Rules (seeds 002 §2.8, 003 §7.2):
 - a line may present the main number only once the fleet has one (002: "Une fois que ce
   « numéro entreprise » est défini, chaque utilisateur peut le choisir"), a group's number
   only while it is a member of it;
+- the line's user chooses too, on the user portal, among the same choices, unless the
+  manager has locked it (the line setting ``presented_user_choice``; seed 002: "chaque
+  utilisateur peut le choisir", seed 003: the manager imposes it);
 - a line **leaving a group** it presents falls back to its own number in the same
   transaction, journalled as a change of the line by whoever removed it (a stager on the hub).
   Clearing the main number leaves the lines' choices: their calls present the line, and the
@@ -56,12 +59,22 @@ class PresentedService(Service):
                 )
         return after
 
-    async def choose(self, actor: Actor, line_id: int, choice: PresentedNumber) -> model.Line:
-        """Set what ``line_id``'s outgoing calls present."""
+    async def choose(
+        self, actor: Actor, line_id: int, choice: PresentedNumber, *, by_user: bool = False
+    ) -> model.Line:
+        """Set what ``line_id``'s outgoing calls present. ``by_user``: the line's user
+        chooses (the user portal), refused while the manager has locked the choice (the
+        line's ``presented_user_choice`` off)."""
         async with self.write() as session:
             row = await session.get(LineRow, line_id)
             if row is None:
                 raise not_found("line", line_id)
+            if by_user and not row.presented_user_choice:
+                raise DomainError(
+                    ErrorCode.PRESENTED_LOCKED,
+                    field="presented",
+                    number=E164(row.msisdn).national(),
+                )
             await _check(session, row, choice)
             before = views.line(row)
             row.presented_kind, row.presented_group_id = choice.kind, choice.group_id

@@ -114,7 +114,7 @@ def presented_number(
     chosen = choose(
         line, prefix=prefix, prefix_group=group_id, main_number=directory.main_number(fleet_id)
     )
-    plain = chosen.kind is PresentedKind.LINE and not chosen.per_call
+    plain = chosen.kind is PresentedKind.LINE and not (chosen.per_call or chosen.prefix_locked)
     return None if plain else chosen
 
 
