@@ -214,3 +214,21 @@ async def test_too_many_criteria_or_a_criterion_beside_the_list_are_refused(
         ("criteria[3]", ErrorCode.CRITERIA_NAME_INVALID),
     ]
     assert not report.applied and await journal_size(engine) == journal
+
+
+async def test_a_listed_criterion_that_always_matches_is_kept_by_the_round_trip(
+    services: Services, actor: Actor, accounts: Accounts, engine: AsyncEngine
+) -> None:
+    world = accounts.world
+    rule = RuleRef.of_line(world.line(1).id, "dnd")
+    await services.criteria.add(actor, rule, Criteria())  # added on its own: kept
+    exported = await services.fleetio.export(world.fleet.id, Format.JSON)
+    [entry] = json.loads(exported)["criteria"]
+    assert entry["criteria"] == [
+        {"name": "", "active": True, "schedule": None, "callers": "any", "numbers": []}
+    ]
+    before = await journal_size(engine)
+    again = await run(services, actor, world.fleet.id, exported.decode(), Format.JSON)
+    assert again.changes == () and not again.faults
+    assert await journal_size(engine) == before
+    assert await services.criteria.of_rule(rule) == (Criteria(),)

@@ -54,6 +54,7 @@ class CriteriaSpec:
     group: str | None
     rule: str
     items: tuple[ItemSpec, ...]
+    flat: bool = False  # the older form: the entry is its rule's one criterion
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ def decode(value: object, path: str) -> CriteriaSpec:
         group=group,
         rule=json_get(item, path, "rule", str, required=True),
         items=items,
+        flat=listed is None,
     )
 
 
@@ -197,7 +199,7 @@ def check(
                 if group not in groups:
                     raise DomainError(ErrorCode.IMPORT_GROUP_UNKNOWN, name=spec.group)
             stated = tuple(_stated(policy, item, schedules) for item in spec.items)
-            if len(stated) == 1 and _always(stated[0]):
+            if spec.flat and _always(stated[0]):
                 stated = ()  # the older form's "any caller, no schedule": none
             if len(stated) > crit.MAX_CRITERIA:
                 code = ErrorCode.CRITERIA_TOO_MANY
