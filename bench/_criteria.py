@@ -1,6 +1,7 @@
 """Schedules and routing criteria for ``bench/engine.py --criteria`` (issue 16 item 2): the
 office hours and their opposite, and criteria on every rule (incoming-call list, the four
-forwardings, do-not-disturb) of a share of the fleet's lines, written in bulk."""
+forwardings, do-not-disturb) of a share of the fleet's lines — one or two criteria per rule
+(a rule applies when one of them matches), written in bulk."""
 
 from __future__ import annotations
 
@@ -62,22 +63,27 @@ async def seed_criteria(
         rows = []
         for line_id in chosen:
             for target in LINE_TARGETS:
-                callers, numbers = rng.choice(CALLERS)
-                rows.append(
-                    {
-                        "fleet_id": fleet_id,
-                        "line_id": line_id,
-                        "group_id": None,
-                        "target": target,
-                        "schedule_id": rng.choice([*schedules, None]),
-                        "callers": callers,
-                        "numbers": numbers,
-                        "updated_at": now,
-                    }
-                )
+                for position in range(1, rng.choice((1, 2)) + 1):
+                    callers, numbers = rng.choice(CALLERS)
+                    rows.append(
+                        {
+                            "fleet_id": fleet_id,
+                            "line_id": line_id,
+                            "group_id": None,
+                            "target": target,
+                            "position": position,
+                            "name": f"Critère {position}",
+                            "active": True,
+                            "schedule_id": rng.choice([*schedules, None]),
+                            "callers": callers,
+                            "numbers": numbers,
+                            "updated_at": now,
+                        }
+                    )
         await conn.execute(insert(CriteriaRow), rows)
     out(
-        f"criteria: {len(rows)} on every rule of {len(chosen)} lines ({share:.0%}), "
+        f"criteria: {len(rows)} (1 or 2 a rule) on every rule of {len(chosen)} lines "
+        f"({share:.0%}), "
         f"2 schedules, in {time.perf_counter() - started:.1f} s"
     )
     return len(chosen)

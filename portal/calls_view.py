@@ -47,12 +47,14 @@ class CallRow:
 @dataclass(frozen=True, slots=True)
 class RuleShown:
     """A rule's criteria decided on the call: the rule, whether it applied, and why — the
-    schedule with its range or holiday (or the local time it was closed at), the callers."""
+    schedule with its range or holiday (or the local time it was closed at), the callers,
+    and the criterion that matched (a rule has several, issue 16 item 2)."""
 
     target: str  # a CriteriaTarget value
     matched: bool
     schedule: str  # "Bureau 08:00–12:00", "Bureau (20:00)", "" without a schedule
     callers: str  # a CallerFilter value, "" for every caller
+    criterion: str = ""  # the one that matched: "#2 « Soir »", "#1"; "" none or older record
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +109,16 @@ def _rule(detail: dict[str, object]) -> RuleShown:
             f"{detail['schedule']} {when}" if when else f"{detail['schedule']} ({detail.get('at')})"
         )
     callers = detail.get("callers")
+    number, name = detail.get("criterion"), detail.get("name")
+    criterion = ""
+    if number is not None:
+        criterion = f"#{number}" + (f" « {name} »" if name else "")
     return RuleShown(
         target=str(detail.get("target", "")),
         matched=bool(detail.get("matched")),
         schedule=schedule,
         callers=callers if isinstance(callers, str) and callers != "any" else "",
+        criterion=criterion,
     )
 
 

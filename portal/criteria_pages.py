@@ -1,9 +1,11 @@
-"""The pages of routing criteria (issue 16 item 2; seed 001 "Liste de critères": a
-schedule, the callers): when a line's incoming-call list, each of its forwardings and its
-do-not-disturb apply — for the fleet's manager, and for the employee on their own line
-(``/portal/me/criteria``) — and when a group's routing applies (the manager). One form for
-every rule of the page: a refused form shows the rule and the reason, keeps what was typed,
-and writes nothing."""
+"""The pages of routing criteria (issue 16 item 2; seed 001 "Liste de critères / Critère #1 /
+Actif / Retirer le critère / Horaires / Numéros de téléphone / Ajouter un critère"): when a
+line's incoming-call list, each of its forwardings and its do-not-disturb apply — for the
+fleet's manager, and for the employee on their own line (``/portal/me/criteria``) — and when
+a group's routing applies (the manager). The list page shows each rule's criteria in order
+(the rule applies when one active criterion matches, tried from #1 on); a criterion is added
+(``.../new``), changed (``.../{number}``) and removed (``.../{number}/delete``) on its own.
+A refused form comes back as typed with the reason, and writes nothing."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from fleet.core.criteria import LINE_TARGETS, CallerFilter, Criteria, CriteriaTarget
+from fleet.core.criteria import LINE_TARGETS, MAX_CRITERIA, CallerFilter, Criteria, CriteriaTarget
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.model import Account
-from fleet.core.schedules import Schedule
 from fleet.core.values import Actor
+from fleet.services.criteria import RuleRef
 from portal.line_pages import _target as line_target
 from portal.pages import SERVICES, actor, fleet_id_of, form, group_of, manager, render
 
@@ -26,20 +28,30 @@ class _Page:
     account: Account
     fleet_id: int
     who: Actor
-    url: str  # the page's own URL (GET shows, POST saves)
+    url: str  # the list page's own URL
     title: str  # the line's or the group's name and number
     line_id: int | None
     group_id: int | None
     targets: tuple[CriteriaTarget, ...]
 
+    def rule(self, target: CriteriaTarget) -> RuleRef:
+        if self.line_id is not None:
+            return RuleRef(target, line_id=self.line_id)
+        assert self.group_id is not None
+        return RuleRef.of_group(self.group_id)
+
+    def rule_url(self, target: CriteriaTarget) -> str:
+        """Where a rule's criteria are added and changed: ``.../criteria/{target}`` for a
+        line's rule, ``.../criteria`` for a group's routing."""
+        return self.url if self.group_id is not None else f"{self.url}/{target.value}"
+
 
 async def _line_page(request: web.Request) -> _Page:
-    page = await line_target(request)
+    page = await line_target(request)  # the employee's own line: page.base is /portal/me
     line = page.line.line
     title = f"{line.employee_name} — {line.msisdn.national()}"
     url = f"{page.base}/criteria"
     return _Page(page.account, page.fleet_id, page.who, url, title, line.id, None, LINE_TARGETS)
-    # the employee's own line: page.base is /portal/me
 
 
 async def _group_page(request: web.Request) -> _Page:
@@ -52,123 +64,164 @@ async def _group_page(request: web.Request) -> _Page:
     return _Page(account, fleet_id, actor(account), url, title, None, group.id, targets)
 
 
-async def _held(request: web.Request, page: _Page) -> dict[CriteriaTarget, Criteria]:
-    services = request.app[SERVICES]
-    if page.line_id is not None:
-        return {c.target: c.criteria for c in await services.criteria.of_line(page.line_id)}
-    assert page.group_id is not None
-    found = await services.criteria.of_group(page.group_id)
-    return {CriteriaTarget.GROUP: found} if found else {}
+async def _page(request: web.Request) -> _Page:
+    if "group_id" in request.match_info:
+        return await _group_page(request)
+    return await _line_page(request)
 
 
-def _row(criteria: Criteria | None) -> dict[str, str]:
-    found = criteria or Criteria()
+def _target(request: web.Request, page: _Page) -> CriteriaTarget:
+    raw = request.match_info.get("target", CriteriaTarget.GROUP.value)
+    found = next((t for t in page.targets if t.value == raw), None)
+    if found is None:
+        raise web.HTTPNotFound(text="not a rule of this page")
+    return found
+
+
+def _number(request: web.Request, held: tuple[Criteria, ...]) -> int:
+    text = request.match_info["number"]
+    if not text.isdigit() or not 1 <= int(text) <= len(held):
+        raise web.HTTPNotFound(text="no such criterion")
+    return int(text)
+
+
+def _shown(criterion: Criteria | None) -> dict[str, Any]:
+    found = criterion or Criteria()
     return {
+        "name": found.name,
+        "active": found.active,
         "schedule": str(found.schedule_id or ""),
         "callers": found.callers.value,
         "numbers": ", ".join(n.national() for n in found.numbers),
     }
 
 
-async def _show(
-    request: web.Request,
-    page: _Page,
-    rows: dict[str, dict[str, str]],
-    errors: dict[str, str],
-    status: int = 200,
-) -> web.Response:
-    schedules: list[Schedule] = await request.app[SERVICES].schedules.in_fleet(page.fleet_id)
+async def _common(page: _Page, request: web.Request) -> dict[str, Any]:
+    services = request.app[SERVICES]
+    schedules = await services.schedules.in_fleet(page.fleet_id)
+    return {
+        "fleet": await services.fleets.get(page.fleet_id),
+        "url": page.url,
+        "title": page.title,
+        "group": page.group_id is not None,
+        "schedules": schedules,
+        "schedule_names": {s.id: s.name for s in schedules},
+        "callers": [c.value for c in CallerFilter],
+    }
+
+
+async def show_list(request: web.Request) -> web.Response:
+    page = await _page(request)
+    criteria = request.app[SERVICES].criteria
+    rules = []
+    for target in page.targets:
+        held = await criteria.of_rule(page.rule(target))
+        rows = [{"number": n, **_shown(c)} for n, c in enumerate(held, start=1)]
+        rules.append({"target": target.value, "url": page.rule_url(target), "rows": rows})
     return await render(
         request,
         "criteria.html",
         page.account,
-        fleet=await request.app[SERVICES].fleets.get(page.fleet_id),
-        url=page.url,
-        title=page.title,
-        group=page.group_id is not None,
-        targets=[t.value for t in page.targets],
-        callers=[c.value for c in CallerFilter],
-        schedules=schedules,
-        rows=rows,
-        errors=errors,
+        rules=rules,
+        max_criteria=MAX_CRITERIA,
         saved=request.query.get("saved") == "1",
-        status=status,
+        **await _common(page, request),
     )
 
 
-async def _get(request: web.Request, page: _Page) -> web.Response:
-    held = await _held(request, page)
-    return await _show(request, page, {t.value: _row(held.get(t)) for t in page.targets}, {})
+async def _form_page(
+    request: web.Request,
+    page: _Page,
+    target: CriteriaTarget,
+    row: dict[str, Any],
+    *,
+    number: int | None,
+    error: str = "",
+    status: int = 200,
+) -> web.Response:
+    action = f"{page.rule_url(target)}/{number if number is not None else 'new'}"
+    return await render(
+        request,
+        "criterion_form.html",
+        page.account,
+        target=target.value,
+        number=number,
+        action=action,
+        row=row,
+        error=error,
+        status=status,
+        **await _common(page, request),
+    )
 
 
-async def _post(request: web.Request, page: _Page) -> web.Response:
-    data = await form(request)
+async def show_form(request: web.Request) -> web.Response:
+    page = await _page(request)
+    target = _target(request, page)
+    if "number" not in request.match_info:
+        return await _form_page(request, page, target, _shown(None), number=None)
+    held = await request.app[SERVICES].criteria.of_rule(page.rule(target))
+    number = _number(request, held)
+    return await _form_page(request, page, target, _shown(held[number - 1]), number=number)
+
+
+async def save_form(request: web.Request) -> web.Response:
+    page = await _page(request)
+    target = _target(request, page)
     services = request.app[SERVICES]
-    rows = {
-        t.value: {
-            "schedule": data.get(f"{t.value}.schedule", "").strip(),
-            "callers": data.get(f"{t.value}.callers", CallerFilter.ANY.value),
-            "numbers": data.get(f"{t.value}.numbers", "").strip(),
-        }
-        for t in page.targets
+    rule = page.rule(target)
+    number = None
+    if "number" in request.match_info:
+        number = _number(request, await services.criteria.of_rule(rule))
+    data = await form(request)
+    row: dict[str, Any] = {
+        "name": data.get("name", ""),
+        "active": data.get("active") == "on",
+        "schedule": data.get("schedule", "").strip(),
+        "callers": data.get("callers", CallerFilter.ANY.value),
+        "numbers": data.get("numbers", "").strip(),
     }
-    known = {s.id for s in await services.schedules.in_fleet(page.fleet_id)}
-    errors: dict[str, str] = {}
-    plan: list[tuple[CriteriaTarget, Criteria]] = []
-    for target in page.targets:  # check everything before writing anything
-        row = rows[target.value]
-        try:
-            raw = row["schedule"]
-            schedule_id = int(raw) if raw.isdigit() else None
-            if raw and schedule_id not in known:
-                raise DomainError(
-                    ErrorCode.CRITERIA_SCHEDULE_UNKNOWN, field="schedule_id", schedule=raw
-                )
-            numbers = [n for n in row["numbers"].replace(";", ",").split(",") if n.strip()]
-            plan.append((target, services.criteria.check(schedule_id, row["callers"], numbers)))
-        except DomainError as exc:
-            errors[target.value] = exc.message(page.account.language)
-    if errors:
-        return await _show(request, page, rows, errors, 400)
-    held = await _held(request, page)
-    for target, wanted in plan:
-        if held.get(target) == (None if wanted.always else wanted):
-            continue
-        fields: dict[str, Any] = {
-            "schedule_id": wanted.schedule_id,
-            "callers": wanted.callers,
-            "numbers": [n.value for n in wanted.numbers],
-        }
-        if page.line_id is not None:
-            await services.criteria.set_line(page.who, page.line_id, target, **fields)
+    try:
+        raw = row["schedule"]
+        known = {s.id for s in await services.schedules.in_fleet(page.fleet_id)}
+        schedule_id = int(raw) if raw.isdigit() else None
+        if raw and schedule_id not in known:
+            code = ErrorCode.CRITERIA_SCHEDULE_UNKNOWN
+            raise DomainError(code, field="schedule_id", schedule=raw)
+        numbers = [n for n in row["numbers"].replace(";", ",").split(",") if n.strip()]
+        wanted = services.criteria.check(
+            schedule_id, row["callers"], numbers, name=row["name"], active=row["active"]
+        )
+        if number is None:
+            await services.criteria.add(page.who, rule, wanted)
         else:
-            assert page.group_id is not None
-            await services.criteria.set_group(page.who, page.group_id, **fields)
+            await services.criteria.edit(page.who, rule, number, wanted)
+    except DomainError as exc:
+        error = exc.message(page.account.language)
+        return await _form_page(request, page, target, row, number=number, error=error, status=400)
     raise web.HTTPFound(f"{page.url}?saved=1")
 
 
-async def line_criteria(request: web.Request) -> web.Response:
-    return await _get(request, await _line_page(request))
-
-
-async def save_line_criteria(request: web.Request) -> web.Response:
-    return await _post(request, await _line_page(request))
-
-
-async def group_criteria(request: web.Request) -> web.Response:
-    return await _get(request, await _group_page(request))
-
-
-async def save_group_criteria(request: web.Request) -> web.Response:
-    return await _post(request, await _group_page(request))
+async def remove(request: web.Request) -> web.Response:
+    page = await _page(request)
+    target = _target(request, page)
+    services = request.app[SERVICES]
+    rule = page.rule(target)
+    number = _number(request, await services.criteria.of_rule(rule))
+    await form(request)  # the CSRF token
+    await services.criteria.remove(page.who, rule, number)
+    raise web.HTTPFound(f"{page.url}?saved=1")
 
 
 def routes(app: web.Application) -> None:
-    app.router.add_get("/portal/me/criteria", line_criteria)
-    app.router.add_post("/portal/me/criteria", save_line_criteria)
     lines = "/portal/fleets/{fleet_id}/lines/{line_id}/criteria"
-    app.router.add_get(lines, line_criteria)
-    app.router.add_post(lines, save_line_criteria)
-    groups = "/portal/fleets/{fleet_id}/groups/{group_id}/criteria"
-    app.router.add_get(groups, group_criteria)
-    app.router.add_post(groups, save_group_criteria)
+    for base, rule in (
+        ("/portal/me/criteria", "/portal/me/criteria/{target}"),
+        (lines, lines + "/{target}"),
+        ("/portal/fleets/{fleet_id}/groups/{group_id}/criteria",) * 2,
+    ):
+        app.router.add_get(base, show_list)
+        app.router.add_get(rule + "/new", show_form)
+        app.router.add_post(rule + "/new", save_form)
+        app.router.add_get(rule + "/{number:[0-9]+}", show_form)
+        app.router.add_post(rule + "/{number:[0-9]+}", save_form)
+        app.router.add_post(rule + "/{number:[0-9]+}/delete", remove)

@@ -92,6 +92,29 @@ SCHEDULE_TEXTS: dict[str, tuple[str, str]] = {
         "s'applique aussitôt.",
         "Outside the schedule or for other callers, the group's no-answer rule applies at once.",
     ),
+    "criteria_list_help": (
+        "Une règle a jusqu'à {max} critères : elle s'applique quand l'un de ses critères "
+        "actifs correspond, essayés dans l'ordre (le premier qui correspond est celui que le "
+        "journal des appels nomme). Sans critère, elle s'applique toujours ; avec des "
+        "critères tous désactivés, jamais.",
+        "A rule has up to {max} criteria: it applies when one of its active criteria "
+        "matches, tried in order (the first that matches is the one the call log names). "
+        "Without criteria it always applies; with every criterion switched off, never.",
+    ),
+    "crit_list": ("Liste de critères", "List of criteria"),
+    "crit_criterion": ("critère", "criterion"),
+    "crit_criterion_heading": ("Critère", "Criterion"),
+    "crit_name": ("Nom", "Name"),
+    "crit_active": ("Actif", "Active"),
+    "crit_actions": ("Actions", "Actions"),
+    "crit_edit": ("Modifier", "Edit"),
+    "crit_remove": ("Retirer le critère", "Remove the criterion"),
+    "crit_add": ("Ajouter un critère", "Add a criterion"),
+    "crit_new": ("nouveau", "new"),
+    "crit_none": (
+        "Aucun critère : la règle s'applique toujours.",
+        "No criteria: the rule always applies.",
+    ),
     "crit_rule": ("Règle", "Rule"),
     "rule_applies": ("s'applique", "applies"),
     "rule_skipped": ("ne s'applique pas", "does not apply"),

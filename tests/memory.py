@@ -388,29 +388,37 @@ class MemoryFleets:
         return schedule
 
     def criteria(
-        self, line_id: int, target: CriteriaTarget, criteria: Criteria | None
-    ) -> Criteria | None:
-        """Set (None: remove) when a rule of the line applies."""
+        self,
+        line_id: int,
+        target: CriteriaTarget,
+        criteria: Criteria | Sequence[Criteria] | None,
+    ) -> tuple[Criteria, ...]:
+        """Set when a rule of the line applies: one criterion or several in order (None or
+        none: remove)."""
         line = self._lines[line_id]
+        after = _listed(criteria)
         self._apply(
             CriteriaChange(
-                fleet_id=line.fleet_id, target=target, line_id=line_id, before=None, after=criteria
+                fleet_id=line.fleet_id, target=target, line_id=line_id, before=(), after=after
             )
         )
-        return criteria
+        return after
 
-    def group_criteria(self, group_id: int, criteria: Criteria | None) -> Criteria | None:
+    def group_criteria(
+        self, group_id: int, criteria: Criteria | Sequence[Criteria] | None
+    ) -> tuple[Criteria, ...]:
         group = self._groups[group_id]
+        after = _listed(criteria)
         self._apply(
             CriteriaChange(
                 fleet_id=group.fleet_id,
                 target=CriteriaTarget.GROUP,
                 group_id=group_id,
-                before=None,
-                after=criteria,
+                before=(),
+                after=after,
             )
         )
-        return criteria
+        return after
 
     def _member(self, line_id: int, position: int, connected: bool) -> model.Member:
         line = self._lines[line_id]
@@ -491,3 +499,9 @@ def demo_fleets(fleets: MemoryFleets | None = None) -> MemoryFleets:
         )
     fleets.trunk(fleet.id, demo.TRUNK)
     return fleets
+
+
+def _listed(criteria: Criteria | Sequence[Criteria] | None) -> tuple[Criteria, ...]:
+    if criteria is None:
+        return ()
+    return (criteria,) if isinstance(criteria, Criteria) else tuple(criteria)

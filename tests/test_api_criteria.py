@@ -92,9 +92,16 @@ async def test_a_lines_rules_get_criteria_through_the_api(rest: Api) -> None:
     assert await response.json() == {
         "target": "incoming_list",
         "always": False,
-        "schedule_id": rest.office.id,
-        "callers": "numbers",
-        "numbers": ["+33699000001"],
+        "criteria": [
+            {
+                "number": 1,
+                "name": "",
+                "active": True,
+                "schedule_id": rest.office.id,
+                "callers": "numbers",
+                "numbers": ["+33699000001"],
+            }
+        ],
     }
     listed = await (await rest.client.get(url, headers=rest.headers)).json()
     assert [c["target"] for c in listed] == [t.value for t in LINE_TARGETS]
@@ -113,7 +120,7 @@ async def test_dnd_only_outside_office_hours_uses_the_opposite_schedule(rest: Ap
         f"{rest.line()}/dnd", json={"schedule_id": opposite.id}, headers=rest.headers
     )
     assert response.status == 200
-    assert (await response.json())["schedule_id"] == opposite.id
+    assert (await response.json())["criteria"][0]["schedule_id"] == opposite.id
     refused = await rest.client.delete(
         f"/api/fleets/{rest.world.fleet.id}/schedules/{rest.office.id}", headers=rest.headers
     )
@@ -127,11 +134,8 @@ async def test_a_groups_routing_gets_criteria_through_the_api(rest: Api) -> None
     response = await rest.client.put(rest.group, json=body, headers=rest.headers)
     assert response.status == 200, await response.text()
     read = await (await rest.client.get(rest.group, headers=rest.headers)).json()
-    assert (read["target"], read["schedule_id"], read["callers"]) == (
-        "group",
-        rest.office.id,
-        "any",
-    )
+    [one] = read["criteria"]
+    assert (read["target"], one["schedule_id"], one["callers"]) == ("group", rest.office.id, "any")
     assert (await rest.client.delete(rest.group, headers=rest.headers)).status == 204
     read = await (await rest.client.get(rest.group, headers=rest.headers)).json()
     assert read["always"] is True
@@ -183,4 +187,83 @@ async def test_another_fleets_lines_groups_and_schedules_are_out_of_reach(
         f"{rest.line()}/dnd", json={"schedule_id": theirs.id}, headers=rest.headers
     )
     assert (await response.json())["code"] == "criteria_schedule_unknown"
+    assert await dump(engine) == before
+
+
+async def test_a_rules_list_is_set_then_a_criterion_added_changed_and_removed(
+    rest: Api,
+) -> None:
+    url = f"{rest.line()}/forwarding_busy"
+    body = {
+        "criteria": [
+            {"name": "Bureau", "schedule_id": rest.office.id},
+            {"name": "Masqués", "callers": "hidden", "active": False},
+        ]
+    }
+    response = await rest.client.put(url, json=body, headers=rest.headers)
+    assert response.status == 200, await response.text()
+    shown = await response.json()
+    assert [(c["number"], c["name"], c["active"]) for c in shown["criteria"]] == [
+        (1, "Bureau", True),
+        (2, "Masqués", False),
+    ]
+    vip = {"name": "VIP", "callers": "numbers", "numbers": ["0699000002"]}
+    added = await rest.client.post(url, json=vip, headers=rest.headers)
+    assert added.status == 201, await added.text()
+    assert [c["name"] for c in (await added.json())["criteria"]] == ["Bureau", "Masqués", "VIP"]
+    edited = await rest.client.put(
+        f"{url}/2", json={"name": "Masqués", "callers": "hidden"}, headers=rest.headers
+    )
+    assert edited.status == 200, await edited.text()
+    assert (await edited.json())["criteria"][1]["active"] is True
+    assert (await rest.client.delete(f"{url}/1", headers=rest.headers)).status == 204
+    listed = await (await rest.client.get(rest.line(), headers=rest.headers)).json()
+    [busy] = [r for r in listed if r["target"] == "forwarding_busy"]
+    assert [(c["number"], c["name"]) for c in busy["criteria"]] == [(1, "Masqués"), (2, "VIP")]
+    journal = await rest.services.audit.search(AuditFilter(entity="routing_criteria"))
+    assert len(journal.items) == 4
+
+
+async def test_a_groups_criteria_are_added_and_removed_one_by_one(rest: Api) -> None:
+    first = await rest.client.post(rest.group, json={"callers": "hidden"}, headers=rest.headers)
+    assert first.status == 201, await first.text()
+    body = {"name": "Bureau", "schedule_id": rest.office.id}
+    second = await rest.client.post(rest.group, json=body, headers=rest.headers)
+    assert [c["name"] for c in (await second.json())["criteria"]] == ["", "Bureau"]
+    assert (await rest.client.delete(f"{rest.group}/1", headers=rest.headers)).status == 204
+    read = await (await rest.client.get(rest.group, headers=rest.headers)).json()
+    assert [c["name"] for c in read["criteria"]] == ["Bureau"]
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body", "status", "code"),
+    [
+        ("PUT", "", {"criteria": [{"callers": "hidden"}] * 13}, 422, "criteria_too_many"),
+        ("PUT", "", {"criteria": {"callers": "hidden"}}, 422, "invalid_value"),
+        ("PUT", "", {"criteria": [], "callers": "hidden"}, 422, "invalid_value"),
+        ("PUT", "", {"criteria": ["hidden"]}, 422, "invalid_value"),
+        ("POST", "", {"name": "x" * 41}, 422, "criteria_name_invalid"),
+        ("POST", "", {"active": "yes"}, 422, "invalid_value"),
+        ("POST", "", {"name": 3}, 422, "invalid_value"),
+        ("PUT", "/2", {"callers": "hidden"}, 404, "not_found"),
+        ("DELETE", "/2", None, 404, "not_found"),
+        ("DELETE", "/x", None, 404, "not_found"),
+    ],
+)
+async def test_refused_lists_and_criteria_are_problems_that_write_nothing(
+    rest: Api,
+    engine: AsyncEngine,
+    method: str,
+    suffix: str,
+    body: dict[str, Any] | None,
+    status: int,
+    code: str,
+) -> None:
+    url = f"{rest.line()}/dnd"
+    await rest.client.post(url, json={"callers": "hidden"}, headers=rest.headers)
+    before = await dump(engine)
+    response = await rest.client.request(method, url + suffix, json=body, headers=rest.headers)
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/problem+json"
+    assert (await response.json())["code"] == code
     assert await dump(engine) == before

@@ -161,9 +161,15 @@ async def _criteria_routes(rest: Api) -> list[tuple[str, str, object, str]]:
     return [
         ("GET", url, None, MANAGED),
         ("PUT", f"{url}/dnd", {"callers": "hidden"}, MANAGED),
+        ("POST", f"{url}/dnd", {"callers": "inside_vpn"}, MANAGED),
+        ("PUT", f"{url}/dnd/1", {"callers": "outside_vpn"}, MANAGED),
+        ("DELETE", f"{url}/dnd/1", None, MANAGED),
         ("DELETE", f"{url}/dnd", None, MANAGED),
         ("GET", group, None, MANAGED),
-        ("PUT", group, {"callers": "outside_vpn"}, MANAGED),
+        ("PUT", group, {"criteria": [{"callers": "outside_vpn"}]}, MANAGED),
+        ("POST", group, {"name": "Masqués", "callers": "hidden"}, MANAGED),
+        ("PUT", f"{group}/2", {"callers": "inside_vpn"}, MANAGED),
+        ("DELETE", f"{group}/2", None, MANAGED),
         ("DELETE", group, None, MANAGED),
     ]
 

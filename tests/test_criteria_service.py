@@ -83,15 +83,15 @@ async def test_criteria_are_set_read_back_journalled_and_announced(
     )
     assert saved == wanted
     assert await services.criteria.of_line(line.id) == (
-        RuleCriteria(target=CriteriaTarget.BUSY, criteria=wanted),
+        RuleCriteria(target=CriteriaTarget.BUSY, criteria=(wanted,)),
     )
     [event] = heard
     assert event.change == CriteriaChange(
         fleet_id=line.fleet_id,
         target=CriteriaTarget.BUSY,
         line_id=line.id,
-        before=None,
-        after=wanted,
+        before=(),
+        after=(wanted,),
     )
     journal = await services.audit.search(AuditFilter(entity="routing_criteria"))
     assert [(e.entity_id, e.action.value) for e in journal.items] == [
@@ -111,8 +111,8 @@ async def test_the_same_criteria_saved_again_change_nothing_and_clearing_removes
         fleet_id=line.fleet_id,
         target=CriteriaTarget.DND,
         line_id=line.id,
-        before=Criteria(callers=CallerFilter.HIDDEN),
-        after=None,
+        before=(Criteria(callers=CallerFilter.HIDDEN),),
+        after=(),
     )
     await services.criteria.clear_line(actor, line.id, "dnd")  # nothing to clear
     assert len(heard) == 2
@@ -208,7 +208,7 @@ async def test_a_groups_criteria_are_set_and_go_with_the_group(
         members=[line.id],
     )
     await services.criteria.set_group(actor, group.id, schedule_id=office.id)
-    assert await services.criteria.of_group(group.id) == Criteria(schedule_id=office.id)
+    assert await services.criteria.of_group(group.id) == (Criteria(schedule_id=office.id),)
     error = await fails(ErrorCode.SCHEDULE_IN_USE, services.schedules.delete(actor, office.id))
     assert "Accueil (group)" in error.message(Language.FR)
     await services.groups.delete(actor, group.id)
@@ -226,7 +226,7 @@ async def test_the_routing_cache_applies_criteria_and_schedules_and_reads_them_a
         held = directory.line(line.id)
         assert held is not None
         wanted = Criteria(schedule_id=office.id, callers=CallerFilter.OUTSIDE_VPN)
-        assert held.criteria_of(CriteriaTarget.INCOMING_LIST) == wanted
+        assert held.criteria_of(CriteriaTarget.INCOMING_LIST) == (wanted,)
         found = directory.schedule(line.fleet_id, office.id)
         assert found is not None and found[0] == office and found[1].key == "Europe/Paris"
         renamed = await services.schedules.update(actor, office.id, name="Bureau central")

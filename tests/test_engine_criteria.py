@@ -77,8 +77,22 @@ def make(world: World) -> Iterator[Make]:
         exchange.assert_clean()
 
 
-def decisions(record: CallRecord) -> list[dict[str, Any]]:
+def raw_decisions(record: CallRecord) -> list[dict[str, Any]]:
     return [dict(e.detail or {}) for e in record.events if e.kind is CallEventKind.CRITERIA]
+
+
+def decisions(record: CallRecord) -> list[dict[str, Any]]:
+    """Each rule decided, as its one criterion (#1, unnamed: the rules of these tests have
+    one) decided it — the criterion that matched, or the only one tried."""
+    found = []
+    for decided in raw_decisions(record):
+        tried = decided.pop("tried", [])
+        if not decided["matched"]:
+            (only,) = tried
+            decided.update(only)
+        assert (decided.pop("criterion"), decided.pop("name")) == (1, ""), decided
+        found.append(decided)
+    return found
 
 
 def forwards(record: CallRecord) -> list[tuple[ForwardingKind | None, str | None]]:
@@ -469,8 +483,12 @@ def test_the_console_and_the_timeline_say_which_rule_matched(
     (event,) = [e for e in ex.record(call).events if e.kind is CallEventKind.CRITERIA]
     english = why(event, Language.EN, party=lambda number: number or "")
     french = why(event, Language.FR, party=lambda number: number or "")
-    assert english.endswith("the incoming-call list applies (schedule « Bureau » 08:00–12:00)")
-    assert french.endswith("la liste d'appels s'applique (horaire « Bureau » 08:00–12:00)")
+    assert english.endswith(
+        "the incoming-call list applies (criterion #1: schedule « Bureau » 08:00–12:00)"
+    )
+    assert french.endswith(
+        "la liste d'appels s'applique (critère #1 : horaire « Bureau » 08:00–12:00)"
+    )
     assert explain({"target": "dnd", "matched": False, "callers": "hidden"}, english=True) == (
         "do-not-disturb does not apply (hidden numbers)"
     )

@@ -159,15 +159,16 @@ class ContactChange:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CriteriaChange:
-    """The criteria of a rule set, changed or removed (``after`` None: the rule always
-    applies again): a line's rule (``line_id``) or a group's routing (``group_id``)."""
+    """The criteria of a rule set, changed or removed (``after`` empty: the rule always
+    applies again), in order: a line's rule (``line_id``) or a group's routing
+    (``group_id``)."""
 
     fleet_id: int
     target: CriteriaTarget
     line_id: int | None = None
     group_id: int | None = None
-    before: Criteria | None
-    after: Criteria | None
+    before: tuple[Criteria, ...]
+    after: tuple[Criteria, ...]
 
 
 class PasswordEvent(StrEnum):

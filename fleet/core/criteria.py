@@ -8,14 +8,20 @@ de téléphone": "Tous les numéros" or "Numéros de téléphone spécifiques");
 aboutira sur votre propre numéro". Seed 003 (VTX "Plages horaires"): a number is routed by
 time ranges. Issue 16 adds hidden numbers and callers inside or outside the VPN.
 
-A ``Criteria`` holds an optional schedule (by id: the rule applies *during* it; "outside a
-schedule" is its opposite schedule, seed 001's "non-…") and a caller filter. ``evaluate``
-checks, in this order, the schedule then the caller, and answers a ``Match`` whose
-``detail`` the call record keeps (the rule that decided: ``schedule`` or ``callers``)."""
+A ``Criteria`` (one "Critère #n" of seed 001) holds a name, an "Actif" switch, an optional
+schedule (by id: the rule applies *during* it; "outside a schedule" is its opposite
+schedule, seed 001's "non-…") and a caller filter. ``evaluate`` checks, in this order, the
+schedule then the caller, and answers a ``Match`` whose ``detail`` the call record keeps
+(the rule that decided: ``schedule`` or ``callers``).
+
+A rule holds up to ``MAX_CRITERIA`` of them, in order ("Ajouter un critère"); it applies
+when one of its active criteria matches (``first_match``: tried from #1 on, the first that
+matches is the one the record names). A rule without criteria always applies; a rule whose
+criteria are all switched off applies to no call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +35,8 @@ from fleet.core.schedules import evaluate as schedule_verdict
 from fleet.core.values import ForwardingKind
 
 MAX_NUMBERS = 10  # per criteria: our choice (seed 001 lists "Ajouter un numéro" without a limit)
+MAX_CRITERIA = 12  # per rule: our choice (seed 001's "Ajouter un critère" gives no limit)
+MAX_NAME = 40  # characters of a criterion's name
 
 
 class CallerFilter(StrEnum):
@@ -66,9 +74,12 @@ LINE_TARGETS = tuple(t for t in CriteriaTarget if t.of_line)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Criteria:
-    """When a rule applies: during ``schedule_id`` (None: always) and for ``callers``
-    (``numbers`` only with ``CallerFilter.NUMBERS``)."""
+    """One criterion of a rule: during ``schedule_id`` (None: always) and for ``callers``
+    (``numbers`` only with ``CallerFilter.NUMBERS``); ``name`` ("" shows as "Critère #n")
+    and ``active`` (seed 001's "Actif": a criterion switched off never matches)."""
 
+    name: str = ""
+    active: bool = True
     schedule_id: int | None = None
     callers: CallerFilter = CallerFilter.ANY
     numbers: tuple[E164, ...] = ()
@@ -80,10 +91,10 @@ class Criteria:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuleCriteria:
-    """The criteria of one rule of a line or a group."""
+    """The criteria of one rule of a line or a group, in order (never empty)."""
 
     target: CriteriaTarget
-    criteria: Criteria
+    criteria: tuple[Criteria, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +145,23 @@ def evaluate(
     return Match(matched=matched, detail=detail)
 
 
+def first_match(criteria: Sequence[Criteria], one: Callable[[Criteria], Match]) -> Match:
+    """Whether a rule with these criteria (in order; at least one) applies: its active
+    criteria tried from #1 on (``one`` evaluates a criterion), the first that matches
+    decides and is named in ``detail`` (``criterion``: its number from 1, ``name``); none
+    matching: ``criterion`` None and ``tried``, the active ones' details in order."""
+    tried: list[dict[str, object]] = []
+    for number, criterion in enumerate(criteria, start=1):
+        if not criterion.active:
+            continue
+        found = one(criterion)
+        detail = {"criterion": number, "name": criterion.name, **found.detail}
+        if found.matched:
+            return Match(matched=True, detail=detail)
+        tried.append(detail)
+    return Match(matched=False, detail={"criterion": None, "tried": tried})
+
+
 def _caller_matches(criteria: Criteria, fleet_id: int, caller: Caller) -> bool:
     match criteria.callers:
         case CallerFilter.ANY:
@@ -170,10 +198,19 @@ def target(raw: str | CriteriaTarget) -> CriteriaTarget:
 
 
 def checked(
-    *, schedule_id: int | None, callers_: CallerFilter, numbers: Iterable[E164]
+    *,
+    schedule_id: int | None,
+    callers_: CallerFilter,
+    numbers: Iterable[E164],
+    name: str = "",
+    active: bool = True,
 ) -> Criteria:
     """Criteria whose number list fits: numbers only with ``NUMBERS``, 1 to ``MAX_NUMBERS``
-    of them (as given), a number given twice kept once (in the order given)."""
+    of them (as given), a number given twice kept once (in the order given); a name of at
+    most ``MAX_NAME`` characters (blanks around it dropped)."""
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME:
+        raise DomainError(ErrorCode.CRITERIA_NAME_INVALID, field="name", max=MAX_NAME)
     given = tuple(numbers)
     unique = tuple(dict.fromkeys(given))
     if callers_ is CallerFilter.NUMBERS:
@@ -181,7 +218,17 @@ def checked(
             raise DomainError(ErrorCode.CRITERIA_NUMBERS_INVALID, field="numbers", max=MAX_NUMBERS)
     elif unique:
         raise DomainError(ErrorCode.CRITERIA_NUMBERS_UNEXPECTED, field="numbers")
-    return Criteria(schedule_id=schedule_id, callers=callers_, numbers=unique)
+    return Criteria(
+        name=name, active=active, schedule_id=schedule_id, callers=callers_, numbers=unique
+    )
+
+
+def fitting(criteria: Iterable[Criteria]) -> tuple[Criteria, ...]:
+    """A rule's criteria, at most ``MAX_CRITERIA`` of them."""
+    found = tuple(criteria)
+    if len(found) > MAX_CRITERIA:
+        raise DomainError(ErrorCode.CRITERIA_TOO_MANY, field="criteria", max=MAX_CRITERIA)
+    return found
 
 
 # -- what the record's "why" says ------------------------------------------------------
@@ -204,12 +251,38 @@ _CALLERS: dict[str, tuple[str, str]] = {
 
 
 def explain(detail: dict[str, object], *, english: bool) -> str:
-    """The record's ``criteria`` event in words: which rule, whether it applies, and the
-    rule that decided (the schedule and its range or holiday, the caller filter)."""
+    """The record's ``criteria`` event in words: which rule, whether it applies, and why —
+    the criterion that matched (its number, its name, the schedule and its range or
+    holiday, the caller filter), or each active criterion that did not."""
     pick = 1 if english else 0
     target = _TARGETS.get(str(detail.get("target")), (str(detail.get("target")),) * 2)[pick]
     applies = bool(detail.get("matched"))
     verb = (("s'applique", "applies") if applies else ("ne s'applique pas", "does not apply"))[pick]
+    if "criterion" not in detail:  # a record written before a rule had several criteria
+        reasons = _reasons(detail, pick)
+        return f"{target} {verb}" + (f" ({', '.join(reasons)})" if reasons else "")
+    if detail.get("criterion") is not None:
+        return f"{target} {verb} ({_one(detail, pick)})"
+    tried = detail.get("tried")
+    if not isinstance(tried, list) or not tried:
+        return f"{target} {verb} ({('aucun critère actif', 'no active criterion')[pick]})"
+    which = "; ".join(_one(t, pick) for t in tried if isinstance(t, dict))
+    none = ("aucun critère ne correspond", "no criterion matches")[pick]
+    return f"{target} {verb} ({none}{(' : ', ': ')[pick]}{which})"
+
+
+def _one(detail: dict[str, object], pick: int) -> str:
+    name = detail.get("name")
+    head = f"{('critère', 'criterion')[pick]} #{detail.get('criterion')}"
+    if name:
+        head += f" « {name} »"
+    reasons = _reasons(detail, pick)
+    if detail.get("rule") == "always":
+        reasons.append(("toujours", "always")[pick])
+    return head + (f"{(' : ', ': ')[pick]}{', '.join(reasons)}" if reasons else "")
+
+
+def _reasons(detail: dict[str, object], pick: int) -> list[str]:
     reasons: list[str] = []
     if "schedule" in detail:
         name = detail.get("schedule")
@@ -226,4 +299,4 @@ def explain(detail: dict[str, object], *, english: bool) -> str:
     callers_ = detail.get("callers")
     if isinstance(callers_, str) and callers_ in _CALLERS:
         reasons.append(_CALLERS[callers_][pick])
-    return f"{target} {verb}" + (f" ({', '.join(reasons)})" if reasons else "")
+    return reasons

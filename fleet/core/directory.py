@@ -78,7 +78,7 @@ class RoutingTable:
         trunks: Iterable[Trunk] = (),
         contacts: Iterable[Contact] = (),
         schedules: Iterable[Schedule] = (),
-        group_criteria: Iterable[tuple[int, Criteria]] = (),
+        group_criteria: Iterable[tuple[int, tuple[Criteria, ...]]] = (),
     ) -> None:
         """Hold ``fleet`` with exactly these lines (a bare ``Line`` has no services yet),
         fixed numbers, groups, trunks, directory contacts, schedules and groups' criteria, in
@@ -106,7 +106,7 @@ class RoutingTable:
         trunks: Iterable[Trunk] = (),
         contacts: Iterable[Contact] = (),
         schedules: Iterable[Schedule] = (),
-        group_criteria: Iterable[tuple[int, Criteria]] = (),
+        group_criteria: Iterable[tuple[int, tuple[Criteria, ...]]] = (),
         step: int = FILL_STEP,
     ) -> Iterator[None]:
         """``put_fleet`` a step at a time: the new view of the fleet is built aside (the
@@ -241,7 +241,7 @@ class RoutingTable:
 
     def _apply_criteria(self, snapshot: FleetSnapshot, change: CriteriaChange) -> bool:
         if change.group_id is not None:
-            if change.after is None:
+            if not change.after:
                 snapshot.group_criteria.pop(change.group_id, None)
             else:
                 snapshot.group_criteria[change.group_id] = change.after
@@ -250,7 +250,7 @@ class RoutingTable:
         if current is None:
             return False
         rules = [c for c in current.criteria if c.target is not change.target]
-        if change.after is not None:
+        if change.after:
             rules.append(RuleCriteria(target=change.target, criteria=change.after))
         rules.sort(key=lambda c: c.target.value)
         self._put_line(snapshot, replace(current, criteria=tuple(rules)))
@@ -410,12 +410,12 @@ class RoutingTable:
             return None
         return found, ZoneInfo(snapshot.fleet.timezone)
 
-    def group_criteria(self, group_id: int) -> Criteria | None:
-        """When a group's routing applies (None: always)."""
+    def group_criteria(self, group_id: int) -> tuple[Criteria, ...]:
+        """When a group's routing applies, its criteria in order (none: always)."""
         fleet_id = self._group_ids.get(group_id)
         if fleet_id is None:
-            return None
-        return self._fleets[fleet_id].group_criteria.get(group_id)
+            return ()
+        return self._fleets[fleet_id].group_criteria.get(group_id, ())
 
     def group(self, group_id: int) -> model.CallGroup | None:
         fleet_id = self._group_ids.get(group_id)

@@ -27,7 +27,8 @@ class FleetSnapshot:
     contacts: dict[int, Contact] = field(default_factory=dict)  # the directory's contacts
     abbreviated: dict[str, E164] = field(default_factory=dict)  # abbreviated number -> E.164
     schedules: dict[int, Schedule] = field(default_factory=dict)  # routing criteria read them
-    group_criteria: dict[int, Criteria] = field(default_factory=dict)  # group id -> criteria
+    # group id -> its criteria in order (a group without any is not in it)
+    group_criteria: dict[int, tuple[Criteria, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "call_group": ("Groupe d'appel", "Call group"),
     "call_record": ("Appel", "Call"),
     "contact": ("Contact", "Contact"),
+    "criterion": ("Critère", "Criterion"),
     "fixed_number": ("Numéro fixe", "Fixed number"),
     "fleet": ("Flotte", "Fleet"),
     "line": ("Ligne", "Line"),

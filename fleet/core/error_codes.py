@@ -136,6 +136,8 @@ class ErrorCode(StrEnum):
     CRITERIA_NUMBERS_INVALID = "criteria_numbers_invalid"
     CRITERIA_NUMBERS_UNEXPECTED = "criteria_numbers_unexpected"
     CRITERIA_SCHEDULE_UNKNOWN = "criteria_schedule_unknown"
+    CRITERIA_NAME_INVALID = "criteria_name_invalid"
+    CRITERIA_TOO_MANY = "criteria_too_many"
     # restriction profiles and call barring (fleet/core/restrictions.py, barring.py)
     DESTINATION_RESTRICTED = "destination_restricted"
     DESTINATION_BARRED = "destination_barred"

@@ -96,4 +96,14 @@ SCHEDULE_ERRORS: dict[ErrorCode, tuple[ErrorKind, str, str]] = {
         "Horaire {schedule} inconnu dans cette flotte.",
         "Schedule {schedule} is not one of this fleet's.",
     ),
+    ErrorCode.CRITERIA_NAME_INVALID: (
+        _E.INVALID,
+        "Nom de critère trop long : {max} caractères au plus.",
+        "Criterion name too long: {max} characters at most.",
+    ),
+    ErrorCode.CRITERIA_TOO_MANY: (
+        _E.INVALID,
+        "Une règle a {max} critères au plus : retirez-en un d'abord.",
+        "A rule has {max} criteria at most: remove one first.",
+    ),
 }

@@ -198,8 +198,9 @@ class LineServices:
     def forwarding(self, kind: ForwardingKind) -> Forwarding | None:
         return next((f for f in self.forwardings if f.kind is kind), None)
 
-    def criteria_of(self, target: CriteriaTarget) -> Criteria | None:
-        return next((c.criteria for c in self.criteria if c.target is target), None)
+    def criteria_of(self, target: CriteriaTarget) -> tuple[Criteria, ...]:
+        """The rule's criteria in order (none: the rule always applies)."""
+        return next((c.criteria for c in self.criteria if c.target is target), ())
 
 
 @dataclass(frozen=True, slots=True)

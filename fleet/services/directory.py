@@ -37,7 +37,7 @@ class _FleetRead:
     trunks: list[Trunk]
     contacts: list[Contact]
     schedules: list[Schedule]
-    group_criteria: list[tuple[int, Criteria]]
+    group_criteria: list[tuple[int, tuple[Criteria, ...]]]
 
 
 class CachedDirectory(RoutingTable):

@@ -265,7 +265,7 @@ class FleetIOService(Service):
                 cplan.where,
                 "routing_criteria",
                 cplan.key,
-                cplan.row is None,
+                not cplan.rows,
                 (),
             )
         for gplan in groups:

@@ -119,10 +119,10 @@ def _content(change: Journalled) -> tuple[object, object, object]:
             return change.schedule_id, change.before, change.after
         case ContactChange():
             return change.contact_id, change.before, change.after
-        case CriteriaChange(line_id=int() as line_id):
-            return f"{line_id}:{change.target.value}", change.before, change.after
+        case CriteriaChange(line_id=int() as line_id):  # no criteria: created, deleted
+            return f"{line_id}:{change.target.value}", change.before or None, change.after or None
         case CriteriaChange():
-            return f"group:{change.group_id}", change.before, change.after
+            return f"group:{change.group_id}", change.before or None, change.after or None
         case AccountChange(password=PasswordEvent() as password):  # the event, not the view
             return change.account_id, None, {"change": password.value}
         case AccountChange():

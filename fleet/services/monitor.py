@@ -8,11 +8,12 @@ ringing, calls and rests, live in its owner process only. On another process the
 says so (``source`` ELSEWHERE with the owner's process id, or NOBODY during a takeover) and
 carries no groups — unknown, not an empty fleet; the schedules, read from the database, are
 there on every process. A group whose routing follows a schedule (its routing criteria,
-issue 16 item 2) shows that schedule's verdict now beside its members."""
+issue 16 item 2) shows that schedule's verdict now beside its members (with several
+criteria, the first active one's that names a schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from fleet.core.activity import (
     LiveSource,
     ScheduleNow,
 )
+from fleet.core.criteria import Criteria
 from fleet.core.ownership import OwnerMap, Ownership
 from fleet.services.criteria import CriteriaService
 from fleet.services.fleets import FleetService
@@ -64,7 +66,11 @@ class ActivityMonitor:
         groups = None
         if source is LiveSource.HERE:
             _, group_criteria = await self._criteria.in_fleet(fleet_id)
-            followed = {g: c.schedule_id for g, c in group_criteria if c.schedule_id is not None}
+            followed = {
+                g: first
+                for g, found in group_criteria
+                if (first := next(_schedules(found), None)) is not None
+            }
             by_id = {v.schedule_id: v for v in verdicts}
             groups = tuple(
                 _with_schedule(group, by_id.get(followed.get(group.group_id, -1)))
@@ -96,3 +102,7 @@ def _now(schedule: sch.Schedule, verdict: sch.Verdict) -> ScheduleNow:
 
 def _with_schedule(group: GroupActivity, schedule: ScheduleNow | None) -> GroupActivity:
     return group if schedule is None else replace(group, schedule=schedule)
+
+
+def _schedules(criteria: tuple[Criteria, ...]) -> Iterator[int]:
+    return (c.schedule_id for c in criteria if c.active and c.schedule_id is not None)

@@ -6,7 +6,7 @@ finish — and reaches the engine that hosts it through the narrow ``Host`` port
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -183,7 +183,7 @@ class Call:
 
     def applies(
         self,
-        criteria: Criteria | None,
+        criteria: Sequence[Criteria],
         target: CriteriaTarget,
         *,
         fleet_id: int,
@@ -192,14 +192,14 @@ class Call:
         group_id: int | None = None,
     ) -> bool:
         """Whether a rule (``target`` of the line or group ``owner``) applies to this call:
-        always without criteria; else as its criteria decide at the engine clock's now, the
-        first time the call meets the rule (the record notes the decision, and the rule and
-        range that made it)."""
-        if criteria is None:
+        always without criteria; else when one of its active criteria matches at the engine
+        clock's now (in order, ``criteria.first_match``), decided the first time the call
+        meets the rule (the record notes the decision and the criterion that made it)."""
+        if not criteria:
             return True
         key = (owner, target)
         if key not in self.decided:
-            match = self.ports.selector.match(
+            match = self.ports.selector.first(
                 criteria,
                 fleet_id=fleet_id,
                 caller=self.caller,

@@ -142,8 +142,8 @@ class Directory(Protocol):
         """A fleet's schedule with the fleet's time zone (routing criteria)."""
         ...
 
-    def group_criteria(self, group_id: int) -> Criteria | None:
-        """When a group's routing applies (None: always)."""
+    def group_criteria(self, group_id: int) -> tuple[Criteria, ...]:
+        """When a group's routing applies, its criteria in order (none: always)."""
         ...
 
 

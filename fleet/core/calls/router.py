@@ -2,9 +2,10 @@
 reaches a line — direct, forwarded, from a list or a group.
 
 A call to a fleet line, in this order (issue 16 item 2: a rule with criteria applies only
-when they match — its schedule is open at the engine clock's now, then its caller filter
-accepts the caller — and the record notes each decision as a ``criteria`` event naming the
-rule, the schedule and the range; a rule without criteria always applies):
+when one of its active criteria matches — tried in order, each with its schedule open at
+the engine clock's now, then its caller filter accepting the caller — and the record notes
+each decision as a ``criteria`` event naming the rule, the criterion that matched (or each
+tried), the schedule and the range; a rule without criteria always applies):
 
 1. the line met twice: the call stops (forwarding loop); the line bars incoming calls
    (BAIC, :mod:`fleet.core.calls.restricted`): the caller hears "call barred";

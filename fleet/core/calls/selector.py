@@ -5,10 +5,11 @@ the instant is the engine clock's (virtual time in tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fleet.core.calls.ports import Directory
-from fleet.core.criteria import Caller, CallerFilter, Criteria, Match, evaluate
+from fleet.core.criteria import Caller, CallerFilter, Criteria, Match, evaluate, first_match
 from fleet.core.numbering import E164
 
 _VPN = (CallerFilter.INSIDE_VPN, CallerFilter.OUTSIDE_VPN)
@@ -17,6 +18,21 @@ _VPN = (CallerFilter.INSIDE_VPN, CallerFilter.OUTSIDE_VPN)
 class Selector:
     def __init__(self, *, directory: Directory) -> None:
         self._directory = directory
+
+    def first(
+        self,
+        criteria: Sequence[Criteria],
+        *,
+        fleet_id: int,
+        caller: E164 | None,
+        hidden: bool,
+        at: datetime,
+    ) -> Match:
+        """Whether one of a rule's active criteria matches (the first, in order, named)."""
+        return first_match(
+            criteria,
+            lambda one: self.match(one, fleet_id=fleet_id, caller=caller, hidden=hidden, at=at),
+        )
 
     def match(
         self,
