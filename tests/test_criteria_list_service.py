@@ -2,7 +2,7 @@
 critères"): the whole list replaced, one criterion added, changed and removed (the later
 ones move up), each change journalled once and applied by the routing cache in order; the
 limits (``MAX_CRITERIA`` a rule, a name's length), a schedule of another fleet and an
-unknown criterion refused with nothing written; migration 0020 keeps the rows already there
+unknown criterion refused with nothing written; migration 0021 keeps the rows already there
 as the first criterion of their rule, and its downgrade keeps each rule's first. On SQLite
 and PostgreSQL alike."""
 
@@ -219,7 +219,7 @@ async def _rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
         return [tuple(row) for row in result.all()]
 
 
-async def test_migration_0020_keeps_the_rows_there_as_each_rules_first_criterion(
+async def test_migration_0021_keeps_the_rows_there_as_each_rules_first_criterion(
     services: Services,
     actor: Actor,
     line: model.Line,
@@ -230,7 +230,7 @@ async def test_migration_0020_keeps_the_rows_there_as_each_rules_first_criterion
     await services.criteria.set_line(actor, line.id, "dnd", callers="hidden")
     several = RuleRef.of_line(line.id, "incoming_list")
     await services.criteria.replace(actor, several, [Criteria(schedule_id=office.id), VIP])
-    await migrate.downgrade(database_url, "0019")
+    await migrate.downgrade(database_url, "0020")
     try:
         # the older schema: one row a rule, each rule's first criterion
         assert await _rows(engine) == [("dnd", "hidden"), ("incoming_list", "any")]

@@ -2,8 +2,8 @@
 row is one criterion of its rule, at a position from 1, with a name and an "Actif" switch;
 the rows already there become the first (active, unnamed) criterion of their rule
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04
 
 The downgrade keeps each rule's first criterion only (the older schema holds one per rule)
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
