@@ -7,6 +7,8 @@ A line: ``<time.time()> <generation> <pause ms> <collected> <CPU ms> <objects>``
 in wall time, the pass's CPU time — its thread's — and for a full pass the objects it had to
 traverse, counted before it); every ``EVERY`` seconds a line ``<time.time()> total <passes
 gen0> <gen1> <gen2> <CPU ms gen0> <gen1> <gen2>`` (cumulative).
+With ``SIP_SUSTAIN_GC_TYPES=N``, before each full pass a line ``# <time> <type>=<count>…``
+of the ``N`` commonest types in the oldest generation (slow: for finding what grows).
 Not a part of the service: a bench's probe (``sip_sustain --gc-probe``)."""
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import os
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SLOW_MS = 5.0
+TYPES = int(os.environ.get("SIP_SUSTAIN_GC_TYPES", "0"))  # the commonest types, full passes
 EVERY = 0.5
 
 
@@ -37,6 +41,11 @@ class Probe:
         if phase == "start":
             if info["generation"] == 2:  # counted outside the timed pass
                 self._objects = sum(len(gc.get_objects(g)) for g in range(3))
+                if TYPES:
+                    kinds = Counter(type(o).__qualname__ for o in gc.get_objects(2))
+                    top = " ".join(f"{k}={n}" for k, n in kinds.most_common(TYPES))
+                    with self._lock:
+                        self._file.write(f"# {time.time():.3f} {top}\n")
             self._started, self._cpu = time.perf_counter(), time.thread_time()
             return
         pause = (time.perf_counter() - self._started) * 1e3

@@ -126,6 +126,8 @@ class GcLog:
         totals, pauses = [], []
         for row in path.read_text().splitlines() if path.exists() else []:
             fields = row.split()
+            if row.startswith("#"):
+                continue
             if len(fields) == 8 and fields[1] == "total":
                 counts = [int(f) for f in fields[2:5]]
                 totals.append((float(fields[0]), counts, [float(f) for f in fields[5:8]]))
