@@ -119,7 +119,7 @@ class GcLog:
     """What ``_gc_probe`` wrote: cumulative totals and the long or full passes."""
 
     totals: list[tuple[float, list[int], list[float]]]  # time, passes by generation, ms
-    pauses: list[tuple[float, int, float, float, int]]  # time, generation, ms, CPU ms, objects
+    pauses: list[tuple[float, int, float, float, int, int]]  # time, gen, ms, CPU ms, objects, freed
 
     @classmethod
     def read(cls, path: Path) -> GcLog:
@@ -137,7 +137,7 @@ class GcLog:
                     int(fields[1]),
                     *map(float, fields[2:5:2]),
                 )
-                pauses.append((when, generation, ms, cpu, int(fields[5])))
+                pauses.append((when, generation, ms, cpu, int(fields[5]), int(fields[3])))
         return cls(totals, pauses)
 
     def at(self, wall: float) -> tuple[list[int], list[float]]:
@@ -153,10 +153,12 @@ class GcLog:
         passes = "/".join(str(b - a) for a, b in zip(c0, c1, strict=True))
         spent = sum(m1) - sum(m0)
         inside = [p for p in self.pauses if begin < p[0] <= end]
-        slow = [ms for _, _, ms, _, _ in inside]
-        full = [(cpu, objects) for _, gen, _, cpu, objects in inside if gen == 2]
+        slow = [p[2] for p in inside]
+        full = [(p[3], p[4], p[5]) for p in inside if p[1] == 2]
         longest = f"{max(slow):.0f}" if slow else "-"
-        each = ", ".join(f"{cpu:.0f} ms CPU/{objects // 1000}k" for cpu, objects in full)
+        each = ", ".join(
+            f"{cpu:.0f} ms CPU/{objects // 1000}k, {freed} freed" for cpu, objects, freed in full
+        )
         return (
             f"passes {passes}, {spent * 1e3 / max(1, calls):.0f} µs/call, full: {each or '-'}; "
             f"≥{_gc_probe.SLOW_MS:g} ms: {len(slow)}, longest {longest} ms"
@@ -218,6 +220,11 @@ def sustain(
             f"{before.at:5.0f}–{end:<5.0f} | {n / max(1e-9, end - before.at):9.0f} | "
             f"{fleet:19.2f} | {database:21.2f} | {latency}{collector}"
         )
+    if probe is not None:
+        for row in (workdir / "gc.log").read_text().splitlines():
+            if row.startswith("# "):  # SIP_SUSTAIN_GC_TYPES: before each full pass
+                _, when, kinds = row.split(" ", 2)
+                out(f"  oldest generation at {float(when) - marks[0].wall:5.1f} s: {kinds[:280]}")
     total = run.answered or 1
     out(
         f"whole run, settled: FleetPBX {marks[-1].fleet_cpu:.1f} s CPU = "
