@@ -105,9 +105,12 @@ def without_groups(found: Callees) -> Callees:
 
 
 @contextmanager
-def fleetpbx(url: str, core: int, workdir: Path) -> Iterator[tuple[int, int]]:
+def fleetpbx(
+    url: str, core: int, workdir: Path, entry: Path | None = None
+) -> Iterator[tuple[int, int]]:
     """``fleetpbx serve --network sip`` on a free SIP port, its legs to the handsets' SIPp on
-    ``core``; yields its SIP port and pid once healthy and idle."""
+    ``core``; yields its SIP port and pid once healthy and idle. ``entry``: a script run
+    instead of the ``fleetpbx`` command (a probe, ``sip_sustain``)."""
     sip_port, http_port = free_port(), _service.free_port()
     settings = {
         "FLEETPBX_DATABASE_URL": url,
@@ -117,7 +120,7 @@ def fleetpbx(url: str, core: int, workdir: Path) -> Iterator[tuple[int, int]]:
         "FLEETPBX_SIP_PORT": str(sip_port),
         "FLEETPBX_SIP_CORE": f"127.0.0.1:{core}",
     }
-    command = _service.serve_command(http_port)
+    command = _service.serve_command(http_port, entry)
     path = workdir / "fleetpbx.log"
     with path.open("w") as log:
         server = _service.start(command, settings, cwd=workdir, log=log)

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from callgroups.hunt import GroupHunter
 from fleet.core.calls.engine import Engine
-from fleet.core.calls.ports import Directory, Limits, Recorder
+from fleet.core.calls.ports import Directory, EventLog, Limits, Recorder, no_log
 from fleet.core.model import CallRecord, FixedNumber, Line
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
@@ -116,10 +116,11 @@ def make_exchange(
     recorder: Recorder | None = None,
     start: datetime | None = None,
     voicemail: VoicemailPlatform = NO_VOICEMAIL,
+    log: EventLog = no_log,
 ) -> Exchange:
     """An exchange routing from ``directory``; with a ``world``, its lines and fixed number
     get handsets that never answer unless told to. ``voicemail``: the deployment's voicemail
-    platform (none by default)."""
+    platform (none by default); ``log``: the engine's event log."""
     time = VirtualTime(start)  # default: Monday 5 January 2026, 09:00 UTC
     records = Records(then=recorder)
     built = build_exchange(
@@ -129,6 +130,7 @@ def make_exchange(
         policy=NumberPolicy(),
         limits=limits,
         voicemail=voicemail,
+        log=log,
     )
     network = built.network
     if world is not None:

@@ -20,6 +20,11 @@ class StructlogEvents:
         self._log = logger or structlog.get_logger("fleet.calls")
         self._debug = logger is not None or _debug_passes(self._log)
 
+    @property
+    def routine(self) -> bool:
+        """Whether the routine events pass (the engine does not build them otherwise)."""
+        return self._debug
+
     def __call__(self, event: str, **fields: object) -> None:
         if event == "call_fault":
             self._log.error(event, **fields)

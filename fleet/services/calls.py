@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, selectinload
 
@@ -19,6 +18,7 @@ from fleet.core.values import CallOutcome, SessionCase
 from fleet.db.tables import CallEventRow, CallRecordRow
 from fleet.services import views
 from fleet.services.base import Service
+from fleet.services.record_copy import copy_records, text_value
 
 PAGE_MAX = 500
 # Core tables, not the ORM classes: an ORM bulk INSERT leaves out the keys whose value is
@@ -63,8 +63,9 @@ class CallRecordService(Service):
 
     async def save_many(self, records: Sequence[model.CallRecord]) -> int:
         """Store, in one transaction, the records whose call id is not stored yet, with
-        their events (two multi-row INSERTs); a record already stored is left as it is:
-        delivering a record twice stores it once. Returns how many were new."""
+        their events (PostgreSQL: ``COPY``, ``fleet.services.record_copy``; SQLite: two
+        multi-row INSERTs); a record already stored is left as it is: delivering a record
+        twice stores it once. Returns how many were new."""
         first: dict[str, model.CallRecord] = {}
         for record in records:
             first.setdefault(record.call_id, record)
@@ -72,9 +73,10 @@ class CallRecordService(Service):
         if not unique:
             return 0
         async with self.write() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            if session.get_bind().dialect.name == "postgresql":
+                return await copy_records(session, unique)
             statement = (
-                insert(RECORDS)
+                sqlite_insert(RECORDS)
                 .on_conflict_do_nothing(index_elements=["call_id"])
                 .returning(RECORDS.c.id, RECORDS.c.call_id)
             )
@@ -223,26 +225,21 @@ def _one_visit_per_call(number: str) -> ColumnElement[bool]:
     return or_(as_caller, as_callee)
 
 
-def _text(value: str | None, length: int) -> str | None:
-    """A text column's value as the database takes it: no NUL, at most ``length``."""
-    return None if value is None else value.replace("\x00", "")[:length]
-
-
 def _record_row(r: model.CallRecord) -> dict[str, Any]:
     return {
         "call_id": r.call_id,
         "fleet_id": r.fleet_id,
-        "caller": _text(r.caller, 32),
-        "called": _text(r.called, 32),
+        "caller": text_value(r.caller, 32),
+        "called": text_value(r.called, 32),
         "offered_at": r.offered_at,
         "answered_at": r.answered_at,
         "released_at": r.released_at,
         "outcome": r.outcome,
-        "cause": _text(r.cause, 64),
+        "cause": text_value(r.cause, 64),
         "session_case": r.session_case,
-        "correlation_id": _text(r.correlation_id, 128),
-        "caller_network_id": _text(r.caller_network_id, 255),
-        "callee_network_id": _text(r.callee_network_id, 255),
+        "correlation_id": text_value(r.correlation_id, 128),
+        "caller_network_id": text_value(r.caller_network_id, 255),
+        "callee_network_id": text_value(r.callee_network_id, 255),
     }
 
 
@@ -253,8 +250,8 @@ def _event_row(record_id: int, e: model.CallEvent) -> dict[str, Any]:
         "at": e.at,
         "kind": e.kind,
         "forwarding_kind": e.forwarding_kind,
-        "from_number": _text(e.from_number, 32),
-        "to_number": _text(e.to_number, 32),
+        "from_number": text_value(e.from_number, 32),
+        "to_number": text_value(e.to_number, 32),
         "group_id": e.group_id,
         "member_line_id": e.member_line_id,
         "detail": e.detail,

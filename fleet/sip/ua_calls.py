@@ -193,9 +193,15 @@ class AnswerRetransmitter:
         self._give_up = give_up
         self._deadline = now + 64 * timers.t1
         self._interval = timers.t1
-        self._handle: TimerHandle = scheduler.call_later(min(timers.t1, 64 * timers.t1), self._fire)
+        # the pending timer only: it holds ``_fire``, a cycle through this object (and the
+        # call, its dialog and messages) until let go once fired or stopped — then a call that
+        # ends is freed by reference counting, not left for the collector's oldest generation
+        self._handle: TimerHandle | None = scheduler.call_later(
+            min(timers.t1, 64 * timers.t1), self._fire
+        )
 
     def _fire(self) -> None:
+        self._handle = None
         if self.state is not RetransmitState.WAITING:
             return
         now = self._scheduler.now()
@@ -215,4 +221,6 @@ class AnswerRetransmitter:
     def stop(self, state: RetransmitState = RetransmitState.ABANDONED) -> None:
         if self.state is RetransmitState.WAITING:
             self.state = state
-            self._handle.cancel()
+            if self._handle is not None:
+                self._handle.cancel()
+                self._handle = None

@@ -73,6 +73,7 @@ class CallPorts:
     selector: Selector  # whether a rule's criteria match (issue 16)
     restrictions: Restrictions  # the lines' restriction profiles (issue 16)
     voicemail: VoicemailPlatform = NO_VOICEMAIL  # where forwarding to voicemail goes
+    routine: bool = True  # the log keeps routine events (``ports.routine_events``)
 
 
 class Call:
@@ -142,7 +143,8 @@ class Call:
 
     def enter(self, phase: Phase) -> None:
         self.phase = phase
-        self.ports.log("call_phase", call_id=self.id, phase=type(phase).__name__)
+        if self.ports.routine:
+            self.ports.log("call_phase", call_id=self.id, phase=type(phase).__name__)
         phase.enter(self)
 
     def run(self, action: Callable[[], None]) -> None:
@@ -161,15 +163,16 @@ class Call:
         member_line_id: int | None = None,
         detail: dict[str, object] | None = None,
     ) -> None:
-        self.ports.log(
-            "call_event",
-            call_id=self.id,
-            fleet_id=self.fleet_id,
-            kind=kind.value,
-            forwarding_kind=forwarding_kind.value if forwarding_kind else None,
-            to_number=to_number,
-            detail=detail,
-        )
+        if self.ports.routine:
+            self.ports.log(
+                "call_event",
+                call_id=self.id,
+                fleet_id=self.fleet_id,
+                kind=kind.value,
+                forwarding_kind=forwarding_kind.value if forwarding_kind else None,
+                to_number=to_number,
+                detail=detail,
+            )
         self.record.event(
             self.now(),
             kind,

@@ -33,6 +33,7 @@ from fleet.core.calls.ports import (
     Recorder,
     Timers,
     no_log,
+    routine_events,
 )
 from fleet.core.calls.presence import Presence
 from fleet.core.calls.restricted import refuse
@@ -82,6 +83,7 @@ class Engine:
         self.presence = presence
         self.limits = limits or Limits()
         self.log = log
+        self._routine = routine_events(log)
         self._new_id = new_id or counter_ids()
         self.voicemail = voicemail
         self._ports = CallPorts(
@@ -93,6 +95,7 @@ class Engine:
             selector=Selector(directory=directory),
             restrictions=Restrictions(policy=policy, numbers=directory),
             voicemail=voicemail,
+            routine=self._routine,
         )
         self.router = Router(directory=directory, groups=groups)
         self.incall = InCallServices(
@@ -247,15 +250,16 @@ class Engine:
         self._legs[call.a_leg.id] = call
         if call.caller is not None:
             self.presence.up(call.a_leg)
-        self.log(
-            "call_offered",
-            call_id=call.id,
-            fleet_id=call.fleet_id,
-            caller=call.record.caller,
-            called=call.record.called,
-            presentation=call.presentation.value,
-            session_case=call.session_case.value,
-        )
+        if self._routine:
+            self.log(
+                "call_offered",
+                call_id=call.id,
+                fleet_id=call.fleet_id,
+                caller=call.record.caller,
+                called=call.record.called,
+                presentation=call.presentation.value,
+                session_case=call.session_case.value,
+            )
 
     def leg_reference(self, leg_id: str, network_id: str) -> None:
         """The network tells the id it gave a leg the engine asked for (SIP: its Call-ID),
@@ -354,13 +358,14 @@ class Engine:
             self.presence.down(leg)
         self._forget(call)
         self.recorder.record(call.record.build())
-        self.log(
-            "call_released",
-            call_id=call.id,
-            fleet_id=call.fleet_id,
-            outcome=call.record.outcome,
-            cause=call.record.cause,
-        )
+        if self._routine:
+            self.log(
+                "call_released",
+                call_id=call.id,
+                fleet_id=call.fleet_id,
+                outcome=call.record.outcome,
+                cause=call.record.cause,
+            )
         self.groups.call_ended(call)
 
     def _forget(self, call: Call) -> None:

@@ -155,5 +155,13 @@ class EventLog(Protocol):
     def __call__(self, event: str, **fields: object) -> None: ...
 
 
+def routine_events(log: EventLog) -> bool:
+    """Whether ``log`` keeps the routine events every call reports (its phases and call
+    events, offered, released): False when the log says it drops them (``routine`` False, e.g.
+    ``StructlogEvents`` below the debug level) — the engine then neither builds nor sends
+    them, nothing per call. Faults are always sent."""
+    return bool(getattr(log, "routine", True))
+
+
 def no_log(event: str, **fields: object) -> None:
     """The default event log: discard."""
