@@ -51,8 +51,8 @@ class RateConfig:
     headroom: float = 0.95
     learn: float = 0.25
     drain: float = 2.0
-    increase: float = 0.03
-    probe: float = 0.25
+    increase: float = 0.02
+    probe: float = 0.1
     window: int = 20
     burst: float = 0.05
     min_calls: int = 10

@@ -152,7 +152,7 @@ def test_the_lag_alone_puts_the_loop_behind() -> None:
     assert gate.active and gate.pressure == pytest.approx(2.0)
 
 
-def test_no_longer_behind_the_rate_is_the_capacity_then_probes_at_most_a_quarter_above() -> None:
+def test_no_longer_behind_the_rate_is_the_capacity_then_probes_at_most_a_little_above() -> None:
     loop = Loop()
     gate = loop.admission()
     busy_at(gate, loop)
@@ -163,8 +163,8 @@ def test_no_longer_behind_the_rate_is_the_capacity_then_probes_at_most_a_quarter
         tick(gate, loop, calls=30, cpu=0.04)  # 300/s offered: always some refused
         rates.append(gate.rate)
     assert rates[0] == pytest.approx(0.95 * 160)  # the capacity at once, then steps above it
-    assert rates[1] == pytest.approx(0.95 * 160 * 1.03)
-    assert rates[-1] == pytest.approx(1.25 * 160)  # probing stops a quarter above
+    assert rates[1] == pytest.approx(0.95 * 160 * (1 + CONFIG.increase))
+    assert rates[-1] == pytest.approx((1 + CONFIG.probe) * 160)  # probing stops a little above
     assert gate.active
 
 
