@@ -15,7 +15,8 @@ monitor's tick (every 100 ms), two figures:
   the rate it carries (smoothed, ``learn`` a tick). On a machine shared with other work that
   share is well below a core, which the lag or the CPU per call alone cannot tell.
 
-It **engages** after ``confirm`` ticks in a row behind (one slow tick, a collection, does not):
+It **engages** after ``confirm`` ticks in a row behind (half a second: one slow tick, a
+collection, a short preemption at the knee do not):
 from then on a new INVITE is admitted only with a token of the bucket. While behind, the rate
 is ``headroom`` × the capacity, divided by the pressure (at most by ``drain``) so the queue
 drains; once no longer behind it is back to ``headroom`` × the capacity at once and then grows
@@ -47,7 +48,7 @@ class RateConfig:
 
     target_lag: float = 0.1
     target_backlog: float = 0.05
-    confirm: int = 2
+    confirm: int = 5
     headroom: float = 0.95
     learn: float = 0.25
     drain: float = 2.0

@@ -1,6 +1,6 @@
 """Overload control by rate (fleet.sip.overload_rate): the CPU a call costs the loop read while
-every new INVITE is admitted; once the loop is behind two ticks in a row, new INVITEs admitted
-through a token bucket at the share of a core the loop got over that cost, divided by the
+every new INVITE is admitted; once the loop is behind ``confirm`` ticks in a row, new INVITEs
+admitted through a token bucket at the share of a core the loop got over that cost, divided by the
 pressure while the queue drains, back to it and probing a little above once the load is below
 target, let go after a window with nothing refused; refused ones get the stateless 503, calls
 already admitted never counted. The clock, the loop's CPU clock, its lag and its UDP queue are
@@ -21,7 +21,7 @@ from tests.sip.test_overload_stateless import ALICE, BOB, ScreenedLayer, invite
 from tests.sip.virtual import VirtualClock
 
 TICK = 0.1
-CONFIG = RateConfig(target_lag=0.1, target_backlog=0.05, window=10)
+CONFIG = RateConfig(target_lag=0.1, target_backlog=0.05, window=10, confirm=2)
 
 
 class Loop:
@@ -81,7 +81,7 @@ def test_below_its_targets_every_new_invite_is_admitted_and_the_cost_of_a_call_i
     assert gate.throttled == 0 and gate.admitted == 200
 
 
-def test_one_tick_behind_does_not_engage_two_in_a_row_do() -> None:
+def test_one_tick_behind_does_not_engage_confirm_ticks_in_a_row_do() -> None:
     loop = Loop()
     gate = loop.admission()
     busy_at(gate, loop)
@@ -121,7 +121,7 @@ def test_the_bucket_admits_at_its_rate_whatever_is_offered() -> None:
 
 def test_a_burst_after_a_quiet_spell_passes_only_the_buckets_depth() -> None:
     loop = Loop()
-    gate = loop.admission(RateConfig(window=10, burst=0.05))
+    gate = loop.admission(RateConfig(window=10, burst=0.05, confirm=2))
     busy_at(gate, loop)
     tick(gate, loop, calls=16, cpu=0.04, fill=0.075)
     tick(gate, loop, calls=16, cpu=0.04, fill=0.075)
@@ -170,7 +170,7 @@ def test_no_longer_behind_the_rate_is_the_capacity_then_probes_at_most_a_little_
 
 def test_the_rate_is_never_above_what_a_whole_core_carries() -> None:
     loop = Loop()
-    gate = loop.admission(RateConfig(window=10, probe=10.0))
+    gate = loop.admission(RateConfig(window=10, probe=10.0, confirm=2))
     busy_at(gate, loop)  # 2.5 ms a call: a core carries 400/s
     tick(gate, loop, calls=36, cpu=0.09, fill=0.075)  # 90 % of a core: 360/s
     tick(gate, loop, calls=36, cpu=0.09, fill=0.075)
