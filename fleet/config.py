@@ -96,7 +96,7 @@ class Settings:
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
     # overload below the limits: new INVITEs admitted at the rate the loop carries (rate), a
     # share of them steered by the lag (lag), or all until a hard limit (limits)
-    sip_admission: SipAdmission = SipAdmission.RATE
+    sip_admission: SipAdmission = SipAdmission.LIMITS
     # the smoothed lag, ms, above which the loop is behind (rate: 100, lag: 50 when 0)
     sip_target_lag_ms: int = 0
     # the collector's first-generation threshold once started (fleet.heap.settle); 0: Python's

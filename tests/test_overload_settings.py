@@ -1,6 +1,6 @@
 """The settings of issue 12's load work: ``sip_admission`` chooses how the SIP stack admits new
-INVITEs below its hard limits (by rate by default, by a share steered by the lag, or all until
-a limit), ``sip_target_lag_ms`` the lag target of either; ``gc_threshold`` sets the
+INVITEs below its hard limits (all until a limit by default, by rate, or by a share steered by
+the lag), ``sip_target_lag_ms`` the lag target of either; ``gc_threshold`` sets the
 collector's first-generation threshold once the heap is settled (Python's by default); bad
 values are refused, named."""
 
@@ -19,18 +19,23 @@ from fleet.sip.overload_throttle import Throttle
 SIP = {"network": "sip", "sip_port": 0, "sip_core": "127.0.0.1:5090"}
 
 
-def test_new_invites_are_admitted_by_rate_unless_another_admission_is_chosen() -> None:
+def test_new_invites_are_admitted_until_a_limit_unless_an_admission_is_chosen() -> None:
     guard = build_sip_stack(load_settings(cli=SIP, env={})).guard
+    assert guard is not None and guard.throttle is None
+    rate = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "rate"})
+    assert rate.sip_admission is SipAdmission.RATE
+    guard = build_sip_stack(rate).guard
     assert guard is not None and isinstance(guard.throttle, RateAdmission)
     assert guard.throttle.config.target_lag == pytest.approx(0.1)
-    settings = load_settings(cli=SIP, env={"FLEETPBX_SIP_TARGET_LAG_MS": "40"})
+    env = {"FLEETPBX_SIP_ADMISSION": "rate", "FLEETPBX_SIP_TARGET_LAG_MS": "40"}
+    settings = load_settings(cli=SIP, env=env)
     assert settings.sip_target_lag_ms == 40
     guard = build_sip_stack(settings).guard
     assert guard is not None and isinstance(guard.throttle, RateAdmission)
     assert guard.throttle.config.target_lag == pytest.approx(0.04)
 
 
-def test_the_lag_throttle_and_the_limits_alone_are_still_there_by_name() -> None:
+def test_the_lag_throttle_is_chosen_by_name_with_its_own_target_or_the_one_given() -> None:
     lag = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "lag"})
     assert lag.sip_admission is SipAdmission.LAG
     guard = build_sip_stack(lag).guard
@@ -40,9 +45,6 @@ def test_the_lag_throttle_and_the_limits_alone_are_still_there_by_name() -> None
     guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
     assert guard is not None and isinstance(guard.throttle, Throttle)
     assert guard.throttle.config.target_lag == pytest.approx(0.04)
-    limits = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "limits"})
-    guard = build_sip_stack(limits).guard
-    assert guard is not None and guard.throttle is None
 
 
 @pytest.mark.parametrize(

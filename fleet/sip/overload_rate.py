@@ -7,8 +7,10 @@ it finds is lost as soon as the pressure falls. :class:`RateAdmission` keeps, on
 monitor's tick (every 100 ms), two figures:
 
 - the **CPU a call costs** the loop: its thread's CPU time over the new INVITEs admitted, over a
-  sliding ``window`` of ticks, read while every new INVITE is admitted (everything the loop did
-  meanwhile included: the calls' later messages, the timers, the call records);
+  sliding ``window`` of ticks, read while every new INVITE is admitted and the loop keeps up
+  (everything it did meanwhile included: the calls' later messages, the timers, the call
+  records; not while behind, where a flood's first INVITEs have not cost their later messages
+  yet — unless there is no reading yet);
 - the **capacity**: on each tick the loop is *behind* — the pressure, as the throttle's, above
   1: the smoothed lag over ``target_lag`` or the UDP queue's fill over ``target_backlog`` — it
   used all the CPU it got, so the share of a core it got that tick over the CPU of a call is
@@ -51,7 +53,7 @@ class RateConfig:
     confirm: int = 5
     headroom: float = 0.95
     learn: float = 0.25
-    drain: float = 2.0
+    drain: float = 1.25
     increase: float = 0.02
     probe: float = 0.1
     window: int = 20
@@ -179,11 +181,14 @@ class RateAdmission:
         if window is None:
             return
         self.busy = window.cpu / window.wall
-        if self.rate is None and window.admitted >= config.min_calls:  # every one admitted
-            self.cost = window.cpu / window.admitted
         fill = self._backlog() or 0.0
         self.pressure = max(self._lag() / config.target_lag, fill / config.target_backlog)
         behind = self.pressure > 1.0
+        # every one admitted, and the loop keeping up (a flood's first INVITEs have not cost
+        # their later messages yet): unless there is no other reading
+        steady = not behind or self.cost is None
+        if self.rate is None and steady and window.admitted >= config.min_calls:
+            self.cost = window.cpu / window.admitted
         if behind:  # the loop is saturated: what it got of a core, over the CPU of a call
             self._learn(self._ticks[-1])
         capacity = self.capacity

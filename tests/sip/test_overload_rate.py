@@ -98,12 +98,33 @@ def test_engaged_the_rate_is_the_share_of_a_core_the_loop_got_over_the_cost_of_a
     loop = Loop()
     gate = loop.admission()
     busy_at(gate, loop)
-    # the machine gives the loop 40 % of a core: 160 calls/s at 2.5 ms; the queue 1.5 × target
-    tick(gate, loop, calls=16, cpu=0.04, fill=0.075)
-    tick(gate, loop, calls=16, cpu=0.04, fill=0.075)
+    # the machine gives the loop 40 % of a core: 160 calls/s at 2.5 ms; the queue 1.2 × target
+    tick(gate, loop, calls=16, cpu=0.04, fill=0.06)
+    tick(gate, loop, calls=16, cpu=0.04, fill=0.06)
     assert gate.capacity == pytest.approx(160)
-    assert gate.pressure == pytest.approx(1.5)
-    assert gate.rate == pytest.approx(0.95 * 160 / 1.5)  # below it while the queue drains
+    assert gate.pressure == pytest.approx(1.2)
+    assert gate.rate == pytest.approx(0.95 * 160 / 1.2)  # below it while the queue drains
+
+
+def test_the_cost_of_a_call_is_not_read_from_a_flood_whose_calls_have_not_cost_all_yet() -> None:
+    loop = Loop()
+    gate = loop.admission()
+    busy_at(gate, loop)  # 2.5 ms a call, the loop keeping up
+    # a flood: 400/s, their INVITEs only so far (1 ms each), the queue filling
+    tick(gate, loop, calls=40, cpu=0.04, fill=0.075)
+    tick(gate, loop, calls=40, cpu=0.04, fill=0.075)
+    assert gate.cost == pytest.approx(0.0025)
+    assert gate.capacity == pytest.approx(160)  # 40 % of a core at 2.5 ms, not at ~1.6 ms
+
+
+def test_a_flood_from_idle_is_measured_on_what_it_has() -> None:
+    loop = Loop()
+    gate = loop.admission()
+    gate.sample()
+    tick(gate, loop, calls=40, cpu=0.08, fill=0.075)  # no reading before: 2 ms a call
+    tick(gate, loop, calls=40, cpu=0.08, fill=0.075)
+    assert gate.cost == pytest.approx(0.002)
+    assert gate.active and gate.capacity == pytest.approx(400)
 
 
 def test_the_bucket_admits_at_its_rate_whatever_is_offered() -> None:
