@@ -106,11 +106,16 @@ def without_groups(found: Callees) -> Callees:
 
 @contextmanager
 def fleetpbx(
-    url: str, core: int, workdir: Path, entry: Path | None = None
+    url: str,
+    core: int,
+    workdir: Path,
+    extra: dict[str, str] | None = None,
+    entry: Path | None = None,
 ) -> Iterator[tuple[int, int]]:
     """``fleetpbx serve --network sip`` on a free SIP port, its legs to the handsets' SIPp on
-    ``core``; yields its SIP port and pid once healthy and idle. ``entry``: a script run
-    instead of the ``fleetpbx`` command (a probe, ``sip_sustain``)."""
+    ``core``, ``extra`` settings over the bench's (``FLEETPBX_*`` variables); yields its SIP port
+    and pid once healthy and idle. ``entry``: a script run instead of the ``fleetpbx`` command
+    (a probe, ``sip_sustain``)."""
     sip_port, http_port = free_port(), _service.free_port()
     settings = {
         "FLEETPBX_DATABASE_URL": url,
@@ -119,7 +124,7 @@ def fleetpbx(
         "FLEETPBX_NETWORK": "sip",  # as --network sip --sip-port … --sip-core …
         "FLEETPBX_SIP_PORT": str(sip_port),
         "FLEETPBX_SIP_CORE": f"127.0.0.1:{core}",
-    }
+    } | (extra or {})
     command = _service.serve_command(http_port, entry)
     path = workdir / "fleetpbx.log"
     with path.open("w") as log:
@@ -223,7 +228,7 @@ def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
     mix, held, direct = asyncio.run(prepare(url, args, workdir))
     handsets = SippCallee(HANDSET)
     try:
-        with fleetpbx(url, handsets.port, workdir) as (port, pid):
+        with fleetpbx(url, handsets.port, workdir, setting_env(args.setting)) as (port, pid):
             in_progress(port, held, pid, args.in_progress, args.held_rate)  # first: the heap
             settle(pid)  # has not grown for any other load yet
             found = knee(port, mix, pid, "fleetpbx", args)
@@ -241,6 +246,18 @@ def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
     for name, other in others.items():
         ratio = f"{found.rate / other.rate:.3f}" if other.rate else "-"
         out(f"  FleetPBX / {name} = {ratio} ({name}: {other.shown(args.duration)})")
+
+
+def setting_env(given: list[str]) -> dict[str, str]:
+    """``--setting name=value`` (a setting of README's table, e.g. ``sip_target_lag_ms=50``) as
+    the ``FLEETPBX_*`` variables of ``fleetpbx serve``."""
+    found: dict[str, str] = {}
+    for item in given:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise SystemExit(f"--setting wants name=value, not {item!r}")
+        found["FLEETPBX_" + name.strip().upper()] = value.strip()
+    return found
 
 
 async def scratch(args: argparse.Namespace) -> None:
@@ -268,6 +285,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--held-rate", type=float, default=500.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--skip-anchors", action="store_true")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a FleetPBX setting for its run (repeatable), e.g. sip_target_lag_ms=50",
+    )
     parser.add_argument("--pg-url", default=os.environ.get(PG_URL_ENV, DEFAULT_PG_URL))
     if parser.parse_known_args(argv)[0].quick:  # its values, under those given explicitly
         parser.set_defaults(**QUICK)
@@ -280,6 +304,7 @@ def main() -> None:
         f"sip_calls: {args.lines} lines, {args.groups} groups of {args.group_size}, hold "
         f"{args.hold} ms, runs of {args.duration:g} s, steps of {args.step:g} s; machine: "
         f"{os.cpu_count()} CPUs, load average {_service.load_average()}"
+        + (f"; FleetPBX settings {', '.join(args.setting)}" if args.setting else "")
     )
     before = _anchor.measure("before")
     asyncio.run(scratch(args))

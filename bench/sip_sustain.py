@@ -244,7 +244,7 @@ def bench(url: str, db: str, args: argparse.Namespace, workdir: Path) -> None:
         if args.gc_probe:
             os.environ["SIP_SUSTAIN_GC_LOG"] = str(workdir / "gc.log")
             entry = Path(_gc_probe.__file__)
-        with sip_calls.fleetpbx(url, handsets.port, workdir, entry) as (port, pid):
+        with sip_calls.fleetpbx(url, handsets.port, workdir, entry=entry) as (port, pid):
             if args.memory:
                 sip_calls.in_progress(port, held, pid, args.in_progress, args.held_rate)
                 settle(pid)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import structlog
 
-from fleet.config import ConfigError, NetworkKind, Settings
+from fleet.config import ConfigError, NetworkKind, Settings, SipAdmission
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits
+from fleet.sip.overload_rate import RateConfig
 from fleet.sip.overload_throttle import ThrottleConfig
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
@@ -72,6 +73,19 @@ def _timers(settings: Settings) -> TimerConfig:
     return TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
 
 
+def admission(settings: Settings) -> tuple[ThrottleConfig | None, RateConfig | None]:
+    """The control below the hard limits ``sip_admission`` names (a share throttle or a rate
+    admission, as :class:`Limits` takes them), with ``sip_target_lag_ms`` (0: its default)."""
+    target = settings.sip_target_lag_ms / 1000
+    match settings.sip_admission:
+        case SipAdmission.RATE:
+            return None, RateConfig(target_lag=target) if target else RateConfig()
+        case SipAdmission.LAG:
+            return ThrottleConfig(target_lag=target) if target else ThrottleConfig(), None
+        case SipAdmission.LIMITS:
+            return None, None
+
+
 def build_sip_stack(settings: Settings) -> SipStack:
     """The stack on ``sip_port`` (UDP and TCP; TLS on ``sip_tls_port``), not started. On the
     SIP network its transaction user is the adapter's edge (``fleet.sipnet.edge``: OPTIONS
@@ -81,12 +95,13 @@ def build_sip_stack(settings: Settings) -> SipStack:
     if settings.network is NetworkKind.SIP:
         host = settings.sip_host
         edge = SipEdge(options=OptionsResponder(policy=sip_policy(settings), warn_agent=host))
-    target = settings.sip_target_lag_ms
+    throttle, rate = admission(settings)
     limits = Limits(
         max_transactions=settings.sip_max_transactions,
         max_lag=settings.sip_max_lag,
         retry_after=settings.sip_retry_after,
-        throttle=ThrottleConfig(target_lag=target / 1000) if target else None,
+        throttle=throttle,
+        rate=rate,
     )
     return SipStack(
         sip_transport_config(settings),

@@ -37,6 +37,14 @@ class NetworkKind(StrEnum):
     SIP = "sip"  # FleetPBX on SIP (fleet.sipnet): calls from and to the core at sip_core
 
 
+class SipAdmission(StrEnum):
+    """How overload control admits new INVITEs below its hard limits (fleet.sip.overload)."""
+
+    RATE = "rate"  # at the rate the loop carries, from its CPU per call (overload_rate)
+    LAG = "lag"  # a share steered by the loop's lag (overload_throttle)
+    LIMITS = "limits"  # all, until a hard limit; then none
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -86,8 +94,10 @@ class Settings:
     sip_max_transactions: int = 2000  # overload: server transactions not yet answered, then 503
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
-    # overload below the limits: admit a share of new INVITEs steered to keep the loop's lag
-    # under this many ms (fleet.sip.overload_throttle); 0: off (all or nothing at the limits)
+    # overload below the limits: new INVITEs admitted at the rate the loop carries (rate), a
+    # share of them steered by the lag (lag), or all until a hard limit (limits)
+    sip_admission: SipAdmission = SipAdmission.LIMITS
+    # the smoothed lag, ms, above which the loop is behind (rate: 100, lag: 50 when 0)
     sip_target_lag_ms: int = 0
     # the collector's first-generation threshold once started (fleet.heap.settle); 0: Python's
     gc_threshold: int = 0
@@ -211,6 +221,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_max_transactions": parse.as_count(1, 1_000_000),
     "sip_max_lag": parse.as_seconds,
     "sip_retry_after": parse.as_count(0, 3600),
+    "sip_admission": lambda v: SipAdmission(parse.as_choice(*(k.value for k in SipAdmission))(v)),
     "sip_target_lag_ms": parse.as_count(0, 10_000),
     "gc_threshold": parse.as_count(0, 1_000_000),
     "sip_udp_receive_buffer": parse.as_count(0, 1 << 30),

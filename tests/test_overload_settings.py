@@ -1,6 +1,8 @@
-"""The settings of issue 12's load work: ``sip_target_lag_ms`` turns on the overload throttle
-of the SIP stack (off by default), ``gc_threshold`` sets the collector's first-generation
-threshold once the heap is settled (Python's by default); bad values are refused, named."""
+"""The settings of issue 12's load work: ``sip_admission`` chooses how the SIP stack admits new
+INVITEs below its hard limits (all until a limit by default, by rate, or by a share steered by
+the lag), ``sip_target_lag_ms`` the lag target of either; ``gc_threshold`` sets the
+collector's first-generation threshold once the heap is settled (Python's by default); bad
+values are refused, named."""
 
 from __future__ import annotations
 
@@ -10,24 +12,48 @@ import pytest
 
 from fleet import heap
 from fleet.app_sip import build_sip_stack
-from fleet.config import ConfigError, load_settings
+from fleet.config import ConfigError, SipAdmission, load_settings
+from fleet.sip.overload_rate import RateAdmission
+from fleet.sip.overload_throttle import Throttle
 
 SIP = {"network": "sip", "sip_port": 0, "sip_core": "127.0.0.1:5090"}
 
 
-def test_the_throttle_is_off_unless_a_target_lag_is_set() -> None:
-    stack = build_sip_stack(load_settings(cli=SIP, env={}))
-    assert stack.guard is not None and stack.guard.throttle is None
-    settings = load_settings(cli=SIP, env={"FLEETPBX_SIP_TARGET_LAG_MS": "40"})
+def test_new_invites_are_admitted_until_a_limit_unless_an_admission_is_chosen() -> None:
+    guard = build_sip_stack(load_settings(cli=SIP, env={})).guard
+    assert guard is not None and guard.throttle is None
+    rate = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "rate"})
+    assert rate.sip_admission is SipAdmission.RATE
+    guard = build_sip_stack(rate).guard
+    assert guard is not None and isinstance(guard.throttle, RateAdmission)
+    assert guard.throttle.config.target_lag == pytest.approx(0.1)
+    env = {"FLEETPBX_SIP_ADMISSION": "rate", "FLEETPBX_SIP_TARGET_LAG_MS": "40"}
+    settings = load_settings(cli=SIP, env=env)
     assert settings.sip_target_lag_ms == 40
     guard = build_sip_stack(settings).guard
-    assert guard is not None and guard.throttle is not None
+    assert guard is not None and isinstance(guard.throttle, RateAdmission)
+    assert guard.throttle.config.target_lag == pytest.approx(0.04)
+
+
+def test_the_lag_throttle_is_chosen_by_name_with_its_own_target_or_the_one_given() -> None:
+    lag = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "lag"})
+    assert lag.sip_admission is SipAdmission.LAG
+    guard = build_sip_stack(lag).guard
+    assert guard is not None and isinstance(guard.throttle, Throttle)
+    assert guard.throttle.config.target_lag == pytest.approx(0.05)
+    env = {"FLEETPBX_SIP_ADMISSION": "lag", "FLEETPBX_SIP_TARGET_LAG_MS": "40"}
+    guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
+    assert guard is not None and isinstance(guard.throttle, Throttle)
     assert guard.throttle.config.target_lag == pytest.approx(0.04)
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("FLEETPBX_SIP_TARGET_LAG_MS", "-1"), ("FLEETPBX_GC_THRESHOLD", "lots")],
+    [
+        ("FLEETPBX_SIP_TARGET_LAG_MS", "-1"),
+        ("FLEETPBX_SIP_ADMISSION", "fast"),
+        ("FLEETPBX_GC_THRESHOLD", "lots"),
+    ],
 )
 def test_bad_load_settings_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name.removeprefix("FLEETPBX_").lower()):

@@ -44,7 +44,8 @@ from enum import Enum
 from typing import Protocol
 
 from fleet.sip.message import Request
-from fleet.sip.overload_throttle import Throttle, ThrottleConfig
+from fleet.sip.overload_rate import RateConfig
+from fleet.sip.overload_throttle import ThrottleConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class Limits:
     max_backlog: float = 0.5
     # below the limits, a share of new INVITEs admitted by the load (None: all or nothing)
     throttle: ThrottleConfig | None = None
+    # or new INVITEs admitted at the rate the loop carries (fleet.sip.overload_rate)
+    rate: RateConfig | None = None
 
     def __post_init__(self) -> None:
         if self.max_transactions < 1:
@@ -81,6 +84,8 @@ class Limits:
             raise ValueError("retry_after must not be negative")
         if not 0 <= self.resume_ratio < 1:
             raise ValueError("resume_ratio must be at least 0 and less than 1")
+        if self.throttle is not None and self.rate is not None:
+            raise ValueError("a share throttle or a rate admission, not both")
 
     @property
     def resume_transactions(self) -> int:
@@ -105,6 +110,22 @@ class Cause(Enum):
     LAG = "event-loop lag"
     BACKLOG = "UDP receive backlog"
     THROTTLE = "load above its target (a share admitted)"
+
+
+class Admission(Protocol):
+    """What the guard asks of the control below its limits (a
+    :class:`fleet.sip.overload_throttle.Throttle` or a
+    :class:`fleet.sip.overload_rate.RateAdmission`); the stack has ``sample`` run on the load
+    monitor's tick and ``read_backlog`` read the UDP queue."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def take(self) -> bool: ...
+
+    def sample(self) -> None: ...
+
+    def read_backlog(self, backlog: Callable[[], float | None]) -> None: ...
 
 
 class Backlog(Protocol):
@@ -161,7 +182,7 @@ class OverloadGuard:
         self._pending: Callable[[], int] | None = None
         self._backlogs: list[Backlog] = []
         self._cause: Cause | None = None
-        self._throttle: Throttle | None = None
+        self._throttle: Admission | None = None
         self._passed: Request | None = None  # admitted by the throttle ahead of the layer
         self.shed = 0
         self.stateless = 0  # of ``shed``: refused without a transaction (while shedding)
@@ -179,13 +200,14 @@ class OverloadGuard:
         if backlog not in self._backlogs:
             self._backlogs.append(backlog)
 
-    def use_throttle(self, throttle: Throttle) -> None:
-        """Below the limits, admit only ``throttle``'s share of new INVITEs
-        (:mod:`fleet.sip.overload_throttle`); its ``sample`` is the caller's to run."""
+    def use_throttle(self, throttle: Admission) -> None:
+        """Below the limits, admit only the new INVITEs ``throttle`` takes (a share,
+        :mod:`fleet.sip.overload_throttle`, or a rate, :mod:`fleet.sip.overload_rate`); its
+        ``sample`` is the caller's to run."""
         self._throttle = throttle
 
     @property
-    def throttle(self) -> Throttle | None:
+    def throttle(self) -> Admission | None:
         return self._throttle
 
     @property

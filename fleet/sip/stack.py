@@ -26,13 +26,16 @@ parsed and its Via stamped, before it is validated), so a new INVITE is refused 
 before validation and the layer see it, and the ACK of that 503 is dropped; a datagram is
 screened before that from its bytes (:class:`fleet.sip.overload_raw.RawShedder`, the
 transport's ``raw_screen``). ``Limits.throttle`` adds a :class:`fleet.sip.overload_throttle.
-Throttle` sampled on the monitor's tick: below the limits, a share of new INVITEs admitted."""
+Throttle` sampled on the monitor's tick: below the limits, a share of new INVITEs admitted;
+``Limits.rate`` a :class:`fleet.sip.overload_rate.RateAdmission` instead: new INVITEs admitted
+at the rate the loop carries, measured from the loop thread's CPU per call."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from fleet.sip.loadwatch import LagMonitor
@@ -40,6 +43,7 @@ from fleet.sip.loop_scheduler import LoopScheduler
 from fleet.sip.message import Request, Response
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits, OverloadGuard
+from fleet.sip.overload_rate import RateAdmission
 from fleet.sip.overload_raw import RawShedder
 from fleet.sip.overload_stateless import StatelessShedder
 from fleet.sip.overload_throttle import Throttle
@@ -156,6 +160,15 @@ class SipStack:
             self.transport.raw_screen = self.raw_shedder.handled
             if limits.throttle is not None:
                 self.guard.use_throttle(Throttle(limits.throttle, lambda: self.lag.lag))
+            elif limits.rate is not None:  # the loop thread's CPU: sampled on the loop's tick
+                self.guard.use_throttle(
+                    RateAdmission(
+                        limits.rate,
+                        now=self.scheduler.now,
+                        cpu=time.thread_time,
+                        lag=lambda: self.lag.lag,
+                    )
+                )
         self.layer = TransactionLayer(self.scheduler, self.port, layer_tu, timers)
 
     def attach(self, ua: UserAgent, *, tu: TransactionUser | None = None) -> None:

@@ -215,3 +215,16 @@ def test_an_injection_file_is_read_in_order_with_the_caller(tmp_path: Path) -> N
 def test_injection_rows_refuse_a_fleet_with_no_callable_number() -> None:
     with pytest.raises(ValueError, match="no fleet number"):
         sip_fleet.injection_rows(sip_fleet.Callees({k: [] for k in sip_fleet.Kind}), 10, 1)
+
+
+def test_settings_given_to_the_bench_become_fleetpbx_variables_and_bad_ones_are_refused() -> None:
+    sip_calls = bench_module("sip_calls")
+
+    assert sip_calls.setting_env(["sip_admission=limits", " sip_target_lag_ms = 50"]) == {
+        "FLEETPBX_SIP_ADMISSION": "limits",
+        "FLEETPBX_SIP_TARGET_LAG_MS": "50",
+    }
+    args = sip_calls.parse_args(["--quick", "--setting", "sip_admission=lag"])
+    assert args.setting == ["sip_admission=lag"] and args.duration == 5.0
+    with pytest.raises(SystemExit, match="name=value"):
+        sip_calls.setting_env(["sip_admission"])
