@@ -209,6 +209,10 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     await page.locator("#name").fill("Taxi")
     await page.locator("#number").fill("0478000002")
     await page.locator("#abbreviated").fill("1")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("alert").wait_for()
+    visited += 1
+    problems.extend(await as_it_is(page, axe))
     # a refused criteria form: the rule's reason announced
     await page.goto(f"{fleet}/lines/{line.id}/criteria/dnd/new")
     await page.locator("#callers").select_option("numbers")
@@ -273,7 +277,7 @@ async def test_every_portal_page_passes_axe_and_fits_a_375_px_phone(
     assert "label" in spoiled[0] and "px wide" in spoiled[1]
     await operators.close()
 
-    assert visited == 52
+    assert visited == 53
     assert not problems, "\n\n".join(problems)
 
 
