@@ -63,10 +63,11 @@ def _target(message: Message) -> str | None:
     return str(contacts[0].uri) if contacts else None
 
 
-def _routes(message: Message) -> list[str]:
+def _routes(message: Message) -> tuple[str, ...]:
+    """The Record-Route values in order, as a tuple (most calls: the empty tuple, shared)."""
     if "Record-Route" not in message.headers:
-        return []  # most calls: nothing to parse
-    return [str(route) for route in message.record_routes]
+        return ()  # most calls: nothing to parse
+    return tuple(str(route) for route in message.record_routes)
 
 
 @dataclass(slots=True)
@@ -81,7 +82,7 @@ class Dialog:
     local_party: str
     remote_party: str
     remote_target: str
-    route_set: list[str]
+    route_set: tuple[str, ...]
     is_caller: bool
     local_seq: int | None = None
     remote_seq: int | None = None
@@ -124,7 +125,7 @@ class Dialog:
             local_party=local_party,
             remote_party=response.headers.get("To") or "",
             remote_target=_target(response) or request_uri,
-            route_set=list(reversed(_routes(response))),
+            route_set=_routes(response)[::-1],
             is_caller=True,
             local_seq=cseq,
             secure=request_uri.startswith("sips:"),
@@ -164,7 +165,7 @@ class Dialog:
         if self.state is DialogState.EARLY:
             self.state = DialogState.CONFIRMED
             if self.is_caller:
-                self.route_set = list(reversed(_routes(response)))
+                self.route_set = _routes(response)[::-1]
         if self.is_caller:
             self.refresh_target(response)
 
