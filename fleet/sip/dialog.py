@@ -12,6 +12,7 @@ from enum import Enum
 
 from fleet.sip.headers import Headers
 from fleet.sip.message import Message, Request, Response
+from fleet.sip.shared_text import SharedText
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import peer_for, via_value
 from fleet.sip.uri import parse_uri
@@ -58,9 +59,13 @@ class DialogId:
         return cls(call_id, local, remote)
 
 
+# A peer's Contact and our own are the same from one dialog to the next: one string each
+_shared = SharedText()
+
+
 def _target(message: Message) -> str | None:
     contacts = message.contacts
-    return str(contacts[0].uri) if contacts else None
+    return _shared(str(contacts[0].uri)) if contacts else None
 
 
 def _routes(message: Message) -> tuple[str, ...]:
@@ -129,7 +134,7 @@ class Dialog:
             is_caller=True,
             local_seq=cseq,
             secure=request_uri.startswith("sips:"),
-            local_contact=local_contact,
+            local_contact=_shared(local_contact),
         )
 
     @classmethod
@@ -153,7 +158,7 @@ class Dialog:
             is_caller=False,
             remote_seq=None if cseq is None else cseq.number,
             secure=request.request_uri.startswith("sips:"),
-            local_contact=response.headers.get("Contact") or "",
+            local_contact=_shared(response.headers.get("Contact") or ""),
         )
 
     # --- updates -------------------------------------------------------------------------

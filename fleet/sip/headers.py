@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar, cast
 
+from fleet.sip.shared_text import SharedText
 from fleet.sip.values import split_list
 
 T = TypeVar("T")
@@ -399,16 +400,8 @@ class _PackedHeaders(Headers):
 _PACKED_TYPED: dict[str, object] = {}
 
 # The names of packed headers, one string per distinct sequence of names: a peer sends the same
-# headers in the same order message after message (bounded: past it, each keeps its own).
-_SHARED_NAMES: dict[str, str] = {}
-_MAX_SHARED_NAMES = 1024
-
-
-def _shared_names(names: str) -> str:
-    if len(_SHARED_NAMES) < _MAX_SHARED_NAMES:
-        return _SHARED_NAMES.setdefault(names, names)
-    return _SHARED_NAMES.get(names, names)
-
+# headers in the same order message after message.
+_shared_names = SharedText()
 
 # any spelling asked for → its index key (names come from code: a few dozen; bounded all the same)
 _KEYS: dict[str, str] = {}
