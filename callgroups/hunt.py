@@ -66,7 +66,7 @@ class GroupHunter:
         if group.id in call.groups_seen:
             call.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LOOP)
             return
-        call.groups_seen.add(group.id)
+        call.groups_seen += (group.id,)
         call.note(CallEventKind.GROUP_OFFERED, to_number=group.number.value, group_id=group.id)
         if not call.applies(  # issue 16: outside its criteria, the no-answer rule at once
             self._directory.group_criteria(group.id),

@@ -12,6 +12,7 @@ from enum import Enum
 
 from fleet.sip.headers import Headers
 from fleet.sip.message import Message, Request, Response
+from fleet.sip.shared_text import SharedText
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_addressing import peer_for, via_value
 from fleet.sip.uri import parse_uri
@@ -58,15 +59,20 @@ class DialogId:
         return cls(call_id, local, remote)
 
 
+# A peer's Contact and our own are the same from one dialog to the next: one string each
+_shared = SharedText()
+
+
 def _target(message: Message) -> str | None:
     contacts = message.contacts
-    return str(contacts[0].uri) if contacts else None
+    return _shared(str(contacts[0].uri)) if contacts else None
 
 
-def _routes(message: Message) -> list[str]:
+def _routes(message: Message) -> tuple[str, ...]:
+    """The Record-Route values in order, as a tuple (most calls: the empty tuple, shared)."""
     if "Record-Route" not in message.headers:
-        return []  # most calls: nothing to parse
-    return [str(route) for route in message.record_routes]
+        return ()  # most calls: nothing to parse
+    return tuple(str(route) for route in message.record_routes)
 
 
 @dataclass(slots=True)
@@ -81,7 +87,7 @@ class Dialog:
     local_party: str
     remote_party: str
     remote_target: str
-    route_set: list[str]
+    route_set: tuple[str, ...]
     is_caller: bool
     local_seq: int | None = None
     remote_seq: int | None = None
@@ -124,11 +130,11 @@ class Dialog:
             local_party=local_party,
             remote_party=response.headers.get("To") or "",
             remote_target=_target(response) or request_uri,
-            route_set=list(reversed(_routes(response))),
+            route_set=_routes(response)[::-1],
             is_caller=True,
             local_seq=cseq,
             secure=request_uri.startswith("sips:"),
-            local_contact=local_contact,
+            local_contact=_shared(local_contact),
         )
 
     @classmethod
@@ -152,7 +158,7 @@ class Dialog:
             is_caller=False,
             remote_seq=None if cseq is None else cseq.number,
             secure=request.request_uri.startswith("sips:"),
-            local_contact=response.headers.get("Contact") or "",
+            local_contact=_shared(response.headers.get("Contact") or ""),
         )
 
     # --- updates -------------------------------------------------------------------------
@@ -164,7 +170,7 @@ class Dialog:
         if self.state is DialogState.EARLY:
             self.state = DialogState.CONFIRMED
             if self.is_caller:
-                self.route_set = list(reversed(_routes(response)))
+                self.route_set = _routes(response)[::-1]
         if self.is_caller:
             self.refresh_target(response)
 

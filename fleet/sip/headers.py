@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar, cast
 
+from fleet.sip.shared_text import SharedText
 from fleet.sip.values import split_list
 
 T = TypeVar("T")
@@ -226,9 +227,9 @@ class Headers:
         names_text, values_text = "\n".join(names), "\n".join(values)
         if names_text.count("\n") != lines or values_text.count("\n") != lines:
             return
-        self._packed = (names_text, values_text)
+        self._packed = (_shared_names(names_text), values_text)
         del self._items, self._index
-        self._typed = {}
+        self._typed = _PACKED_TYPED
         self.__class__ = _PackedHeaders  # this class keeps the interpreter's fast attribute reads
 
     @property
@@ -371,6 +372,11 @@ class _PackedHeaders(Headers):
 
     __slots__ = ()
 
+    def cached(self, key: str, make: Callable[[Headers], T]) -> T:
+        if self._typed is _PACKED_TYPED:
+            self._typed = {}
+        return super().cached(key, make)
+
     def __getattr__(self, name: str) -> object:
         """``_items`` and ``_index``: unpacked on first use."""
         packed = self._packed
@@ -383,9 +389,19 @@ class _PackedHeaders(Headers):
             same = index.get(key)
             index[key] = (value,) if same is None else (*same, value)
         self._items, self._index, self._packed = items, index, None
+        if self._typed is _PACKED_TYPED:
+            self._typed = {}
         object.__setattr__(self, "__class__", Headers)
         return items if name == "_items" else index
 
+
+# Packed headers keep no typed value: they share this empty dict (never written to: a packed
+# header's ``cached`` and its unpacking give it a dict of its own first).
+_PACKED_TYPED: dict[str, object] = {}
+
+# The names of packed headers, one string per distinct sequence of names: a peer sends the same
+# headers in the same order message after message.
+_shared_names = SharedText()
 
 # any spelling asked for → its index key (names come from code: a few dozen; bounded all the same)
 _KEYS: dict[str, str] = {}

@@ -53,8 +53,7 @@ class OutgoingCall:
     cancel_wanted: bool = False
     cancel_sent: bool = False
     provisional_seen: bool = False
-    rseq: dict[DialogId, int] = field(default_factory=dict)  # last in-order RSeq per dialog
-    pracks: list[Request] = field(default_factory=list)
+    rseq: dict[DialogId, int] | None = None  # last in-order RSeq per dialog (made by the first)
     on_reliable: Callable[[Dialog, RAck], None] | None = None
     ack_later: bool = False
     offered: Response | None = None

@@ -166,7 +166,8 @@ class UaReliable(UaBase):
         rseq, cseq = rseq_of(response), call.invite.cseq
         if rseq is None or cseq is None or call.final_status is not None:
             return
-        last = call.rseq.get(dialog_id)
+        seen = call.rseq
+        last = None if seen is None else seen.get(dialog_id)
         if last is not None and rseq != last + 1:
             return
         dialog = self.dialogs.get(dialog_id)
@@ -174,7 +175,9 @@ class UaReliable(UaBase):
             dialog = self._register(Dialog.as_uac(call.invite, response))
         if dialog.state is DialogState.TERMINATED:
             return
-        call.rseq[dialog_id] = rseq
+        if seen is None:
+            seen = call.rseq = {}
+        seen[dialog_id] = rseq
         rack = RAck(rseq, cseq.number, cseq.method)
         if call.on_reliable is not None:
             call.on_reliable(dialog, rack)
@@ -194,5 +197,4 @@ class UaReliable(UaBase):
             "PRACK", self.address, branch=new_branch, body=body, content_type=content_type
         )
         request.headers.add("RAck", str(rack))
-        call.pracks.append(request)
         return self.layer.send_request(request, destination)

@@ -24,7 +24,7 @@ def dialog(route_set: list[str]) -> Dialog:
         local_party="<sip:alice@192.0.2.1>;tag=alice",
         remote_party="<sip:bob@192.0.2.2>;tag=bob",
         remote_target="sip:bob@192.0.2.2:5062",
-        route_set=route_set,
+        route_set=tuple(route_set),
         is_caller=True,
         local_seq=4,
     )
@@ -73,7 +73,7 @@ def test_a_uas_dialog_takes_its_tags_routes_and_target_from_the_invite() -> None
     made = Dialog.as_uas(invite, ringing)
     assert made.id == DialogId("call-1@192.0.2.1", "bob", "alice")
     assert made.state is DialogState.EARLY and not made.is_caller
-    assert made.route_set == ["<sip:p2;lr>", "<sip:p1;lr>"]
+    assert made.route_set == ("<sip:p2;lr>", "<sip:p1;lr>")
     assert made.remote_target == "sip:alice@192.0.2.1:5070" and made.remote_seq == 1
 
 
@@ -101,5 +101,21 @@ def test_a_uac_dialog_made_by_a_2xx_reverses_its_record_route_and_targets_its_co
     made = Dialog.as_uac(invite, ok)
     assert made.id == DialogId("call-1@192.0.2.1", "alice", "bob")
     assert made.state is DialogState.CONFIRMED and made.is_caller
-    assert made.route_set == ["<sip:p1;lr>", "<sip:p2;lr>"]
+    assert made.route_set == ("<sip:p1;lr>", "<sip:p2;lr>")
     assert made.remote_target == "sip:bob@192.0.2.2:5062" and made.local_seq == 1
+
+
+def test_dialogs_with_the_same_peer_share_its_contact_and_ours() -> None:
+    made = []
+    for n in ("1", "2"):
+        invite = request("INVITE", call_id=f"call-{n}@192.0.2.1")
+        invite.headers.add("Contact", "<sip:alice@192.0.2.1:5070>")
+        ok = make_response(invite, 200, "OK", to_tag=f"bob{n}")
+        ok.headers.add("Contact", "<sip:bob@192.0.2.2:5062>")
+        made.append(Dialog.as_uac(invite, ok))
+    first, second = made
+    assert first.remote_target == second.remote_target == "sip:bob@192.0.2.2:5062"
+    assert first.remote_target is second.remote_target, "one string for the peer's Contact"
+    assert first.local_contact == "<sip:alice@192.0.2.1:5070>"
+    assert first.local_contact is second.local_contact, "and one for ours"
+    assert first.id != second.id

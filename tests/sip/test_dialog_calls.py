@@ -138,8 +138,8 @@ def test_record_route_makes_each_side_route_set_and_in_dialog_requests_carry_it(
     # P1 is Alice's proxy, P2 Bob's: P2 added its Record-Route last, so it is on top
     alice, bob = phones(clock, record_route=(P2, P1))
     established(clock, alice, bob)
-    assert alice.dialog.route_set == [P1, P2]  # reversed on the UAC side
-    assert bob.dialog.route_set == [P2, P1]
+    assert alice.dialog.route_set == (P1, P2)  # reversed on the UAC side
+    assert bob.dialog.route_set == (P2, P1)
     ok = bob.sent("200", "INVITE")[0].message
     assert ok.headers.values("Record-Route") == [P2, P1]  # copied into the 2xx
     (ack,) = alice.sent("ACK")

@@ -104,3 +104,29 @@ def test_an_answered_call_keeps_its_invite_and_2xx_packed_on_both_sides() -> Non
     alice.bye(call.dialog)
     clock.advance(64)
     assert alice.calls_held == 0 and bob.calls_held == 0
+
+
+def test_packed_headers_of_the_same_names_share_one_names_string() -> None:
+    first, second = _invite().headers, _invite().headers
+    first.pack()
+    second.pack()
+    names = [gc.get_referents(h) for h in (first, second)]
+    shared = next(r for r in names[0] if isinstance(r, tuple))[0]
+    assert shared is next(r for r in names[1] if isinstance(r, tuple))[0]
+    assert list(first) == list(second) == list(_invite().headers)
+
+
+def test_a_typed_value_read_from_packed_headers_stays_their_own() -> None:
+    first, second = _invite(), _invite()
+    first.pack()
+    second.pack()
+    assert first.cseq is not None and first.cseq.number == 1  # parsed and kept by the first
+    first.headers.set("CSeq", "2 INVITE")
+    assert first.cseq is not None and first.cseq.number == 2
+    assert second.cseq is not None and second.cseq.number == 1, "nothing leaked to the second"
+    third = _invite()
+    third.pack()
+    assert third.headers.cached("cseq", lambda h: "made") == "made"
+    fourth = _invite()
+    fourth.pack()
+    assert fourth.headers.cached("cseq", lambda h: "again") == "again"

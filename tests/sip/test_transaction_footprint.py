@@ -202,3 +202,20 @@ def test_a_request_sent_gets_its_top_via_rewritten_in_a_copy_of_its_headers() ->
 
 def test_rewriting_a_line_of_a_missing_header_gives_nothing() -> None:
     assert Headers([("To", "<sip:bob@192.0.2.2>")]).with_first_line("Via", "x") is None
+
+
+def test_a_transaction_waiting_out_its_last_timer_keeps_no_timer_table() -> None:
+    clock = VirtualClock()
+    alice, bob = connected(clock)
+    bob.tu.answer = 200
+    client = alice.layer.send_request(request("INVITE"), BOB)
+    clock.advance(1)
+    server = bob.tu.events[0][1]
+    assert isinstance(server, InviteServerTransaction)
+    assert state(server) is InviteServerState.ACCEPTED
+    assert state(client) is InviteClientState.ACCEPTED
+    for transaction in (server, client):
+        assert transaction.running_timers == frozenset()
+        assert not [held for held in gc.get_referents(transaction) if isinstance(held, dict)]
+    clock.advance(40)  # timers L and M: both end
+    assert len(alice.layer) == 0 and len(bob.layer) == 0

@@ -77,6 +77,34 @@ class CallPorts:
 
 
 class Call:
+    """Slotted, with its rarely used collections made on first use (a call in progress is
+    held ten thousand times over: issue 12's memory target)."""
+
+    __slots__ = (
+        "_decided",
+        "_timers",
+        "a_leg",
+        "b_leg",
+        "called",
+        "caller",
+        "diversions",
+        "fleet_id",
+        "groups_seen",
+        "hops",
+        "host",
+        "id",
+        "last_leg",
+        "legs",
+        "phase",
+        "ports",
+        "presentation",
+        "presented",
+        "queued_at",
+        "record",
+        "session_case",
+        "visited",
+    )
+
     def __init__(
         self,
         *,
@@ -102,14 +130,14 @@ class Call:
         self.a_leg = a_leg
         self.fleet_id = fleet_id
         self.legs: dict[str, Leg] = {a_leg.id: a_leg}
-        self.timers: set[TimerHandle] = set()
-        self.visited: set[int] = set()  # fleet lines this call has reached (loop detection)
-        self.groups_seen: set[int] = set()
+        self._timers: set[TimerHandle] | None = None  # made by the first timer
+        self.visited: tuple[int, ...] = ()  # fleet lines this call has reached (loop detection)
+        self.groups_seen: tuple[int, ...] = ()
         self.queued_at: datetime | None = None  # first time it waited in a group queue
         self.hops = 0
-        self.diversions: list[Diversion] = []  # the forwarding hops so far, in order
+        self.diversions: tuple[Diversion, ...] = ()  # the forwarding hops so far, in order
         # criteria decided so far, by (line or group id, rule): each is decided once a call
-        self.decided: dict[tuple[int, CriteriaTarget], bool] = {}
+        self._decided: dict[tuple[int, CriteriaTarget], bool] | None = None
         self.b_leg: Leg | None = None
         self.last_leg: Leg | None = None  # the callee leg originated last
         self.session_case = session_case
@@ -201,7 +229,10 @@ class Call:
         if not criteria:
             return True
         key = (owner, target)
-        if key not in self.decided:
+        decided = self._decided
+        if decided is None:
+            decided = self._decided = {}
+        if key not in decided:
             match = self.ports.selector.first(
                 criteria,
                 fleet_id=fleet_id,
@@ -209,14 +240,14 @@ class Call:
                 hidden=self.presentation is Presentation.RESTRICTED,
                 at=self.now(),
             )
-            self.decided[key] = match.matched
+            decided[key] = match.matched
             self.note(
                 CallEventKind.CRITERIA,
                 to_number=to_number,
                 group_id=group_id,
                 detail={"target": target.value, "matched": match.matched, **match.detail},
             )
-        return self.decided[key]
+        return decided[key]
 
     # -- legs ---------------------------------------------------------------------------
 
@@ -237,7 +268,7 @@ class Call:
                 presentation=self.presentation,
                 call_waiting=call_waiting,
                 trunk=trunk,
-                diversions=tuple(self.diversions),
+                diversions=self.diversions,
                 presented=self.presented.number if self.presented else None,
             )
         )
@@ -286,26 +317,30 @@ class Call:
         holder: list[TimerHandle] = []
 
         def fire() -> None:
-            if holder:
-                self.timers.discard(holder[0])
+            if holder and self._timers is not None:
+                self._timers.discard(holder[0])
             if self.released:
                 return
             self.host.guarded(self, callback)
 
         handle = self.ports.timers.start(delay, fire)
         holder.append(handle)
-        self.timers.add(handle)
+        timers = self._timers
+        if timers is None:
+            timers = self._timers = set()
+        timers.add(handle)
         return handle
 
     def stop(self, handle: TimerHandle | None) -> None:
         if handle is not None:
             handle.cancel()
-            self.timers.discard(handle)
+            if self._timers is not None:
+                self._timers.discard(handle)
 
     def cancel_timers(self) -> None:
-        for handle in list(self.timers):
+        timers, self._timers = self._timers, None
+        for handle in timers or ():
             handle.cancel()
-        self.timers.clear()
 
     # -- routing ------------------------------------------------------------------------
 
@@ -336,7 +371,7 @@ class Call:
         if self.hops > self.limits.max_hops:
             self.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LIMIT)
             return
-        self.diversions.append(Diversion(DiversionReason.of(kind), source, destination))
+        self.diversions += (Diversion(DiversionReason.of(kind), source, destination),)
         self.deliver(destination)
 
     # -- the end ------------------------------------------------------------------------
@@ -374,6 +409,7 @@ class Call:
 
 
 class Released:
+    __slots__ = ()
     state = CallState.RELEASED
 
     def enter(self, call: Call) -> None:
@@ -389,6 +425,7 @@ class Released:
 class Connected:
     """The caller and one answered leg are talking."""
 
+    __slots__ = ()
     state = CallState.CONNECTED
 
     def enter(self, call: Call) -> None:

@@ -21,7 +21,7 @@ class IllegalTransition(Exception):
     """A leg was asked to move to a state it cannot reach from where it is."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Leg:
     id: str
     number: E164 | None  # None: an anonymous caller

@@ -10,6 +10,23 @@ from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, Sessio
 
 
 class RecordBuilder:
+    __slots__ = (
+        "answered_at",
+        "call_id",
+        "called",
+        "callee_network_id",
+        "caller",
+        "caller_network_id",
+        "cause",
+        "correlation_id",
+        "events",
+        "fleet_id",
+        "offered_at",
+        "outcome",
+        "released_at",
+        "session_case",
+    )
+
     def __init__(
         self,
         *,

@@ -74,7 +74,7 @@ class Router:
             call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail={"loop": True})
             call.finish(CallOutcome.LOOP, ReleaseCause.FORWARDING_LOOP)
             return
-        call.visited.add(line.id)
+        call.visited += (line.id,)
         call.note(CallEventKind.OFFERED, to_number=line.msisdn.value, detail=_shown(call))
         if barred_incoming(call, line):  # BAIC: before any of the line's services
             return
