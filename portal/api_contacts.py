@@ -12,12 +12,18 @@ from aiohttp import web
 from fleet.core.contacts import Contact
 from fleet.core.values import UNSET
 from fleet.services.contacts import ContactInput
-from fleet.services.phonebook import PAGE_DEFAULT, PAGE_MAX, SEARCH_MAX, Entry, Page
+from fleet.services.phonebook import (
+    OFFSET_MAX,
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    SEARCH_MAX,
+    Entry,
+    Page,
+)
 from portal.api import Problem, _actor, _body, _fleet_id, _manager, _query_int
 from portal.pages import SERVICES
 
 FIELDS = ("name", "company", "number", "abbreviated", "notes")
-OFFSET_MAX = 1_000_000
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fleet.core import contacts as rules
-from fleet.services.phonebook import PAGE_MAX, SEARCH_MAX, EntryKind
+from fleet.services.phonebook import OFFSET_MAX, PAGE_MAX, SEARCH_MAX, EntryKind
 
 Op = Callable[..., dict[str, Any]]
 E164 = {"type": "string", "pattern": r"^\+[1-9][0-9]{3,14}$"}
@@ -31,7 +31,7 @@ def paths(op: Op, json: Callable[[dict[str, Any]], dict[str, Any]], ref: Op) -> 
             "name": "offset",
             "in": "query",
             "required": False,
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX},
         },
         {
             "name": "limit",

@@ -23,6 +23,7 @@ from fleet.services.lookups import load_fleet
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
 SEARCH_MAX = 100  # characters of a search term
+OFFSET_MAX = 1_000_000  # the furthest page asked for (the API refuses more, and documents it)
 
 
 class EntryKind(StrEnum):
