@@ -96,9 +96,7 @@ class InCallKeys:
         self._engine = engine
         self._leg_of = leg_of
         self.whereabouts = whereabouts if whereabouts is not None else Whereabouts()
-        self.sightings = sightings or Sightings(
-            now=agent.scheduler.now, whereabouts=self.whereabouts
-        )
+        self.sightings = sightings or Sightings(now=agent.scheduler.now)
         self._keys: dict[DialogId, str] = {}
 
     def forget(self, dialog: Dialog) -> None:
@@ -207,7 +205,7 @@ class InCallKeys:
             and number is not None
             and self._engine().directory.by_msisdn(number) is not None
         ):
-            self.sightings.saw(number, where)
+            self.sightings.saw(number, self.whereabouts.location(where))
 
     def _number(self, dialog: Dialog) -> E164 | None:
         leg_id = self._leg_of(dialog.id)

@@ -26,8 +26,6 @@ from collections.abc import Callable
 
 from fleet.core.calls.incall import Location
 from fleet.core.numbering import E164
-from fleet.sipnet.cells import Cell
-from fleet.sipnet.whereabouts import Whereabouts
 
 MAX_AGE = 24 * 3600.0  # seconds a sighting is trusted
 LIMIT = 100_000  # lines remembered
@@ -41,7 +39,6 @@ class Sightings:
         self,
         *,
         now: Callable[[], float],
-        whereabouts: Whereabouts,
         max_age: float = MAX_AGE,
         limit: int = LIMIT,
     ) -> None:
@@ -50,7 +47,6 @@ class Sightings:
         if limit < 1:
             raise ValueError(f"sightings limit {limit}: at least one line")
         self._now = now
-        self.whereabouts = whereabouts
         self.max_age = max_age
         self.limit = limit
         self._seen: OrderedDict[str, tuple[Location, float]] = OrderedDict()  # oldest first
@@ -58,10 +54,10 @@ class Sightings:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def saw(self, number: E164, where: Cell) -> None:
-        """The handset of line ``number`` is on cell ``where`` now."""
+    def saw(self, number: E164, where: Location) -> None:
+        """The handset of line ``number`` is ``where`` now."""
         key, now = number.value, self._now()
-        self._seen[key] = (self.whereabouts.location(where), now)
+        self._seen[key] = (where, now)
         self._seen.move_to_end(key)
         while len(self._seen) > self.limit:
             self._seen.popitem(last=False)
