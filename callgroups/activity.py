@@ -1,11 +1,11 @@
 """The activity monitor's live part (issue 16 item 8), read from the engine's state: each
 group's members — connected or not (the members as the routing cache holds them), in a
 call (the engine's busy marks), ringing (a live call's leg alerting their number), resting
-until the end of the inter-call delay, barring incoming calls (BAIC), in do-not-disturb —
-and its queue (the callers waiting, with the time each joined). Implements
-``fleet.core.activity.LiveActivity``: the portal reads this port, never the hunter or the
-engine. Pure and synchronous: the engine runs on the same event loop, so a snapshot is
-consistent."""
+until the end of the inter-call delay, barring incoming calls (BAIC, or BAIC-Roam while
+abroad), in do-not-disturb — and its queue (the callers waiting, with the time each
+joined). Implements ``fleet.core.activity.LiveActivity``: the portal reads this port, never
+the hunter or the engine. Pure and synchronous: the engine runs on the same event loop, so a
+snapshot is consistent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Protocol
 
 from callgroups.hunt import GroupHunter
-from fleet.core import barring
 from fleet.core.activity import GroupActivity, MemberActivity, MemberState
 from fleet.core.calls.engine import Engine
 from fleet.core.linesettings import DND
@@ -87,7 +86,7 @@ class EngineActivity:
         if rest_until is not None:
             return MemberState.RESTING
         line = self._directory.by_msisdn(member.msisdn)
-        if line is not None and barring.incoming(line.line) is not None:
+        if line is not None and self._hunter.bars_incoming(line.line):
             return MemberState.BARRED
         if line is not None and DND.of(line.line):
             return MemberState.DO_NOT_DISTURB

@@ -19,7 +19,7 @@ from fleet.core import barring
 from fleet.core.calls.call import Call
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import Directory, TimerHandle, Timers
+from fleet.core.calls.ports import Directory, Roaming, TimerHandle, Timers
 from fleet.core.calls.presence import Presence
 from fleet.core.clock import Clock
 from fleet.core.criteria import CriteriaTarget
@@ -39,9 +39,11 @@ class GroupHunter:
         timers: Timers,
         directory: Directory,
         presence: Presence,
+        roaming: Roaming,
         seed: int = 0,
     ) -> None:
         self.clock = clock
+        self._roaming = roaming  # the network: whether a member's handset is abroad
         self._timers = timers
         self._directory = directory
         self._presence = presence
@@ -137,18 +139,24 @@ class GroupHunter:
         ]
 
     def barred(self, group: CallGroup) -> list[tuple[Member, Line]]:
-        """Connected members whose line bars incoming calls (BAIC, TS 22.088), with their
-        line: never rung by the group while it does."""
+        """Connected members whose line bars incoming calls (BAIC, TS 22.088; BAIC-Roam while
+        roaming), with their line: never rung by the group while it does."""
         found = []
         for member in self.connected(group):
             line = self._directory.by_msisdn(member.msisdn)
-            if line is not None and barring.incoming(line.line) is not None:
+            if line is not None and self.bars_incoming(line.line):
                 found.append((member, line.line))
         return found
 
+    def bars_incoming(self, line: Line) -> bool:
+        """Whether ``line`` bars incoming calls now: BAIC, or BAIC-Roam while the network
+        says its handset is abroad."""
+        roaming = barring.bars_roaming(line) and self._roaming.roaming(line.msisdn)
+        return barring.incoming(line, roaming=roaming) is not None
+
     def _bars_incoming(self, member: Member) -> bool:
         line = self._directory.by_msisdn(member.msisdn)
-        return line is not None and barring.incoming(line.line) is not None
+        return line is not None and self.bars_incoming(line.line)
 
     def _do_not_disturb(self, member: Member) -> bool:
         line = self._directory.by_msisdn(member.msisdn)

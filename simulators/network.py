@@ -113,6 +113,12 @@ class SimulatedNetwork:
 
     # -- the Network port -------------------------------------------------------------------
 
+    def roaming(self, number: E164) -> bool:
+        """A handset abroad roams (its state, the one that refuses its in-call services); a
+        number without a handset here does not."""
+        handset = self.handsets.get(number.value)
+        return handset is not None and handset.state is HandsetState.ABROAD
+
     def originate(self, request: LegRequest) -> None:
         handset = self.handsets.get(request.number.value)
         via = f" via trunk {request.trunk}" if request.trunk else ""

@@ -1,7 +1,7 @@
 """3GPP call barring in the engine (TS 22.088; issue 16), in virtual time: BAOC bars every
 outgoing call but emergency numbers, BOIC and BOIC-exHC international calls, BAIC every
-call to the line (the caller hears "call barred" and is released), BAIC-Roam nothing while
-roaming is not known; the record says which program."""
+call to the line (the caller hears "call barred" and is released), BAIC-Roam only while the
+line is abroad (``test_engine_barring_roam.py``); the record says which program."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_baic_refuses_every_call_to_the_line_before_its_forwardings(
     assert why(event, Language.FR, party=str) == "+33611000002 : restriction d'appels 35"
 
 
-def test_baic_roam_is_stored_but_bars_nothing_while_roaming_is_unknown(
+def test_baic_roam_is_stored_and_bars_only_while_roaming(
     ex: Exchange, fleets: MemoryFleets, world: World
 ) -> None:
     bar(fleets, world, 1, Barring.BAIC_ROAM)
@@ -113,6 +113,7 @@ def test_baic_roam_is_stored_but_bars_nothing_while_roaming_is_unknown(
     line = fleets.table.by_msisdn(n(COLLEAGUE))
     assert line is not None
     assert barring.active(line.line) == (Barring.BAIC_ROAM,)
+    assert barring.incoming(line.line) is None
     assert barring.incoming(line.line, roaming=True) is Barring.BAIC_ROAM
 
 

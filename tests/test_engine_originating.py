@@ -65,6 +65,9 @@ class Wire:
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         pass
 
+    def roaming(self, number: E164) -> bool:
+        return False  # every handset at home
+
 
 @dataclass
 class Records:
@@ -109,7 +112,7 @@ def bench() -> Bench:
         recorder=records,
         policy=NumberPolicy(),
         groups=GroupHunter(
-            clock=time, timers=time, directory=world.fleets.table, presence=presence
+            clock=time, timers=time, directory=world.fleets.table, presence=presence, roaming=wire
         ),
         presence=presence,
         new_id=counter_ids(),

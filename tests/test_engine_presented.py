@@ -54,7 +54,9 @@ def bench() -> Bench:
         directory=fleets.table,
         recorder=records,
         policy=NumberPolicy(),
-        groups=GroupHunter(clock=time, timers=time, directory=fleets.table, presence=presence),
+        groups=GroupHunter(
+            clock=time, timers=time, directory=fleets.table, presence=presence, roaming=wire
+        ),
         presence=presence,
         new_id=counter_ids(),
     )

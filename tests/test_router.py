@@ -57,6 +57,9 @@ class Recorded:
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         pass
 
+    def roaming(self, number: E164) -> bool:
+        return False  # every handset at home
+
     def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
         self.timers.append(delay)
         return Timer()

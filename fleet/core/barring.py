@@ -6,8 +6,9 @@ setting (``fleet/core/linesettings.py``: ``BARRINGS``), and what they bar.
 - BOIC-exHC (332): outgoing international calls except to the home country — the model has
   no roaming (a line is always in its home country), so it bars what BOIC bars;
 - BAIC (35): every incoming call (the caller hears the "call barred" announcement);
-- BAIC-Roam (351): incoming calls while roaming — stored, acting on nothing until the
-  network tells roaming (neither the simulated network nor the ISC interface carries it).
+- BAIC-Roam (351): incoming calls while the line is roaming — its handset abroad, as the
+  network tells it (``Network.roaming``: the simulated handset's state; on SIP the cell of
+  the latest P-Access-Network-Info its requests carried).
 """
 
 from __future__ import annotations
@@ -58,12 +59,18 @@ def outgoing(line: Line, *, emergency: bool, abroad: bool) -> Barring | None:
 
 
 def incoming(line: Line, *, roaming: bool = False) -> Barring | None:
-    """The program barring a call to the line, if one does (``roaming``: never known yet)."""
+    """The program barring a call to the line, if one does (``roaming``: its handset is
+    abroad)."""
     if BAIC.of(line):
         return Barring.BAIC
     if roaming and BAIC_ROAM.of(line):
         return Barring.BAIC_ROAM
     return None
+
+
+def bars_roaming(line: Line) -> bool:
+    """Whether BAIC-Roam is active (then whether the line is roaming is worth asking)."""
+    return BAIC_ROAM.of(line)
 
 
 def any_outgoing(line: Line) -> bool:

@@ -122,7 +122,14 @@ def _engine(
     voicemail: VoicemailPlatform,
 ) -> _Built:
     presence = Presence()
-    groups = GroupHunter(clock=time, timers=time, directory=directory, presence=presence, seed=seed)
+    groups = GroupHunter(
+        clock=time,
+        timers=time,
+        directory=directory,
+        presence=presence,
+        roaming=adapter,
+        seed=seed,
+    )
     engine = Engine(
         network=adapter,
         timers=time,

@@ -26,7 +26,8 @@ simulated network tells it a key was pressed (``engine.incall``):
 Where the handset is (abroad, white zone: a transfer refused) comes from the requests'
 P-Access-Network-Info (:mod:`.whereabouts`): the REFER's or INFO's own, else the latest of
 that dialog's earlier requests (INFO, REFER, re-INVITE, UPDATE), read when the transfer is
-asked."""
+asked. Each of those requests naming a cell also tells ``sightings`` where that fleet line's
+handset is (:mod:`.sightings`: the engine asks it whether a line roams)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ from fleet.sip.errors import SipParseError
 from fleet.sip.message import Request
 from fleet.sip.values import parse_name_addr
 from fleet.sipnet.agent import FleetAgent
-from fleet.sipnet.whereabouts import Whereabouts
+from fleet.sipnet.sightings import Sightings
+from fleet.sipnet.whereabouts import HEADER, Whereabouts, cell_of
 
 DTMF_RELAY = "application/dtmf-relay"
 DTMF = "application/dtmf"
@@ -88,11 +90,13 @@ class InCallKeys:
         engine: Callable[[], Engine],
         leg_of: Callable[[DialogId], str | None],
         whereabouts: Whereabouts | None = None,
+        sightings: Sightings | None = None,
     ) -> None:
         self.agent = agent
         self._engine = engine
         self._leg_of = leg_of
         self.whereabouts = whereabouts if whereabouts is not None else Whereabouts()
+        self.sightings = sightings or Sightings(now=agent.scheduler.now)
         self._keys: dict[DialogId, str] = {}
 
     def forget(self, dialog: Dialog) -> None:
@@ -100,6 +104,7 @@ class InCallKeys:
         self.whereabouts.forget(dialog.id)
 
     def __call__(self, dialog: Dialog, request: Request) -> int:
+        self._seen(dialog, request)
         if request.method == "INFO":
             return self._info(dialog, request)
         if request.method == "REFER":
@@ -111,6 +116,7 @@ class InCallKeys:
         to the other leg): its P-Access-Network-Info, if any, is where that handset is now
         (the next transfer asked from it is decided there); its SDP holds or retrieves."""
         self.whereabouts.note(dialog.id, request)
+        self._seen(dialog, request)
         leg_id = self._leg_of(dialog.id)
         body = request.body
         if not relayed or leg_id is None or not body:
@@ -183,6 +189,23 @@ class InCallKeys:
             content_type=SIPFRAG,
             headers=NOTIFY_HEADERS,
         )
+
+    def _seen(self, dialog: Dialog, request: Request) -> None:
+        """The cell ``request`` names, if any, is where the handset of ``dialog``'s leg is."""
+        if request.headers.get(HEADER) is not None:
+            self.sighted(self._number(dialog), request)
+
+    def sighted(self, number: E164 | None, request: Request) -> None:
+        """``request`` comes from ``number``'s handset (the served line of an originating
+        INVITE, a leg's in-dialog request): the cell it names, if any, is where that handset
+        is now — kept when ``number`` is a fleet line's."""
+        where = cell_of(request) if number is not None else None
+        if (
+            where is not None
+            and number is not None
+            and self._engine().directory.by_msisdn(number) is not None
+        ):
+            self.sightings.saw(number, self.whereabouts.location(where))
 
     def _number(self, dialog: Dialog) -> E164 | None:
         leg_id = self._leg_of(dialog.id)

@@ -32,6 +32,7 @@ from fleet.core.calls.events import (
     ReleaseCause,
 )
 from fleet.core.calls.ports import EventLog, LegRequest, no_log
+from fleet.core.numbering import E164
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
@@ -269,6 +270,9 @@ class SipNetwork:
         else:
             self.media.play(leg_id, caller, announcement)
 
+    def roaming(self, number: E164) -> bool:
+        return self.keys.sightings.roaming(number)  # where the handset was last seen
+
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         """Each named leg onto the media server, but the two ends of a hop between two visits
         of one call (:mod:`.hops`): the handsets' legs either side of it are moved instead."""
@@ -307,6 +311,7 @@ class SipNetwork:
         self._a[leg_id] = call
         self._a_ids[call] = leg_id
         self._visits[leg_id] = visit
+        self.keys.sighted(visit.served if visit.originating else None, call.invite)
         hand_to_engine(self.engine, leg_id, call, visit, dialled, self.log)
 
     def incoming_ended(self, call: IncomingCall) -> None:

@@ -46,7 +46,16 @@ class LegRequest:
         return self.presented or self.caller
 
 
-class Network(Protocol):
+class Roaming(Protocol):
+    def roaming(self, number: E164) -> bool:
+        """Whether the handset of the fleet line ``number`` is abroad, as far as the network
+        knows (the simulated network: the handset's state; SIP: the cell its latest requests
+        named, :mod:`fleet.sipnet.sightings`). BAIC-Roam (351) bars the line's incoming calls
+        then."""
+        ...
+
+
+class Network(Roaming, Protocol):
     def originate(self, request: LegRequest) -> None: ...
 
     def cancel(self, leg_id: str) -> None: ...

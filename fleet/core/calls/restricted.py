@@ -12,8 +12,9 @@ Two places, one rule (``fleet.core.restrictions``):
   profile does not allow is not rung. The line's outgoing barring programs (BAOC, BOIC)
   bar its forwardings the same way — a forwarding is an outgoing leg of the line (TS
   22.088) — and its list's entries outside the fleet;
-- a line barring incoming calls (BAIC) is not rung as a group's member or a list's entry:
-  skipped like a member in do-not-disturb, the call goes on.
+- a line barring incoming calls (BAIC, or BAIC-Roam while the network says its handset is
+  abroad: ``Network.roaming``) is not rung as a group's member or a list's entry: skipped
+  like a member in do-not-disturb, the call goes on.
 
 Either way the record says why: a ``RESTRICTED`` event with the profile and the class of
 the destination (and, for a forwarding, its kind)."""
@@ -38,9 +39,9 @@ def refuse(call: Call, refusal: Refusal) -> None:
 
 
 def barred_incoming(call: Call, line: Line) -> bool:
-    """Whether the line bars the call (BAIC): then the caller hears the "call barred"
-    announcement, the call is released and the record says which program."""
-    program = barring.incoming(line)
+    """Whether the line bars the call (BAIC; BAIC-Roam while it roams): then the caller hears
+    the "call barred" announcement, the call is released and the record says which program."""
+    program = _incoming(call, line)
     if program is None:
         return False
     call.note(
@@ -58,9 +59,9 @@ def skipped_barred(
     call: Call, line: Line, *, group_id: int | None = None, member_line_id: int | None = None
 ) -> bool:
     """Whether ``line``, a list's entry or a group's member (``group_id``), bars incoming
-    calls (BAIC): then it is not rung — the record says which program, with ``skipped`` —
-    and the call goes on to the next entry or member."""
-    program = barring.incoming(line)
+    calls (BAIC; BAIC-Roam while it roams): then it is not rung — the record says which
+    program, with ``skipped`` — and the call goes on to the next entry or member."""
+    program = _incoming(call, line)
     if program is None:
         return False
     call.note(
@@ -71,6 +72,13 @@ def skipped_barred(
         detail={"barring": program.value, "skipped": True},
     )
     return True
+
+
+def _incoming(call: Call, line: Line) -> barring.Barring | None:
+    """The program barring a call to ``line``; the network is asked whether the line roams
+    only when BAIC-Roam is active."""
+    roaming = barring.bars_roaming(line) and call.ports.network.roaming(line.msisdn)
+    return barring.incoming(line, roaming=roaming)
 
 
 def allowed_forwarding(call: Call, line: Line, kind: ForwardingKind, destination: E164) -> bool:

@@ -1,0 +1,135 @@
+"""Whether a fleet line roams, on SIP (:mod:`fleet.sipnet.sightings`): the adapter remembers
+where each line's handset was last seen — the originating INVITE the S-CSCF sends for the
+served line, the in-dialog requests of its legs — for a day at most and for a bounded number
+of lines; BAIC-Roam (351) bars calls to a line seen abroad (virtual time)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fleet.core import barring
+from fleet.core.barring import Barring
+from fleet.core.calls.incall import Location
+from fleet.core.numbering import E164
+from fleet.core.values import CallEventKind, CallOutcome
+from fleet.sip.ua_calls import OutgoingState
+from fleet.sipnet.served import SERVED_USER
+from fleet.sipnet.sightings import MAX_AGE, Sightings
+from tests.sipnet.incall_support import B, held_and_second_call
+from tests.sipnet.support import FLEETPBX, OFFER, Core, answer_after, core
+from tests.sipnet.support import settled as finished
+
+LINE = "+33611000001"
+OUTSIDE = "+33699000009"
+SPAIN = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2140700a1b2c3d4e; network-provided"
+HOME = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2080100a1b2c3d4e; network-provided"
+
+
+class Now:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_line_never_seen_is_at_home_and_the_last_sighting_counts() -> None:
+    now = Now()
+    seen = Sightings(now=now)
+    line = E164(LINE)
+    assert seen.location(line) is Location.HOME and not seen.roaming(line)
+    seen.saw(line, Location.ABROAD)
+    assert seen.roaming(line)
+    seen.saw(line, Location.WHITE_ZONE)
+    assert seen.location(line) is Location.WHITE_ZONE and not seen.roaming(line)
+
+
+def test_a_sighting_older_than_the_age_limit_is_forgotten_home_again() -> None:
+    now = Now()
+    seen = Sightings(now=now)
+    line, other = E164(LINE), E164("+33611000002")
+    seen.saw(line, Location.ABROAD)
+    now.t = MAX_AGE
+    assert seen.roaming(line), "a day old: still trusted"
+    now.t = MAX_AGE + 1
+    assert not seen.roaming(line) and len(seen) == 0
+    seen.saw(line, Location.ABROAD)
+    now.t = 2 * MAX_AGE + 2
+    seen.saw(other, Location.ABROAD)  # a sighting drops those too old
+    assert len(seen) == 1 and seen.roaming(other)
+
+
+def test_the_memory_is_bounded_the_line_seen_longest_ago_forgotten_first() -> None:
+    now = Now()
+    seen = Sightings(now=now, limit=2)
+    first, second, third = (E164(f"+3361100000{i}") for i in (1, 2, 3))
+    seen.saw(first, Location.ABROAD)
+    seen.saw(second, Location.ABROAD)
+    seen.saw(first, Location.ABROAD)  # seen again: now the latest
+    seen.saw(third, Location.ABROAD)
+    assert len(seen) == 2
+    assert seen.roaming(first) and seen.roaming(third) and not seen.roaming(second)
+
+
+@pytest.mark.parametrize(("max_age", "limit"), [(0.0, 10), (-1.0, 10), (60.0, 0)])
+def test_bad_limits_are_refused(max_age: float, limit: int) -> None:
+    with pytest.raises(ValueError, match="sightings"):
+        Sightings(now=Now(), max_age=max_age, limit=limit)
+
+
+def own_call(c: Core, access: str) -> None:
+    """The S-CSCF sends FleetPBX the line's own call to an outside number, from ``access``."""
+    call = c.scscf.invite(
+        f"sip:{OUTSIDE}@ims.example.net;user=phone",
+        FLEETPBX,
+        body=OFFER,
+        content_type="application/sdp",
+        local_party=f"<tel:{LINE}>",
+        headers=[
+            ("P-Asserted-Identity", f"<tel:{LINE}>"),
+            (SERVED_USER, f"<sip:{LINE}@ims.example.net>;sescase=orig;regstate=reg"),
+            ("P-Access-Network-Info", access),
+        ],
+    )
+    c.advance(1.0)
+    c.scscf.cancel(call)
+    c.advance(1.0)
+
+
+def test_a_line_whose_own_call_came_from_abroad_is_barred_then_rung_once_home() -> None:
+    c = core()
+    line = c.world.lines[0]
+    c.world.fleets.update_line(line.id, **{barring.SETTINGS[Barring.BAIC_ROAM].name: True})
+    own_call(c, SPAIN)
+    assert c.network.roaming(E164(LINE))
+    barred = c.call(LINE)
+    c.advance(2.0)
+    assert barred.state is OutgoingState.TERMINATED and barred.final_status is not None
+    assert barred.final_status >= 400
+    assert f"tel:{LINE}" not in [i.request_uri for i in c.b_invites()]
+    finished(c)
+    record = c.records.items[-1]
+    assert record.outcome is CallOutcome.REJECTED
+    refused = [e.detail for e in record.events if e.kind is CallEventKind.RESTRICTED]
+    assert refused == [{"barring": "351"}]
+    own_call(c, HOME)
+    assert not c.network.roaming(E164(LINE))
+    c.answers[LINE] = answer_after(5.0, c.clock)
+    c.call(LINE)
+    c.advance(1.0)
+    assert f"tel:{LINE}" in [i.request_uri for i in c.b_invites()]
+
+
+def test_an_in_dialog_request_from_abroad_tells_where_the_lines_handset_is() -> None:
+    scene = held_and_second_call()
+    assert not scene.c.network.roaming(E164(B))
+    scene.c.scscf.request_in(
+        scene.b_active,
+        "INFO",
+        body=b"Signal=5\r\nDuration=160\r\n",
+        content_type="application/dtmf-relay",
+        headers=[("P-Access-Network-Info", SPAIN)],
+    )
+    scene.c.advance(1.0)
+    assert scene.c.network.roaming(E164(B))
+    assert len(scene.c.network.keys.sightings) == 1, "only fleet lines are remembered"
