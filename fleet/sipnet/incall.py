@@ -96,7 +96,8 @@ class InCallKeys:
         self._engine = engine
         self._leg_of = leg_of
         self.whereabouts = whereabouts if whereabouts is not None else Whereabouts()
-        self.sightings = sightings or Sightings(now=agent.scheduler.now)
+        # not ``or``: an empty Sightings is falsy (it has a length)
+        self.sightings = sightings if sightings is not None else Sightings(now=agent.scheduler.now)
         self._keys: dict[DialogId, str] = {}
 
     def forget(self, dialog: Dialog) -> None:
@@ -199,12 +200,10 @@ class InCallKeys:
         """``request`` comes from ``number``'s handset (the served line of an originating
         INVITE, a leg's in-dialog request): the cell it names, if any, is where that handset
         is now — kept when ``number`` is a fleet line's."""
-        where = cell_of(request) if number is not None else None
-        if (
-            where is not None
-            and number is not None
-            and self._engine().directory.by_msisdn(number) is not None
-        ):
+        if number is None or self._engine().directory.by_msisdn(number) is None:
+            return
+        where = cell_of(request)
+        if where is not None:
             self.sightings.saw(number, self.whereabouts.location(where))
 
     def _number(self, dialog: Dialog) -> E164 | None:
