@@ -47,6 +47,9 @@ async def test_a_held_colleague_sees_the_hold_and_its_end(pair: Pair) -> None:
     await pair.until_handset(
         line(10), lambda h: h["screen"]["in_call_with"] == ["06 11 00 00 09"], "10 answers"
     )
+    await pair.until_handset(  # the caller's handset has its 200 OK a moment after 10 answers
+        line(9), lambda h: h["screen"]["in_call_with"] == ["2010"], "9 in the call"
+    )
     await pair.post("/hold", {"number": line(9)})
     held = await pair.until_handset(line(10), lambda h: bool(h["screen"]["held"]), "10 held")
     assert held["screen"]["held"] == ["06 11 00 00 09"]
