@@ -46,6 +46,16 @@ def in_call_with(shown: list[str]) -> Any:
     return lambda h: h["screen"]["in_call_with"] == shown and not h["screen"]["held"]
 
 
+async def caller_hears_the_answer(pair: Pair, number: str) -> None:
+    """The caller's handset has the 200 OK a moment after the callee's shows the call: wait
+    for it before the caller holds or presses a key (else "no call in progress")."""
+    await pair.until_handset(
+        number,
+        lambda h: not h["screen"]["calling"] and bool(h["screen"]["in_call_with"]),
+        f"{number} hears the answer",
+    )
+
+
 async def test_a_transfers_his_held_caller_to_a_colleague_with_hash_1(pair: Pair) -> None:
     caller, a, colleague = "0699000031", line(9), line(10)
     await answering(pair, caller, a, colleague)
@@ -79,10 +89,12 @@ async def test_the_conference_key_puts_three_parties_in_one_room(pair: Pair) -> 
     await answering(pair, a, x, y)
     await pair.post("/dial", {"from": a, "to": x}, status=201)
     await pair.until_handset(x, in_call_with(["06 11 00 00 11"]), "X answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/hold", {"number": a})
     await pair.until_handset(x, lambda h: bool(h["screen"]["held"]), "X held")
     await pair.post("/dial", {"from": a, "to": y}, status=201)
     await pair.until_handset(y, in_call_with(["06 11 00 00 11"]), "Y answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/keys", {"number": a, "keys": "#3"})
     for number in (x, y):
         await pair.until_handset(number, in_call_with(["Conférence"]), f"{number} conferenced")
@@ -110,10 +122,12 @@ async def test_a_transfers_his_held_colleague_to_an_outside_party_with_hash_1(pa
     await answering(pair, a, colleague, outside)
     first = await pair.post("/dial", {"from": a, "to": "2006"}, status=201)
     await pair.until_handset(colleague, in_call_with(["06 11 00 00 05"]), "B answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/hold", {"number": a})
     await pair.until_handset(colleague, lambda h: bool(h["screen"]["held"]), "B held")
     second = await pair.post("/dial", {"from": a, "to": outside}, status=201)
     await pair.until_handset(outside, in_call_with(["06 11 00 00 05"]), "X answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/keys", {"number": a, "keys": "#1"})
     await pair.until_handset(a, lambda h: not h["legs"], "A released")
     await pair.until_handset(colleague, in_call_with(["06 99 00 00 37"]), "B hears X")
@@ -141,10 +155,12 @@ async def test_the_conference_key_with_a_colleague_puts_the_three_in_one_room(pa
     await answering(pair, a, outside, colleague)
     first = await pair.post("/dial", {"from": a, "to": outside}, status=201)
     await pair.until_handset(outside, in_call_with(["06 11 00 00 07"]), "X answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/hold", {"number": a})
     await pair.until_handset(outside, lambda h: bool(h["screen"]["held"]), "X held")
     second = await pair.post("/dial", {"from": a, "to": "2008"}, status=201)
     await pair.until_handset(colleague, in_call_with(["06 11 00 00 07"]), "B answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/keys", {"number": a, "keys": "#3"})
     for number in (outside, colleague):
         await pair.until_handset(number, in_call_with(["Conférence"]), f"{number} conferenced")
@@ -203,10 +219,12 @@ async def test_a_transfers_his_held_callee_to_a_colleague_by_refer(pair: Pair) -
     await answering(pair, a, outside, colleague)
     await pair.post("/dial", {"from": a, "to": outside}, status=201)
     await pair.until_handset(outside, in_call_with(["06 11 00 00 01"]), "X answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/hold", {"number": a})
     await pair.until_handset(outside, lambda h: bool(h["screen"]["held"]), "X held")
     await pair.post("/dial", {"from": a, "to": "2002"}, status=201)
     await pair.until_handset(colleague, in_call_with(["06 11 00 00 01"]), "B answers A")
+    await caller_hears_the_answer(pair, a)
     pressed = await pair.post("/keys", {"number": a, "keys": "#1", "method": "refer"})
     assert pressed["method"] == "refer"
     outcome: dict[str, Any] = {}
@@ -232,10 +250,12 @@ async def test_hash_1_from_abroad_is_refused_with_an_announcement_and_changes_no
     await pair.post(f"/handsets/{a}/state", {"state": "abroad"})
     await pair.post("/dial", {"from": a, "to": x}, status=201)
     await pair.until_handset(x, in_call_with(["06 11 00 00 12"]), "X answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/hold", {"number": a})
     await pair.until_handset(x, lambda h: bool(h["screen"]["held"]), "X held")
     await pair.post("/dial", {"from": a, "to": y}, status=201)
     await pair.until_handset(y, in_call_with(["06 11 00 00 12"]), "Y answers A")
+    await caller_hears_the_answer(pair, a)
     await pair.post("/keys", {"number": a, "keys": "#1"})
     played: list[dict[str, Any]] = []
 
