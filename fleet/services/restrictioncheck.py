@@ -3,7 +3,8 @@ incoming-call list are set (issue 16): a destination the profile does not allow 
 with ``DESTINATION_RESTRICTED``; one an active barring program bars (BAOC 33, BOIC 331,
 BOIC-exHC 332: a forwarding is an outgoing leg of the line, TS 22.088; a list's entry
 outside the fleet too) with ``DESTINATION_BARRED``. ``fleet.core.restrictions`` decides,
-as the engine does; the fleet's own numbers are read from the database."""
+as the engine does; the fleet's own numbers are read from the database (the bulk import,
+``fleetio_restrictions``, gives them: the fleet's and the file's)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fleet.core import barring
 from fleet.core.barring import SETTINGS
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import RESTRICTION_PROFILE
+from fleet.core.model import Line
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.restrictions import Refusal, Restrictions
 from fleet.core.values import RestrictionProfile
@@ -23,8 +25,9 @@ from fleet.services import views
 from fleet.services.lookups import vpn_numbers
 
 
-class _Known:
-    """The fleet's numbers among those checked (``FleetNumbers`` of the classification)."""
+class FleetNumbers:
+    """The fleet's numbers among those checked (``FleetNumbers`` of the classification):
+    ``own``, the E.164 numbers of its lines and fixed numbers."""
 
     def __init__(self, fleet_id: int, own: set[str]) -> None:
         self._fleet_id = fleet_id
@@ -53,17 +56,33 @@ async def check_destinations(
     unrestricted = line.restriction_profile is RestrictionProfile.UNRESTRICTED
     if (unrestricted and not barring.any_outgoing(served)) or not numbers:
         return
-    known = _Known(
+    known = FleetNumbers(
         line.fleet_id, await vpn_numbers(session, line.fleet_id, [n.value for n in numbers])
     )
     restrictions = Restrictions(policy=policy, numbers=known)
     for index, number in enumerate(numbers):
-        refusal = restrictions.destination(served, number, entry=indexed)
-        if refusal is not None:
-            raise _refused(refusal, number, field=f"{field}.{index}" if indexed else field)
+        error = refused(
+            restrictions,
+            served,
+            number,
+            field=f"{field}.{index}" if indexed else field,
+            entry=indexed,
+        )
+        if error is not None:
+            raise error
 
 
-def _refused(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+def refused(
+    restrictions: Restrictions, line: Line, number: E164, *, field: str, entry: bool = False
+) -> DomainError | None:
+    """The error refusing ``number`` as a forwarding's destination or (``entry``) an
+    incoming-call list's entry of ``line``, None when its barring programs and restriction
+    profile allow it."""
+    refusal = restrictions.destination(line, number, entry=entry)
+    return None if refusal is None else _error(refusal, number, field=field)
+
+
+def _error(refusal: Refusal, number: E164, *, field: str) -> DomainError:
     if refusal.barring is not None:
         label = SETTINGS[refusal.barring].label
         return DomainError(
