@@ -218,3 +218,13 @@ async def test_json_barring_bars_forwardings_to_the_fleet_but_not_its_list_entri
     del document["lines"][0]["forwardings"]
     again = await run(services, actor, fleet_id, json.dumps(document), Format.JSON)
     assert again.applied, refusals(again)
+
+
+async def test_a_list_entry_outside_the_fleet_is_reported_once_not_in_the_vpn(
+    services: Services, actor: Actor
+) -> None:
+    fleet_id = await empty_fleet(services, actor)
+    listed = {"active": True, "mode": "cascade", "ring_time": 15, "entries": ["0145678910"]}
+    document = {"lines": [_line("0611000001", "emergency", incoming_list=listed)]}
+    report = await run(services, actor, fleet_id, json.dumps(document), Format.JSON)
+    assert [code for _, code, _ in refusals(report)] == [ErrorCode.NUMBER_NOT_IN_VPN]

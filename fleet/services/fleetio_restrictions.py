@@ -14,39 +14,49 @@ refused destination is a fault of its row, with its field (``forward_<kind>``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from fleet.core import model
-from fleet.core.barring import any_outgoing
-from fleet.core.linesettings import LINE_SETTINGS, RESTRICTION_PROFILE
+from fleet.core.linesettings import BAOC, BOIC, BOIC_EXHC, LINE_SETTINGS, RESTRICTION_PROFILE
 from fleet.core.numbering import E164
-from fleet.core.restrictions import Restrictions
+from fleet.core.restrictions import Refusal, Restrictions
 from fleet.core.values import ForwardingKind, RestrictionProfile
 from fleet.services.fleetio_plan import Checker, ForwardingGoal, LinePlan, ListTarget
 from fleet.services.fleetio_spec import Fault
-from fleet.services.restrictioncheck import FleetNumbers, refused
+from fleet.services.restrictioncheck import FleetNumbers, refused_error
+
+OUTGOING = (BAOC, BOIC, BOIC_EXHC)  # the programs barring outgoing calls (and forwardings)
 
 
-def check(checker: Checker, lines: Sequence[LinePlan], fleet_numbers: Iterable[str]) -> None:
+def check(checker: Checker, lines: Sequence[LinePlan], fleet_numbers: AbstractSet[str]) -> None:
     """Add to ``checker`` a fault for each destination of the planned ``lines`` that their
     line may not forward to or list; ``fleet_numbers``: the E.164 numbers of the fleet's
-    lines and fixed numbers once the file is imported."""
+    lines and fixed numbers once the file is imported. A verdict depends on the line's
+    profile and programs only (one fleet): it is reused for the next line alike."""
     fleet_id = checker.state.fleet.id
-    restrictions: Restrictions | None = None
+    restrictions = Restrictions(
+        policy=checker.policy, numbers=FleetNumbers(fleet_id, fleet_numbers)
+    )
+    verdicts: dict[tuple[object, ...], Refusal | None] = {}
     for plan in lines:
         if not plan.forwardings and plan.incoming is None:
             continue
-        line = planned_line(plan, fleet_id)
-        if RESTRICTION_PROFILE.of(line) is RestrictionProfile.UNRESTRICTED and not any_outgoing(
-            line
-        ):
+        values = plan.values
+        programs = tuple(bool(values[s.name]) for s in OUTGOING)
+        profile = values[RESTRICTION_PROFILE.name]
+        if profile is RestrictionProfile.UNRESTRICTED and not any(programs):
             continue
-        if restrictions is None:
-            known = FleetNumbers(fleet_id, set(fleet_numbers))
-            restrictions = Restrictions(policy=checker.policy, numbers=known)
+        line = planned_line(plan, fleet_id)
         for field, number, entry in _written(plan):
-            error = refused(restrictions, line, E164(number), field=field, entry=entry)
-            if error is not None:
+            if entry and number not in fleet_numbers:
+                continue  # outside the fleet: refused already (number_not_in_vpn)
+            key = (profile, programs, number, entry)
+            if key not in verdicts:
+                verdicts[key] = restrictions.destination(line, E164(number), entry=entry)
+            refusal = verdicts[key]
+            if refusal is not None:
+                error = refused_error(refusal, E164(number), field=field)
                 checker.faults.append(Fault(plan.where, error))
 
 

@@ -9,6 +9,7 @@ as the engine does; the fleet's own numbers are read from the database (the bulk
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,6 @@ from fleet.core import barring
 from fleet.core.barring import SETTINGS
 from fleet.core.errors import DomainError, ErrorCode
 from fleet.core.linesettings import RESTRICTION_PROFILE
-from fleet.core.model import Line
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.restrictions import Refusal, Restrictions
 from fleet.core.values import RestrictionProfile
@@ -29,7 +29,7 @@ class FleetNumbers:
     """The fleet's numbers among those checked (``FleetNumbers`` of the classification):
     ``own``, the E.164 numbers of its lines and fixed numbers."""
 
-    def __init__(self, fleet_id: int, own: set[str]) -> None:
+    def __init__(self, fleet_id: int, own: AbstractSet[str]) -> None:
         self._fleet_id = fleet_id
         self._own = own
 
@@ -61,28 +61,13 @@ async def check_destinations(
     )
     restrictions = Restrictions(policy=policy, numbers=known)
     for index, number in enumerate(numbers):
-        error = refused(
-            restrictions,
-            served,
-            number,
-            field=f"{field}.{index}" if indexed else field,
-            entry=indexed,
-        )
-        if error is not None:
-            raise error
+        refusal = restrictions.destination(served, number, entry=indexed)
+        if refusal is not None:
+            raise refused_error(refusal, number, field=f"{field}.{index}" if indexed else field)
 
 
-def refused(
-    restrictions: Restrictions, line: Line, number: E164, *, field: str, entry: bool = False
-) -> DomainError | None:
-    """The error refusing ``number`` as a forwarding's destination or (``entry``) an
-    incoming-call list's entry of ``line``, None when its barring programs and restriction
-    profile allow it."""
-    refusal = restrictions.destination(line, number, entry=entry)
-    return None if refusal is None else _error(refusal, number, field=field)
-
-
-def _error(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+def refused_error(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+    """The error refusing ``number`` as a forwarding's destination or a list's entry."""
     if refusal.barring is not None:
         label = SETTINGS[refusal.barring].label
         return DomainError(
