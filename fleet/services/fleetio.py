@@ -1,8 +1,8 @@
 """Bulk import and export of a fleet (issue 13 item 2): its lines as CSV, its whole
 configuration as JSON (``fleetio_csv``, ``fleetio_json``).
 
-An import is checked whole before anything is written (``fleetio_plan``, ``fleetio_groups``,
-``fleetio_restrictions``):
+An import is checked whole before anything is written (``fleetio_plan``, ``fleetio_groups``;
+``fleetio_restrictions``: the forwardings and lists against the lines' barring and profiles):
 every faulty row is reported with where it is and why, and then nothing is written. When
 every row passes, the changes are made in one transaction, each journalled as the service
 that owns it journals it (one audit entry per line, forwarding, list, fixed number, group,

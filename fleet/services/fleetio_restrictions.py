@@ -5,8 +5,9 @@ programs and restriction profile (issue 16), as the single-line services check t
 The line is taken as the file leaves it (a profile or a program the same row sets counts),
 the fleet's own numbers are its lines and fixed numbers with those the file adds. What the
 import writes is checked, as a service checks what it is asked to write: a forwarding to a
-number that the import registers or changes (not one it only switches off), an incoming-call
-list it replaces (not one it only switches off, every entry then). A forwarding or a list the
+number that the import registers, changes or switches on (not one it only switches off);
+every entry of an incoming-call list it replaces (not one it only switches off; an entry
+outside the fleet is refused already, ``NUMBER_NOT_IN_VPN``). A forwarding or a list the
 file states as the fleet already has it is written by nobody and left as it is, as when a
 manager tightens a profile (the engine does not follow what the line may not call). Each
 refused destination is a fault of its row, with its field (``forward_<kind>``,
