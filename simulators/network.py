@@ -20,6 +20,7 @@ from fleet.core.calls.events import (
     LegRejected,
     LegReleased,
     LegUnreachable,
+    LineCameHome,
     ReleaseCause,
 )
 from fleet.core.calls.incall import Location, Refusal
@@ -320,8 +321,12 @@ class SimulatedNetwork:
         return None
 
     def set_state(self, number: E164, state: HandsetState) -> None:
+        abroad = HandsetState.ABROAD
+        came_home = self.handset(number).state is abroad and state is not abroad
         self.handset(number).state = state
         self.say(f"{self.handset(number).name} is now {state.value}")
+        if came_home and self.engine is not None:  # no longer roaming: the engine hears it
+            self.engine.came_home(LineCameHome(number))
 
     def is_ringing(self, number: E164) -> bool:
         return bool(self.handset(number).ringing)

@@ -1,7 +1,8 @@
 """Bulk import and export of a fleet (issue 13 item 2): its lines as CSV, its whole
 configuration as JSON (``fleetio_csv``, ``fleetio_json``).
 
-An import is checked whole before anything is written (``fleetio_plan``, ``fleetio_groups``):
+An import is checked whole before anything is written (``fleetio_plan``, ``fleetio_groups``;
+``fleetio_restrictions``: the forwardings and lists against the lines' barring and profiles):
 every faulty row is reported with where it is and why, and then nothing is written. When
 every row passes, the changes are made in one transaction, each journalled as the service
 that owns it journals it (one audit entry per line, forwarding, list, fixed number, group,
@@ -32,6 +33,7 @@ from fleet.services import (
     fleetio_csv,
     fleetio_json,
     fleetio_presented,
+    fleetio_restrictions,
     fleetio_schedules,
     linequery,
     views,
@@ -175,6 +177,7 @@ class FleetIOService(Service):
                     checker.fault(
                         plan.where, ErrorCode.NUMBER_NOT_IN_VPN, number=E164(entry).national()
                     )
+        fleetio_restrictions.check(checker, lines, vpn)  # as the line's services (issue 16)
         pabx = {number: row.pabx_option for number, row in state.lines.items()}
         pabx |= {p.msisdn: bool(p.values["pabx_option"]) for p in lines}
         groups = check_groups(checker, file.groups, pabx)

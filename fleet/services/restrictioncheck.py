@@ -3,11 +3,13 @@ incoming-call list are set (issue 16): a destination the profile does not allow 
 with ``DESTINATION_RESTRICTED``; one an active barring program bars (BAOC 33, BOIC 331,
 BOIC-exHC 332: a forwarding is an outgoing leg of the line, TS 22.088; a list's entry
 outside the fleet too) with ``DESTINATION_BARRED``. ``fleet.core.restrictions`` decides,
-as the engine does; the fleet's own numbers are read from the database."""
+as the engine does; the fleet's own numbers are read from the database (the bulk import,
+``fleetio_restrictions``, gives them: the fleet's and the file's)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +25,11 @@ from fleet.services import views
 from fleet.services.lookups import vpn_numbers
 
 
-class _Known:
-    """The fleet's numbers among those checked (``FleetNumbers`` of the classification)."""
+class FleetNumbers:
+    """The fleet's numbers among those checked (``FleetNumbers`` of the classification):
+    ``own``, the E.164 numbers of its lines and fixed numbers."""
 
-    def __init__(self, fleet_id: int, own: set[str]) -> None:
+    def __init__(self, fleet_id: int, own: AbstractSet[str]) -> None:
         self._fleet_id = fleet_id
         self._own = own
 
@@ -53,17 +56,18 @@ async def check_destinations(
     unrestricted = line.restriction_profile is RestrictionProfile.UNRESTRICTED
     if (unrestricted and not barring.any_outgoing(served)) or not numbers:
         return
-    known = _Known(
+    known = FleetNumbers(
         line.fleet_id, await vpn_numbers(session, line.fleet_id, [n.value for n in numbers])
     )
     restrictions = Restrictions(policy=policy, numbers=known)
     for index, number in enumerate(numbers):
         refusal = restrictions.destination(served, number, entry=indexed)
         if refusal is not None:
-            raise _refused(refusal, number, field=f"{field}.{index}" if indexed else field)
+            raise refused_error(refusal, number, field=f"{field}.{index}" if indexed else field)
 
 
-def _refused(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+def refused_error(refusal: Refusal, number: E164, *, field: str) -> DomainError:
+    """The error refusing ``number`` as a forwarding's destination or a list's entry."""
     if refusal.barring is not None:
         label = SETTINGS[refusal.barring].label
         return DomainError(

@@ -27,7 +27,9 @@ Where the handset is (abroad, white zone: a transfer refused) comes from the req
 P-Access-Network-Info (:mod:`.whereabouts`): the REFER's or INFO's own, else the latest of
 that dialog's earlier requests (INFO, REFER, re-INVITE, UPDATE), read when the transfer is
 asked. Each of those requests naming a cell also tells ``sightings`` where that fleet line's
-handset is (:mod:`.sightings`: the engine asks it whether a line roams)."""
+handset is (:mod:`.sightings`: the engine asks it whether a line roams); one from home after
+one from abroad tells the engine the line came home (``Engine.came_home``: its groups' waiting
+callers may ring it)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from collections.abc import Callable
 from functools import partial
 
 from fleet.core.calls.engine import Engine
+from fleet.core.calls.events import LineCameHome
 from fleet.core.calls.incall import Location, Refusal
 from fleet.core.numbering import E164
 from fleet.sip.dialog import Dialog, DialogId
@@ -203,8 +206,12 @@ class InCallKeys:
         if number is None or self._engine().directory.by_msisdn(number) is None:
             return
         where = cell_of(request)
-        if where is not None:
-            self.sightings.saw(number, self.whereabouts.location(where))
+        if where is None:
+            return
+        was = self.sightings.location(number)
+        self.sightings.saw(number, self.whereabouts.location(where))
+        if was is Location.ABROAD and self.sightings.location(number) is not Location.ABROAD:
+            self._engine().came_home(LineCameHome(number))  # no longer roaming
 
     def _number(self, dialog: Dialog) -> E164 | None:
         leg_id = self._leg_of(dialog.id)

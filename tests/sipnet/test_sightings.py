@@ -12,7 +12,7 @@ from fleet.core.barring import Barring
 from fleet.core.calls.incall import Location
 from fleet.core.numbering import E164
 from fleet.core.values import CallEventKind, CallOutcome
-from fleet.sip.ua_calls import OutgoingState
+from fleet.sip.ua_calls import OutgoingCall, OutgoingState
 from fleet.sipnet.served import SERVED_USER
 from fleet.sipnet.sightings import MAX_AGE, Sightings
 from tests.sipnet.incall_support import B, held_and_second_call
@@ -21,6 +21,7 @@ from tests.sipnet.support import settled as finished
 
 LINE = "+33611000001"
 OUTSIDE = "+33699000009"
+GROUP = "0609182236"
 SPAIN = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2140700a1b2c3d4e; network-provided"
 HOME = "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=2080100a1b2c3d4e; network-provided"
 
@@ -79,7 +80,15 @@ def test_bad_limits_are_refused(max_age: float, limit: int) -> None:
 
 def own_call(c: Core, access: str) -> None:
     """The S-CSCF sends FleetPBX the line's own call to an outside number, from ``access``."""
-    call = c.scscf.invite(
+    call = own_call_starts(c, access)
+    c.advance(1.0)
+    c.scscf.cancel(call)
+    c.advance(1.0)
+
+
+def own_call_starts(c: Core, access: str) -> OutgoingCall:
+    """The line's own call to an outside number reaches FleetPBX from ``access``."""
+    return c.scscf.invite(
         f"sip:{OUTSIDE}@ims.example.net;user=phone",
         FLEETPBX,
         body=OFFER,
@@ -91,9 +100,6 @@ def own_call(c: Core, access: str) -> None:
             ("P-Access-Network-Info", access),
         ],
     )
-    c.advance(1.0)
-    c.scscf.cancel(call)
-    c.advance(1.0)
 
 
 def test_a_line_whose_own_call_came_from_abroad_is_barred_then_rung_once_home() -> None:
@@ -133,3 +139,35 @@ def test_an_in_dialog_request_from_abroad_tells_where_the_lines_handset_is() -> 
     scene.c.advance(1.0)
     assert scene.c.network.roaming(E164(B))
     assert len(scene.c.network.keys.sightings) == 1, "only fleet lines are remembered"
+
+
+def test_a_roaming_group_member_seen_home_takes_the_caller_waiting_in_the_queue() -> None:
+    """The line (BAIC-Roam) seen abroad is skipped by its group, whose other member is in a
+    call: a caller to the group waits. Its handset's next request from home tells the engine
+    (``came_home``): the waiting caller rings it at once."""
+    c = core()
+    line, other = c.world.lines[0], c.world.lines[1]
+    c.world.fleets.update_line(line.id, **{barring.SETTINGS[Barring.BAIC_ROAM].name: True})
+    group = c.world.fleets.add_group(
+        c.world.fleet.id,
+        number=GROUP,
+        name="Standard",
+        members=[line.id, other.id],
+        connected=[line.id, other.id],
+        queue_size=2,
+        max_queue_wait=300,
+    )
+    own_call(c, SPAIN)
+    c.answers[other.msisdn.value] = answer_after(0.5, c.clock)
+    c.call(other.msisdn.value)
+    c.advance(2.0)
+    assert c.engine.is_busy(other.msisdn)
+    c.call(group.number.value)
+    c.advance(2.0)
+    assert f"tel:{LINE}" not in [i.request_uri for i in c.b_invites()]
+    assert len(c.network.engine.groups.waiting(group.id)) == 1  # type: ignore[attr-defined]
+    own = own_call_starts(c, HOME)
+    c.advance(0.5)  # the line's own call still up: not a member freed, a sighting from home
+    assert f"tel:{LINE}" in [i.request_uri for i in c.b_invites()]
+    c.scscf.cancel(own)
+    c.advance(1.0)

@@ -19,12 +19,18 @@ from fleet.core.calls.events import (
     LegAnswered,
     LegEvent,
     LegState,
+    LineCameHome,
     ReleaseCause,
 )
 from fleet.core.calls.hunting import GroupHunting
 from fleet.core.calls.incall import InCallServices, InConference
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.originating import Onward, RingOnward, onward, presented_number
+from fleet.core.calls.originating import (
+    RingOnward,
+    note_abbreviated,
+    onward,
+    presented_number,
+)
 from fleet.core.calls.ports import (
     Directory,
     EventLog,
@@ -46,7 +52,7 @@ from fleet.core.linesettings import CLIR
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from fleet.core.presented import split_prefix
 from fleet.core.restrictions import Restrictions
-from fleet.core.values import CallEventKind, CallOutcome, SessionCase
+from fleet.core.values import CallOutcome, SessionCase
 from fleet.core.voicemail import NO_VOICEMAIL, VoicemailPlatform
 
 __all__ = ["Engine", "Limits", "counter_ids"]
@@ -167,7 +173,7 @@ class Engine:
             call.record.called = digits or dialled
         self._admit(call)
         if abbreviated is not None and number is not None:
-            _note_abbreviated(call, abbreviated, number)
+            note_abbreviated(call, abbreviated, number)
         # an abbreviated number is checked as the number it stands for
         checked = number.value if abbreviated is not None and number is not None else digits
         refusal = self._ports.restrictions.outgoing(own_line.line, checked) if own_line else None
@@ -222,10 +228,10 @@ class Engine:
         if plan is None or plan.number is None:
             call.record.called = plan.digits if plan else dialled
         self._admit(call)
-        if plan is not None and plan.abbreviated is not None and plan.number is not None:
-            _note_abbreviated(call, plan.abbreviated, plan.number)
+        if plan is not None:
+            plan.note_abbreviated(call)
         refusal = (
-            self._ports.restrictions.outgoing(own_line.line, _checked(plan))
+            self._ports.restrictions.outgoing(own_line.line, plan.checked)
             if own_line is not None and plan is not None
             else None
         )
@@ -305,6 +311,11 @@ class Engine:
             return
         if call.phase is not None:
             call.phase.on_leg_event(call, leg, event)
+
+    def came_home(self, event: LineCameHome) -> None:
+        """A line's handset is home again: as a group's member barring calls while roaming
+        it may take a caller waiting in its groups' queues now."""
+        self.groups.settle((event.number,))
 
     def bridge_failed(self, event: BridgeFailed) -> None:
         """The network could not connect the legs of a transfer or move them to a conference:
@@ -395,20 +406,3 @@ class Engine:
     @property
     def active_calls(self) -> int:
         return len(self._calls)
-
-
-def _note_abbreviated(call: Call, abbreviated: str, number: E164) -> None:
-    """The record says the caller dialled a directory contact's abbreviated number."""
-    call.note(
-        CallEventKind.ABBREVIATED_DIALLED,
-        to_number=number.value,
-        detail={"abbreviated": abbreviated},
-    )
-
-
-def _checked(plan: Onward) -> str:
-    """What a line's restriction profile checks of its call: what it dialled, or the number
-    a directory contact's abbreviated number stands for."""
-    if plan.abbreviated is not None and plan.number is not None:
-        return plan.number.value
-    return plan.digits

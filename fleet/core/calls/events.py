@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from fleet.core.numbering import E164
+
 
 class LegState(Enum):
     CREATED = "created"
@@ -106,6 +108,16 @@ class BridgeFailed:
 
     leg_id: str
     reason: BridgeFailure
+
+
+@dataclass(frozen=True, slots=True)
+class LineCameHome:
+    """The network learned that the handset of fleet line ``number``, which it knew abroad,
+    is home again (the simulated network: the handset left its state ``abroad``; SIP: a
+    sighting from home). A line barring incoming calls while roaming (BAIC-Roam, 351) may
+    ring again as a group's member."""
+
+    number: E164
 
 
 LegEvent = LegAlerting | LegAnswered | LegBusy | LegUnreachable | LegRejected | LegReleased

@@ -23,6 +23,7 @@ class GroupHunting(Protocol):
         ...
 
     def settle(self, freed: Sequence[E164]) -> None:
-        """The engine finished handling an event; ``freed`` numbers are in no call any more.
-        Offer waiting callers to members who may now take them."""
+        """The engine finished handling an event; ``freed`` numbers are in no call any more
+        (or, one at a time, a line's handset came home: ``Engine.came_home``). Offer waiting
+        callers to members who may now take them."""
         ...

@@ -48,6 +48,27 @@ class Onward:
     presented: Presented | None = None  # None: a callee of the caller's fleet sees the line
     abbreviated: str | None = None  # a directory contact's abbreviated number was dialled
 
+    @property
+    def checked(self) -> str:
+        """What a line's restriction profile checks of its call: what it dialled, or the
+        number a directory contact's abbreviated number stands for."""
+        if self.abbreviated is not None and self.number is not None:
+            return self.number.value
+        return self.digits
+
+    def note_abbreviated(self, call: Call) -> None:
+        if self.abbreviated is not None and self.number is not None:
+            note_abbreviated(call, self.abbreviated, self.number)
+
+
+def note_abbreviated(call: Call, abbreviated: str, number: E164) -> None:
+    """The record says the caller dialled a directory contact's abbreviated number."""
+    call.note(
+        CallEventKind.ABBREVIATED_DIALLED,
+        to_number=number.value,
+        detail={"abbreviated": abbreviated},
+    )
+
 
 def onward(
     line: LineServices,
