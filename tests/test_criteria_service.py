@@ -5,34 +5,23 @@ deleted; on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, CriteriaChange
 from fleet.core.criteria import MAX_NUMBERS, CallerFilter, Criteria, CriteriaTarget, RuleCriteria
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule, TimeRange, Weekday
 from fleet.core.values import Actor, Language
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from tests.service_fixtures import fails, fleet, heard, line
+
+__all__ = ["fleet", "heard", "line"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
-
-
-@pytest.fixture
-async def fleet(services: Services, actor: Actor) -> model.Fleet:
-    return await services.fleets.create(actor, name="Taxis Express", short_number_length=4)
-
-
-@pytest.fixture
-async def line(services: Services, actor: Actor, fleet: model.Fleet) -> model.Line:
-    return await services.lines.create(
-        actor, fleet.id, msisdn="0611000001", employee_name="Alice Martin"
-    )
 
 
 @pytest.fixture
@@ -40,24 +29,6 @@ async def office(services: Services, actor: Actor, fleet: model.Fleet) -> Schedu
     return await services.schedules.create(
         actor, fleet.id, name="Bureau", ranges=[MORNING], with_opposite=True
     )
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def test_criteria_are_set_read_back_journalled_and_announced(
