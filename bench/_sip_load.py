@@ -6,12 +6,12 @@ set size of a process."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _kamailio import KamailioProcess
 from _knee import Step, Trial
 from _report import percentile
 from _service import process_cpu
@@ -120,7 +120,7 @@ def trial(port: int, load: Load, pid: int | None = None) -> Trial:
     return step
 
 
-class Kamailio:
+class Kamailio(KamailioProcess):
     """Kamailio as a stateful relay on a free port of loopback, in the foreground (``-DD -E``),
     relaying every new INVITE to ``target`` (a port of loopback). One UDP worker by default:
     with two, the handsets' 180 and 200, sent back to back, are now and then relayed in the
@@ -144,22 +144,9 @@ class Kamailio:
             "-A",
             f'UAS="sip:{LOOPBACK}:{target}"',
         ]
-        self.log = Path(self._dir.name) / "kamailio.log"
-        with self.log.open("w") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(1.0)  # let it parse its configuration and bind
-        if self._process.poll() is not None:
-            raise RuntimeError(f"kamailio did not start: {self.log.read_text()[-2000:]}")
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
+        log = Path(self._dir.name) / "kamailio.log"
+        super().__init__(command, log=log, settle=1.0, grace=10)
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        super().stop()
         self._dir.cleanup()
