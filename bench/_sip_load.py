@@ -5,15 +5,19 @@ set size of a process."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import _service
 from _kamailio import KamailioProcess
 from _knee import Step, Trial
-from _report import percentile
+from _report import out, percentile
 from _service import process_cpu
 from _sipp_run import LOOPBACK, Caller, Sample, SippRun, free_port
 
@@ -102,6 +106,28 @@ def settle(pid: int, quiet_s: float = 1.0, limit_s: float = 40.0) -> None:
         now = process_cpu(pid)
         still = still + 0.25 if now - last < 0.02 else 0.0
         last = now
+
+
+@contextmanager
+def serving(
+    command: list[str], settings: Mapping[str, str], *, http_port: int, workdir: Path
+) -> Iterator[int]:
+    """``fleetpbx serve`` (``command``, its HTTP on ``http_port``) in ``workdir`` with these
+    ``FLEETPBX_*`` settings, its log in ``fleetpbx.log``; yields its pid once healthy and idle,
+    and stops it at the end, the last lines of its log shown."""
+    path = workdir / "fleetpbx.log"
+    with path.open("w") as log:
+        server = _service.start(command, settings, cwd=workdir, log=log)
+        try:
+            asyncio.run(_service.wait_healthy(f"http://127.0.0.1:{http_port}", server))
+            settle(server.pid)
+            yield server.pid
+        finally:
+            status = _service.stop(server)
+            rows = path.read_text(errors="replace").splitlines()
+            out(f"fleetpbx serve stopped (status {status}); its log (warnings): {len(rows)} lines")
+            for row in rows[-3:]:
+                out(f"  last: {row[:200]}")
 
 
 def trial(port: int, load: Load, pid: int | None = None) -> Trial:
