@@ -1,7 +1,7 @@
 """The configuration services' tests' common fixtures (routing criteria, company contacts,
-schedules, presented numbers, trunks): a fleet and a line in it, the change events the hub
-announces, and ``fails``, which awaits a service call and returns the domain error it must
-raise.
+schedules, presented numbers, trunks): a fleet, a line in it and a group of that line, the
+change events the hub announces, and ``fails``, which awaits a service call and returns the
+domain error it must raise.
 
 A test module takes the fixtures with ``from tests.service_fixtures import fleet, heard`` and
 ``__all__`` naming them (as ``tests.engine_fixtures``'s are taken)."""
@@ -28,6 +28,20 @@ async def fleet(services: Services, actor: Actor) -> model.Fleet:
 async def line(services: Services, actor: Actor, fleet: model.Fleet) -> model.Line:
     return await services.lines.create(
         actor, fleet.id, msisdn="0611000001", employee_name="Alice Martin"
+    )
+
+
+@pytest.fixture
+async def reception(services: Services, actor: Actor, line: model.Line) -> model.CallGroup:
+    """The fleet's group "Accueil", the line its member."""
+    return await services.groups.create(
+        actor,
+        line.fleet_id,
+        number="0611000009",
+        name="Accueil",
+        user_code="1703",
+        admin_code="2202",
+        members=[line.id],
     )
 
 

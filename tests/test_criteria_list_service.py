@@ -27,9 +27,9 @@ from fleet.services.container import Services
 from fleet.services.criteria import RuleRef
 from fleet.services.directory import CachedDirectory
 from tests.conftest import dump
-from tests.service_fixtures import fails, fleet, heard, line
+from tests.service_fixtures import fails, fleet, heard, line, reception
 
-__all__ = ["fleet", "heard", "line"]
+__all__ = ["fleet", "heard", "line", "reception"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
 VIP = Criteria(name="VIP", callers=CallerFilter.NUMBERS, numbers=(E164("+33699000002"),))
@@ -148,23 +148,14 @@ async def test_a_schedule_in_two_criteria_of_a_rule_names_the_rule_once(
 
 
 async def test_a_groups_criteria_are_a_list_too(
-    services: Services, actor: Actor, line: model.Line, office: Schedule
+    services: Services, actor: Actor, office: Schedule, reception: model.CallGroup
 ) -> None:
-    group = await services.groups.create(
-        actor,
-        line.fleet_id,
-        number="0611000009",
-        name="Accueil",
-        user_code="1703",
-        admin_code="2202",
-        members=[line.id],
-    )
-    rule = RuleRef.of_group(group.id)
+    rule = RuleRef.of_group(reception.id)
     bureau = Criteria(schedule_id=office.id)
     await services.criteria.replace(actor, rule, [bureau, VIP])
-    assert await services.criteria.of_group(group.id) == (bureau, VIP)
+    assert await services.criteria.of_group(reception.id) == (bureau, VIP)
     await services.criteria.remove(actor, rule, 1)
-    assert await services.criteria.of_group(group.id) == (VIP,)
+    assert await services.criteria.of_group(reception.id) == (VIP,)
 
 
 async def test_the_routing_cache_holds_a_rules_criteria_in_order(

@@ -17,9 +17,9 @@ from fleet.core.values import Actor, Language
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
-from tests.service_fixtures import fails, fleet, heard, line
+from tests.service_fixtures import fails, fleet, heard, line, reception
 
-__all__ = ["fleet", "heard", "line"]
+__all__ = ["fleet", "heard", "line", "reception"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
 
@@ -167,22 +167,13 @@ async def test_a_schedule_in_use_is_not_deleted_and_the_refusal_names_its_users(
 
 
 async def test_a_groups_criteria_are_set_and_go_with_the_group(
-    services: Services, actor: Actor, line: model.Line, office: Schedule
+    services: Services, actor: Actor, office: Schedule, reception: model.CallGroup
 ) -> None:
-    group = await services.groups.create(
-        actor,
-        line.fleet_id,
-        number="0611000009",
-        name="Accueil",
-        user_code="1703",
-        admin_code="2202",
-        members=[line.id],
-    )
-    await services.criteria.set_group(actor, group.id, schedule_id=office.id)
-    assert await services.criteria.of_group(group.id) == (Criteria(schedule_id=office.id),)
+    await services.criteria.set_group(actor, reception.id, schedule_id=office.id)
+    assert await services.criteria.of_group(reception.id) == (Criteria(schedule_id=office.id),)
     error = await fails(ErrorCode.SCHEDULE_IN_USE, services.schedules.delete(actor, office.id))
     assert "Accueil (group)" in error.message(Language.FR)
-    await services.groups.delete(actor, group.id)
+    await services.groups.delete(actor, reception.id)
     await services.schedules.delete(actor, office.id)
 
 
