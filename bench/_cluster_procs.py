@@ -16,6 +16,7 @@ from pathlib import Path
 
 import _service
 import aiohttp
+from _kamailio import KamailioProcess
 from _sipp_run import LOOPBACK, free_port
 
 CONFIG = _service.ROOT / "deploy" / "kamailio" / "kamailio.cfg"
@@ -116,7 +117,7 @@ def split_failed(calls: int, answered: int, failed: int) -> tuple[int, int]:
     return never, max(0, failed - never)
 
 
-class Kamailio:
+class Kamailio(KamailioProcess):
     """Debian's Kamailio on ``deploy/kamailio/kamailio.cfg``, in the foreground, on a free UDP
     port of loopback; its dispatcher list the given SIP ports. ``children``: UDP workers (the
     configuration's 2 can relay a handset's 180 and 200, sent back to back, out of order —
@@ -130,27 +131,11 @@ class Kamailio:
         self.port = free_port()
         listed = workdir / f"dispatcher-{self.port}.list"
         listed.write_text("".join(f"1 sip:{LOOPBACK}:{port}\n" for port in sip_ports))
-        self.log = workdir / f"kamailio-{self.port}.log"
+        log = workdir / f"kamailio-{self.port}.log"
         command = [
             binary, "-f", str(CONFIG), "-DD", "-E", "-w", str(workdir), "-m", "128", "-M", "16",
             "-n", str(children), "-l", f"udp:{LOOPBACK}:{self.port}",
             "-A", f'DISPATCHER_LIST="{listed}"', "-A", "PING_INTERVAL=1",
             "-A", "FR_TIMER=1500", "-A", "PIKE_DENSITY=1000000",
         ]  # fmt: skip
-        with self.log.open("wb") as sink:
-            self._process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        time.sleep(1.5)  # let it parse its configuration and bind
-        if self._process.poll() is not None:
-            raise RuntimeError(f"kamailio did not start: {self.log.read_text()[-2000:]}")
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(20)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        super().__init__(command, log=log, settle=1.5, grace=20)

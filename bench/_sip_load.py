@@ -5,15 +5,19 @@ set size of a process."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import _service
+from _kamailio import KamailioProcess
 from _knee import Step, Trial
-from _report import percentile
+from _report import out, percentile
 from _service import process_cpu
 from _sipp_run import LOOPBACK, Caller, Sample, SippRun, free_port
 
@@ -104,6 +108,28 @@ def settle(pid: int, quiet_s: float = 1.0, limit_s: float = 40.0) -> None:
         last = now
 
 
+@contextmanager
+def serving(
+    command: list[str], settings: Mapping[str, str], *, http_port: int, workdir: Path
+) -> Iterator[int]:
+    """``fleetpbx serve`` (``command``, its HTTP on ``http_port``) in ``workdir`` with these
+    ``FLEETPBX_*`` settings, its log in ``fleetpbx.log``; yields its pid once healthy and idle,
+    and stops it at the end, the last lines of its log shown."""
+    path = workdir / "fleetpbx.log"
+    with path.open("w") as log:
+        server = _service.start(command, settings, cwd=workdir, log=log)
+        try:
+            asyncio.run(_service.wait_healthy(f"http://127.0.0.1:{http_port}", server))
+            settle(server.pid)
+            yield server.pid
+        finally:
+            status = _service.stop(server)
+            rows = path.read_text(errors="replace").splitlines()
+            out(f"fleetpbx serve stopped (status {status}); its log (warnings): {len(rows)} lines")
+            for row in rows[-3:]:
+                out(f"  last: {row[:200]}")
+
+
 def trial(port: int, load: Load, pid: int | None = None) -> Trial:
     """Steps against ``port``; with ``pid`` (the process under test) its CPU per answered call,
     and after a failed step a wait until it is idle again."""
@@ -120,7 +146,7 @@ def trial(port: int, load: Load, pid: int | None = None) -> Trial:
     return step
 
 
-class Kamailio:
+class Kamailio(KamailioProcess):
     """Kamailio as a stateful relay on a free port of loopback, in the foreground (``-DD -E``),
     relaying every new INVITE to ``target`` (a port of loopback). One UDP worker by default:
     with two, the handsets' 180 and 200, sent back to back, are now and then relayed in the
@@ -144,22 +170,9 @@ class Kamailio:
             "-A",
             f'UAS="sip:{LOOPBACK}:{target}"',
         ]
-        self.log = Path(self._dir.name) / "kamailio.log"
-        with self.log.open("w") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(1.0)  # let it parse its configuration and bind
-        if self._process.poll() is not None:
-            raise RuntimeError(f"kamailio did not start: {self.log.read_text()[-2000:]}")
-
-    @property
-    def pid(self) -> int:
-        return self._process.pid
+        log = Path(self._dir.name) / "kamailio.log"
+        super().__init__(command, log=log, settle=1.0, grace=10)
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        super().stop()
         self._dir.cleanup()

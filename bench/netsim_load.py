@@ -45,7 +45,7 @@ import _anchor
 import _service
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out
-from _sip_load import Kamailio, settle
+from _sip_load import Kamailio, serving
 
 from fleet.app import build_services
 from fleet.config import load_settings
@@ -113,19 +113,10 @@ def fleetpbx(url: str, netsim_sip: int, sip_port: int, workdir: Path) -> Iterato
         "FLEETPBX_SIP_CORE": f"127.0.0.1:{netsim_sip}",
         "FLEETPBX_SIP_MEDIA_SERVER": f"127.0.0.1:{netsim_sip}",
     }
-    path = workdir / "fleetpbx.log"
-    with path.open("w") as log:
-        server = _service.start(_service.serve_command(http_port), settings, cwd=workdir, log=log)
-        try:
-            asyncio.run(_service.wait_healthy(f"http://127.0.0.1:{http_port}", server))
-            settle(server.pid)
-            yield sip_port, server.pid
-        finally:
-            status = _service.stop(server)
-            rows = path.read_text(errors="replace").splitlines()
-            out(f"fleetpbx serve stopped (status {status}); its log (warnings): {len(rows)} lines")
-            for row in rows[-3:]:
-                out(f"  last: {row[:200]}")
+    with serving(
+        _service.serve_command(http_port), settings, http_port=http_port, workdir=workdir
+    ) as pid:
+        yield sip_port, pid
 
 
 def netsim_load(

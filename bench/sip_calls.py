@@ -51,7 +51,18 @@ from _knee import Step, confirm, search
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out
 from _sip_fleet import Callees, Kind, add_groups, callees, injection_rows, write_injection
-from _sip_load import HANDSET, Kamailio, Load, place, read_back, rss_mb, run_calls, settle, trial
+from _sip_load import (
+    HANDSET,
+    Kamailio,
+    Load,
+    place,
+    read_back,
+    rss_mb,
+    run_calls,
+    serving,
+    settle,
+    trial,
+)
 from _sipp_run import SippCallee, free_port
 
 from fleet.app import build_services
@@ -126,19 +137,8 @@ def fleetpbx(
         "FLEETPBX_SIP_CORE": f"127.0.0.1:{core}",
     } | (extra or {})
     command = _service.serve_command(http_port, entry)
-    path = workdir / "fleetpbx.log"
-    with path.open("w") as log:
-        server = _service.start(command, settings, cwd=workdir, log=log)
-        try:
-            asyncio.run(_service.wait_healthy(f"http://127.0.0.1:{http_port}", server))
-            settle(server.pid)
-            yield sip_port, server.pid
-        finally:
-            status = _service.stop(server)
-            rows = path.read_text(errors="replace").splitlines()
-            out(f"fleetpbx serve stopped (status {status}); its log (warnings): {len(rows)} lines")
-            for row in rows[-3:]:
-                out(f"  last: {row[:200]}")
+    with serving(command, settings, http_port=http_port, workdir=workdir) as pid:
+        yield sip_port, pid
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from fleet.services import views
 from fleet.services.lookups import (
     Owner,
     OwnerKind,
+    changed_short_number,
     ensure_short_number_free,
     load_fleet,
     number_owners,
@@ -243,16 +244,12 @@ class GroupService(MembershipService):
             if not isinstance(max_queue_wait, Unset):
                 row.max_queue_wait = rules.max_queue_wait(max_queue_wait)
             if not isinstance(short_number, Unset):
-                fleet = await load_fleet(session, row.fleet_id)
-                short = _short(short_number, fleet.short_number_length)
-                if short and short != row.short_number:
-                    await ensure_short_number_free(
-                        session,
-                        row.fleet_id,
-                        short,
-                        keep=Owner(OwnerKind.GROUP, row.id, row.fleet_id),
-                    )
-                row.short_number = short
+                row.short_number = await changed_short_number(
+                    session,
+                    Owner(OwnerKind.GROUP, row.id, row.fleet_id),
+                    current=row.short_number,
+                    wanted=short_number,
+                )
             if not (
                 isinstance(no_answer_action, Unset)
                 and isinstance(no_answer_number, Unset)

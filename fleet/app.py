@@ -1,6 +1,7 @@
 """The composition root: settings -> database -> services -> routing cache -> call
 exchange (``fleet.exchange``) -> feature codes -> portals -> aiohttp application. The
-simulators are imported here (and by the CLI) only."""
+simulators are imported here (and by the CLI) only. The process's caches (routing cache,
+change listener, trunk book, heap settling) are wired in ``fleet.app_caches``."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
 from featurecodes.smpp import UssdGateway
-from fleet import app_metrics, app_monitor, app_owners, heap
+from fleet import app_caches, app_metrics, app_monitor, app_owners, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
     CACHE_LOADED,
     CHANGE_FEED,
-    CHANGE_LISTENER,
     CLOCK,
     DIRECTORY,
     ENGINE,
@@ -48,17 +48,14 @@ from fleet.exchange.eventlog import StructlogEvents
 from fleet.exchange.ids import CallIds, process_prefix
 from fleet.exchange.looptime import LoopTime
 from fleet.exchange.records import open_call_records
-from fleet.metrics import CacheMetrics, ReloadReason
+from fleet.metrics import ReloadReason
 from fleet.metrics_collectors import LiveCalls
 from fleet.services.base import ServiceContext
-from fleet.services.change_listen import ChangeListener, ProcessCaches
 from fleet.services.change_notify import ChangeAnnouncer, new_process_id, notifies
 from fleet.services.change_stats import ChangeFeedStats
 from fleet.services.change_stats import ReloadReason as FeedReload
 from fleet.services.container import Services
-from fleet.services.directory import CachedDirectory
 from fleet.services.passwords import PasswordPool
-from fleet.services.trunkbook import open_trunk_book
 from fleet.services.trunksecrets import SecretBox
 from fleet.sipnet.network import SipNetwork
 from portal import setup as portal_setup
@@ -68,7 +65,6 @@ from simulators.network import SimulatedNetwork
 from simulators.smsc import SmscSimulator
 
 OUTBOX_INTERVAL = 10.0
-CACHE_RETRY_FIRST, CACHE_RETRY_MAX = 1.0, 30.0
 
 # the exchange on the simulated network (only the composition root imports the simulators)
 EXCHANGE = web.AppKey("exchange", Exchange[SimulatedNetwork])
@@ -142,10 +138,10 @@ def build_app(
     app[CHANGE_FEED] = ChangeFeedStats()
     app.cleanup_ctx.append(_database)
     if notifies(settings.database_url):  # before the caches load: nothing is missed
-        app.cleanup_ctx.append(_change_listener)
-    app.cleanup_ctx.append(_routing_cache)
+        app.cleanup_ctx.append(app_caches.change_listener)
+    app.cleanup_ctx.append(app_caches.routing_cache)
     if settings.network is NetworkKind.SIP:  # the stack first: the exchange's agent runs on it
-        app.cleanup_ctx.append(_trunk_book)
+        app.cleanup_ctx.append(app_caches.trunk_book)
         app.cleanup_ctx.append(_sip)
         app.cleanup_ctx.append(_call_exchange)
         app_owners.setup(app)  # PostgreSQL: one owner process per fleet (issue 15)
@@ -161,7 +157,7 @@ def build_app(
     app.cleanup_ctx.append(_feature_codes)
     if settle_heap:
         app[HEAP] = heap.HeapGuard()
-        app.cleanup_ctx.append(_heap_settler)
+        app.cleanup_ctx.append(app_caches.heap_settler)
     portal_setup.setup(
         app,
         key=portal_setup.session_key(settings.session_key),
@@ -204,22 +200,6 @@ def _rings_again(change: LineChange) -> bool:
         return False
     left_dnd = before.dnd and not after.dnd
     return left_dnd or (before.barring_all_incoming and not after.barring_all_incoming)
-
-
-async def _heap_settler(app: web.Application) -> AsyncIterator[None]:
-    """Freeze the start-up heap once the routing cache — most of the long-lived objects —
-    is loaded (at once in the demo; in the background when the database came late)."""
-
-    async def settle() -> None:
-        await app[CACHE_LOADED].wait()
-        threshold = app[SETTINGS].gc_threshold
-        log.info("heap_settled", frozen_objects=heap.settle(threshold), gc_threshold=threshold)
-
-    task = asyncio.get_running_loop().create_task(settle())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def _call_exchange(app: web.Application) -> AsyncIterator[None]:
@@ -330,83 +310,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     app[SERVICES].accounts.passwords.close()
     await engine.dispose()
-
-
-async def _routing_cache(app: web.Application) -> AsyncIterator[None]:
-    """Every fleet's lines, numbers and groups in memory, as calls and feature codes read
-    them; every committed change updates it before the change returns. The service starts
-    even when the database does not answer: the cache is then loaded as soon as it does
-    (until then feature codes answer that the service is unavailable)."""
-    services = app[SERVICES]
-    directory = CachedDirectory(services=services, heap=app.get(HEAP))
-    services.changes.subscribe(directory.changed)
-    app[DIRECTORY] = directory
-    if CHANGE_LISTENER in app:
-        app[CHANGE_LISTENER].caches.directory = directory
-    app[CACHE_LOADED] = loaded = asyncio.Event()
-    portal_setup.attach_directory(app, directory)
-    stop = asyncio.Event()
-    cache = app[app_metrics.METRICS].cache
-    loader = asyncio.get_running_loop().create_task(
-        _load_routing_cache(directory, stop, loaded, cache)
-    )
-    if app[SETTINGS].simulator:
-        await loader  # the simulated network registers a handset for every line
-    yield
-    stop.set()
-    await loader  # an attempt under way ends first: a query is never cut off mid-way
-    directory.close()
-
-
-async def _change_listener(app: web.Application) -> AsyncIterator[None]:
-    """PostgreSQL: the other processes' changes, heard on a dedicated connection and
-    applied to this process's caches (``fleet.services.change_listen``)."""
-    services = app[SERVICES]
-    listener = ChangeListener(
-        url=app[SETTINGS].database_url,
-        process=app[PROCESS_ID],
-        hub=services.changes,
-        caches=ProcessCaches(accounts=services.accounts),
-        stats=app[CHANGE_FEED],
-    )
-    app[CHANGE_LISTENER] = listener
-    if not app[SETTINGS].session_key:  # PostgreSQL: other processes may serve this database
-        log.warning(
-            "session_key_unset",
-            hint="set session_key, the same on every process serving this database: portal "
-            "sessions and API tokens are signed with it (a random key per process now)",
-        )
-    await listener.start()
-    yield
-    await listener.stop()
-
-
-async def _trunk_book(app: web.Application) -> AsyncIterator[None]:
-    """The SIP trunks in memory for the SIP adapter (secrets decrypted in memory only)."""
-    async with open_trunk_book(services=app[SERVICES]) as book:
-        app[TRUNK_BOOK] = book
-        if CHANGE_LISTENER in app:
-            app[CHANGE_LISTENER].caches.trunks = book
-        yield
-
-
-async def _load_routing_cache(
-    directory: CachedDirectory, stop: asyncio.Event, loaded: asyncio.Event, cache: CacheMetrics
-) -> None:
-    delay = CACHE_RETRY_FIRST
-    while not stop.is_set():
-        try:
-            await directory.load_all()
-        except Exception as exc:  # the database is away or not migrated yet: try again
-            log.warning("routing_cache_not_loaded", error=repr(exc), retry_in=delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, CACHE_RETRY_MAX)
-            continue
-        log.info("routing_cache_ready", lines=len(directory.all_lines()))
-        cache.reloaded(ReloadReason.STARTUP)
-        loaded.set()
-        return
 
 
 async def _smsc_simulator(app: web.Application) -> AsyncIterator[None]:

@@ -4,27 +4,17 @@ domain's refusals as problems that write nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fleet.app import SERVICES, build_app
-from fleet.config import load_settings
 from fleet.core.values import Actor, Channel
 from fleet.services.audit import AuditFilter
-from fleet.services.container import Services
 from portal import api_schedules
 from portal.openapi import document
+from tests.api_fixtures import Api, ClientFactory, manager_api
 from tests.conftest import dump
-from tests.world import PASSWORD, World, build_accounts
-
-Client = TestClient[web.Request, web.Application]
-ClientFactory = Callable[[web.Application], Awaitable[Client]]
 
 SHOP: dict[str, Any] = {
     "name": "Horaire du magasin",
@@ -37,27 +27,9 @@ SHOP: dict[str, Any] = {
 }
 
 
-@dataclass
-class Api:
-    client: Client
-    world: World
-    services: Services
-    headers: dict[str, str]
-
-    @property
-    def base(self) -> str:
-        return f"/api/fleets/{self.world.fleet.id}/schedules"
-
-
 @pytest.fixture
 async def rest(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEngine) -> Api:
-    app = build_app(settings=load_settings(cli={"database_url": database_url}, env={}))
-    client = await aiohttp_client(app)
-    services = app[SERVICES]
-    built = await build_accounts(services, Actor(name="setup", channel=Channel.CLI))
-    response = await client.post("/api/login", json={"login": "chef", "password": PASSWORD})
-    token = (await response.json())["token"]
-    return Api(client, built.world, services, {"Authorization": f"Bearer {token}"})
+    return await manager_api(aiohttp_client, collection="schedules", database_url=database_url)
 
 
 def test_the_openapi_document_lists_the_schedule_routes() -> None:

@@ -4,52 +4,25 @@ out of reach; the domain's refusals as problems."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fleet.app import SERVICES, build_app
-from fleet.config import load_settings
 from fleet.core.trunks import TrunkState
 from fleet.core.values import Actor, Channel
-from fleet.services.container import Services
 from portal import api_trunks
 from portal.openapi import document
+from tests.api_fixtures import Api, ClientFactory, manager_api
 from tests.conftest import TRUNK_SECRET_KEY, dump
-from tests.world import PASSWORD, World, build_accounts
-
-Client = TestClient[web.Request, web.Application]
-ClientFactory = Callable[[web.Application], Awaitable[Client]]
-
-
-@dataclass
-class Api:
-    client: Client
-    world: World
-    services: Services
-    headers: dict[str, str]
-
-    @property
-    def base(self) -> str:
-        return f"/api/fleets/{self.world.fleet.id}/trunks"
 
 
 @pytest.fixture
 async def rest(aiohttp_client: ClientFactory, database_url: str, engine: AsyncEngine) -> Api:
-    settings = load_settings(
-        cli={"database_url": database_url, "sip_trunk_secret_key": TRUNK_SECRET_KEY}, env={}
+    return await manager_api(
+        aiohttp_client,
+        collection="trunks",
+        database_url=database_url,
+        sip_trunk_secret_key=TRUNK_SECRET_KEY,
     )
-    app = build_app(settings=settings)
-    client = await aiohttp_client(app)
-    services = app[SERVICES]
-    built = await build_accounts(services, Actor(name="setup", channel=Channel.CLI))
-    response = await client.post("/api/login", json={"login": "chef", "password": PASSWORD})
-    token = (await response.json())["token"]
-    return Api(client, built.world, services, {"Authorization": f"Bearer {token}"})
 
 
 def test_the_openapi_document_lists_the_trunk_routes() -> None:

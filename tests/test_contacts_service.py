@@ -6,15 +6,13 @@ alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.core import contacts as rules
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, ContactChange
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
 from fleet.core.values import Actor
 from fleet.services import contacts_csv
@@ -26,6 +24,9 @@ from fleet.services.fleetio import decode
 from fleet.services.fleetio_spec import Format
 from fleet.services.phonebook import EntryKind
 from tests.conftest import dump
+from tests.service_fixtures import fails, heard
+
+__all__ = ["heard"]
 
 GARAGE = ContactInput(name="Garage Martin", number="04 78 00 00 01", abbreviated="7001")
 
@@ -37,24 +38,6 @@ async def fleet(services: Services, actor: Actor) -> model.Fleet:
         actor, fleet.id, msisdn="0611000001", employee_name="Alice Dupont", short_number="2001"
     )
     return fleet
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def test_a_contact_is_created_read_changed_and_deleted_with_its_journal(

@@ -8,7 +8,6 @@ and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, CriteriaChange
 from fleet.core.criteria import MAX_CRITERIA, MAX_NAME, CallerFilter, Criteria, CriteriaTarget
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule, TimeRange, Weekday
 from fleet.core.values import Actor, Language
@@ -28,6 +27,9 @@ from fleet.services.container import Services
 from fleet.services.criteria import RuleRef
 from fleet.services.directory import CachedDirectory
 from tests.conftest import dump
+from tests.service_fixtures import fails, fleet, heard, line, reception
+
+__all__ = ["fleet", "heard", "line", "reception"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
 VIP = Criteria(name="VIP", callers=CallerFilter.NUMBERS, numbers=(E164("+33699000002"),))
@@ -35,34 +37,8 @@ HIDDEN = Criteria(name="Masqués", active=False, callers=CallerFilter.HIDDEN)
 
 
 @pytest.fixture
-async def line(services: Services, actor: Actor) -> model.Line:
-    fleet = await services.fleets.create(actor, name="Taxis Express", short_number_length=4)
-    return await services.lines.create(
-        actor, fleet.id, msisdn="0611000001", employee_name="Alice Martin"
-    )
-
-
-@pytest.fixture
 async def office(services: Services, actor: Actor, line: model.Line) -> Schedule:
     return await services.schedules.create(actor, line.fleet_id, name="Bureau", ranges=[MORNING])
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def test_a_rules_list_is_replaced_read_back_in_order_and_journalled_once(
@@ -172,23 +148,14 @@ async def test_a_schedule_in_two_criteria_of_a_rule_names_the_rule_once(
 
 
 async def test_a_groups_criteria_are_a_list_too(
-    services: Services, actor: Actor, line: model.Line, office: Schedule
+    services: Services, actor: Actor, office: Schedule, reception: model.CallGroup
 ) -> None:
-    group = await services.groups.create(
-        actor,
-        line.fleet_id,
-        number="0611000009",
-        name="Accueil",
-        user_code="1703",
-        admin_code="2202",
-        members=[line.id],
-    )
-    rule = RuleRef.of_group(group.id)
+    rule = RuleRef.of_group(reception.id)
     bureau = Criteria(schedule_id=office.id)
     await services.criteria.replace(actor, rule, [bureau, VIP])
-    assert await services.criteria.of_group(group.id) == (bureau, VIP)
+    assert await services.criteria.of_group(reception.id) == (bureau, VIP)
     await services.criteria.remove(actor, rule, 1)
-    assert await services.criteria.of_group(group.id) == (VIP,)
+    assert await services.criteria.of_group(reception.id) == (VIP,)
 
 
 async def test_the_routing_cache_holds_a_rules_criteria_in_order(

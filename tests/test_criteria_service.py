@@ -5,34 +5,23 @@ deleted; on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, CriteriaChange
 from fleet.core.criteria import MAX_NUMBERS, CallerFilter, Criteria, CriteriaTarget, RuleCriteria
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.numbering import E164
 from fleet.core.schedules import Schedule, TimeRange, Weekday
 from fleet.core.values import Actor, Language
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
+from tests.service_fixtures import fails, fleet, heard, line, reception
+
+__all__ = ["fleet", "heard", "line", "reception"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
-
-
-@pytest.fixture
-async def fleet(services: Services, actor: Actor) -> model.Fleet:
-    return await services.fleets.create(actor, name="Taxis Express", short_number_length=4)
-
-
-@pytest.fixture
-async def line(services: Services, actor: Actor, fleet: model.Fleet) -> model.Line:
-    return await services.lines.create(
-        actor, fleet.id, msisdn="0611000001", employee_name="Alice Martin"
-    )
 
 
 @pytest.fixture
@@ -40,24 +29,6 @@ async def office(services: Services, actor: Actor, fleet: model.Fleet) -> Schedu
     return await services.schedules.create(
         actor, fleet.id, name="Bureau", ranges=[MORNING], with_opposite=True
     )
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def test_criteria_are_set_read_back_journalled_and_announced(
@@ -196,22 +167,13 @@ async def test_a_schedule_in_use_is_not_deleted_and_the_refusal_names_its_users(
 
 
 async def test_a_groups_criteria_are_set_and_go_with_the_group(
-    services: Services, actor: Actor, line: model.Line, office: Schedule
+    services: Services, actor: Actor, office: Schedule, reception: model.CallGroup
 ) -> None:
-    group = await services.groups.create(
-        actor,
-        line.fleet_id,
-        number="0611000009",
-        name="Accueil",
-        user_code="1703",
-        admin_code="2202",
-        members=[line.id],
-    )
-    await services.criteria.set_group(actor, group.id, schedule_id=office.id)
-    assert await services.criteria.of_group(group.id) == (Criteria(schedule_id=office.id),)
+    await services.criteria.set_group(actor, reception.id, schedule_id=office.id)
+    assert await services.criteria.of_group(reception.id) == (Criteria(schedule_id=office.id),)
     error = await fails(ErrorCode.SCHEDULE_IN_USE, services.schedules.delete(actor, office.id))
     assert "Accueil (group)" in error.message(Language.FR)
-    await services.groups.delete(actor, group.id)
+    await services.groups.delete(actor, reception.id)
     await services.schedules.delete(actor, office.id)
 
 

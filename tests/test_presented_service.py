@@ -6,19 +6,20 @@ change hub, the routing cache following; on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from fleet.core.changes import ChangeEvent, FleetChange, LineChange
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.linesettings import PRESENTED_USER_CHOICE
 from fleet.core.numbering import E164
 from fleet.core.presented import LINE_NUMBER, PresentedKind, PresentedNumber
 from fleet.core.values import Actor, Channel, Language
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
+from tests.service_fixtures import fails, heard
 from tests.world import World, build_world
+
+__all__ = ["heard"]
 
 MAIN = PresentedNumber(PresentedKind.MAIN)
 
@@ -26,24 +27,6 @@ MAIN = PresentedNumber(PresentedKind.MAIN)
 @pytest.fixture
 async def world(services: Services, actor: Actor) -> World:
     return await build_world(services, actor)
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def group(services: Services, actor: Actor, world: World, *members: int) -> int:

@@ -3,47 +3,25 @@ journal and the change hub, evaluation in the fleet's zone; on SQLite and Postgr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, ScheduleChange
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.schedules import Holiday, Rule, TimeRange, Weekday
 from fleet.core.values import Actor
 from fleet.services.audit import AuditFilter
 from fleet.services.container import Services
 from tests.conftest import dump
+from tests.service_fixtures import fails, fleet, heard
+
+__all__ = ["fleet", "heard"]
 
 MORNING = TimeRange(day=Weekday.MONDAY, start=9 * 60, end=12 * 60)
 AFTERNOON = TimeRange(day=Weekday.MONDAY, start=13 * 60, end=17 * 60)
 CHRISTMAS = Holiday(label="Noël", first=date(2026, 12, 25), last=date(2026, 12, 25), yearly=True)
-
-
-@pytest.fixture
-async def fleet(services: Services, actor: Actor) -> model.Fleet:
-    return await services.fleets.create(actor, name="Taxis Express", short_number_length=4)
-
-
-@pytest.fixture
-def heard(services: Services) -> list[ChangeEvent]:
-    events: list[ChangeEvent] = []
-
-    async def listen(batch: Sequence[ChangeEvent]) -> None:
-        events.extend(batch)
-
-    services.changes.subscribe(listen)
-    return events
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 async def test_a_schedule_is_created_listed_and_read_back(

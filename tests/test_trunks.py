@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fleet.core import model
 from fleet.core.changes import ChangeEvent, TrunkChange
 from fleet.core.clock import ManualClock
-from fleet.core.errors import DomainError, ErrorCode
+from fleet.core.errors import ErrorCode
 from fleet.core.numbering import NumberPolicy
 from fleet.core.trunks import HistoryStyle, TrunkMode, TrunkState, TrunkTransport
 from fleet.core.values import Actor, Language
@@ -29,6 +29,7 @@ from fleet.services.journal import entry
 from fleet.services.trunkbook import CachedTrunkBook
 from fleet.services.trunksecrets import SecretBox, SecretKeyError
 from fleet.sipnet.trunkbook import TrunkBook
+from tests.service_fixtures import fails
 from tests.world import World, build_world
 
 SECRET = "s3cret-du-pabx"
@@ -51,13 +52,6 @@ async def registration(services: Services, actor: Actor, world: World) -> model.
         transport="tls",
         history="diversion",
     )
-
-
-async def fails(code: ErrorCode, action: object) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await action  # type: ignore[misc]
-    assert caught.value.code is code, caught.value
-    return caught.value
 
 
 # -- the trunk's settings -----------------------------------------------------------------

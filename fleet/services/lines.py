@@ -29,6 +29,7 @@ from fleet.services.lookups import (
     Owner,
     OwnerKind,
     abbreviated_taken,
+    changed_short_number,
     ensure_number_free,
     ensure_short_number_free,
     load_fleet,
@@ -320,16 +321,12 @@ class LineService(Service):
             if not isinstance(employee_name, Unset):
                 row.employee_name = rules.employee_name(employee_name)
             if not isinstance(short_number, Unset):
-                fleet = await load_fleet(session, row.fleet_id)
-                short = _short(short_number, fleet.short_number_length)
-                if short and short != row.short_number:
-                    await ensure_short_number_free(
-                        session,
-                        row.fleet_id,
-                        short,
-                        keep=Owner(OwnerKind.LINE, row.id, row.fleet_id),
-                    )
-                row.short_number = short
+                row.short_number = await changed_short_number(
+                    session,
+                    Owner(OwnerKind.LINE, row.id, row.fleet_id),
+                    current=row.short_number,
+                    wanted=short_number,
+                )
             if not isinstance(email, Unset):
                 row.email = rules.email(email)
             if not isinstance(language, Unset):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.core.errors import DomainError, ErrorCode, not_found
-from fleet.core.numbering import E164
+from fleet.core.numbering import E164, optional_short_number
 from fleet.db.tables import FixedNumberRow, FleetRow, GroupRow, LineRow
 from fleet.db.tables_contacts import ContactRow
 
@@ -85,6 +85,19 @@ async def ensure_short_number_free(
     owners = [o for o in await short_number_owners(session, fleet_id, short) if o != keep]
     if owners:
         raise DomainError(ErrorCode.SHORT_NUMBER_IN_USE, field="short_number", short_number=short)
+
+
+async def changed_short_number(
+    session: AsyncSession, owner: Owner, *, current: str | None, wanted: str | None
+) -> str | None:
+    """The short number ``owner`` (a line or a group) asks for in place of ``current``:
+    ``wanted`` checked against its fleet's length (``None`` when blank), and free in the
+    fleet unless it is the one it has."""
+    fleet = await load_fleet(session, owner.fleet_id)
+    short = optional_short_number(wanted, fleet.short_number_length)
+    if short and short != current:
+        await ensure_short_number_free(session, owner.fleet_id, short, keep=owner)
+    return short
 
 
 async def load_fleet(session: AsyncSession, fleet_id: int) -> FleetRow:

@@ -22,16 +22,14 @@ from collections import deque
 from fleet.sip.message import Request, Response
 from fleet.sip.overload import OverloadGuard, Shed
 from fleet.sip.transaction_base import TransactionBase
-from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import make_response, new_tag
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transaction_server import (
     InviteServerState,
-    InviteServerTransaction,
     NonInviteServerState,
-    NonInviteServerTransaction,
     ServerTransaction,
 )
+from fleet.sip.user_relay import UserRelay
 
 
 def overload_response(request: Request, retry_after: int) -> Response:
@@ -83,7 +81,7 @@ class InProgress:
         return len(queue)
 
 
-class GuardedUser:
+class GuardedUser(UserRelay):
     """The TU the layer calls when overload control is on: a new INVITE the guard sheds is
     answered 503 through its server transaction; everything else goes to ``inner``, except the
     timeout or transport error of a shed transaction, which ``inner`` never saw."""
@@ -125,26 +123,6 @@ class GuardedUser:
             transaction.respond(overload_response(request, decision.retry_after))
             return
         self.inner.on_request(transaction, request)
-
-    def on_cancel(
-        self,
-        transaction: NonInviteServerTransaction,
-        request: Request,
-        invite: InviteServerTransaction | None,
-    ) -> None:
-        self.inner.on_cancel(transaction, request, invite)
-
-    def on_merged_request(self, transaction: ServerTransaction, request: Request) -> None:
-        self.inner.on_merged_request(transaction, request)
-
-    def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
-        self.inner.on_ack(request, invite)
-
-    def on_response(self, transaction: ClientTransaction, response: Response) -> None:
-        self.inner.on_response(transaction, response)
-
-    def on_stray_response(self, response: Response) -> None:
-        self.inner.on_stray_response(response)
 
     def on_timeout(self, transaction: TransactionBase) -> None:
         if transaction not in self._shed:

@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.ownership import Owner, OwnerMap, Ownership
 from fleet.sip.message import Request, Response
-from fleet.sip.transaction_base import TransactionBase
-from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import new_tag
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transaction_server import (
@@ -47,6 +45,7 @@ from fleet.sip.transaction_server import (
     ServerTransaction,
 )
 from fleet.sip.ua_messages import uas_response
+from fleet.sip.user_relay import UserRelay
 from fleet.sipnet.parties import dialled_of
 from fleet.sipnet.served import ServedUserError, visit_of
 
@@ -73,7 +72,7 @@ def contact_at(owner: Owner, dialled: str | None) -> str:
 
 
 @dataclass
-class OwnerGate:
+class OwnerGate(UserRelay):
     """``inner``: the user agent; ``owners``: the ownership as last seen; ``fleet_of``: a
     number's fleet (the routing cache's); ``retry_after``: seconds of the 503."""
 
@@ -185,18 +184,3 @@ class OwnerGate:
             self.on_request(transaction, request)
             return
         self.inner.on_merged_request(transaction, request)
-
-    def on_ack(self, request: Request, invite: InviteServerTransaction | None) -> None:
-        self.inner.on_ack(request, invite)
-
-    def on_response(self, transaction: ClientTransaction, response: Response) -> None:
-        self.inner.on_response(transaction, response)
-
-    def on_stray_response(self, response: Response) -> None:
-        self.inner.on_stray_response(response)
-
-    def on_timeout(self, transaction: TransactionBase) -> None:
-        self.inner.on_timeout(transaction)
-
-    def on_transport_error(self, transaction: TransactionBase) -> None:
-        self.inner.on_transport_error(transaction)
