@@ -24,7 +24,9 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.incall import Location, Refusal
 from fleet.core.calls.ports import LegRequest, TimerHandle, TimeSource
+from fleet.core.countries import Country
 from fleet.core.numbering import E164
+from fleet.core.roaming import ABROAD_SOMEWHERE, AT_HOME, UNSEEN, LineLocation
 from simulators.handsets import (
     Behaviour,
     Handset,
@@ -113,11 +115,15 @@ class SimulatedNetwork:
 
     # -- the Network port -------------------------------------------------------------------
 
-    def roaming(self, number: E164) -> bool:
-        """A handset abroad roams (its state, the one that refuses its in-call services); a
-        number without a handset here does not."""
+    def location(self, number: E164) -> LineLocation:
+        """A handset abroad roams (its state, the one that refuses its in-call services), in
+        its ``country`` when it has one; a number without a handset here is not seen."""
         handset = self.handsets.get(number.value)
-        return handset is not None and handset.state is HandsetState.ABROAD
+        if handset is None:
+            return UNSEEN
+        if handset.state is not HandsetState.ABROAD:
+            return AT_HOME
+        return LineLocation.abroad(handset.country) if handset.country else ABROAD_SOMEWHERE
 
     def originate(self, request: LegRequest) -> None:
         handset = self.handsets.get(request.number.value)
@@ -319,9 +325,15 @@ class SimulatedNetwork:
         simple[action](number)
         return None
 
-    def set_state(self, number: E164, state: HandsetState) -> None:
-        self.handset(number).state = state
-        self.say(f"{self.handset(number).name} is now {state.value}")
+    def set_state(
+        self, number: E164, state: HandsetState, *, country: Country | None = None
+    ) -> None:
+        """``country``: where a handset ``abroad`` is (None: some foreign country)."""
+        if country is not None and state is not HandsetState.ABROAD:
+            raise ValueError("a handset has a country only abroad")
+        handset = self.handset(number)
+        handset.state, handset.country = state, country
+        self.say(f"{handset.name} is now {state.value}{f' ({country})' if country else ''}")
 
     def is_ringing(self, number: E164) -> bool:
         return bool(self.handset(number).ringing)

@@ -84,6 +84,7 @@ def play(
             behaviour=spec.behaviour,
             state=spec.state,
         )
+        network.handset(spec.number).country = spec.country
     for step in scenario.steps:
         time.advance(max(0.0, step.at - time.elapsed))
         _perform(network, step)
@@ -103,7 +104,7 @@ def _perform(network: SimulatedNetwork, step: Step) -> None:
     if step.action == "dial":
         network.dial(args["caller"], args["dialled"])
     elif step.action == "switch":
-        network.set_state(args["number"], args["state"])
+        network.set_state(args["number"], args["state"], country=args["country"])
     elif step.action == "behave":
         network.handset(args["number"]).behaviour = args["behaviour"]
     else:
