@@ -13,7 +13,7 @@ from fleet.core.changes import Change
 from fleet.core.criteria import explain
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallRecord, FixedNumber, LineServices
-from fleet.core.numbering import E164
+from fleet.core.numbering import E164, shown
 from fleet.core.values import CallEventKind
 from simulators.clock import VirtualTime
 from simulators.handsets import Behaviour
@@ -153,13 +153,14 @@ class WhyLog:
             or ""
         )
         to = fields.get("to_number")
-        self.network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
+        self.network.say(f"  why: {why(kind, shown(str(to)) if to else '')}")
 
 
 def _barred(fields: dict[str, object], extra: dict[str, object]) -> str:
     """The why of a call barring's refusal: the program, and what it stopped."""
     to = fields.get("to_number")
-    text = f"{E164(str(to)).national() if to else ''}: call barring {extra['barring']}"
+    # as recorded: E.164, or the digits dialled (a line's own call refused)
+    text = f"{shown(str(to)) if to else ''}: call barring {extra['barring']}"
     if extra.get("skipped"):
         return f"{text}, not rung"
     if fields.get("forwarding_kind"):
