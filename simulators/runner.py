@@ -161,6 +161,8 @@ def _barred(fields: dict[str, object], extra: dict[str, object]) -> str:
     to = fields.get("to_number")
     # as recorded: E.164, or the digits dialled (a line's own call refused)
     text = f"{shown(str(to)) if to else ''}: call barring {extra['barring']}"
+    if extra.get("location"):  # BOIC, BOIC-exHC while roaming: where the line was
+        text += f" ({extra['location']})"
     if extra.get("skipped"):
         return f"{text}, not rung"
     if fields.get("forwarding_kind"):

@@ -29,6 +29,13 @@ COLLEAGUE = "2002"  # line 1's short number
 SPAIN = "+34912345678"
 UK = "+442071234567"
 HOME, IN_SPAIN, SOMEWHERE, WHITE_ZONE = "home", "ES", "somewhere", "white_zone"
+LOCATION = {
+    HOME: None,
+    WHITE_ZONE: None,
+    IN_SPAIN: "abroad:ES",
+    "GB": "abroad:GB",
+    SOMEWHERE: "abroad",
+}
 
 
 def bar(fleets: MemoryFleets, world: World, line: int, program: Barring) -> None:
@@ -49,6 +56,14 @@ def place(ex: Exchange, number: str, where: str) -> None:
 def barred(record: CallRecord) -> list[object]:
     return [
         (e.detail or {}).get("barring") for e in record.events if e.kind is CallEventKind.RESTRICTED
+    ]
+
+
+def located(record: CallRecord) -> list[object]:
+    return [
+        (e.detail or {}).get("location")
+        for e in record.events
+        if e.kind is CallEventKind.RESTRICTED
     ]
 
 
@@ -111,6 +126,7 @@ def test_international_barring_is_judged_from_the_country_the_line_is_in(
     record = ex.record(call)
     assert (record.outcome, record.cause) == (CallOutcome.REJECTED, ReleaseCause.NOT_ALLOWED.value)
     assert barred(record) == [program.value]
+    assert located(record) == [LOCATION[where]], "the record says where the line was"
     assert heard_barred(ex)
 
 

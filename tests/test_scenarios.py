@@ -163,7 +163,10 @@ def test_a_scenario_puts_a_handset_abroad_in_a_country_where_its_barring_applies
     assert scenario.handsets[0].country == Country("ES")
     result = play_scenario(scenario, demo_fleets().table, policy=NumberPolicy())
     assert result.ok, result.failures
-    assert any(text.endswith("is now abroad") for _, text in result.timeline)
+    texts = [text for _, text in result.timeline]
+    assert "Monsieur A is now abroad" in texts
+    assert "  why: 06 99 00 00 01: call barring 331 (abroad:ES)" in texts
+    assert "  why: 912 34 56 78: call barring 331 (abroad)" in texts
 
 
 @pytest.mark.parametrize(

@@ -187,10 +187,17 @@ class Refusal:
     destination: Destination
     number: str  # as recorded: E.164, or the digits dialled
     barring: Barring | None = None
+    where: LineLocation | None = None  # abroad: where the line was (BOIC, BOIC-exHC)
 
     def detail(self) -> dict[str, object]:
         if self.barring is not None:
-            return {"barring": self.barring.value, "destination": self.destination.value}
+            found: dict[str, object] = {
+                "barring": self.barring.value,
+                "destination": self.destination.value,
+            }
+            if self.where is not None:
+                found["location"] = self.where.describe()
+            return found
         return {"restriction": self.profile.value, "destination": self.destination.value}
 
 
@@ -223,7 +230,8 @@ class Restrictions:
                 where=where,
             )
             if program is not None:
-                return Refusal(profile, found, number, barring=program)
+                roaming = where if where.roaming else None
+                return Refusal(profile, found, number, barring=program, where=roaming)
         if allows(profile, found):
             return None
         return Refusal(profile, found, number)
