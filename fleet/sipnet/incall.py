@@ -201,10 +201,10 @@ class InCallKeys:
         INVITE, a leg's in-dialog request, the 18x or 2xx of a leg ringing it): the cell it
         names, if any, is where that handset is now — kept when ``number`` is a fleet
         line's."""
-        if number is None or self._engine().directory.by_msisdn(number) is None:
-            return
+        if number is None or request.headers.get(HEADER) is None:
+            return  # most responses: no header, nothing to look up
         where = cell_of(request)
-        if where is not None:
+        if where is not None and self._engine().directory.by_msisdn(number) is not None:
             self.sightings.saw(number, self.whereabouts.line_location(where))
 
     def _number(self, dialog: Dialog) -> E164 | None:
