@@ -10,7 +10,8 @@ is one, else of the first value naming a cell. Its first three digits are the mo
 code:
 
 - another country's code than ``home_mcc`` (setting ``sip_home_mcc``, 208 for France) →
-  :attr:`Location.ABROAD`;
+  :attr:`Location.ABROAD` (another code of no other country than ``home_mcc``'s is home:
+  :meth:`Whereabouts.line_location`, which also names the visited country);
 - a cell one of ``white_zone_cells`` covers (setting ``sip_white_zone_cells``: cell-id
   prefixes in hex digits, compared without case, each for any radio or, written
   ``nr:20801…``, for one; none by default: SIP says nothing else of a white zone) →
@@ -92,7 +93,7 @@ class Whereabouts:
     def location(self, where: Cell | None) -> Location:
         if where is None:
             return Location.HOME
-        if where.mcc != self.home_mcc:
+        if self.line_location(where).roaming:  # another country's code
             return Location.ABROAD
         if any(zone.covers(where) for zone in self.white_zone_cells):
             return Location.WHITE_ZONE

@@ -10,6 +10,7 @@ import pytest
 
 from fleet.core import barring
 from fleet.core.barring import Barring
+from fleet.core.calls.incall import Location
 from fleet.core.countries import Country
 from fleet.core.numbering import E164
 from fleet.core.roaming import AT_HOME, UNSEEN, LineLocation, Place
@@ -96,6 +97,8 @@ def test_a_cell_tells_the_visited_country_by_its_mobile_country_code() -> None:
     assert unallocated.place is Place.ABROAD and unallocated.countries == ()
     usa = Whereabouts(home_mcc="310")
     assert usa.line_location(LTE("3110100a1b2c3d4e")) == AT_HOME, "another code of home"
+    assert usa.location(LTE("3110100a1b2c3d4e")) is Location.HOME, "a transfer too"
+    assert usa.location(LTE("2080100a1b2c3d4e")) is Location.ABROAD
 
 
 @pytest.mark.parametrize(("max_age", "limit"), [(0.0, 10), (-1.0, 10), (60.0, 0)])
