@@ -19,13 +19,14 @@ from fleet.core import barring
 from fleet.core.calls.call import Call
 from fleet.core.calls.events import ReleaseCause
 from fleet.core.calls.legs import Leg
-from fleet.core.calls.ports import Directory, Roaming, TimerHandle, Timers
+from fleet.core.calls.ports import Directory, TimerHandle, Timers
 from fleet.core.calls.presence import Presence
 from fleet.core.clock import Clock
 from fleet.core.criteria import CriteriaTarget
 from fleet.core.linesettings import DND
 from fleet.core.model import CallGroup, Line, Member
 from fleet.core.numbering import E164
+from fleet.core.roaming import Locations
 from fleet.core.values import CallEventKind, CallOutcome
 
 
@@ -39,11 +40,11 @@ class GroupHunter:
         timers: Timers,
         directory: Directory,
         presence: Presence,
-        roaming: Roaming,
+        locations: Locations,
         seed: int = 0,
     ) -> None:
         self.clock = clock
-        self._roaming = roaming  # the network: whether a member's handset is abroad
+        self._locations = locations  # the network: whether a member's handset is abroad
         self._timers = timers
         self._directory = directory
         self._presence = presence
@@ -151,7 +152,7 @@ class GroupHunter:
     def bars_incoming(self, line: Line) -> bool:
         """Whether ``line`` bars incoming calls now: BAIC, or BAIC-Roam while the network
         says its handset is abroad."""
-        roaming = barring.bars_roaming(line) and self._roaming.roaming(line.msisdn)
+        roaming = barring.bars_roaming(line) and self._locations.location(line.msisdn).roaming
         return barring.incoming(line, roaming=roaming) is not None
 
     def _bars_incoming(self, member: Member) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from fleet.core.calls.ports import LegRequest
+from fleet.core.countries import Country
 from fleet.core.dialling import Presentation
 from fleet.core.numbering import E164
 
@@ -47,6 +48,7 @@ class Handset:
     fixed: bool = False
     state: HandsetState = HandsetState.ON
     behaviour: Behaviour = field(default_factory=Behaviour)
+    country: Country | None = None  # abroad: the visited country (None: some foreign one)
     legs: set[str] = field(default_factory=set)  # legs up (answered) on this handset
     held: set[str] = field(default_factory=set)
     ringing: set[str] = field(default_factory=set)

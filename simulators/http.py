@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fleet.core.countries import Country, country
 from fleet.core.numbering import E164
 from simulators.handsets import HANDSET_ACTIONS, HandsetState
 from simulators.live import LiveSimulator
@@ -116,6 +117,18 @@ async def action(request: web.Request) -> web.Response:
     return web.json_response({"ok": refusal is None, "refused": refusal.value if refusal else None})
 
 
+def _visited(raw: object, state: HandsetState) -> Country | None:
+    """The ``country`` of a handset ``abroad`` (ISO alpha-2, e.g. ``ES``), if given."""
+    if raw is None:
+        return None
+    if state is not HandsetState.ABROAD or not isinstance(raw, str):
+        raise BadRequest("invalid_country", "country: an ISO code (ES), only with abroad")
+    try:
+        return country(raw)
+    except ValueError as exc:
+        raise BadRequest("invalid_country", str(exc)) from None
+
+
 async def state(request: web.Request) -> web.Response:
     live = request.app[LIVE]
     try:
@@ -126,9 +139,10 @@ async def state(request: web.Request) -> web.Response:
         except ValueError as exc:
             allowed = ", ".join(s.value for s in HandsetState)
             raise BadRequest("invalid_state", f"state: one of {allowed}") from exc
+        visited = _visited(data.get("country"), new_state)
     except BadRequest as exc:
         return problem(exc)
-    live.network.set_state(number, new_state)
+    live.network.set_state(number, new_state, country=visited)
     return web.json_response({"ok": True})
 
 

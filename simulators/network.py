@@ -25,7 +25,9 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.incall import Location, Refusal
 from fleet.core.calls.ports import LegRequest, TimerHandle, TimeSource
+from fleet.core.countries import Country
 from fleet.core.numbering import E164
+from fleet.core.roaming import ABROAD_SOMEWHERE, AT_HOME, UNSEEN, LineLocation
 from simulators.handsets import (
     Behaviour,
     Handset,
@@ -114,11 +116,15 @@ class SimulatedNetwork:
 
     # -- the Network port -------------------------------------------------------------------
 
-    def roaming(self, number: E164) -> bool:
-        """A handset abroad roams (its state, the one that refuses its in-call services); a
-        number without a handset here does not."""
+    def location(self, number: E164) -> LineLocation:
+        """A handset abroad roams (its state, the one that refuses its in-call services), in
+        its ``country`` when it has one; a number without a handset here is not seen."""
         handset = self.handsets.get(number.value)
-        return handset is not None and handset.state is HandsetState.ABROAD
+        if handset is None:
+            return UNSEEN
+        if handset.state is not HandsetState.ABROAD:
+            return AT_HOME
+        return LineLocation.abroad(handset.country) if handset.country else ABROAD_SOMEWHERE
 
     def originate(self, request: LegRequest) -> None:
         handset = self.handsets.get(request.number.value)
@@ -320,12 +326,20 @@ class SimulatedNetwork:
         simple[action](number)
         return None
 
-    def set_state(self, number: E164, state: HandsetState) -> None:
+    def set_state(
+        self, number: E164, state: HandsetState, *, country: Country | None = None
+    ) -> None:
+        """``country``: where a handset ``abroad`` is (None: some foreign country). A handset
+        leaving ``abroad`` is no longer roaming: the engine hears it (a queued caller may wait
+        for that member)."""
+        if country is not None and state is not HandsetState.ABROAD:
+            raise ValueError("a handset has a country only abroad")
+        handset = self.handset(number)
         abroad = HandsetState.ABROAD
-        came_home = self.handset(number).state is abroad and state is not abroad
-        self.handset(number).state = state
-        self.say(f"{self.handset(number).name} is now {state.value}")
-        if came_home and self.engine is not None:  # no longer roaming: the engine hears it
+        came_home = handset.state is abroad and state is not abroad
+        handset.state, handset.country = state, country
+        self.say(f"{handset.name} is now {state.value}{f' ({country})' if country else ''}")
+        if came_home and self.engine is not None:
             self.engine.came_home(LineCameHome(number))
 
     def is_ringing(self, number: E164) -> bool:

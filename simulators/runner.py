@@ -13,7 +13,7 @@ from fleet.core.changes import Change
 from fleet.core.criteria import explain
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallRecord, FixedNumber, LineServices
-from fleet.core.numbering import E164
+from fleet.core.numbering import E164, shown
 from fleet.core.values import CallEventKind
 from simulators.clock import VirtualTime
 from simulators.handsets import Behaviour
@@ -84,6 +84,7 @@ def play(
             behaviour=spec.behaviour,
             state=spec.state,
         )
+        network.handset(spec.number).country = spec.country
     for step in scenario.steps:
         time.advance(max(0.0, step.at - time.elapsed))
         _perform(network, step)
@@ -103,7 +104,7 @@ def _perform(network: SimulatedNetwork, step: Step) -> None:
     if step.action == "dial":
         network.dial(args["caller"], args["dialled"])
     elif step.action == "switch":
-        network.set_state(args["number"], args["state"])
+        network.set_state(args["number"], args["state"], country=args["country"])
     elif step.action == "behave":
         network.handset(args["number"]).behaviour = args["behaviour"]
     else:
@@ -152,13 +153,16 @@ class WhyLog:
             or ""
         )
         to = fields.get("to_number")
-        self.network.say(f"  why: {why(kind, E164(str(to)).national() if to else '')}")
+        self.network.say(f"  why: {why(kind, shown(str(to)) if to else '')}")
 
 
 def _barred(fields: dict[str, object], extra: dict[str, object]) -> str:
     """The why of a call barring's refusal: the program, and what it stopped."""
     to = fields.get("to_number")
-    text = f"{E164(str(to)).national() if to else ''}: call barring {extra['barring']}"
+    # as recorded: E.164, or the digits dialled (a line's own call refused)
+    text = f"{shown(str(to)) if to else ''}: call barring {extra['barring']}"
+    if extra.get("location"):  # BOIC, BOIC-exHC while roaming: where the line was
+        text += f" ({extra['location']})"
     if extra.get("skipped"):
         return f"{text}, not rung"
     if fields.get("forwarding_kind"):

@@ -17,7 +17,8 @@ A scenario names handsets (behaviour and state), then steps at virtual times:
       - {outcome: answered, events: [transferred]}
 
 Actions: dial, answer, hang_up, hold, retrieve, transfer, conference, switch (a
-handset's state: on, off, out_of_coverage, abroad, white_zone), behave (new behaviour).
+handset's state: on, off, out_of_coverage, abroad, white_zone; abroad, ``country: ES`` names
+the visited country, without it some foreign one), behave (new behaviour).
 A scenario may also change the fleet's configuration for its run only (``setup``, see
 ``simulators.setup``): the database is never changed.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from fleet.core.countries import Country, country
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome
 from simulators import setup as line_setup
@@ -37,6 +39,7 @@ from simulators.handsets import HANDSET_ACTIONS, Behaviour, HandsetState
 
 SCENARIOS = Path(__file__).with_name("scenarios")
 ACTIONS = ("dial", *HANDSET_ACTIONS, "switch", "behave")
+SWITCH = {"number", "state", "country"}
 
 
 class ScenarioError(Exception):
@@ -49,6 +52,7 @@ class HandsetSpec:
     name: str | None
     behaviour: Behaviour
     state: HandsetState
+    country: Country | None = None  # abroad: the visited country
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,21 @@ def _enum(kind: type[Any], raw: object, where: str) -> Any:
         raise ScenarioError(f"{where}: {raw!r} is not one of {allowed}") from None
 
 
+def _country(raw: object, state: HandsetState, where: str) -> Country | None:
+    """The visited country of a handset abroad (an ISO alpha-2 code), if named."""
+    if raw is None:
+        return None
+    if state is not HandsetState.ABROAD:
+        raise ScenarioError(f"{where}: a country only for a handset abroad")
+    try:
+        return country(str(raw))
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
 def _behaviour(spec: dict[str, Any], where: str) -> Behaviour:
-    unknown = set(spec) - {"answer_after", "reject_after", "already_busy", "name", "state"}
+    known = {"answer_after", "reject_after", "already_busy", "name", "state", "country"}
+    unknown = set(spec) - known
     if unknown:
         raise ScenarioError(f"{where}: unknown handset setting(s) {sorted(unknown)}")
     answer = spec.get("answer_after")
@@ -140,7 +157,8 @@ def parse(data: object, *, policy: NumberPolicy, where: str = "scenario") -> Sce
                 number=_number(raw, policy, here),
                 name=spec.get("name"),
                 behaviour=_behaviour(spec, here),
-                state=_enum(HandsetState, spec.get("state", "on"), here),
+                state=(state := _enum(HandsetState, spec.get("state", "on"), here)),
+                country=_country(spec.get("country"), state, here),
             )
         )
     steps = []
@@ -209,11 +227,13 @@ def _args(action: str, raw: object, policy: NumberPolicy, where: str) -> dict[st
             "dialled": str(raw["to"]),
         }
     if action == "switch":
-        if not isinstance(raw, dict) or set(raw) != {"number", "state"}:
-            raise ScenarioError(f"{where}: switch needs 'number' and 'state'")
+        if not isinstance(raw, dict) or not {"number", "state"} <= set(raw) <= SWITCH:
+            raise ScenarioError(f"{where}: switch needs 'number' and 'state' ('country')")
+        state = _enum(HandsetState, raw["state"], where)
         return {
             "number": _number(raw["number"], policy, where),
-            "state": _enum(HandsetState, raw["state"], where),
+            "state": state,
+            "country": _country(raw.get("country"), state, where),
         }
     if action == "behave":
         if not isinstance(raw, dict) or "number" not in raw:

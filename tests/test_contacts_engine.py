@@ -104,7 +104,7 @@ def test_the_sip_originating_visit_translates_an_abbreviated_number(world: World
         recorder=records,
         policy=NumberPolicy(),
         groups=GroupHunter(
-            clock=time, timers=time, directory=world.fleets.table, presence=presence, roaming=wire
+            clock=time, timers=time, directory=world.fleets.table, presence=presence, locations=wire
         ),
         presence=presence,
         new_id=counter_ids(),

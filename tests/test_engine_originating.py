@@ -25,6 +25,7 @@ from fleet.core.calls.presence import Presence
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallRecord
 from fleet.core.numbering import E164, NumberPolicy
+from fleet.core.roaming import AT_HOME, LineLocation
 from fleet.core.values import CallOutcome, ForwardingKind, SessionCase
 from simulators.clock import VirtualTime
 from tests.memory import World, memory_world
@@ -65,8 +66,8 @@ class Wire:
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         pass
 
-    def roaming(self, number: E164) -> bool:
-        return False  # every handset at home
+    def location(self, number: E164) -> LineLocation:
+        return AT_HOME  # every handset at home
 
 
 @dataclass
@@ -112,7 +113,7 @@ def bench() -> Bench:
         recorder=records,
         policy=NumberPolicy(),
         groups=GroupHunter(
-            clock=time, timers=time, directory=world.fleets.table, presence=presence, roaming=wire
+            clock=time, timers=time, directory=world.fleets.table, presence=presence, locations=wire
         ),
         presence=presence,
         new_id=counter_ids(),

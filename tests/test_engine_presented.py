@@ -55,7 +55,7 @@ def bench() -> Bench:
         recorder=records,
         policy=NumberPolicy(),
         groups=GroupHunter(
-            clock=time, timers=time, directory=fleets.table, presence=presence, roaming=wire
+            clock=time, timers=time, directory=fleets.table, presence=presence, locations=wire
         ),
         presence=presence,
         new_id=counter_ids(),

@@ -19,6 +19,7 @@ from fleet.core.calls.selector import Selector
 from fleet.core.model import CallGroup
 from fleet.core.numbering import E164, NumberPolicy
 from fleet.core.restrictions import Restrictions
+from fleet.core.roaming import AT_HOME, LineLocation
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind
 from tests.memory import World, memory_world
 
@@ -57,8 +58,8 @@ class Recorded:
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         pass
 
-    def roaming(self, number: E164) -> bool:
-        return False  # every handset at home
+    def location(self, number: E164) -> LineLocation:
+        return AT_HOME  # every handset at home
 
     def start(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
         self.timers.append(delay)

@@ -9,6 +9,7 @@ import pytest
 from fleet import demo
 from fleet.cli import main
 from fleet.core.calls.ports import GroupTarget
+from fleet.core.countries import Country
 from fleet.core.numbering import NumberPolicy
 from fleet.core.values import CallOutcome
 from fleet.exchange import play_scenario
@@ -139,10 +140,61 @@ def test_a_failed_expectation_is_reported() -> None:
     ]
 
 
+def test_a_scenario_puts_a_handset_abroad_in_a_country_where_its_barring_applies() -> None:
+    scenario = parse(
+        {
+            "name": "roaming in Spain with BOIC",
+            "setup": {"06 11 00 00 01": {"barring_outgoing_international": True}},
+            "handsets": {"06 11 00 00 01": {"state": "abroad", "country": "es"}},
+            "steps": [
+                {"at": 0, "dial": {"from": "06 11 00 00 01", "to": "+34 912 345 678"}},
+                {"at": 10, "dial": {"from": "06 11 00 00 01", "to": "06 99 00 00 01"}},
+                {"at": 20, "switch": {"number": "06 11 00 00 01", "state": "abroad"}},
+                {"at": 30, "dial": {"from": "06 11 00 00 01", "to": "+34 912 345 678"}},
+            ],
+            "expect": [
+                {"outcome": "unreachable"},
+                {"outcome": "rejected", "events": ["restricted"]},
+                {"outcome": "rejected", "events": ["restricted"]},
+            ],
+        },
+        policy=NumberPolicy(),
+    )
+    assert scenario.handsets[0].country == Country("ES")
+    result = play_scenario(scenario, demo_fleets().table, policy=NumberPolicy())
+    assert result.ok, result.failures
+    texts = [text for _, text in result.timeline]
+    assert "Monsieur A is now abroad" in texts
+    assert "  why: 06 99 00 00 01: call barring 331 (abroad:ES)" in texts
+    assert "  why: 912 34 56 78: call barring 331 (abroad)" in texts
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ([], "mapping"),
+        (
+            {
+                "handsets": {"0611000001": {"state": "on", "country": "ES"}},
+                "steps": [{"at": 0, "hang_up": "0611000001"}],
+            },
+            "only for a handset abroad",
+        ),
+        (
+            {
+                "handsets": {"0611000001": {"state": "abroad", "country": "XX"}},
+                "steps": [{"at": 0, "hang_up": "0611000001"}],
+            },
+            "no country",
+        ),
+        (
+            {
+                "steps": [
+                    {"at": 0, "switch": {"number": "0611000001", "state": "off", "country": "ES"}}
+                ]
+            },
+            "only for a handset abroad",
+        ),
         ({"steps": []}, "no steps"),
         ({"steps": [{"dial": {"to": "1"}}]}, "'at'"),
         ({"steps": [{"at": 0, "fly": "0611000001"}]}, "one action"),

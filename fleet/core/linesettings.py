@@ -278,16 +278,17 @@ BOIC = _barring(
     "331",
     "des appels internationaux",
     "outgoing international calls",
-    "Les appels vers l'étranger sont refusés.",
-    "Calls abroad are refused.",
+    "Les appels vers un autre pays que celui où est la ligne sont refusés (à l'étranger, "
+    "vers la France aussi).",
+    "Calls to another country than the one the line is in are refused (abroad, home too).",
 )
 BOIC_EXHC = _barring(
     "barring_outgoing_international_ex_home",
     "332",
     "des appels internationaux sauf vers la France",
     "international calls except to the home country",
-    "Comme la précédente tant que l'itinérance n'est pas connue.",
-    "As the one before while roaming is not known.",
+    "Comme la précédente, mais à l'étranger la France reste joignable.",
+    "As the one before, but abroad home can still be called.",
 )
 BAIC = _barring(
     "barring_all_incoming",
@@ -302,8 +303,8 @@ BAIC_ROAM = _barring(
     "351",
     "des appels entrants en itinérance",
     "incoming calls when roaming",
-    "Enregistrée, sans effet tant que l'itinérance n'est pas connue.",
-    "Stored; no effect while roaming is not known.",
+    "Tant que le mobile est à l'étranger, les appelants entendent un message.",
+    "While the handset is abroad, callers hear an announcement.",
 )
 BARRINGS: tuple[LineSetting[bool], ...] = (BAOC, BOIC, BOIC_EXHC, BAIC, BAIC_ROAM)
 

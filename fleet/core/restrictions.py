@@ -29,6 +29,7 @@ from fleet.core.barring import Barring
 from fleet.core.linesettings import RESTRICTION_PROFILE
 from fleet.core.model import Line
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
+from fleet.core.roaming import AT_HOME, LineLocation, Locations
 from fleet.core.values import RestrictionProfile
 
 
@@ -186,10 +187,17 @@ class Refusal:
     destination: Destination
     number: str  # as recorded: E.164, or the digits dialled
     barring: Barring | None = None
+    where: LineLocation | None = None  # abroad: where the line was (BOIC, BOIC-exHC)
 
     def detail(self) -> dict[str, object]:
         if self.barring is not None:
-            return {"barring": self.barring.value, "destination": self.destination.value}
+            found: dict[str, object] = {
+                "barring": self.barring.value,
+                "destination": self.destination.value,
+            }
+            if self.where is not None:
+                found["location"] = self.where.describe()
+            return found
         return {"restriction": self.profile.value, "destination": self.destination.value}
 
 
@@ -200,10 +208,12 @@ class Restrictions:
 
     policy: NumberPolicy
     numbers: FleetNumbers
+    locations: Locations | None = None  # the network; None: every line at home
 
     def outgoing(self, line: Line, dialled: str) -> Refusal | None:
         """The refusal of what ``line`` dialled, or None when its barring programs and its
-        profile allow it."""
+        profile allow it. BOIC and BOIC-exHC judge from where the line is (the network is
+        asked only when one of them is active)."""
         profile = RESTRICTION_PROFILE.of(line)
         barred = barring.any_outgoing(line)
         if profile is RestrictionProfile.UNRESTRICTED and not barred:  # nothing parsed
@@ -211,11 +221,17 @@ class Restrictions:
         found = classify(dialled, fleet_id=line.fleet_id, policy=self.policy, numbers=self.numbers)
         number = self.policy.clean(dialled)
         if barred:
-            emergency = found is Destination.EMERGENCY
-            abroad = found is Destination.INTERNATIONAL
-            program = barring.outgoing(line, emergency=emergency, abroad=abroad)
+            where = self._where(line) if found is not Destination.UNKNOWN else AT_HOME
+            program = barring.outgoing(
+                line,
+                emergency=found is Destination.EMERGENCY,
+                international=found is Destination.INTERNATIONAL,
+                country=self._country(number) if where.roaming else None,
+                where=where,
+            )
             if program is not None:
-                return Refusal(profile, found, number, barring=program)
+                roaming = where if where.roaming else None
+                return Refusal(profile, found, number, barring=program, where=roaming)
         if allows(profile, found):
             return None
         return Refusal(profile, found, number)
@@ -233,11 +249,25 @@ class Restrictions:
             number, fleet_id=line.fleet_id, policy=self.policy, numbers=self.numbers
         )
         if barred and not (entry and found is Destination.VPN):
-            program = barring.outgoing(
+            program = barring.outgoing(  # forwarded from home: judged from home
                 line,
                 emergency=found is Destination.EMERGENCY,
-                abroad=found is Destination.INTERNATIONAL,
+                international=found is Destination.INTERNATIONAL,
             )
             if program is not None:
                 return Refusal(profile, found, number.value, barring=program)
         return None if allows(profile, found) else Refusal(profile, found, number.value)
+
+    def _where(self, line: Line) -> LineLocation:
+        if self.locations is None or not barring.by_country(line):
+            return AT_HOME
+        return self.locations.location(line.msisdn)
+
+    def _country(self, digits: str) -> str | None:
+        """The country (ISO alpha-2) of the number dialled: of its E.164 form, the home one
+        for a short number; None for a non-geographic one (+800…)."""
+        kind, number = self.policy.classify(digits)
+        if number is None:
+            return self.policy.region if kind is NumberClass.SHORT else None
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(number.value, None))
+        return region if isinstance(region, str) and len(region) == 2 else None

@@ -127,7 +127,7 @@ def _engine(
         timers=time,
         directory=directory,
         presence=presence,
-        roaming=adapter,
+        locations=adapter,
         seed=seed,
     )
     engine = Engine(

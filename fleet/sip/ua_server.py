@@ -113,13 +113,21 @@ class UasCore(UaOffers):
             call.transaction.respond(response)
 
     def answer(
-        self, call: IncomingCall, *, body: bytes = b"", content_type: str | None = None
+        self,
+        call: IncomingCall,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """The 2xx, or, while a reliable provisional with a session description waits for its
-        PRACK, the 2xx once it arrives (RFC 3262 §3)."""
+        """The 2xx (with ``headers``, e.g. a terminating UE's P-Access-Network-Info), or, while
+        a reliable provisional with a session description waits for its PRACK, the 2xx once it
+        arrives (RFC 3262 §3)."""
         if call.state not in (IncomingState.PROCEEDING, IncomingState.EARLY):
             return
-        if self._holds_2xx(call, lambda: self.answer(call, body=body, content_type=content_type)):
+        if self._holds_2xx(
+            call, lambda: self.answer(call, body=body, content_type=content_type, headers=headers)
+        ):
             return
         response = uas_response(
             call.invite,
@@ -129,6 +137,8 @@ class UasCore(UaOffers):
             body=body,
             content_type=content_type,
         )
+        for name, value in headers:
+            response.headers.add(name, value)
         if call.dialog is None:
             call.dialog = self._register(Dialog.as_uas(call.invite, response, call.local_tag))
         call.dialog.confirm(response)

@@ -19,10 +19,11 @@ the next visit's A-leg), each A-leg once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from fleet.sip.dialog import Dialog
 from fleet.sipnet.placing import BLeg
 from fleet.sipnet.served import Visit
 
@@ -81,3 +82,16 @@ def leg_seen(leg_id: str, b_leg: BLeg | None, visits: Mapping[str, Visit]) -> Le
         return LegSeen(leg_id, leg_id, None, HopSide.NEITHER)
     side = HopSide.NEITHER if visit.originating else HopSide.ARRIVES
     return LegSeen(leg_id, leg_id, visit.correlation, side)
+
+
+def mixed(
+    leg_ids: list[str],
+    b_legs: Mapping[str, BLeg],
+    visits: Mapping[str, Visit],
+    dialog_of: Callable[[str], Dialog | None],
+) -> tuple[set[str], list[tuple[str, Dialog]]]:
+    """A conference's legs: the ends of hops kept out, and the answered others with their
+    dialogs (those the media server mixes)."""
+    hops = hop_ends(leg_seen(leg_id, b_legs.get(leg_id), visits) for leg_id in leg_ids)
+    legs = [(leg_id, d) for leg_id in leg_ids if leg_id not in hops and (d := dialog_of(leg_id))]
+    return hops, legs

@@ -42,7 +42,7 @@ from fleet.core.calls.incall import Location, Refusal
 from fleet.core.numbering import E164
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.errors import SipParseError
-from fleet.sip.message import Request
+from fleet.sip.message import Message, Request
 from fleet.sip.values import parse_name_addr
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.sightings import Sightings
@@ -199,18 +199,19 @@ class InCallKeys:
         if request.headers.get(HEADER) is not None:
             self.sighted(self._number(dialog), request)
 
-    def sighted(self, number: E164 | None, request: Request) -> None:
+    def sighted(self, number: E164 | None, request: Message) -> None:
         """``request`` comes from ``number``'s handset (the served line of an originating
-        INVITE, a leg's in-dialog request): the cell it names, if any, is where that handset
-        is now — kept when ``number`` is a fleet line's."""
-        if number is None or self._engine().directory.by_msisdn(number) is None:
-            return
+        INVITE, a leg's in-dialog request, the 18x or 2xx of a leg ringing it): the cell it
+        names, if any, is where that handset is now — kept when ``number`` is a fleet
+        line's."""
+        if number is None or request.headers.get(HEADER) is None:
+            return  # most responses: no header, nothing to look up
         where = cell_of(request)
-        if where is None:
+        if where is None or self._engine().directory.by_msisdn(number) is None:
             return
         was = self.sightings.location(number)
-        self.sightings.saw(number, self.whereabouts.location(where))
-        if was is Location.ABROAD and self.sightings.location(number) is not Location.ABROAD:
+        self.sightings.saw(number, self.whereabouts.line_location(where))
+        if was.roaming and not self.sightings.location(number).roaming:
             self._engine().came_home(LineCameHome(number))  # no longer roaming
 
     def _number(self, dialog: Dialog) -> E164 | None:

@@ -15,7 +15,8 @@ hold, retrieve), :mod:`.placing` (where a B-leg goes and what it carries), :mod:
 unanswered caller hears: 180/183, a 181 per hop), :mod:`.media` (announcements and the queue's
 music before the answer), :mod:`.announce_answered` (announcements after it), :mod:`.served`
 (the session case), :mod:`.incall` (keys, REFER), :mod:`.transfer`, :mod:`.conference`,
-:mod:`.trunks`, :mod:`.early_offers` (100rel end to end, PRACK and UPDATE relayed, late offer).
+:mod:`.trunks`, :mod:`.unplaced`, :mod:`.early_offers` (100rel end to end, PRACK and UPDATE
+relayed, late offer), :mod:`.arrival` (which INVITEs are admitted).
 All on the stack's event loop; a leg's entry is removed before the agent is asked to end it, so
 what the agent reports back about it is ignored."""
 
@@ -33,6 +34,7 @@ from fleet.core.calls.events import (
 )
 from fleet.core.calls.ports import EventLog, LegRequest, no_log
 from fleet.core.numbering import E164
+from fleet.core.roaming import LineLocation
 from fleet.sip.dialog import Dialog, DialogId
 from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
@@ -47,24 +49,24 @@ from fleet.sip.ua_calls import (
 )
 from fleet.sipnet.agent import FleetAgent
 from fleet.sipnet.announce_answered import AnsweredAnnouncements
-from fleet.sipnet.arrival import hand_to_engine
+from fleet.sipnet.arrival import Gate, hand_to_engine
 from fleet.sipnet.causes import failure_event, final_status
 from fleet.sipnet.conference import Rooms
 from fleet.sipnet.early import UNANSWERED, EarlyNews
 from fleet.sipnet.early_offers import EarlyOffers
-from fleet.sipnet.hops import hop_ends, leg_seen
+from fleet.sipnet.hops import mixed
 from fleet.sipnet.incall import InCallKeys
 from fleet.sipnet.keepalive import INTERVAL
 from fleet.sipnet.media import MediaPlayer
-from fleet.sipnet.parties import dialled_of
 from fleet.sipnet.placing import BLeg, placement
 from fleet.sipnet.relay import OfferRelay, Side
-from fleet.sipnet.served import ServedUserError, Visit, visit_of
+from fleet.sipnet.served import Visit
 from fleet.sipnet.transfer import Transfers
 from fleet.sipnet.trunk_state import Background, Spawn
 from fleet.sipnet.trunkbook import NoTrunks, TrunkBook
-from fleet.sipnet.trunks import Admission, SipTrunks
+from fleet.sipnet.trunks import SipTrunks
 from fleet.sipnet.trusted import TRUST_EVERYONE, TrustedPeers
+from fleet.sipnet.unplaced import Unplaced
 from fleet.sipnet.whereabouts import Whereabouts
 
 
@@ -99,7 +101,8 @@ class SipNetwork:
             log=log,
             options_interval=trunk_options_interval,
         )
-        self._unplaced: set[str] = set()  # trunk legs not sent, told unreachable next
+        self.gate = Gate(agent, trunks=self.trunks, trusted=trusted, log=log)
+        self._unplaced = Unplaced(agent, engine=lambda: self.engine, log=log)
         self._engine: Engine | None = None
         self._a: dict[str, IncomingCall] = {}
         self._a_ids: dict[IncomingCall, str] = {}
@@ -160,7 +163,7 @@ class SipNetwork:
             trunks=self.trunks.router,
         )
         if place is None:
-            self._not_placed(request)
+            self._unplaced.add(request)
             return
         if a_leg is not None and offer is not None:
             self.early.forwarded(a_leg, offer, request.diversions)
@@ -175,7 +178,9 @@ class SipNetwork:
         self.early_offers.placed(outgoing, offer)
         if place.trunk is not None:
             self.trunks.router.placed(outgoing, place.trunk)
-        self._b[request.leg_id] = BLeg(request.leg_id, outgoing, a_leg, to_core=place.trunk is None)
+        self._b[request.leg_id] = BLeg(
+            request.leg_id, outgoing, a_leg, to_core=place.trunk is None, number=request.number
+        )
         self._b_ids[outgoing] = request.leg_id
         if outgoing.invite.call_id:
             self.engine.leg_reference(request.leg_id, outgoing.invite.call_id)
@@ -187,20 +192,6 @@ class SipNetwork:
             number=request.number.value,
             trunk=request.trunk,
         )
-
-    def _not_placed(self, request: LegRequest) -> None:
-        """A leg over a trunk out of service, unknown or unregistered: not reachable (told
-        after ``originate`` returns, unless the engine cancels it first)."""
-        leg_id = request.leg_id
-        self._unplaced.add(leg_id)
-        self.log("sip_trunk_unreachable", leg=leg_id, trunk=request.trunk)
-
-        def tell() -> None:
-            if leg_id in self._unplaced:
-                self._unplaced.discard(leg_id)
-                self.engine.handle(LegUnreachable(leg_id))
-
-        self.agent.later(0, tell)
 
     def cancel(self, leg_id: str) -> None:
         self._unplaced.discard(leg_id)
@@ -270,43 +261,25 @@ class SipNetwork:
         else:
             self.media.play(leg_id, caller, announcement)
 
-    def roaming(self, number: E164) -> bool:
-        return self.keys.sightings.roaming(number)  # where the handset was last seen
+    def location(self, number: E164) -> LineLocation:
+        return self.keys.sightings.location(number)  # where the handset was last seen
 
     def conference(self, conference_id: str, leg_ids: list[str]) -> None:
         """Each named leg onto the media server, but the two ends of a hop between two visits
         of one call (:mod:`.hops`): the handsets' legs either side of it are moved instead."""
-        hops = hop_ends(leg_seen(leg_id, self._b.get(leg_id), self._visits) for leg_id in leg_ids)
+        hops, legs = mixed(leg_ids, self._b, self._visits, self._dialog_of)
         if hops:
             self.log("sip_conference_hop_kept", conference_id=conference_id, legs=sorted(hops))
-        legs = [
-            (leg_id, d)
-            for leg_id in leg_ids
-            if leg_id not in hops and (d := self._dialog_of(leg_id)) is not None
-        ]
         self.spoken.leave(*leg_ids)
         self.rooms.conference(conference_id, legs)
 
     # -- what the user agent reports -------------------------------------------------------
 
     def incoming(self, call: IncomingCall) -> None:
-        dialled = dialled_of(call.invite)
-        if not dialled:
-            self.agent.reject(call, 404)
+        admitted = self.gate(call, self.engine)
+        if admitted is None:
             return
-        try:
-            visit = visit_of(call.invite, self.engine.policy)
-        except ServedUserError as exc:
-            self.log("sip_served_user_refused", sip_call_id=call.invite.call_id, error=str(exc))
-            self.agent.reject(call, 400, reason="Bad P-Served-User")
-            return
-        admission = self.trunks.admission(call, self.engine.policy, self.engine.directory)
-        if admission is Admission.REFUSED or (
-            admission is Admission.NOT_A_TRUNK and not self.trusted(call.transaction.peer)
-        ):
-            self.log("sip_call_refused", sip_call_id=call.invite.call_id, why=admission.value)
-            self.agent.reject(call, 403)
-            return
+        visit, dialled = admitted
         leg_id = self.engine.new_id()
         self._a[leg_id] = call
         self._a_ids[call] = leg_id
@@ -329,6 +302,8 @@ class SipNetwork:
             return
         leg = self._b[leg_id]
         status = response.status
+        if leg.to_core and status > 100:  # the callee's UE: its cell (TS 24.229 §5.1.4)
+            self.keys.sighted(leg.number, response)
         if status < 200:
             caller = self._a.get(leg.a_leg) if leg.a_leg is not None else None
             if not self.early_offers.relay(leg.a_leg, caller, call, response) and caller:

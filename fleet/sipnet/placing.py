@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fleet.core.calls.ports import LegRequest
+from fleet.core.numbering import E164
 from fleet.core.trunks import Trunk
 from fleet.sip.transport_types import Peer
 from fleet.sip.ua_calls import OutgoingCall
@@ -25,6 +26,7 @@ class BLeg:
     call: OutgoingCall
     a_leg: str | None
     to_core: bool = False  # placed towards the core (not over a trunk)
+    number: E164 | None = None  # the number rung
     alerted: bool = False
     answered: bool = False
     answer: bytes = b""

@@ -1,21 +1,27 @@
-"""Where each fleet line's handset was last seen on SIP, for the engine's question "is this
-line roaming?" (``Network.roaming``: BAIC-Roam, 351, bars a line's incoming calls while its
-handset is abroad; TS 22.088).
+"""Where each fleet line's handset was last seen on SIP, for the engine's question "where is
+this line?" (``Network.location``: BAIC-Roam, 351, bars a line's incoming calls while its
+handset is abroad; BOIC and BOIC-exHC judge "international" from the visited country; TS
+22.088).
 
 The S-CSCF tells FleetPBX nothing of a callee's whereabouts when it is called, so the
-adapter remembers, per line, the :class:`~fleet.core.calls.incall.Location` the latest
+adapter remembers, per line, the :class:`~fleet.core.roaming.LineLocation` the latest
 P-Access-Network-Info of that line's handset told (:mod:`.whereabouts`: the network's
-value first, its mobile country code against ``sip_home_mcc``):
+value first; its mobile country code against ``sip_home_mcc``, the visited country from
+it, :mod:`fleet.core.countries`):
 
 - the originating INVITE the S-CSCF sends for the served line (its own call);
 - the in-dialog requests of its handset's legs (re-INVITE, UPDATE, INFO, REFER), whether it
-  called or was called.
+  called or was called;
+- the provisional (18x) and 2xx responses of a leg ringing the line: the terminating UE puts
+  its P-Access-Network-Info in them (TS 24.229 §5.1.4.2, §5.1.4.3), so a line called from
+  abroad is known there from its first call.
 
-A sighting older than ``max_age`` (24 h by default) is forgotten: the line counts as at home
-again (a handset abroad that makes no call for a day is no longer known to be abroad). At
+A line never seen is **unknown** (not known to roam: nothing barred as roaming). A sighting
+older than ``max_age`` (24 h by default) is forgotten: unknown again (a handset abroad that
+makes and answers no call for a day is no longer known to be abroad). At
 most ``limit`` lines are remembered (100,000 by default, a few MB): beyond, the line seen
 longest ago is forgotten first; each sighting also drops those older than ``max_age``. A
-restart forgets everything (every line at home until its handset's next request). FleetPBX
+restart forgets everything (every line unknown until its handset's next request or answer). FleetPBX
 is sent no third-party REGISTER (its REGISTER serves the registration-mode trunks' PBXs), so
 registrations tell nothing here."""
 
@@ -24,8 +30,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from fleet.core.calls.incall import Location
 from fleet.core.numbering import E164
+from fleet.core.roaming import UNSEEN, LineLocation
 
 MAX_AGE = 24 * 3600.0  # seconds a sighting is trusted
 LIMIT = 100_000  # lines remembered
@@ -49,12 +55,12 @@ class Sightings:
         self._now = now
         self.max_age = max_age
         self.limit = limit
-        self._seen: OrderedDict[str, tuple[Location, float]] = OrderedDict()  # oldest first
+        self._seen: OrderedDict[str, tuple[LineLocation, float]] = OrderedDict()  # oldest first
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def saw(self, number: E164, where: Location) -> None:
+    def saw(self, number: E164, where: LineLocation) -> None:
         """The handset of line ``number`` is ``where`` now."""
         key, now = number.value, self._now()
         self._seen[key] = (where, now)
@@ -67,17 +73,14 @@ class Sightings:
                 break
             self._seen.popitem(last=False)
 
-    def location(self, number: E164) -> Location:
-        """Where line ``number``'s handset was last seen: home when never seen, or not for
+    def location(self, number: E164) -> LineLocation:
+        """Where line ``number``'s handset was last seen: unknown when never seen, or not for
         ``max_age``."""
         seen = self._seen.get(number.value)
         if seen is None:
-            return Location.HOME
+            return UNSEEN
         location, at = seen
         if self._now() - at > self.max_age:
             del self._seen[number.value]
-            return Location.HOME
+            return UNSEEN
         return location
-
-    def roaming(self, number: E164) -> bool:
-        return self.location(number) is Location.ABROAD

@@ -10,7 +10,8 @@ is one, else of the first value naming a cell. Its first three digits are the mo
 code:
 
 - another country's code than ``home_mcc`` (setting ``sip_home_mcc``, 208 for France) →
-  :attr:`Location.ABROAD`;
+  :attr:`Location.ABROAD` (another code of no other country than ``home_mcc``'s is home:
+  :meth:`Whereabouts.line_location`, which also names the visited country);
 - a cell one of ``white_zone_cells`` covers (setting ``sip_white_zone_cells``: cell-id
   prefixes in hex digits, compared without case, each for any radio or, written
   ``nr:20801…``, for one; none by default: SIP says nothing else of a white zone) →
@@ -29,9 +30,11 @@ import re
 from collections.abc import Iterable
 
 from fleet.core.calls.incall import Location
+from fleet.core.countries import countries_of_mcc
+from fleet.core.roaming import AT_HOME, LineLocation
 from fleet.sip.dialog import DialogId
 from fleet.sip.errors import SipParseError
-from fleet.sip.message import Request
+from fleet.sip.message import Message, Request
 from fleet.sip.values import split_list
 from fleet.sipnet.cells import CELL_PARAMETERS, Cell, cell, white_zone
 
@@ -55,8 +58,9 @@ def _parameters(value: str) -> tuple[Cell | None, bool]:
     return found, provided
 
 
-def cell_of(request: Request) -> Cell | None:
-    """The cell ``request``'s P-Access-Network-Info names (the network's first), or None."""
+def cell_of(request: Message) -> Cell | None:
+    """The cell ``request``'s (or a response's) P-Access-Network-Info names (the network's
+    first), or None."""
     found: list[tuple[Cell, bool]] = []
     for line in request.headers.get_all(HEADER):
         try:
@@ -89,11 +93,23 @@ class Whereabouts:
     def location(self, where: Cell | None) -> Location:
         if where is None:
             return Location.HOME
-        if where.mcc != self.home_mcc:
+        if self.line_location(where).roaming:  # another country's code
             return Location.ABROAD
         if any(zone.covers(where) for zone in self.white_zone_cells):
             return Location.WHITE_ZONE
         return Location.HOME
+
+    def line_location(self, where: Cell) -> LineLocation:
+        """Where a line whose handset is on cell ``where`` is, for the barring programs: at
+        home on a cell of ``home_mcc`` (or of another code of no other country than it has),
+        else abroad in the country or countries its mobile country code is allocated to
+        (none known: an unallocated code)."""
+        if where.mcc == self.home_mcc:
+            return AT_HOME
+        visited = countries_of_mcc(where.mcc)
+        if visited and set(visited) <= set(countries_of_mcc(self.home_mcc)):
+            return AT_HOME
+        return LineLocation.abroad(*visited)
 
     def note(self, dialog: DialogId, request: Request) -> None:
         """Keep the cell ``request`` (any request of ``dialog``'s side: re-INVITE, UPDATE,

@@ -268,6 +268,8 @@ def why(
         text = _pick(barred, language).format(to=party(event.to_number), code=detail["barring"])
         if detail.get("skipped"):  # a list's entry or a group's member barring incoming calls
             text += _pick(_NOT_RUNG, language)
+        if "location" in detail:  # BOIC, BOIC-exHC while roaming: where the line was
+            text += f" ({detail['location']})"
     elif event.kind is CallEventKind.RESTRICTED:
         text += f" ({detail.get('restriction')}, {detail.get('destination')})"
     if event.kind is CallEventKind.RESTRICTED and event.forwarding_kind is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fleet.core.countries import country
 from simulators.http import BadRequest, json_body, problem
 from simulators.netsim.handset import Answering, Behaviour, Handset, HandsetState
 from simulators.netsim.handset_leg import HandsetError
@@ -136,8 +137,15 @@ async def set_state(request: web.Request) -> web.Response:
     except ValueError:
         choices = ", ".join(s.value for s in HandsetState)
         raise BadRequest("invalid_state", f"state: one of {choices}") from None
+    raw = body.get("country")
+    if raw is not None and (state is not HandsetState.ABROAD or not isinstance(raw, str)):
+        raise BadRequest("invalid_country", "country: an ISO code (ES), only with abroad")
+    try:
+        visited = country(raw) if raw is not None else None
+    except ValueError as exc:
+        raise BadRequest("invalid_country", str(exc)) from None
     netsim = request.app[NETSIM]
-    netsim.set_state(handset, state)
+    netsim.set_state(handset, state, country=visited)
     return _json(netsim.handset_view(handset))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from fleet.core.countries import Country
 from fleet.core.numbering import E164
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class Handset:
     info: Directory
     state: HandsetState = HandsetState.ON
     behaviour: Behaviour = field(default_factory=Behaviour)
+    country: Country | None = None  # abroad: the visited country (None: Spain's cells)
     legs: list[HandsetLeg] = field(default_factory=list)  # its legs in calls, oldest first
     _national: str | None = field(default=None, init=False, repr=False)
 

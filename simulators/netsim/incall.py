@@ -31,10 +31,10 @@ from fleet.sip.dialog import Dialog, DialogId, DialogState
 from fleet.sip.message import Request, Response
 from fleet.sip.transport_types import Peer
 from simulators.netsim.agent import NetsimAgent
+from simulators.netsim.cells import access_network_info
 from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetError, HandsetLeg
 from simulators.netsim.legs import LegState
-from simulators.netsim.scscf import access_network_info
 from simulators.netsim.sip_legs import SipInLeg, SipOutLeg
 
 log = structlog.get_logger("simulators.netsim.incall")
@@ -126,7 +126,7 @@ class InCallKeys:
         dialog = peer.dialog
         if dialog is None:
             raise HandsetError("the call is not set up yet")
-        where = ("P-Access-Network-Info", access_network_info(handset.state))
+        where = ("P-Access-Network-Info", access_network_info(handset))
         if method is KeyMethod.INFO:
             for key in keys:
                 body = f"Signal={key}\r\nDuration={KEY_DURATION_MS}\r\n".encode()

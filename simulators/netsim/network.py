@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from fleet.core.countries import Country
 from fleet.core.numbering import E164, NumberClass, NumberPolicy
 from simulators.netsim.diverted import forwarded_screen
 from simulators.netsim.handset import Behaviour, Handset, HandsetState
@@ -70,8 +71,13 @@ class Netsim:
             raise UnknownHandset(number.national())
         return found
 
-    def set_state(self, handset: Handset, state: HandsetState) -> None:
-        handset.state = state
+    def set_state(
+        self, handset: Handset, state: HandsetState, *, country: Country | None = None
+    ) -> None:
+        """``country``: where a handset ``abroad`` is (None: some foreign country)."""
+        if country is not None and state is not HandsetState.ABROAD:
+            raise ValueError("a handset has a country only abroad")
+        handset.state, handset.country = state, country
         self.changed(handset)
 
     def set_behaviour(self, handset: Handset, behaviour: Behaviour) -> None:
@@ -134,6 +140,7 @@ class Netsim:
             "fleet_id": info.fleet_id,
             "short_number": info.short_number,
             "state": handset.state.value,
+            "country": handset.country.code if handset.country else None,
             "behaviour": {
                 "answer": handset.behaviour.answering.value,
                 "seconds": handset.behaviour.seconds,

@@ -33,7 +33,8 @@ from fleet.sipnet.served import (
     icid_of,
     parse_served_user,
 )
-from simulators.netsim.handset import Handset, HandsetState
+from simulators.netsim.cells import access_network_info
+from simulators.netsim.handset import Handset
 from simulators.netsim.handset_leg import HandsetLeg
 from simulators.netsim.handsets import FleetView, Handsets
 from simulators.netsim.legs import Calls, Leg, NetCall, join
@@ -43,9 +44,6 @@ from simulators.netsim.sipbook import SipBook
 HIDE_ONCE, SHOW_ONCE = "#31#", "*31#"
 DIALLABLE = re.compile(r"\+?[0-9*#]+")
 ANONYMOUS = '"Anonymous" <sip:anonymous@anonymous.invalid>'
-HOME_CELL = "2080100011234567"  # MCC 208 MNC 01, TAC 0001, ECI 1234567
-ABROAD_CELL = "2140100011234567"  # MCC 214 (Spain)
-WHITE_ZONE_CELL = "20801000f0000001"  # TAC 000f: FleetPBX's sip_white_zone_cells "20801000f"
 
 
 class DialError(StrEnum):
@@ -114,7 +112,7 @@ class Scscf:
             ("P-Asserted-Identity", f"<tel:{line}>"),
             (SERVED_USER, f"<tel:{line}>;sescase=orig;regstate=reg"),
             (CHARGING_VECTOR, f"icid-value={call.icid};orig-ioi=netsim"),
-            ("P-Access-Network-Info", access_network_info(handset.state)),
+            ("P-Access-Network-Info", access_network_info(handset)),
         ]
         uri = f"sip:{digits.replace('#', '%23')}@{self._fleetpbx_host()};user=phone"
         self._invite(caller, uri, f"<tel:{line}>", headers, party=digits, offer=caller.sdp())
@@ -207,11 +205,3 @@ class Scscf:
             )
         else:
             self._to_handset(caller, number, None if hidden else identity)
-
-
-def access_network_info(state: HandsetState) -> str:
-    """P-Access-Network-Info of a handset's requests: the cell it is on (TS 24.229 §7.2A.4)."""
-    cell = {HandsetState.ABROAD: ABROAD_CELL, HandsetState.WHITE_ZONE: WHITE_ZONE_CELL}.get(
-        state, HOME_CELL
-    )
-    return f"3GPP-E-UTRAN-FDD; utran-cell-id-3gpp={cell}"

@@ -1,5 +1,6 @@
 """The legs netsim has over SIP with FleetPBX: an INVITE it received (:class:`SipInLeg`, the
-caller's side: what its peer hears is answered back as provisionals, the 200 or a refusal) and
+caller's side: what its peer hears is answered back as provisionals, the 200 or a refusal — a
+handset's with its cell, P-Access-Network-Info, as a terminating UE's are) and
 an INVITE it sent (:class:`SipOutLeg`, the callee's side: its responses go to its peer). Both
 relay BYE, CANCEL and new offers (hold) between FleetPBX and their peer, through the stack's
 user agent (its public API only)."""
@@ -12,6 +13,8 @@ from fleet.sip.dialog import Dialog
 from fleet.sip.message import Response
 from fleet.sip.ua_calls import IncomingCall, IncomingState, OutgoingCall, OutgoingState, ReInvite
 from fleet.sip.ua_core import UserAgent
+from simulators.netsim.cells import HEADER, access_network_info
+from simulators.netsim.handset_leg import HandsetLeg
 from simulators.netsim.legs import Leg, LegKind, LegState, NetCall, OfferDone
 from simulators.netsim.sdp import SDP, direction_of
 
@@ -127,16 +130,31 @@ class SipInLeg(_SipLeg):
         if self.ended or self.state is LegState.ANSWERED:
             return
         status = status if status in RELAYED_PROVISIONALS else 180
-        self.ua.ring(self.incoming, status, body=body, content_type=SDP if body else None)
+        self.ua.ring(
+            self.incoming,
+            status,
+            body=body,
+            content_type=SDP if body else None,
+            headers=self._where(),
+        )
         self.state = LegState.RINGING
         self._bind()
 
     def peer_answered(self, body: bytes) -> None:
         if self.ended or self.state is LegState.ANSWERED:
             return
-        self.ua.answer(self.incoming, body=body, content_type=SDP if body else None)
+        self.ua.answer(
+            self.incoming, body=body, content_type=SDP if body else None, headers=self._where()
+        )
         self.state = LegState.ANSWERED
         self._bind()
+
+    def _where(self) -> list[tuple[str, str]]:
+        """A handset called is a terminating UE: its cell in its 18x and 2xx (TS 24.229)."""
+        peer = self.peer
+        if isinstance(peer, HandsetLeg):
+            return [(HEADER, access_network_info(peer.handset))]
+        return []
 
     def peer_refused(self, status: int) -> None:
         if self.ended:

@@ -114,6 +114,9 @@ async def test_a_line_added_to_the_fleet_gets_a_handset_on_reload(pair: Pair) ->
         ("/dial", {"from": "0699000003", "to": "2001"}, 400, "invalid_number"),  # outside: short
         ("/dial", {"from": "12", "to": "0611000001"}, 400, "invalid_number"),
         (f"/handsets/{line(12)}/state", {"state": "asleep"}, 400, "invalid_state"),
+        (f"/handsets/{line(12)}/state", {"state": "on", "country": "ES"}, 400, "invalid_country"),
+        (f"/handsets/{line(12)}/state", {"state": "abroad", "country": "XX"}, 400,
+         "invalid_country"),
         (f"/handsets/{line(12)}/behaviour", {"answer": "maybe"}, 400, "invalid_behaviour"),
         (f"/handsets/{line(12)}/behaviour", {"answer": "after", "seconds": -1}, 400,
          "invalid_behaviour"),

@@ -99,7 +99,7 @@ class Engine:
             limits=self.limits,
             log=log,
             selector=Selector(directory=directory),
-            restrictions=Restrictions(policy=policy, numbers=directory),
+            restrictions=Restrictions(policy=policy, numbers=directory, locations=network),
             voicemail=voicemail,
             routine=self._routine,
         )

@@ -14,6 +14,7 @@ from fleet.core.criteria import Criteria
 from fleet.core.dialling import Presentation
 from fleet.core.model import CallGroup, CallRecord, FixedNumber, LineServices
 from fleet.core.numbering import E164
+from fleet.core.roaming import Locations
 from fleet.core.schedules import Schedule
 from fleet.core.trunks import TrunkState
 
@@ -46,16 +47,10 @@ class LegRequest:
         return self.presented or self.caller
 
 
-class Roaming(Protocol):
-    def roaming(self, number: E164) -> bool:
-        """Whether the handset of the fleet line ``number`` is abroad, as far as the network
-        knows (the simulated network: the handset's state; SIP: the cell its latest requests
-        named, :mod:`fleet.sipnet.sightings`). BAIC-Roam (351) bars the line's incoming calls
-        then."""
-        ...
+class Network(Locations, Protocol):
+    """Rings legs, bridges, releases and plays to them; tells where a fleet line's handset
+    is (``location``: BAIC-Roam, BOIC and BOIC-exHC depend on it)."""
 
-
-class Network(Roaming, Protocol):
     def originate(self, request: LegRequest) -> None: ...
 
     def cancel(self, leg_id: str) -> None: ...

@@ -13,7 +13,7 @@ Two places, one rule (``fleet.core.restrictions``):
   bar its forwardings the same way — a forwarding is an outgoing leg of the line (TS
   22.088) — and its list's entries outside the fleet;
 - a line barring incoming calls (BAIC, or BAIC-Roam while the network says its handset is
-  abroad: ``Network.roaming``) is not rung as a group's member or a list's entry: skipped
+  abroad: ``Network.location``) is not rung as a group's member or a list's entry: skipped
   like a member in do-not-disturb, the call goes on.
 
 Either way the record says why: a ``RESTRICTED`` event with the profile and the class of
@@ -77,7 +77,7 @@ def skipped_barred(
 def _incoming(call: Call, line: Line) -> barring.Barring | None:
     """The program barring a call to ``line``; the network is asked whether the line roams
     only when BAIC-Roam is active."""
-    roaming = barring.bars_roaming(line) and call.ports.network.roaming(line.msisdn)
+    roaming = barring.bars_roaming(line) and call.ports.network.location(line.msisdn).roaming
     return barring.incoming(line, roaming=roaming)
 
 
