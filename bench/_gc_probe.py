@@ -8,13 +8,17 @@ in wall time, the pass's CPU time — its thread's — and for a full pass the o
 traverse, counted before it); every ``EVERY`` seconds a line ``<time.time()> total <passes
 gen0> <gen1> <gen2> <CPU ms gen0> <gen1> <gen2>`` (cumulative).
 With ``SIP_SUSTAIN_GC_TYPES=N``, before each full pass a line ``# <time> <type>=<count>…``
-of the ``N`` commonest types in the oldest generation (slow: for finding what grows).
+of the ``N`` commonest types in the oldest generation (slow: for finding what grows). On
+``SIGUSR1``, a line ``<time.time()> objects <tracked>``: the objects the collector tracks
+(``gc.get_objects()``, the start-up heap frozen by ``fleet.heap`` left out), what
+``sip_sustain --linger-wait`` reads before and after the 32 s timers of a run's calls.
 Not a part of the service: a bench's probe (``sip_sustain --gc-probe``)."""
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import threading
 import time
@@ -70,9 +74,15 @@ class Probe:
                     f"{' '.join(f'{m:.2f}' for m in ms)}\n"
                 )
 
+    def count(self, _signal: int, _frame: object) -> None:
+        tracked = len(gc.get_objects())
+        with self._lock:
+            self._file.write(f"{time.time():.3f} objects {tracked}\n")
+
 
 def main() -> None:
     probe = Probe(Path(os.environ["SIP_SUSTAIN_GC_LOG"]))
+    signal.signal(signal.SIGUSR1, probe.count)
     gc.callbacks.append(probe)
     threading.Thread(target=probe.totals, daemon=True).start()
     from fleet.cli import main as fleetpbx

@@ -11,7 +11,8 @@ window). ``--profile DIR``: py-spy records FleetPBX during the first and the las
 stacks, ``first.txt`` and ``last.txt``; the top functions by own samples are printed).
 
     .venv/bin/python bench/sip_sustain.py [--quick] [--rate 400] [--duration 60]
-        [--window 10] [--memory] [--gc-probe] [--profile DIR] [--lines 10000] [--pg-url URL]
+        [--window 10] [--memory] [--gc-probe [--linger-wait 40]] [--profile DIR] [--lines 10000]
+        [--setting NAME=VALUE …] [--pg-url URL]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -165,6 +167,30 @@ class GcLog:
         )
 
 
+def tracked(pid: int, log: Path) -> int:
+    """The objects the service's collector tracks now (``_gc_probe``'s count on SIGUSR1)."""
+    before = log.read_text().count(" objects ")
+    os.kill(pid, signal.SIGUSR1)
+    for _ in range(200):
+        rows = [row for row in log.read_text().splitlines() if " objects " in row]
+        if len(rows) > before:
+            return int(rows[-1].split()[2])
+        time.sleep(0.05)
+    raise RuntimeError("the probe did not count the objects")
+
+
+def lingering(pid: int, log: Path, wait: float, answered: int) -> None:
+    """Tracked objects once the run has settled, and ``wait`` seconds later (the transactions'
+    and the UA's 32 s timers over): what each call of the run left lingering."""
+    settled = tracked(pid, log)
+    time.sleep(wait)
+    later = tracked(pid, log)
+    out(
+        f"tracked objects: {settled:,} settled, {later:,} {wait:g} s later: "
+        f"{(settled - later) / max(1, answered):.2f} a call lingering"
+    )
+
+
 def sustain(
     port: int, pid: int, load: Load, args: argparse.Namespace, db: str, workdir: Path
 ) -> None:
@@ -231,6 +257,8 @@ def sustain(
         f"{marks[-1].fleet_cpu * 1e3 / total:.2f} ms a call; PostgreSQL {marks[-1].pg_cpu:.1f} s = "
         f"{marks[-1].pg_cpu * 1e3 / total:.2f} ms a call"
     )
+    if probe is not None and args.linger_wait:
+        lingering(pid, workdir / "gc.log", args.linger_wait, run.answered)
     for spy_file in ("first.txt", "last.txt") if args.profile else ():
         if (args.profile / spy_file).exists():
             top(args.profile / spy_file)
@@ -244,7 +272,8 @@ def bench(url: str, db: str, args: argparse.Namespace, workdir: Path) -> None:
         if args.gc_probe:
             os.environ["SIP_SUSTAIN_GC_LOG"] = str(workdir / "gc.log")
             entry = Path(_gc_probe.__file__)
-        with sip_calls.fleetpbx(url, handsets.port, workdir, entry=entry) as (port, pid):
+        extra = sip_calls.setting_env(args.setting)
+        with sip_calls.fleetpbx(url, handsets.port, workdir, extra, entry=entry) as (port, pid):
             if args.memory:
                 sip_calls.in_progress(port, held, pid, args.in_progress, args.held_rate)
                 settle(pid)
@@ -271,6 +300,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--memory", action="store_true", help="sip_calls' memory phase first")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy's files there")
     parser.add_argument("--gc-probe", action="store_true", help="the collector's passes")
+    parser.add_argument(
+        "--linger-wait",
+        type=float,
+        default=0.0,
+        help="with --gc-probe: tracked objects settled and this many s later (32 s timers)",
+    )
+    parser.add_argument(
+        "--setting", action="append", default=[], help="name=value, a setting of README's table"
+    )
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--group-size", type=int, default=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 
 from fleet.sip.linger import Linger
 from fleet.sip.message import Request, Response
@@ -34,9 +34,11 @@ def _end(transaction: TransactionBase) -> None:
 
 
 class Lingers:
-    """The transactions waiting out timers D, I, J, K, L and M, which only end them: one
-    :class:`fleet.sip.linger.Linger` per delay (each timer's value is fixed per transport)
-    rather than a timer, a handle and a callback object per transaction."""
+    """The transactions waiting out timers D, I, J, K, L and M as objects, which only end them
+    (those that leave a plain value instead wait in the layer's
+    :class:`fleet.sip.transaction_remains.Remnants`): one :class:`fleet.sip.linger.Linger`
+    per delay (each timer's value is fixed per transport) rather than a timer, a handle and a
+    callback object per transaction."""
 
     __slots__ = ("_by_delay", "_scheduler")
 
@@ -55,6 +57,22 @@ class Lingers:
         return sum(len(linger) for linger in self._by_delay.values())
 
 
+class Left(IntEnum):
+    """What the plain value a transaction leaves for its last timer answers (its kind, the first
+    item of :data:`Leftover`)."""
+
+    ACCEPTED = 0  # INVITE server, 2xx sent: INVITE retransmissions absorbed, ACKs to the TU
+    CONFIRMED = 1  # INVITE server, its non-2xx ACKed: INVITE and ACK retransmissions absorbed
+    COMPLETED = 2  # non-INVITE server: its final response (bytes) resent to each retransmission
+    RESPONDED = 3  # non-INVITE client: retransmissions of its final response absorbed
+    ACKED = 4  # INVITE client, non-2xx: its ACK (bytes) resent to each retransmission of it
+
+
+Leftover = tuple[Left, bytes | None, str | None]
+"""What a transaction leaves once it only waits out its last timer: its kind, the bytes it resends
+(a final response, an ACK), the To of its final response (what a late CANCEL's 200 carries)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Wiring:
     """The ports and timer values a transaction layer gives each of its transactions, and where
@@ -65,6 +83,8 @@ class Wiring:
     tu: TransactionUser
     timers: TimerConfig
     lingers: Lingers
+    # the layer: the transaction, what it leaves and its delay (``leave`` of the layer)
+    leave: Callable[[TransactionBase, Leftover, float], None]
 
 
 class _Fire:
@@ -107,12 +127,21 @@ class TransactionBase:
     are not kept alive until its last timer; a client transaction lets go of its request once a
     final response came. :attr:`request` is not to be read after that."""
 
-    __slots__ = ("__weakref__", "_handles", "_release", "_request", "_wiring", "peer", "reliable")
+    __slots__ = (
+        "__weakref__",
+        "_handles",
+        "_release",
+        "_request",
+        "_until",
+        "_wiring",
+        "peer",
+        "reliable",
+    )
 
     def __init__(
         self,
         wiring: Wiring,
-        request: Request,
+        request: Request | None,
         peer: Peer,
         release: Callable[[TransactionBase], None],
     ) -> None:
@@ -124,6 +153,7 @@ class TransactionBase:
         # made by the first timer, dropped once none runs (a dict that held one entry keeps
         # 224 bytes: two transactions a call wait 32 s without a timer of their own)
         self._handles: dict[TimerName, TimerHandle] | None = None
+        self._until: float | None = None  # once left to the layer: when its last timer ends
 
     @property
     def request(self) -> Request:
@@ -169,13 +199,32 @@ class TransactionBase:
             self._handles = None
 
     def _wait_then_terminate(self, name: TimerName, delay: float) -> None:
-        """Timers D, I, J, K, L, M (``name``), which only end the transaction: it waits in the
-        layer's :class:`Lingers` (no timer of its own); zero (reliable transport) terminates at
-        once."""
+        """Timers D, I, J, K, L, M (``name``), which only end the transaction; zero (reliable
+        transport) terminates at once. Otherwise, when it can (:meth:`_leftover`), the
+        transaction leaves the layer a plain value that answers what may still come until then
+        (which the garbage collector does not track) and the layer forgets the object; it still
+        answers the TU and reads as terminated once its time is up (:meth:`_over`). If not, it
+        waits in the layer's :class:`Lingers` (no timer of its own)."""
         if delay <= 0:
             self._terminate()
-        else:
+            return
+        # over TCP and TLS a send may fail later, which only the object can tell the TU
+        leftover = None if self.reliable else self._leftover()
+        if leftover is None:
             self._wiring.lingers.add(self, delay)
+        else:
+            self._until = self._wiring.scheduler.now() + delay
+            self._wiring.leave(self, leftover, delay)
+
+    def _leftover(self) -> Leftover | None:
+        """What the transaction leaves for its last timer, or None when it must stay an object
+        (it keeps its request: RFC 2543 matching; or it still passes something to the TU)."""
+        return None
+
+    def _over(self) -> bool:
+        """Whether the transaction, left to the layer, has waited out its last timer."""
+        until = self._until
+        return until is not None and self._wiring.scheduler.now() >= until - 1e-9
 
     def _send(self, message: Request | Response) -> bool:
         """Send; on a transport error terminate and tell the TU (RFC 3261 §17.1.4, §17.2.4)."""

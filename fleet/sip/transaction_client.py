@@ -7,7 +7,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from fleet.sip.message import Request, Response, parse_message, serialize
-from fleet.sip.transaction_base import TimerName, TransactionBase, Wiring
+from fleet.sip.transaction_base import Left, Leftover, TimerName, TransactionBase, Wiring
 from fleet.sip.transaction_messages import build_ack
 from fleet.sip.transport_types import Peer
 
@@ -38,7 +38,7 @@ class InviteClientTransaction(TransactionBase):
     Accepted nothing, so the transactions lingering for timer D or M hold almost nothing the
     garbage collector must traverse; :attr:`request` is not to be read then."""
 
-    __slots__ = ("_ack", "state")
+    __slots__ = ("_ack", "_state")
 
     def __init__(
         self,
@@ -48,8 +48,18 @@ class InviteClientTransaction(TransactionBase):
         release: Callable[[TransactionBase], None],
     ) -> None:
         super().__init__(wiring, request, peer, release)
-        self.state = InviteClientState.CALLING
+        self._state = InviteClientState.CALLING
         self._ack: bytes | None = None  # the ACK of a non-2xx final, to resend in Completed
+
+    @property
+    def state(self) -> InviteClientState:
+        """Its state (Terminated once it has waited out its last timer, left to the layer)."""
+        return InviteClientState.TERMINATED if self._over() else self._state
+
+    def _leftover(self) -> Leftover | None:
+        if self._state is InviteClientState.COMPLETED and self._ack is not None:
+            return (Left.ACKED, self._ack, None)
+        return None  # Accepted passes 2xx retransmissions to the TU
 
     def start(self) -> None:
         if not self._send(self.request):
@@ -60,45 +70,45 @@ class InviteClientTransaction(TransactionBase):
         self._start_timer(TimerName.B, timers.b, self._timer_b)
 
     def _retransmit(self, interval: float) -> None:
-        if self.state is not InviteClientState.CALLING:
+        if self._state is not InviteClientState.CALLING:
             return
         if self._send(self.request):
             doubled = 2 * interval
             self._start_timer(TimerName.A, doubled, lambda: self._retransmit(doubled))
 
     def _timer_b(self) -> None:
-        if self.state is InviteClientState.CALLING:
+        if self._state is InviteClientState.CALLING:
             self._time_out()
 
     def receive_response(self, response: Response) -> None:
         status = response.status
         tu = self._wiring.tu
-        if self.state in (InviteClientState.CALLING, InviteClientState.PROCEEDING):
+        if self._state in (InviteClientState.CALLING, InviteClientState.PROCEEDING):
             self._stop_timer(TimerName.A)
             self._stop_timer(TimerName.B)
             if status < 200:
-                self.state = InviteClientState.PROCEEDING
+                self._state = InviteClientState.PROCEEDING
                 tu.on_response(self, response)
             elif status < 300:
-                self.state = InviteClientState.ACCEPTED
+                self._state = InviteClientState.ACCEPTED
                 tu.on_response(self, response)
                 self._request = None
-                if self.state is InviteClientState.ACCEPTED:  # not ended by the TU: timer M
+                if self._state is InviteClientState.ACCEPTED:  # not ended by the TU: timer M
                     self._wait_then_terminate(TimerName.M, self._wiring.timers.m)
             else:
-                self.state = InviteClientState.COMPLETED
+                self._state = InviteClientState.COMPLETED
                 ack = build_ack(self.request, response)
                 tu.on_response(self, response)
                 self._request = None
                 if self._send(ack):
                     self._ack = serialize(ack)
                     self._wait_then_terminate(TimerName.D, self._wiring.timers.d(self.reliable))
-        elif self.state is InviteClientState.COMPLETED:
+        elif self._state is InviteClientState.COMPLETED:
             if status >= 300 and self._ack is not None:
                 again = parse_message(self._ack)  # the ACK was lost: again, TU not told
                 if isinstance(again, Request):
                     self._send(again)
-        elif self.state is InviteClientState.ACCEPTED and 200 <= status < 300:
+        elif self._state is InviteClientState.ACCEPTED and 200 <= status < 300:
             tu.on_response(self, response)
 
     def hand_over(self) -> None:
@@ -108,12 +118,12 @@ class InviteClientTransaction(TransactionBase):
         ACKed and BYEd). The transaction then ends at once instead of lingering 64*T1 to pass
         those retransmissions up (RFC 6026 §8.4 leaves that to the core either way); in any
         other state nothing happens."""
-        if self.state is InviteClientState.ACCEPTED:
+        if self._state is InviteClientState.ACCEPTED:
             self._terminate()
 
     def _terminate(self) -> None:
-        if self.state is not InviteClientState.TERMINATED:
-            self.state = InviteClientState.TERMINATED
+        if self._state is not InviteClientState.TERMINATED:
+            self._state = InviteClientState.TERMINATED
             self._finish()
 
 
@@ -122,7 +132,7 @@ class NonInviteClientTransaction(TransactionBase):
     in Proceeding, until a final response or timer F (64*T1). Completed absorbs response
     retransmissions until timer K, having let go of its request."""
 
-    __slots__ = ("state",)
+    __slots__ = ("_state",)
 
     def __init__(
         self,
@@ -132,7 +142,17 @@ class NonInviteClientTransaction(TransactionBase):
         release: Callable[[TransactionBase], None],
     ) -> None:
         super().__init__(wiring, request, peer, release)
-        self.state = NonInviteClientState.TRYING
+        self._state = NonInviteClientState.TRYING
+
+    @property
+    def state(self) -> NonInviteClientState:
+        """Its state (Terminated once it has waited out its last timer, left to the layer)."""
+        return NonInviteClientState.TERMINATED if self._over() else self._state
+
+    def _leftover(self) -> Leftover | None:
+        if self._state is NonInviteClientState.COMPLETED:
+            return (Left.RESPONDED, None, None)
+        return None
 
     def start(self) -> None:
         if not self._send(self.request):
@@ -143,9 +163,9 @@ class NonInviteClientTransaction(TransactionBase):
         self._start_timer(TimerName.F, timers.f, self._timer_f)
 
     def _retransmit(self, interval: float) -> None:
-        if self.state is NonInviteClientState.TRYING:
+        if self._state is NonInviteClientState.TRYING:
             following = self._wiring.timers.doubled(interval)
-        elif self.state is NonInviteClientState.PROCEEDING:
+        elif self._state is NonInviteClientState.PROCEEDING:
             following = self._wiring.timers.t2
         else:
             return
@@ -153,27 +173,27 @@ class NonInviteClientTransaction(TransactionBase):
             self._start_timer(TimerName.E, following, lambda: self._retransmit(following))
 
     def _timer_f(self) -> None:
-        if self.state in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
+        if self._state in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
             self._time_out()
 
     def receive_response(self, response: Response) -> None:
-        if self.state not in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
+        if self._state not in (NonInviteClientState.TRYING, NonInviteClientState.PROCEEDING):
             return  # Completed absorbs retransmitted final responses
         if response.status < 200:
-            self.state = NonInviteClientState.PROCEEDING
+            self._state = NonInviteClientState.PROCEEDING
             self._wiring.tu.on_response(self, response)
             return
-        self.state = NonInviteClientState.COMPLETED
+        self._state = NonInviteClientState.COMPLETED
         self._stop_timer(TimerName.E)
         self._stop_timer(TimerName.F)
         self._wiring.tu.on_response(self, response)
-        if self.state is NonInviteClientState.COMPLETED:
+        if self._state is NonInviteClientState.COMPLETED:
             self._request = None  # nothing resends it
             self._wait_then_terminate(TimerName.K, self._wiring.timers.k(self.reliable))
 
     def _terminate(self) -> None:
-        if self.state is not NonInviteClientState.TERMINATED:
-            self.state = NonInviteClientState.TERMINATED
+        if self._state is not NonInviteClientState.TERMINATED:
+            self._state = NonInviteClientState.TERMINATED
             self._finish()
 
 

@@ -11,22 +11,39 @@ request without To tag whose From tag, Call-ID and CSeq are those of a live tran
 does not match it was merged on its way (§8.2.2.2): the TU answers it 482.
 
 The layer is the transport's :class:`fleet.sip.transport_types.TransportUser`: the transport
-calls :meth:`on_request` and :meth:`on_response` for each message it received."""
+calls :meth:`on_request` and :meth:`on_response` for each message it received.
+
+A transaction that only waits out its last timer over UDP leaves the layer a plain value in its
+place (:mod:`fleet.sip.transaction_remains`), which answers retransmissions as it would have
+and which the garbage collector does not track."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from fleet.sip.errors import SipParseError
-from fleet.sip.message import Request, Response
+from fleet.sip.message import Request, Response, parse_message
 from fleet.sip.timers import TimerConfig
-from fleet.sip.transaction_base import Lingers, TransactionBase, Wiring
+from fleet.sip.transaction_base import Left, Leftover, Lingers, TransactionBase, Wiring
 from fleet.sip.transaction_client import (
     ClientTransaction,
     InviteClientTransaction,
     NonInviteClientTransaction,
 )
 from fleet.sip.transaction_ports import Scheduler, TransactionUser, Transport
+from fleet.sip.transaction_remains import (
+    DATA,
+    KIND,
+    TO,
+    UNTIL,
+    ClientKey,
+    MergeKey,
+    Remains,
+    Remnants,
+    ServerKey,
+    peer_of,
+    remains_of,
+)
 from fleet.sip.transaction_server import (
     InviteServerTransaction,
     NonInviteServerTransaction,
@@ -34,8 +51,7 @@ from fleet.sip.transaction_server import (
 )
 from fleet.sip.transport_types import Peer
 
-ServerKey = tuple[Hashable, ...]
-MergeKey = tuple[str | None, str | None, int, str]
+__all__ = ["MergeKey", "ServerKey", "TransactionLayer", "server_key"]
 
 
 def server_key(request: Request, method: str) -> ServerKey:
@@ -62,18 +78,21 @@ class TransactionLayer:
         tu: TransactionUser,
         timers: TimerConfig | None = None,
     ) -> None:
-        self._wiring = Wiring(scheduler, transport, tu, timers or TimerConfig(), Lingers(scheduler))
-        self._clients: dict[tuple[str, str], ClientTransaction] = {}
-        self._servers: dict[ServerKey, ServerTransaction] = {}
-        self._merge: dict[MergeKey, ServerTransaction] = {}
+        self._wiring = Wiring(
+            scheduler, transport, tu, timers or TimerConfig(), Lingers(scheduler), self._leave
+        )
+        self._clients: dict[ClientKey, ClientTransaction | Remains] = {}
+        self._servers: dict[ServerKey, ServerTransaction | Remains] = {}
+        self._merge: dict[MergeKey, ServerTransaction | Remains] = {}
         self._keys: dict[TransactionBase, tuple[ServerKey | None, MergeKey | None]] = {}
-        self._client_keys: dict[TransactionBase, tuple[str, str]] = {}
+        self._client_keys: dict[TransactionBase, ClientKey] = {}
+        self._remnants = Remnants(scheduler, self._servers, self._merge, self._clients)
         # one bound method shared by every transaction (not one more object each)
         self._release_one: Callable[[TransactionBase], None] = self._release
 
     def __len__(self) -> int:
-        """Transactions alive (not terminated)."""
-        return len(self._keys)
+        """Transactions alive (not terminated), those waiting as remains included."""
+        return len(self._keys) + len(self._remnants)
 
     @property
     def server_transactions(self) -> int:
@@ -139,6 +158,9 @@ class TransactionLayer:
         found = None if branch is None or cseq is None else self._clients.get((branch, cseq.method))
         if found is None:
             self._wiring.tu.on_stray_response(response)
+        elif isinstance(found, tuple):  # Completed: an ACK resent, or the response absorbed
+            if found[KIND] == Left.ACKED and response.status >= 300:
+                self._resend(found)
         else:
             found.receive_response(response)
 
@@ -160,13 +182,23 @@ class TransactionLayer:
             return None
         if via is None or cseq is None:
             return None
+        found: TransactionBase | Remains | None
         if isinstance(message, Request):
             method = "INVITE" if message.method == "ACK" else message.method
-            return None if via.branch is None else self._clients.get((via.branch, method))
-        if via.is_rfc3261_branch:
+            found = None if via.branch is None else self._clients.get((via.branch, method))
+        elif via.is_rfc3261_branch:
             method = "INVITE" if cseq.method == "ACK" else cseq.method
-            return self._servers.get(("rfc3261", via.branch, via.host.lower(), via.port, method))
-        return next((t for t in self._servers.values() if t.last_response is message), None)
+            found = self._servers.get(("rfc3261", via.branch, via.host.lower(), via.port, method))
+        else:
+            found = next(
+                (
+                    t
+                    for t in self._servers.values()
+                    if not isinstance(t, tuple) and t.last_response is message
+                ),
+                None,
+            )
+        return None if isinstance(found, tuple) else found  # remains tell no one
 
     # --- server side ---------------------------------------------------------------------
 
@@ -183,15 +215,16 @@ class TransactionLayer:
         if to is None or sender is None or cseq is None:
             return
         to_tag = to.tag
-        found = self._servers.get(key)
-        if found is not None and key[0] != "rfc3261":
-            found = self._rfc2543_match(found, request, to_tag)
+        found = self._find_server(key, request, to_tag)
         tu = self._wiring.tu
         if method == "ACK":
             if isinstance(found, InviteServerTransaction):
                 found.receive_ack(request)
-            else:
+            elif not isinstance(found, tuple) or found[KIND] == Left.ACCEPTED:
                 tu.on_ack(request, None)
+            return  # remains in Confirmed absorb it
+        if isinstance(found, tuple):
+            self._resend(found)  # Completed resends its final response; the others absorb
             return
         if found is not None:
             found.receive_retransmission(request)
@@ -200,6 +233,8 @@ class TransactionLayer:
             cancel = NonInviteServerTransaction(self._wiring, request, source, self._release_one)
             self._register(cancel, key, None)
             invite = self._find_server(server_key(request, "INVITE"), request, to_tag)
+            if isinstance(invite, tuple):
+                invite = self._stand_in(invite)
             cancelled = invite if isinstance(invite, InviteServerTransaction) else None
             tu.on_cancel(cancel, request, cancelled)
             cancel.start()
@@ -237,10 +272,10 @@ class TransactionLayer:
 
     def _find_server(
         self, key: ServerKey, request: Request, to_tag: str | None
-    ) -> ServerTransaction | None:
+    ) -> ServerTransaction | Remains | None:
         found = self._servers.get(key)
-        if found is None or key[0] == "rfc3261":
-            return found
+        if found is None or key[0] == "rfc3261" or isinstance(found, tuple):
+            return found  # remains only ever have an RFC 3261 key
         return self._rfc2543_match(found, request, to_tag)
 
     @staticmethod
@@ -254,6 +289,53 @@ class TransactionLayer:
             to = found.request.to
             expected = None if to is None else to.tag
         return found if expected == to_tag else None
+
+    # --- what lingering transactions leave ---------------------------------------------------
+
+    def _leave(self, transaction: TransactionBase, leftover: Leftover, delay: float) -> None:
+        """``transaction`` waits out its last timer (``delay``) as remains: the layer keeps
+        ``leftover`` in its place (:mod:`fleet.sip.transaction_remains`) and forgets it."""
+        keys = self._keys.pop(transaction, None)
+        if keys is None:
+            return  # not (or no longer) this layer's
+        key, merge_key = keys
+        until = self._wiring.scheduler.now() + delay
+        if key is None:
+            client_key = self._client_keys.pop(transaction)
+            remains = remains_of(leftover, client_key, None, transaction.peer, until)
+            if self._clients.get(client_key) is transaction:
+                self._clients[client_key] = remains
+        else:
+            remains = remains_of(leftover, key, merge_key, transaction.peer, until)
+            if self._servers.get(key) is transaction:
+                self._servers[key] = remains
+            if merge_key is not None and self._merge.get(merge_key) is transaction:
+                self._merge[merge_key] = remains
+        self._remnants.add(remains, delay)
+
+    def _resend(self, remains: Remains) -> None:
+        """A retransmission matching ``remains``: its bytes (a final response, an ACK) sent
+        again, parsed afresh (only a loss causes this); none, absorbed. Remains that cannot
+        send end there (no transaction is left to tell the TU of)."""
+        data = remains[DATA]
+        if data is None:
+            return
+        try:
+            self._wiring.transport.send(parse_message(data), peer_of(remains))
+        except (OSError, SipParseError):
+            self._remnants.drop(remains)
+
+    def _stand_in(self, remains: Remains) -> InviteServerTransaction:
+        """The INVITE server transaction ``remains`` stand for, made again for a CANCEL that
+        matches them (the TU answers it 200 with the To tag of the INVITE's final response)."""
+        return InviteServerTransaction.left(
+            self._wiring,
+            peer_of(remains),
+            self._release_one,
+            confirmed=remains[KIND] == Left.CONFIRMED,
+            final_to=remains[TO],
+            until=remains[UNTIL],
+        )
 
     def _release(self, transaction: TransactionBase) -> None:
         keys = self._keys.pop(transaction, None)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from fleet.sip.message import Request, Response, parse_message, serialize
-from fleet.sip.transaction_base import TimerName, TransactionBase, Wiring
+from fleet.sip.transaction_base import Left, Leftover, TimerName, TransactionBase, Wiring
 from fleet.sip.transaction_messages import make_trying
 from fleet.sip.transport_types import Peer
 from fleet.sip.values import parse_name_addr
@@ -43,28 +43,63 @@ class InviteServerTransaction(TransactionBase):
     transactions lingering for their timers hold almost nothing the garbage collector must
     traverse."""
 
-    __slots__ = ("_final", "_final_to", "last_response", "state")
+    __slots__ = ("_final", "_final_to", "_state", "last_response")
 
     def __init__(
         self,
         wiring: Wiring,
-        request: Request,
+        request: Request | None,
         peer: Peer,
         release: Callable[[TransactionBase], None],
     ) -> None:
         super().__init__(wiring, request, peer, release)
-        self.state = InviteServerState.PROCEEDING
+        self._state = InviteServerState.PROCEEDING
         self.last_response: Response | None = None  # until let go (then _final, _final_to)
         self._final: bytes | None = None  # the final response to resend in Completed
         self._final_to: str | None = None  # the To of the final response once let go
 
+    @classmethod
+    def left(
+        cls,
+        wiring: Wiring,
+        peer: Peer,
+        release: Callable[[TransactionBase], None],
+        *,
+        confirmed: bool,
+        final_to: str | None,
+        until: float,
+    ) -> InviteServerTransaction:
+        """The transaction a leftover of the layer stands for (:meth:`_leftover`), made again
+        for a CANCEL that matches it: Accepted (or Confirmed), its request let go, its final
+        response's To kept, terminated at ``until``."""
+        transaction = cls(wiring, None, peer, release)
+        state = InviteServerState.CONFIRMED if confirmed else InviteServerState.ACCEPTED
+        transaction._state = state
+        transaction._final_to = final_to
+        transaction._until = until
+        return transaction
+
+    @property
+    def state(self) -> InviteServerState:
+        """Its state (Terminated once it has waited out its last timer, left to the layer)."""
+        return InviteServerState.TERMINATED if self._over() else self._state
+
+    def _leftover(self) -> Leftover | None:
+        if self._request is not None:
+            return None  # RFC 2543 matching reads it
+        if self._state is InviteServerState.ACCEPTED:
+            return (Left.ACCEPTED, None, self._final_to)
+        if self._state is InviteServerState.CONFIRMED:
+            return (Left.CONFIRMED, None, self._final_to)
+        return None
+
     def start(self) -> None:
         """Called once the TU has seen the INVITE: the 100 Trying timer, unless it answered."""
-        if self.state is InviteServerState.PROCEEDING and self.last_response is None:
+        if self._state is InviteServerState.PROCEEDING and self.last_response is None:
             self._start_timer(TimerName.TRYING, self._wiring.timers.trying_delay, self._send_trying)
 
     def _send_trying(self) -> None:
-        if self.state is InviteServerState.PROCEEDING and self.last_response is None:
+        if self._state is InviteServerState.PROCEEDING and self.last_response is None:
             self.last_response = make_trying(self.request)
             self._send(self.last_response)
 
@@ -81,9 +116,11 @@ class InviteServerTransaction(TransactionBase):
     def respond(self, response: Response) -> bool:
         """Send a response from the TU; False when the state does not allow it (dropped)."""
         status = response.status
-        if self.state is InviteServerState.ACCEPTED and 200 <= status < 300:
+        if self._until is not None and self._over():
+            return False  # terminated, left to the layer
+        if self._state is InviteServerState.ACCEPTED and 200 <= status < 300:
             return self._send(response)  # the UAS core retransmits its 2xx (RFC 6026 §8.7)
-        if self.state is not InviteServerState.PROCEEDING:
+        if self._state is not InviteServerState.PROCEEDING:
             return False
         if self._handles:
             self._stop_timer(TimerName.TRYING)
@@ -92,15 +129,16 @@ class InviteServerTransaction(TransactionBase):
         if status < 200:
             return self._send(response)
         if status < 300:
-            self.state = InviteServerState.ACCEPTED
-            self._wait_then_terminate(TimerName.L, timers.l)  # then it ends
+            self._state = InviteServerState.ACCEPTED
             sent = self._send(response)
-            self._let_go_of_request()
-            if self._request is None:
-                # nothing resends it or matches on it (RFC 2543 ACKs do): not kept for timer L
-                self._let_go_of_response(response, keep=False)
+            if self._state is InviteServerState.ACCEPTED:  # not ended by a failed send
+                self._let_go_of_request()
+                if self._request is None:
+                    # nothing resends it or matches on it (RFC 2543 ACKs do): not kept
+                    self._let_go_of_response(response, keep=False)
+                self._wait_then_terminate(TimerName.L, timers.l)  # then it ends
             return sent
-        self.state = InviteServerState.COMPLETED
+        self._state = InviteServerState.COMPLETED
         if not self._send(response):
             return False
         self._let_go_of_request()
@@ -125,7 +163,7 @@ class InviteServerTransaction(TransactionBase):
         return self.last_response
 
     def _retransmit(self, interval: float) -> None:
-        if self.state is not InviteServerState.COMPLETED:
+        if self._state is not InviteServerState.COMPLETED:
             return
         final = self._final_response()
         if final is not None and self._send(final):
@@ -133,36 +171,36 @@ class InviteServerTransaction(TransactionBase):
             self._start_timer(TimerName.G, following, lambda: self._retransmit(following))
 
     def _timer_h(self) -> None:
-        if self.state is InviteServerState.COMPLETED:
+        if self._state is InviteServerState.COMPLETED:
             self._time_out()  # the ACK never came
 
     def receive_retransmission(self, request: Request) -> None:
-        if self.state is InviteServerState.PROCEEDING:
+        if self._state is InviteServerState.PROCEEDING:
             if self.last_response is None:
                 self._stop_timer(TimerName.TRYING)
                 self._send_trying()
             else:
                 self._send(self.last_response)
-        elif self.state is InviteServerState.COMPLETED:
+        elif self._state is InviteServerState.COMPLETED:
             final = self._final_response()
             if final is not None:
                 self._send(final)
         # Accepted and Confirmed absorb it
 
     def receive_ack(self, ack: Request) -> None:
-        if self.state is InviteServerState.COMPLETED:
-            self.state = InviteServerState.CONFIRMED
+        if self._state is InviteServerState.COMPLETED:
+            self._state = InviteServerState.CONFIRMED
             self._final = None  # nothing is resent from now on
             self._stop_timer(TimerName.G)
             self._stop_timer(TimerName.H)
             self._wait_then_terminate(TimerName.I, self._wiring.timers.i(self.reliable))
-        elif self.state is InviteServerState.ACCEPTED:
+        elif self._state is InviteServerState.ACCEPTED:
             self._wiring.tu.on_ack(ack, self)
         # Confirmed absorbs ACK retransmissions; Proceeding has nothing to acknowledge
 
     def _terminate(self) -> None:
-        if self.state is not InviteServerState.TERMINATED:
-            self.state = InviteServerState.TERMINATED
+        if self._state is not InviteServerState.TERMINATED:
+            self._state = InviteServerState.TERMINATED
             self._finish()
 
 
@@ -171,7 +209,7 @@ class NonInviteServerTransaction(TransactionBase):
     Completed with the final response until timer J (64*T1, zero when reliable): kept as bytes
     once the request is let go (parsed again for each resend, which only a loss causes)."""
 
-    __slots__ = ("_final", "last_response", "state")
+    __slots__ = ("_final", "_state", "last_response")
 
     def __init__(
         self,
@@ -181,21 +219,31 @@ class NonInviteServerTransaction(TransactionBase):
         release: Callable[[TransactionBase], None],
     ) -> None:
         super().__init__(wiring, request, peer, release)
-        self.state = NonInviteServerState.TRYING
+        self._state = NonInviteServerState.TRYING
         self.last_response: Response | None = None
         self._final: bytes | None = None  # the final response, once let go
+
+    @property
+    def state(self) -> NonInviteServerState:
+        """Its state (Terminated once it has waited out its last timer, left to the layer)."""
+        return NonInviteServerState.TERMINATED if self._over() else self._state
+
+    def _leftover(self) -> Leftover | None:
+        if self._request is not None or self._final is None:
+            return None
+        return (Left.COMPLETED, self._final, None)
 
     def start(self) -> None:
         """Nothing to do before the TU answers (the layer's start protocol)."""
 
     def respond(self, response: Response) -> bool:
-        if self.state not in (NonInviteServerState.TRYING, NonInviteServerState.PROCEEDING):
+        if self._state not in (NonInviteServerState.TRYING, NonInviteServerState.PROCEEDING):
             return False  # a second final response is discarded
         self.last_response = response
         if response.status < 200:
-            self.state = NonInviteServerState.PROCEEDING
+            self._state = NonInviteServerState.PROCEEDING
             return self._send(response)
-        self.state = NonInviteServerState.COMPLETED
+        self._state = NonInviteServerState.COMPLETED
         if not self._send(response):
             return False
         self._let_go_of_request()
@@ -206,7 +254,7 @@ class NonInviteServerTransaction(TransactionBase):
         return True
 
     def receive_retransmission(self, request: Request) -> None:
-        if self.state in (NonInviteServerState.TRYING, NonInviteServerState.TERMINATED):
+        if self._state in (NonInviteServerState.TRYING, NonInviteServerState.TERMINATED):
             return
         last = self.last_response
         if self._final is not None:
@@ -216,8 +264,8 @@ class NonInviteServerTransaction(TransactionBase):
             self._send(last)
 
     def _terminate(self) -> None:
-        if self.state is not NonInviteServerState.TERMINATED:
-            self.state = NonInviteServerState.TERMINATED
+        if self._state is not NonInviteServerState.TERMINATED:
+            self._state = NonInviteServerState.TERMINATED
             self._finish()
 
 

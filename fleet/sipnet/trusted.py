@@ -8,11 +8,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fleet.sip.transport_types import Peer
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+KNOWN_HOSTS = 1024  # the sources a TrustedPeers remembers its answer for
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,8 @@ class TrustedPeers:
 
     networks: tuple[Network, ...] = ()
     everyone: bool = False
+    # host → trusted: every INVITE asks (an address parsed ~10 µs each); the core is a few hosts
+    _known: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, networks: Iterable[str]) -> TrustedPeers:
@@ -36,8 +39,17 @@ class TrustedPeers:
     def __call__(self, peer: Peer) -> bool:
         if self.everyone:
             return True
+        host = peer.host
+        known = self._known.get(host)
+        if known is None:
+            if len(self._known) >= KNOWN_HOSTS:
+                self._known.clear()  # bounded: a source address spoofed per packet
+            known = self._known[host] = self._trusts(host)
+        return known
+
+    def _trusts(self, host: str) -> bool:
         try:
-            address = ipaddress.ip_address(peer.host.strip("[]"))
+            address = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
             return False
         return any(address in network for network in self.networks)

@@ -10,7 +10,7 @@ from fleet.app_sip import trusted_peers
 from fleet.config import ConfigError, load_settings
 from fleet.sip.transport_types import UDP, Peer
 from fleet.sipnet.edge import core_peer
-from fleet.sipnet.trusted import TrustedPeers
+from fleet.sipnet.trusted import KNOWN_HOSTS, TrustedPeers
 from tests.sipnet.support import SCSCF, answer_after, core
 
 LINE = "+33611000001"
@@ -63,3 +63,15 @@ def test_a_core_name_that_does_not_resolve_stops_the_start_with_the_setting_name
     )
     with pytest.raises(ConfigError, match="sip_trusted_peers"):
         trusted_peers(settings, core_peer(settings.sip_core))
+
+
+def test_a_sources_answer_is_remembered_and_the_memory_stays_bounded() -> None:
+    trusted = TrustedPeers.of(["192.0.2.0/24"])
+    for _ in range(2):  # the second time from what it remembers
+        assert trusted(Peer(UDP, "192.0.2.7", 5060))
+        assert not trusted(Peer(UDP, "198.51.100.7", 5060))
+        assert not trusted(Peer(UDP, "not-an-address", 5060))
+    for n in range(KNOWN_HOSTS + 10):
+        trusted(Peer(UDP, f"10.{n // 65536}.{n // 256 % 256}.{n % 256}", 5060))
+    assert len(trusted._known) <= KNOWN_HOSTS
+    assert trusted(Peer(UDP, "192.0.2.7", 5060)) and trusted == TrustedPeers.of(["192.0.2.0/24"])
