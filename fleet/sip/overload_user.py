@@ -12,7 +12,8 @@ Shed transactions do **not** count as live: a shed INVITE's transaction lives on
 until the ACK, then timer I) but holds no call, and counting it would make shedding feed
 itself. :class:`GuardedUser` keeps those still alive and gives the guard their count
 (:meth:`fleet.sip.overload.OverloadGuard.discount`), and the server transactions in progress
-(:class:`InProgress`, what ``max_transactions`` bounds)."""
+(:class:`InProgress`, what ``max_transactions`` bounds), and the new calls it admitted that are
+still in setup (:class:`fleet.sip.overload_setup.InSetup`, what a setup window bounds)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ import weakref
 from collections import deque
 
 from fleet.sip.message import Request, Response
-from fleet.sip.overload import OverloadGuard, Shed
+from fleet.sip.overload import OverloadGuard, Shed, is_new_call
+from fleet.sip.overload_setup import InSetup
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_client import ClientTransaction
 from fleet.sip.transaction_messages import make_response, new_tag
@@ -96,6 +98,7 @@ class GuardedUser:
         self._sweep_at = _SWEEP_MIN
         self._reads = 0
         self.in_progress = InProgress()
+        self.in_setup = InSetup()
         guard.discount(self.shed_alive)
         guard.count_pending(self.in_progress.__len__)
 
@@ -124,6 +127,8 @@ class GuardedUser:
             self._alive.append(transaction)
             transaction.respond(overload_response(request, decision.retry_after))
             return
+        if isinstance(transaction, InviteServerTransaction) and is_new_call(request):
+            self.in_setup.add(transaction)
         self.inner.on_request(transaction, request)
 
     def on_cancel(
