@@ -244,25 +244,43 @@ def overload_only(url: str, mix: Load, args: argparse.Namespace, workdir: Path) 
     """``--overload-at RATE``: only the 2× phase, ``RATE`` offered (the knee taken as half of
     it), once per ``--variant`` (a fresh ``fleetpbx serve`` each), the variants in turn
     ``--rounds`` times: before and after compared in one session, alternating."""
-    rate, variants = args.overload_at, args.variant or [""]
+    variants = args.variant or [""]
     handsets = SippCallee(HANDSET)
     try:
         for round_ in range(1, args.rounds + 1):
             for variant in variants:
-                settings = setting_env(args.setting + [v for v in variant.split(",") if v])
+                settings = variant_env(args.setting, variant)
                 shown = variant or "the defaults"
                 out(f"round {round_}, {shown}: load average {_service.load_average()}")
-                with fleetpbx(url, handsets.port, workdir, settings) as (port, pid):
-                    cpu = process_cpu(pid)
-                    placed = run_calls(port, mix, rate, args.duration)
-                    used = process_cpu(pid) - cpu
-                    report_overload(placed, rate / 2, rate, args.duration)
-                    out(
-                        f"  {shown}: FleetPBX CPU {used:.1f} s "
-                        f"({used * 1e3 / max(1, placed.answered):.2f} ms a call answered)"
-                    )
+                for attempt in (1, 2):  # a free port taken meanwhile: once more
+                    try:
+                        overload_run(url, handsets.port, mix, settings, shown, args, workdir)
+                        break
+                    except RuntimeError as exc:
+                        out(f"  {shown}: FleetPBX did not start ({exc}); attempt {attempt} of 2")
     finally:
         handsets.stop()
+
+
+def overload_run(
+    url: str,
+    handsets: int,
+    mix: Load,
+    settings: dict[str, str],
+    shown: str,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> None:
+    rate = args.overload_at
+    with fleetpbx(url, handsets, workdir, settings) as (port, pid):
+        cpu = process_cpu(pid)
+        placed = run_calls(port, mix, rate, args.duration)
+        used = process_cpu(pid) - cpu
+        report_overload(placed, rate / 2, rate, args.duration)
+        out(
+            f"  {shown}: FleetPBX CPU {used:.1f} s "
+            f"({used * 1e3 / max(1, placed.answered):.2f} ms a call answered)"
+        )
 
 
 def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
@@ -302,6 +320,11 @@ def setting_env(given: list[str]) -> dict[str, str]:
             raise SystemExit(f"--setting wants name=value, not {item!r}")
         found["FLEETPBX_" + name.strip().upper()] = value.strip()
     return found
+
+
+def variant_env(given: list[str], variant: str) -> dict[str, str]:
+    """``--setting``'s variables with a ``--variant``'s (``name=value,name=value``) over them."""
+    return setting_env(given + [item for item in variant.split(",") if item.strip()])
 
 
 async def scratch(args: argparse.Namespace) -> None:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from fleet.sip.transaction_server import InviteServerState, InviteServerTransaction
 
 _TRYING = 100
+_EXACT_BELOW = 64
+_SWEEP_SHARE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +75,11 @@ def in_setup(transaction: InviteServerTransaction) -> bool:
 class InSetup:
     """The INVITE server transactions of admitted new calls still in setup (:func:`in_setup`).
     They mostly leave setup in the order they came, so those done are dropped from the front at
-    each read; behind one still waiting the rest are swept once the reads since the last sweep
-    reach the queue's length (amortised constant time per read; until then the count is at most
-    the queue's length, never below the real one). ``entered`` counts every one added."""
+    each read; behind one still waiting (a callee slow to answer, a leg waiting for timer B)
+    the rest are swept: at each read while fewer than 64 are kept (the count exact), else once
+    the reads since the last sweep reach an eighth of them (amortised constant time per read,
+    the count at most about an eighth above the real one, never below: a window judged on it
+    refuses a little early, never late). ``entered`` counts every one added."""
 
     __slots__ = ("_queue", "_reads", "entered")
 
@@ -93,7 +97,7 @@ class InSetup:
         while queue and not in_setup(queue[0]):
             queue.popleft()
         self._reads += 1
-        if self._reads >= len(queue):
+        if len(queue) < _EXACT_BELOW or self._reads * _SWEEP_SHARE >= len(queue):
             queue = self._queue = deque(t for t in queue if in_setup(t))
             self._reads = 0
         return len(queue)

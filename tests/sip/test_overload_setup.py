@@ -240,3 +240,17 @@ def test_past_the_window_new_invites_get_the_stateless_503_and_in_dialog_request
     ring(net.transactions()[0])  # one call left setup: the next new INVITE is admitted
     net.receive(new_call(5))
     assert [r.call_id for r in net.requests("INVITE")] == ["c0", "c1", "c5"]
+
+
+def test_behind_a_call_stuck_in_setup_the_count_stays_within_an_eighth_of_the_real_one() -> None:
+    net = node(floor=1000)
+    for n in range(200):
+        net.receive(new_call(n))
+    calls = net.transactions()
+    counted = net.user.in_setup
+    assert len(counted) == 200
+    for transaction in calls[1:]:  # all but the first (its callee slow) leave setup in turn
+        ring(transaction)
+        real = sum(in_setup(t) for t in calls)
+        assert real <= len(counted) <= max(real + 1, real * 9 // 8 + 8)
+    assert len(counted) == 1
