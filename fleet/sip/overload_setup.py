@@ -38,16 +38,22 @@ _SWEEP_SHARE = 8
 @dataclass(frozen=True, slots=True)
 class SetupConfig:
     """``target`` seconds a new call may spend in setup (half of RFC 3261's T1 by default:
-    the caller's first INVITE retransmission comes at T1); ``floor`` calls in setup always
-    admitted; ``weight`` of a tick's completion rate in the smoothed one."""
+    the caller's first INVITE retransmission comes at T1); ``stale_after`` seconds in setup
+    after which a call is no longer counted (it waits for the far end — a callee's network
+    slow to answer, timer B — not for this node: counting it would refuse every new call while
+    a dead peer's calls wait out 32 s); ``floor`` calls in setup always admitted; ``weight`` of
+    a tick's completion rate in the smoothed one."""
 
     target: float = 0.25
+    stale_after: float = 1.0
     floor: int = 50
     weight: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0 < self.target <= 60:
             raise ValueError("target must be more than 0 seconds and at most 60")
+        if not self.stale_after >= self.target:
+            raise ValueError("stale_after must be at least the target")
         if self.floor < 1:
             raise ValueError("floor must be at least 1")
         if not 0 < self.weight <= 1:
@@ -55,8 +61,10 @@ class SetupConfig:
 
     @classmethod
     def of_t1(cls, t1: float, target: float = 0.0) -> SetupConfig:
-        """``target`` seconds, or half of ``t1`` when 0."""
-        return cls(target=target or t1 / 2)
+        """``target`` seconds, or half of ``t1`` when 0; stale after 2 × T1 (at least the
+        target)."""
+        target = target or t1 / 2
+        return cls(target=target, stale_after=max(target, 2 * t1))
 
 
 def window(config: SetupConfig, completion_rate: float) -> int:
@@ -73,32 +81,36 @@ def in_setup(transaction: InviteServerTransaction) -> bool:
 
 
 class InSetup:
-    """The INVITE server transactions of admitted new calls still in setup (:func:`in_setup`).
-    They mostly leave setup in the order they came, so those done are dropped from the front at
-    each read; behind one still waiting (a callee slow to answer, a leg waiting for timer B)
-    the rest are swept: at each read while fewer than 64 are kept (the count exact), else once
-    the reads since the last sweep reach an eighth of them (amortised constant time per read,
-    the count at most about an eighth above the real one, never below: a window judged on it
-    refuses a little early, never late). ``entered`` counts every one added."""
+    """The INVITE server transactions of admitted new calls still in setup (:func:`in_setup`)
+    and admitted less than ``stale_after`` seconds ago (``now``: the clock). They are kept in
+    the order admitted, so the stale ones and those done are dropped from the front at each
+    read; behind one still waiting the rest are swept: at each read while fewer than 64 are kept
+    (the count exact), else once the reads since the last sweep reach an eighth of them
+    (amortised constant time per read, the count at most about an eighth above the real one,
+    never below: a window judged on it refuses a little early, never late). ``entered`` counts
+    every one added."""
 
-    __slots__ = ("_queue", "_reads", "entered")
+    __slots__ = ("_now", "_queue", "_reads", "entered", "stale_after")
 
-    def __init__(self) -> None:
-        self._queue: deque[InviteServerTransaction] = deque()
+    def __init__(self, now: Callable[[], float], stale_after: float = 1.0) -> None:
+        self._now = now
+        self.stale_after = stale_after
+        self._queue: deque[tuple[float, InviteServerTransaction]] = deque()
         self._reads = 0
         self.entered = 0
 
     def add(self, transaction: InviteServerTransaction) -> None:
-        self._queue.append(transaction)
+        self._queue.append((self._now(), transaction))
         self.entered += 1
 
     def __len__(self) -> int:
         queue = self._queue
-        while queue and not in_setup(queue[0]):
+        oldest = self._now() - self.stale_after
+        while queue and (queue[0][0] < oldest or not in_setup(queue[0][1])):
             queue.popleft()
         self._reads += 1
         if len(queue) < _EXACT_BELOW or self._reads * _SWEEP_SHARE >= len(queue):
-            queue = self._queue = deque(t for t in queue if in_setup(t))
+            queue = self._queue = deque(entry for entry in queue if in_setup(entry[1]))
             self._reads = 0
         return len(queue)
 

@@ -90,7 +90,9 @@ class GuardedUser:
     answered 503 through its server transaction; everything else goes to ``inner``, except the
     timeout or transport error of a shed transaction, which ``inner`` never saw."""
 
-    def __init__(self, inner: TransactionUser, guard: OverloadGuard) -> None:
+    def __init__(
+        self, inner: TransactionUser, guard: OverloadGuard, in_setup: InSetup | None = None
+    ) -> None:
         self.inner = inner
         self.guard = guard
         self._shed: weakref.WeakSet[TransactionBase] = weakref.WeakSet()
@@ -98,7 +100,7 @@ class GuardedUser:
         self._sweep_at = _SWEEP_MIN
         self._reads = 0
         self.in_progress = InProgress()
-        self.in_setup = InSetup()
+        self.in_setup = in_setup  # kept when a setup window reads it
         guard.discount(self.shed_alive)
         guard.count_pending(self.in_progress.__len__)
 
@@ -127,8 +129,13 @@ class GuardedUser:
             self._alive.append(transaction)
             transaction.respond(overload_response(request, decision.retry_after))
             return
-        if isinstance(transaction, InviteServerTransaction) and is_new_call(request):
-            self.in_setup.add(transaction)
+        in_setup = self.in_setup
+        if (
+            in_setup is not None
+            and isinstance(transaction, InviteServerTransaction)
+            and is_new_call(request)
+        ):
+            in_setup.add(transaction)
         self.inner.on_request(transaction, request)
 
     def on_cancel(

@@ -47,7 +47,7 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits, OverloadGuard
 from fleet.sip.overload_rate import RateAdmission
 from fleet.sip.overload_raw import RawShedder
-from fleet.sip.overload_setup import SetupWindow
+from fleet.sip.overload_setup import InSetup, SetupWindow
 from fleet.sip.overload_stateless import StatelessShedder
 from fleet.sip.overload_throttle import Throttle
 from fleet.sip.overload_user import GuardedUser
@@ -152,7 +152,10 @@ class SipStack:
             self.guard = OverloadGuard(
                 limits, lambda: self.layer.server_transactions, lambda: self.lag.lag
             )
-            layer_tu = self._guarded = GuardedUser(self.tu, self.guard)
+            setups = None
+            if limits.setup is not None:
+                setups = InSetup(self.scheduler.now, limits.setup.stale_after)
+            layer_tu = self._guarded = GuardedUser(self.tu, self.guard, setups)
             self.shedder = StatelessShedder(
                 self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
             )
@@ -163,8 +166,8 @@ class SipStack:
             self.transport.raw_screen = self.raw_shedder.handled
             if limits.throttle is not None:
                 self.guard.use_throttle(Throttle(limits.throttle, lambda: self.lag.lag))
-            elif limits.setup is not None:  # the calls admitted and still in setup
-                in_setup = self._guarded.in_setup
+            elif limits.setup is not None and setups is not None:  # the calls in setup
+                in_setup = setups
                 self.guard.use_throttle(
                     SetupWindow(
                         limits.setup,

@@ -13,7 +13,7 @@ import pytest
 from fleet.sip.message import Request, Response
 from fleet.sip.overload import Limits, OverloadGuard
 from fleet.sip.overload_rate import RateConfig
-from fleet.sip.overload_setup import SetupConfig, SetupWindow, in_setup, window
+from fleet.sip.overload_setup import InSetup, SetupConfig, SetupWindow, in_setup, window
 from fleet.sip.overload_stateless import SHED_TAG, StatelessShedder, is_shed_tag
 from fleet.sip.overload_user import GuardedUser
 from fleet.sip.transaction_layer import TransactionLayer
@@ -66,7 +66,7 @@ def test_the_window_is_the_calls_completing_within_the_share_of_t1_and_never_bel
     assert window(CONFIG, 0.0) == CONFIG.floor
     assert window(CONFIG, 10.0) == CONFIG.floor  # 2.5 calls: the floor
     assert window(SetupConfig(target=0.5, floor=1), 413.0) == 206
-    assert SetupConfig.of_t1(0.5) == SetupConfig(target=0.25)
+    assert SetupConfig.of_t1(0.5) == SetupConfig(target=0.25, stale_after=1.0)
     assert SetupConfig.of_t1(0.5, 0.1).target == 0.1
 
 
@@ -117,6 +117,7 @@ def test_the_window_judges_every_new_invite_so_each_refusal_is_stateless() -> No
     [
         {"target": 0.0},
         {"target": 61.0},
+        {"target": 2.0, "stale_after": 1.0},
         {"floor": 0},
         {"weight": 0.0},
         {"weight": 1.5},
@@ -144,6 +145,7 @@ class Node:
     tu: RecordingTU
     guard: OverloadGuard
     user: GuardedUser
+    calls: InSetup
     layer: TransactionLayer
     shedder: StatelessShedder
 
@@ -170,14 +172,14 @@ def node(floor: int = 50) -> Node:
     tu = RecordingTU()
     config = SetupConfig(floor=floor)
     guard = OverloadGuard(Limits(setup=config), lambda: 0, lambda: 0.0)
-    user = GuardedUser(tu, guard)
+    calls = InSetup(clock.now, config.stale_after)
+    user = GuardedUser(tu, guard, calls)
     layer = TransactionLayer(clock, link, user)
     shedder = StatelessShedder(guard, layer.has_server_transaction, link.send)
-    calls = user.in_setup
     guard.use_throttle(
         SetupWindow(config, calls=calls.__len__, entered=lambda: calls.entered, now=clock.now)
     )
-    return Node(clock, link, tu, guard, user, layer, shedder)
+    return Node(clock, link, tu, guard, user, calls, layer, shedder)
 
 
 def new_call(n: int) -> Request:
@@ -212,7 +214,7 @@ def test_in_setup_counts_the_calls_still_waiting_whatever_order_they_leave_in() 
     for n in range(5):
         net.receive(new_call(n))
     calls = net.transactions()
-    counted = net.user.in_setup
+    counted = net.calls
     assert len(counted) == 5 and counted.entered == 5
     for transaction in (calls[1], calls[3]):  # behind one still waiting
         ring(transaction)
@@ -247,10 +249,23 @@ def test_behind_a_call_stuck_in_setup_the_count_stays_within_an_eighth_of_the_re
     for n in range(200):
         net.receive(new_call(n))
     calls = net.transactions()
-    counted = net.user.in_setup
+    counted = net.calls
     assert len(counted) == 200
     for transaction in calls[1:]:  # all but the first (its callee slow) leave setup in turn
         ring(transaction)
         real = sum(in_setup(t) for t in calls)
         assert real <= len(counted) <= max(real + 1, real * 9 // 8 + 8)
     assert len(counted) == 1
+
+
+def test_a_call_waiting_in_setup_past_stale_after_is_no_longer_counted() -> None:
+    net = node(floor=2)
+    net.receive(new_call(1))
+    net.clock.advance(0.6)
+    net.receive(new_call(2))
+    net.receive(new_call(3))  # the window is full: two calls wait for their callees
+    assert len(net.calls) == 2 and [r.call_id for r in net.requests("INVITE")] == ["c1", "c2"]
+    net.clock.advance(0.5)  # c1 in setup for 1.1 s: waiting for the far end, not for this node
+    assert len(net.calls) == 1
+    net.receive(new_call(4))
+    assert [r.call_id for r in net.requests("INVITE")] == ["c1", "c2", "c4"]
