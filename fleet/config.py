@@ -96,7 +96,8 @@ class Settings:
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
     # overload below the limits: new INVITEs admitted at the rate the loop carries (rate), a
-    # share of them steered by the lag (lag), or all until a hard limit (limits)
+    # share of them steered by the lag (lag), while the calls in setup are few enough to be
+    # answered within sip_setup_target_ms (setup), or all until a hard limit (limits)
     sip_admission: SipAdmission = SipAdmission.LIMITS
     # the smoothed lag, ms, above which the loop is behind (rate: 100, lag: 50 when 0)
     sip_target_lag_ms: int = 0
