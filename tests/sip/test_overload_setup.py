@@ -118,6 +118,7 @@ def test_the_window_judges_every_new_invite_so_each_refusal_is_stateless() -> No
         {"target": 0.0},
         {"target": 61.0},
         {"target": 2.0, "stale_after": 1.0},
+        {"queue_mark": 1.0},
         {"floor": 0},
         {"weight": 0.0},
         {"weight": 1.5},
@@ -269,3 +270,21 @@ def test_a_call_waiting_in_setup_past_stale_after_is_no_longer_counted() -> None
     assert len(net.calls) == 1
     net.receive(new_call(4))
     assert [r.call_id for r in net.requests("INVITE")] == ["c1", "c2", "c4"]
+
+
+def test_with_a_queue_mark_the_full_window_refuses_only_while_the_udp_queue_is_past_it() -> None:
+    clock, calls = VirtualClock(), Calls()
+    gate = setup_window(calls, clock, SetupConfig(floor=4, weight=1.0, queue_mark=0.05))
+    fill: list[float | None] = [0.01]
+    gate.read_backlog(lambda: fill[0])
+    gate.sample()  # the queue short: the callees are slow, not this node
+    assert (gate.behind, gate.refusing) == (False, False)
+    assert take_all(gate, calls, 6) == [True] * 6
+    fill[0] = 0.2
+    gate.sample()  # the queue past its mark: the window applies
+    assert (gate.behind, gate.refusing) == (True, True)
+    assert take_all(gate, calls, 2) == [False, False]
+    fill[0] = None  # the queue unknown: the window alone
+    gate.sample()
+    assert gate.behind
+    assert not any(take_all(gate, calls, 2))
