@@ -92,8 +92,8 @@ def admission(settings: Settings) -> AdmissionConfig:
     match settings.sip_admission:
         case SipAdmission.SETUP:
             target = settings.sip_setup_target_ms / 1000
-            mark = settings.sip_setup_queue_pct / 100
-            return AdmissionConfig(setup=SetupConfig.of_t1(settings.sip_t1, target, mark))
+            confirm = settings.sip_setup_confirm
+            return AdmissionConfig(setup=SetupConfig.of_t1(settings.sip_t1, target, confirm))
         case SipAdmission.RATE:
             return AdmissionConfig(rate=RateConfig(target_lag=target) if target else RateConfig())
         case SipAdmission.LAG:

@@ -103,8 +103,8 @@ class Settings:
     sip_target_lag_ms: int = 0
     # setup: the time a new call may spend in setup, ms, that bounds the calls in setup (0: T1/2)
     sip_setup_target_ms: int = 0
-    # setup: refuse only while the UDP receive queue is past this % of its buffer (0: always)
-    sip_setup_queue_pct: int = 0
+    # setup: 100 ms samples in a row the window is found full before it refuses (1: at once)
+    sip_setup_confirm: int = 1
     # the collector's first-generation threshold once started (fleet.heap.settle); 0: Python's
     gc_threshold: int = 0
     sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
@@ -230,7 +230,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_admission": lambda v: SipAdmission(parse.as_choice(*(k.value for k in SipAdmission))(v)),
     "sip_target_lag_ms": parse.as_count(0, 10_000),
     "sip_setup_target_ms": parse.as_count(0, 60_000),
-    "sip_setup_queue_pct": parse.as_count(0, 99),
+    "sip_setup_confirm": parse.as_count(1, 100),
     "gc_threshold": parse.as_count(0, 1_000_000),
     "sip_udp_receive_buffer": parse.as_count(0, 1 << 30),
     "sip_core": parse.as_sip_core,

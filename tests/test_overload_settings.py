@@ -63,11 +63,11 @@ def test_the_setup_window_is_chosen_by_name_with_half_of_t1_or_the_target_given(
     guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
     assert guard is not None and isinstance(guard.throttle, SetupWindow)
     assert guard.throttle.config.target == pytest.approx(0.4)
-    assert guard.throttle.config.queue_mark == 0.0
-    env = {"FLEETPBX_SIP_ADMISSION": "setup", "FLEETPBX_SIP_SETUP_QUEUE_PCT": "5"}
+    assert guard.throttle.config.confirm == 1
+    env = {"FLEETPBX_SIP_ADMISSION": "setup", "FLEETPBX_SIP_SETUP_CONFIRM": "5"}
     guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
     assert guard is not None and isinstance(guard.throttle, SetupWindow)
-    assert guard.throttle.config.queue_mark == pytest.approx(0.05)
+    assert guard.throttle.config.confirm == 5
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_the_setup_window_is_chosen_by_name_with_half_of_t1_or_the_target_given(
     [
         ("FLEETPBX_SIP_TARGET_LAG_MS", "-1"),
         ("FLEETPBX_SIP_SETUP_TARGET_MS", "61000"),
-        ("FLEETPBX_SIP_SETUP_QUEUE_PCT", "100"),
+        ("FLEETPBX_SIP_SETUP_CONFIRM", "0"),
         ("FLEETPBX_SIP_ADMISSION", "fast"),
         ("FLEETPBX_GC_THRESHOLD", "lots"),
     ],

@@ -48,9 +48,9 @@ class SetupConfig:
     stale_after: float = 1.0
     floor: int = 50
     weight: float = 0.25
-    # the window refuses only while the UDP receive queue is past this share of its buffer
-    # (the node itself behind, not its callees slow); 0: always (and where the queue is unknown)
-    queue_mark: float = 0.0
+    # samples in a row (the load monitor's 100 ms ticks) the window is found full before it
+    # refuses: a stall of the loop (a preemption, a collection) is waited out, not shed
+    confirm: int = 1
 
     def __post_init__(self) -> None:
         if not 0 < self.target <= 60:
@@ -61,15 +61,15 @@ class SetupConfig:
             raise ValueError("floor must be at least 1")
         if not 0 < self.weight <= 1:
             raise ValueError("weight must be more than 0 and at most 1")
-        if not 0 <= self.queue_mark < 1:
-            raise ValueError("queue_mark must be at least 0 and less than 1")
+        if self.confirm < 1:
+            raise ValueError("confirm must be at least 1")
 
     @classmethod
-    def of_t1(cls, t1: float, target: float = 0.0, queue_mark: float = 0.0) -> SetupConfig:
+    def of_t1(cls, t1: float, target: float = 0.0, confirm: int = 1) -> SetupConfig:
         """``target`` seconds, or half of ``t1`` when 0; stale after 2 × T1 (at least the
         target)."""
         target = target or t1 / 2
-        return cls(target=target, stale_after=max(target, 2 * t1), queue_mark=queue_mark)
+        return cls(target=target, stale_after=max(target, 2 * t1), confirm=confirm)
 
 
 def window(config: SetupConfig, completion_rate: float) -> int:
@@ -143,8 +143,8 @@ class SetupWindow:
         self._last: tuple[float, int] | None = None  # clock, calls done at the last sample
         self.rate = 0.0  # calls/s leaving setup, smoothed
         self.window = config.floor
-        self._backlog: Callable[[], float | None] = lambda: None
-        self.behind = True  # the queue past its mark at the last sample (or no mark)
+        self._full = 0  # samples in a row that found the window full
+        self.engaged = config.confirm == 1  # refusing once full (after ``confirm`` samples)
         self.refusing = False
         self.refused = 0
 
@@ -157,13 +157,11 @@ class SetupWindow:
         return True
 
     def read_backlog(self, backlog: Callable[[], float | None]) -> None:
-        """Read the UDP queue's fill (0–1, None unknown) from ``backlog`` at each sample: with
-        a ``queue_mark``, the window refuses only while it is past the mark."""
-        self._backlog = backlog
+        """The window needs no reading of the UDP queue (the guard's hard limit watches it)."""
 
     def take(self) -> bool:
         """One new INVITE: True to admit it."""
-        self.refusing = self.behind and self._calls() >= self.window
+        self.refusing = self.engaged and self._calls() >= self.window
         if self.refusing:
             self.refused += 1
         return not self.refusing
@@ -177,7 +175,7 @@ class SetupWindow:
             tick_rate = max(0, done - last[1]) / (now - last[0])
             self.rate += self.config.weight * (tick_rate - self.rate)
             self.window = window(self.config, self.rate)
-        mark = self.config.queue_mark
-        fill = self._backlog() if mark else None
-        self.behind = fill is None or fill > mark
-        self.refusing = self.behind and calls >= self.window
+        full = calls >= self.window
+        self._full = self._full + 1 if full else 0
+        self.engaged = self._full >= self.config.confirm or self.config.confirm == 1
+        self.refusing = self.engaged and full

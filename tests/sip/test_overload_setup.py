@@ -118,7 +118,7 @@ def test_the_window_judges_every_new_invite_so_each_refusal_is_stateless() -> No
         {"target": 0.0},
         {"target": 61.0},
         {"target": 2.0, "stale_after": 1.0},
-        {"queue_mark": 1.0},
+        {"confirm": 0},
         {"floor": 0},
         {"weight": 0.0},
         {"weight": 1.5},
@@ -272,19 +272,19 @@ def test_a_call_waiting_in_setup_past_stale_after_is_no_longer_counted() -> None
     assert [r.call_id for r in net.requests("INVITE")] == ["c1", "c2", "c4"]
 
 
-def test_with_a_queue_mark_the_full_window_refuses_only_while_the_udp_queue_is_past_it() -> None:
+def test_with_confirm_the_window_refuses_only_once_found_full_that_many_samples_in_a_row() -> None:
     clock, calls = VirtualClock(), Calls()
-    gate = setup_window(calls, clock, SetupConfig(floor=4, weight=1.0, queue_mark=0.05))
-    fill: list[float | None] = [0.01]
-    gate.read_backlog(lambda: fill[0])
-    gate.sample()  # the queue short: the callees are slow, not this node
-    assert (gate.behind, gate.refusing) == (False, False)
-    assert take_all(gate, calls, 6) == [True] * 6
-    fill[0] = 0.2
-    gate.sample()  # the queue past its mark: the window applies
-    assert (gate.behind, gate.refusing) == (True, True)
-    assert take_all(gate, calls, 2) == [False, False]
-    fill[0] = None  # the queue unknown: the window alone
+    gate = setup_window(calls, clock, SetupConfig(floor=4, weight=1.0, confirm=3))
+    assert take_all(gate, calls, 6) == [True] * 6  # a burst after a stall: waited out
     gate.sample()
-    assert gate.behind
-    assert not any(take_all(gate, calls, 2))
+    clock.advance(0.1)
+    gate.sample()  # full twice: not yet
+    assert not gate.engaged and take_all(gate, calls, 1) == [True]
+    clock.advance(0.1)
+    gate.sample()  # the third sample in a row: refusing
+    assert (gate.engaged, gate.refusing) == (True, True)
+    assert take_all(gate, calls, 2) == [False, False]
+    calls.done(calls.now)  # the calls left setup: the next sample lets go
+    clock.advance(0.1)
+    gate.sample()
+    assert (gate.engaged, gate.refusing) == (False, False)
