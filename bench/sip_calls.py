@@ -50,11 +50,13 @@ import _service
 from _knee import Step, confirm, search
 from _pg import DEFAULT_PG_URL, PG_URL_ENV, scratch_database, seed_fleet
 from _report import out
+from _service import process_cpu
 from _sip_fleet import Callees, Kind, add_groups, callees, injection_rows, write_injection
 from _sip_load import (
     HANDSET,
     Kamailio,
     Load,
+    Placed,
     place,
     read_back,
     rss_mb,
@@ -182,6 +184,10 @@ def half_knee(port: int, load: Load, rate: float, seconds: float) -> None:
 def twice_knee(port: int, load: Load, rate: float, seconds: float) -> None:
     offered = 2 * rate
     placed = run_calls(port, load, offered, seconds)
+    report_overload(placed, rate, offered, seconds)
+
+
+def report_overload(placed: Placed, rate: float, offered: float, seconds: float) -> None:
     within = placed.answered_within(seconds)
     per_second = within / seconds
     share = per_second / rate
@@ -224,8 +230,54 @@ def anchors(handsets: int, direct: Load, args: argparse.Namespace) -> dict[str, 
     return {"Kamailio": relay, "SIPp→SIPp": knee(handsets, direct, None, "sipp→sipp", args)}
 
 
+def overload_only(url: str, mix: Load, args: argparse.Namespace, workdir: Path) -> None:
+    """``--overload-at RATE``: only the 2× phase, ``RATE`` offered (the knee taken as half of
+    it), once per ``--variant`` (a fresh ``fleetpbx serve`` each), the variants in turn
+    ``--rounds`` times: before and after compared in one session, alternating."""
+    variants = args.variant or [""]
+    handsets = SippCallee(HANDSET)
+    try:
+        for round_ in range(1, args.rounds + 1):
+            for variant in variants:
+                settings = variant_env(args.setting, variant)
+                shown = variant or "the defaults"
+                out(f"round {round_}, {shown}: load average {_service.load_average()}")
+                for attempt in (1, 2):  # a free port taken meanwhile: once more
+                    try:
+                        overload_run(url, handsets.port, mix, settings, shown, args, workdir)
+                        break
+                    except RuntimeError as exc:
+                        out(f"  {shown}: FleetPBX did not start ({exc}); attempt {attempt} of 2")
+    finally:
+        handsets.stop()
+
+
+def overload_run(
+    url: str,
+    handsets: int,
+    mix: Load,
+    settings: dict[str, str],
+    shown: str,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> None:
+    rate = args.overload_at
+    with fleetpbx(url, handsets, workdir, settings) as (port, pid):
+        cpu = process_cpu(pid)
+        placed = run_calls(port, mix, rate, args.duration)
+        used = process_cpu(pid) - cpu
+        report_overload(placed, rate / 2, rate, args.duration)
+        out(
+            f"  {shown}: FleetPBX CPU {used:.1f} s "
+            f"({used * 1e3 / max(1, placed.answered):.2f} ms a call answered)"
+        )
+
+
 def bench(url: str, args: argparse.Namespace, workdir: Path) -> None:
     mix, held, direct = asyncio.run(prepare(url, args, workdir))
+    if args.overload_at:
+        overload_only(url, mix, args, workdir)
+        return
     handsets = SippCallee(HANDSET)
     try:
         with fleetpbx(url, handsets.port, workdir, setting_env(args.setting)) as (port, pid):
@@ -260,6 +312,11 @@ def setting_env(given: list[str]) -> dict[str, str]:
     return found
 
 
+def variant_env(given: list[str], variant: str) -> dict[str, str]:
+    """``--setting``'s variables with a ``--variant``'s (``name=value,name=value``) over them."""
+    return setting_env(given + [item for item in variant.split(",") if item.strip()])
+
+
 async def scratch(args: argparse.Namespace) -> None:
     async with scratch_database(args.pg_url) as db:
         out(f"PostgreSQL {db.version}: {db.shown}")
@@ -292,6 +349,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="a FleetPBX setting for its run (repeatable), e.g. sip_target_lag_ms=50",
     )
+    parser.add_argument(
+        "--overload-at",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="only the 2× phase, RATE calls/s offered (the knee taken as RATE / 2)",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE,…",
+        help="with --overload-at: settings of one run (repeatable; the variants alternate)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --overload-at: rounds")
     parser.add_argument("--pg-url", default=os.environ.get(PG_URL_ENV, DEFAULT_PG_URL))
     if parser.parse_known_args(argv)[0].quick:  # its values, under those given explicitly
         parser.set_defaults(**QUICK)

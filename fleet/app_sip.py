@@ -4,6 +4,7 @@ network adapter's user agent on it (``fleet.sipnet``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -12,6 +13,7 @@ from fleet.config import ConfigError, NetworkKind, Settings, SipAdmission
 from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits
 from fleet.sip.overload_rate import RateConfig
+from fleet.sip.overload_setup import SetupConfig
 from fleet.sip.overload_throttle import ThrottleConfig
 from fleet.sip.stack import SipStack
 from fleet.sip.timers import TimerConfig
@@ -73,17 +75,32 @@ def _timers(settings: Settings) -> TimerConfig:
     return TimerConfig(t1=settings.sip_t1, t2=settings.sip_t2, t4=settings.sip_t4)
 
 
-def admission(settings: Settings) -> tuple[ThrottleConfig | None, RateConfig | None]:
-    """The control below the hard limits ``sip_admission`` names (a share throttle or a rate
-    admission, as :class:`Limits` takes them), with ``sip_target_lag_ms`` (0: its default)."""
+@dataclass(frozen=True, slots=True)
+class AdmissionConfig:
+    """The control below the hard limits, as :class:`Limits` takes it (one at most)."""
+
+    throttle: ThrottleConfig | None = None
+    rate: RateConfig | None = None
+    setup: SetupConfig | None = None
+
+
+def admission(settings: Settings) -> AdmissionConfig:
+    """The control below the hard limits ``sip_admission`` names (a share throttle, a rate
+    admission or a setup window), with ``sip_target_lag_ms`` (0: its default), or
+    ``sip_setup_target_ms`` (0: half of ``sip_t1``)."""
     target = settings.sip_target_lag_ms / 1000
     match settings.sip_admission:
+        case SipAdmission.SETUP:
+            target = settings.sip_setup_target_ms / 1000
+            confirm = settings.sip_setup_confirm
+            return AdmissionConfig(setup=SetupConfig.of_t1(settings.sip_t1, target, confirm))
         case SipAdmission.RATE:
-            return None, RateConfig(target_lag=target) if target else RateConfig()
+            return AdmissionConfig(rate=RateConfig(target_lag=target) if target else RateConfig())
         case SipAdmission.LAG:
-            return ThrottleConfig(target_lag=target) if target else ThrottleConfig(), None
+            throttle = ThrottleConfig(target_lag=target) if target else ThrottleConfig()
+            return AdmissionConfig(throttle=throttle)
         case SipAdmission.LIMITS:
-            return None, None
+            return AdmissionConfig()
 
 
 def build_sip_stack(settings: Settings) -> SipStack:
@@ -95,13 +112,14 @@ def build_sip_stack(settings: Settings) -> SipStack:
     if settings.network is NetworkKind.SIP:
         host = settings.sip_host
         edge = SipEdge(options=OptionsResponder(policy=sip_policy(settings), warn_agent=host))
-    throttle, rate = admission(settings)
+    below = admission(settings)
     limits = Limits(
         max_transactions=settings.sip_max_transactions,
         max_lag=settings.sip_max_lag,
         retry_after=settings.sip_retry_after,
-        throttle=throttle,
-        rate=rate,
+        throttle=below.throttle,
+        rate=below.rate,
+        setup=below.setup,
     )
     return SipStack(
         sip_transport_config(settings),

@@ -40,6 +40,7 @@ class NetworkKind(StrEnum):
 class SipAdmission(StrEnum):
     """How overload control admits new INVITEs below its hard limits (fleet.sip.overload)."""
 
+    SETUP = "setup"  # while the calls in setup are fewer than complete within T1 (overload_setup)
     RATE = "rate"  # at the rate the loop carries, from its CPU per call (overload_rate)
     LAG = "lag"  # a share steered by the loop's lag (overload_throttle)
     LIMITS = "limits"  # all, until a hard limit; then none
@@ -95,10 +96,15 @@ class Settings:
     sip_max_lag: float = 0.5  # overload: event-loop lag in seconds, then 503
     sip_retry_after: int = 5  # overload: Retry-After of the 503, seconds
     # overload below the limits: new INVITEs admitted at the rate the loop carries (rate), a
-    # share of them steered by the lag (lag), or all until a hard limit (limits)
+    # share of them steered by the lag (lag), while the calls in setup are few enough to be
+    # answered within sip_setup_target_ms (setup), or all until a hard limit (limits)
     sip_admission: SipAdmission = SipAdmission.LIMITS
     # the smoothed lag, ms, above which the loop is behind (rate: 100, lag: 50 when 0)
     sip_target_lag_ms: int = 0
+    # setup: the time a new call may spend in setup, ms, that bounds the calls in setup (0: T1/2)
+    sip_setup_target_ms: int = 0
+    # setup: 100 ms samples in a row the window is found full before it refuses (1: at once)
+    sip_setup_confirm: int = 1
     # the collector's first-generation threshold once started (fleet.heap.settle); 0: Python's
     gc_threshold: int = 0
     sip_udp_receive_buffer: int = 4 * 1024 * 1024  # UDP socket receive buffer, bytes; 0: default
@@ -223,6 +229,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "sip_retry_after": parse.as_count(0, 3600),
     "sip_admission": lambda v: SipAdmission(parse.as_choice(*(k.value for k in SipAdmission))(v)),
     "sip_target_lag_ms": parse.as_count(0, 10_000),
+    "sip_setup_target_ms": parse.as_count(0, 60_000),
+    "sip_setup_confirm": parse.as_count(1, 100),
     "gc_threshold": parse.as_count(0, 1_000_000),
     "sip_udp_receive_buffer": parse.as_count(0, 1 << 30),
     "sip_core": parse.as_sip_core,

@@ -1,6 +1,7 @@
 """The settings of issue 12's load work: ``sip_admission`` chooses how the SIP stack admits new
-INVITEs below its hard limits (all until a limit by default, by rate, or by a share steered by
-the lag), ``sip_target_lag_ms`` the lag target of either; ``gc_threshold`` sets the
+INVITEs below its hard limits (all until a limit by default, by rate, by a share steered by
+the lag, or by the calls in setup), ``sip_target_lag_ms`` the lag target of the two first,
+``sip_setup_target_ms`` the time in setup of the last; ``gc_threshold`` sets the
 collector's first-generation threshold once the heap is settled (Python's by default); bad
 values are refused, named."""
 
@@ -14,6 +15,7 @@ from fleet import heap
 from fleet.app_sip import build_sip_stack
 from fleet.config import ConfigError, SipAdmission, load_settings
 from fleet.sip.overload_rate import RateAdmission
+from fleet.sip.overload_setup import SetupWindow
 from fleet.sip.overload_throttle import Throttle
 
 SIP = {"network": "sip", "sip_port": 0, "sip_core": "127.0.0.1:5090"}
@@ -47,10 +49,33 @@ def test_the_lag_throttle_is_chosen_by_name_with_its_own_target_or_the_one_given
     assert guard.throttle.config.target_lag == pytest.approx(0.04)
 
 
+def test_the_setup_window_is_chosen_by_name_with_half_of_t1_or_the_target_given() -> None:
+    setup = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "setup"})
+    assert setup.sip_admission is SipAdmission.SETUP
+    guard = build_sip_stack(setup).guard
+    assert guard is not None and isinstance(guard.throttle, SetupWindow)
+    assert guard.throttle.config.target == pytest.approx(0.25)  # T1 0.5 s / 2
+    env = {"FLEETPBX_SIP_ADMISSION": "setup", "FLEETPBX_SIP_T1": "0.2"}
+    guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
+    assert guard is not None and isinstance(guard.throttle, SetupWindow)
+    assert guard.throttle.config.target == pytest.approx(0.1)
+    env = {"FLEETPBX_SIP_ADMISSION": "setup", "FLEETPBX_SIP_SETUP_TARGET_MS": "400"}
+    guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
+    assert guard is not None and isinstance(guard.throttle, SetupWindow)
+    assert guard.throttle.config.target == pytest.approx(0.4)
+    assert guard.throttle.config.confirm == 1
+    env = {"FLEETPBX_SIP_ADMISSION": "setup", "FLEETPBX_SIP_SETUP_CONFIRM": "5"}
+    guard = build_sip_stack(load_settings(cli=SIP, env=env)).guard
+    assert guard is not None and isinstance(guard.throttle, SetupWindow)
+    assert guard.throttle.config.confirm == 5
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
         ("FLEETPBX_SIP_TARGET_LAG_MS", "-1"),
+        ("FLEETPBX_SIP_SETUP_TARGET_MS", "61000"),
+        ("FLEETPBX_SIP_SETUP_CONFIRM", "0"),
         ("FLEETPBX_SIP_ADMISSION", "fast"),
         ("FLEETPBX_GC_THRESHOLD", "lots"),
     ],

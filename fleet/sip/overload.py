@@ -45,6 +45,7 @@ from typing import Protocol
 
 from fleet.sip.message import Request
 from fleet.sip.overload_rate import RateConfig
+from fleet.sip.overload_setup import SetupConfig
 from fleet.sip.overload_throttle import ThrottleConfig
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class Limits:
     throttle: ThrottleConfig | None = None
     # or new INVITEs admitted at the rate the loop carries (fleet.sip.overload_rate)
     rate: RateConfig | None = None
+    # or while the calls in setup are fewer than complete within T1 (fleet.sip.overload_setup)
+    setup: SetupConfig | None = None
 
     def __post_init__(self) -> None:
         if self.max_transactions < 1:
@@ -84,8 +87,8 @@ class Limits:
             raise ValueError("retry_after must not be negative")
         if not 0 <= self.resume_ratio < 1:
             raise ValueError("resume_ratio must be at least 0 and less than 1")
-        if self.throttle is not None and self.rate is not None:
-            raise ValueError("a share throttle or a rate admission, not both")
+        if sum(x is not None for x in (self.throttle, self.rate, self.setup)) > 1:
+            raise ValueError("one admission at most: a share throttle, a rate or a setup window")
 
     @property
     def resume_transactions(self) -> int:
@@ -109,13 +112,14 @@ class Cause(Enum):
     LIVE = "live transactions"
     LAG = "event-loop lag"
     BACKLOG = "UDP receive backlog"
-    THROTTLE = "load above its target (a share admitted)"
+    THROTTLE = "load above its target (a share admitted; or the calls in setup at their window)"
 
 
 class Admission(Protocol):
     """What the guard asks of the control below its limits (a
-    :class:`fleet.sip.overload_throttle.Throttle` or a
-    :class:`fleet.sip.overload_rate.RateAdmission`); the stack has ``sample`` run on the load
+    :class:`fleet.sip.overload_throttle.Throttle`, a
+    :class:`fleet.sip.overload_rate.RateAdmission` or a
+    :class:`fleet.sip.overload_setup.SetupWindow`); the stack has ``sample`` run on the load
     monitor's tick and ``read_backlog`` read the UDP queue."""
 
     @property

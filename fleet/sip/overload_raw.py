@@ -11,7 +11,8 @@ transaction: a retransmission of an admitted INVITE goes on to it). A new INVITE
 tag, CSeq method INVITE, an RFC 3261 branch) that the guard refuses gets the 503 with
 ``Retry-After`` and the shed To tag built as bytes, sent back by UDP as RFC 3261 §18.2.2 and
 RFC 3581 say (to the source address, at the ``rport`` source port or the sent-by port); its
-ACK (the shed tag in the datagram) is dropped on that byte check. Anything it is unsure of — a
+ACK (the shed tag in the datagram) is dropped on that byte check, also once the shedding is
+over (the ACK of one of the last 503s). Anything it is unsure of — a
 folded or repeated line, a missing one, a To with a tag, an old-style branch, an IPv6 sent-by —
 goes on to the parsed path, which judges it as before. When the guard admits a new INVITE here,
 the parsed path and the layer do not judge it again (one judgement per INVITE: the throttle's
@@ -89,14 +90,12 @@ class RawShedder:
         """True when the datagram was refused or absorbed here (nothing more to do)."""
         guard = self.shedder.guard
         self.shedder.judged = False
-        if not guard.shedding:
-            return False
-        if data.startswith(b"ACK "):
+        if data.startswith(b"ACK "):  # shedding or not: a late ACK of a 503 sent while it was
             if self._tag in data:
                 self.shedder.absorbed += 1
                 return True
             return False
-        if not data.startswith(b"INVITE "):
+        if not guard.shedding or not data.startswith(b"INVITE "):
             return False
         try:
             return self._invite(data, source)

@@ -12,7 +12,8 @@ Shed transactions do **not** count as live: a shed INVITE's transaction lives on
 until the ACK, then timer I) but holds no call, and counting it would make shedding feed
 itself. :class:`GuardedUser` keeps those still alive and gives the guard their count
 (:meth:`fleet.sip.overload.OverloadGuard.discount`), and the server transactions in progress
-(:class:`InProgress`, what ``max_transactions`` bounds)."""
+(:class:`InProgress`, what ``max_transactions`` bounds), and the new calls it admitted that are
+still in setup (:class:`fleet.sip.overload_setup.InSetup`, what a setup window bounds)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ import weakref
 from collections import deque
 
 from fleet.sip.message import Request, Response
-from fleet.sip.overload import OverloadGuard, Shed
+from fleet.sip.overload import OverloadGuard, Shed, is_new_call
+from fleet.sip.overload_setup import InSetup
 from fleet.sip.transaction_base import TransactionBase
 from fleet.sip.transaction_messages import make_response, new_tag
 from fleet.sip.transaction_ports import TransactionUser
 from fleet.sip.transaction_server import (
     InviteServerState,
+    InviteServerTransaction,
     NonInviteServerState,
     ServerTransaction,
 )
@@ -86,7 +89,9 @@ class GuardedUser(UserRelay):
     answered 503 through its server transaction; everything else goes to ``inner``, except the
     timeout or transport error of a shed transaction, which ``inner`` never saw."""
 
-    def __init__(self, inner: TransactionUser, guard: OverloadGuard) -> None:
+    def __init__(
+        self, inner: TransactionUser, guard: OverloadGuard, in_setup: InSetup | None = None
+    ) -> None:
         self.inner = inner
         self.guard = guard
         self._shed: weakref.WeakSet[TransactionBase] = weakref.WeakSet()
@@ -94,6 +99,7 @@ class GuardedUser(UserRelay):
         self._sweep_at = _SWEEP_MIN
         self._reads = 0
         self.in_progress = InProgress()
+        self.in_setup = in_setup  # kept when a setup window reads it
         guard.discount(self.shed_alive)
         guard.count_pending(self.in_progress.__len__)
 
@@ -122,6 +128,13 @@ class GuardedUser(UserRelay):
             self._alive.append(transaction)
             transaction.respond(overload_response(request, decision.retry_after))
             return
+        in_setup = self.in_setup
+        if (
+            in_setup is not None
+            and isinstance(transaction, InviteServerTransaction)
+            and is_new_call(request)
+        ):
+            in_setup.add(transaction)
         self.inner.on_request(transaction, request)
 
     def on_timeout(self, transaction: TransactionBase) -> None:

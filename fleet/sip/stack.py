@@ -28,7 +28,9 @@ screened before that from its bytes (:class:`fleet.sip.overload_raw.RawShedder`,
 transport's ``raw_screen``). ``Limits.throttle`` adds a :class:`fleet.sip.overload_throttle.
 Throttle` sampled on the monitor's tick: below the limits, a share of new INVITEs admitted;
 ``Limits.rate`` a :class:`fleet.sip.overload_rate.RateAdmission` instead: new INVITEs admitted
-at the rate the loop carries, measured from the loop thread's CPU per call."""
+at the rate the loop carries, measured from the loop thread's CPU per call; ``Limits.setup`` a
+:class:`fleet.sip.overload_setup.SetupWindow`: new INVITEs admitted while the calls in setup
+are fewer than complete within a share of T1."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from fleet.sip.options import OptionsResponder
 from fleet.sip.overload import Limits, OverloadGuard
 from fleet.sip.overload_rate import RateAdmission
 from fleet.sip.overload_raw import RawShedder
+from fleet.sip.overload_setup import InSetup, SetupWindow
 from fleet.sip.overload_stateless import StatelessShedder
 from fleet.sip.overload_throttle import Throttle
 from fleet.sip.overload_user import GuardedUser
@@ -149,7 +152,10 @@ class SipStack:
             self.guard = OverloadGuard(
                 limits, lambda: self.layer.server_transactions, lambda: self.lag.lag
             )
-            layer_tu = self._guarded = GuardedUser(self.tu, self.guard)
+            setups = None
+            if limits.setup is not None:
+                setups = InSetup(self.scheduler.now, limits.setup.stale_after)
+            layer_tu = self._guarded = GuardedUser(self.tu, self.guard, setups)
             self.shedder = StatelessShedder(
                 self.guard, lambda r: self.layer.has_server_transaction(r), self.port.send
             )
@@ -160,6 +166,16 @@ class SipStack:
             self.transport.raw_screen = self.raw_shedder.handled
             if limits.throttle is not None:
                 self.guard.use_throttle(Throttle(limits.throttle, lambda: self.lag.lag))
+            elif limits.setup is not None and setups is not None:  # the calls in setup
+                in_setup = setups
+                self.guard.use_throttle(
+                    SetupWindow(
+                        limits.setup,
+                        calls=in_setup.__len__,
+                        entered=lambda: in_setup.entered,
+                        now=self.scheduler.now,
+                    )
+                )
             elif limits.rate is not None:  # the loop thread's CPU: sampled on the loop's tick
                 self.guard.use_throttle(
                     RateAdmission(

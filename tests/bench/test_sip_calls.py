@@ -228,3 +228,22 @@ def test_settings_given_to_the_bench_become_fleetpbx_variables_and_bad_ones_are_
     assert args.setting == ["sip_admission=lag"] and args.duration == 5.0
     with pytest.raises(SystemExit, match="name=value"):
         sip_calls.setting_env(["sip_admission"])
+
+
+def test_overload_variants_are_settings_over_the_common_ones_alternated_in_rounds() -> None:
+    sip_calls = bench_module("sip_calls")
+
+    setup = "sip_admission=setup,sip_setup_target_ms=100"
+    argv = ["--quick", "--overload-at", "800", "--variant", "sip_admission=limits"]
+    args = sip_calls.parse_args([*argv, "--variant", setup, "--rounds", "2"])
+    assert args.overload_at == 800.0 and args.rounds == 2 and len(args.variant) == 2
+    assert sip_calls.variant_env(
+        ["sip_t1=0.5"], "sip_admission=setup, sip_setup_target_ms=100"
+    ) == {
+        "FLEETPBX_SIP_T1": "0.5",
+        "FLEETPBX_SIP_ADMISSION": "setup",
+        "FLEETPBX_SIP_SETUP_TARGET_MS": "100",
+    }
+    assert sip_calls.variant_env([], "") == {}
+    with pytest.raises(SystemExit, match="name=value"):
+        sip_calls.variant_env([], "sip_admission")

@@ -242,7 +242,7 @@ def test_config_refuses_values_that_cannot_steer() -> None:
     ):
         with pytest.raises(ValueError):
             RateConfig(**bad)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="one admission at most"):
         Limits(rate=RateConfig(), throttle=ThrottleConfig())
 
 

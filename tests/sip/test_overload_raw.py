@@ -142,6 +142,14 @@ def test_the_ack_of_a_shed_invite_is_absorbed_on_its_bytes() -> None:
     assert not net.raw.handled(wire(other), PHONE)
 
 
+def test_the_ack_of_one_of_the_last_503s_is_absorbed_on_its_bytes_once_shedding_is_over() -> None:
+    net = Net()
+    assert not net.guard.shedding
+    ack = request("ACK", to_tag=SHED_TAG, branch="z9hG4bK-late")
+    assert net.raw.handled(wire(ack), PHONE)
+    assert net.shedder.absorbed == 1 and net.datagrams == []
+
+
 def test_while_not_shedding_nothing_is_judged_from_the_bytes() -> None:
     net = Net()
     assert not net.raw.handled(wire(invite("c1")), PHONE)
