@@ -21,13 +21,12 @@ from fleet.exchange import play_scenario
 from simulators.handsets import Behaviour, HandsetState
 from simulators.netsim.console_texts import why
 from simulators.scenario import find, load, parse
-from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.engine_fixtures import GROUP, OUTSIDE, ex, fleets, group_of, world
 from tests.exchange import Exchange, n
 from tests.memory import MemoryFleets, World, demo_fleets
 
 __all__ = ["ex", "fleets", "world"]
 
-GROUP = "0609182236"
 ELSEWHERE = "0146000000"  # a national fixed number outside every fleet
 ABROAD = "+442071234567"
 
@@ -50,21 +49,6 @@ def reachable(ex: Exchange, *numbers: str) -> None:
     """Handsets outside the fleets that ring without answering."""
     for number in numbers:
         ex.network.add(n(number), number, behaviour=Behaviour(answer_after=None))
-
-
-def group_of(fleets: MemoryFleets, world: World, members: list[int]) -> None:
-    line_ids = [world.line(i).id for i in members]
-    fleets.add_group(
-        world.fleet.id,
-        number=GROUP,
-        name="Standard",
-        members=line_ids,
-        connected=line_ids,
-        switchover_delay=10,
-        intercall_delay=0,
-        queue_size=2,
-        max_queue_wait=60,
-    )
 
 
 # -- BAIC on a group's members and a list's entries ---------------------------------------------

@@ -14,13 +14,11 @@ from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.model import CallEvent, CallRecord
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, RingMode
 from simulators.handsets import HandsetState
-from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.engine_fixtures import GROUP, OUTSIDE, ex, fleets, group_of, world
 from tests.exchange import Exchange, n
 from tests.memory import MemoryFleets, World
 
 __all__ = ["ex", "fleets", "world"]
-
-GROUP = "0609182236"
 
 
 def mobile(i: int) -> str:
@@ -96,18 +94,7 @@ def test_coming_home_lifts_the_roaming_barring(
 def test_a_group_skips_a_roaming_member_barring_calls_while_roaming(
     ex: Exchange, fleets: MemoryFleets, world: World
 ) -> None:
-    line_ids = [world.line(i).id for i in (0, 1, 2)]
-    fleets.add_group(
-        world.fleet.id,
-        number=GROUP,
-        name="Standard",
-        members=line_ids,
-        connected=line_ids,
-        switchover_delay=10,
-        intercall_delay=0,
-        queue_size=2,
-        max_queue_wait=60,
-    )
+    group_of(fleets, world, [0, 1, 2])
     bar_roaming(fleets, world, 0)
     bar_roaming(fleets, world, 2)  # at home: rung
     abroad(ex, mobile(0))

@@ -15,13 +15,12 @@ from fleet.core.barring import Barring
 from fleet.core.calls.events import LineCameHome
 from fleet.core.values import CallOutcome
 from simulators.handsets import Behaviour, HandsetState
-from tests.engine_fixtures import OUTSIDE, ex, fleets, world
+from tests.engine_fixtures import GROUP, OUTSIDE, ex, fleets, group_of, world
 from tests.exchange import Exchange, n
 from tests.memory import MemoryFleets, World
 
 __all__ = ["ex", "fleets", "world"]
 
-GROUP = "0609182236"
 OTHER_CALLER = "0699000002"
 
 
@@ -36,18 +35,7 @@ def queued_behind_a_roaming_member(
     """Group of lines 0 and 1, both connected: line 0 bars calls while roaming and is abroad,
     line 1 is in a call; a caller to the group waits in its queue. The caller's call id and
     the group's id."""
-    line_ids = [world.line(i).id for i in (0, 1)]
-    group = fleets.add_group(
-        world.fleet.id,
-        number=GROUP,
-        name="Standard",
-        members=line_ids,
-        connected=line_ids,
-        switchover_delay=10,
-        intercall_delay=0,
-        queue_size=2,
-        max_queue_wait=300,
-    )
+    group = group_of(fleets, world, [0, 1], max_queue_wait=300)
     fleets.update_line(world.line(0).id, **{barring.SETTINGS[Barring.BAIC_ROAM].name: True})
     ex.network.set_state(n(mobile(0)), HandsetState.ABROAD)
     ex.network.add(n(OTHER_CALLER), "Other", behaviour=Behaviour(answer_after=None))
