@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from featurecodes.handler import FeatureCodeHandler
 from featurecodes.notify import Notifier
-from featurecodes.smpp import UssdGateway
 from fleet import app_caches, app_metrics, app_monitor, app_owners, heap
 from fleet.app_health import healthz, index
 from fleet.app_keys import (
@@ -59,10 +58,10 @@ from fleet.services.passwords import PasswordPool
 from fleet.services.trunksecrets import SecretBox
 from fleet.sipnet.network import SipNetwork
 from portal import setup as portal_setup
-from simulators import http as sim_http
-from simulators.live import LiveSimulator
 from simulators.network import SimulatedNetwork
-from simulators.smsc import SmscSimulator
+
+if TYPE_CHECKING:
+    from featurecodes.smpp import UssdGateway
 
 OUTBOX_INTERVAL = 10.0
 
@@ -150,7 +149,9 @@ def build_app(
         if settings.sip_port is not None:
             app.cleanup_ctx.append(_sip)
     app_monitor.setup(app, exchange=_exchange_of)  # issue 16 item 8
-    if settings.simulator:
+    if settings.simulator:  # the demo's (imported then only: the SMSC pulls in aiosmpplib)
+        from simulators import http as sim_http
+
         app.cleanup_ctx.append(_simulator)
         app.cleanup_ctx.append(_smsc_simulator)
         sim_http.routes(app)
@@ -285,6 +286,9 @@ async def _sip(app: web.Application) -> AsyncIterator[None]:
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
     """The demo's control of the simulated network: a handset per line, over HTTP."""
+    from simulators import http as sim_http
+    from simulators.live import LiveSimulator
+
     exchange = app[EXCHANGE]
     live = LiveSimulator(
         network=exchange.network,
@@ -314,6 +318,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _smsc_simulator(app: web.Application) -> AsyncIterator[None]:
     """The SMSC / USSD gateway simulator the demo's service binds to."""
+    from simulators import http as sim_http
+    from simulators.smsc import SmscSimulator
+
     settings = app[SETTINGS]
     smsc = SmscSimulator(system_id=settings.smpp_system_id, password=settings.smpp_password)
     await smsc.start()
@@ -331,10 +338,16 @@ async def _feature_codes(app: web.Application) -> AsyncIterator[None]:
     notifier = Notifier(services=services)
     notifier.attach_to(services.changes)
     app[NOTIFIER] = notifier
-    port = app[sim_http.SMSC].port if sim_http.SMSC in app else settings.smpp_port
+    port = settings.smpp_port
+    if settings.simulator:  # bound to the demo's SMSC simulator
+        from simulators import http as sim_http
+
+        port = app[sim_http.SMSC].port
     gateway: UssdGateway | None = None
     flusher: asyncio.Task[None] | None = None
     if port:
+        from featurecodes.smpp import UssdGateway  # aiosmpplib: only with a bind
+
         handler = app[app_metrics.METRICS].ussd.observe(  # timed: USSD latency
             FeatureCodeHandler(
                 services=services,

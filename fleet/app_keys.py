@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from featurecodes.notify import Notifier
-from featurecodes.smpp import UssdGateway
 from fleet import heap
 from fleet.config import Settings
 from fleet.core.clock import Clock
@@ -24,6 +24,9 @@ from fleet.services.trunkbook import CachedTrunkBook
 from fleet.sip.stack import SipStack
 from fleet.sipnet.network import SipNetwork
 
+if TYPE_CHECKING:
+    from featurecodes.smpp import UssdGateway
+
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -33,7 +36,8 @@ CACHE_LOADED = web.AppKey("routing_cache_loaded", asyncio.Event)
 HEAP = web.AppKey("heap_guard", heap.HeapGuard)
 SIP_EXCHANGE = web.AppKey("sip_exchange", Exchange[SipNetwork])  # on SIP (network sip)
 RECORDS = web.AppKey("call_records", CallRecords)
-GATEWAY = web.AppKey("ussd_gateway", UssdGateway)
+# typed by annotation: the SMPP gateway's modules (aiosmpplib) are imported only with a bind
+GATEWAY: web.AppKey[UssdGateway] = web.AppKey("ussd_gateway")
 NOTIFIER = web.AppKey("notifier", Notifier)
 SIP_STACK = web.AppKey("sip_stack", SipStack)
 TRUNK_BOOK = web.AppKey("trunk_book", CachedTrunkBook)  # network sip: the trunks, for the adapter

@@ -258,7 +258,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run_scenario(loaded: Any, settings: Settings) -> int:
     from fleet import demo
-    from fleet.exchange import play_scenario
+    from fleet.exchange.scenarios import play_scenario
     from simulators import runner
     from simulators.setup import SetupError
 

@@ -14,6 +14,7 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
@@ -25,9 +26,9 @@ from fleet.demo import TRUNK_HOST, TRUNK_PORT, DemoInfo
 from fleet.eventloop import new_loop
 from fleet.sip.timers import TimerConfig
 from fleet.sip.transport_types import UDP, Peer
-from simulators.netsim.app import NetsimSettings, build_netsim_app
-from simulators.netsim.control import SIP_PORT
-from simulators.netsim.smsc_gateway import SmscSettings
+
+if TYPE_CHECKING:  # netsim is imported by the demo only, not by every command's parser
+    from simulators.netsim.app import NetsimSettings
 
 log = structlog.get_logger("fleet.cli")
 
@@ -178,6 +179,9 @@ def _with_voicemail(settings: Settings) -> Settings:
 def netsim_settings(
     settings: Settings, ports: DemoPorts, *, answer_after: float, reload_every: float
 ) -> NetsimSettings:
+    from simulators.netsim.app import NetsimSettings
+    from simulators.netsim.smsc_gateway import SmscSettings
+
     if answer_after < 0 or reload_every < 0:
         raise ConfigError("demo: --answer-after and --reload-every must be zero or more")
     return NetsimSettings(
@@ -237,6 +241,9 @@ async def _serve(
     banner: Callable[[], None],
     process: str | None,
 ) -> None:
+    from simulators.netsim.app import build_netsim_app
+    from simulators.netsim.control import SIP_PORT
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -9,7 +9,7 @@ import argparse
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
@@ -26,10 +26,11 @@ from fleet.services.change_stats import ChangeFeedStats
 from fleet.services.container import Services
 from fleet.sip.timers import TimerConfig
 from fleet.sipnet.edge import core_peer
-from simulators.netsim.app import FOLLOWER, NetsimSettings, build_netsim_app
-from simulators.netsim.load_control import add_load_arguments, load_options_of, serve_and_load
-from simulators.netsim.load_model import BadModel
-from simulators.netsim.smsc_gateway import SmscSettings
+from simulators.netsim.load_args import add_load_arguments
+
+if TYPE_CHECKING:  # netsim itself is imported by the command only, not by every command's parser
+    from simulators.netsim.app import NetsimSettings
+    from simulators.netsim.smsc_gateway import SmscSettings
 
 SMPP_PORT = 2775  # SMPP's registered port: netsim's SMSC when nothing else is said
 
@@ -85,6 +86,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def netsim_settings(args: argparse.Namespace, settings: Settings) -> NetsimSettings:
     """netsim's settings from its options and FleetPBX's settings; raises ConfigError."""
+    from simulators.netsim.app import NetsimSettings
+
     target = args.fleetpbx
     if not target:
         if settings.sip_port is None:
@@ -136,6 +139,8 @@ def add_smsc_options(netsim: argparse.ArgumentParser) -> None:
 def smsc_settings(args: argparse.Namespace, settings: Settings) -> SmscSettings | None:
     """The SMSC's settings: FleetPBX's credentials (it binds with them), the port given or
     the settings' smpp_port (2775 when none); None with --no-smpp. Raises ConfigError."""
+    from simulators.netsim.smsc_gateway import SmscSettings
+
     if args.netsim_no_smpp:
         return None
     port = args.netsim_smpp_port
@@ -156,6 +161,8 @@ def _listening(url: str, services: Services) -> Callable[[web.Application], Asyn
     published on netsim's hub, so that netsim follows the fleets as they change; a reload the
     listener asks for (its connection back, a change too large to tell) reads the fleets again."""
 
+    from simulators.netsim.app import FOLLOWER
+
     async def listening(app: web.Application) -> AsyncIterator[None]:
         stats = ChangeFeedStats(on_reload=lambda _reason: app[FOLLOWER].wake())
         listener = ChangeListener(
@@ -173,6 +180,10 @@ def _listening(url: str, services: Services) -> Callable[[web.Application], Asyn
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from simulators.netsim.app import build_netsim_app
+    from simulators.netsim.load_control import load_options_of, serve_and_load
+    from simulators.netsim.load_model import BadModel
+
     netsim = netsim_settings(args, settings)
     try:
         load = load_options_of(args) if args.load else None

@@ -1,5 +1,5 @@
 """Plays a scenario on the simulated network in virtual time, against an exchange the
-composition root built for it (``fleet.exchange.play_scenario``), and checks what it
+composition root built for it (``fleet.exchange.scenarios.play_scenario``), and checks what it
 expects; renders the timeline with the why of each routing decision."""
 
 from __future__ import annotations

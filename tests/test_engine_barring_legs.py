@@ -17,7 +17,7 @@ from fleet.core.calls.events import Announcement, ReleaseCause
 from fleet.core.model import CallEvent, CallRecord
 from fleet.core.numbering import NumberPolicy
 from fleet.core.values import CallEventKind, CallOutcome, ForwardingKind, Language, RingMode
-from fleet.exchange import play_scenario
+from fleet.exchange.scenarios import play_scenario
 from simulators.handsets import Behaviour, HandsetState
 from simulators.netsim.console_texts import why
 from simulators.scenario import find, load, parse

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
+import platform
 
-from fleet.heap import HeapGuard
+from fleet.heap import HeapGuard, trim_c_heap
 
 
 def test_the_guard_pauses_the_collector_while_a_read_builds_and_freezes_what_it_built() -> None:
@@ -34,3 +35,7 @@ def test_the_guard_leaves_a_collector_paused_by_someone_else_paused() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_the_c_heap_is_trimmed_where_the_c_library_is_glibc() -> None:
+    assert trim_c_heap() is (platform.libc_ver()[0] == "glibc")

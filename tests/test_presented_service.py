@@ -167,3 +167,12 @@ async def test_the_user_chooses_unless_the_manager_locked_the_choice(
     # the manager still chooses for the locked line
     line = await services.presented.choose(actor, line_id, LINE_NUMBER)
     assert line.presented == LINE_NUMBER
+
+
+def test_a_choice_without_a_group_is_one_value_every_line_shares() -> None:
+    assert PresentedNumber.of(PresentedKind.LINE) is LINE_NUMBER
+    assert PresentedNumber.of(PresentedKind.MAIN, 7) is PresentedNumber.of(PresentedKind.MAIN)
+    assert PresentedNumber.of(PresentedKind.MAIN) == PresentedNumber(PresentedKind.MAIN)
+    assert PresentedNumber.of(PresentedKind.GROUP, 7) == PresentedNumber(PresentedKind.GROUP, 7)
+    with pytest.raises(ValueError, match="group id"):
+        PresentedNumber.of(PresentedKind.GROUP)

@@ -12,7 +12,7 @@ from fleet.core.calls.ports import GroupTarget
 from fleet.core.countries import Country
 from fleet.core.numbering import NumberPolicy
 from fleet.core.values import CallOutcome
-from fleet.exchange import play_scenario
+from fleet.exchange.scenarios import play_scenario
 from fleet.services.container import Services
 from fleet.services.directory import CachedDirectory
 from fleet.services.recording import RecordWriter

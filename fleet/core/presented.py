@@ -52,10 +52,14 @@ class PresentedNumber:
 
     @classmethod
     def of(cls, kind: PresentedKind, group_id: int | None = None) -> PresentedNumber:
-        return cls(kind, group_id if kind is PresentedKind.GROUP else None)
+        """The choice; one shared value per kind without a group (a fleet's lines share it)."""
+        if kind is PresentedKind.GROUP:
+            return cls(kind, group_id)
+        return _SHARED[kind]
 
 
-LINE_NUMBER = PresentedNumber()
+_SHARED = {kind: PresentedNumber(kind) for kind in PresentedKind if kind is not PresentedKind.GROUP}
+LINE_NUMBER = _SHARED[PresentedKind.LINE]
 
 # Per-call prefixes: service codes 81–83 are no TS 22.030 Annex B code, no PABX code (55–57)
 # and no line-setting code; the numbering plan has no "*" (see the README).

@@ -9,7 +9,8 @@ import argparse
 import pytest
 
 from fleet import cli
-from simulators.netsim.load_control import add_load_arguments, load_options_of
+from simulators.netsim.load_args import add_load_arguments
+from simulators.netsim.load_control import load_options_of
 from simulators.netsim.load_model import TrafficModel
 
 NETSIM = ["netsim", "--fleetpbx", "127.0.0.1:5060", "--load"]
