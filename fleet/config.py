@@ -98,7 +98,7 @@ class Settings:
     # overload below the limits: new INVITEs admitted at the rate the loop carries (rate), a
     # share of them steered by the lag (lag), while the calls in setup are few enough to be
     # answered within sip_setup_target_ms (setup), or all until a hard limit (limits)
-    sip_admission: SipAdmission = SipAdmission.LIMITS
+    sip_admission: SipAdmission = SipAdmission.SETUP
     # the smoothed lag, ms, above which the loop is behind (rate: 100, lag: 50 when 0)
     sip_target_lag_ms: int = 0
     # setup: the time a new call may spend in setup, ms, that bounds the calls in setup (0: T1/2)

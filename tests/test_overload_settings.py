@@ -1,7 +1,7 @@
 """The settings of issue 12's load work: ``sip_admission`` chooses how the SIP stack admits new
-INVITEs below its hard limits (all until a limit by default, by rate, by a share steered by
-the lag, or by the calls in setup), ``sip_target_lag_ms`` the lag target of the two first,
-``sip_setup_target_ms`` the time in setup of the last; ``gc_threshold`` sets the
+INVITEs below its hard limits (by the calls in setup by default, all until a limit, by rate,
+or by a share steered by the lag), ``sip_target_lag_ms`` the lag target of rate and lag,
+``sip_setup_target_ms`` the time in setup of the setup window; ``gc_threshold`` sets the
 collector's first-generation threshold once the heap is settled (Python's by default); bad
 values are refused, named."""
 
@@ -21,8 +21,12 @@ from fleet.sip.overload_throttle import Throttle
 SIP = {"network": "sip", "sip_port": 0, "sip_core": "127.0.0.1:5090"}
 
 
-def test_new_invites_are_admitted_until_a_limit_unless_an_admission_is_chosen() -> None:
+def test_new_invites_are_admitted_by_the_setup_window_unless_an_admission_is_chosen() -> None:
     guard = build_sip_stack(load_settings(cli=SIP, env={})).guard
+    assert guard is not None and isinstance(guard.throttle, SetupWindow)
+    limits = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "limits"})
+    assert limits.sip_admission is SipAdmission.LIMITS
+    guard = build_sip_stack(limits).guard
     assert guard is not None and guard.throttle is None
     rate = load_settings(cli=SIP, env={"FLEETPBX_SIP_ADMISSION": "rate"})
     assert rate.sip_admission is SipAdmission.RATE
