@@ -59,7 +59,7 @@ class Guard(Protocol):
     def in_flight(self) -> int: ...
 
     @property
-    def shedding(self) -> bool: ...
+    def refusing(self) -> bool: ...
 
     shed: int
     stateless: int
@@ -101,7 +101,7 @@ class SipCollector:
         yield GaugeMetricFamily(
             f"{PREFIX}sip_overload_shedding",
             "1 while overload control refuses new INVITEs, else 0",
-            value=int(guard.shedding),
+            value=int(guard.refusing),
         )
         shed = CounterMetricFamily(
             f"{PREFIX}sip_invites_shed",

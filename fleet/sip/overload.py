@@ -123,7 +123,10 @@ class Admission(Protocol):
     monitor's tick and ``read_backlog`` read the UDP queue."""
 
     @property
-    def active(self) -> bool: ...
+    def active(self) -> bool: ...  # new INVITEs judged against it now
+
+    @property
+    def refusing(self) -> bool: ...  # some new INVITEs refused now
 
     def take(self) -> bool: ...
 
@@ -226,9 +229,16 @@ class OverloadGuard:
 
     @property
     def shedding(self) -> bool:
-        """Past a limit, or the throttle admitting only a share of new INVITEs."""
+        """Past a limit, or the throttle judging new INVITEs (then from their bytes)."""
         throttle = self._throttle
         return self._cause is not None or (throttle is not None and throttle.active)
+
+    @property
+    def refusing(self) -> bool:
+        """Past a limit, or the throttle refusing some new INVITEs now (a setup window judges
+        every one but refuses only while full)."""
+        throttle = self._throttle
+        return self._cause is not None or (throttle is not None and throttle.refusing)
 
     def _judge(self) -> Cause | None:
         self._update()

@@ -129,6 +129,11 @@ class RateAdmission:
         """Whether new INVITEs are judged against the rate now."""
         return self.rate is not None
 
+    @property
+    def refusing(self) -> bool:
+        """Judging against a rate is refusing what passes it."""
+        return self.active
+
     def take(self) -> bool:
         """One new INVITE: True to admit it."""
         rate = self.rate

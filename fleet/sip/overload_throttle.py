@@ -81,6 +81,10 @@ class Throttle:
         """Whether some new INVITEs are refused now."""
         return self.share < 1.0
 
+    @property
+    def refusing(self) -> bool:
+        return self.active
+
     def sample(self) -> None:
         config = self.config
         fill = self._backlog() or 0.0
